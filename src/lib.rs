@@ -1,0 +1,1 @@
+//! Node.js bindings for the lunarena Lua VM.
