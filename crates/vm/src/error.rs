@@ -1,0 +1,67 @@
+//! Runtime errors inside the VM.
+
+use crate::value::Value;
+
+/// A host-imposed limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitKind {
+    Memory,
+    Instructions,
+    Time,
+    CallDepth,
+    Interrupted,
+}
+
+impl LimitKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LimitKind::Memory => "memory",
+            LimitKind::Instructions => "instructions",
+            LimitKind::Time => "time",
+            LimitKind::CallDepth => "callDepth",
+            LimitKind::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            LimitKind::Memory => "not enough memory (memory limit reached)",
+            LimitKind::Instructions => "instruction limit reached",
+            LimitKind::Time => "time limit reached",
+            LimitKind::CallDepth => "call depth limit reached",
+            LimitKind::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// An error raised while running Lua code.
+#[derive(Debug, Clone)]
+pub enum RtError<'gc> {
+    /// An error value: from `error`, or a message already carrying its position.
+    Value(Value<'gc>),
+    /// A message that still needs the position of the running Lua code.
+    Message(String),
+    /// A bad argument to a native function: "bad argument #n to 'f' (msg)".
+    BadArg { arg: usize, msg: String },
+    /// A host limit was hit; `pcall` does not catch these.
+    Limit(LimitKind),
+}
+
+impl<'gc> RtError<'gc> {
+    pub fn msg(s: impl Into<String>) -> Self {
+        RtError::Message(s.into())
+    }
+
+    pub fn bad_arg(arg: usize, msg: impl Into<String>) -> Self {
+        RtError::BadArg {
+            arg,
+            msg: msg.into(),
+        }
+    }
+
+    pub fn is_catchable(&self) -> bool {
+        !matches!(self, RtError::Limit(_))
+    }
+}
+
+pub type RtResult<'gc, T> = Result<T, RtError<'gc>>;

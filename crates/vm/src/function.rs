@@ -1,0 +1,134 @@
+//! Function prototypes, Lua closures, upvalues and native functions.
+
+use gc_arena::lock::Lock;
+use gc_arena::{Collect, Gc, Mutation, Static};
+
+use crate::compiler::proto::{Constant, Proto};
+use crate::error::RtError;
+use crate::string::Interner;
+use crate::thread::Thread;
+use crate::value::Value;
+use crate::vm::ctx::Ctx;
+
+/// A function prototype in collected form: constants are Lua values.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct FnProto<'gc> {
+    pub constants: Box<[Value<'gc>]>,
+    pub protos: Box<[Gc<'gc, FnProto<'gc>>]>,
+    /// Code, debug info and upvalue descriptions (its own `constants` and
+    /// `protos` are emptied: they live above).
+    pub info: Static<Proto>,
+}
+
+impl<'gc> FnProto<'gc> {
+    /// Converts a compiled prototype, interning its string constants.
+    pub fn from_proto(mc: &Mutation<'gc>, strings: &mut Interner<'gc>, mut proto: Proto) -> Gc<'gc, FnProto<'gc>> {
+        let constants = std::mem::take(&mut proto.constants)
+            .into_iter()
+            .map(|c| match c {
+                Constant::Nil => Value::Nil,
+                Constant::Boolean(b) => Value::Boolean(b),
+                Constant::Integer(i) => Value::Integer(i),
+                Constant::Number(n) => Value::Number(n),
+                Constant::String(s) => Value::String(strings.intern(mc, &s)),
+            })
+            .collect();
+        let protos = std::mem::take(&mut proto.protos)
+            .into_iter()
+            .map(|p| FnProto::from_proto(mc, strings, p))
+            .collect();
+        Gc::new(
+            mc,
+            FnProto {
+                constants,
+                protos,
+                info: Static(proto),
+            },
+        )
+    }
+}
+
+/// Where an upvalue's value lives.
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+pub enum UpState<'gc> {
+    /// Still a register of a running function: slot `index` of `thread`'s stack.
+    Open { thread: Thread<'gc>, index: usize },
+    Closed(Value<'gc>),
+}
+
+pub type UpValue<'gc> = Gc<'gc, Lock<UpState<'gc>>>;
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct Closure<'gc> {
+    pub proto: Gc<'gc, FnProto<'gc>>,
+    pub upvalues: Box<[UpValue<'gc>]>,
+}
+
+/// The result of a native function: how many values it pushed.
+pub type NativeResult<'gc> = Result<usize, RtError<'gc>>;
+
+/// A native function: receives its arguments through the context and pushes results.
+pub type NativeFn = for<'gc, 'a> fn(Ctx<'gc, 'a>) -> NativeResult<'gc>;
+
+/// Natives that need the interpreter's cooperation because they transfer
+/// control (protected calls, coroutine switches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    PCall,
+    XPCall,
+    Resume,
+    Yield,
+    /// The function `coroutine.wrap` returns; upvalue 0 is the coroutine.
+    WrapCall,
+}
+
+#[derive(Clone, Copy)]
+pub enum NativeKind {
+    Plain(NativeFn),
+    Special(Special),
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct NativeFunction<'gc> {
+    pub kind: Static<NativeKind>,
+    pub name: Static<&'static str>,
+    pub upvalues: Box<[Lock<Value<'gc>>]>,
+}
+
+impl std::fmt::Debug for NativeFunction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "builtin: {}", self.name.0)
+    }
+}
+
+impl std::fmt::Debug for Closure<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "function: {:p}", self as *const _)
+    }
+}
+
+impl<'gc> NativeFunction<'gc> {
+    pub fn new(mc: &Mutation<'gc>, name: &'static str, f: NativeFn) -> Gc<'gc, NativeFunction<'gc>> {
+        Self::with_upvalues(mc, name, NativeKind::Plain(f), &[])
+    }
+
+    pub fn with_upvalues(
+        mc: &Mutation<'gc>,
+        name: &'static str,
+        kind: NativeKind,
+        upvalues: &[Value<'gc>],
+    ) -> Gc<'gc, NativeFunction<'gc>> {
+        Gc::new(
+            mc,
+            NativeFunction {
+                kind: Static(kind),
+                name: Static(name),
+                upvalues: upvalues.iter().map(|v| Lock::new(*v)).collect(),
+            },
+        )
+    }
+}

@@ -1,0 +1,206 @@
+//! The root of a VM's heap: globals, registry, interned strings and the
+//! bookkeeping the collector needs.
+
+use std::cell::RefCell;
+
+use gc_arena::lock::{Lock, RefLock};
+use gc_arena::{Collect, Gc, GcWeak, Mutation, Static};
+
+use crate::string::{Interner, LuaString};
+use crate::table::{Table, TableState};
+use crate::thread::Thread;
+use crate::userdata::UserDataObj;
+use crate::value::Value;
+
+/// Metamethod events, in a fixed order so their names can be pre-interned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tm {
+    Index,
+    NewIndex,
+    Gc,
+    Mode,
+    Len,
+    Eq,
+    Add,
+    Sub,
+    Mul,
+    Mod,
+    Pow,
+    Div,
+    IDiv,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+    Unm,
+    BNot,
+    Lt,
+    Le,
+    Concat,
+    Call,
+    Close,
+    ToString,
+    Name,
+    Pairs,
+    Metatable,
+}
+
+const TM_NAMES: [&str; 29] = [
+    "__index",
+    "__newindex",
+    "__gc",
+    "__mode",
+    "__len",
+    "__eq",
+    "__add",
+    "__sub",
+    "__mul",
+    "__mod",
+    "__pow",
+    "__div",
+    "__idiv",
+    "__band",
+    "__bor",
+    "__bxor",
+    "__shl",
+    "__shr",
+    "__unm",
+    "__bnot",
+    "__lt",
+    "__le",
+    "__concat",
+    "__call",
+    "__close",
+    "__tostring",
+    "__name",
+    "__pairs",
+    "__metatable",
+];
+
+impl Tm {
+    pub fn name(self) -> &'static str {
+        TM_NAMES[self as usize]
+    }
+}
+
+/// An object registered for finalization (its metatable had `__gc`).
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+pub enum Finalizable<'gc> {
+    Table(GcWeak<'gc, RefLock<TableState<'gc>>>),
+    UserData(GcWeak<'gc, UserDataObj<'gc>>),
+}
+
+/// A call from the host into Lua that has not finished yet.
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct HostCall<'gc> {
+    pub thread: Thread<'gc>,
+    pub chain: Vec<crate::vm::level::ChainEntry<'gc>>,
+}
+
+/// Host-provided services: where `print` writes, and similar hooks.
+pub struct Host {
+    pub print: RefCell<Box<dyn FnMut(&[u8])>>,
+}
+
+impl Default for Host {
+    fn default() -> Self {
+        Host {
+            print: RefCell::new(Box::new(|bytes| {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(bytes);
+            })),
+        }
+    }
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct Global<'gc> {
+    pub globals: Table<'gc>,
+    pub registry: Table<'gc>,
+    pub strings: RefLock<Interner<'gc>>,
+    pub string_meta: Lock<Option<Table<'gc>>>,
+    pub main_thread: Thread<'gc>,
+    tm_names: Box<[LuaString<'gc>]>,
+    /// Tables with weak keys or values, to clear in the finalization step.
+    pub weak_tables: RefLock<Vec<GcWeak<'gc, RefLock<TableState<'gc>>>>>,
+    /// Objects with a `__gc` metamethod, not yet found dead.
+    pub finalizable: RefLock<Vec<Finalizable<'gc>>>,
+    /// Dead objects resurrected for their `__gc` call, in order.
+    pub to_finalize: RefLock<Vec<Value<'gc>>>,
+    pub host: Static<Host>,
+    /// Values held by the embedding (handles); see `DynamicRootSet`.
+    pub roots: gc_arena::DynamicRootSet<'gc>,
+    /// Host calls in progress (re-entrant calls nest): each runs on a thread
+    /// and remembers the coroutines it resumed.
+    pub host_calls: RefLock<Vec<HostCall<'gc>>>,
+    pub budget: Static<crate::vm::budget::Budget>,
+}
+
+impl<'gc> Global<'gc> {
+    pub fn new(mc: &Mutation<'gc>) -> Global<'gc> {
+        let mut strings = Interner::default();
+        let tm_names = TM_NAMES
+            .iter()
+            .map(|n| strings.intern(mc, n.as_bytes()))
+            .collect();
+        Global {
+            globals: Table::new(mc),
+            registry: Table::new(mc),
+            strings: RefLock::new(strings),
+            string_meta: Lock::new(None),
+            main_thread: Thread::new(mc),
+            tm_names,
+            weak_tables: RefLock::new(Vec::new()),
+            finalizable: RefLock::new(Vec::new()),
+            to_finalize: RefLock::new(Vec::new()),
+            host: Static(Host::default()),
+            roots: gc_arena::DynamicRootSet::new(mc),
+            host_calls: RefLock::new(Vec::new()),
+            budget: Static(Default::default()),
+        }
+    }
+
+    #[inline]
+    pub fn tm_name(&self, tm: Tm) -> LuaString<'gc> {
+        self.tm_names[tm as usize]
+    }
+
+    pub fn intern(this: GlobalRef<'gc>, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
+        Self::strings_mut(this, mc).intern(mc, bytes)
+    }
+
+    pub fn strings_mut(this: GlobalRef<'gc>, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, Interner<'gc>> {
+        gc_arena::barrier::unlock!(Gc::write(mc, this), Global, strings).borrow_mut()
+    }
+
+    pub fn weak_tables_mut(
+        this: GlobalRef<'gc>,
+        mc: &Mutation<'gc>,
+    ) -> std::cell::RefMut<'gc, Vec<GcWeak<'gc, RefLock<TableState<'gc>>>>> {
+        gc_arena::barrier::unlock!(Gc::write(mc, this), Global, weak_tables).borrow_mut()
+    }
+
+    pub fn finalizable_mut(this: GlobalRef<'gc>, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, Vec<Finalizable<'gc>>> {
+        gc_arena::barrier::unlock!(Gc::write(mc, this), Global, finalizable).borrow_mut()
+    }
+
+    pub fn host_calls_mut(this: GlobalRef<'gc>, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, Vec<HostCall<'gc>>> {
+        gc_arena::barrier::unlock!(Gc::write(mc, this), Global, host_calls).borrow_mut()
+    }
+
+    pub fn to_finalize_mut(this: GlobalRef<'gc>, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, Vec<Value<'gc>>> {
+        gc_arena::barrier::unlock!(Gc::write(mc, this), Global, to_finalize).borrow_mut()
+    }
+
+    pub fn set_string_meta(this: Gc<'gc, Global<'gc>>, mc: &Mutation<'gc>, t: Option<Table<'gc>>) {
+        gc_arena::barrier::unlock!(Gc::write(mc, this), Global, string_meta).set(t);
+    }
+}
+
+/// The arena root: everything reachable from a VM.
+pub type GlobalRef<'gc> = Gc<'gc, Global<'gc>>;

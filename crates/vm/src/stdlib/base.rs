@@ -1,0 +1,500 @@
+//! The base library (reference manual §6.1).
+
+use gc_arena::Mutation;
+
+use crate::error::{RtError, RtResult};
+use crate::function::{NativeFunction, NativeKind, Special};
+use crate::lua::Libs;
+use crate::state::{Finalizable, Global, GlobalRef, Tm};
+use crate::stdlib::{set_fn, set_value};
+use crate::table::{Table, WeakMode};
+use crate::value::{Function, Value};
+use crate::vm::ctx::Ctx;
+use crate::vm::meta::{self, MetaCx};
+
+pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
+    let t = g.globals;
+    set_value(mc, g, t, "_G", Value::Table(t));
+    let version = Global::intern(g, mc, b"Lua 5.4");
+    set_value(mc, g, t, "_VERSION", Value::String(version));
+    for (name, f) in [
+        ("print", print as crate::function::NativeFn),
+        ("type", lua_type),
+        ("tostring", tostring),
+        ("tonumber", tonumber),
+        ("ipairs", ipairs),
+        ("select", select),
+        ("rawget", rawget),
+        ("rawset", rawset),
+        ("rawequal", rawequal),
+        ("rawlen", rawlen),
+        ("getmetatable", getmetatable),
+        ("setmetatable", setmetatable),
+        ("assert", assert),
+        ("error", error),
+        ("load", load),
+        ("collectgarbage", collectgarbage),
+    ] {
+        set_fn(mc, g, t, name, f);
+    }
+    let next = Value::Function(Function::Native(NativeFunction::new(mc, "next", next)));
+    set_value(mc, g, t, "next", next);
+    let pairs = NativeFunction::with_upvalues(mc, "pairs", NativeKind::Plain(pairs), &[next]);
+    set_value(mc, g, t, "pairs", Value::Function(Function::Native(pairs)));
+    for (name, s) in [("pcall", Special::PCall), ("xpcall", Special::XPCall)] {
+        let f = NativeFunction::with_upvalues(mc, name, NativeKind::Special(s), &[]);
+        set_value(mc, g, t, name, Value::Function(Function::Native(f)));
+    }
+    if libs.io {
+        set_fn(mc, g, t, "dofile", dofile);
+        set_fn(mc, g, t, "loadfile", loadfile);
+    }
+}
+
+fn print<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let mut out = Vec::new();
+    for i in 0..ctx.nargs {
+        if i > 0 {
+            out.push(b'\t');
+        }
+        let v = ctx.arg(i);
+        match v {
+            Value::String(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Integer(_) | Value::Number(_) => meta::number_to_bytes(v, &mut out),
+            _ => {
+                let s = ctx.to_string(v)?;
+                out.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+    out.push(b'\n');
+    (ctx.g.host.0.print.borrow_mut())(&out);
+    Ok(0)
+}
+
+fn lua_type<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let v = ctx.check_any(0)?;
+    let s = ctx.str_value(v.type_name().as_bytes());
+    ctx.ret(s)
+}
+
+fn tostring<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let v = ctx.check_any(0)?;
+    let s = ctx.to_string(v)?;
+    ctx.ret(Value::String(s))
+}
+
+fn tonumber<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    use crate::vm::convert::{str_to_number, Number};
+    if ctx.arg(1).is_nil() {
+        let v = ctx.check_any(0)?;
+        let r = match v {
+            Value::Integer(_) | Value::Number(_) => v,
+            Value::String(s) => match str_to_number(s.as_bytes()) {
+                Some(Number::Int(i)) => Value::Integer(i),
+                Some(Number::Float(f)) => Value::Number(f),
+                None => Value::Nil,
+            },
+            _ => Value::Nil,
+        };
+        return ctx.ret(r);
+    }
+    let base = ctx.check_integer(1)?;
+    let s = match ctx.arg(0) {
+        Value::String(s) => s,
+        _ => return Err(ctx.expect_type(0, "string")),
+    };
+    if !(2..=36).contains(&base) {
+        return Err(RtError::bad_arg(2, "base out of range"));
+    }
+    let r = match parse_int_base(s.as_bytes(), base as u32) {
+        Some(i) => Value::Integer(i),
+        None => Value::Nil,
+    };
+    ctx.ret(r)
+}
+
+/// An integer numeral in the given base, with optional sign and surrounding spaces.
+fn parse_int_base(s: &[u8], base: u32) -> Option<i64> {
+    let t = std::str::from_utf8(s).ok()?.trim_matches(|c: char| c.is_ascii_whitespace());
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for c in digits.chars() {
+        let d = c.to_digit(36)?;
+        if d >= base {
+            return None;
+        }
+        n = n.wrapping_mul(base as i64).wrapping_add(d as i64);
+    }
+    Some(if neg { n.wrapping_neg() } else { n })
+}
+
+fn next<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let t = ctx.check_table(0)?;
+    let r = t.borrow().next(ctx.arg(1));
+    match r {
+        Ok(Some((k, v))) => {
+            let mut ctx = ctx;
+            ctx.push(k);
+            ctx.push(v);
+            Ok(2)
+        }
+        Ok(None) => ctx.ret(Value::Nil),
+        Err(()) => Err(RtError::msg("invalid key to 'next'")),
+    }
+}
+
+fn pairs<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let v = ctx.check_any(0)?;
+    let tm = meta::get_tm(ctx.g, v, Tm::Pairs);
+    if !tm.is_nil() {
+        let r = ctx.call(tm, &[v])?;
+        for i in 0..3 {
+            ctx.push(r.get(i).copied().unwrap_or(Value::Nil));
+        }
+        return Ok(3);
+    }
+    if !matches!(v, Value::Table(_)) {
+        return Err(ctx.expect_type(0, "table"));
+    }
+    let next = ctx.upvalue(0);
+    ctx.push(next);
+    ctx.push(v);
+    ctx.push(Value::Nil);
+    Ok(3)
+}
+
+fn ipairs_aux<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let t = ctx.arg(0);
+    let i = ctx.check_integer(1)?.wrapping_add(1);
+    let v = match t {
+        Value::Table(tb) if tb.metatable().is_none() => tb.get_int(i),
+        _ => MetaCx {
+            mc: ctx.mc,
+            g: ctx.g,
+            th: ctx.th,
+            ts: ctx.ts,
+        }
+        .index(t, Value::Integer(i), &String::new)?,
+    };
+    if v.is_nil() {
+        return ctx.ret(Value::Nil);
+    }
+    ctx.push(Value::Integer(i));
+    ctx.push(v);
+    Ok(2)
+}
+
+fn ipairs<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let v = ctx.check_any(0)?;
+    let f = ctx.native("ipairs_aux", ipairs_aux);
+    ctx.push(f);
+    ctx.push(v);
+    ctx.push(Value::Integer(0));
+    Ok(3)
+}
+
+fn select<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let n = ctx.nargs as i64 - 1;
+    if let Value::String(s) = ctx.arg(0) {
+        if s.as_bytes() == b"#" {
+            return ctx.ret(Value::Integer(n));
+        }
+    }
+    let i = ctx.check_integer(0)?;
+    let start = if i < 0 {
+        if -i > n {
+            return Err(RtError::bad_arg(1, "index out of range"));
+        }
+        n + i
+    } else if i == 0 {
+        return Err(RtError::bad_arg(1, "index out of range"));
+    } else {
+        (i - 1).min(n)
+    };
+    let count = (n - start) as usize;
+    for j in 0..count {
+        let v = ctx.arg(1 + start as usize + j);
+        ctx.push(v);
+    }
+    Ok(count)
+}
+
+fn rawget<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let t = ctx.check_table(0)?;
+    let k = ctx.check_any(1)?;
+    let v = t.get(k);
+    ctx.ret(v)
+}
+
+fn rawset<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let t = ctx.check_table(0)?;
+    let k = ctx.check_any(1)?;
+    let v = ctx.check_any(2)?;
+    t.set(ctx.mc, k, v).map_err(|e| RtError::msg(e.message()))?;
+    ctx.ret(Value::Table(t))
+}
+
+fn rawequal<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let a = ctx.check_any(0)?;
+    let b = ctx.check_any(1)?;
+    ctx.ret(Value::Boolean(a.raw_eq(b)))
+}
+
+fn rawlen<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let n = match ctx.arg(0) {
+        Value::Table(t) => t.length(),
+        Value::String(s) => s.len() as i64,
+        _ => return Err(RtError::bad_arg(1, "table or string expected")),
+    };
+    ctx.ret(Value::Integer(n))
+}
+
+fn getmetatable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let v = ctx.check_any(0)?;
+    let r = match meta::metatable(ctx.g, v) {
+        None => Value::Nil,
+        Some(m) => {
+            let protected = m.borrow().get_str(ctx.g.tm_name(Tm::Metatable));
+            if protected.is_nil() {
+                Value::Table(m)
+            } else {
+                protected
+            }
+        }
+    };
+    ctx.ret(r)
+}
+
+fn setmetatable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let t = ctx.check_table(0)?;
+    let mt = match ctx.arg(1) {
+        Value::Nil => None,
+        Value::Table(m) => Some(m),
+        _ => return Err(RtError::bad_arg(2, "nil or table expected")),
+    };
+    if let Some(old) = t.metatable() {
+        if !old.borrow().get_str(ctx.g.tm_name(Tm::Metatable)).is_nil() {
+            return Err(RtError::msg("cannot change a protected metatable"));
+        }
+    }
+    set_table_metatable(ctx.mc, ctx.g, t, mt);
+    ctx.ret(Value::Table(t))
+}
+
+/// Sets a table's metatable and registers it for `__gc` and `__mode` handling.
+pub fn set_table_metatable<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, t: Table<'gc>, mt: Option<Table<'gc>>) {
+    let mut weak = WeakMode::default();
+    let mut has_gc = false;
+    if let Some(m) = mt {
+        let mb = m.borrow();
+        if let Value::String(mode) = mb.get_str(g.tm_name(Tm::Mode)) {
+            weak.keys = mode.as_bytes().contains(&b'k');
+            weak.values = mode.as_bytes().contains(&b'v');
+        }
+        has_gc = !mb.get_str(g.tm_name(Tm::Gc)).is_nil();
+    }
+    let was_weak = {
+        let mut tb = t.borrow_mut(mc);
+        let was = tb.weak != WeakMode::default();
+        tb.meta = mt;
+        tb.weak = weak;
+        was
+    };
+    if weak != WeakMode::default() && !was_weak {
+        Global::weak_tables_mut(g, mc).push(gc_arena::Gc::downgrade(t.0));
+    }
+    if has_gc {
+        let mut list = Global::finalizable_mut(g, mc);
+        let already = list.iter().any(|f| matches!(f, Finalizable::Table(w) if std::ptr::eq(w.as_ptr(), gc_arena::Gc::as_ptr(t.0))));
+        if !already {
+            list.push(Finalizable::Table(gc_arena::Gc::downgrade(t.0)));
+        }
+    }
+}
+
+fn assert<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let v = ctx.check_any(0)?;
+    if v.is_truthy() {
+        return Ok(ctx.nargs);
+    }
+    if ctx.nargs >= 2 {
+        return Err(RtError::Value(ctx.arg(1)));
+    }
+    Err(RtError::msg("assertion failed!"))
+}
+
+fn error<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let v = ctx.arg(0);
+    let level = ctx.opt_integer(1, 1)?;
+    if let Value::String(s) = v {
+        if level > 0 {
+            let w = ctx.where_(level as usize);
+            if !w.is_empty() {
+                let mut msg = w.into_bytes();
+                msg.extend_from_slice(s.as_bytes());
+                return Err(RtError::Value(ctx.str_value(&msg)));
+            }
+        }
+    }
+    Err(RtError::Value(v))
+}
+
+fn load<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let chunk = ctx.arg(0);
+    let source: Vec<u8> = match chunk {
+        Value::String(s) => s.as_bytes().to_vec(),
+        Value::Function(_) => {
+            let mut buf = Vec::new();
+            loop {
+                let piece = ctx.call1(chunk, &[])?;
+                match piece {
+                    Value::Nil => break,
+                    Value::String(s) if s.is_empty() => break,
+                    Value::String(s) => buf.extend_from_slice(s.as_bytes()),
+                    _ => {
+                        ctx.push(Value::Nil);
+                        let m = ctx.str_value(b"reader function must return a string");
+                        ctx.push(m);
+                        return Ok(2);
+                    }
+                }
+            }
+            buf
+        }
+        _ => return Err(ctx.expect_type(0, "string")),
+    };
+    let name = match ctx.opt_string(1)? {
+        Some(n) => n.as_bytes().to_vec(),
+        None => match chunk {
+            Value::String(s) => s.as_bytes().to_vec(),
+            _ => b"=(load)".to_vec(),
+        },
+    };
+    let mode = ctx.opt_string(2)?.map(|m| m.as_bytes().to_vec()).unwrap_or_else(|| b"bt".to_vec());
+    let env = if ctx.nargs >= 4 { ctx.arg(3) } else { Value::Table(ctx.g.globals) };
+    load_chunk(ctx, &source, &name, &mode, env)
+}
+
+/// Compiles `source` and pushes the function, or nil and the message.
+fn load_chunk<'gc>(mut ctx: Ctx<'gc, '_>, source: &[u8], name: &[u8], mode: &[u8], env: Value<'gc>) -> RtResult<'gc, usize> {
+    let fail = |mut ctx: Ctx<'gc, '_>, msg: &str| {
+        ctx.push(Value::Nil);
+        let m = ctx.str_value(msg.as_bytes());
+        ctx.push(m);
+        Ok(2)
+    };
+    if source.first() == Some(&0x1b) {
+        if !mode.contains(&b'b') {
+            return fail(ctx, &format!("attempt to load a binary chunk (mode is '{}')", String::from_utf8_lossy(mode)));
+        }
+        return fail(ctx, "binary chunks are not supported");
+    }
+    if !mode.contains(&b't') {
+        return fail(ctx, &format!("attempt to load a text chunk (mode is '{}')", String::from_utf8_lossy(mode)));
+    }
+    match crate::compiler::compile(source, name) {
+        Ok(proto) => {
+            let f = crate::lua::load_proto(ctx.mc, ctx.g, proto, env);
+            ctx.push(f);
+            Ok(1)
+        }
+        Err(e) => fail(ctx, &e.message),
+    }
+}
+
+fn read_file_arg<'gc>(ctx: &Ctx<'gc, '_>) -> RtResult<'gc, (Vec<u8>, Vec<u8>)> {
+    match ctx.opt_string(0)? {
+        Some(path) => {
+            let p = path.to_str_lossy().into_owned();
+            let data = std::fs::read(&p).map_err(|e| RtError::msg(format!("cannot open {p} ({})", io_reason(&e))))?;
+            let mut name = b"@".to_vec();
+            name.extend_from_slice(path.as_bytes());
+            Ok((skip_shebang(data), name))
+        }
+        None => {
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut data).map_err(|e| RtError::msg(e.to_string()))?;
+            Ok((skip_shebang(data), b"=stdin".to_vec()))
+        }
+    }
+}
+
+/// The message C's strerror gives for common I/O errors.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "No such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "Permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// A first line starting with '#' is ignored (it is kept as an empty line).
+fn skip_shebang(mut data: Vec<u8>) -> Vec<u8> {
+    if data.first() == Some(&b'#') {
+        let end = data.iter().position(|&c| c == b'\n').unwrap_or(data.len());
+        data.drain(..end);
+    }
+    data
+}
+
+fn loadfile<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (src, name) = match read_file_arg(&ctx) {
+        Ok(x) => x,
+        Err(RtError::Message(m)) => {
+            let mut ctx = ctx;
+            ctx.push(Value::Nil);
+            let m = ctx.str_value(m.as_bytes());
+            ctx.push(m);
+            return Ok(2);
+        }
+        Err(e) => return Err(e),
+    };
+    let mode = ctx.opt_string(1)?.map(|m| m.as_bytes().to_vec()).unwrap_or_else(|| b"bt".to_vec());
+    let env = if ctx.nargs >= 3 { ctx.arg(2) } else { Value::Table(ctx.g.globals) };
+    load_chunk(ctx, &src, &name, &mode, env)
+}
+
+fn dofile<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (src, name) = read_file_arg(&ctx)?;
+    let proto = crate::compiler::compile(&src, &name).map_err(|e| RtError::Value(ctx.str_value(e.message.as_bytes())))?;
+    let f = crate::lua::load_proto(ctx.mc, ctx.g, proto, Value::Table(ctx.g.globals));
+    let results = ctx.call(f, &[])?;
+    for v in &results {
+        ctx.push(*v);
+    }
+    Ok(results.len())
+}
+
+fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let opt = ctx.opt_string(0)?.map(|s| s.as_bytes().to_vec()).unwrap_or_else(|| b"collect".to_vec());
+    match opt.as_slice() {
+        b"collect" | b"step" => {
+            ctx.g.budget.0.gc_requested.set(true);
+            let r = if opt == b"step" { Value::Boolean(true) } else { Value::Integer(0) };
+            ctx.ret(r)
+        }
+        b"count" => {
+            let kb = ctx.mc.metrics().total_gc_count() as f64 * 64.0 / 1024.0;
+            ctx.ret(Value::Number(kb))
+        }
+        b"isrunning" => ctx.ret(Value::Boolean(true)),
+        b"incremental" | b"generational" => {
+            let s = ctx.str_value(b"incremental");
+            ctx.ret(s)
+        }
+        b"stop" | b"restart" => ctx.ret(Value::Integer(0)),
+        b"setpause" => ctx.ret(Value::Integer(200)),
+        b"setstepmul" => ctx.ret(Value::Integer(100)),
+        _ => {
+            let o = String::from_utf8_lossy(&opt).into_owned();
+            Err(RtError::bad_arg(1, format!("invalid option '{o}'")))
+        }
+    }
+}

@@ -1,0 +1,556 @@
+//! Lua tables: an array part for the keys 1..n and an insertion-ordered hash
+//! part for everything else.
+
+use gc_arena::collect::Trace;
+use gc_arena::lock::RefLock;
+use gc_arena::{Collect, Gc, Mutation};
+
+use crate::value::Value;
+
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+pub struct Table<'gc>(pub Gc<'gc, RefLock<TableState<'gc>>>);
+
+impl std::fmt::Debug for Table<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "table: {:p}", Gc::as_ptr(self.0))
+    }
+}
+
+/// Which references of a table are weak (from `__mode` in its metatable).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WeakMode {
+    pub keys: bool,
+    pub values: bool,
+}
+
+#[derive(Clone, Copy, Default)]
+pub struct Node<'gc> {
+    pub key: Value<'gc>,
+    pub value: Value<'gc>,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+#[derive(Default)]
+pub struct TableState<'gc> {
+    pub array: Vec<Value<'gc>>,
+    /// Hash entries in insertion order. Removing a key sets its value to nil
+    /// and keeps the entry, so that `next` can continue from it.
+    entries: Vec<Node<'gc>>,
+    /// Open-addressing index into `entries`.
+    index: Vec<u32>,
+    pub meta: Option<Table<'gc>>,
+    pub weak: WeakMode,
+}
+
+/// Why a key cannot be used to store a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyError {
+    Nil,
+    NaN,
+}
+
+impl KeyError {
+    pub fn message(self) -> &'static str {
+        match self {
+            KeyError::Nil => "table index is nil",
+            KeyError::NaN => "table index is NaN",
+        }
+    }
+}
+
+#[inline]
+fn mix(x: u64) -> u64 {
+    let x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x ^ (x >> 31)
+}
+
+#[inline]
+fn key_hash(key: Value<'_>) -> u64 {
+    match key {
+        Value::Nil => 0,
+        Value::Boolean(b) => b as u64 + 1,
+        Value::Integer(i) => mix(i as u64),
+        Value::Number(n) => mix(n.to_bits()),
+        Value::String(s) => s.hash(),
+        other => mix(other.addr().unwrap_or(0) as u64),
+    }
+}
+
+/// Keys are compared without coercion here: keys are normalised on entry
+/// (integral floats become integers), so an integer never equals a float.
+#[inline]
+fn key_eq<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Integer(x), Value::Integer(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x == y,
+        (Value::Integer(_), Value::Number(_)) | (Value::Number(_), Value::Integer(_)) => false,
+        _ => a.raw_eq(b),
+    }
+}
+
+/// Integral floats are stored as integer keys.
+#[inline]
+pub fn normalize_key(key: Value<'_>) -> Value<'_> {
+    if let Value::Number(n) = key {
+        if let Some(i) = crate::vm::arith::float_to_int_exact(n) {
+            return Value::Integer(i);
+        }
+    }
+    key
+}
+
+unsafe impl<'gc> Collect<'gc> for TableState<'gc> {
+    fn trace<T: Trace<'gc>>(&self, cc: &mut T) {
+        if let Some(m) = &self.meta {
+            cc.trace(m);
+        }
+        let weak = self.weak;
+        for v in &self.array {
+            trace_value(cc, *v, weak.values);
+        }
+        for n in &self.entries {
+            if n.value.is_nil() {
+                // A removed entry's key is still compared by `next`; weak
+                // tables replace such keys when the collector clears them.
+                trace_value(cc, n.key, weak.keys || weak.values);
+                continue;
+            }
+            trace_value(cc, n.key, weak.keys);
+            trace_value(cc, n.value, weak.values);
+        }
+    }
+}
+
+/// Traces a value, skipping weakly-held objects. Strings are values in Lua's
+/// model and are always held strongly. Skipped references are cleared by the
+/// collector's finalization step before anything is swept.
+fn trace_value<'gc, T: Trace<'gc>>(cc: &mut T, v: Value<'gc>, weak: bool) {
+    match v {
+        Value::Nil | Value::Boolean(_) | Value::Integer(_) | Value::Number(_) => {}
+        Value::String(_) => cc.trace(&v),
+        _ if weak => {}
+        _ => cc.trace(&v),
+    }
+}
+
+impl<'gc> TableState<'gc> {
+    pub fn with_capacity(narray: usize, nhash: usize) -> Self {
+        let mut t = TableState {
+            array: Vec::with_capacity(narray),
+            ..Default::default()
+        };
+        if nhash > 0 {
+            t.entries.reserve(nhash);
+            t.index = vec![EMPTY; (nhash * 2).next_power_of_two().max(4)];
+        }
+        t
+    }
+
+    #[inline]
+    fn find(&self, key: Value<'gc>) -> Option<usize> {
+        if self.index.is_empty() {
+            return None;
+        }
+        let mask = self.index.len() - 1;
+        let mut i = key_hash(key) as usize & mask;
+        loop {
+            let e = self.index[i];
+            if e == EMPTY {
+                return None;
+            }
+            if key_eq(self.entries[e as usize].key, key) {
+                return Some(e as usize);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Raw get with an already-normalised key.
+    #[inline]
+    pub fn get(&self, key: Value<'gc>) -> Value<'gc> {
+        match key {
+            Value::Integer(i) => self.get_int(i),
+            Value::Number(n) => match crate::vm::arith::float_to_int_exact(n) {
+                Some(i) => self.get_int(i),
+                None => self.get_hashed(key),
+            },
+            Value::Nil => Value::Nil,
+            _ => self.get_hashed(key),
+        }
+    }
+
+    #[inline]
+    pub fn get_int(&self, i: i64) -> Value<'gc> {
+        let idx = (i as u64).wrapping_sub(1);
+        if idx < self.array.len() as u64 {
+            return self.array[idx as usize];
+        }
+        self.get_hashed(Value::Integer(i))
+    }
+
+    #[inline]
+    pub fn get_str(&self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
+        self.get_hashed(Value::String(key))
+    }
+
+    #[inline]
+    fn get_hashed(&self, key: Value<'gc>) -> Value<'gc> {
+        match self.find(key) {
+            Some(e) => self.entries[e].value,
+            None => Value::Nil,
+        }
+    }
+
+    /// Raw set. Fails only for nil and NaN keys.
+    pub fn set(&mut self, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
+        match key {
+            Value::Integer(i) => {
+                self.set_int(i, value);
+                Ok(())
+            }
+            Value::Number(n) => {
+                if let Some(i) = crate::vm::arith::float_to_int_exact(n) {
+                    self.set_int(i, value);
+                    Ok(())
+                } else if n.is_nan() {
+                    Err(KeyError::NaN)
+                } else {
+                    self.set_hashed(key, value);
+                    Ok(())
+                }
+            }
+            Value::Nil => Err(KeyError::Nil),
+            _ => {
+                self.set_hashed(key, value);
+                Ok(())
+            }
+        }
+    }
+
+    #[inline]
+    pub fn set_int(&mut self, i: i64, value: Value<'gc>) {
+        let idx = (i as u64).wrapping_sub(1);
+        let len = self.array.len() as u64;
+        if idx < len {
+            self.array[idx as usize] = value;
+        } else if idx == len && !value.is_nil() {
+            self.array.push(value);
+            if !self.entries.is_empty() {
+                self.migrate_to_array();
+                // The key may also have lived in the hash part before.
+                if let Some(e) = self.find(Value::Integer(i)) {
+                    self.entries[e].value = Value::Nil;
+                }
+            }
+        } else {
+            self.set_hashed(Value::Integer(i), value);
+        }
+    }
+
+    /// After the array grew by one, moves the following integer keys from
+    /// the hash part into the array.
+    fn migrate_to_array(&mut self) {
+        loop {
+            let next = self.array.len() as i64 + 1;
+            match self.find(Value::Integer(next)) {
+                Some(e) if !self.entries[e].value.is_nil() => {
+                    let v = std::mem::take(&mut self.entries[e].value);
+                    self.array.push(v);
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn set_hashed(&mut self, key: Value<'gc>, value: Value<'gc>) {
+        if let Some(e) = self.find(key) {
+            self.entries[e].value = value;
+            return;
+        }
+        if value.is_nil() {
+            return;
+        }
+        if self.entries.len() * 2 >= self.index.len() {
+            self.rehash(key);
+            if let Value::Integer(i) = key {
+                let idx = (i as u64).wrapping_sub(1);
+                if idx <= self.array.len() as u64 {
+                    self.set_int(i, value);
+                    return;
+                }
+            }
+        }
+        self.insert_entry(key, value);
+    }
+
+    fn insert_entry(&mut self, key: Value<'gc>, value: Value<'gc>) {
+        let e = self.entries.len() as u32;
+        self.entries.push(Node { key, value });
+        let mask = self.index.len() - 1;
+        let mut i = key_hash(key) as usize & mask;
+        while self.index[i] != EMPTY {
+            i = (i + 1) & mask;
+        }
+        self.index[i] = e;
+    }
+
+    /// Rebuilds the hash part without dead entries, resizing it for one more
+    /// key, and moves integer keys into the array part when that is denser.
+    fn rehash(&mut self, extra: Value<'gc>) {
+        let live: Vec<Node<'gc>> = self
+            .entries
+            .drain(..)
+            .filter(|n| !n.value.is_nil())
+            .collect();
+        let new_array_len = self.best_array_len(&live, extra);
+        let mut moved = Vec::new();
+        let mut kept = Vec::with_capacity(live.len());
+        for n in live {
+            match n.key {
+                Value::Integer(i) if i >= 1 && (i as u64) <= new_array_len as u64 => moved.push(n),
+                _ => kept.push(n),
+            }
+        }
+        if new_array_len > self.array.len() {
+            self.array.resize(new_array_len, Value::Nil);
+            for n in moved {
+                if let Value::Integer(i) = n.key {
+                    self.array[i as usize - 1] = n.value;
+                }
+            }
+        }
+        let cap = ((kept.len() + 1) * 2).next_power_of_two().max(4);
+        self.index = vec![EMPTY; cap];
+        self.entries = Vec::with_capacity(cap / 2);
+        for n in kept {
+            self.insert_entry(n.key, n.value);
+        }
+    }
+
+    /// The largest power of two n such that more than half of 1..n would be
+    /// in use (counting the array, the live hash keys and one extra key).
+    fn best_array_len(&self, live: &[Node<'gc>], extra: Value<'gc>) -> usize {
+        const BITS: usize = 40;
+        let mut counts = [0usize; BITS];
+        let mut count_key = |i: i64| {
+            if i >= 1 && (i as u64) < (1u64 << (BITS - 1)) {
+                let slot = 64 - ((i - 1) as u64).leading_zeros() as usize;
+                counts[slot] += 1;
+            }
+        };
+        for (i, v) in self.array.iter().enumerate() {
+            if !v.is_nil() {
+                count_key(i as i64 + 1);
+            }
+        }
+        for n in live {
+            if let Value::Integer(i) = n.key {
+                count_key(i);
+            }
+        }
+        if let Value::Integer(i) = extra {
+            count_key(i);
+        }
+        let mut total = 0;
+        let mut best = 0;
+        for (slot, c) in counts.iter().enumerate() {
+            total += c;
+            let size = 1usize << slot;
+            if total > size / 2 {
+                best = size;
+            }
+        }
+        best.max(self.array.len())
+    }
+
+    /// The length operator's border.
+    pub fn length(&self) -> i64 {
+        let n = self.array.len();
+        if n > 0 && self.array[n - 1].is_nil() {
+            // Binary search for a border inside the array.
+            let (mut lo, mut hi) = (0usize, n);
+            while hi - lo > 1 {
+                let m = (lo + hi) / 2;
+                if self.array[m - 1].is_nil() {
+                    hi = m;
+                } else {
+                    lo = m;
+                }
+            }
+            return lo as i64;
+        }
+        if self.entries.is_empty() {
+            return n as i64;
+        }
+        // Unbound search in the hash part.
+        let mut j = n as i64;
+        if self.get_hashed(Value::Integer(j + 1)).is_nil() {
+            return j;
+        }
+        let mut i = j;
+        j += 1;
+        while !self.get_hashed(Value::Integer(j)).is_nil() {
+            i = j;
+            if j > i64::MAX / 2 {
+                // Pathological table: fall back to a linear search.
+                let mut k = 1;
+                while !self.get_int(k).is_nil() {
+                    k += 1;
+                }
+                return k - 1;
+            }
+            j *= 2;
+        }
+        while j - i > 1 {
+            let m = i + (j - i) / 2;
+            if self.get_hashed(Value::Integer(m)).is_nil() {
+                j = m;
+            } else {
+                i = m;
+            }
+        }
+        i
+    }
+
+    /// The entry after `key` in traversal order, or `Ok(None)` at the end.
+    #[allow(clippy::type_complexity)]
+    pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
+        let key = normalize_key(key);
+        let mut array_start = 0usize;
+        let mut entry_start = 0usize;
+        match key {
+            Value::Nil => {}
+            Value::Integer(i) if i >= 1 && (i as u64) <= self.array.len() as u64 => {
+                array_start = i as usize;
+            }
+            _ => {
+                array_start = self.array.len();
+                entry_start = self.find(key).ok_or(())? + 1;
+            }
+        }
+        for i in array_start..self.array.len() {
+            let v = self.array[i];
+            if !v.is_nil() {
+                return Ok(Some((Value::Integer(i as i64 + 1), v)));
+            }
+        }
+        for n in &self.entries[entry_start.min(self.entries.len())..] {
+            if !n.value.is_nil() {
+                return Ok(Some((n.key, n.value)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Number of hash entries (live or not); for memory estimates.
+    pub fn hash_capacity(&self) -> usize {
+        self.entries.capacity()
+    }
+
+    /// Removes entries whose weakly-held key or value the collector found dead.
+    pub fn clear_dead(&mut self, is_dead: &dyn Fn(Value<'gc>) -> bool) {
+        if self.weak.values {
+            for v in self.array.iter_mut() {
+                if is_dead(*v) {
+                    *v = Value::Nil;
+                }
+            }
+        }
+        for n in self.entries.iter_mut() {
+            if n.value.is_nil() {
+                if is_dead(n.key) {
+                    // A dead key is replaced so no dangling pointer stays behind.
+                    n.key = Value::Boolean(false);
+                }
+                continue;
+            }
+            if (self.weak.keys && is_dead(n.key)) || (self.weak.values && is_dead(n.value)) {
+                n.value = Value::Nil;
+                n.key = Value::Boolean(false);
+            }
+        }
+        // Replaced keys no longer hash to their slots: rebuild the index.
+        let entries = std::mem::take(&mut self.entries);
+        let cap = self.index.len();
+        self.index = vec![EMPTY; cap];
+        for n in entries {
+            if !n.value.is_nil() {
+                self.insert_entry(n.key, n.value);
+            }
+        }
+    }
+
+    /// Iterates the live entries (array then hash), for library code.
+    pub fn iter(&self) -> impl Iterator<Item = (Value<'gc>, Value<'gc>)> + '_ {
+        self.array
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_nil())
+            .map(|(i, v)| (Value::Integer(i as i64 + 1), *v))
+            .chain(
+                self.entries
+                    .iter()
+                    .filter(|n| !n.value.is_nil())
+                    .map(|n| (n.key, n.value)),
+            )
+    }
+}
+
+impl<'gc> Table<'gc> {
+    pub fn new(mc: &Mutation<'gc>) -> Table<'gc> {
+        Table(Gc::new(mc, RefLock::new(TableState::default())))
+    }
+
+    pub fn with_capacity(mc: &Mutation<'gc>, narray: usize, nhash: usize) -> Table<'gc> {
+        Table(Gc::new(
+            mc,
+            RefLock::new(TableState::with_capacity(narray, nhash)),
+        ))
+    }
+
+    #[inline]
+    pub fn borrow(self) -> std::cell::Ref<'gc, TableState<'gc>> {
+        self.0.borrow()
+    }
+
+    #[inline]
+    pub fn borrow_mut(self, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, TableState<'gc>> {
+        self.0.borrow_mut(mc)
+    }
+
+    #[inline]
+    pub fn get(self, key: Value<'gc>) -> Value<'gc> {
+        self.0.borrow().get(key)
+    }
+
+    #[inline]
+    pub fn get_int(self, i: i64) -> Value<'gc> {
+        self.0.borrow().get_int(i)
+    }
+
+    #[inline]
+    pub fn set(self, mc: &Mutation<'gc>, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
+        self.0.borrow_mut(mc).set(key, value)
+    }
+
+    pub fn length(self) -> i64 {
+        self.0.borrow().length()
+    }
+
+    #[inline]
+    pub fn metatable(self) -> Option<Table<'gc>> {
+        self.0.borrow().meta
+    }
+
+    pub fn set_metatable(self, mc: &Mutation<'gc>, meta: Option<Table<'gc>>) {
+        self.0.borrow_mut(mc).meta = meta;
+    }
+
+    pub fn ptr_eq(self, other: Table<'gc>) -> bool {
+        Gc::ptr_eq(self.0, other.0)
+    }
+
+}

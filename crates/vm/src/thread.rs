@@ -1,0 +1,122 @@
+//! Lua threads (coroutines): a value stack, call frames and open upvalues.
+
+use gc_arena::lock::{Lock, RefLock};
+use gc_arena::{Collect, Gc, Mutation};
+
+use crate::function::UpValue;
+use crate::value::Value;
+
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+pub struct Thread<'gc>(pub Gc<'gc, ThreadObj<'gc>>);
+
+impl std::fmt::Debug for Thread<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "thread: {:p}", Gc::as_ptr(self.0))
+    }
+}
+
+impl PartialEq for Thread<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        Gc::ptr_eq(self.0, other.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Collect)]
+#[collect(require_static)]
+pub enum ThreadStatus {
+    /// Created or yielded: can be resumed.
+    Suspended,
+    Running,
+    /// Resumed another coroutine and waits for it.
+    Normal,
+    Dead,
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+pub struct ThreadObj<'gc> {
+    /// Outside the lock so that it can be read while the thread runs.
+    pub status: Lock<ThreadStatus>,
+    pub state: RefLock<ThreadState<'gc>>,
+}
+
+/// What a frame is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameKind {
+    /// A Lua function; varargs (if any) sit just below `base`.
+    Lua,
+    /// A native function that is running (for tracebacks and error positions).
+    Native,
+    /// The boundary of `pcall`: an error unwinds to here. `func` is pcall's slot.
+    PCall,
+    /// The boundary of `xpcall`; the message handler is at `func + 1`.
+    XPCall,
+}
+
+/// One activation record.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    pub kind: FrameKind,
+    /// Where the called function was, and where its results go.
+    pub func: usize,
+    /// First register.
+    pub base: usize,
+    pub pc: usize,
+    /// Results the caller wants; -1 for all.
+    pub nresults: i32,
+    /// Extra arguments of a vararg function, stored below `base`.
+    pub nvarargs: u32,
+    /// When this frame returns, go back to the Rust code that called it.
+    pub fresh: bool,
+}
+
+#[derive(Default)]
+pub struct ThreadState<'gc> {
+    /// All slots up to `stack.len()` are initialised; `top` is the logical top
+    /// used by multiple results and native calls.
+    pub stack: Vec<Value<'gc>>,
+    pub top: usize,
+    pub frames: Vec<Frame>,
+    /// Open upvalues, sorted by stack index.
+    pub open_upvalues: Vec<UpValue<'gc>>,
+    /// Stack slots of live to-be-closed variables, in order.
+    pub tbc: Vec<usize>,
+    /// Nested native calls on this thread: yielding is impossible while > 0.
+    pub nested: u32,
+    /// The traceback of the last error that escaped this thread's host call.
+    pub traceback: Option<String>,
+}
+
+unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {
+    fn trace<T: gc_arena::collect::Trace<'gc>>(&self, cc: &mut T) {
+        // Slots above the top are dead: they may hold stale values. Tracing
+        // them is safe (they are still valid pointers) and keeps this simple.
+        for v in &self.stack {
+            cc.trace(v);
+        }
+        for u in &self.open_upvalues {
+            cc.trace(u);
+        }
+    }
+}
+
+impl<'gc> Thread<'gc> {
+    pub fn new(mc: &Mutation<'gc>) -> Thread<'gc> {
+        Thread(Gc::new(
+            mc,
+            ThreadObj {
+                status: Lock::new(ThreadStatus::Suspended),
+                state: RefLock::new(ThreadState::default()),
+            },
+        ))
+    }
+
+    pub fn status(self) -> ThreadStatus {
+        self.0.status.get()
+    }
+
+    pub fn set_status(self, mc: &Mutation<'gc>, status: ThreadStatus) {
+        gc_arena::barrier::unlock!(Gc::write(mc, self.0), ThreadObj, status).set(status);
+    }
+}

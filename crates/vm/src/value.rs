@@ -1,0 +1,141 @@
+//! The Lua value type.
+
+use gc_arena::{Collect, Gc};
+
+use crate::function::{Closure, NativeFunction};
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::thread::Thread;
+use crate::userdata::UserData;
+
+/// A Lua value. Sixteen bytes: a tag and a payload; collectable objects are
+/// single `Gc` pointers, so copying a value never allocates.
+#[derive(Debug, Clone, Copy, Collect, Default)]
+#[collect(no_drop)]
+pub enum Value<'gc> {
+    #[default]
+    Nil,
+    Boolean(bool),
+    Integer(i64),
+    Number(f64),
+    String(LuaString<'gc>),
+    Table(Table<'gc>),
+    Function(Function<'gc>),
+    Thread(Thread<'gc>),
+    UserData(UserData<'gc>),
+}
+
+/// A function value: a Lua closure or a native (Rust) function.
+#[derive(Debug, Clone, Copy, Collect)]
+#[collect(no_drop)]
+pub enum Function<'gc> {
+    Lua(Gc<'gc, Closure<'gc>>),
+    Native(Gc<'gc, NativeFunction<'gc>>),
+}
+
+impl<'gc> Function<'gc> {
+    pub fn ptr_eq(self, other: Function<'gc>) -> bool {
+        match (self, other) {
+            (Function::Lua(a), Function::Lua(b)) => Gc::ptr_eq(a, b),
+            (Function::Native(a), Function::Native(b)) => Gc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    pub fn addr(self) -> usize {
+        match self {
+            Function::Lua(a) => Gc::as_ptr(a) as *const () as usize,
+            Function::Native(a) => Gc::as_ptr(a) as *const () as usize,
+        }
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Value<'static>>() == 16);
+
+impl<'gc> Value<'gc> {
+    /// The name `type()` returns.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Value::Nil => "nil",
+            Value::Boolean(_) => "boolean",
+            Value::Integer(_) | Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Table(_) => "table",
+            Value::Function(_) => "function",
+            Value::Thread(_) => "thread",
+            Value::UserData(_) => "userdata",
+        }
+    }
+
+    #[inline]
+    pub fn is_nil(self) -> bool {
+        matches!(self, Value::Nil)
+    }
+
+    /// Lua truthiness: everything but nil and false.
+    #[inline]
+    pub fn is_truthy(self) -> bool {
+        !matches!(self, Value::Nil | Value::Boolean(false))
+    }
+
+    /// Primitive equality without metamethods (`rawequal`).
+    pub fn raw_eq(self, other: Value<'gc>) -> bool {
+        match (self, other) {
+            (Value::Nil, Value::Nil) => true,
+            (Value::Boolean(a), Value::Boolean(b)) => a == b,
+            (Value::Integer(a), Value::Integer(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::Integer(a), Value::Number(b)) | (Value::Number(b), Value::Integer(a)) => {
+                crate::vm::arith::int_eq_float(a, b)
+            }
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Table(a), Value::Table(b)) => Gc::ptr_eq(a.0, b.0),
+            (Value::Function(a), Value::Function(b)) => a.ptr_eq(b),
+            (Value::Thread(a), Value::Thread(b)) => Gc::ptr_eq(a.0, b.0),
+            (Value::UserData(a), Value::UserData(b)) => Gc::ptr_eq(a.0, b.0),
+            _ => false,
+        }
+    }
+
+    /// The address of a collectable value, for `%p` and `tostring`.
+    pub fn addr(self) -> Option<usize> {
+        Some(match self {
+            Value::String(s) => s.addr(),
+            Value::Table(t) => Gc::as_ptr(t.0) as *const () as usize,
+            Value::Function(f) => f.addr(),
+            Value::Thread(t) => Gc::as_ptr(t.0) as *const () as usize,
+            Value::UserData(u) => Gc::as_ptr(u.0) as *const () as usize,
+            _ => return None,
+        })
+    }
+}
+
+impl<'gc> From<bool> for Value<'gc> {
+    fn from(b: bool) -> Self {
+        Value::Boolean(b)
+    }
+}
+
+impl<'gc> From<i64> for Value<'gc> {
+    fn from(i: i64) -> Self {
+        Value::Integer(i)
+    }
+}
+
+impl<'gc> From<f64> for Value<'gc> {
+    fn from(n: f64) -> Self {
+        Value::Number(n)
+    }
+}
+
+impl<'gc> From<LuaString<'gc>> for Value<'gc> {
+    fn from(s: LuaString<'gc>) -> Self {
+        Value::String(s)
+    }
+}
+
+impl<'gc> From<Table<'gc>> for Value<'gc> {
+    fn from(t: Table<'gc>) -> Self {
+        Value::Table(t)
+    }
+}

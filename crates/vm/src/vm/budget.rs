@@ -1,0 +1,64 @@
+//! Fuel and host limits: how much a run may do before control goes back to
+//! the driver, and the limits that stop a script.
+
+use std::cell::Cell;
+use std::time::Instant;
+
+use crate::error::LimitKind;
+
+/// Instructions (approximately: loop iterations and calls count) per slice.
+pub const SLICE_FUEL: i64 = 20_000;
+
+/// Nested native-to-Lua calls allowed (like LUAI_MAXCCALLS).
+pub const MAX_NESTED_CALLS: u32 = 200;
+
+/// Lua call frames allowed on one thread before "stack overflow".
+pub const MAX_FRAMES: usize = 200_000;
+
+/// Stack slots allowed on one thread (like LUAI_MAXSTACK).
+pub const MAX_STACK: usize = 1_000_000;
+
+#[derive(Default)]
+pub struct Budget {
+    /// Counted work since the limits were last reset.
+    pub used: Cell<u64>,
+    pub instruction_limit: Cell<Option<u64>>,
+    pub deadline: Cell<Option<Instant>>,
+    pub memory_limit: Cell<Option<usize>>,
+    /// Depth of nested native-to-Lua calls, over all threads.
+    pub nested: Cell<u32>,
+    /// Lua call depth limit set by the host (frames on one thread).
+    pub max_call_depth: Cell<Option<usize>>,
+    /// `collectgarbage("collect")` asked for a full collection at the next slice boundary.
+    pub gc_requested: Cell<bool>,
+}
+
+impl Budget {
+    /// Called when a slice's fuel runs out: accounts for it and checks limits.
+    pub fn charge(&self, spent: i64) -> Result<(), LimitKind> {
+        let used = self.used.get() + spent.max(0) as u64;
+        self.used.set(used);
+        if let Some(limit) = self.instruction_limit.get() {
+            if used > limit {
+                return Err(LimitKind::Instructions);
+            }
+        }
+        if let Some(deadline) = self.deadline.get() {
+            if Instant::now() >= deadline {
+                return Err(LimitKind::Time);
+            }
+        }
+        Ok(())
+    }
+
+    /// The fuel to give the next slice.
+    pub fn slice_fuel(&self) -> i64 {
+        match self.instruction_limit.get() {
+            Some(limit) => {
+                let left = limit.saturating_sub(self.used.get());
+                (left.min(SLICE_FUEL as u64) as i64).max(1)
+            }
+            None => SLICE_FUEL,
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The context a native function runs in: its arguments, its results, and
+//! access to the VM.
+
+use gc_arena::Mutation;
+
+use crate::error::{RtError, RtResult};
+use crate::function::{NativeFn, NativeFunction};
+use crate::state::{Global, GlobalRef};
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::thread::{Thread, ThreadState};
+use crate::value::{Function, Value};
+use crate::vm::convert;
+
+pub struct Ctx<'gc, 'a> {
+    pub mc: &'gc Mutation<'gc>,
+    pub g: GlobalRef<'gc>,
+    pub th: Thread<'gc>,
+    pub ts: &'a mut ThreadState<'gc>,
+    /// Stack index of the first argument.
+    pub base: usize,
+    pub nargs: usize,
+}
+
+impl<'gc, 'a> Ctx<'gc, 'a> {
+    /// Argument `i` (0-based); nil when absent.
+    #[inline]
+    pub fn arg(&self, i: usize) -> Value<'gc> {
+        if i < self.nargs {
+            self.ts.stack[self.base + i]
+        } else {
+            Value::Nil
+        }
+    }
+
+    pub fn args(&self) -> &[Value<'gc>] {
+        &self.ts.stack[self.base..self.base + self.nargs]
+    }
+
+    /// Pushes one result.
+    #[inline]
+    pub fn push(&mut self, v: Value<'gc>) {
+        push(self.ts, v);
+    }
+
+    /// Returns a single value.
+    #[inline]
+    pub fn ret(mut self, v: Value<'gc>) -> RtResult<'gc, usize> {
+        self.push(v);
+        Ok(1)
+    }
+
+    pub fn intern(&self, bytes: &[u8]) -> LuaString<'gc> {
+        Global::intern(self.g, self.mc, bytes)
+    }
+
+    pub fn str_value(&self, bytes: &[u8]) -> Value<'gc> {
+        Value::String(self.intern(bytes))
+    }
+
+    pub fn new_table(&self) -> Table<'gc> {
+        Table::new(self.mc)
+    }
+
+    pub fn native(&self, name: &'static str, f: NativeFn) -> Value<'gc> {
+        Value::Function(Function::Native(NativeFunction::new(self.mc, name, f)))
+    }
+
+    // ---- argument checks, with PUC-Rio's messages ----
+
+    fn type_error(&self, i: usize, expected: &str) -> RtError<'gc> {
+        let got = if i < self.nargs {
+            crate::vm::meta::type_name_meta(self.g, self.arg(i))
+        } else {
+            "no value".into()
+        };
+        RtError::bad_arg(i + 1, format!("{expected} expected, got {got}"))
+    }
+
+    pub fn check_any(&self, i: usize) -> RtResult<'gc, Value<'gc>> {
+        if i < self.nargs {
+            Ok(self.arg(i))
+        } else {
+            Err(RtError::bad_arg(i + 1, "value expected"))
+        }
+    }
+
+    pub fn check_table(&self, i: usize) -> RtResult<'gc, Table<'gc>> {
+        match self.arg(i) {
+            Value::Table(t) => Ok(t),
+            _ => Err(self.type_error(i, "table")),
+        }
+    }
+
+    pub fn check_integer(&self, i: usize) -> RtResult<'gc, i64> {
+        match self.arg(i) {
+            Value::Integer(n) => Ok(n),
+            Value::Number(f) => crate::vm::arith::float_to_int_exact(f)
+                .ok_or_else(|| RtError::bad_arg(i + 1, "number has no integer representation")),
+            Value::String(s) => match convert::str_to_number(s.as_bytes()) {
+                Some(convert::Number::Int(n)) => Ok(n),
+                Some(convert::Number::Float(f)) => crate::vm::arith::float_to_int_exact(f)
+                    .ok_or_else(|| RtError::bad_arg(i + 1, "number has no integer representation")),
+                None => Err(self.type_error(i, "number")),
+            },
+            _ => Err(self.type_error(i, "number")),
+        }
+    }
+
+    pub fn opt_integer(&self, i: usize, default: i64) -> RtResult<'gc, i64> {
+        if self.arg(i).is_nil() {
+            Ok(default)
+        } else {
+            self.check_integer(i)
+        }
+    }
+
+    pub fn check_number(&self, i: usize) -> RtResult<'gc, f64> {
+        match self.arg(i) {
+            Value::Integer(n) => Ok(n as f64),
+            Value::Number(f) => Ok(f),
+            Value::String(s) => match convert::str_to_number(s.as_bytes()) {
+                Some(convert::Number::Int(n)) => Ok(n as f64),
+                Some(convert::Number::Float(f)) => Ok(f),
+                None => Err(self.type_error(i, "number")),
+            },
+            _ => Err(self.type_error(i, "number")),
+        }
+    }
+
+    /// A number argument keeping its subtype.
+    pub fn check_numeric(&self, i: usize) -> RtResult<'gc, Value<'gc>> {
+        match self.arg(i) {
+            v @ (Value::Integer(_) | Value::Number(_)) => Ok(v),
+            Value::String(s) => match convert::str_to_number(s.as_bytes()) {
+                Some(convert::Number::Int(n)) => Ok(Value::Integer(n)),
+                Some(convert::Number::Float(f)) => Ok(Value::Number(f)),
+                None => Err(self.type_error(i, "number")),
+            },
+            _ => Err(self.type_error(i, "number")),
+        }
+    }
+
+    /// A string argument; numbers are converted as Lua does.
+    pub fn check_string(&self, i: usize) -> RtResult<'gc, LuaString<'gc>> {
+        match self.arg(i) {
+            Value::String(s) => Ok(s),
+            v @ (Value::Integer(_) | Value::Number(_)) => {
+                let mut buf = Vec::new();
+                crate::vm::meta::number_to_bytes(v, &mut buf);
+                Ok(self.intern(&buf))
+            }
+            _ => Err(self.type_error(i, "string")),
+        }
+    }
+
+    pub fn opt_string(&self, i: usize) -> RtResult<'gc, Option<LuaString<'gc>>> {
+        if self.arg(i).is_nil() {
+            Ok(None)
+        } else {
+            self.check_string(i).map(Some)
+        }
+    }
+
+    pub fn check_function(&self, i: usize) -> RtResult<'gc, Value<'gc>> {
+        match self.arg(i) {
+            v @ Value::Function(_) => Ok(v),
+            _ => Err(self.type_error(i, "function")),
+        }
+    }
+
+    pub fn check_thread(&self, i: usize) -> RtResult<'gc, Thread<'gc>> {
+        match self.arg(i) {
+            Value::Thread(t) => Ok(t),
+            _ => Err(self.type_error(i, "coroutine")),
+        }
+    }
+
+    pub fn expect_type(&self, i: usize, expected: &str) -> RtError<'gc> {
+        self.type_error(i, expected)
+    }
+
+    // ---- calling back into Lua ----
+
+    /// Calls a value with arguments and returns all its results. Not
+    /// yieldable; nesting is bounded.
+    pub fn call(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Vec<Value<'gc>>> {
+        crate::vm::level::call_nested(self.mc, self.g, self.th, self.ts, f, args)
+    }
+
+    /// Calls a value and returns its first result.
+    pub fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
+        let r = self.call(f, args)?;
+        Ok(r.first().copied().unwrap_or(Value::Nil))
+    }
+
+    /// `tostring` semantics, including `__tostring` and `__name`.
+    pub fn to_string(&mut self, v: Value<'gc>) -> RtResult<'gc, LuaString<'gc>> {
+        crate::vm::meta::tostring(self.mc, self.g, self.th, self.ts, v)
+    }
+
+    /// "chunk:line:" of the Lua function at `level` (1 = the caller of this native).
+    pub fn where_(&self, level: usize) -> String {
+        crate::vm::debug::where_(self.ts, level)
+    }
+}
+
+/// Pushes a value at the logical top of a thread's stack.
+#[inline]
+pub fn push<'gc>(ts: &mut ThreadState<'gc>, v: Value<'gc>) {
+    if ts.top < ts.stack.len() {
+        ts.stack[ts.top] = v;
+    } else {
+        ts.stack.push(v);
+    }
+    ts.top += 1;
+}
+
+impl<'gc> Ctx<'gc, '_> {
+    /// Upvalue `i` of the running native function.
+    pub fn upvalue(&self, i: usize) -> Value<'gc> {
+        match self.ts.stack[self.base - 1] {
+            Value::Function(Function::Native(nf)) => nf.upvalues.get(i).map(|u| u.get()).unwrap_or(Value::Nil),
+            _ => Value::Nil,
+        }
+    }
+
+    /// Sets upvalue `i` of the running native function.
+    pub fn set_upvalue(&self, i: usize, v: Value<'gc>) {
+        if let Value::Function(Function::Native(nf)) = self.ts.stack[self.base - 1] {
+            if i < nf.upvalues.len() {
+                let w = gc_arena::Gc::write(self.mc, nf);
+                gc_arena::barrier::field!(w, NativeFunction, upvalues).as_deref()[i].unlock().set(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,1399 @@
+//! The bytecode interpreter: one dispatch loop per run of a thread, with
+//! Lua-to-Lua calls, returns, protected calls and error unwinding handled
+//! without recursion on the Rust stack.
+
+use gc_arena::lock::Lock;
+use gc_arena::{Gc, Mutation};
+
+use crate::compiler::opcode::{Instr, OpCode};
+use crate::error::{RtError, RtResult};
+use crate::function::{Closure, NativeKind, Special, UpState, UpValue};
+use crate::state::{Global, GlobalRef, Tm};
+use crate::table::Table;
+use crate::thread::{Frame, FrameKind, Thread, ThreadState};
+use crate::value::{Function, Value};
+use crate::vm::arith::{self, ArithOp};
+use crate::vm::budget::{MAX_FRAMES, MAX_STACK};
+use crate::vm::ctx::Ctx;
+use crate::vm::debug;
+use crate::vm::meta::{self, MetaCx};
+
+/// Why a run of a thread stopped.
+pub enum Exit<'gc> {
+    /// The bottom frame of this run returned `n` values, at the top of the stack.
+    Returned(usize),
+    /// `coroutine.yield` with `n` values at the top; its frame stays on top.
+    Yield(usize),
+    /// `coroutine.resume` (or a wrap function): the args are at the top;
+    /// the caller's frame for the call stays on top.
+    Resume {
+        co: Thread<'gc>,
+        nargs: usize,
+        wrap: bool,
+    },
+    /// An error that no protected call of this run caught.
+    Error(RtError<'gc>),
+    /// The slice's fuel ran out; call again to continue.
+    OutOfFuel,
+}
+
+/// What `precall` did.
+pub enum Pre<'gc> {
+    /// Frames were pushed: run the interpreter.
+    Lua,
+    /// The call completed: `Some(n)` if that returned from a fresh frame.
+    Done(Option<usize>),
+    /// A coroutine switch is needed.
+    Switch(Exit<'gc>),
+}
+
+pub struct Exec<'gc, 'a> {
+    pub mc: &'gc Mutation<'gc>,
+    pub g: GlobalRef<'gc>,
+    pub th: Thread<'gc>,
+    pub ts: &'a mut ThreadState<'gc>,
+}
+
+#[inline]
+fn ensure_stack<'gc>(ts: &mut ThreadState<'gc>, size: usize) -> RtResult<'gc, ()> {
+    if ts.stack.len() < size {
+        if size > MAX_STACK {
+            return Err(RtError::msg("stack overflow"));
+        }
+        ts.stack.resize(size.max(ts.stack.len() * 2).min(MAX_STACK), Value::Nil);
+    }
+    Ok(())
+}
+
+impl<'gc, 'a> Exec<'gc, 'a> {
+    fn meta(&mut self) -> MetaCx<'gc, '_> {
+        MetaCx {
+            mc: self.mc,
+            g: self.g,
+            th: self.th,
+            ts: self.ts,
+        }
+    }
+
+    /// Pushes a frame for a Lua closure at `func` with `nargs` arguments.
+    fn push_lua_frame(&mut self, cl: Gc<'gc, Closure<'gc>>, func: usize, nargs: usize, nresults: i32, fresh: bool) -> RtResult<'gc, ()> {
+        let p = &cl.proto.info.0;
+        if self.ts.frames.len() >= MAX_FRAMES {
+            return Err(RtError::msg("stack overflow"));
+        }
+        if let Some(limit) = self.g.budget.0.max_call_depth.get() {
+            if self.ts.frames.len() >= limit {
+                return Err(RtError::Limit(crate::error::LimitKind::CallDepth));
+            }
+        }
+        let np = p.num_params as usize;
+        let ts = &mut *self.ts;
+        let (base, nvarargs) = if p.is_vararg {
+            let base = func + 1 + nargs;
+            ensure_stack(ts, base + p.max_stack as usize + 1)?;
+            for i in 0..np {
+                ts.stack[base + i] = if i < nargs { ts.stack[func + 1 + i] } else { Value::Nil };
+            }
+            (base, nargs.saturating_sub(np) as u32)
+        } else {
+            let base = func + 1;
+            ensure_stack(ts, base + p.max_stack as usize + 1)?;
+            for i in nargs..np {
+                ts.stack[base + i] = Value::Nil;
+            }
+            (base, 0)
+        };
+        ts.frames.push(Frame {
+            kind: FrameKind::Lua,
+            func,
+            base,
+            pc: 0,
+            nresults,
+            nvarargs,
+            fresh,
+        });
+        ts.top = base + p.max_stack as usize;
+        Ok(())
+    }
+
+    /// Starts a call of the value at `func` with `nargs` arguments above it.
+    pub fn precall(&mut self, func: usize, mut nargs: usize, nresults: i32, fresh: bool) -> RtResult<'gc, Pre<'gc>> {
+        for _ in 0..crate::vm::budget::MAX_NESTED_CALLS {
+            match self.ts.stack[func] {
+                Value::Function(Function::Lua(cl)) => {
+                    self.push_lua_frame(cl, func, nargs, nresults, fresh)?;
+                    return Ok(Pre::Lua);
+                }
+                Value::Function(Function::Native(nf)) => {
+                    return match nf.kind.0 {
+                        NativeKind::Plain(f) => {
+                            self.ts.frames.push(Frame {
+                                kind: FrameKind::Native,
+                                func,
+                                base: func + 1,
+                                pc: 0,
+                                nresults,
+                                nvarargs: 0,
+                                fresh,
+                            });
+                            self.ts.top = func + 1 + nargs;
+                            let n = f(Ctx {
+                                mc: self.mc,
+                                g: self.g,
+                                th: self.th,
+                                ts: self.ts,
+                                base: func + 1,
+                                nargs,
+                            })?;
+                            let src = self.ts.top - n;
+                            Ok(Pre::Done(self.deliver(src, n)))
+                        }
+                        NativeKind::Special(s) => self.special(s, nf.upvalues.first().map(|u| u.get()), func, nargs, nresults, fresh),
+                    };
+                }
+                v => {
+                    let tm = meta::get_tm(self.g, v, Tm::Call);
+                    if tm.is_nil() {
+                        return Err(RtError::msg(format!(
+                            "attempt to call a {} value",
+                            meta::type_name_meta(self.g, v)
+                        )));
+                    }
+                    ensure_stack(self.ts, func + nargs + 2)?;
+                    self.ts.stack.copy_within(func..func + 1 + nargs, func + 1);
+                    self.ts.stack[func] = tm;
+                    nargs += 1;
+                }
+            }
+        }
+        Err(RtError::msg("'__call' chain too long; possible loop"))
+    }
+
+    fn special(&mut self, s: Special, up0: Option<Value<'gc>>, func: usize, nargs: usize, nresults: i32, fresh: bool) -> RtResult<'gc, Pre<'gc>> {
+        let marker = |kind| Frame {
+            kind,
+            func,
+            base: func + 1,
+            pc: 0,
+            nresults,
+            nvarargs: 0,
+            fresh,
+        };
+        match s {
+            Special::PCall => {
+                if nargs == 0 {
+                    return Err(RtError::bad_arg(1, "value expected"));
+                }
+                self.ts.frames.push(marker(FrameKind::PCall));
+                self.precall_protected(func + 1, nargs - 1)
+            }
+            Special::XPCall => {
+                if nargs < 2 {
+                    return Err(RtError::bad_arg(2, "value expected"));
+                }
+                self.ts.stack.swap(func + 1, func + 2);
+                self.ts.frames.push(marker(FrameKind::XPCall));
+                self.precall_protected(func + 2, nargs - 2)
+            }
+            Special::Yield => {
+                self.ts.frames.push(marker(FrameKind::Native));
+                self.ts.top = func + 1 + nargs;
+                Ok(Pre::Switch(Exit::Yield(nargs)))
+            }
+            Special::Resume => {
+                let co = match self.ts.stack[func + 1] {
+                    Value::Thread(t) if nargs >= 1 => t,
+                    v => {
+                        let got = if nargs == 0 { "no value".to_string() } else { meta::type_name_meta(self.g, v) };
+                        return Err(RtError::bad_arg(1, format!("coroutine expected, got {got}")));
+                    }
+                };
+                self.ts.frames.push(marker(FrameKind::Native));
+                self.ts.top = func + 1 + nargs;
+                Ok(Pre::Switch(Exit::Resume { co, nargs: nargs - 1, wrap: false }))
+            }
+            Special::WrapCall => {
+                let Some(Value::Thread(co)) = up0 else {
+                    return Err(RtError::msg("invalid wrap function"));
+                };
+                self.ts.frames.push(marker(FrameKind::Native));
+                self.ts.top = func + 1 + nargs;
+                Ok(Pre::Switch(Exit::Resume { co, nargs, wrap: true }))
+            }
+        }
+    }
+
+    /// Calls the function of a protected call; errors in the call setup are
+    /// caught by the marker frame just pushed.
+    fn precall_protected(&mut self, func: usize, nargs: usize) -> RtResult<'gc, Pre<'gc>> {
+        match self.precall(func, nargs, -1, false) {
+            Ok(p) => Ok(p),
+            Err(e) => match self.unwind(e) {
+                Ok(None) => Ok(Pre::Lua),
+                Ok(Some(n)) => Ok(Pre::Done(Some(n))),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    /// Pops the top frame, moving its `n` results from `src` to its function
+    /// slot, and completes any protected-call markers below it. Returns
+    /// `Some(count)` when a fresh frame returned (the run must exit).
+    pub fn deliver(&mut self, mut src: usize, mut n: usize) -> Option<usize> {
+        loop {
+            let Some(f) = self.ts.frames.pop() else {
+                return Some(n);
+            };
+            let ts = &mut *self.ts;
+            let dst = f.func;
+            if src != dst {
+                ts.stack.copy_within(src..src + n, dst);
+            }
+            if f.nresults >= 0 {
+                let want = f.nresults as usize;
+                for i in n..want {
+                    ts.stack[dst + i] = Value::Nil;
+                }
+                n = want;
+            }
+            ts.top = dst + n;
+            if f.fresh {
+                return Some(n);
+            }
+            match ts.frames.last().map(|f| f.kind) {
+                Some(FrameKind::PCall) => {
+                    let m = *ts.frames.last().unwrap_or(&f);
+                    ts.stack[m.func] = Value::Boolean(true);
+                    src = m.func;
+                    n += 1;
+                }
+                Some(FrameKind::XPCall) => {
+                    let m = *ts.frames.last().unwrap_or(&f);
+                    ts.stack.copy_within(dst..dst + n, m.func + 1);
+                    ts.stack[m.func] = Value::Boolean(true);
+                    src = m.func;
+                    n += 1;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Converts an error into the value Lua code sees, adding the position.
+    fn error_value(&mut self, e: RtError<'gc>) -> Value<'gc> {
+        let top_is_native = self
+            .ts
+            .frames
+            .iter()
+            .rev()
+            .find(|f| matches!(f.kind, FrameKind::Lua | FrameKind::Native))
+            .is_some_and(|f| f.kind == FrameKind::Native);
+        let level = if top_is_native { 1 } else { 0 };
+        match e {
+            RtError::Value(v) => v,
+            RtError::Message(m) => {
+                let s = format!("{}{}", debug::where_(self.ts, level), m);
+                Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
+            }
+            RtError::BadArg { arg, msg } => {
+                let name = self
+                    .ts
+                    .frames
+                    .iter()
+                    .rev()
+                    .find(|f| f.kind == FrameKind::Native)
+                    .and_then(|f| match self.ts.stack.get(f.func) {
+                        Some(Value::Function(Function::Native(n))) => Some(n.name.0),
+                        _ => None,
+                    })
+                    .unwrap_or("?");
+                let s = format!("{}bad argument #{arg} to '{name}' ({msg})", debug::where_(self.ts, level));
+                Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
+            }
+            RtError::Limit(_) => Value::Nil,
+        }
+    }
+
+    /// Unwinds to the innermost protected call of this run. `Ok(None)`: caught,
+    /// continue running; `Ok(Some(n))`: caught and a fresh frame returned;
+    /// `Err`: not caught in this run (frames of this run are popped).
+    pub fn unwind(&mut self, e: RtError<'gc>) -> Result<Option<usize>, RtError<'gc>> {
+        let stop = self.stop_depth();
+        let catcher = if e.is_catchable() {
+            (stop..self.ts.frames.len())
+                .rev()
+                .find(|&i| matches!(self.ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall))
+        } else {
+            None
+        };
+        let Some(m) = catcher else {
+            if let RtError::Limit(_) = e {
+                self.abandon(stop, Value::Nil);
+                return Err(e);
+            }
+            let v = self.error_value(e);
+            if stop == 0 && self.ts.traceback.is_none() {
+                let msg = meta::tostring_raw(self.g, v);
+                self.ts.traceback = Some(debug::traceback(self.ts, Some(&String::from_utf8_lossy(&msg)), 0));
+            }
+            self.abandon(stop, v);
+            return Err(RtError::Value(v));
+        };
+        let mut v = self.error_value(e);
+        let mf = self.ts.frames[m];
+        if mf.kind == FrameKind::XPCall {
+            let handler = self.ts.stack[mf.func + 1];
+            let save_top = self.ts.top;
+            v = match crate::vm::level::call_nested(self.mc, self.g, self.th, self.ts, handler, &[v]) {
+                Ok(r) => r.first().copied().unwrap_or(Value::Nil),
+                Err(RtError::Limit(k)) => return Err(RtError::Limit(k)),
+                Err(e2) => self.error_value(e2),
+            };
+            self.ts.top = save_top;
+        }
+        if let Err(e2) = self.close_level(mf.func + 1, Some(v)) {
+            if !e2.is_catchable() {
+                return Err(e2);
+            }
+            v = self.error_value(e2);
+        }
+        self.ts.frames.truncate(m + 1);
+        ensure_stack(self.ts, mf.func + 2).map_err(|_| RtError::msg("stack overflow"))?;
+        self.ts.stack[mf.func] = Value::Boolean(false);
+        self.ts.stack[mf.func + 1] = v;
+        Ok(self.deliver(mf.func, 2))
+    }
+
+    /// Index of the bottom frame of this run (the innermost fresh frame).
+    fn stop_depth(&self) -> usize {
+        (0..self.ts.frames.len()).rev().find(|&i| self.ts.frames[i].fresh).unwrap_or(0)
+    }
+
+    /// Drops the frames of this run after an uncaught error.
+    fn abandon(&mut self, stop: usize, err: Value<'gc>) {
+        if let Some(f) = self.ts.frames.get(stop).copied() {
+            let _ = self.close_level(f.func, Some(err));
+            self.ts.frames.truncate(stop);
+            self.ts.top = f.func;
+        }
+    }
+
+    /// Closes upvalues and to-be-closed variables at or above `level`.
+    pub fn close_level(&mut self, level: usize, err: Option<Value<'gc>>) -> RtResult<'gc, ()> {
+        close_upvalues(self.mc, self.ts, level);
+        let mut result = Ok(());
+        let mut err = err;
+        while let Some(&slot) = self.ts.tbc.last() {
+            if slot < level {
+                break;
+            }
+            self.ts.tbc.pop();
+            let v = self.ts.stack[slot];
+            let f = meta::get_tm(self.g, v, Tm::Close);
+            let save_top = self.ts.top;
+            self.ts.top = self.ts.top.max(slot + 1);
+            let r = crate::vm::level::call_nested(self.mc, self.g, self.th, self.ts, f, &[v, err.unwrap_or(Value::Nil)]);
+            self.ts.top = save_top;
+            if let Err(e) = r {
+                if !e.is_catchable() {
+                    return Err(e);
+                }
+                let ev = self.error_value(e);
+                err = Some(ev);
+                result = Err(RtError::Value(ev));
+            }
+        }
+        result
+    }
+
+    fn find_upvalue(&mut self, index: usize) -> UpValue<'gc> {
+        let ups = &mut self.ts.open_upvalues;
+        let mut pos = ups.len();
+        while pos > 0 {
+            match ups[pos - 1].get() {
+                UpState::Open { index: i, .. } if i == index => return ups[pos - 1],
+                UpState::Open { index: i, .. } if i < index => break,
+                _ => pos -= 1,
+            }
+        }
+        let uv = Gc::new(self.mc, Lock::new(UpState::Open { thread: self.th, index }));
+        ups.insert(pos, uv);
+        uv
+    }
+
+    #[inline]
+    fn get_upvalue(&self, uv: UpValue<'gc>) -> RtResult<'gc, Value<'gc>> {
+        match uv.get() {
+            UpState::Closed(v) => Ok(v),
+            UpState::Open { thread, index } => {
+                if thread == self.th {
+                    Ok(self.ts.stack[index])
+                } else {
+                    let st = thread.0.state.try_borrow().map_err(|_| foreign_upvalue_error())?;
+                    Ok(st.stack[index])
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn set_upvalue(&mut self, uv: UpValue<'gc>, v: Value<'gc>) -> RtResult<'gc, ()> {
+        match uv.get() {
+            UpState::Closed(_) => {
+                uv.set(self.mc, UpState::Closed(v));
+                Ok(())
+            }
+            UpState::Open { thread, index } => {
+                if thread == self.th {
+                    self.ts.stack[index] = v;
+                } else {
+                    let mut st = gc_arena::barrier::unlock!(Gc::write(self.mc, thread.0), crate::thread::ThreadObj, state)
+                        .try_borrow_mut()
+                        .map_err(|_| foreign_upvalue_error())?;
+                    st.stack[index] = v;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn foreign_upvalue_error<'gc>() -> RtError<'gc> {
+    RtError::msg("cannot access a variable of a thread suspended in a native call")
+}
+
+/// Closes the open upvalues at or above stack slot `level`.
+pub fn close_upvalues<'gc>(mc: &Mutation<'gc>, ts: &mut ThreadState<'gc>, level: usize) {
+    while let Some(&uv) = ts.open_upvalues.last() {
+        match uv.get() {
+            UpState::Open { index, .. } if index >= level => {
+                uv.set(mc, UpState::Closed(ts.stack[index]));
+                ts.open_upvalues.pop();
+            }
+            _ => break,
+        }
+    }
+}
+
+/// Runs the thread until its bottom frame of this run returns, it switches
+/// coroutines, an error escapes, or fuel runs out. `pending` is an error to
+/// raise first (at the current top frame).
+pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Exit<'gc> {
+    let budget = &ex.g.budget.0;
+    let mut fuel = budget.slice_fuel();
+    let mut pending = pending;
+    'frame: loop {
+        if let Some(e) = pending.take() {
+            match ex.unwind(e) {
+                Ok(None) => {}
+                Ok(Some(n)) => return Exit::Returned(n),
+                Err(e) => return Exit::Error(e),
+            }
+        }
+        let Some(&frame) = ex.ts.frames.last() else {
+            return Exit::Returned(0);
+        };
+        if frame.kind != FrameKind::Lua {
+            // A native frame on top means a coroutine switch is under way.
+            return Exit::Error(RtError::msg("internal error: resumed into a native frame"));
+        }
+        let fi = ex.ts.frames.len() - 1;
+        let Value::Function(Function::Lua(cl)) = ex.ts.stack[frame.func] else {
+            return Exit::Error(RtError::msg("internal error: frame without a Lua function"));
+        };
+        let cl: &'gc Closure<'gc> = Gc::as_ref(cl);
+        let proto = Gc::as_ref(cl.proto);
+        let code: &'gc [Instr] = &proto.info.0.code;
+        let k: &'gc [Value<'gc>] = &proto.constants;
+        let base = frame.base;
+        let mut pc = frame.pc;
+
+        macro_rules! save_pc {
+            () => {
+                ex.ts.frames[fi].pc = pc
+            };
+        }
+        macro_rules! r {
+            ($i:expr) => {
+                ex.ts.stack[base + $i]
+            };
+        }
+        macro_rules! kst {
+            ($i:expr) => {
+                k[$i]
+            };
+        }
+        macro_rules! throw {
+            ($e:expr) => {{
+                save_pc!();
+                pending = Some($e);
+                continue 'frame;
+            }};
+        }
+        macro_rules! tri {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => throw!(e),
+                }
+            };
+        }
+        macro_rules! describe {
+            ($reg:expr) => {
+                &|| debug::describe_reg(ex.ts, fi, $reg)
+            };
+        }
+        macro_rules! arith_slow {
+            ($op:expr, $a:expr, $b:expr, $rb:expr, $rc:expr) => {{
+                save_pc!();
+                let (va, vb) = ($a, $b);
+                let rb: Option<usize> = $rb;
+                let rc: Option<usize> = $rc;
+                let names: Vec<String> = vec![
+                    rb.map(|r| debug::describe_reg(ex.ts, fi, r)).unwrap_or_default(),
+                    rc.map(|r| debug::describe_reg(ex.ts, fi, r)).unwrap_or_default(),
+                ];
+                tri!(ex.meta().arith($op, va, vb, &|i| names[i].clone()))
+            }};
+        }
+        macro_rules! arith_rr {
+            ($i:expr, $op:expr, $int:expr, $flt:expr) => {{
+                let (b, c) = ($i.b(), $i.c());
+                let (vb, vc) = (r!(b), r!(c));
+                let res = match (vb, vc) {
+                    (Value::Integer(x), Value::Integer(y)) => $int(x, y),
+                    (Value::Number(x), Value::Number(y)) => Value::Number($flt(x, y)),
+                    (Value::Integer(x), Value::Number(y)) => Value::Number($flt(x as f64, y)),
+                    (Value::Number(x), Value::Integer(y)) => Value::Number($flt(x, y as f64)),
+                    _ => arith_slow!($op, vb, vc, Some(b), Some(c)),
+                };
+                r!($i.a()) = res;
+            }};
+        }
+        macro_rules! arith_rk {
+            ($i:expr, $op:expr, $int:expr, $flt:expr) => {{
+                let b = $i.b();
+                let (vb, vc) = (r!(b), kst!($i.c()));
+                let res = match (vb, vc) {
+                    (Value::Integer(x), Value::Integer(y)) => $int(x, y),
+                    (Value::Number(x), Value::Number(y)) => Value::Number($flt(x, y)),
+                    (Value::Integer(x), Value::Number(y)) => Value::Number($flt(x as f64, y)),
+                    (Value::Number(x), Value::Integer(y)) => Value::Number($flt(x, y as f64)),
+                    _ => arith_slow!($op, vb, vc, Some(b), None),
+                };
+                r!($i.a()) = res;
+            }};
+        }
+        macro_rules! arith_float_rr {
+            ($i:expr, $op:expr, $flt:expr, $vc:expr, $rc:expr) => {{
+                let b = $i.b();
+                let (vb, vc) = (r!(b), $vc);
+                let fx = match vb {
+                    Value::Integer(x) => Some(x as f64),
+                    Value::Number(x) => Some(x),
+                    _ => None,
+                };
+                let fy = match vc {
+                    Value::Integer(y) => Some(y as f64),
+                    Value::Number(y) => Some(y),
+                    _ => None,
+                };
+                let res = match (fx, fy) {
+                    (Some(x), Some(y)) => Value::Number($flt(x, y)),
+                    _ => arith_slow!($op, vb, vc, Some(b), $rc),
+                };
+                r!($i.a()) = res;
+            }};
+        }
+        macro_rules! generic_arith {
+            ($i:expr, $op:expr, $vc:expr, $rc:expr) => {{
+                let b = $i.b();
+                let (vb, vc) = (r!(b), $vc);
+                let res = match arith::arith($op, vb, vc) {
+                    Ok(v) if !matches!(vb, Value::String(_)) && !matches!(vc, Value::String(_)) => v,
+                    _ => arith_slow!($op, vb, vc, Some(b), $rc),
+                };
+                r!($i.a()) = res;
+            }};
+        }
+        macro_rules! cond_jump {
+            ($cond:expr, $i:expr) => {{
+                if $cond != $i.k() {
+                    pc += 1;
+                } else {
+                    let j = code[pc];
+                    pc = (pc as i64 + 1 + j.sj_field() as i64) as usize;
+                }
+            }};
+        }
+        macro_rules! compare_slow {
+            ($a:expr, $b:expr, $le:expr) => {{
+                save_pc!();
+                tri!(ex.meta().compare($a, $b, $le))
+            }};
+        }
+
+        loop {
+            let i = code[pc];
+            pc += 1;
+            match i.op() {
+                OpCode::Move => r!(i.a()) = r!(i.b()),
+                OpCode::LoadI => r!(i.a()) = Value::Integer(i.sbx() as i64),
+                OpCode::LoadF => r!(i.a()) = Value::Number(i.sbx() as f64),
+                OpCode::LoadK => r!(i.a()) = kst!(i.bx()),
+                OpCode::LoadKx => {
+                    let extra = code[pc].ax_field();
+                    pc += 1;
+                    r!(i.a()) = kst!(extra);
+                }
+                OpCode::LoadFalse => r!(i.a()) = Value::Boolean(false),
+                OpCode::LFalseSkip => {
+                    r!(i.a()) = Value::Boolean(false);
+                    pc += 1;
+                }
+                OpCode::LoadTrue => r!(i.a()) = Value::Boolean(true),
+                OpCode::LoadNil => {
+                    let a = i.a();
+                    for j in 0..=i.b() {
+                        r!(a + j) = Value::Nil;
+                    }
+                }
+                OpCode::GetUpval => {
+                    let v = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
+                    r!(i.a()) = v;
+                }
+                OpCode::SetUpval => {
+                    let v = r!(i.a());
+                    tri!(ex.set_upvalue(cl.upvalues[i.b()], v));
+                }
+                OpCode::GetTabUp => {
+                    let t = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
+                    let key = kst!(i.c());
+                    let fast = match (t, key) {
+                        (Value::Table(t), Value::String(s)) => {
+                            let v = t.borrow().get_str(s);
+                            if v.is_nil() && t.metatable().is_some() { None } else { Some(v) }
+                        }
+                        _ => None,
+                    };
+                    let v = match fast {
+                        Some(v) => v,
+                        None => {
+                            save_pc!();
+                            let upname = upvalue_name(proto, i.b());
+                            tri!(ex.meta().index(t, key, &|| upname.clone()))
+                        }
+                    };
+                    r!(i.a()) = v;
+                }
+                OpCode::GetTable => {
+                    let (tv, key) = (r!(i.b()), r!(i.c()));
+                    let v = match tv {
+                        Value::Table(t) => {
+                            let v = match key {
+                                Value::Integer(n) => t.borrow().get_int(n),
+                                _ => t.borrow().get(key),
+                            };
+                            if v.is_nil() && t.metatable().is_some() {
+                                save_pc!();
+                                tri!(ex.meta().index(tv, key, describe!(i.b())))
+                            } else {
+                                v
+                            }
+                        }
+                        _ => {
+                            save_pc!();
+                            tri!(ex.meta().index(tv, key, describe!(i.b())))
+                        }
+                    };
+                    r!(i.a()) = v;
+                }
+                OpCode::GetI => {
+                    let tv = r!(i.b());
+                    let n = i.c() as i64;
+                    let v = match tv {
+                        Value::Table(t) => {
+                            let v = t.borrow().get_int(n);
+                            if v.is_nil() && t.metatable().is_some() {
+                                save_pc!();
+                                tri!(ex.meta().index(tv, Value::Integer(n), describe!(i.b())))
+                            } else {
+                                v
+                            }
+                        }
+                        _ => {
+                            save_pc!();
+                            tri!(ex.meta().index(tv, Value::Integer(n), describe!(i.b())))
+                        }
+                    };
+                    r!(i.a()) = v;
+                }
+                OpCode::GetField | OpCode::OpSelf => {
+                    let tv = r!(i.b());
+                    let key = if i.op() == OpCode::OpSelf && !i.k() { r!(i.c()) } else { kst!(i.c()) };
+                    if i.op() == OpCode::OpSelf {
+                        r!(i.a() + 1) = tv;
+                    }
+                    let fast = match (tv, key) {
+                        (Value::Table(t), Value::String(s)) => {
+                            let v = t.borrow().get_str(s);
+                            if v.is_nil() && t.metatable().is_some() { None } else { Some(v) }
+                        }
+                        _ => None,
+                    };
+                    let v = match fast {
+                        Some(v) => v,
+                        None => {
+                            save_pc!();
+                            tri!(ex.meta().index(tv, key, describe!(i.b())))
+                        }
+                    };
+                    r!(i.a()) = v;
+                }
+                OpCode::SetTabUp => {
+                    let t = tri!(ex.get_upvalue(cl.upvalues[i.a()]));
+                    let key = kst!(i.b());
+                    let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
+                    if !store_fast(ex.mc, t, key, val) {
+                        save_pc!();
+                        let upname = upvalue_name(proto, i.a());
+                        tri!(ex.meta().set_index(t, key, val, &|| upname.clone()));
+                    }
+                }
+                OpCode::SetTable | OpCode::SetI | OpCode::SetField => {
+                    let tv = r!(i.a());
+                    let key = match i.op() {
+                        OpCode::SetTable => r!(i.b()),
+                        OpCode::SetI => Value::Integer(i.b() as i64),
+                        _ => kst!(i.b()),
+                    };
+                    let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
+                    if !store_fast(ex.mc, tv, key, val) {
+                        save_pc!();
+                        tri!(ex.meta().set_index(tv, key, val, describe!(i.a())));
+                    }
+                }
+                OpCode::NewTable => {
+                    r!(i.a()) = Value::Table(Table::with_capacity(ex.mc, i.c(), i.b()));
+                    fuel -= 1;
+                }
+                OpCode::AddI => {
+                    let b = i.b();
+                    let vb = r!(b);
+                    let sc = i.sc() as i64;
+                    let res = match vb {
+                        Value::Integer(x) => Value::Integer(x.wrapping_add(sc)),
+                        Value::Number(x) => Value::Number(x + sc as f64),
+                        _ => arith_slow!(ArithOp::Add, vb, Value::Integer(sc), Some(b), None),
+                    };
+                    r!(i.a()) = res;
+                }
+                OpCode::AddK => arith_rk!(i, ArithOp::Add, |x: i64, y: i64| Value::Integer(x.wrapping_add(y)), |x: f64, y: f64| x + y),
+                OpCode::SubK => arith_rk!(i, ArithOp::Sub, |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)), |x: f64, y: f64| x - y),
+                OpCode::MulK => arith_rk!(i, ArithOp::Mul, |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)), |x: f64, y: f64| x * y),
+                OpCode::ModK => generic_arith!(i, ArithOp::Mod, kst!(i.c()), None),
+                OpCode::PowK => arith_float_rr!(i, ArithOp::Pow, pow, kst!(i.c()), None),
+                OpCode::DivK => arith_float_rr!(i, ArithOp::Div, |x: f64, y: f64| x / y, kst!(i.c()), None),
+                OpCode::IDivK => generic_arith!(i, ArithOp::IDiv, kst!(i.c()), None),
+                OpCode::BAndK => generic_arith!(i, ArithOp::BAnd, kst!(i.c()), None),
+                OpCode::BOrK => generic_arith!(i, ArithOp::BOr, kst!(i.c()), None),
+                OpCode::BXorK => generic_arith!(i, ArithOp::BXor, kst!(i.c()), None),
+                OpCode::ShrI => generic_arith!(i, ArithOp::Shr, Value::Integer(i.sc() as i64), None),
+                OpCode::ShlI => {
+                    // sC << R[B]
+                    let b = i.b();
+                    let vb = r!(b);
+                    let sc = Value::Integer(i.sc() as i64);
+                    let res = match arith::arith(ArithOp::Shl, sc, vb) {
+                        Ok(v) if !matches!(vb, Value::String(_)) => v,
+                        _ => arith_slow!(ArithOp::Shl, sc, vb, None, Some(b)),
+                    };
+                    r!(i.a()) = res;
+                }
+                OpCode::Add => arith_rr!(i, ArithOp::Add, |x: i64, y: i64| Value::Integer(x.wrapping_add(y)), |x: f64, y: f64| x + y),
+                OpCode::Sub => arith_rr!(i, ArithOp::Sub, |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)), |x: f64, y: f64| x - y),
+                OpCode::Mul => arith_rr!(i, ArithOp::Mul, |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)), |x: f64, y: f64| x * y),
+                OpCode::Mod => generic_arith!(i, ArithOp::Mod, r!(i.c()), Some(i.c())),
+                OpCode::Pow => arith_float_rr!(i, ArithOp::Pow, pow, r!(i.c()), Some(i.c())),
+                OpCode::Div => arith_float_rr!(i, ArithOp::Div, |x: f64, y: f64| x / y, r!(i.c()), Some(i.c())),
+                OpCode::IDiv => generic_arith!(i, ArithOp::IDiv, r!(i.c()), Some(i.c())),
+                OpCode::BAnd => generic_arith!(i, ArithOp::BAnd, r!(i.c()), Some(i.c())),
+                OpCode::BOr => generic_arith!(i, ArithOp::BOr, r!(i.c()), Some(i.c())),
+                OpCode::BXor => generic_arith!(i, ArithOp::BXor, r!(i.c()), Some(i.c())),
+                OpCode::Shl => generic_arith!(i, ArithOp::Shl, r!(i.c()), Some(i.c())),
+                OpCode::Shr => generic_arith!(i, ArithOp::Shr, r!(i.c()), Some(i.c())),
+                OpCode::Unm => {
+                    let b = i.b();
+                    let vb = r!(b);
+                    let res = match vb {
+                        Value::Integer(x) => Value::Integer(x.wrapping_neg()),
+                        Value::Number(x) => Value::Number(-x),
+                        _ => arith_slow!(ArithOp::Unm, vb, vb, Some(b), Some(b)),
+                    };
+                    r!(i.a()) = res;
+                }
+                OpCode::BNot => {
+                    let b = i.b();
+                    let vb = r!(b);
+                    let res = match vb {
+                        Value::Integer(x) => Value::Integer(!x),
+                        _ => arith_slow!(ArithOp::BNot, vb, vb, Some(b), Some(b)),
+                    };
+                    r!(i.a()) = res;
+                }
+                OpCode::Not => r!(i.a()) = Value::Boolean(!r!(i.b()).is_truthy()),
+                OpCode::Len => {
+                    let b = i.b();
+                    let vb = r!(b);
+                    let res = match vb {
+                        Value::String(s) => Value::Integer(s.len() as i64),
+                        Value::Table(t) if t.metatable().is_none() => Value::Integer(t.length()),
+                        _ => {
+                            save_pc!();
+                            tri!(ex.meta().len(vb, describe!(b)))
+                        }
+                    };
+                    r!(i.a()) = res;
+                }
+                OpCode::Concat => {
+                    let (a, n) = (i.a(), i.b());
+                    save_pc!();
+                    let v = tri!(concat(ex, fi, base + a, n));
+                    r!(a) = v;
+                    fuel -= 1;
+                }
+                OpCode::Close => {
+                    save_pc!();
+                    tri!(ex.close_level(base + i.a(), None));
+                }
+                OpCode::Tbc => {
+                    let v = r!(i.a());
+                    if v.is_truthy() {
+                        if meta::get_tm(ex.g, v, Tm::Close).is_nil() {
+                            save_pc!();
+                            let name = crate::compiler::debuginfo::local_name(&proto.info.0, i.a(), pc - 1)
+                                .map(|n| String::from_utf8_lossy(n).into_owned())
+                                .unwrap_or_else(|| "?".into());
+                            throw!(RtError::msg(format!("variable '{name}' got a non-closable value")));
+                        }
+                        ex.ts.tbc.push(base + i.a());
+                    }
+                }
+                OpCode::Jmp => {
+                    let off = i.sj_field();
+                    pc = (pc as i64 + off as i64) as usize;
+                    if off < 0 {
+                        fuel -= 1;
+                        if fuel <= 0 {
+                            save_pc!();
+                            match out_of_fuel(ex, &mut fuel) {
+                                Ok(true) => return Exit::OutOfFuel,
+                                Ok(false) => {}
+                                Err(e) => throw!(e),
+                            }
+                        }
+                    }
+                }
+                OpCode::Eq => {
+                    let (va, vb) = (r!(i.a()), r!(i.b()));
+                    let eq = match (va, vb) {
+                        (Value::Table(_), Value::Table(_)) | (Value::UserData(_), Value::UserData(_)) => {
+                            save_pc!();
+                            tri!(ex.meta().equals(va, vb))
+                        }
+                        _ => va.raw_eq(vb),
+                    };
+                    cond_jump!(eq, i);
+                }
+                OpCode::Lt => {
+                    let (va, vb) = (r!(i.a()), r!(i.b()));
+                    let res = match (va, vb) {
+                        (Value::Integer(x), Value::Integer(y)) => x < y,
+                        (Value::Number(x), Value::Number(y)) => x < y,
+                        _ => compare_slow!(va, vb, false),
+                    };
+                    cond_jump!(res, i);
+                }
+                OpCode::Le => {
+                    let (va, vb) = (r!(i.a()), r!(i.b()));
+                    let res = match (va, vb) {
+                        (Value::Integer(x), Value::Integer(y)) => x <= y,
+                        (Value::Number(x), Value::Number(y)) => x <= y,
+                        _ => compare_slow!(va, vb, true),
+                    };
+                    cond_jump!(res, i);
+                }
+                OpCode::EqK => {
+                    let eq = r!(i.a()).raw_eq(kst!(i.b()));
+                    cond_jump!(eq, i);
+                }
+                OpCode::EqI => {
+                    let sb = i.sb() as i64;
+                    let eq = match r!(i.a()) {
+                        Value::Integer(x) => x == sb,
+                        Value::Number(x) => x == sb as f64,
+                        _ => false,
+                    };
+                    cond_jump!(eq, i);
+                }
+                OpCode::LtI | OpCode::LeI | OpCode::GtI | OpCode::GeI => {
+                    let va = r!(i.a());
+                    let sb = i.sb() as i64;
+                    let res = match va {
+                        Value::Integer(x) => match i.op() {
+                            OpCode::LtI => x < sb,
+                            OpCode::LeI => x <= sb,
+                            OpCode::GtI => x > sb,
+                            _ => x >= sb,
+                        },
+                        Value::Number(x) => {
+                            let y = sb as f64;
+                            match i.op() {
+                                OpCode::LtI => x < y,
+                                OpCode::LeI => x <= y,
+                                OpCode::GtI => x > y,
+                                _ => x >= y,
+                            }
+                        }
+                        _ => {
+                            let imm = if i.c() != 0 { Value::Number(sb as f64) } else { Value::Integer(sb) };
+                            match i.op() {
+                                OpCode::LtI => compare_slow!(va, imm, false),
+                                OpCode::LeI => compare_slow!(va, imm, true),
+                                OpCode::GtI => compare_slow!(imm, va, false),
+                                _ => compare_slow!(imm, va, true),
+                            }
+                        }
+                    };
+                    cond_jump!(res, i);
+                }
+                OpCode::Test => {
+                    let t = r!(i.a()).is_truthy();
+                    cond_jump!(t, i);
+                }
+                OpCode::TestSet => {
+                    let vb = r!(i.b());
+                    if vb.is_truthy() == i.k() {
+                        r!(i.a()) = vb;
+                        let j = code[pc];
+                        pc = (pc as i64 + 1 + j.sj_field() as i64) as usize;
+                    } else {
+                        pc += 1;
+                    }
+                }
+                OpCode::Call => {
+                    let a = i.a();
+                    let func = base + a;
+                    let nargs = if i.b() != 0 { i.b() - 1 } else { ex.ts.top - func - 1 };
+                    let nresults = i.c() as i32 - 1;
+                    save_pc!();
+                    fuel -= 1;
+                    match ex.precall(func, nargs, nresults, false) {
+                        Ok(Pre::Lua) => continue 'frame,
+                        Ok(Pre::Done(None)) => {
+                            if fuel <= 0 || budget.gc_requested.get() {
+                                match out_of_fuel(ex, &mut fuel) {
+                                    Ok(true) => return Exit::OutOfFuel,
+                                    Ok(false) => {}
+                                    Err(e) => throw!(e),
+                                }
+                            }
+                            // A completed pcall may have left a different frame on top.
+                            if ex.ts.frames.len() - 1 != fi {
+                                continue 'frame;
+                            }
+                            if nresults >= 0 {
+                                ex.ts.top = base + proto.info.0.max_stack as usize;
+                            }
+                        }
+                        Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
+                        Ok(Pre::Switch(exit)) => return exit,
+                        Err(e) => throw!(e),
+                    }
+                }
+                OpCode::TailCall => {
+                    let a = i.a();
+                    let func = base + a;
+                    let nargs = if i.b() != 0 { i.b() - 1 } else { ex.ts.top - func - 1 };
+                    save_pc!();
+                    if i.k() {
+                        tri!(ex.close_level(base, None));
+                    }
+                    fuel -= 1;
+                    // Only Lua-to-Lua tail calls reuse the frame; others are plain calls.
+                    if let Value::Function(Function::Lua(_)) = ex.ts.stack[func] {
+                        let f = ex.ts.frames.pop().unwrap_or(frame);
+                        let dst = f.func;
+                        ex.ts.stack.copy_within(func..func + 1 + nargs, dst);
+                        match ex.precall(dst, nargs, f.nresults, f.fresh) {
+                            Ok(_) => {
+                                if fuel <= 0 {
+                                    match out_of_fuel(ex, &mut fuel) {
+                                        Ok(true) => return Exit::OutOfFuel,
+                                        Ok(false) => {}
+                                        Err(e) => {
+                                            pending = Some(e);
+                                        }
+                                    }
+                                }
+                                continue 'frame;
+                            }
+                            Err(e) => {
+                                // Report the error in the caller's context.
+                                ex.ts.frames.push(f);
+                                throw!(e)
+                            }
+                        }
+                    }
+                    match ex.precall(func, nargs, -1, false) {
+                        Ok(Pre::Lua) => continue 'frame,
+                        Ok(Pre::Done(None)) => {
+                            if ex.ts.frames.len() - 1 != fi {
+                                continue 'frame;
+                            }
+                            let n = ex.ts.top - func;
+                            if let Some(n) = ex.deliver(func, n) {
+                                return Exit::Returned(n);
+                            }
+                            continue 'frame;
+                        }
+                        Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
+                        Ok(Pre::Switch(exit)) => return exit,
+                        Err(e) => throw!(e),
+                    }
+                }
+                OpCode::Return | OpCode::Return0 | OpCode::Return1 => {
+                    let a = i.a();
+                    let n = match i.op() {
+                        OpCode::Return0 => 0,
+                        OpCode::Return1 => 1,
+                        _ if i.b() != 0 => i.b() - 1,
+                        _ => ex.ts.top - (base + a),
+                    };
+                    if i.op() == OpCode::Return && i.k() {
+                        save_pc!();
+                        let save_top = ex.ts.top;
+                        ex.ts.top = ex.ts.top.max(base + a + n);
+                        tri!(ex.close_level(base, None));
+                        ex.ts.top = save_top;
+                    }
+                    if let Some(n) = ex.deliver(base + a, n) {
+                        return Exit::Returned(n);
+                    }
+                    continue 'frame;
+                }
+                OpCode::ForLoop => {
+                    let a = i.a();
+                    match (r!(a), r!(a + 1)) {
+                        (Value::Integer(count), Value::Integer(step)) => {
+                            // Integer loop: R[A] counts the remaining iterations.
+                            if count > 0 {
+                                r!(a) = Value::Integer(count - 1);
+                                if let Value::Integer(idx) = r!(a + 2) {
+                                    let next = idx.wrapping_add(step);
+                                    r!(a + 2) = Value::Integer(next);
+                                    r!(a + 3) = Value::Integer(next);
+                                }
+                                pc -= i.bx();
+                            }
+                        }
+                        _ => {
+                            if float_for_step(ex.ts, base + a) {
+                                pc -= i.bx();
+                            }
+                        }
+                    }
+                    fuel -= 1;
+                    if fuel <= 0 {
+                        save_pc!();
+                        match out_of_fuel(ex, &mut fuel) {
+                            Ok(true) => return Exit::OutOfFuel,
+                            Ok(false) => {}
+                            Err(e) => throw!(e),
+                        }
+                    }
+                }
+                OpCode::ForPrep => {
+                    let a = i.a();
+                    save_pc!();
+                    let skip = tri!(for_prep(ex.ts, base + a));
+                    if skip {
+                        pc += i.bx() + 1;
+                    }
+                }
+                OpCode::TForPrep => {
+                    let a = i.a();
+                    // The closing value (R[A+3]) is to be closed like a <close> local.
+                    let v = r!(a + 3);
+                    if v.is_truthy() {
+                        if meta::get_tm(ex.g, v, Tm::Close).is_nil() {
+                            save_pc!();
+                            throw!(RtError::msg("variable '(for state)' got a non-closable value"));
+                        }
+                        ex.ts.tbc.push(base + a + 3);
+                    }
+                    pc += i.bx();
+                }
+                OpCode::TForCall => {
+                    let a = i.a();
+                    let cb = base + a + 4;
+                    // Copy the iterator, state and control value above the loop variables.
+                    r!(a + 4) = r!(a);
+                    r!(a + 5) = r!(a + 1);
+                    r!(a + 6) = r!(a + 2);
+                    save_pc!();
+                    fuel -= 1;
+                    match ex.precall(cb, 2, i.c() as i32, false) {
+                        Ok(Pre::Lua) => continue 'frame,
+                        Ok(Pre::Done(None)) => {
+                            if ex.ts.frames.len() - 1 != fi {
+                                continue 'frame;
+                            }
+                            ex.ts.top = base + proto.info.0.max_stack as usize;
+                        }
+                        Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
+                        Ok(Pre::Switch(exit)) => return exit,
+                        Err(e) => throw!(e),
+                    }
+                }
+                OpCode::TForLoop => {
+                    let a = i.a();
+                    let v = r!(a + 4);
+                    if !v.is_nil() {
+                        r!(a + 2) = v;
+                        pc -= i.bx();
+                    }
+                    fuel -= 1;
+                    if fuel <= 0 {
+                        save_pc!();
+                        match out_of_fuel(ex, &mut fuel) {
+                            Ok(true) => return Exit::OutOfFuel,
+                            Ok(false) => {}
+                            Err(e) => throw!(e),
+                        }
+                    }
+                }
+                OpCode::SetList => {
+                    let a = i.a();
+                    let mut n = i.b();
+                    if n == 0 {
+                        n = ex.ts.top - (base + a) - 1;
+                    }
+                    let mut start = i.c();
+                    if i.k() {
+                        start += code[pc].ax_field() * (crate::compiler::opcode::MAX_C as usize + 1);
+                        pc += 1;
+                    }
+                    if let Value::Table(t) = r!(a) {
+                        let mut tb = t.borrow_mut(ex.mc);
+                        for j in 1..=n {
+                            tb.set_int((start + j) as i64, ex.ts.stack[base + a + j]);
+                        }
+                    }
+                    ex.ts.top = base + proto.info.0.max_stack as usize;
+                }
+                OpCode::Closure => {
+                    let p = proto.protos[i.bx()];
+                    let descs = &p.info.0.upvalues;
+                    let mut ups = Vec::with_capacity(descs.len());
+                    for d in descs.iter() {
+                        if d.in_stack {
+                            ups.push(ex.find_upvalue(base + d.index as usize));
+                        } else {
+                            ups.push(cl.upvalues[d.index as usize]);
+                        }
+                    }
+                    let c = Gc::new(ex.mc, Closure { proto: p, upvalues: ups.into_boxed_slice() });
+                    r!(i.a()) = Value::Function(Function::Lua(c));
+                    fuel -= 1;
+                }
+                OpCode::VarArg => {
+                    let a = i.a();
+                    let nvar = frame.nvarargs as usize;
+                    let want = if i.c() == 0 { nvar } else { i.c() - 1 };
+                    tri!(ensure_stack(ex.ts, base + a + want + 1));
+                    for j in 0..want {
+                        r!(a + j) = if j < nvar { ex.ts.stack[base - nvar + j] } else { Value::Nil };
+                    }
+                    if i.c() == 0 {
+                        ex.ts.top = base + a + want;
+                    }
+                }
+                OpCode::VarArgPrep => {}
+                OpCode::ExtraArg => {}
+            }
+        }
+    }
+}
+
+#[inline]
+fn pow(x: f64, y: f64) -> f64 {
+    if y == 2.0 {
+        x * x
+    } else {
+        x.powf(y)
+    }
+}
+
+/// Table store without metamethods when possible. Returns false when the
+/// slow path (metamethods, errors) is needed.
+#[inline]
+fn store_fast<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, key: Value<'gc>, val: Value<'gc>) -> bool {
+    let Value::Table(t) = t else { return false };
+    let mut tb = t.borrow_mut(mc);
+    // With a metatable, only existing keys can be stored directly.
+    if tb.meta.is_some() && tb.get(key).is_nil() {
+        return false;
+    }
+    tb.set(key, val).is_ok()
+}
+
+fn upvalue_name(proto: &crate::function::FnProto<'_>, idx: usize) -> String {
+    match proto.info.0.upvalues.get(idx) {
+        Some(d) if &*d.name == b"_ENV" => String::new(),
+        Some(d) => format!(" (upvalue '{}')", String::from_utf8_lossy(&d.name)),
+        None => String::new(),
+    }
+}
+
+/// Accounts a used-up slice. `Ok(true)`: return to the driver.
+fn out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &mut i64) -> RtResult<'gc, bool> {
+    let budget = &ex.g.budget.0;
+    let spent = budget.slice_fuel() - *fuel;
+    budget.charge(spent).map_err(RtError::Limit)?;
+    *fuel = budget.slice_fuel();
+    // Nested runs cannot give control back; the outermost run can.
+    Ok(budget.nested.get() == 0 && ex.ts.nested == 0)
+}
+
+/// Prepares a numeric for loop at `ra`. Returns true when the loop must be skipped.
+/// Integer loops keep: R[A] = remaining-count (internal), R[A+1] = step,
+/// R[A+2] = index, R[A+3] = control variable. Float loops keep init, limit,
+/// step as floats in R[A], R[A+1], R[A+2] (marked by a float in R[A]).
+fn for_prep<'gc>(ts: &mut ThreadState<'gc>, ra: usize) -> RtResult<'gc, bool> {
+    let (init, limit, step) = (ts.stack[ra], ts.stack[ra + 1], ts.stack[ra + 2]);
+    if let (Value::Integer(init), Value::Integer(step)) = (init, step) {
+        if step == 0 {
+            return Err(RtError::msg("'for' step is zero"));
+        }
+        let limit = match for_limit(limit, step)? {
+            Some(l) => l,
+            None => return Ok(true),
+        };
+        if if step > 0 { init > limit } else { init < limit } {
+            return Ok(true);
+        }
+        let count = if step > 0 {
+            (limit as u128 as i128 - init as i128) as u128 / step as u128
+        } else {
+            (init as i128 - limit as i128) as u128 / (-(step as i128)) as u128
+        };
+        // R[A] holds the remaining count, R[A+1] the step.
+        ts.stack[ra] = Value::Integer(count.min(i64::MAX as u128) as i64);
+        ts.stack[ra + 1] = Value::Integer(step);
+        ts.stack[ra + 2] = Value::Integer(init);
+        ts.stack[ra + 3] = Value::Integer(init);
+        return Ok(false);
+    }
+    let to_f = |v: Value<'gc>, what: &str| -> RtResult<'gc, f64> {
+        match v {
+            Value::Integer(i) => Ok(i as f64),
+            Value::Number(f) => Ok(f),
+            Value::String(s) => match crate::vm::convert::str_to_number(s.as_bytes()) {
+                Some(crate::vm::convert::Number::Int(i)) => Ok(i as f64),
+                Some(crate::vm::convert::Number::Float(f)) => Ok(f),
+                None => Err(RtError::msg(format!("'for' {what} must be a number"))),
+            },
+            _ => Err(RtError::msg(format!("'for' {what} must be a number"))),
+        }
+    };
+    let l = to_f(limit, "limit")?;
+    let s = to_f(step, "step")?;
+    let i0 = to_f(init, "initial value")?;
+    if s == 0.0 {
+        return Err(RtError::msg("'for' step is zero"));
+    }
+    if if s > 0.0 { i0 > l } else { i0 < l } {
+        return Ok(true);
+    }
+    ts.stack[ra] = Value::Number(i0);
+    ts.stack[ra + 1] = Value::Number(l);
+    ts.stack[ra + 2] = Value::Number(s);
+    ts.stack[ra + 3] = Value::Number(i0);
+    Ok(false)
+}
+
+/// Converts a for-loop limit for an integer loop; `None` means "skip the loop".
+fn for_limit<'gc>(limit: Value<'gc>, step: i64) -> RtResult<'gc, Option<i64>> {
+    let f = match limit {
+        Value::Integer(i) => return Ok(Some(i)),
+        Value::Number(f) => f,
+        Value::String(s) => match crate::vm::convert::str_to_number(s.as_bytes()) {
+            Some(crate::vm::convert::Number::Int(i)) => return Ok(Some(i)),
+            Some(crate::vm::convert::Number::Float(f)) => f,
+            None => return Err(RtError::msg("'for' limit must be a number")),
+        },
+        _ => return Err(RtError::msg("'for' limit must be a number")),
+    };
+    if f.is_nan() {
+        return Ok(None);
+    }
+    let fl = if step > 0 { f.floor() } else { f.ceil() };
+    if fl >= 9_223_372_036_854_775_808.0 {
+        return Ok(if step > 0 { Some(i64::MAX) } else { None });
+    }
+    if fl < -9_223_372_036_854_775_808.0 {
+        return Ok(if step < 0 { Some(i64::MIN) } else { None });
+    }
+    Ok(Some(fl as i64))
+}
+
+/// One step of a float loop; true when it continues.
+fn float_for_step(ts: &mut ThreadState<'_>, ra: usize) -> bool {
+    let (Value::Number(idx), Value::Number(limit), Value::Number(step)) = (ts.stack[ra], ts.stack[ra + 1], ts.stack[ra + 2]) else {
+        return false;
+    };
+    let next = idx + step;
+    let go = if step > 0.0 { next <= limit } else { next >= limit };
+    if go {
+        ts.stack[ra] = Value::Number(next);
+        ts.stack[ra + 3] = Value::Number(next);
+    }
+    go
+}
+
+/// Concatenates `n` values starting at stack slot `start`, right to left.
+fn concat<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, start: usize, n: usize) -> RtResult<'gc, Value<'gc>> {
+    let base = ex.ts.frames[fi].base;
+    let mut top = start + n; // one past the last pending value
+    while top - start > 1 {
+        let (a, b) = (ex.ts.stack[top - 2], ex.ts.stack[top - 1]);
+        if meta::is_concatable(a) && meta::is_concatable(b) {
+            // Collect the longest run of strings/numbers ending at top.
+            let mut first = top - 2;
+            while first > start && meta::is_concatable(ex.ts.stack[first - 1]) {
+                first -= 1;
+            }
+            let mut buf = Vec::new();
+            for j in first..top {
+                match ex.ts.stack[j] {
+                    Value::String(s) => buf.extend_from_slice(s.as_bytes()),
+                    v => meta::number_to_bytes(v, &mut buf),
+                }
+            }
+            let s = Global::intern(ex.g, ex.mc, &buf);
+            ex.ts.stack[first] = Value::String(s);
+            top = first + 1;
+        } else {
+            let (ra, rb) = (top - 2 - base, top - 1 - base);
+            let names = [debug::describe_reg(ex.ts, fi, ra), debug::describe_reg(ex.ts, fi, rb)];
+            let save_top = ex.ts.top;
+            ex.ts.top = ex.ts.top.max(top);
+            let r = ex.meta().concat_meta(a, b, &|i| names[i].clone());
+            ex.ts.top = save_top;
+            ex.ts.stack[top - 2] = r?;
+            top -= 1;
+        }
+    }
+    Ok(ex.ts.stack[start])
+}

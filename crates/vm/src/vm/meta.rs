@@ -1,0 +1,387 @@
+//! Operations that may involve metamethods: indexing, arithmetic fallbacks,
+//! comparison, length, concatenation, `tostring`. Metamethods that are
+//! functions are called through nested calls.
+
+use gc_arena::Mutation;
+
+use crate::error::{RtError, RtResult};
+use crate::state::{Global, GlobalRef, Tm};
+use crate::string::LuaString;
+use crate::table::Table;
+use crate::thread::{Thread, ThreadState};
+use crate::value::Value;
+use crate::vm::arith::{self, ArithError, ArithOp};
+use crate::vm::convert;
+use crate::vm::level::call_nested;
+
+/// Lookups along `__index`/`__newindex` chains before giving up.
+const MAX_TAG_LOOP: usize = 2000;
+
+/// Everything an operation with metamethods needs.
+pub struct MetaCx<'gc, 'a> {
+    pub mc: &'gc Mutation<'gc>,
+    pub g: GlobalRef<'gc>,
+    pub th: Thread<'gc>,
+    pub ts: &'a mut ThreadState<'gc>,
+}
+
+#[inline]
+pub fn metatable<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> Option<Table<'gc>> {
+    match v {
+        Value::Table(t) => t.metatable(),
+        Value::UserData(u) => u.metatable(),
+        Value::String(_) => g.string_meta.get(),
+        _ => None,
+    }
+}
+
+/// The metamethod `tm` of a value, or nil.
+#[inline]
+pub fn get_tm<'gc>(g: GlobalRef<'gc>, v: Value<'gc>, tm: Tm) -> Value<'gc> {
+    match metatable(g, v) {
+        Some(m) => m.borrow().get_str(g.tm_name(tm)),
+        None => Value::Nil,
+    }
+}
+
+/// The type name for messages: `__name` from the metatable if it is a string.
+pub fn type_name_meta<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> String {
+    if let Value::String(s) = get_tm(g, v, Tm::Name) {
+        return s.to_str_lossy().into_owned();
+    }
+    v.type_name().to_string()
+}
+
+/// Appends the string form of a number.
+pub fn number_to_bytes(v: Value<'_>, out: &mut Vec<u8>) {
+    match v {
+        Value::Integer(i) => convert::fmt_int(i, out),
+        Value::Number(f) => convert::fmt_float(f, out),
+        _ => {}
+    }
+}
+
+impl<'gc> MetaCx<'gc, '_> {
+    fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
+        let r = call_nested(self.mc, self.g, self.th, self.ts, f, args)?;
+        Ok(r.first().copied().unwrap_or(Value::Nil))
+    }
+
+    /// `obj[key]` with `__index`.
+    pub fn index(
+        &mut self,
+        mut obj: Value<'gc>,
+        key: Value<'gc>,
+        describe: &dyn Fn() -> String,
+    ) -> RtResult<'gc, Value<'gc>> {
+        for _ in 0..MAX_TAG_LOOP {
+            let tm = match obj {
+                Value::Table(t) => {
+                    let v = t.get(key);
+                    if !v.is_nil() {
+                        return Ok(v);
+                    }
+                    match t.metatable() {
+                        None => return Ok(Value::Nil),
+                        Some(m) => {
+                            let tm = m.borrow().get_str(self.g.tm_name(Tm::Index));
+                            if tm.is_nil() {
+                                return Ok(Value::Nil);
+                            }
+                            tm
+                        }
+                    }
+                }
+                _ => {
+                    let tm = get_tm(self.g, obj, Tm::Index);
+                    if tm.is_nil() {
+                        return Err(RtError::msg(format!(
+                            "attempt to index a {} value{}",
+                            type_name_meta(self.g, obj),
+                            describe()
+                        )));
+                    }
+                    tm
+                }
+            };
+            if let Value::Function(_) = tm {
+                return self.call1(tm, &[obj, key]);
+            }
+            obj = tm;
+        }
+        Err(RtError::msg("'__index' chain too long; possible loop"))
+    }
+
+    /// `obj[key] = value` with `__newindex`.
+    pub fn set_index(
+        &mut self,
+        mut obj: Value<'gc>,
+        key: Value<'gc>,
+        value: Value<'gc>,
+        describe: &dyn Fn() -> String,
+    ) -> RtResult<'gc, ()> {
+        for _ in 0..MAX_TAG_LOOP {
+            let tm = match obj {
+                Value::Table(t) => {
+                    let meta = t.metatable();
+                    let tm = match meta {
+                        None => Value::Nil,
+                        Some(m) => {
+                            if t.get(key).is_nil() {
+                                m.borrow().get_str(self.g.tm_name(Tm::NewIndex))
+                            } else {
+                                Value::Nil
+                            }
+                        }
+                    };
+                    if tm.is_nil() {
+                        return t
+                            .set(self.mc, key, value)
+                            .map_err(|e| RtError::msg(e.message()));
+                    }
+                    tm
+                }
+                _ => {
+                    let tm = get_tm(self.g, obj, Tm::NewIndex);
+                    if tm.is_nil() {
+                        return Err(RtError::msg(format!(
+                            "attempt to index a {} value{}",
+                            type_name_meta(self.g, obj),
+                            describe()
+                        )));
+                    }
+                    tm
+                }
+            };
+            if let Value::Function(_) = tm {
+                call_nested(self.mc, self.g, self.th, self.ts, tm, &[obj, key, value])?;
+                return Ok(());
+            }
+            obj = tm;
+        }
+        Err(RtError::msg("'__newindex' chain too long; possible loop"))
+    }
+
+    /// Arithmetic with metamethod fallback. `describe(i)` names operand i (0 or 1).
+    pub fn arith(
+        &mut self,
+        op: ArithOp,
+        a: Value<'gc>,
+        b: Value<'gc>,
+        describe: &dyn Fn(usize) -> String,
+    ) -> RtResult<'gc, Value<'gc>> {
+        match arith::arith(op, a, b) {
+            Ok(v) => Ok(v),
+            Err(ArithError::DivByZero) => Err(RtError::msg("attempt to perform 'n//0'")),
+            Err(ArithError::ModByZero) => Err(RtError::msg("attempt to perform 'n%%0'")),
+            Err(e) => {
+                let tm = tm_for(op);
+                let mut f = get_tm(self.g, a, tm);
+                if f.is_nil() {
+                    f = get_tm(self.g, b, tm);
+                }
+                if !f.is_nil() {
+                    return self.call1(f, &[a, b]);
+                }
+                Err(self.arith_error(op, e, a, b, describe))
+            }
+        }
+    }
+
+    fn arith_error(
+        &self,
+        op: ArithOp,
+        e: ArithError,
+        a: Value<'gc>,
+        b: Value<'gc>,
+        describe: &dyn Fn(usize) -> String,
+    ) -> RtError<'gc> {
+        if op.is_bitwise() {
+            let both_numbers = arith::to_num(a).is_some() && arith::to_num(b).is_some();
+            if both_numbers || e == ArithError::NoIntegerRep {
+                return RtError::msg("number has no integer representation");
+            }
+            let (bad, i) = if arith::to_num(a).is_none() { (a, 0) } else { (b, 1) };
+            return RtError::msg(format!(
+                "attempt to perform bitwise operation on a {} value{}",
+                type_name_meta(self.g, bad),
+                describe(i)
+            ));
+        }
+        let (bad, i) = if arith::to_num(a).is_none() { (a, 0) } else { (b, 1) };
+        RtError::msg(format!(
+            "attempt to perform arithmetic on a {} value{}",
+            type_name_meta(self.g, bad),
+            describe(i)
+        ))
+    }
+
+    /// `a == b` with `__eq`.
+    pub fn equals(&mut self, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
+        if a.raw_eq(b) {
+            return Ok(true);
+        }
+        let comparable = matches!(
+            (a, b),
+            (Value::Table(_), Value::Table(_)) | (Value::UserData(_), Value::UserData(_))
+        );
+        if !comparable {
+            return Ok(false);
+        }
+        let mut f = get_tm(self.g, a, Tm::Eq);
+        if f.is_nil() {
+            f = get_tm(self.g, b, Tm::Eq);
+        }
+        if f.is_nil() {
+            return Ok(false);
+        }
+        Ok(self.call1(f, &[a, b])?.is_truthy())
+    }
+
+    /// `a < b` (or `a <= b` when `le`).
+    pub fn compare(&mut self, a: Value<'gc>, b: Value<'gc>, le: bool) -> RtResult<'gc, bool> {
+        let r = if le { arith::num_le(a, b) } else { arith::num_lt(a, b) };
+        if let Some(r) = r {
+            return Ok(r);
+        }
+        if let (Value::String(x), Value::String(y)) = (a, b) {
+            let (x, y) = (x.as_bytes(), y.as_bytes());
+            return Ok(if le { x <= y } else { x < y });
+        }
+        let tm = if le { Tm::Le } else { Tm::Lt };
+        let mut f = get_tm(self.g, a, tm);
+        if f.is_nil() {
+            f = get_tm(self.g, b, tm);
+        }
+        if f.is_nil() {
+            return Err(compare_error(self.g, a, b));
+        }
+        Ok(self.call1(f, &[a, b])?.is_truthy())
+    }
+
+    /// `#v`.
+    pub fn len(&mut self, v: Value<'gc>, describe: &dyn Fn() -> String) -> RtResult<'gc, Value<'gc>> {
+        match v {
+            Value::String(s) => Ok(Value::Integer(s.len() as i64)),
+            Value::Table(t) => {
+                let f = get_tm(self.g, v, Tm::Len);
+                if f.is_nil() {
+                    Ok(Value::Integer(t.length()))
+                } else {
+                    self.call1(f, &[v])
+                }
+            }
+            _ => {
+                let f = get_tm(self.g, v, Tm::Len);
+                if f.is_nil() {
+                    Err(RtError::msg(format!(
+                        "attempt to get length of a {} value{}",
+                        type_name_meta(self.g, v),
+                        describe()
+                    )))
+                } else {
+                    self.call1(f, &[v])
+                }
+            }
+        }
+    }
+
+    /// `a .. b` for two values, at least one of which is not a string or number.
+    pub fn concat_meta(
+        &mut self,
+        a: Value<'gc>,
+        b: Value<'gc>,
+        describe: &dyn Fn(usize) -> String,
+    ) -> RtResult<'gc, Value<'gc>> {
+        let mut f = get_tm(self.g, a, Tm::Concat);
+        if f.is_nil() {
+            f = get_tm(self.g, b, Tm::Concat);
+        }
+        if f.is_nil() {
+            let (bad, i) = if is_concatable(a) { (b, 1) } else { (a, 0) };
+            return Err(RtError::msg(format!(
+                "attempt to concatenate a {} value{}",
+                type_name_meta(self.g, bad),
+                describe(i)
+            )));
+        }
+        self.call1(f, &[a, b])
+    }
+}
+
+/// Strings and numbers concatenate without metamethods.
+#[inline]
+pub fn is_concatable(v: Value<'_>) -> bool {
+    matches!(v, Value::String(_) | Value::Integer(_) | Value::Number(_))
+}
+
+pub fn compare_error<'gc>(g: GlobalRef<'gc>, a: Value<'gc>, b: Value<'gc>) -> RtError<'gc> {
+    let (ta, tb) = (type_name_meta(g, a), type_name_meta(g, b));
+    if ta == tb {
+        RtError::msg(format!("attempt to compare two {ta} values"))
+    } else {
+        RtError::msg(format!("attempt to compare {ta} with {tb}"))
+    }
+}
+
+fn tm_for(op: ArithOp) -> Tm {
+    match op {
+        ArithOp::Add => Tm::Add,
+        ArithOp::Sub => Tm::Sub,
+        ArithOp::Mul => Tm::Mul,
+        ArithOp::Mod => Tm::Mod,
+        ArithOp::Pow => Tm::Pow,
+        ArithOp::Div => Tm::Div,
+        ArithOp::IDiv => Tm::IDiv,
+        ArithOp::BAnd => Tm::BAnd,
+        ArithOp::BOr => Tm::BOr,
+        ArithOp::BXor => Tm::BXor,
+        ArithOp::Shl => Tm::Shl,
+        ArithOp::Shr => Tm::Shr,
+        ArithOp::Unm => Tm::Unm,
+        ArithOp::BNot => Tm::BNot,
+    }
+}
+
+/// `tostring(v)` with `__tostring` and `__name`.
+pub fn tostring<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    v: Value<'gc>,
+) -> RtResult<'gc, LuaString<'gc>> {
+    let f = get_tm(g, v, Tm::ToString);
+    if !f.is_nil() {
+        let r = call_nested(mc, g, th, ts, f, &[v])?;
+        return match r.first() {
+            Some(Value::String(s)) => Ok(*s),
+            Some(n @ (Value::Integer(_) | Value::Number(_))) => {
+                let mut buf = Vec::new();
+                number_to_bytes(*n, &mut buf);
+                Ok(Global::intern(g, mc, &buf))
+            }
+            _ => Err(RtError::msg("'__tostring' must return a string")),
+        };
+    }
+    Ok(Global::intern(g, mc, &tostring_raw(g, v)))
+}
+
+/// The default string form of a value (no `__tostring`).
+pub fn tostring_raw<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> Vec<u8> {
+    let mut out = Vec::new();
+    match v {
+        Value::Nil => out.extend_from_slice(b"nil"),
+        Value::Boolean(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Value::Integer(_) | Value::Number(_) => number_to_bytes(v, &mut out),
+        Value::String(s) => out.extend_from_slice(s.as_bytes()),
+        _ => {
+            let name = match get_tm(g, v, Tm::Name) {
+                Value::String(s) => s.to_str_lossy().into_owned(),
+                _ => v.type_name().to_string(),
+            };
+            out.extend_from_slice(format!("{name}: 0x{:014x}", v.addr().unwrap_or(0)).as_bytes());
+        }
+    }
+    out
+}

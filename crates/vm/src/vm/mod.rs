@@ -1,0 +1,10 @@
+//! The interpreter: execution of bytecode, calls, metamethods and errors.
+
+pub mod arith;
+pub mod budget;
+pub mod convert;
+pub mod ctx;
+pub mod debug;
+pub mod exec;
+pub mod level;
+pub mod meta;
