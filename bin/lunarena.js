@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+'use strict';
+// `lunarena` command line: `npx lunarena file.lua args...`, like `lua5.4`.
+// The CLI itself is the addon's `cliMain(args)`, which writes to
+// stdout/stderr and returns the exit code.
+
+let lunarena;
+try {
+  lunarena = require('..');
+} catch (e) {
+  console.error(e && e.message ? e.message : String(e));
+  process.exit(1);
+}
+
+if (typeof lunarena.cliMain !== 'function') {
+  console.error(
+    `lunarena ${lunarena.version()}: this build of the addon has no command line yet (cliMain is not exported).`,
+  );
+  process.exit(1);
+}
+
+let code;
+try {
+  code = lunarena.cliMain(process.argv.slice(2));
+} catch (e) {
+  console.error(`lunarena: ${e && e.stack ? e.stack : String(e)}`);
+  process.exit(1);
+}
+// Let stdout/stderr drain before exiting (they may be pipes).
+process.exitCode = typeof code === 'number' ? code : 0;
