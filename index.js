@@ -210,6 +210,44 @@ if (typeof native.cliMain === 'function') exported.cliMain = wrapNative(native.c
 
 // TODO(lead): route the `Lua` class (and the handles it returns) through
 // convertError/wrapNative before exporting it here.
-if (typeof native.Lua === 'function') exported.Lua = native.Lua;
+/**
+ * A Lua 5.4 VM. `run(code)` compiles and runs a chunk and returns its first
+ * result (primitives only for now: nil -> undefined, booleans, numbers,
+ * integers beyond 2^53 as BigInt, strings; non-UTF-8 strings as Buffer).
+ */
+class Lua {
+  constructor() {
+    this._native = new native.NativeLua();
+  }
+
+  run(code, options = {}) {
+    if (typeof code !== 'string') throw new TypeError('Lua.run: code must be a string');
+    try {
+      return this._native.run(code, options.chunkName);
+    } catch (e) {
+      throw this._convert(e);
+    }
+  }
+
+  close() {
+    this._native.close();
+  }
+
+  [Symbol.dispose]() {
+    this.close();
+  }
+
+  _convert(e) {
+    const details = e && typeof e.code === 'string' && e.code.startsWith('LUA_') ? this._native.takeErrorDetails() : null;
+    if (details) {
+      e.luaStack = details.luaStack;
+      e.line = details.line;
+      e.column = details.column;
+      e.limit = details.limit;
+    }
+    return convertError(e, Lua.prototype.run);
+  }
+}
+exported.Lua = Lua;
 
 module.exports = exported;

@@ -53,34 +53,36 @@ pub const PANIC_CODE: &str = "LUA_PANIC";
 /// unusable when this returns the panic error).
 pub fn guard<T, F>(f: F) -> Result<T, napi::Error<String>>
 where
-  F: FnOnce() -> Result<T, napi::Error<String>>,
+    F: FnOnce() -> Result<T, napi::Error<String>>,
 {
-  match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-    Ok(result) => result,
-    Err(payload) => {
-      let message = if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-      } else if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-      } else {
-        "unknown panic payload".to_string()
-      };
-      // The payload's destructor could itself panic; never let that escape.
-      std::mem::forget(payload);
-      Err(napi::Error::new(
-        PANIC_CODE.to_string(),
-        format!("internal error (Rust panic): {message}"),
-      ))
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = if let Some(s) = payload.downcast_ref::<String>() {
+                s.clone()
+            } else if let Some(s) = payload.downcast_ref::<&str>() {
+                (*s).to_string()
+            } else {
+                "unknown panic payload".to_string()
+            };
+            // The payload's destructor could itself panic; never let that escape.
+            std::mem::forget(payload);
+            Err(napi::Error::new(
+                PANIC_CODE.to_string(),
+                format!("internal error (Rust panic): {message}"),
+            ))
+        }
     }
-  }
 }
 
 /// The version of the `lunarena` addon crate (matches package.json).
 #[napi(catch_unwind)]
 pub fn version() -> String {
-  env!("CARGO_PKG_VERSION").to_string()
+    env!("CARGO_PKG_VERSION").to_string()
 }
 
 // No `#[cfg(test)]` unit tests here: a test binary of this crate would have to
 // link the napi symbols that only a running Node provides, so `npm test` runs
 // `cargo test --workspace --exclude lunarena` and tests the binding via jest.
+
+mod vm_class;

@@ -83,9 +83,18 @@ pub fn main(args: &[String]) -> i32 {
         return run_source(&mut lua, read_stdin(), "=stdin", script_args);
     }
     match std::fs::read(&args[s]) {
-        Ok(src) => run_source(&mut lua, skip_shebang(src), &format!("@{}", args[s]), script_args),
+        Ok(src) => run_source(
+            &mut lua,
+            skip_shebang(src),
+            &format!("@{}", args[s]),
+            script_args,
+        ),
         Err(e) => {
-            eprintln!("{PROGNAME}: cannot open {} ({})", args[s], crate::stdlib::base::io_reason(&e));
+            eprintln!(
+                "{PROGNAME}: cannot open {} ({})",
+                args[s],
+                crate::stdlib::base::io_reason(&e)
+            );
             1
         }
     }
@@ -155,7 +164,11 @@ fn set_arg_table(lua: &mut Lua, args: &[String], script: Option<usize>) {
     let base = script.unwrap_or(args.len()) as i64;
     lua.enter(|mc, g| {
         let t = Table::new(mc);
-        let _ = t.set(mc, Value::Integer(-base - 1), Value::String(crate::state::Global::intern(g, mc, PROGNAME.as_bytes())));
+        let _ = t.set(
+            mc,
+            Value::Integer(-base - 1),
+            Value::String(crate::state::Global::intern(g, mc, PROGNAME.as_bytes())),
+        );
         for (i, a) in args.iter().enumerate() {
             let s = crate::state::Global::intern(g, mc, a.as_bytes());
             let _ = t.set(mc, Value::Integer(i as i64 - base), Value::String(s));

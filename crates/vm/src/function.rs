@@ -23,7 +23,11 @@ pub struct FnProto<'gc> {
 
 impl<'gc> FnProto<'gc> {
     /// Converts a compiled prototype, interning its string constants.
-    pub fn from_proto(mc: &Mutation<'gc>, strings: &mut Interner<'gc>, mut proto: Proto) -> Gc<'gc, FnProto<'gc>> {
+    pub fn from_proto(
+        mc: &Mutation<'gc>,
+        strings: &mut Interner<'gc>,
+        mut proto: Proto,
+    ) -> Gc<'gc, FnProto<'gc>> {
         let constants = std::mem::take(&mut proto.constants)
             .into_iter()
             .map(|c| match c {
@@ -54,7 +58,10 @@ impl<'gc> FnProto<'gc> {
 #[collect(no_drop)]
 pub enum UpState<'gc> {
     /// Still a register of a running function: slot `index` of `thread`'s stack.
-    Open { thread: Thread<'gc>, index: usize },
+    Open {
+        thread: Thread<'gc>,
+        index: usize,
+    },
     Closed(Value<'gc>),
 }
 
@@ -112,7 +119,11 @@ impl std::fmt::Debug for Closure<'_> {
 }
 
 impl<'gc> NativeFunction<'gc> {
-    pub fn new(mc: &Mutation<'gc>, name: &'static str, f: NativeFn) -> Gc<'gc, NativeFunction<'gc>> {
+    pub fn new(
+        mc: &Mutation<'gc>,
+        name: &'static str,
+        f: NativeFn,
+    ) -> Gc<'gc, NativeFunction<'gc>> {
         Self::with_upvalues(mc, name, NativeKind::Plain(f), &[])
     }
 

@@ -63,8 +63,12 @@ fn resurrect_finalizable<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) -> usiz
         };
         if dead {
             let v = match f {
-                Finalizable::Table(w) => w.resurrect(fc).map(|t| Value::Table(crate::table::Table(t))),
-                Finalizable::UserData(w) => w.resurrect(fc).map(|u| Value::UserData(crate::userdata::UserData(u))),
+                Finalizable::Table(w) => w
+                    .resurrect(fc)
+                    .map(|t| Value::Table(crate::table::Table(t))),
+                Finalizable::UserData(w) => w
+                    .resurrect(fc)
+                    .map(|u| Value::UserData(crate::userdata::UserData(u))),
             };
             if let Some(v) = v {
                 queued.push(v);

@@ -48,7 +48,11 @@ impl Libs {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum LuaError {
     #[error("{message}")]
-    Syntax { message: String, line: u32, column: u32 },
+    Syntax {
+        message: String,
+        line: u32,
+        column: u32,
+    },
     #[error("{message}")]
     Runtime {
         message: String,
@@ -111,10 +115,12 @@ impl Lua {
 
     /// Compiles a chunk into a function whose `_ENV` is the globals table.
     pub fn load(&mut self, source: &[u8], chunk_name: &str) -> Result<StashedValue, LuaError> {
-        let proto = crate::compiler::compile(source, chunk_name.as_bytes()).map_err(|e| LuaError::Syntax {
-            message: e.message,
-            line: e.line,
-            column: e.column,
+        let proto = crate::compiler::compile(source, chunk_name.as_bytes()).map_err(|e| {
+            LuaError::Syntax {
+                message: e.message,
+                line: e.line,
+                column: e.column,
+            }
         })?;
         Ok(self.enter(|mc, g| {
             let f = load_proto(mc, g, proto, Value::Table(g.globals));
@@ -148,7 +154,10 @@ impl Lua {
                 }
                 Step::Continue => {}
             }
-            if self.arena.mutate(|_, g| g.budget.0.gc_requested.replace(false)) {
+            if self
+                .arena
+                .mutate(|_, g| g.budget.0.gc_requested.replace(false))
+            {
                 gc::full_collect(&mut self.arena);
             } else {
                 gc::step(&mut self.arena);
@@ -178,19 +187,34 @@ impl Lua {
 }
 
 /// Makes a Lua closure from a compiled chunk with the given `_ENV`.
-pub fn load_proto<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, proto: crate::compiler::proto::Proto, env: Value<'gc>) -> Value<'gc> {
+pub fn load_proto<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    proto: crate::compiler::proto::Proto,
+    env: Value<'gc>,
+) -> Value<'gc> {
     let p = FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), proto);
     let upvalues = p
         .info
         .0
         .upvalues
         .iter()
-        .map(|_| Gc::new(mc, gc_arena::lock::Lock::new(crate::function::UpState::Closed(env))))
+        .map(|_| {
+            Gc::new(
+                mc,
+                gc_arena::lock::Lock::new(crate::function::UpState::Closed(env)),
+            )
+        })
         .collect();
     Value::Function(Function::Lua(Gc::new(mc, Closure { proto: p, upvalues })))
 }
 
-fn start_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, f: Value<'gc>, args: &[Value<'gc>]) -> Step {
+fn start_call<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> Step {
     let thread = if g.host_calls.borrow().is_empty() {
         g.main_thread
     } else {
@@ -215,7 +239,12 @@ fn start_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, f: Value<'gc>, arg
         ts.stack[func] = f;
         ts.stack[func + 1..need].copy_from_slice(args);
         ts.top = need;
-        let mut ex = Exec { mc, g, th: thread, ts };
+        let mut ex = Exec {
+            mc,
+            g,
+            th: thread,
+            ts,
+        };
         match ex.precall(func, args.len(), -1, true) {
             Ok(Pre::Lua) => None,
             Ok(Pre::Done(n)) => Some(Exit::Returned(n.unwrap_or(0))),
@@ -233,7 +262,13 @@ fn continue_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, next: Option<Ex
     let (thread, mut chain) = {
         let mut calls = Global::host_calls_mut(g, mc);
         let Some(call) = calls.last_mut() else {
-            return Step::Failed(LuaError::Runtime { message: "no call in progress".into(), traceback: None }, None);
+            return Step::Failed(
+                LuaError::Runtime {
+                    message: "no call in progress".into(),
+                    traceback: None,
+                },
+                None,
+            );
         };
         (call.thread, std::mem::take(&mut call.chain))
     };
@@ -284,9 +319,18 @@ fn fail<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, e: RtError<'gc>) -> Step
                 }
                 _ => format!("(error object is a {} value)", v.type_name()),
             };
-            Step::Failed(LuaError::Runtime { message, traceback }, Some(Lua::stash(mc, g, v)))
+            Step::Failed(
+                LuaError::Runtime { message, traceback },
+                Some(Lua::stash(mc, g, v)),
+            )
         }
-        RtError::Message(m) | RtError::BadArg { msg: m, .. } => Step::Failed(LuaError::Runtime { message: m, traceback }, None),
+        RtError::Message(m) | RtError::BadArg { msg: m, .. } => Step::Failed(
+            LuaError::Runtime {
+                message: m,
+                traceback,
+            },
+            None,
+        ),
     }
 }
 
@@ -314,7 +358,10 @@ fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>) {
             let r = crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[next]);
             if let Err(RtError::Value(v)) = r {
                 let msg = meta::tostring_raw(g, v);
-                eprintln!("lunarena: warning: error in __gc ({})", String::from_utf8_lossy(&msg));
+                eprintln!(
+                    "lunarena: warning: error in __gc ({})",
+                    String::from_utf8_lossy(&msg)
+                );
             }
         }
     }

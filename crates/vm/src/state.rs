@@ -174,7 +174,10 @@ impl<'gc> Global<'gc> {
         Self::strings_mut(this, mc).intern(mc, bytes)
     }
 
-    pub fn strings_mut(this: GlobalRef<'gc>, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, Interner<'gc>> {
+    pub fn strings_mut(
+        this: GlobalRef<'gc>,
+        mc: &Mutation<'gc>,
+    ) -> std::cell::RefMut<'gc, Interner<'gc>> {
         gc_arena::barrier::unlock!(Gc::write(mc, this), Global, strings).borrow_mut()
     }
 
@@ -185,15 +188,24 @@ impl<'gc> Global<'gc> {
         gc_arena::barrier::unlock!(Gc::write(mc, this), Global, weak_tables).borrow_mut()
     }
 
-    pub fn finalizable_mut(this: GlobalRef<'gc>, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, Vec<Finalizable<'gc>>> {
+    pub fn finalizable_mut(
+        this: GlobalRef<'gc>,
+        mc: &Mutation<'gc>,
+    ) -> std::cell::RefMut<'gc, Vec<Finalizable<'gc>>> {
         gc_arena::barrier::unlock!(Gc::write(mc, this), Global, finalizable).borrow_mut()
     }
 
-    pub fn host_calls_mut(this: GlobalRef<'gc>, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, Vec<HostCall<'gc>>> {
+    pub fn host_calls_mut(
+        this: GlobalRef<'gc>,
+        mc: &Mutation<'gc>,
+    ) -> std::cell::RefMut<'gc, Vec<HostCall<'gc>>> {
         gc_arena::barrier::unlock!(Gc::write(mc, this), Global, host_calls).borrow_mut()
     }
 
-    pub fn to_finalize_mut(this: GlobalRef<'gc>, mc: &Mutation<'gc>) -> std::cell::RefMut<'gc, Vec<Value<'gc>>> {
+    pub fn to_finalize_mut(
+        this: GlobalRef<'gc>,
+        mc: &Mutation<'gc>,
+    ) -> std::cell::RefMut<'gc, Vec<Value<'gc>>> {
         gc_arena::barrier::unlock!(Gc::write(mc, this), Global, to_finalize).borrow_mut()
     }
 

@@ -532,7 +532,12 @@ impl<'gc> Table<'gc> {
     }
 
     #[inline]
-    pub fn set(self, mc: &Mutation<'gc>, key: Value<'gc>, value: Value<'gc>) -> Result<(), KeyError> {
+    pub fn set(
+        self,
+        mc: &Mutation<'gc>,
+        key: Value<'gc>,
+        value: Value<'gc>,
+    ) -> Result<(), KeyError> {
         self.0.borrow_mut(mc).set(key, value)
     }
 
@@ -552,5 +557,4 @@ impl<'gc> Table<'gc> {
     pub fn ptr_eq(self, other: Table<'gc>) -> bool {
         Gc::ptr_eq(self.0, other.0)
     }
-
 }

@@ -28,7 +28,11 @@ impl std::fmt::Debug for UserData<'_> {
 }
 
 impl<'gc> UserData<'gc> {
-    pub fn new(mc: &Mutation<'gc>, payload: Box<dyn Any>, meta: Option<Table<'gc>>) -> UserData<'gc> {
+    pub fn new(
+        mc: &Mutation<'gc>,
+        payload: Box<dyn Any>,
+        meta: Option<Table<'gc>>,
+    ) -> UserData<'gc> {
         UserData(Gc::new(
             mc,
             UserDataObj {

@@ -1,4 +1,62 @@
-//! Source text to bytecode: lexer, parser, code generator.
+//! Source text to bytecode: lexer, parser/code generator, debug-info queries.
 
+pub mod debuginfo;
+mod func;
+mod lexer;
 pub mod opcode;
+mod parser;
 pub mod proto;
+
+use proto::Proto;
+
+/// A compile error, with PUC-Rio Lua's message text.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct SyntaxError {
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Compiles a chunk. `chunk_name` follows `load`'s conventions (`@file`, `=name`, or the source).
+pub fn compile(source: &[u8], chunk_name: &[u8]) -> Result<Proto, SyntaxError> {
+    parser::Parser::new(source, chunk_name)?.chunk()
+}
+
+/// Maximum length of a chunk id in messages (LUA_IDSIZE).
+const ID_SIZE: usize = 60;
+
+/// The chunk id used in messages: `file` for `@file`, `name` for `=name`,
+/// `[string "first line..."]` for source text.
+pub fn chunk_id(source: &[u8]) -> Vec<u8> {
+    match source.first() {
+        Some(b'=') => source[1..].iter().take(ID_SIZE - 1).copied().collect(),
+        Some(b'@') => {
+            let name = &source[1..];
+            if name.len() <= ID_SIZE - 1 {
+                name.to_vec()
+            } else {
+                let mut out = b"...".to_vec();
+                out.extend_from_slice(&name[name.len() - (ID_SIZE - 4)..]);
+                out
+            }
+        }
+        _ => {
+            let first_line = source
+                .split(|&c| c == b'\n' || c == b'\r')
+                .next()
+                .unwrap_or(b"");
+            let max = ID_SIZE - 15;
+            let truncated = first_line.len() < source.len() || first_line.len() > max;
+            let mut out = b"[string \"".to_vec();
+            if truncated {
+                out.extend_from_slice(&first_line[..first_line.len().min(max)]);
+                out.extend_from_slice(b"...");
+            } else {
+                out.extend_from_slice(first_line);
+            }
+            out.extend_from_slice(b"\"]");
+            out
+        }
+    }
+}

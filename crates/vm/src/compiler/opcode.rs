@@ -225,13 +225,7 @@ impl Instr {
     #[inline]
     pub fn abc(op: OpCode, a: u32, b: u32, c: u32, k: bool) -> Instr {
         debug_assert!(a <= MAX_A && b <= MAX_B && c <= MAX_C);
-        Instr(
-            (op as u32)
-                | (a << POS_A)
-                | ((k as u32) << POS_K)
-                | (b << POS_B)
-                | (c << POS_C),
-        )
+        Instr((op as u32) | (a << POS_A) | ((k as u32) << POS_K) | (b << POS_B) | (c << POS_C))
     }
 
     #[inline]

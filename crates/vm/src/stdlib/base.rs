@@ -116,7 +116,9 @@ fn tonumber<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 
 /// An integer numeral in the given base, with optional sign and surrounding spaces.
 fn parse_int_base(s: &[u8], base: u32) -> Option<i64> {
-    let t = std::str::from_utf8(s).ok()?.trim_matches(|c: char| c.is_ascii_whitespace());
+    let t = std::str::from_utf8(s)
+        .ok()?
+        .trim_matches(|c: char| c.is_ascii_whitespace());
     let (neg, digits) = match t.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, t),
@@ -289,7 +291,12 @@ fn setmetatable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 /// Sets a table's metatable and registers it for `__gc` and `__mode` handling.
-pub fn set_table_metatable<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, t: Table<'gc>, mt: Option<Table<'gc>>) {
+pub fn set_table_metatable<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    t: Table<'gc>,
+    mt: Option<Table<'gc>>,
+) {
     let mut weak = WeakMode::default();
     let mut has_gc = false;
     if let Some(m) = mt {
@@ -377,13 +384,26 @@ fn load<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             _ => b"=(load)".to_vec(),
         },
     };
-    let mode = ctx.opt_string(2)?.map(|m| m.as_bytes().to_vec()).unwrap_or_else(|| b"bt".to_vec());
-    let env = if ctx.nargs >= 4 { ctx.arg(3) } else { Value::Table(ctx.g.globals) };
+    let mode = ctx
+        .opt_string(2)?
+        .map(|m| m.as_bytes().to_vec())
+        .unwrap_or_else(|| b"bt".to_vec());
+    let env = if ctx.nargs >= 4 {
+        ctx.arg(3)
+    } else {
+        Value::Table(ctx.g.globals)
+    };
     load_chunk(ctx, &source, &name, &mode, env)
 }
 
 /// Compiles `source` and pushes the function, or nil and the message.
-fn load_chunk<'gc>(mut ctx: Ctx<'gc, '_>, source: &[u8], name: &[u8], mode: &[u8], env: Value<'gc>) -> RtResult<'gc, usize> {
+fn load_chunk<'gc>(
+    mut ctx: Ctx<'gc, '_>,
+    source: &[u8],
+    name: &[u8],
+    mode: &[u8],
+    env: Value<'gc>,
+) -> RtResult<'gc, usize> {
     let fail = |mut ctx: Ctx<'gc, '_>, msg: &str| {
         ctx.push(Value::Nil);
         let m = ctx.str_value(msg.as_bytes());
@@ -392,12 +412,24 @@ fn load_chunk<'gc>(mut ctx: Ctx<'gc, '_>, source: &[u8], name: &[u8], mode: &[u8
     };
     if source.first() == Some(&0x1b) {
         if !mode.contains(&b'b') {
-            return fail(ctx, &format!("attempt to load a binary chunk (mode is '{}')", String::from_utf8_lossy(mode)));
+            return fail(
+                ctx,
+                &format!(
+                    "attempt to load a binary chunk (mode is '{}')",
+                    String::from_utf8_lossy(mode)
+                ),
+            );
         }
         return fail(ctx, "binary chunks are not supported");
     }
     if !mode.contains(&b't') {
-        return fail(ctx, &format!("attempt to load a text chunk (mode is '{}')", String::from_utf8_lossy(mode)));
+        return fail(
+            ctx,
+            &format!(
+                "attempt to load a text chunk (mode is '{}')",
+                String::from_utf8_lossy(mode)
+            ),
+        );
     }
     match crate::compiler::compile(source, name) {
         Ok(proto) => {
@@ -413,14 +445,16 @@ fn read_file_arg<'gc>(ctx: &Ctx<'gc, '_>) -> RtResult<'gc, (Vec<u8>, Vec<u8>)> {
     match ctx.opt_string(0)? {
         Some(path) => {
             let p = path.to_str_lossy().into_owned();
-            let data = std::fs::read(&p).map_err(|e| RtError::msg(format!("cannot open {p} ({})", io_reason(&e))))?;
+            let data = std::fs::read(&p)
+                .map_err(|e| RtError::msg(format!("cannot open {p} ({})", io_reason(&e))))?;
             let mut name = b"@".to_vec();
             name.extend_from_slice(path.as_bytes());
             Ok((skip_shebang(data), name))
         }
         None => {
             let mut data = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut data).map_err(|e| RtError::msg(e.to_string()))?;
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut data)
+                .map_err(|e| RtError::msg(e.to_string()))?;
             Ok((skip_shebang(data), b"=stdin".to_vec()))
         }
     }
@@ -456,14 +490,22 @@ fn loadfile<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         }
         Err(e) => return Err(e),
     };
-    let mode = ctx.opt_string(1)?.map(|m| m.as_bytes().to_vec()).unwrap_or_else(|| b"bt".to_vec());
-    let env = if ctx.nargs >= 3 { ctx.arg(2) } else { Value::Table(ctx.g.globals) };
+    let mode = ctx
+        .opt_string(1)?
+        .map(|m| m.as_bytes().to_vec())
+        .unwrap_or_else(|| b"bt".to_vec());
+    let env = if ctx.nargs >= 3 {
+        ctx.arg(2)
+    } else {
+        Value::Table(ctx.g.globals)
+    };
     load_chunk(ctx, &src, &name, &mode, env)
 }
 
 fn dofile<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let (src, name) = read_file_arg(&ctx)?;
-    let proto = crate::compiler::compile(&src, &name).map_err(|e| RtError::Value(ctx.str_value(e.message.as_bytes())))?;
+    let proto = crate::compiler::compile(&src, &name)
+        .map_err(|e| RtError::Value(ctx.str_value(e.message.as_bytes())))?;
     let f = crate::lua::load_proto(ctx.mc, ctx.g, proto, Value::Table(ctx.g.globals));
     let results = ctx.call(f, &[])?;
     for v in &results {
@@ -473,11 +515,18 @@ fn dofile<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let opt = ctx.opt_string(0)?.map(|s| s.as_bytes().to_vec()).unwrap_or_else(|| b"collect".to_vec());
+    let opt = ctx
+        .opt_string(0)?
+        .map(|s| s.as_bytes().to_vec())
+        .unwrap_or_else(|| b"collect".to_vec());
     match opt.as_slice() {
         b"collect" | b"step" => {
             ctx.g.budget.0.gc_requested.set(true);
-            let r = if opt == b"step" { Value::Boolean(true) } else { Value::Integer(0) };
+            let r = if opt == b"step" {
+                Value::Boolean(true)
+            } else {
+                Value::Integer(0)
+            };
             ctx.ret(r)
         }
         b"count" => {

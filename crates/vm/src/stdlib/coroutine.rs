@@ -68,7 +68,12 @@ fn status<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 fn wrap<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let f = ctx.check_function(0)?;
     let th = new_coroutine(ctx.mc, f);
-    let w = NativeFunction::with_upvalues(ctx.mc, "wrap", NativeKind::Special(Special::WrapCall), &[Value::Thread(th)]);
+    let w = NativeFunction::with_upvalues(
+        ctx.mc,
+        "wrap",
+        NativeKind::Special(Special::WrapCall),
+        &[Value::Thread(th)],
+    );
     ctx.ret(Value::Function(Function::Native(w)))
 }
 

@@ -18,20 +18,37 @@ pub fn open_libs<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
 }
 
 /// Sets `t[name] = native function`.
-pub fn set_fn<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, t: Table<'gc>, name: &'static str, f: NativeFn) {
+pub fn set_fn<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    t: Table<'gc>,
+    name: &'static str,
+    f: NativeFn,
+) {
     let key = Global::intern(g, mc, name.as_bytes());
     let v = Value::Function(Function::Native(NativeFunction::new(mc, name, f)));
     let _ = t.set(mc, Value::String(key), v);
 }
 
 /// Sets `t[name] = v`.
-pub fn set_value<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, t: Table<'gc>, name: &str, v: Value<'gc>) {
+pub fn set_value<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    t: Table<'gc>,
+    name: &str,
+    v: Value<'gc>,
+) {
     let key = Global::intern(g, mc, name.as_bytes());
     let _ = t.set(mc, Value::String(key), v);
 }
 
 /// Creates a library table, registers it as a global and in `package.loaded`.
-pub fn new_lib<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, name: &str, fns: &[(&'static str, NativeFn)]) -> Table<'gc> {
+pub fn new_lib<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    name: &str,
+    fns: &[(&'static str, NativeFn)],
+) -> Table<'gc> {
     let t = Table::new(mc);
     for (n, f) in fns {
         set_fn(mc, g, t, n, *f);

@@ -196,7 +196,12 @@ impl ArithOp {
     pub fn is_bitwise(self) -> bool {
         matches!(
             self,
-            ArithOp::BAnd | ArithOp::BOr | ArithOp::BXor | ArithOp::Shl | ArithOp::Shr | ArithOp::BNot
+            ArithOp::BAnd
+                | ArithOp::BOr
+                | ArithOp::BXor
+                | ArithOp::Shl
+                | ArithOp::Shr
+                | ArithOp::BNot
         )
     }
 }

@@ -23,7 +23,10 @@ pub fn str_to_number(s: &[u8]) -> Option<Number> {
         let mut v: i64 = 0;
         let mut overflow = false;
         for &d in body {
-            match v.checked_mul(10).and_then(|x| x.checked_add((d - b'0') as i64)) {
+            match v
+                .checked_mul(10)
+                .and_then(|x| x.checked_add((d - b'0') as i64))
+            {
                 Some(x) => v = x,
                 None => {
                     overflow = true;
@@ -46,7 +49,11 @@ pub fn str_to_number(s: &[u8]) -> Option<Number> {
     {
         return None;
     }
-    if !text.bytes().next().is_some_and(|c| c.is_ascii_digit() || c == b'.') {
+    if !text
+        .bytes()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || c == b'.')
+    {
         return None;
     }
     let f: f64 = text.parse().ok()?;
@@ -127,7 +134,11 @@ fn parse_hex(s: &[u8], neg: bool) -> Option<Number> {
 /// Appends Lua's `tostring` of a float: `%.14g`, with `.0` for integral values.
 pub fn fmt_float(f: f64, out: &mut Vec<u8>) {
     if f.is_nan() {
-        out.extend_from_slice(if f.is_sign_negative() { b"-nan" } else { b"nan" });
+        out.extend_from_slice(if f.is_sign_negative() {
+            b"-nan"
+        } else {
+            b"nan"
+        });
         return;
     }
     if f.is_infinite() {
@@ -136,7 +147,10 @@ pub fn fmt_float(f: f64, out: &mut Vec<u8>) {
     }
     let start = out.len();
     fmt_g(f, 14, out);
-    if out[start..].iter().all(|c| c.is_ascii_digit() || *c == b'-') {
+    if out[start..]
+        .iter()
+        .all(|c| c.is_ascii_digit() || *c == b'-')
+    {
         out.extend_from_slice(b".0");
     }
 }

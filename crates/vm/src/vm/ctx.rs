@@ -220,7 +220,9 @@ impl<'gc> Ctx<'gc, '_> {
     /// Upvalue `i` of the running native function.
     pub fn upvalue(&self, i: usize) -> Value<'gc> {
         match self.ts.stack[self.base - 1] {
-            Value::Function(Function::Native(nf)) => nf.upvalues.get(i).map(|u| u.get()).unwrap_or(Value::Nil),
+            Value::Function(Function::Native(nf)) => {
+                nf.upvalues.get(i).map(|u| u.get()).unwrap_or(Value::Nil)
+            }
             _ => Value::Nil,
         }
     }
@@ -230,7 +232,9 @@ impl<'gc> Ctx<'gc, '_> {
         if let Value::Function(Function::Native(nf)) = self.ts.stack[self.base - 1] {
             if i < nf.upvalues.len() {
                 let w = gc_arena::Gc::write(self.mc, nf);
-                gc_arena::barrier::field!(w, NativeFunction, upvalues).as_deref()[i].unlock().set(v);
+                gc_arena::barrier::field!(w, NativeFunction, upvalues).as_deref()[i]
+                    .unlock()
+                    .set(v);
             }
         }
     }

@@ -81,9 +81,14 @@ pub fn traceback(ts: &ThreadState<'_>, message: Option<&str>, level: usize) -> S
             }
             FrameKind::Lua => {
                 if lvl >= level {
-                    let Some(p) = frame_proto(ts, fi) else { continue };
-                    let id = String::from_utf8_lossy(&crate::compiler::chunk_id(&p.source)).into_owned();
-                    let line = frame_line(ts, fi).map(|l| l.to_string()).unwrap_or_else(|| "?".into());
+                    let Some(p) = frame_proto(ts, fi) else {
+                        continue;
+                    };
+                    let id =
+                        String::from_utf8_lossy(&crate::compiler::chunk_id(&p.source)).into_owned();
+                    let line = frame_line(ts, fi)
+                        .map(|l| l.to_string())
+                        .unwrap_or_else(|| "?".into());
                     let what = if p.line_defined == 0 {
                         "in main chunk".to_string()
                     } else {
@@ -103,7 +108,9 @@ pub fn traceback(ts: &ThreadState<'_>, message: Option<&str>, level: usize) -> S
 
 /// How the caller of frame `fi` named it ("function 'f'", "method 'm'", ...).
 fn caller_name(ts: &ThreadState<'_>, fi: usize) -> Option<String> {
-    let caller = (0..fi).rev().find(|&i| ts.frames[i].kind != FrameKind::PCall && ts.frames[i].kind != FrameKind::XPCall)?;
+    let caller = (0..fi).rev().find(|&i| {
+        ts.frames[i].kind != FrameKind::PCall && ts.frames[i].kind != FrameKind::XPCall
+    })?;
     let p = frame_proto(ts, caller)?;
     let pc = ts.frames[caller].pc.saturating_sub(1);
     let (kind, name) = crate::compiler::debuginfo::describe_called_function(p, pc)?;
@@ -121,7 +128,9 @@ fn caller_name(ts: &ThreadState<'_>, fi: usize) -> Option<String> {
 
 /// " (local 'x')"-style suffix naming the value in register `reg` of frame `fi`.
 pub fn describe_reg(ts: &ThreadState<'_>, fi: usize, reg: usize) -> String {
-    let Some(p) = frame_proto(ts, fi) else { return String::new() };
+    let Some(p) = frame_proto(ts, fi) else {
+        return String::new();
+    };
     let pc = ts.frames[fi].pc.saturating_sub(1);
     match crate::compiler::debuginfo::describe_register(p, pc, reg) {
         Some((kind, name)) => format!(" ({kind} '{}')", String::from_utf8_lossy(&name)),

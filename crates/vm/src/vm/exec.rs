@@ -60,7 +60,8 @@ fn ensure_stack<'gc>(ts: &mut ThreadState<'gc>, size: usize) -> RtResult<'gc, ()
         if size > MAX_STACK {
             return Err(RtError::msg("stack overflow"));
         }
-        ts.stack.resize(size.max(ts.stack.len() * 2).min(MAX_STACK), Value::Nil);
+        ts.stack
+            .resize(size.max(ts.stack.len() * 2).min(MAX_STACK), Value::Nil);
     }
     Ok(())
 }
@@ -76,7 +77,14 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     }
 
     /// Pushes a frame for a Lua closure at `func` with `nargs` arguments.
-    fn push_lua_frame(&mut self, cl: Gc<'gc, Closure<'gc>>, func: usize, nargs: usize, nresults: i32, fresh: bool) -> RtResult<'gc, ()> {
+    fn push_lua_frame(
+        &mut self,
+        cl: Gc<'gc, Closure<'gc>>,
+        func: usize,
+        nargs: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, ()> {
         let p = &cl.proto.info.0;
         if self.ts.frames.len() >= MAX_FRAMES {
             return Err(RtError::msg("stack overflow"));
@@ -92,7 +100,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             let base = func + 1 + nargs;
             ensure_stack(ts, base + p.max_stack as usize + 1)?;
             for i in 0..np {
-                ts.stack[base + i] = if i < nargs { ts.stack[func + 1 + i] } else { Value::Nil };
+                ts.stack[base + i] = if i < nargs {
+                    ts.stack[func + 1 + i]
+                } else {
+                    Value::Nil
+                };
             }
             (base, nargs.saturating_sub(np) as u32)
         } else {
@@ -117,7 +129,13 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     }
 
     /// Starts a call of the value at `func` with `nargs` arguments above it.
-    pub fn precall(&mut self, func: usize, mut nargs: usize, nresults: i32, fresh: bool) -> RtResult<'gc, Pre<'gc>> {
+    pub fn precall(
+        &mut self,
+        func: usize,
+        mut nargs: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, Pre<'gc>> {
         for _ in 0..crate::vm::budget::MAX_NESTED_CALLS {
             match self.ts.stack[func] {
                 Value::Function(Function::Lua(cl)) => {
@@ -148,7 +166,14 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                             let src = self.ts.top - n;
                             Ok(Pre::Done(self.deliver(src, n)))
                         }
-                        NativeKind::Special(s) => self.special(s, nf.upvalues.first().map(|u| u.get()), func, nargs, nresults, fresh),
+                        NativeKind::Special(s) => self.special(
+                            s,
+                            nf.upvalues.first().map(|u| u.get()),
+                            func,
+                            nargs,
+                            nresults,
+                            fresh,
+                        ),
                     };
                 }
                 v => {
@@ -169,7 +194,15 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         Err(RtError::msg("'__call' chain too long; possible loop"))
     }
 
-    fn special(&mut self, s: Special, up0: Option<Value<'gc>>, func: usize, nargs: usize, nresults: i32, fresh: bool) -> RtResult<'gc, Pre<'gc>> {
+    fn special(
+        &mut self,
+        s: Special,
+        up0: Option<Value<'gc>>,
+        func: usize,
+        nargs: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, Pre<'gc>> {
         let marker = |kind| Frame {
             kind,
             func,
@@ -204,13 +237,24 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 let co = match self.ts.stack[func + 1] {
                     Value::Thread(t) if nargs >= 1 => t,
                     v => {
-                        let got = if nargs == 0 { "no value".to_string() } else { meta::type_name_meta(self.g, v) };
-                        return Err(RtError::bad_arg(1, format!("coroutine expected, got {got}")));
+                        let got = if nargs == 0 {
+                            "no value".to_string()
+                        } else {
+                            meta::type_name_meta(self.g, v)
+                        };
+                        return Err(RtError::bad_arg(
+                            1,
+                            format!("coroutine expected, got {got}"),
+                        ));
                     }
                 };
                 self.ts.frames.push(marker(FrameKind::Native));
                 self.ts.top = func + 1 + nargs;
-                Ok(Pre::Switch(Exit::Resume { co, nargs: nargs - 1, wrap: false }))
+                Ok(Pre::Switch(Exit::Resume {
+                    co,
+                    nargs: nargs - 1,
+                    wrap: false,
+                }))
             }
             Special::WrapCall => {
                 let Some(Value::Thread(co)) = up0 else {
@@ -218,7 +262,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 };
                 self.ts.frames.push(marker(FrameKind::Native));
                 self.ts.top = func + 1 + nargs;
-                Ok(Pre::Switch(Exit::Resume { co, nargs, wrap: true }))
+                Ok(Pre::Switch(Exit::Resume {
+                    co,
+                    nargs,
+                    wrap: true,
+                }))
             }
         }
     }
@@ -307,7 +355,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                         _ => None,
                     })
                     .unwrap_or("?");
-                let s = format!("{}bad argument #{arg} to '{name}' ({msg})", debug::where_(self.ts, level));
+                let s = format!(
+                    "{}bad argument #{arg} to '{name}' ({msg})",
+                    debug::where_(self.ts, level)
+                );
                 Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
             }
             RtError::Limit(_) => Value::Nil,
@@ -334,7 +385,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             let v = self.error_value(e);
             if stop == 0 && self.ts.traceback.is_none() {
                 let msg = meta::tostring_raw(self.g, v);
-                self.ts.traceback = Some(debug::traceback(self.ts, Some(&String::from_utf8_lossy(&msg)), 0));
+                self.ts.traceback = Some(debug::traceback(
+                    self.ts,
+                    Some(&String::from_utf8_lossy(&msg)),
+                    0,
+                ));
             }
             self.abandon(stop, v);
             return Err(RtError::Value(v));
@@ -344,7 +399,14 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         if mf.kind == FrameKind::XPCall {
             let handler = self.ts.stack[mf.func + 1];
             let save_top = self.ts.top;
-            v = match crate::vm::level::call_nested(self.mc, self.g, self.th, self.ts, handler, &[v]) {
+            v = match crate::vm::level::call_nested(
+                self.mc,
+                self.g,
+                self.th,
+                self.ts,
+                handler,
+                &[v],
+            ) {
                 Ok(r) => r.first().copied().unwrap_or(Value::Nil),
                 Err(RtError::Limit(k)) => return Err(RtError::Limit(k)),
                 Err(e2) => self.error_value(e2),
@@ -366,7 +428,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
 
     /// Index of the bottom frame of this run (the innermost fresh frame).
     fn stop_depth(&self) -> usize {
-        (0..self.ts.frames.len()).rev().find(|&i| self.ts.frames[i].fresh).unwrap_or(0)
+        (0..self.ts.frames.len())
+            .rev()
+            .find(|&i| self.ts.frames[i].fresh)
+            .unwrap_or(0)
     }
 
     /// Drops the frames of this run after an uncaught error.
@@ -392,7 +457,14 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             let f = meta::get_tm(self.g, v, Tm::Close);
             let save_top = self.ts.top;
             self.ts.top = self.ts.top.max(slot + 1);
-            let r = crate::vm::level::call_nested(self.mc, self.g, self.th, self.ts, f, &[v, err.unwrap_or(Value::Nil)]);
+            let r = crate::vm::level::call_nested(
+                self.mc,
+                self.g,
+                self.th,
+                self.ts,
+                f,
+                &[v, err.unwrap_or(Value::Nil)],
+            );
             self.ts.top = save_top;
             if let Err(e) = r {
                 if !e.is_catchable() {
@@ -416,7 +488,13 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 _ => pos -= 1,
             }
         }
-        let uv = Gc::new(self.mc, Lock::new(UpState::Open { thread: self.th, index }));
+        let uv = Gc::new(
+            self.mc,
+            Lock::new(UpState::Open {
+                thread: self.th,
+                index,
+            }),
+        );
         ups.insert(pos, uv);
         uv
     }
@@ -429,7 +507,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 if thread == self.th {
                     Ok(self.ts.stack[index])
                 } else {
-                    let st = thread.0.state.try_borrow().map_err(|_| foreign_upvalue_error())?;
+                    let st = thread
+                        .0
+                        .state
+                        .try_borrow()
+                        .map_err(|_| foreign_upvalue_error())?;
                     Ok(st.stack[index])
                 }
             }
@@ -447,9 +529,13 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 if thread == self.th {
                     self.ts.stack[index] = v;
                 } else {
-                    let mut st = gc_arena::barrier::unlock!(Gc::write(self.mc, thread.0), crate::thread::ThreadObj, state)
-                        .try_borrow_mut()
-                        .map_err(|_| foreign_upvalue_error())?;
+                    let mut st = gc_arena::barrier::unlock!(
+                        Gc::write(self.mc, thread.0),
+                        crate::thread::ThreadObj,
+                        state
+                    )
+                    .try_borrow_mut()
+                    .map_err(|_| foreign_upvalue_error())?;
                     st.stack[index] = v;
                 }
                 Ok(())
@@ -479,7 +565,7 @@ pub fn close_upvalues<'gc>(mc: &Mutation<'gc>, ts: &mut ThreadState<'gc>, level:
 /// coroutines, an error escapes, or fuel runs out. `pending` is an error to
 /// raise first (at the current top frame).
 pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Exit<'gc> {
-    let budget = &ex.g.budget.0;
+    let budget: &'gc crate::vm::budget::Budget = &Gc::as_ref(ex.g).budget.0;
     let mut fuel = budget.slice_fuel();
     let mut pending = pending;
     'frame: loop {
@@ -538,11 +624,6 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 }
             };
         }
-        macro_rules! describe {
-            ($reg:expr) => {
-                &|| debug::describe_reg(ex.ts, fi, $reg)
-            };
-        }
         macro_rules! arith_slow {
             ($op:expr, $a:expr, $b:expr, $rb:expr, $rc:expr) => {{
                 save_pc!();
@@ -550,8 +631,10 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 let rb: Option<usize> = $rb;
                 let rc: Option<usize> = $rc;
                 let names: Vec<String> = vec![
-                    rb.map(|r| debug::describe_reg(ex.ts, fi, r)).unwrap_or_default(),
-                    rc.map(|r| debug::describe_reg(ex.ts, fi, r)).unwrap_or_default(),
+                    rb.map(|r| debug::describe_reg(ex.ts, fi, r))
+                        .unwrap_or_default(),
+                    rc.map(|r| debug::describe_reg(ex.ts, fi, r))
+                        .unwrap_or_default(),
                 ];
                 tri!(ex.meta().arith($op, va, vb, &|i| names[i].clone()))
             }};
@@ -610,7 +693,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 let b = $i.b();
                 let (vb, vc) = (r!(b), $vc);
                 let res = match arith::arith($op, vb, vc) {
-                    Ok(v) if !matches!(vb, Value::String(_)) && !matches!(vc, Value::String(_)) => v,
+                    Ok(v) if !matches!(vb, Value::String(_)) && !matches!(vc, Value::String(_)) => {
+                        v
+                    }
                     _ => arith_slow!($op, vb, vc, Some(b), $rc),
                 };
                 r!($i.a()) = res;
@@ -672,7 +757,11 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let fast = match (t, key) {
                         (Value::Table(t), Value::String(s)) => {
                             let v = t.borrow().get_str(s);
-                            if v.is_nil() && t.metatable().is_some() { None } else { Some(v) }
+                            if v.is_nil() && t.metatable().is_some() {
+                                None
+                            } else {
+                                Some(v)
+                            }
                         }
                         _ => None,
                     };
@@ -696,14 +785,20 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             };
                             if v.is_nil() && t.metatable().is_some() {
                                 save_pc!();
-                                tri!(ex.meta().index(tv, key, describe!(i.b())))
+                                {
+                                    let d = debug::describe_reg(ex.ts, fi, i.b());
+                                    tri!(ex.meta().index(tv, key, &move || d.clone()))
+                                }
                             } else {
                                 v
                             }
                         }
                         _ => {
                             save_pc!();
-                            tri!(ex.meta().index(tv, key, describe!(i.b())))
+                            {
+                                let d = debug::describe_reg(ex.ts, fi, i.b());
+                                tri!(ex.meta().index(tv, key, &move || d.clone()))
+                            }
                         }
                     };
                     r!(i.a()) = v;
@@ -716,28 +811,42 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             let v = t.borrow().get_int(n);
                             if v.is_nil() && t.metatable().is_some() {
                                 save_pc!();
-                                tri!(ex.meta().index(tv, Value::Integer(n), describe!(i.b())))
+                                {
+                                    let d = debug::describe_reg(ex.ts, fi, i.b());
+                                    tri!(ex.meta().index(tv, Value::Integer(n), &move || d.clone()))
+                                }
                             } else {
                                 v
                             }
                         }
                         _ => {
                             save_pc!();
-                            tri!(ex.meta().index(tv, Value::Integer(n), describe!(i.b())))
+                            {
+                                let d = debug::describe_reg(ex.ts, fi, i.b());
+                                tri!(ex.meta().index(tv, Value::Integer(n), &move || d.clone()))
+                            }
                         }
                     };
                     r!(i.a()) = v;
                 }
                 OpCode::GetField | OpCode::OpSelf => {
                     let tv = r!(i.b());
-                    let key = if i.op() == OpCode::OpSelf && !i.k() { r!(i.c()) } else { kst!(i.c()) };
+                    let key = if i.op() == OpCode::OpSelf && !i.k() {
+                        r!(i.c())
+                    } else {
+                        kst!(i.c())
+                    };
                     if i.op() == OpCode::OpSelf {
                         r!(i.a() + 1) = tv;
                     }
                     let fast = match (tv, key) {
                         (Value::Table(t), Value::String(s)) => {
                             let v = t.borrow().get_str(s);
-                            if v.is_nil() && t.metatable().is_some() { None } else { Some(v) }
+                            if v.is_nil() && t.metatable().is_some() {
+                                None
+                            } else {
+                                Some(v)
+                            }
                         }
                         _ => None,
                     };
@@ -745,7 +854,10 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Some(v) => v,
                         None => {
                             save_pc!();
-                            tri!(ex.meta().index(tv, key, describe!(i.b())))
+                            {
+                                let d = debug::describe_reg(ex.ts, fi, i.b());
+                                tri!(ex.meta().index(tv, key, &move || d.clone()))
+                            }
                         }
                     };
                     r!(i.a()) = v;
@@ -770,7 +882,10 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, tv, key, val) {
                         save_pc!();
-                        tri!(ex.meta().set_index(tv, key, val, describe!(i.a())));
+                        {
+                            let d = debug::describe_reg(ex.ts, fi, i.a());
+                            tri!(ex.meta().set_index(tv, key, val, &move || d.clone()))
+                        };
                     }
                 }
                 OpCode::NewTable => {
@@ -788,17 +903,36 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     };
                     r!(i.a()) = res;
                 }
-                OpCode::AddK => arith_rk!(i, ArithOp::Add, |x: i64, y: i64| Value::Integer(x.wrapping_add(y)), |x: f64, y: f64| x + y),
-                OpCode::SubK => arith_rk!(i, ArithOp::Sub, |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)), |x: f64, y: f64| x - y),
-                OpCode::MulK => arith_rk!(i, ArithOp::Mul, |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)), |x: f64, y: f64| x * y),
+                OpCode::AddK => arith_rk!(
+                    i,
+                    ArithOp::Add,
+                    |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                    |x: f64, y: f64| x + y
+                ),
+                OpCode::SubK => arith_rk!(
+                    i,
+                    ArithOp::Sub,
+                    |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)),
+                    |x: f64, y: f64| x - y
+                ),
+                OpCode::MulK => arith_rk!(
+                    i,
+                    ArithOp::Mul,
+                    |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                    |x: f64, y: f64| x * y
+                ),
                 OpCode::ModK => generic_arith!(i, ArithOp::Mod, kst!(i.c()), None),
                 OpCode::PowK => arith_float_rr!(i, ArithOp::Pow, pow, kst!(i.c()), None),
-                OpCode::DivK => arith_float_rr!(i, ArithOp::Div, |x: f64, y: f64| x / y, kst!(i.c()), None),
+                OpCode::DivK => {
+                    arith_float_rr!(i, ArithOp::Div, |x: f64, y: f64| x / y, kst!(i.c()), None)
+                }
                 OpCode::IDivK => generic_arith!(i, ArithOp::IDiv, kst!(i.c()), None),
                 OpCode::BAndK => generic_arith!(i, ArithOp::BAnd, kst!(i.c()), None),
                 OpCode::BOrK => generic_arith!(i, ArithOp::BOr, kst!(i.c()), None),
                 OpCode::BXorK => generic_arith!(i, ArithOp::BXor, kst!(i.c()), None),
-                OpCode::ShrI => generic_arith!(i, ArithOp::Shr, Value::Integer(i.sc() as i64), None),
+                OpCode::ShrI => {
+                    generic_arith!(i, ArithOp::Shr, Value::Integer(i.sc() as i64), None)
+                }
                 OpCode::ShlI => {
                     // sC << R[B]
                     let b = i.b();
@@ -810,12 +944,33 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     };
                     r!(i.a()) = res;
                 }
-                OpCode::Add => arith_rr!(i, ArithOp::Add, |x: i64, y: i64| Value::Integer(x.wrapping_add(y)), |x: f64, y: f64| x + y),
-                OpCode::Sub => arith_rr!(i, ArithOp::Sub, |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)), |x: f64, y: f64| x - y),
-                OpCode::Mul => arith_rr!(i, ArithOp::Mul, |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)), |x: f64, y: f64| x * y),
+                OpCode::Add => arith_rr!(
+                    i,
+                    ArithOp::Add,
+                    |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                    |x: f64, y: f64| x + y
+                ),
+                OpCode::Sub => arith_rr!(
+                    i,
+                    ArithOp::Sub,
+                    |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)),
+                    |x: f64, y: f64| x - y
+                ),
+                OpCode::Mul => arith_rr!(
+                    i,
+                    ArithOp::Mul,
+                    |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                    |x: f64, y: f64| x * y
+                ),
                 OpCode::Mod => generic_arith!(i, ArithOp::Mod, r!(i.c()), Some(i.c())),
                 OpCode::Pow => arith_float_rr!(i, ArithOp::Pow, pow, r!(i.c()), Some(i.c())),
-                OpCode::Div => arith_float_rr!(i, ArithOp::Div, |x: f64, y: f64| x / y, r!(i.c()), Some(i.c())),
+                OpCode::Div => arith_float_rr!(
+                    i,
+                    ArithOp::Div,
+                    |x: f64, y: f64| x / y,
+                    r!(i.c()),
+                    Some(i.c())
+                ),
                 OpCode::IDiv => generic_arith!(i, ArithOp::IDiv, r!(i.c()), Some(i.c())),
                 OpCode::BAnd => generic_arith!(i, ArithOp::BAnd, r!(i.c()), Some(i.c())),
                 OpCode::BOr => generic_arith!(i, ArithOp::BOr, r!(i.c()), Some(i.c())),
@@ -850,7 +1005,10 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Value::Table(t) if t.metatable().is_none() => Value::Integer(t.length()),
                         _ => {
                             save_pc!();
-                            tri!(ex.meta().len(vb, describe!(b)))
+                            {
+                                let d = debug::describe_reg(ex.ts, fi, b);
+                                tri!(ex.meta().len(vb, &move || d.clone()))
+                            }
                         }
                     };
                     r!(i.a()) = res;
@@ -871,10 +1029,16 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if v.is_truthy() {
                         if meta::get_tm(ex.g, v, Tm::Close).is_nil() {
                             save_pc!();
-                            let name = crate::compiler::debuginfo::local_name(&proto.info.0, i.a(), pc - 1)
-                                .map(|n| String::from_utf8_lossy(n).into_owned())
-                                .unwrap_or_else(|| "?".into());
-                            throw!(RtError::msg(format!("variable '{name}' got a non-closable value")));
+                            let name = crate::compiler::debuginfo::local_name(
+                                &proto.info.0,
+                                i.a(),
+                                pc - 1,
+                            )
+                            .map(|n| String::from_utf8_lossy(n).into_owned())
+                            .unwrap_or_else(|| "?".into());
+                            throw!(RtError::msg(format!(
+                                "variable '{name}' got a non-closable value"
+                            )));
                         }
                         ex.ts.tbc.push(base + i.a());
                     }
@@ -897,7 +1061,8 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::Eq => {
                     let (va, vb) = (r!(i.a()), r!(i.b()));
                     let eq = match (va, vb) {
-                        (Value::Table(_), Value::Table(_)) | (Value::UserData(_), Value::UserData(_)) => {
+                        (Value::Table(_), Value::Table(_))
+                        | (Value::UserData(_), Value::UserData(_)) => {
                             save_pc!();
                             tri!(ex.meta().equals(va, vb))
                         }
@@ -956,7 +1121,11 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             }
                         }
                         _ => {
-                            let imm = if i.c() != 0 { Value::Number(sb as f64) } else { Value::Integer(sb) };
+                            let imm = if i.c() != 0 {
+                                Value::Number(sb as f64)
+                            } else {
+                                Value::Integer(sb)
+                            };
                             match i.op() {
                                 OpCode::LtI => compare_slow!(va, imm, false),
                                 OpCode::LeI => compare_slow!(va, imm, true),
@@ -984,7 +1153,11 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::Call => {
                     let a = i.a();
                     let func = base + a;
-                    let nargs = if i.b() != 0 { i.b() - 1 } else { ex.ts.top - func - 1 };
+                    let nargs = if i.b() != 0 {
+                        i.b() - 1
+                    } else {
+                        ex.ts.top - func - 1
+                    };
                     let nresults = i.c() as i32 - 1;
                     save_pc!();
                     fuel -= 1;
@@ -1014,7 +1187,11 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::TailCall => {
                     let a = i.a();
                     let func = base + a;
-                    let nargs = if i.b() != 0 { i.b() - 1 } else { ex.ts.top - func - 1 };
+                    let nargs = if i.b() != 0 {
+                        i.b() - 1
+                    } else {
+                        ex.ts.top - func - 1
+                    };
                     save_pc!();
                     if i.k() {
                         tri!(ex.close_level(base, None));
@@ -1128,7 +1305,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if v.is_truthy() {
                         if meta::get_tm(ex.g, v, Tm::Close).is_nil() {
                             save_pc!();
-                            throw!(RtError::msg("variable '(for state)' got a non-closable value"));
+                            throw!(RtError::msg(
+                                "variable '(for state)' got a non-closable value"
+                            ));
                         }
                         ex.ts.tbc.push(base + a + 3);
                     }
@@ -1181,7 +1360,8 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     }
                     let mut start = i.c();
                     if i.k() {
-                        start += code[pc].ax_field() * (crate::compiler::opcode::MAX_C as usize + 1);
+                        start +=
+                            code[pc].ax_field() * (crate::compiler::opcode::MAX_C as usize + 1);
                         pc += 1;
                     }
                     if let Value::Table(t) = r!(a) {
@@ -1203,7 +1383,13 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             ups.push(cl.upvalues[d.index as usize]);
                         }
                     }
-                    let c = Gc::new(ex.mc, Closure { proto: p, upvalues: ups.into_boxed_slice() });
+                    let c = Gc::new(
+                        ex.mc,
+                        Closure {
+                            proto: p,
+                            upvalues: ups.into_boxed_slice(),
+                        },
+                    );
                     r!(i.a()) = Value::Function(Function::Lua(c));
                     fuel -= 1;
                 }
@@ -1213,7 +1399,11 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let want = if i.c() == 0 { nvar } else { i.c() - 1 };
                     tri!(ensure_stack(ex.ts, base + a + want + 1));
                     for j in 0..want {
-                        r!(a + j) = if j < nvar { ex.ts.stack[base - nvar + j] } else { Value::Nil };
+                        r!(a + j) = if j < nvar {
+                            ex.ts.stack[base - nvar + j]
+                        } else {
+                            Value::Nil
+                        };
                     }
                     if i.c() == 0 {
                         ex.ts.top = base + a + want;
@@ -1350,11 +1540,17 @@ fn for_limit<'gc>(limit: Value<'gc>, step: i64) -> RtResult<'gc, Option<i64>> {
 
 /// One step of a float loop; true when it continues.
 fn float_for_step(ts: &mut ThreadState<'_>, ra: usize) -> bool {
-    let (Value::Number(idx), Value::Number(limit), Value::Number(step)) = (ts.stack[ra], ts.stack[ra + 1], ts.stack[ra + 2]) else {
+    let (Value::Number(idx), Value::Number(limit), Value::Number(step)) =
+        (ts.stack[ra], ts.stack[ra + 1], ts.stack[ra + 2])
+    else {
         return false;
     };
     let next = idx + step;
-    let go = if step > 0.0 { next <= limit } else { next >= limit };
+    let go = if step > 0.0 {
+        next <= limit
+    } else {
+        next >= limit
+    };
     if go {
         ts.stack[ra] = Value::Number(next);
         ts.stack[ra + 3] = Value::Number(next);
@@ -1363,7 +1559,12 @@ fn float_for_step(ts: &mut ThreadState<'_>, ra: usize) -> bool {
 }
 
 /// Concatenates `n` values starting at stack slot `start`, right to left.
-fn concat<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, start: usize, n: usize) -> RtResult<'gc, Value<'gc>> {
+fn concat<'gc>(
+    ex: &mut Exec<'gc, '_>,
+    fi: usize,
+    start: usize,
+    n: usize,
+) -> RtResult<'gc, Value<'gc>> {
     let base = ex.ts.frames[fi].base;
     let mut top = start + n; // one past the last pending value
     while top - start > 1 {
@@ -1386,7 +1587,10 @@ fn concat<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, start: usize, n: usize) -> RtR
             top = first + 1;
         } else {
             let (ra, rb) = (top - 2 - base, top - 1 - base);
-            let names = [debug::describe_reg(ex.ts, fi, ra), debug::describe_reg(ex.ts, fi, rb)];
+            let names = [
+                debug::describe_reg(ex.ts, fi, ra),
+                debug::describe_reg(ex.ts, fi, rb),
+            ];
             let save_top = ex.ts.top;
             ex.ts.top = ex.ts.top.max(top);
             let r = ex.meta().concat_meta(a, b, &|i| names[i].clone());

@@ -22,7 +22,10 @@ pub enum LevelOutcome {
 }
 
 /// Borrows a thread's state for mutation.
-pub fn borrow_state<'gc>(mc: &Mutation<'gc>, th: Thread<'gc>) -> RtResult<'gc, std::cell::RefMut<'gc, ThreadState<'gc>>> {
+pub fn borrow_state<'gc>(
+    mc: &Mutation<'gc>,
+    th: Thread<'gc>,
+) -> RtResult<'gc, std::cell::RefMut<'gc, ThreadState<'gc>>> {
     gc_arena::barrier::unlock!(Gc::write(mc, th.0), ThreadObj, state)
         .try_borrow_mut()
         .map_err(|_| RtError::msg("cannot resume non-suspended coroutine"))
@@ -107,7 +110,14 @@ pub fn run_level<'gc>(
                         pending = Some(RtError::msg(msg));
                     } else {
                         let m = crate::state::Global::intern(g, mc, msg.as_bytes());
-                        next = deliver_to(mc, g, cur, base, &mut base_ts, &[Value::Boolean(false), Value::String(m)])?;
+                        next = deliver_to(
+                            mc,
+                            g,
+                            cur,
+                            base,
+                            &mut base_ts,
+                            &[Value::Boolean(false), Value::String(m)],
+                        )?;
                     }
                     continue;
                 }
@@ -127,7 +137,14 @@ pub fn run_level<'gc>(
                     RtError::Limit(_) => pending = Some(e),
                     e if wrap => pending = Some(e),
                     RtError::Value(v) => {
-                        next = deliver_to(mc, g, resumer, base, &mut base_ts, &[Value::Boolean(false), v])?;
+                        next = deliver_to(
+                            mc,
+                            g,
+                            resumer,
+                            base,
+                            &mut base_ts,
+                            &[Value::Boolean(false), v],
+                        )?;
                     }
                     other => pending = Some(other),
                 }
@@ -191,7 +208,12 @@ fn take_top<'gc>(ts: &mut ThreadState<'gc>, n: usize) -> Vec<Value<'gc>> {
 
 /// Passes resume arguments to a coroutine: as its body's arguments on the
 /// first resume, as the results of its pending `yield` afterwards.
-fn start_or_continue<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, co: Thread<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Option<Exit<'gc>>> {
+fn start_or_continue<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    co: Thread<'gc>,
+    args: &[Value<'gc>],
+) -> RtResult<'gc, Option<Exit<'gc>>> {
     let mut st = borrow_state(mc, co)?;
     let ts = &mut *st;
     let src = ts.top;
@@ -242,7 +264,12 @@ pub fn call_nested<'gc>(
     budget.nested.set(budget.nested.get() + 1);
     ts.nested += 1;
     let result = {
-        let mut ex = Exec { mc, g, th, ts: &mut *ts };
+        let mut ex = Exec {
+            mc,
+            g,
+            th,
+            ts: &mut *ts,
+        };
         match ex.precall(func, args.len(), -1, true) {
             Ok(Pre::Done(Some(n))) => Ok(n),
             Ok(Pre::Done(None)) => Ok(0),

@@ -201,14 +201,22 @@ impl<'gc> MetaCx<'gc, '_> {
             if both_numbers || e == ArithError::NoIntegerRep {
                 return RtError::msg("number has no integer representation");
             }
-            let (bad, i) = if arith::to_num(a).is_none() { (a, 0) } else { (b, 1) };
+            let (bad, i) = if arith::to_num(a).is_none() {
+                (a, 0)
+            } else {
+                (b, 1)
+            };
             return RtError::msg(format!(
                 "attempt to perform bitwise operation on a {} value{}",
                 type_name_meta(self.g, bad),
                 describe(i)
             ));
         }
-        let (bad, i) = if arith::to_num(a).is_none() { (a, 0) } else { (b, 1) };
+        let (bad, i) = if arith::to_num(a).is_none() {
+            (a, 0)
+        } else {
+            (b, 1)
+        };
         RtError::msg(format!(
             "attempt to perform arithmetic on a {} value{}",
             type_name_meta(self.g, bad),
@@ -240,7 +248,11 @@ impl<'gc> MetaCx<'gc, '_> {
 
     /// `a < b` (or `a <= b` when `le`).
     pub fn compare(&mut self, a: Value<'gc>, b: Value<'gc>, le: bool) -> RtResult<'gc, bool> {
-        let r = if le { arith::num_le(a, b) } else { arith::num_lt(a, b) };
+        let r = if le {
+            arith::num_le(a, b)
+        } else {
+            arith::num_lt(a, b)
+        };
         if let Some(r) = r {
             return Ok(r);
         }
@@ -260,7 +272,11 @@ impl<'gc> MetaCx<'gc, '_> {
     }
 
     /// `#v`.
-    pub fn len(&mut self, v: Value<'gc>, describe: &dyn Fn() -> String) -> RtResult<'gc, Value<'gc>> {
+    pub fn len(
+        &mut self,
+        v: Value<'gc>,
+        describe: &dyn Fn() -> String,
+    ) -> RtResult<'gc, Value<'gc>> {
         match v {
             Value::String(s) => Ok(Value::Integer(s.len() as i64)),
             Value::Table(t) => {

@@ -1,0 +1,155 @@
+//! Questions about compiled code that error messages and tracebacks ask:
+//! what a register holds, and what name a called function was reached by.
+
+use super::opcode::OpCode;
+use super::proto::{Constant, Proto};
+
+/// The name of the local variable in register `reg` at instruction `pc`.
+pub fn local_name(proto: &Proto, reg: usize, pc: usize) -> Option<&[u8]> {
+    let mut n = reg;
+    for v in &proto.local_vars {
+        if v.start_pc as usize > pc {
+            break;
+        }
+        if pc < v.end_pc as usize {
+            if n == 0 {
+                return Some(&v.name);
+            }
+            n -= 1;
+        }
+    }
+    None
+}
+
+fn const_str(proto: &Proto, k: usize) -> Option<Vec<u8>> {
+    match proto.constants.get(k) {
+        Some(Constant::String(s)) => Some(s.to_vec()),
+        _ => None,
+    }
+}
+
+fn upvalue_name(proto: &Proto, u: usize) -> Vec<u8> {
+    proto
+        .upvalues
+        .get(u)
+        .map(|d| d.name.to_vec())
+        .unwrap_or_else(|| b"?".to_vec())
+}
+
+/// The last instruction before `pc` that wrote register `reg` in straight-line code.
+fn find_setter(proto: &Proto, pc: usize, reg: usize) -> Option<usize> {
+    let mut found = None;
+    for (i, ins) in proto.code.iter().enumerate().take(pc) {
+        let a = ins.a();
+        let writes = match ins.op() {
+            OpCode::LoadNil => (a..=a + ins.b()).contains(&reg),
+            OpCode::Call | OpCode::TailCall => reg >= a,
+            OpCode::TForCall => reg >= a,
+            OpCode::Jmp
+            | OpCode::Eq
+            | OpCode::Lt
+            | OpCode::Le
+            | OpCode::EqK
+            | OpCode::EqI
+            | OpCode::LtI
+            | OpCode::LeI
+            | OpCode::GtI
+            | OpCode::GeI
+            | OpCode::Test
+            | OpCode::SetTabUp
+            | OpCode::SetTable
+            | OpCode::SetI
+            | OpCode::SetField
+            | OpCode::SetUpval
+            | OpCode::SetList
+            | OpCode::Return
+            | OpCode::Return0
+            | OpCode::Return1
+            | OpCode::Close
+            | OpCode::Tbc
+            | OpCode::ExtraArg
+            | OpCode::VarArgPrep => false,
+            OpCode::OpSelf => reg == a || reg == a + 1,
+            _ => reg == a,
+        };
+        if writes {
+            found = Some(i);
+        }
+    }
+    found
+}
+
+/// What the value in `reg` just before `pc` is called: ("local", name),
+/// ("global", name), ("field", name), ("upvalue", name), ("constant", s), ("method", name).
+pub fn describe_register(proto: &Proto, pc: usize, reg: usize) -> Option<(&'static str, Vec<u8>)> {
+    if let Some(name) = local_name(proto, reg, pc) {
+        if !name.starts_with(b"(") {
+            return Some(("local", name.to_vec()));
+        }
+        return None;
+    }
+    let setter = find_setter(proto, pc, reg)?;
+    let ins = proto.code[setter];
+    match ins.op() {
+        OpCode::Move => {
+            let b = ins.b();
+            if b < ins.a() {
+                return describe_register(proto, setter, b);
+            }
+            None
+        }
+        OpCode::GetTabUp => {
+            let name = const_str(proto, ins.c())?;
+            let kind = if upvalue_name(proto, ins.b()) == b"_ENV" {
+                "global"
+            } else {
+                "field"
+            };
+            Some((kind, name))
+        }
+        OpCode::GetField => {
+            let name = const_str(proto, ins.c())?;
+            let is_env = local_name(proto, ins.b(), setter) == Some(b"_ENV");
+            Some((if is_env { "global" } else { "field" }, name))
+        }
+        OpCode::GetUpval => Some(("upvalue", upvalue_name(proto, ins.b()))),
+        OpCode::LoadK => const_str(proto, ins.bx()).map(|s| ("constant", s)),
+        OpCode::OpSelf if ins.k() => const_str(proto, ins.c()).map(|s| ("method", s)),
+        _ => None,
+    }
+}
+
+/// The name the function called at `pc` was reached by.
+pub fn describe_called_function(proto: &Proto, pc: usize) -> Option<(&'static str, Vec<u8>)> {
+    let ins = *proto.code.get(pc)?;
+    let event: &str = match ins.op() {
+        OpCode::Call | OpCode::TailCall => return describe_register(proto, pc, ins.a()),
+        OpCode::TForCall => return Some(("for iterator", b"for iterator".to_vec())),
+        OpCode::GetTabUp | OpCode::GetTable | OpCode::GetI | OpCode::GetField | OpCode::OpSelf => {
+            "index"
+        }
+        OpCode::SetTabUp | OpCode::SetTable | OpCode::SetI | OpCode::SetField => "newindex",
+        OpCode::Add | OpCode::AddI | OpCode::AddK => "add",
+        OpCode::Sub | OpCode::SubK => "sub",
+        OpCode::Mul | OpCode::MulK => "mul",
+        OpCode::Mod | OpCode::ModK => "mod",
+        OpCode::Pow | OpCode::PowK => "pow",
+        OpCode::Div | OpCode::DivK => "div",
+        OpCode::IDiv | OpCode::IDivK => "idiv",
+        OpCode::BAnd | OpCode::BAndK => "band",
+        OpCode::BOr | OpCode::BOrK => "bor",
+        OpCode::BXor | OpCode::BXorK => "bxor",
+        OpCode::Shl | OpCode::ShlI => "shl",
+        OpCode::Shr | OpCode::ShrI => "shr",
+        OpCode::Unm => "unm",
+        OpCode::BNot => "bnot",
+        OpCode::Len => "len",
+        OpCode::Concat => "concat",
+        OpCode::Eq => "eq",
+        OpCode::Lt | OpCode::LtI | OpCode::GtI => "lt",
+        OpCode::Le | OpCode::LeI | OpCode::GeI => "le",
+        OpCode::Close | OpCode::Return => "close",
+        _ => return None,
+    };
+    Some(("metamethod", event.as_bytes().to_vec()))
+}
