@@ -1,0 +1,5 @@
+//! GC-independent text and number algorithms behind the standard library:
+//! numeral conversion, printf formatting, patterns, pack, time and UTF-8.
+
+pub mod number;
+pub mod printf;
