@@ -391,7 +391,7 @@ mod tests {
         assert_eq!(f(1.0 / 3.0), "0.33333333333333");
         assert_eq!(f(-1e-300), "-1e-300");
         assert_eq!(f(1e14), "1e+14");
-        assert_eq!(f(2.71828182845904), "2.718281828459");
+        assert_eq!(f(1.23456789012345), "1.2345678901235");
         assert_eq!(f(f64::INFINITY), "inf");
         assert_eq!(f(f64::NEG_INFINITY), "-inf");
         assert_eq!(f(f64::NAN), "nan");
