@@ -2,4 +2,5 @@
 //! numeral conversion, printf formatting, patterns, pack, time and UTF-8.
 
 pub mod number;
+pub mod pattern;
 pub mod printf;
