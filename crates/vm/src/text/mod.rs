@@ -2,5 +2,6 @@
 //! numeral conversion, printf formatting, patterns, pack, time and UTF-8.
 
 pub mod number;
+pub mod pack;
 pub mod pattern;
 pub mod printf;
