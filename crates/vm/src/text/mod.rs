@@ -5,3 +5,4 @@ pub mod number;
 pub mod pack;
 pub mod pattern;
 pub mod printf;
+pub mod time;
