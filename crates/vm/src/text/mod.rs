@@ -6,3 +6,4 @@ pub mod pack;
 pub mod pattern;
 pub mod printf;
 pub mod time;
+pub mod utf8;
