@@ -7,3 +7,6 @@ pub mod pattern;
 pub mod printf;
 pub mod time;
 pub mod utf8;
+
+#[cfg(test)]
+mod fuzz;
