@@ -12,6 +12,7 @@ pub mod state;
 pub mod stdlib;
 pub mod string;
 pub mod table;
+pub mod text;
 pub mod thread;
 pub mod userdata;
 pub mod value;

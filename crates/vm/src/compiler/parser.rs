@@ -296,8 +296,25 @@ impl<'s> Parser<'s> {
         Ok(())
     }
 
+    /// A single-result call or vararg is a value in its own register.
+    fn discharge(&mut self, e: Exp) -> Exp {
+        match e {
+            Exp::Call(pc) | Exp::Vararg(pc) => {
+                self.fs().proto.code[pc].set_c(2);
+                Exp::Reg(self.fs().proto.code[pc].a())
+            }
+            e => e,
+        }
+    }
+
     /// The value of `e` in the next free register.
     fn to_next_reg(&mut self, e: Exp) -> R<usize> {
+        let e = self.discharge(e);
+        if let Exp::Reg(r) = e {
+            if r + 1 == self.fs().free_reg {
+                return Ok(r);
+            }
+        }
         self.release(&e);
         let r = self.reserve(1)?;
         self.to_reg(e, r)?;
@@ -306,7 +323,7 @@ impl<'s> Parser<'s> {
 
     /// The value of `e` in some register (a local's own register if it is one).
     fn to_any_reg(&mut self, e: Exp) -> R<usize> {
-        match e {
+        match self.discharge(e) {
             Exp::Local(r) => Ok(r),
             Exp::Reg(r) => Ok(r),
             e => self.to_next_reg(e),
@@ -1137,8 +1154,8 @@ impl<'s> Parser<'s> {
 
     /// Puts a left operand in a register, keeping constants for folding.
     fn operand_reg(&mut self, e: Exp) -> R<Exp> {
-        Ok(match e {
-            Exp::Int(_) | Exp::Flt(_) | Exp::Str(_) => e,
+        Ok(match self.discharge(e) {
+            e @ (Exp::Int(_) | Exp::Flt(_) | Exp::Str(_)) => e,
             Exp::Local(r) => Exp::Local(r),
             e => Exp::Reg(self.to_next_reg(e)?),
         })
@@ -1265,7 +1282,7 @@ impl<'s> Parser<'s> {
 
     /// Like `to_next_reg` but always copies into a fresh register.
     fn to_next_reg_fixed(&mut self, e: Exp) -> R<usize> {
-        match e {
+        match self.discharge(e) {
             Exp::Reg(r) if r + 1 == self.fs().free_reg => Ok(r),
             e => {
                 let r = self.reserve(1)?;
@@ -1387,7 +1404,7 @@ impl<'s> Parser<'s> {
     }
 
     fn to_next_reg_fixed_call(&mut self, e: Exp) -> R<usize> {
-        match e {
+        match self.discharge(e) {
             Exp::Reg(r) if r + 1 == self.fs().free_reg => Ok(r),
             e => {
                 self.release(&e);

@@ -1,0 +1,545 @@
+//! Lua 5.4 pattern matching on byte strings (`string.find`, `match`,
+//! `gmatch`, `gsub`), with PUC-Rio's error messages and limits.
+
+use std::fmt;
+
+/// Maximum number of captures in one pattern.
+pub const MAX_CAPTURES: usize = 32;
+/// Maximum nesting of recursive matching calls (PUC's MAXCCALLS).
+const MAX_DEPTH: usize = 200;
+/// Steps between calls of the budget callback.
+const BUDGET_INTERVAL: usize = 4096;
+
+/// Bytes that make `string.find` use the pattern matcher instead of a plain search.
+const SPECIALS: &[u8] = b"^$*+?.([%-";
+
+/// A pattern error or an interruption requested by the budget callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternError {
+    /// A Lua-visible error with PUC-Rio's message.
+    Message(String),
+    /// The budget callback asked to stop.
+    Interrupted,
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PatternError::Message(m) => f.write_str(m),
+            PatternError::Interrupted => f.write_str("pattern matching interrupted"),
+        }
+    }
+}
+
+impl std::error::Error for PatternError {}
+
+fn err<T>(msg: &str) -> Result<T, PatternError> {
+    Err(PatternError::Message(msg.to_string()))
+}
+
+fn bad_index<T>(i: usize) -> Result<T, PatternError> {
+    Err(PatternError::Message(format!("invalid capture index %{i}")))
+}
+
+/// Whether `string.find` must run the matcher (else a plain search suffices).
+pub fn has_specials(pattern: &[u8]) -> bool {
+    pattern.iter().any(|b| SPECIALS.contains(b))
+}
+
+/// Plain substring search from byte offset `init`; returns the match start.
+pub fn find_plain(subject: &[u8], needle: &[u8], init: usize) -> Option<usize> {
+    let hay = subject.get(init..)?;
+    if needle.is_empty() {
+        return Some(init);
+    }
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + init)
+}
+
+/// A capture value: a byte range of the subject or a 0-based position
+/// (Lua reports `pos + 1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// Captured substring `subject[start..end]`.
+    Str(usize, usize),
+    /// Position capture `()`.
+    Pos(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CapState {
+    Closed(usize),
+    Unfinished,
+    Position,
+}
+
+/// A successful match: the matched range and its raw captures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    /// Byte offset where the match starts.
+    pub start: usize,
+    /// Byte offset just past the match.
+    pub end: usize,
+    caps: Vec<(usize, CapState)>,
+}
+
+impl Match {
+    /// Number of captures the pattern made (0 if it has none).
+    pub fn capture_count(&self) -> usize {
+        self.caps.len()
+    }
+
+    /// Capture `i` (0-based); with no captures, index 0 is the whole match.
+    /// Errors like Lua when the index is invalid or the capture unfinished.
+    pub fn capture(&self, i: usize) -> Result<Capture, PatternError> {
+        match self.caps.get(i) {
+            None if i == 0 => Ok(Capture::Str(self.start, self.end)),
+            None => bad_index(i + 1),
+            Some(&(_, CapState::Unfinished)) => err("unfinished capture"),
+            Some(&(s, CapState::Position)) => Ok(Capture::Pos(s)),
+            Some(&(s, CapState::Closed(len))) => Ok(Capture::Str(s, s + len)),
+        }
+    }
+
+    /// The values `string.match`/`gmatch` return: all captures, or the whole match.
+    pub fn results(&self) -> Result<Vec<Capture>, PatternError> {
+        (0..self.caps.len().max(1))
+            .map(|i| self.capture(i))
+            .collect()
+    }
+}
+
+struct State<'a, 'b> {
+    src: &'a [u8],
+    pat: &'a [u8],
+    caps: Vec<(usize, CapState)>,
+    depth: usize,
+    steps: usize,
+    budget: &'b mut dyn FnMut() -> bool,
+}
+
+type Step = Result<Option<usize>, PatternError>;
+
+impl State<'_, '_> {
+    fn tick(&mut self, n: usize) -> Result<(), PatternError> {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps >= BUDGET_INTERVAL {
+            self.steps = 0;
+            if !(self.budget)() {
+                return Err(PatternError::Interrupted);
+            }
+        }
+        Ok(())
+    }
+
+    /// Pattern byte at `p`, or 0 past the end (like C's terminator).
+    fn pb(&self, p: usize) -> u8 {
+        self.pat.get(p).copied().unwrap_or(0)
+    }
+
+    /// End of the single-character class starting at `p`.
+    fn class_end(&self, p: usize) -> Result<usize, PatternError> {
+        let c = self.pb(p);
+        let mut p = p + 1;
+        if c == b'%' {
+            if p >= self.pat.len() {
+                return err("malformed pattern (ends with '%')");
+            }
+            return Ok(p + 1);
+        }
+        if c == b'[' {
+            if self.pb(p) == b'^' {
+                p += 1;
+            }
+            // The first byte of the set is taken literally, even if it is ']'.
+            loop {
+                if p >= self.pat.len() {
+                    return err("malformed pattern (missing ']')");
+                }
+                let c = self.pat[p];
+                p += 1;
+                if c == b'%' && p < self.pat.len() {
+                    p += 1;
+                }
+                if self.pb(p) == b']' {
+                    return Ok(p + 1);
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// Whether `c` is in the set `pat[p..=ec]` where `pat[p]` is '[' and `pat[ec]` is ']'.
+    fn match_bracket(&self, c: u8, mut p: usize, ec: usize) -> bool {
+        let mut sig = true;
+        if self.pb(p + 1) == b'^' {
+            sig = false;
+            p += 1;
+        }
+        p += 1;
+        while p < ec {
+            let pc = self.pat[p];
+            if pc == b'%' {
+                p += 1;
+                if match_class(c, self.pb(p)) {
+                    return sig;
+                }
+            } else if self.pb(p + 1) == b'-' && p + 2 < ec {
+                if (pc..=self.pat[p + 2]).contains(&c) {
+                    return sig;
+                }
+                p += 2;
+            } else if pc == c {
+                return sig;
+            }
+            p += 1;
+        }
+        !sig
+    }
+
+    /// Whether subject byte at `s` matches the class `pat[p..ep]`.
+    fn single(&self, s: usize, p: usize, ep: usize) -> bool {
+        let Some(&c) = self.src.get(s) else {
+            return false;
+        };
+        match self.pat[p] {
+            b'.' => true,
+            b'%' => match_class(c, self.pb(p + 1)),
+            b'[' => self.match_bracket(c, p, ep - 1),
+            pc => pc == c,
+        }
+    }
+
+    fn do_match(&mut self, s: usize, p: usize) -> Step {
+        if self.depth == 0 {
+            return err("pattern too complex");
+        }
+        self.depth -= 1;
+        let r = self.match_body(s, p);
+        self.depth += 1;
+        r
+    }
+
+    fn match_body(&mut self, mut s: usize, mut p: usize) -> Step {
+        loop {
+            self.tick(1)?;
+            if p >= self.pat.len() {
+                return Ok(Some(s));
+            }
+            match self.pat[p] {
+                b'(' if self.pb(p + 1) == b')' => {
+                    return self.start_capture(s, p + 2, CapState::Position);
+                }
+                b'(' => return self.start_capture(s, p + 1, CapState::Unfinished),
+                b')' => return self.end_capture(s, p + 1),
+                b'$' if p + 1 == self.pat.len() => {
+                    return Ok((s == self.src.len()).then_some(s));
+                }
+                b'%' if self.pb(p + 1) == b'b' => match self.match_balance(s, p + 2)? {
+                    Some(e) => {
+                        s = e;
+                        p += 4;
+                        continue;
+                    }
+                    None => return Ok(None),
+                },
+                b'%' if self.pb(p + 1) == b'f' => {
+                    p += 2;
+                    if self.pb(p) != b'[' {
+                        return err("missing '[' after '%f' in pattern");
+                    }
+                    let ep = self.class_end(p)?;
+                    let prev = if s == 0 { 0 } else { self.src[s - 1] };
+                    let cur = self.src.get(s).copied().unwrap_or(0);
+                    if !self.match_bracket(prev, p, ep - 1) && self.match_bracket(cur, p, ep - 1) {
+                        p = ep;
+                        continue;
+                    }
+                    return Ok(None);
+                }
+                b'%' if self.pb(p + 1).is_ascii_digit() => {
+                    match self.match_backref(s, self.pb(p + 1))? {
+                        Some(e) => {
+                            s = e;
+                            p += 2;
+                            continue;
+                        }
+                        None => return Ok(None),
+                    }
+                }
+                _ => {}
+            }
+            // A single-character class, possibly followed by a quantifier.
+            let ep = self.class_end(p)?;
+            let q = self.pb(ep);
+            if !self.single(s, p, ep) {
+                if matches!(q, b'*' | b'?' | b'-') {
+                    p = ep + 1;
+                    continue;
+                }
+                return Ok(None);
+            }
+            match q {
+                b'?' => {
+                    if let Some(e) = self.do_match(s + 1, ep + 1)? {
+                        return Ok(Some(e));
+                    }
+                    p = ep + 1;
+                }
+                b'+' => return self.max_expand(s + 1, p, ep),
+                b'*' => return self.max_expand(s, p, ep),
+                b'-' => return self.min_expand(s, p, ep),
+                _ => {
+                    s += 1;
+                    p = ep;
+                }
+            }
+        }
+    }
+
+    fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> Step {
+        let mut i = 0;
+        while self.single(s + i, p, ep) {
+            i += 1;
+        }
+        self.tick(i)?;
+        loop {
+            if let Some(e) = self.do_match(s + i, ep + 1)? {
+                return Ok(Some(e));
+            }
+            if i == 0 {
+                return Ok(None);
+            }
+            i -= 1;
+        }
+    }
+
+    fn min_expand(&mut self, mut s: usize, p: usize, ep: usize) -> Step {
+        loop {
+            if let Some(e) = self.do_match(s, ep + 1)? {
+                return Ok(Some(e));
+            }
+            if !self.single(s, p, ep) {
+                return Ok(None);
+            }
+            s += 1;
+        }
+    }
+
+    fn start_capture(&mut self, s: usize, p: usize, what: CapState) -> Step {
+        if self.caps.len() >= MAX_CAPTURES {
+            return err("too many captures");
+        }
+        self.caps.push((s, what));
+        let r = self.do_match(s, p)?;
+        if r.is_none() {
+            self.caps.pop();
+        }
+        Ok(r)
+    }
+
+    fn end_capture(&mut self, s: usize, p: usize) -> Step {
+        let Some(l) = self.caps.iter().rposition(|c| c.1 == CapState::Unfinished) else {
+            return err("invalid pattern capture");
+        };
+        self.caps[l].1 = CapState::Closed(s - self.caps[l].0);
+        let r = self.do_match(s, p)?;
+        if r.is_none() {
+            self.caps[l].1 = CapState::Unfinished;
+        }
+        Ok(r)
+    }
+
+    /// `%bxy` with `p` at `x`.
+    fn match_balance(&mut self, s: usize, p: usize) -> Step {
+        if p + 1 >= self.pat.len() {
+            return err("malformed pattern (missing arguments to '%b')");
+        }
+        let (open, close) = (self.pat[p], self.pat[p + 1]);
+        if self.src.get(s) != Some(&open) {
+            return Ok(None);
+        }
+        let mut depth = 1usize;
+        for (i, &c) in self.src.iter().enumerate().skip(s + 1) {
+            if c == close {
+                depth -= 1;
+                if depth == 0 {
+                    self.tick(i - s)?;
+                    return Ok(Some(i + 1));
+                }
+            } else if c == open {
+                depth += 1;
+            }
+        }
+        self.tick(self.src.len() - s)?;
+        Ok(None)
+    }
+
+    /// `%1`..`%9`: the subject must repeat a closed capture here.
+    fn match_backref(&mut self, s: usize, digit: u8) -> Step {
+        let idx = usize::from(digit - b'0');
+        let cap = idx.checked_sub(1).and_then(|l| self.caps.get(l));
+        let (start, len) = match cap {
+            Some(&(start, CapState::Closed(len))) => (start, len),
+            // A position capture has no text and never matches.
+            Some(&(_, CapState::Position)) => return Ok(None),
+            _ => return bad_index(idx),
+        };
+        let want = &self.src[start..start + len];
+        let ok = self.src.get(s..s + len) == Some(want);
+        self.tick(len)?;
+        Ok(ok.then_some(s + len))
+    }
+
+    /// Tries a match starting exactly at `s` (pattern from `p`).
+    fn try_at(&mut self, s: usize, p: usize) -> Result<Option<Match>, PatternError> {
+        self.caps.clear();
+        self.depth = MAX_DEPTH;
+        Ok(self.do_match(s, p)?.map(|end| Match {
+            start: s,
+            end,
+            caps: std::mem::take(&mut self.caps),
+        }))
+    }
+}
+
+/// C-locale `%x` class test; an unknown class letter matches itself.
+fn match_class(c: u8, cl: u8) -> bool {
+    let res = match cl.to_ascii_lowercase() {
+        b'a' => c.is_ascii_alphabetic(),
+        b'c' => c.is_ascii_control(),
+        b'd' => c.is_ascii_digit(),
+        b'g' => c.is_ascii_graphic(),
+        b'l' => c.is_ascii_lowercase(),
+        b'p' => c.is_ascii_punctuation(),
+        b's' => crate::text::number::is_space(c),
+        b'u' => c.is_ascii_uppercase(),
+        b'w' => c.is_ascii_alphanumeric(),
+        b'x' => c.is_ascii_hexdigit(),
+        b'z' => c == 0, // deprecated, still accepted by 5.4
+        _ => return cl == c,
+    };
+    if cl.is_ascii_uppercase() {
+        !res
+    } else {
+        res
+    }
+}
+
+/// Finds the first match at or after byte offset `init` (`string.find` /
+/// `string.match`); a leading `^` anchors the match at `init`. `budget` is
+/// called every few thousand steps and returns false to interrupt.
+pub fn find(
+    subject: &[u8],
+    pattern: &[u8],
+    init: usize,
+    budget: &mut dyn FnMut() -> bool,
+) -> Result<Option<Match>, PatternError> {
+    let mut m = GlobalMatcher::new(subject, pattern, init, true);
+    Ok(m.next(budget)?.map(|(_, found)| found))
+}
+
+/// Successive non-overlapping matches for `gmatch` and `gsub`: an empty match
+/// is never accepted where the previous match ended.
+pub struct GlobalMatcher<'a> {
+    subject: &'a [u8],
+    pattern: &'a [u8],
+    pat_start: usize,
+    anchored: bool,
+    pos: usize,
+    last_end: Option<usize>,
+    done: bool,
+}
+
+impl<'a> GlobalMatcher<'a> {
+    /// Starts at byte offset `init`; `honor_anchor` treats a leading `^` as an
+    /// anchor (gsub, find) instead of a literal (gmatch).
+    pub fn new(subject: &'a [u8], pattern: &'a [u8], init: usize, honor_anchor: bool) -> Self {
+        let anchored = honor_anchor && pattern.first() == Some(&b'^');
+        GlobalMatcher {
+            subject,
+            pattern,
+            pat_start: usize::from(anchored),
+            anchored,
+            pos: init,
+            last_end: None,
+            done: init > subject.len(),
+        }
+    }
+
+    /// The next match and the offset where the unmatched text before it
+    /// begins (gsub copies `subject[from..m.start]`), or None when exhausted.
+    pub fn next(
+        &mut self,
+        budget: &mut dyn FnMut() -> bool,
+    ) -> Result<Option<(usize, Match)>, PatternError> {
+        if self.done {
+            return Ok(None);
+        }
+        let from = self.pos;
+        let mut st = State {
+            src: self.subject,
+            pat: self.pattern,
+            caps: Vec::new(),
+            depth: MAX_DEPTH,
+            steps: 0,
+            budget,
+        };
+        let mut s = from;
+        while s <= self.subject.len() {
+            if let Some(m) = st.try_at(s, self.pat_start)? {
+                if Some(m.end) != self.last_end {
+                    self.pos = m.end;
+                    self.last_end = Some(m.end);
+                    self.done = self.anchored;
+                    return Ok(Some((from, m)));
+                }
+            }
+            if self.anchored {
+                break;
+            }
+            s += 1;
+        }
+        self.done = true;
+        Ok(None)
+    }
+
+    /// Offset of the text not consumed by matches so far (gsub appends
+    /// `subject[rest_start()..]` once `next` returns None).
+    pub fn rest_start(&self) -> usize {
+        self.pos.min(self.subject.len())
+    }
+}
+
+/// Appends a gsub replacement string with `%0`-`%9` and `%%` expanded.
+pub fn expand_replacement(
+    repl: &[u8],
+    m: &Match,
+    subject: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), PatternError> {
+    let mut i = 0;
+    while let Some(&b) = repl.get(i) {
+        i += 1;
+        if b != b'%' {
+            out.push(b);
+            continue;
+        }
+        let c = repl.get(i).copied().unwrap_or(0);
+        i += 1;
+        match c {
+            b'%' => out.push(b'%'),
+            b'0' => out.extend_from_slice(&subject[m.start..m.end]),
+            b'1'..=b'9' => match m.capture(usize::from(c - b'1'))? {
+                Capture::Str(a, e) => out.extend_from_slice(&subject[a..e]),
+                Capture::Pos(p) => out.extend_from_slice((p + 1).to_string().as_bytes()),
+            },
+            _ => return err("invalid use of '%' in replacement string"),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
