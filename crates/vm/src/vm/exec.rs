@@ -630,13 +630,14 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 let (va, vb) = ($a, $b);
                 let rb: Option<usize> = $rb;
                 let rc: Option<usize> = $rc;
-                let names: Vec<String> = vec![
-                    rb.map(|r| debug::describe_reg(ex.ts, fi, r))
-                        .unwrap_or_default(),
-                    rc.map(|r| debug::describe_reg(ex.ts, fi, r))
-                        .unwrap_or_default(),
-                ];
-                tri!(ex.meta().arith($op, va, vb, &|i| names[i].clone()))
+                let regs = [rb, rc];
+                tri!(ex
+                    .meta()
+                    .arith($op, va, vb, &|ts: &ThreadState<'gc>, i: usize| {
+                        regs[i]
+                            .map(|r| debug::describe_reg(ts, fi, r))
+                            .unwrap_or_default()
+                    }))
             }};
         }
         macro_rules! arith_rr {
@@ -769,8 +770,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Some(v) => v,
                         None => {
                             save_pc!();
-                            let upname = upvalue_name(proto, i.b());
-                            tri!(ex.meta().index(t, key, &|| upname.clone()))
+                            tri!(ex
+                                .meta()
+                                .index(t, key, &|_: &ThreadState<'gc>| upvalue_name(proto, i.b())))
                         }
                     };
                     r!(i.a()) = v;
@@ -785,20 +787,18 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             };
                             if v.is_nil() && t.metatable().is_some() {
                                 save_pc!();
-                                {
-                                    let d = debug::describe_reg(ex.ts, fi, i.b());
-                                    tri!(ex.meta().index(tv, key, &move || d.clone()))
-                                }
+                                tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
+                                    debug::describe_reg(ts, fi, i.b())
+                                }))
                             } else {
                                 v
                             }
                         }
                         _ => {
                             save_pc!();
-                            {
-                                let d = debug::describe_reg(ex.ts, fi, i.b());
-                                tri!(ex.meta().index(tv, key, &move || d.clone()))
-                            }
+                            tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
+                                debug::describe_reg(ts, fi, i.b())
+                            }))
                         }
                     };
                     r!(i.a()) = v;
@@ -811,20 +811,22 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             let v = t.borrow().get_int(n);
                             if v.is_nil() && t.metatable().is_some() {
                                 save_pc!();
-                                {
-                                    let d = debug::describe_reg(ex.ts, fi, i.b());
-                                    tri!(ex.meta().index(tv, Value::Integer(n), &move || d.clone()))
-                                }
+                                tri!(ex.meta().index(
+                                    tv,
+                                    Value::Integer(n),
+                                    &|ts: &ThreadState<'gc>| debug::describe_reg(ts, fi, i.b())
+                                ))
                             } else {
                                 v
                             }
                         }
                         _ => {
                             save_pc!();
-                            {
-                                let d = debug::describe_reg(ex.ts, fi, i.b());
-                                tri!(ex.meta().index(tv, Value::Integer(n), &move || d.clone()))
-                            }
+                            tri!(ex.meta().index(
+                                tv,
+                                Value::Integer(n),
+                                &|ts: &ThreadState<'gc>| debug::describe_reg(ts, fi, i.b())
+                            ))
                         }
                     };
                     r!(i.a()) = v;
@@ -854,10 +856,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Some(v) => v,
                         None => {
                             save_pc!();
-                            {
-                                let d = debug::describe_reg(ex.ts, fi, i.b());
-                                tri!(ex.meta().index(tv, key, &move || d.clone()))
-                            }
+                            tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
+                                debug::describe_reg(ts, fi, i.b())
+                            }))
                         }
                     };
                     r!(i.a()) = v;
@@ -868,8 +869,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
                         save_pc!();
-                        let upname = upvalue_name(proto, i.a());
-                        tri!(ex.meta().set_index(t, key, val, &|| upname.clone()));
+                        tri!(ex.meta().set_index(t, key, val, &|_: &ThreadState<'gc>| {
+                            upvalue_name(proto, i.a())
+                        }));
                     }
                 }
                 OpCode::SetTable | OpCode::SetI | OpCode::SetField => {
@@ -882,10 +884,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, tv, key, val) {
                         save_pc!();
-                        {
-                            let d = debug::describe_reg(ex.ts, fi, i.a());
-                            tri!(ex.meta().set_index(tv, key, val, &move || d.clone()))
-                        };
+                        tri!(ex.meta().set_index(tv, key, val, &|ts: &ThreadState<'gc>| {
+                            debug::describe_reg(ts, fi, i.a())
+                        }));
                     }
                 }
                 OpCode::NewTable => {
@@ -1005,10 +1006,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Value::Table(t) if t.metatable().is_none() => Value::Integer(t.length()),
                         _ => {
                             save_pc!();
-                            {
-                                let d = debug::describe_reg(ex.ts, fi, b);
-                                tri!(ex.meta().len(vb, &move || d.clone()))
-                            }
+                            tri!(ex
+                                .meta()
+                                .len(vb, &|ts: &ThreadState<'gc>| debug::describe_reg(ts, fi, b)))
                         }
                     };
                     r!(i.a()) = res;
@@ -1586,14 +1586,14 @@ fn concat<'gc>(
             ex.ts.stack[first] = Value::String(s);
             top = first + 1;
         } else {
-            let (ra, rb) = (top - 2 - base, top - 1 - base);
-            let names = [
-                debug::describe_reg(ex.ts, fi, ra),
-                debug::describe_reg(ex.ts, fi, rb),
-            ];
+            let regs = [top - 2 - base, top - 1 - base];
             let save_top = ex.ts.top;
             ex.ts.top = ex.ts.top.max(top);
-            let r = ex.meta().concat_meta(a, b, &|i| names[i].clone());
+            let r = ex
+                .meta()
+                .concat_meta(a, b, &|ts: &ThreadState<'gc>, i: usize| {
+                    debug::describe_reg(ts, fi, regs[i])
+                });
             ex.ts.top = save_top;
             ex.ts.stack[top - 2] = r?;
             top -= 1;
