@@ -32,6 +32,10 @@ pub struct Node<'gc> {
 
 const EMPTY: u32 = u32::MAX;
 
+/// Hash parts up to this many entries have no index: lookups scan the
+/// entries, which is faster for small tables and saves an allocation.
+const SMALL: usize = 8;
+
 #[derive(Default)]
 pub struct TableState<'gc> {
     pub array: Vec<Value<'gc>>,
@@ -144,7 +148,9 @@ impl<'gc> TableState<'gc> {
         };
         if nhash > 0 {
             t.entries.reserve(nhash);
-            t.index = vec![EMPTY; (nhash * 2).next_power_of_two().max(4)];
+            if nhash > SMALL {
+                t.index = vec![EMPTY; (nhash * 2).next_power_of_two()];
+            }
         }
         t
     }
@@ -152,7 +158,7 @@ impl<'gc> TableState<'gc> {
     #[inline]
     fn find(&self, key: Value<'gc>) -> Option<usize> {
         if self.index.is_empty() {
-            return None;
+            return self.entries.iter().position(|n| key_eq(n.key, key));
         }
         let mask = self.index.len() - 1;
         let mut i = key_hash(key) as usize & mask;
@@ -273,7 +279,12 @@ impl<'gc> TableState<'gc> {
         if value.is_nil() {
             return;
         }
-        if self.entries.len() * 2 >= self.index.len() {
+        let full = if self.index.is_empty() {
+            self.entries.len() >= SMALL
+        } else {
+            self.entries.len() * 2 >= self.index.len()
+        };
+        if full {
             self.rehash(key);
             if let Value::Integer(i) = key {
                 let idx = (i as u64).wrapping_sub(1);
@@ -289,6 +300,9 @@ impl<'gc> TableState<'gc> {
     fn insert_entry(&mut self, key: Value<'gc>, value: Value<'gc>) {
         let e = self.entries.len() as u32;
         self.entries.push(Node { key, value });
+        if self.index.is_empty() {
+            return;
+        }
         let mask = self.index.len() - 1;
         let mut i = key_hash(key) as usize & mask;
         while self.index[i] != EMPTY {
@@ -322,7 +336,13 @@ impl<'gc> TableState<'gc> {
                 }
             }
         }
-        let cap = ((kept.len() + 1) * 2).next_power_of_two().max(4);
+        if kept.len() < SMALL {
+            self.index = Vec::new();
+            self.entries = kept;
+            self.entries.reserve(1);
+            return;
+        }
+        let cap = ((kept.len() + 1) * 2).next_power_of_two();
         self.index = vec![EMPTY; cap];
         self.entries = Vec::with_capacity(cap / 2);
         for n in kept {
@@ -475,7 +495,7 @@ impl<'gc> TableState<'gc> {
         // Replaced keys no longer hash to their slots: rebuild the index.
         let entries = std::mem::take(&mut self.entries);
         let cap = self.index.len();
-        self.index = vec![EMPTY; cap];
+        self.index = if cap == 0 { Vec::new() } else { vec![EMPTY; cap] };
         for n in entries {
             if !n.value.is_nil() {
                 self.insert_entry(n.key, n.value);
