@@ -690,7 +690,9 @@ impl<'s> Parser<'s> {
         let exit = self.cond_jump_false()?;
         self.check(Tok::Do)?;
         self.open_block(true);
+        self.open_block(false);
         self.block()?;
+        self.close_block()?;
         let back = self.jump();
         self.patch(back, start)?;
         self.check_match(Tok::End, Tok::While, line)?;
