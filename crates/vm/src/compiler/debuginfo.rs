@@ -153,3 +153,100 @@ pub fn describe_called_function(proto: &Proto, pc: usize) -> Option<(&'static st
     };
     Some(("metamethod", event.as_bytes().to_vec()))
 }
+
+/// A readable listing of `proto` and its nested functions (for debugging).
+pub fn disassemble(proto: &Proto) -> String {
+    let mut out = String::new();
+    disassemble_into(proto, &mut out);
+    out
+}
+
+fn disassemble_into(proto: &Proto, out: &mut String) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        out,
+        "function <{}:{}> params={} vararg={} stack={} upvalues={:?}",
+        String::from_utf8_lossy(&super::chunk_id(&proto.source)),
+        proto.line_defined,
+        proto.num_params,
+        proto.is_vararg,
+        proto.max_stack,
+        proto
+            .upvalues
+            .iter()
+            .map(|u| format!(
+                "{}:{}{}",
+                String::from_utf8_lossy(&u.name),
+                if u.in_stack { "R" } else { "U" },
+                u.index
+            ))
+            .collect::<Vec<_>>()
+    );
+    for (pc, ins) in proto.code.iter().enumerate() {
+        let line = proto.line_info.get(pc).copied().unwrap_or(0);
+        let args = match ins.op() {
+            OpCode::LoadI | OpCode::LoadF | OpCode::ForLoop | OpCode::ForPrep => {
+                format!(
+                    "{} {}",
+                    ins.a(),
+                    if ins.op() == OpCode::LoadI || ins.op() == OpCode::LoadF {
+                        ins.sbx()
+                    } else {
+                        ins.bx() as i32
+                    }
+                )
+            }
+            OpCode::LoadK | OpCode::Closure | OpCode::TForPrep | OpCode::TForLoop => {
+                format!("{} {}", ins.a(), ins.bx())
+            }
+            OpCode::Jmp => format!(
+                "{} -> {}",
+                ins.sj_field(),
+                pc as i64 + 1 + ins.sj_field() as i64
+            ),
+            OpCode::ExtraArg => format!("{}", ins.ax_field()),
+            OpCode::EqI | OpCode::LtI | OpCode::LeI | OpCode::GtI | OpCode::GeI => {
+                format!("{} {} {} k={}", ins.a(), ins.sb(), ins.c(), ins.k() as u8)
+            }
+            OpCode::AddI | OpCode::ShrI | OpCode::ShlI => {
+                format!("{} {} {}", ins.a(), ins.b(), ins.sc())
+            }
+            _ => format!("{} {} {} k={}", ins.a(), ins.b(), ins.c(), ins.k() as u8),
+        };
+        let _ = writeln!(out, "  {pc:4} [{line}] {:?} {args}", ins.op());
+    }
+    let _ = writeln!(out, "  constants: {:?}", proto.constants);
+    let locals: Vec<String> = proto
+        .local_vars
+        .iter()
+        .map(|l| {
+            format!(
+                "{}@{}-{}",
+                String::from_utf8_lossy(&l.name),
+                l.start_pc,
+                l.end_pc
+            )
+        })
+        .collect();
+    let _ = writeln!(out, "  locals: {}", locals.join(" "));
+    for p in &proto.protos {
+        disassemble_into(p, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `LUNARENA_DIS=file.lua cargo test -p lunarena-vm --lib dump_listing -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn dump_listing() {
+        let path = std::env::var("LUNARENA_DIS").unwrap_or_default();
+        let src = std::fs::read(&path).unwrap_or_default();
+        match super::super::compile(&src, format!("@{path}").as_bytes()) {
+            Ok(p) => println!("{}", disassemble(&p)),
+            Err(e) => println!("{}", e.message),
+        }
+    }
+}
