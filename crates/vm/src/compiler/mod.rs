@@ -1,9 +1,11 @@
 //! Source text to bytecode: lexer, parser/code generator, debug-info queries.
 
+mod code;
 pub mod debuginfo;
 mod func;
 mod lexer;
 pub mod opcode;
+mod ops;
 mod parser;
 pub mod proto;
 
