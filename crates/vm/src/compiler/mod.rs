@@ -35,7 +35,7 @@ pub fn chunk_id(source: &[u8]) -> Vec<u8> {
         Some(b'=') => source[1..].iter().take(ID_SIZE - 1).copied().collect(),
         Some(b'@') => {
             let name = &source[1..];
-            if name.len() <= ID_SIZE - 1 {
+            if name.len() < ID_SIZE {
                 name.to_vec()
             } else {
                 let mut out = b"...".to_vec();

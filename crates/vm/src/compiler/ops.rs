@@ -133,7 +133,9 @@ fn as_int(n: Num) -> Option<i64> {
     match n {
         Num::I(i) => Some(i),
         Num::F(f) => {
-            if f.fract() == 0.0 && f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18 {
+            if f.fract() == 0.0
+                && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f)
+            {
                 Some(f as i64)
             } else {
                 None
@@ -475,7 +477,7 @@ impl<'s> Parser<'s> {
     fn code_concat(&mut self, e1: &mut ExpDesc, e2: &ExpDesc, line: u32) -> R<()> {
         let fs = self.fsr();
         let pc = fs.pc();
-        if pc > 0 && pc - 1 >= fs.last_target {
+        if pc > 0 && pc > fs.last_target {
             let prev = fs.f.code[pc - 1];
             if prev.op() == OpCode::Concat && Some(prev.a()) == reg_of(e2) {
                 let n = prev.b();

@@ -22,7 +22,9 @@ type R<T> = Result<T, SyntaxError>;
 pub struct Parser<'s> {
     lx: Lexer<'s>,
     tok: Tok,
-    ahead: Option<Tok>,
+    /// Source text of the current token, for "near" in messages.
+    tok_raw: String,
+    ahead: Option<(Tok, String)>,
     /// Line of the last token consumed (instructions are attributed to it).
     pub(super) line: u32,
     pub(super) fss: Vec<FuncState>,
@@ -87,10 +89,12 @@ impl<'s> Parser<'s> {
     pub fn new(src: &'s [u8], chunk: &[u8]) -> R<Self> {
         let mut lx = Lexer::new(src, chunk);
         let tok = lx.next()?;
+        let tok_raw = lx.raw(lx.tok_start);
         let line = lx.line;
         Ok(Parser {
             lx,
             tok,
+            tok_raw,
             ahead: None,
             line,
             fss: Vec::new(),
@@ -108,22 +112,30 @@ impl<'s> Parser<'s> {
 
     fn advance(&mut self) -> R<()> {
         self.line = self.lx.line;
-        self.tok = match self.ahead.take() {
+        (self.tok, self.tok_raw) = match self.ahead.take() {
             Some(t) => t,
-            None => self.lx.next()?,
+            None => {
+                let t = self.lx.next()?;
+                (t, self.lx.raw(self.lx.tok_start))
+            }
         };
         Ok(())
     }
 
     fn peek_is_assign(&mut self) -> R<bool> {
         if self.ahead.is_none() {
-            self.ahead = Some(self.lx.next()?);
+            let t = self.lx.next()?;
+            self.ahead = Some((t, self.lx.raw(self.lx.tok_start)));
         }
-        Ok(self.ahead == Some(Tok::Assign))
+        Ok(matches!(self.ahead, Some((Tok::Assign, _))))
     }
 
     pub(super) fn err_near(&self, msg: &str) -> SyntaxError {
-        self.lx.error(msg, Some(&tok_text(&self.tok)))
+        let near = match self.tok {
+            Tok::Name(_) | Tok::Str(_) | Tok::Int(_) | Tok::Flt(_) => self.tok_raw.clone(),
+            _ => tok_text(&self.tok),
+        };
+        self.lx.error(msg, Some(&near))
     }
 
     /// A semantic error: no "near" part.
@@ -133,7 +145,7 @@ impl<'s> Parser<'s> {
 
     fn check(&mut self, t: Tok) -> R<()> {
         if self.tok != t {
-            return Err(self.err_near(&format!("'{}' expected", tok_text(&t))));
+            return Err(self.err_near(&format!("{} expected", token_str(&t))));
         }
         Ok(())
     }
@@ -146,12 +158,12 @@ impl<'s> Parser<'s> {
     fn check_match(&mut self, what: Tok, who: Tok, line: u32) -> R<()> {
         if self.tok != what {
             if line == self.lx.line {
-                return Err(self.err_near(&format!("'{}' expected", tok_text(&what))));
+                return Err(self.err_near(&format!("{} expected", token_str(&what))));
             }
             return Err(self.err_near(&format!(
-                "'{}' expected (to close '{}' at line {})",
-                tok_text(&what),
-                tok_text(&who),
+                "{} expected (to close {} at line {})",
+                token_str(&what),
+                token_str(&who),
                 line
             )));
         }
@@ -243,8 +255,8 @@ impl<'s> Parser<'s> {
 
     /// Activates the last `nvars` declared variables.
     fn adjust_localvars(&mut self, nvars: usize) {
-        let mut reglevel = self.nvarstack();
-        for _ in 0..nvars {
+        let first_reg = self.nvarstack();
+        for reglevel in first_reg..first_reg + nvars {
             let vidx = self.fsr().nactvar;
             self.fs().nactvar += 1;
             let pc = self.fsr().pc() as u32;
@@ -260,7 +272,6 @@ impl<'s> Parser<'s> {
             let vd = self.local_desc(vidx);
             vd.ridx = reglevel;
             vd.pidx = pidx;
-            reglevel += 1;
         }
     }
 
@@ -619,7 +630,7 @@ impl<'s> Parser<'s> {
                         self.advance()?;
                         vararg = true;
                     }
-                    _ => return Err(self.err_near("<name> expected")),
+                    _ => return Err(self.err_near("<name> or '...' expected")),
                 }
                 if vararg || !self.test_next(Tok::Comma)? {
                     break;
@@ -1099,11 +1110,9 @@ impl<'s> Parser<'s> {
         let mut conflict = false;
         for lh in lhs.iter_mut() {
             match lh.k {
-                ExpK::IndexUp { t, idx } => {
-                    if v.k == ExpK::Upval(t) {
-                        conflict = true;
-                        lh.k = ExpK::IndexStr { t: extra, idx };
-                    }
+                ExpK::IndexUp { t, idx } if v.k == ExpK::Upval(t) => {
+                    conflict = true;
+                    lh.k = ExpK::IndexStr { t: extra, idx };
                 }
                 ExpK::Indexed { t, idx } => {
                     let mut nt = t;
@@ -1477,6 +1486,18 @@ impl<'s> Parser<'s> {
         self.store_var(&tab, &mut val)?;
         self.fs().free_reg = reg;
         Ok(())
+    }
+}
+
+/// A token as named in "expected" messages.
+fn token_str(t: &Tok) -> String {
+    match t {
+        Tok::Eof => "<eof>".into(),
+        Tok::Name(_) => "<name>".into(),
+        Tok::Str(_) => "<string>".into(),
+        Tok::Int(_) => "<integer>".into(),
+        Tok::Flt(_) => "<number>".into(),
+        t => format!("'{}'", tok_text(t)),
     }
 }
 
