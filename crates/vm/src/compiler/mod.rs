@@ -8,6 +8,8 @@ pub mod opcode;
 mod ops;
 mod parser;
 pub mod proto;
+#[cfg(test)]
+mod tests;
 
 use proto::Proto;
 
