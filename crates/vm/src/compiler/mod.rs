@@ -46,12 +46,10 @@ pub fn chunk_id(source: &[u8]) -> Vec<u8> {
             }
         }
         _ => {
-            let first_line = source
-                .split(|&c| c == b'\n' || c == b'\r')
-                .next()
-                .unwrap_or(b"");
+            let first_line = source.split(|&c| c == b'\n').next().unwrap_or(b"");
+            // Room left after `[string "` + `..."]` and the C terminator.
             let max = ID_SIZE - 15;
-            let truncated = first_line.len() < source.len() || first_line.len() > max;
+            let truncated = first_line.len() < source.len() || first_line.len() >= max;
             let mut out = b"[string \"".to_vec();
             if truncated {
                 out.extend_from_slice(&first_line[..first_line.len().min(max)]);

@@ -251,6 +251,10 @@ fn chunk_ids() {
     assert_eq!(chunk_id(b"@f.lua"), b"f.lua");
     assert_eq!(chunk_id(b"x = 1"), b"[string \"x = 1\"]");
     assert_eq!(chunk_id(b"x\ny"), b"[string \"x...\"]");
+    let s44 = [b'x'; 44];
+    assert_eq!(chunk_id(&s44).len(), 44 + 11);
+    let s45 = [b'x'; 45];
+    assert!(chunk_id(&s45).ends_with(b"...\"]"));
     let long = [b"@".as_slice(), &[b'd'; 100]].concat();
     let id = chunk_id(&long);
     assert!(id.starts_with(b"...") && id.len() == 59);
