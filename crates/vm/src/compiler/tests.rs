@@ -270,6 +270,15 @@ fn limits() {
     let deep = format!("x = {}{}", "{".repeat(300), "}".repeat(300));
     assert!(err(&deep).contains("chunk has too many syntax levels"));
     ok(&format!("x = {}1{}", "(".repeat(100), ")".repeat(100)));
+    // Close to the limit, the parser's recursion must still fit a 2 MB test-thread stack.
+    ok(&format!("x = {}{}", "{".repeat(190), "}".repeat(190)));
+    ok(&format!("x = {}1{}", "-(".repeat(95), ")".repeat(95)));
+    ok(&format!("{}{}", "do ".repeat(190), "end ".repeat(190)));
+    ok(&format!(
+        "{}{}",
+        "f = function() ".repeat(95),
+        "end ".repeat(95)
+    ));
     let many: Vec<String> = (0..300).map(|i| format!("a{i}")).collect();
     assert!(err(&format!("f({})", many.join(", "))).contains("too many registers"));
 }
