@@ -495,7 +495,11 @@ impl<'gc> TableState<'gc> {
         // Replaced keys no longer hash to their slots: rebuild the index.
         let entries = std::mem::take(&mut self.entries);
         let cap = self.index.len();
-        self.index = if cap == 0 { Vec::new() } else { vec![EMPTY; cap] };
+        self.index = if cap == 0 {
+            Vec::new()
+        } else {
+            vec![EMPTY; cap]
+        };
         for n in entries {
             if !n.value.is_nil() {
                 self.insert_entry(n.key, n.value);

@@ -40,9 +40,19 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
     set_value(mc, g, t, "next", next);
     let pairs = NativeFunction::with_upvalues(mc, "pairs", NativeKind::Plain(pairs), &[next]);
     set_value(mc, g, t, "pairs", Value::Function(Function::Native(pairs)));
-    let aux = Value::Function(Function::Native(NativeFunction::new(mc, "ipairs_aux", ipairs_aux)));
+    let aux = Value::Function(Function::Native(NativeFunction::new(
+        mc,
+        "ipairs_aux",
+        ipairs_aux,
+    )));
     let ipairs = NativeFunction::with_upvalues(mc, "ipairs", NativeKind::Plain(ipairs), &[aux]);
-    set_value(mc, g, t, "ipairs", Value::Function(Function::Native(ipairs)));
+    set_value(
+        mc,
+        g,
+        t,
+        "ipairs",
+        Value::Function(Function::Native(ipairs)),
+    );
     for (name, s) in [("pcall", Special::PCall), ("xpcall", Special::XPCall)] {
         let f = NativeFunction::with_upvalues(mc, name, NativeKind::Special(s), &[]);
         set_value(mc, g, t, name, Value::Function(Function::Native(f)));
