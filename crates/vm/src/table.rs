@@ -48,6 +48,10 @@ pub struct TableState<'gc> {
     pub weak: WeakMode,
 }
 
+/// `next` was given a key that is not in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidKey;
+
 /// Why a key cannot be used to store a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyError {
@@ -436,8 +440,7 @@ impl<'gc> TableState<'gc> {
     }
 
     /// The entry after `key` in traversal order, or `Ok(None)` at the end.
-    #[allow(clippy::type_complexity)]
-    pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
+    pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, InvalidKey> {
         let key = normalize_key(key);
         let mut array_start = 0usize;
         let mut entry_start = 0usize;
@@ -448,7 +451,7 @@ impl<'gc> TableState<'gc> {
             }
             _ => {
                 array_start = self.array.len();
-                entry_start = self.find(key).ok_or(())? + 1;
+                entry_start = self.find(key).ok_or(InvalidKey)? + 1;
             }
         }
         for i in array_start..self.array.len() {

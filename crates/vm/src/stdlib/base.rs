@@ -160,7 +160,7 @@ fn next<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             Ok(2)
         }
         Ok(None) => ctx.ret(Value::Nil),
-        Err(()) => Err(RtError::msg("invalid key to 'next'")),
+        Err(_) => Err(RtError::msg("invalid key to 'next'")),
     }
 }
 
