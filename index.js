@@ -223,7 +223,9 @@ class Lua {
   run(code, options = {}) {
     if (typeof code !== 'string') throw new TypeError('Lua.run: code must be a string');
     try {
-      return this._native.run(code, options.chunkName);
+      const result = this._native.run(code, options.chunkName);
+      // The addon reports nil as null; Lua's nil is JS's undefined.
+      return result === null ? undefined : result;
     } catch (e) {
       throw this._convert(e);
     }
