@@ -180,6 +180,11 @@ impl Lua {
         self.arena.mutate(|mc, root| run_finalizers(mc, *root));
     }
 
+    /// Ids of host objects whose userdata the collector freed since the last call.
+    pub fn take_released_host_ids(&self) -> Vec<u64> {
+        self.enter(|_, g| std::mem::take(&mut *g.host.0.released.borrow_mut()))
+    }
+
     /// Objects currently allocated in the arena.
     pub fn object_count(&self) -> usize {
         self.arena.metrics().total_gc_count()

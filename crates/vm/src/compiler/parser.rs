@@ -1377,7 +1377,7 @@ impl<'s> Parser<'s> {
                     self.advance()?;
                     let name = self.name()?;
                     let obj = self.to_any_reg(e)?;
-                    self.free_to(obj);
+                    self.free_regs(&[obj]);
                     let base = self.reserve(2)?;
                     let k = self.str_k(&name)?;
                     if k <= MAX_C as usize {

@@ -183,7 +183,9 @@ fn ipairs_aux<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             th: ctx.th,
             ts: ctx.ts,
         }
-        .index(t, Value::Integer(i), &String::new)?,
+        .index(t, Value::Integer(i), &|_: &crate::thread::ThreadState<
+            'gc,
+        >| String::new())?,
     };
     if v.is_nil() {
         return ctx.ret(Value::Nil);

@@ -141,6 +141,20 @@ pub fn float_mod(a: f64, b: f64) -> f64 {
     }
 }
 
+/// Float `%` with Lua's rules, including infinite divisors.
+#[inline]
+pub fn lua_fmod(f: f64, g: f64) -> f64 {
+    if g.is_infinite() && f.is_finite() {
+        if (f >= 0.0) == (g > 0.0) || f == 0.0 {
+            f
+        } else {
+            g
+        }
+    } else {
+        float_mod(f, g)
+    }
+}
+
 /// Logical shift left (negative counts shift right).
 #[inline]
 pub fn shift_left(x: i64, n: i64) -> i64 {
@@ -307,17 +321,7 @@ pub fn arith<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> Result<Value<'gc
             }
         }
         ArithOp::IDiv => (f / g).floor(),
-        ArithOp::Mod => {
-            if g.is_infinite() && f.is_finite() {
-                if (f >= 0.0) == (g > 0.0) || f == 0.0 {
-                    f
-                } else {
-                    g
-                }
-            } else {
-                float_mod(f, g)
-            }
-        }
+        ArithOp::Mod => lua_fmod(f, g),
         ArithOp::Unm => -f,
         _ => unreachable!("bitwise and integer cases handled above"),
     }))
