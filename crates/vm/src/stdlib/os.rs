@@ -123,7 +123,7 @@ fn get_field<'gc>(
     delta: i64,
 ) -> RtResult<'gc, i64> {
     let k = ctx.str_value(key.as_bytes());
-    let v = meta_cx(ctx).index(t, k, &String::new)?;
+    let v = meta_cx(ctx).index(t, k, &|_| String::new())?;
     match to_integer(v) {
         Some(i) => time::check_date_field(key, i, delta).map_err(RtError::msg),
         None if !v.is_nil() => Err(RtError::msg(format!("field '{key}' is not an integer"))),
@@ -146,7 +146,7 @@ fn set_all_fields<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, tm: &Tm) -> RtResu
     ];
     for (key, v) in fields {
         let k = ctx.str_value(key.as_bytes());
-        meta_cx(ctx).set_index(t, k, v, &String::new)?;
+        meta_cx(ctx).set_index(t, k, v, &|_| String::new())?;
     }
     Ok(())
 }
@@ -163,7 +163,7 @@ fn time<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let min = get_field(&mut ctx, t, "min", Some(0), 0)?;
     let sec = get_field(&mut ctx, t, "sec", Some(0), 0)?;
     let k = ctx.str_value(b"isdst");
-    let isdst = match meta_cx(&mut ctx).index(t, k, &String::new)? {
+    let isdst = match meta_cx(&mut ctx).index(t, k, &|_| String::new())? {
         Value::Nil => None,
         v => Some(v.is_truthy()),
     };

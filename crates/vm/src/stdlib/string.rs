@@ -416,7 +416,7 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                     th: ctx.th,
                     ts: &mut *ctx.ts,
                 }
-                .index(repl, key, &String::new)?
+                .index(repl, key, &|_| String::new())?
             }
             (None, _) => {
                 let caps = m.results().map_err(|e| pattern_error(e, None))?;

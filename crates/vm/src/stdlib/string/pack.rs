@@ -20,6 +20,13 @@ pub(super) fn pack<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let mut arg_error = None;
     let packed = engine::pack(fmt, MAX_STRING, &mut |kind, n| {
         let i = n - 1;
+        if i >= ctx.nargs {
+            // PUC-Rio's pack keeps a nil above its arguments, so a missing
+            // one reads as nil rather than "no value".
+            let expected = if kind == ArgKind::Str { "string" } else { "number" };
+            arg_error = Some(RtError::bad_arg(n, format!("{expected} expected, got nil")));
+            return Err(PackError::Plain(String::new()));
+        }
         let v = match kind {
             ArgKind::Int => ctx.check_integer(i).map(PackValue::Int),
             ArgKind::Float => ctx.check_number(i).map(PackValue::Float),
