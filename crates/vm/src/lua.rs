@@ -104,7 +104,7 @@ impl Lua {
     }
 
     /// Sets where `print` (and the default `io.write`) output goes.
-    pub fn set_print(&self, sink: Box<dyn FnMut(&[u8])>) {
+    pub fn set_print(&self, sink: crate::state::PrintSink) {
         self.enter(|_, g| *g.host.0.print.borrow_mut() = sink);
     }
 

@@ -1240,6 +1240,12 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::Call => {
                     let a = i.a();
                     let func = base + a;
+                    if !matches!(r!(a), Value::Function(_)) {
+                        save_pc!();
+                        if let Some(e) = not_callable(ex, fi, a) {
+                            throw!(e);
+                        }
+                    }
                     let nargs = if i.b() != 0 {
                         i.b() - 1
                     } else {
@@ -1275,6 +1281,12 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::TailCall => {
                     let a = i.a();
                     let func = base + a;
+                    if !matches!(r!(a), Value::Function(_)) {
+                        save_pc!();
+                        if let Some(e) = not_callable(ex, fi, a) {
+                            throw!(e);
+                        }
+                    }
                     let nargs = if i.b() != 0 {
                         i.b() - 1
                     } else {
@@ -1510,6 +1522,20 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
             }
         }
     }
+}
+
+/// The error for calling register `reg` when it holds a non-callable value.
+fn not_callable<'gc>(ex: &Exec<'gc, '_>, fi: usize, reg: usize) -> Option<RtError<'gc>> {
+    let base = ex.ts.frames[fi].base;
+    let v = ex.ts.stack[base + reg];
+    if !meta::get_tm(ex.g, v, Tm::Call).is_nil() {
+        return None;
+    }
+    Some(RtError::msg(format!(
+        "attempt to call a {} value{}",
+        meta::type_name_meta(ex.g, v),
+        debug::describe_reg(ex.ts, fi, reg)
+    )))
 }
 
 /// Reads a value as two 8-byte words. Values are usually stored as a tag
