@@ -213,12 +213,17 @@ fn rep<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     }
     let total = (n as usize) * s.len() + (n as usize - 1) * sep.len();
     charge_bytes(ctx.g, total)?;
+    // `s (sep s)*`: after the first copy, the tail is whole `sep s` units,
+    // so it can be doubled by copying from itself.
     let mut out = Vec::with_capacity(total);
-    for i in 0..n {
-        if i > 0 {
-            out.extend_from_slice(sep);
-        }
+    out.extend_from_slice(s);
+    if n > 1 {
+        out.extend_from_slice(sep);
         out.extend_from_slice(s);
+    }
+    while out.len() < total {
+        let take = (out.len() - s.len()).min(total - out.len());
+        out.extend_from_within(s.len()..s.len() + take);
     }
     let v = ctx.str_value(&out);
     ctx.ret(v)

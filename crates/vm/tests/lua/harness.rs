@@ -40,7 +40,11 @@ pub fn check_script(libs: Libs, name: &str) {
     let got = run_with(libs, &src, &format!("@{name}.lua"));
     if got != expected {
         let (g, e): (Vec<_>, Vec<_>) = (got.lines().collect(), expected.lines().collect());
-        let line = g.iter().zip(&e).position(|(a, b)| a != b).unwrap_or(g.len().min(e.len()));
+        let line = g
+            .iter()
+            .zip(&e)
+            .position(|(a, b)| a != b)
+            .unwrap_or(g.len().min(e.len()));
         panic!(
             "{name}.lua: output differs at line {}\n  got:      {:?}\n  expected: {:?}",
             line + 1,

@@ -23,7 +23,11 @@ pub(super) fn pack<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         if i >= ctx.nargs {
             // PUC-Rio's pack keeps a nil above its arguments, so a missing
             // one reads as nil rather than "no value".
-            let expected = if kind == ArgKind::Str { "string" } else { "number" };
+            let expected = if kind == ArgKind::Str {
+                "string"
+            } else {
+                "number"
+            };
             arg_error = Some(RtError::bad_arg(n, format!("{expected} expected, got nil")));
             return Err(PackError::Plain(String::new()));
         }
