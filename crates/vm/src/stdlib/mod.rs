@@ -10,11 +10,24 @@ use crate::value::{Function, Value};
 
 pub mod base;
 pub mod coroutine;
+pub mod debug;
+pub mod io;
+pub mod math;
+pub mod package;
+pub mod table;
 
 /// Opens the libraries a VM gets.
 pub fn open_libs<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
     base::open(mc, g, libs);
     coroutine::open(mc, g);
+    table::open(mc, g);
+    math::open(mc, g);
+    io::open(mc, g, libs);
+    if libs.debug {
+        debug::open(mc, g);
+    }
+    // Last: registers the libraries opened before it in `package.loaded`.
+    package::open(mc, g, libs);
 }
 
 /// Sets `t[name] = native function`.
