@@ -106,4 +106,13 @@ fn clear_weak<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) {
     }
     drop(weak);
     Global::strings_mut(g, fc).prune(fc);
+    let mut hosts = Global::host_objects_mut(g, fc);
+    let mut released = g.host.0.released.borrow_mut();
+    hosts.retain(|(w, id)| {
+        let dead = w.is_dead(fc);
+        if dead {
+            released.push(*id);
+        }
+        !dead
+    });
 }

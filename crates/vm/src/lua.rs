@@ -104,7 +104,7 @@ impl Lua {
     }
 
     /// Sets where `print` (and the default `io.write`) output goes.
-    pub fn set_print(&self, sink: Box<dyn FnMut(&[u8])>) {
+    pub fn set_print(&self, sink: crate::state::PrintSink) {
         self.enter(|_, g| *g.host.0.print.borrow_mut() = sink);
     }
 
@@ -178,6 +178,11 @@ impl Lua {
     pub fn gc_collect(&mut self) {
         gc::full_collect(&mut self.arena);
         self.arena.mutate(|mc, root| run_finalizers(mc, *root));
+    }
+
+    /// Ids of host objects whose userdata the collector freed since the last call.
+    pub fn take_released_host_ids(&self) -> Vec<u64> {
+        self.enter(|_, g| std::mem::take(&mut *g.host.0.released.borrow_mut()))
     }
 
     /// Objects currently allocated in the arena.

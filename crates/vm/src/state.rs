@@ -100,9 +100,15 @@ pub struct HostCall<'gc> {
     pub chain: Vec<crate::vm::level::ChainEntry<'gc>>,
 }
 
+/// Where `print` output goes.
+pub type PrintSink = Box<dyn FnMut(&[u8])>;
+
 /// Host-provided services: where `print` writes, and similar hooks.
 pub struct Host {
-    pub print: RefCell<Box<dyn FnMut(&[u8])>>,
+    pub print: RefCell<PrintSink>,
+    /// Ids of host objects (see `UserData::new_host`) that the collector
+    /// found dead, in the order found; the embedding drains them.
+    pub released: RefCell<Vec<u64>>,
 }
 
 impl Default for Host {
@@ -113,6 +119,7 @@ impl Default for Host {
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(bytes);
             })),
+            released: RefCell::new(Vec::new()),
         }
     }
 }
@@ -128,6 +135,8 @@ pub struct Global<'gc> {
     tm_names: Box<[LuaString<'gc>]>,
     /// Tables with weak keys or values, to clear in the finalization step.
     pub weak_tables: RefLock<Vec<GcWeak<'gc, RefLock<TableState<'gc>>>>>,
+    /// Userdata standing for host objects, with the host's id for each.
+    pub host_objects: RefLock<Vec<(GcWeak<'gc, UserDataObj<'gc>>, u64)>>,
     /// Objects with a `__gc` metamethod, not yet found dead.
     pub finalizable: RefLock<Vec<Finalizable<'gc>>>,
     /// Dead objects resurrected for their `__gc` call, in order.
@@ -157,6 +166,7 @@ impl<'gc> Global<'gc> {
             tm_names,
             weak_tables: RefLock::new(Vec::new()),
             finalizable: RefLock::new(Vec::new()),
+            host_objects: RefLock::new(Vec::new()),
             to_finalize: RefLock::new(Vec::new()),
             host: Static(Host::default()),
             roots: gc_arena::DynamicRootSet::new(mc),
@@ -193,6 +203,13 @@ impl<'gc> Global<'gc> {
         mc: &Mutation<'gc>,
     ) -> std::cell::RefMut<'gc, Vec<Finalizable<'gc>>> {
         gc_arena::barrier::unlock!(Gc::write(mc, this), Global, finalizable).borrow_mut()
+    }
+
+    pub fn host_objects_mut(
+        this: GlobalRef<'gc>,
+        mc: &Mutation<'gc>,
+    ) -> std::cell::RefMut<'gc, Vec<(GcWeak<'gc, UserDataObj<'gc>>, u64)>> {
+        gc_arena::barrier::unlock!(Gc::write(mc, this), Global, host_objects).borrow_mut()
     }
 
     pub fn host_calls_mut(

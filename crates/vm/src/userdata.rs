@@ -8,6 +8,9 @@ use gc_arena::{Collect, Gc, Mutation, Static};
 use crate::table::Table;
 use crate::value::Value;
 
+/// The payload of a userdata that stands for a host object.
+pub struct HostRef(pub u64);
+
 #[derive(Clone, Copy, Collect)]
 #[collect(no_drop)]
 pub struct UserData<'gc>(pub Gc<'gc, UserDataObj<'gc>>);
@@ -41,6 +44,24 @@ impl<'gc> UserData<'gc> {
                 payload: Static(payload),
             },
         ))
+    }
+
+    /// A userdata standing for a host object with the given id. When the
+    /// collector finds it dead, the id is queued in `Host::released`.
+    pub fn new_host(
+        mc: &Mutation<'gc>,
+        g: crate::state::GlobalRef<'gc>,
+        id: u64,
+        meta: Option<Table<'gc>>,
+    ) -> UserData<'gc> {
+        let ud = UserData::new(mc, Box::new(HostRef(id)), meta);
+        crate::state::Global::host_objects_mut(g, mc).push((Gc::downgrade(ud.0), id));
+        ud
+    }
+
+    /// The host id, for userdata made by `new_host`.
+    pub fn host_id(self) -> Option<u64> {
+        self.downcast::<HostRef>().map(|h| h.0)
     }
 
     pub fn metatable(self) -> Option<Table<'gc>> {
