@@ -401,3 +401,8 @@ pub fn tostring_raw<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> Vec<u8> {
     }
     out
 }
+
+/// A `describe` callback for operations whose operand has no name to report.
+pub fn no_name(_: &ThreadState<'_>) -> String {
+    String::new()
+}
