@@ -159,6 +159,11 @@ fn push_results<'gc>(
     Ok(caps.len())
 }
 
+/// How many results a native may still push (Lua's `luaL_checkstack`).
+pub(crate) fn stack_room(ctx: &Ctx<'_, '_>) -> usize {
+    crate::vm::budget::MAX_STACK.saturating_sub(ctx.ts.top + 64)
+}
+
 // ---- simple functions ----
 
 fn len<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
@@ -245,7 +250,7 @@ fn byte<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if n >= i32::MAX as usize {
         return Err(RtError::msg("string slice too long"));
     }
-    if n > crate::vm::budget::MAX_STACK / 2 {
+    if n > stack_room(&ctx) {
         return Err(RtError::msg("stack overflow (string slice too long)"));
     }
     for &b in &s[start as usize - 1..end] {
