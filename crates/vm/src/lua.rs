@@ -78,6 +78,7 @@ impl Lua {
     pub fn new(libs: Libs) -> Lua {
         let arena = LuaArena::new(|mc| {
             let g = Gc::new(mc, Global::new(mc));
+            Global::register_thread(g, mc, g.main_thread);
             crate::stdlib::open_libs(mc, g, libs);
             g
         });
@@ -166,7 +167,7 @@ impl Lua {
                 .mutate(|_, g| g.budget.0.gc_requested.replace(false))
             {
                 gc::full_collect(&mut self.arena);
-            } else {
+            } else if !self.arena.mutate(|_, g| g.budget.0.gc_stopped.get()) {
                 gc::step(&mut self.arena);
             }
             step = self.arena.mutate(|mc, root| {
@@ -230,7 +231,9 @@ fn start_call<'gc>(
     let thread = if g.host_calls.borrow().is_empty() {
         g.main_thread
     } else {
-        Thread::new(mc)
+        let th = Thread::new(mc);
+        Global::register_thread(g, mc, th);
+        th
     };
     Global::host_calls_mut(g, mc).push(HostCall {
         thread,

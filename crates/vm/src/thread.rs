@@ -93,14 +93,32 @@ pub struct ThreadState<'gc> {
 
 unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {
     fn trace<T: gc_arena::collect::Trace<'gc>>(&self, cc: &mut T) {
-        // Slots above the top are dead: they may hold stale values. Tracing
-        // them is safe (they are still valid pointers) and keeps this simple.
-        for v in &self.stack {
+        // Only the live part of the stack is traced (see `live_top`); the
+        // collector's finalization step clears the rest before sweeping.
+        for v in &self.stack[..self.live_top()] {
             cc.trace(v);
         }
         for u in &self.open_upvalues {
             cc.trace(u);
         }
+    }
+}
+
+impl<'gc> ThreadState<'gc> {
+    /// The end of the live part of the stack, as in PUC-Rio Lua: the logical
+    /// top, which the interpreter sets before giving control back (the
+    /// results of a finished call, or the active locals at a loop's back
+    /// edge); lower frames are live only below the function they call.
+    pub fn live_top(&self) -> usize {
+        let base = self.frames.last().map_or(0, |f| f.base);
+        self.top.max(base).min(self.stack.len())
+    }
+
+    /// Clears the dead part of the stack, whose values the collector did not
+    /// mark: they must not survive into a later, larger live part.
+    pub fn clear_dead_part(&mut self) {
+        let live = self.live_top();
+        self.stack[live..].fill(Value::Nil);
     }
 }
 

@@ -43,6 +43,14 @@ pub fn level_frame(ts: &ThreadState<'_>, level: usize) -> Option<usize> {
     }
 }
 
+/// How many local variables are active at `pc` (they occupy the first registers).
+pub fn active_locals(p: &Proto, pc: usize) -> usize {
+    p.local_vars
+        .iter()
+        .filter(|v| (v.start_pc as usize) <= pc && pc < v.end_pc as usize)
+        .count()
+}
+
 /// luaL_where: "chunk:line: " for the function at `level`, or "" when it is not Lua.
 pub fn where_(ts: &ThreadState<'_>, level: usize) -> String {
     level_frame(ts, level)

@@ -110,11 +110,19 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         } else {
             let base = func + 1;
             ensure_stack(ts, base + p.max_stack as usize + 1)?;
-            for i in nargs..np {
-                ts.stack[base + i] = Value::Nil;
-            }
             (base, 0)
         };
+        // Registers past the arguments are cleared: the collector traces a
+        // frame's whole register window, which must hold no stale values.
+        let first_free = if p.is_vararg {
+            np
+        } else {
+            nargs.min(p.max_stack as usize)
+        };
+        let end = base + p.max_stack as usize;
+        if base + first_free < end {
+            ts.stack[base + first_free..end].fill(Value::Nil);
+        }
         ts.frames.push(Frame {
             kind: FrameKind::Lua,
             func,
@@ -163,6 +171,20 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 base: func + 1,
                                 nargs,
                             })?;
+                            let budget = &self.g.budget.0;
+                            if budget.gc_requested.get()
+                                && budget.nested.get() == 0
+                                && self.ts.nested == 0
+                            {
+                                // `collectgarbage` asked for a full collection:
+                                // return to the driver with this frame still on
+                                // top (as PUC-Rio Lua collects inside the call),
+                                // its result count kept in `pc`.
+                                if let Some(f) = self.ts.frames.last_mut() {
+                                    f.pc = n;
+                                }
+                                return Ok(Pre::Switch(Exit::OutOfFuel));
+                            }
                             let src = self.ts.top - n;
                             Ok(Pre::Done(self.deliver(src, n)))
                         }
@@ -607,9 +629,17 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         };
         let (kind, func, base, mut pc) =
             (top_frame.kind, top_frame.func, top_frame.base, top_frame.pc);
+        if kind == FrameKind::Native {
+            // A native call that finished before a collection: deliver its
+            // results (their count is in `pc`).
+            let n = pc;
+            match ex.deliver(ex.ts.top - n, n) {
+                Some(n) => return Exit::Returned(n),
+                None => continue 'frame,
+            }
+        }
         if kind != FrameKind::Lua {
-            // A native frame on top means a coroutine switch is under way.
-            return Exit::Error(RtError::msg("internal error: resumed into a native frame"));
+            return Exit::Error(RtError::msg("internal error: resumed into a marker frame"));
         }
         let fi = ex.ts.frames.len() - 1;
         let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
@@ -725,13 +755,39 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 set!($i.a(), res);
             }};
         }
+        // Every backward jump spends fuel, so loops can be paused and stopped.
+        macro_rules! back_edge {
+            () => {{
+                fuel -= 1;
+                if fuel <= 0 {
+                    save_pc!();
+                    match out_of_fuel(ex, &mut fuel) {
+                        Ok(true) => {
+                            // Only locals are live at a loop's back edge.
+                            ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
+                            return Exit::OutOfFuel;
+                        }
+                        Ok(false) => {}
+                        Err(e) => throw!(e),
+                    }
+                }
+            }};
+        }
+        macro_rules! jump_next {
+            () => {{
+                let off = code[pc].sj_field();
+                pc = (pc as i64 + 1 + off as i64) as usize;
+                if off < 0 {
+                    back_edge!();
+                }
+            }};
+        }
         macro_rules! cond_jump {
             ($cond:expr, $i:expr) => {{
                 if $cond != $i.k() {
                     pc += 1;
                 } else {
-                    let j = code[pc];
-                    pc = (pc as i64 + 1 + j.sj_field() as i64) as usize;
+                    jump_next!();
                 }
             }};
         }
@@ -1162,15 +1218,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let off = i.sj_field();
                     pc = (pc as i64 + off as i64) as usize;
                     if off < 0 {
-                        fuel -= 1;
-                        if fuel <= 0 {
-                            save_pc!();
-                            match out_of_fuel(ex, &mut fuel) {
-                                Ok(true) => return Exit::OutOfFuel,
-                                Ok(false) => {}
-                                Err(e) => throw!(e),
-                            }
-                        }
+                        back_edge!();
                     }
                 }
                 OpCode::Eq => {
@@ -1259,8 +1307,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let vb = r!(i.b());
                     if vb.is_truthy() == i.k() {
                         set!(i.a(), vb);
-                        let j = code[pc];
-                        pc = (pc as i64 + 1 + j.sj_field() as i64) as usize;
+                        jump_next!();
                     } else {
                         pc += 1;
                     }
@@ -1285,7 +1332,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     match ex.precall(func, nargs, nresults, false) {
                         Ok(Pre::Lua) => continue 'frame,
                         Ok(Pre::Done(None)) => {
-                            if fuel <= 0 || budget.gc_requested.get() {
+                            if fuel <= 0 {
                                 match out_of_fuel(ex, &mut fuel) {
                                     Ok(true) => return Exit::OutOfFuel,
                                     Ok(false) => {}
@@ -1416,7 +1463,11 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if fuel <= 0 {
                         save_pc!();
                         match out_of_fuel(ex, &mut fuel) {
-                            Ok(true) => return Exit::OutOfFuel,
+                            Ok(true) => {
+                                // Only locals are live at a loop's back edge.
+                                ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
+                                return Exit::OutOfFuel;
+                            }
                             Ok(false) => {}
                             Err(e) => throw!(e),
                         }
@@ -1482,7 +1533,11 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if fuel <= 0 {
                         save_pc!();
                         match out_of_fuel(ex, &mut fuel) {
-                            Ok(true) => return Exit::OutOfFuel,
+                            Ok(true) => {
+                                // Only locals are live at a loop's back edge.
+                                ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
+                                return Exit::OutOfFuel;
+                            }
                             Ok(false) => {}
                             Err(e) => throw!(e),
                         }

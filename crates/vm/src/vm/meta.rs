@@ -172,7 +172,7 @@ impl<'gc> MetaCx<'gc, '_> {
     ) -> RtResult<'gc, Value<'gc>> {
         match arith::arith(op, a, b) {
             Ok(v) => Ok(v),
-            Err(ArithError::DivByZero) => Err(RtError::msg("attempt to perform 'n//0'")),
+            Err(ArithError::DivByZero) => Err(RtError::msg("attempt to divide by zero")),
             Err(ArithError::ModByZero) => Err(RtError::msg("attempt to perform 'n%0'")),
             Err(e) => {
                 let tm = tm_for(op);
@@ -199,7 +199,17 @@ impl<'gc> MetaCx<'gc, '_> {
         if op.is_bitwise() {
             let both_numbers = arith::to_num(a).is_some() && arith::to_num(b).is_some();
             if both_numbers || e == ArithError::NoIntegerRep {
-                return RtError::msg("number has no integer representation");
+                // Name the operand that does not convert (the first one if both fail).
+                let has_int = |v: Value<'gc>| match arith::to_num(v) {
+                    Some(arith::Num::Int(_)) => true,
+                    Some(arith::Num::Float(f)) => arith::float_to_int_exact(f).is_some(),
+                    None => false,
+                };
+                let i = if has_int(a) { 1 } else { 0 };
+                return RtError::msg(format!(
+                    "number{} has no integer representation",
+                    describe(self.ts, i)
+                ));
             }
             let (bad, i) = if arith::to_num(a).is_none() {
                 (a, 0)
