@@ -139,12 +139,36 @@ impl Lua {
     where
         A: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>) -> Vec<Value<'gc>>,
     {
-        let mut step = self.arena.mutate(|mc, root| {
+        let step = self.arena.mutate(|mc, root| {
             let g = *root;
             let fv = Lua::fetch(g, f);
             let args = args(mc, g);
             start_call(mc, g, fv, &args)
         });
+        self.drive(step)
+    }
+
+    /// Like [`Lua::call`], but the function and its arguments are both made
+    /// inside the arena by `setup`, which may fail: then nothing is called
+    /// and its error is returned as the outer `Err`. For hosts whose value
+    /// conversion can fail (a JS argument that cannot cross).
+    pub fn try_call<S, E>(&mut self, setup: S) -> Result<Result<Vec<StashedValue>, LuaError>, E>
+    where
+        S: for<'gc> FnOnce(
+            &'gc Mutation<'gc>,
+            GlobalRef<'gc>,
+        ) -> Result<(Value<'gc>, Vec<Value<'gc>>), E>,
+    {
+        let step = self.arena.mutate(|mc, root| {
+            let g = *root;
+            setup(mc, g).map(|(f, args)| start_call(mc, g, f, &args))
+        })?;
+        Ok(self.drive(step))
+    }
+
+    /// Runs a started call to completion: fuel slices with collection steps
+    /// and pending finalizers in between.
+    fn drive(&mut self, mut step: Step) -> Result<Vec<StashedValue>, LuaError> {
         loop {
             match step {
                 Step::Done(v) => return Ok(v),
@@ -174,6 +198,15 @@ impl Lua {
         self.last_error.as_ref()
     }
 
+    /// An incremental collection step (work proportional to the allocation
+    /// debt), then pending finalizers. Hosts call it between their own calls
+    /// into the VM so that short calls, which never run out of fuel, still
+    /// let the collector progress.
+    pub fn gc_step(&mut self) {
+        gc::step(&mut self.arena);
+        self.arena.mutate(|mc, root| run_finalizers(mc, *root));
+    }
+
     /// A full collection, then pending finalizers.
     pub fn gc_collect(&mut self) {
         gc::full_collect(&mut self.arena);
@@ -189,6 +222,25 @@ impl Lua {
     pub fn object_count(&self) -> usize {
         self.arena.metrics().total_gc_count()
     }
+}
+
+/// Compiles a chunk into a function whose `_ENV` is the globals table,
+/// inside the arena (for hosts already running in it, e.g. a native
+/// function that loads code).
+pub fn load_chunk<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    source: &[u8],
+    chunk_name: &str,
+) -> Result<Value<'gc>, LuaError> {
+    let proto = crate::compiler::compile(source, chunk_name.as_bytes()).map_err(|e| {
+        LuaError::Syntax {
+            message: e.message,
+            line: e.line,
+            column: e.column,
+        }
+    })?;
+    Ok(load_proto(mc, g, proto, Value::Table(g.globals)))
 }
 
 /// Makes a Lua closure from a compiled chunk with the given `_ENV`.
