@@ -233,13 +233,12 @@ pub fn load_chunk<'gc>(
     source: &[u8],
     chunk_name: &str,
 ) -> Result<Value<'gc>, LuaError> {
-    let proto = crate::compiler::compile(source, chunk_name.as_bytes()).map_err(|e| {
-        LuaError::Syntax {
+    let proto =
+        crate::compiler::compile(source, chunk_name.as_bytes()).map_err(|e| LuaError::Syntax {
             message: e.message,
             line: e.line,
             column: e.column,
-        }
-    })?;
+        })?;
     Ok(load_proto(mc, g, proto, Value::Table(g.globals)))
 }
 
