@@ -16,8 +16,8 @@ use crate::vm::ctx::Ctx;
 pub struct FnProto<'gc> {
     pub constants: Box<[Value<'gc>]>,
     pub protos: Box<[Gc<'gc, FnProto<'gc>>]>,
-    /// Code, debug info and upvalue descriptions (its own `constants` and
-    /// `protos` are emptied: they live above).
+    /// Code, debug info, upvalue descriptions and the plain constants (its
+    /// own `protos` are emptied: they live above).
     pub info: Static<Proto>,
 }
 
@@ -28,14 +28,16 @@ impl<'gc> FnProto<'gc> {
         strings: &mut Interner<'gc>,
         mut proto: Proto,
     ) -> Gc<'gc, FnProto<'gc>> {
-        let constants = std::mem::take(&mut proto.constants)
-            .into_iter()
+        // The plain constants stay in `info` too: debug info reads names from them.
+        let constants = proto
+            .constants
+            .iter()
             .map(|c| match c {
                 Constant::Nil => Value::Nil,
-                Constant::Boolean(b) => Value::Boolean(b),
-                Constant::Integer(i) => Value::Integer(i),
-                Constant::Number(n) => Value::Number(n),
-                Constant::String(s) => Value::String(strings.intern(mc, &s)),
+                Constant::Boolean(b) => Value::Boolean(*b),
+                Constant::Integer(i) => Value::Integer(*i),
+                Constant::Number(n) => Value::Number(*n),
+                Constant::String(s) => Value::String(strings.intern(mc, s)),
             })
             .collect();
         let protos = std::mem::take(&mut proto.protos)

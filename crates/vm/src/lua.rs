@@ -81,6 +81,13 @@ impl Lua {
             crate::stdlib::open_libs(mc, g, libs);
             g
         });
+        // Like PUC-Rio Lua's default pause of 200%: a new cycle starts when
+        // the live heap has doubled.
+        arena.metrics().set_pacing(gc_arena::metrics::Pacing {
+            sleep_factor: 1.0,
+            min_sleep: 4096,
+            ..gc_arena::metrics::Pacing::DEFAULT
+        });
         Lua {
             arena,
             last_error: None,
@@ -104,7 +111,7 @@ impl Lua {
     }
 
     /// Sets where `print` (and the default `io.write`) output goes.
-    pub fn set_print(&self, sink: Box<dyn FnMut(&[u8])>) {
+    pub fn set_print(&self, sink: crate::state::PrintSink) {
         self.enter(|_, g| *g.host.0.print.borrow_mut() = sink);
     }
 

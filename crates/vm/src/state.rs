@@ -100,9 +100,12 @@ pub struct HostCall<'gc> {
     pub chain: Vec<crate::vm::level::ChainEntry<'gc>>,
 }
 
+/// Where `print` output goes.
+pub type PrintSink = Box<dyn FnMut(&[u8])>;
+
 /// Host-provided services: where `print` writes, and similar hooks.
 pub struct Host {
-    pub print: RefCell<Box<dyn FnMut(&[u8])>>,
+    pub print: RefCell<PrintSink>,
     /// Ids of host objects (see `UserData::new_host`) that the collector
     /// found dead, in the order found; the embedding drains them.
     pub released: RefCell<Vec<u64>>,

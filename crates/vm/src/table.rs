@@ -32,6 +32,10 @@ pub struct Node<'gc> {
 
 const EMPTY: u32 = u32::MAX;
 
+/// Hash parts up to this many entries have no index: lookups scan the
+/// entries, which is faster for small tables and saves an allocation.
+const SMALL: usize = 8;
+
 #[derive(Default)]
 pub struct TableState<'gc> {
     pub array: Vec<Value<'gc>>,
@@ -43,6 +47,10 @@ pub struct TableState<'gc> {
     pub meta: Option<Table<'gc>>,
     pub weak: WeakMode,
 }
+
+/// `next` was given a key that is not in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidKey;
 
 /// Why a key cannot be used to store a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,7 +152,9 @@ impl<'gc> TableState<'gc> {
         };
         if nhash > 0 {
             t.entries.reserve(nhash);
-            t.index = vec![EMPTY; (nhash * 2).next_power_of_two().max(4)];
+            if nhash > SMALL {
+                t.index = vec![EMPTY; (nhash * 2).next_power_of_two()];
+            }
         }
         t
     }
@@ -152,7 +162,7 @@ impl<'gc> TableState<'gc> {
     #[inline]
     fn find(&self, key: Value<'gc>) -> Option<usize> {
         if self.index.is_empty() {
-            return None;
+            return self.entries.iter().position(|n| key_eq(n.key, key));
         }
         let mask = self.index.len() - 1;
         let mut i = key_hash(key) as usize & mask;
@@ -273,7 +283,12 @@ impl<'gc> TableState<'gc> {
         if value.is_nil() {
             return;
         }
-        if self.entries.len() * 2 >= self.index.len() {
+        let full = if self.index.is_empty() {
+            self.entries.len() >= SMALL
+        } else {
+            self.entries.len() * 2 >= self.index.len()
+        };
+        if full {
             self.rehash(key);
             if let Value::Integer(i) = key {
                 let idx = (i as u64).wrapping_sub(1);
@@ -289,6 +304,9 @@ impl<'gc> TableState<'gc> {
     fn insert_entry(&mut self, key: Value<'gc>, value: Value<'gc>) {
         let e = self.entries.len() as u32;
         self.entries.push(Node { key, value });
+        if self.index.is_empty() {
+            return;
+        }
         let mask = self.index.len() - 1;
         let mut i = key_hash(key) as usize & mask;
         while self.index[i] != EMPTY {
@@ -322,7 +340,13 @@ impl<'gc> TableState<'gc> {
                 }
             }
         }
-        let cap = ((kept.len() + 1) * 2).next_power_of_two().max(4);
+        if kept.len() < SMALL {
+            self.index = Vec::new();
+            self.entries = kept;
+            self.entries.reserve(1);
+            return;
+        }
+        let cap = ((kept.len() + 1) * 2).next_power_of_two();
         self.index = vec![EMPTY; cap];
         self.entries = Vec::with_capacity(cap / 2);
         for n in kept {
@@ -416,8 +440,7 @@ impl<'gc> TableState<'gc> {
     }
 
     /// The entry after `key` in traversal order, or `Ok(None)` at the end.
-    #[allow(clippy::type_complexity)]
-    pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, ()> {
+    pub fn next(&self, key: Value<'gc>) -> Result<Option<(Value<'gc>, Value<'gc>)>, InvalidKey> {
         let key = normalize_key(key);
         let mut array_start = 0usize;
         let mut entry_start = 0usize;
@@ -428,7 +451,7 @@ impl<'gc> TableState<'gc> {
             }
             _ => {
                 array_start = self.array.len();
-                entry_start = self.find(key).ok_or(())? + 1;
+                entry_start = self.find(key).ok_or(InvalidKey)? + 1;
             }
         }
         for i in array_start..self.array.len() {
@@ -475,7 +498,11 @@ impl<'gc> TableState<'gc> {
         // Replaced keys no longer hash to their slots: rebuild the index.
         let entries = std::mem::take(&mut self.entries);
         let cap = self.index.len();
-        self.index = vec![EMPTY; cap];
+        self.index = if cap == 0 {
+            Vec::new()
+        } else {
+            vec![EMPTY; cap]
+        };
         for n in entries {
             if !n.value.is_nil() {
                 self.insert_entry(n.key, n.value);

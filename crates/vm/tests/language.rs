@@ -108,3 +108,20 @@ fn failing_chunks_with_collections() {
         baseline
     );
 }
+
+#[test]
+fn tables_grow_shrink_and_iterate() {
+    let src = "local t = {}
+        for i = 1, 100 do t['k' .. i] = i end
+        for i = 1, 100, 2 do t['k' .. i] = nil end
+        local n, sum = 0, 0
+        for k, v in pairs(t) do n = n + 1; sum = sum + v end
+        local a = {}
+        for i = 10, 1, -1 do a[i] = i end
+        a[5] = nil
+        local c = 0
+        for k in pairs(a) do c = c + 1 end
+        local m = {1, 2, 3, nil, 5, x = 1, [2.0] = 'two', [-1] = 'neg'}
+        print(n, sum, t.k2, t.k1, c, a[10], m[2], m[-1], #'abc')";
+    assert_eq!(run(src).unwrap(), "50\t2550\t2\tnil\t9\t10\t2\tneg\t3\n");
+}

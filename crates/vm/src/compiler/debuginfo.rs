@@ -36,16 +36,11 @@ fn upvalue_name(proto: &Proto, u: usize) -> Vec<u8> {
         .unwrap_or_else(|| b"?".to_vec())
 }
 
-/// The last instruction before `pc` that wrote register `reg` in straight-line code.
-fn find_setter(proto: &Proto, pc: usize, reg: usize) -> Option<usize> {
-    let mut found = None;
-    for (i, ins) in proto.code.iter().enumerate().take(pc) {
-        let a = ins.a();
-        let writes = match ins.op() {
-            OpCode::LoadNil => (a..=a + ins.b()).contains(&reg),
-            OpCode::Call | OpCode::TailCall => reg >= a,
-            OpCode::TForCall => reg >= a,
-            OpCode::Jmp
+/// Whether an instruction writes its A register.
+fn sets_a(op: OpCode) -> bool {
+    !matches!(
+        op,
+        OpCode::Jmp
             | OpCode::Eq
             | OpCode::Lt
             | OpCode::Le
@@ -68,28 +63,55 @@ fn find_setter(proto: &Proto, pc: usize, reg: usize) -> Option<usize> {
             | OpCode::Close
             | OpCode::Tbc
             | OpCode::ExtraArg
-            | OpCode::VarArgPrep => false,
-            OpCode::OpSelf => reg == a || reg == a + 1,
-            _ => reg == a,
+            | OpCode::VarArgPrep
+            | OpCode::TForLoop
+    )
+}
+
+/// The last instruction before `lastpc` that wrote register `reg`, unless
+/// that write is conditional (it lies inside the range of a forward jump).
+fn find_setter(proto: &Proto, lastpc: usize, reg: usize) -> Option<usize> {
+    let mut found = None;
+    let mut jmp_target = 0;
+    for (pc, ins) in proto.code.iter().enumerate().take(lastpc) {
+        let a = ins.a();
+        let writes = match ins.op() {
+            OpCode::LoadNil => a <= reg && reg <= a + ins.b(),
+            OpCode::TForCall => reg >= a + 2,
+            OpCode::Call | OpCode::TailCall => reg >= a,
+            OpCode::Jmp => {
+                let dest = pc as i64 + 1 + ins.sj_field() as i64;
+                if dest <= lastpc as i64 && dest > jmp_target as i64 {
+                    jmp_target = dest as usize;
+                }
+                false
+            }
+            op => sets_a(op) && reg == a,
         };
         if writes {
-            found = Some(i);
+            found = if pc < jmp_target { None } else { Some(pc) };
         }
     }
     found
+}
+
+/// The name of a register used as a key: only constant strings are meaningful.
+fn reg_key_name(proto: &Proto, pc: usize, reg: usize) -> Vec<u8> {
+    match describe_register(proto, pc, reg) {
+        Some(("constant", s)) => s,
+        _ => b"?".to_vec(),
+    }
 }
 
 /// What the value in `reg` just before `pc` is called: ("local", name),
 /// ("global", name), ("field", name), ("upvalue", name), ("constant", s), ("method", name).
 pub fn describe_register(proto: &Proto, pc: usize, reg: usize) -> Option<(&'static str, Vec<u8>)> {
     if let Some(name) = local_name(proto, reg, pc) {
-        if !name.starts_with(b"(") {
-            return Some(("local", name.to_vec()));
-        }
-        return None;
+        return Some(("local", name.to_vec()));
     }
     let setter = find_setter(proto, pc, reg)?;
     let ins = proto.code[setter];
+    let is_env = |name: Option<&[u8]>| name == Some(b"_ENV".as_slice());
     match ins.op() {
         OpCode::Move => {
             let b = ins.b();
@@ -99,22 +121,35 @@ pub fn describe_register(proto: &Proto, pc: usize, reg: usize) -> Option<(&'stat
             None
         }
         OpCode::GetTabUp => {
-            let name = const_str(proto, ins.c())?;
-            let kind = if upvalue_name(proto, ins.b()) == b"_ENV" {
-                "global"
+            let name = const_str(proto, ins.c()).unwrap_or_else(|| b"?".to_vec());
+            let env = is_env(Some(&upvalue_name(proto, ins.b())));
+            Some((if env { "global" } else { "field" }, name))
+        }
+        OpCode::GetField | OpCode::GetTable => {
+            let name = if ins.op() == OpCode::GetField {
+                const_str(proto, ins.c()).unwrap_or_else(|| b"?".to_vec())
             } else {
-                "field"
+                reg_key_name(proto, setter, ins.c())
             };
-            Some((kind, name))
+            let t = describe_register(proto, setter, ins.b());
+            let env = matches!(&t, Some(("local" | "upvalue", n)) if n == b"_ENV");
+            Some((if env { "global" } else { "field" }, name))
         }
-        OpCode::GetField => {
-            let name = const_str(proto, ins.c())?;
-            let is_env = local_name(proto, ins.b(), setter) == Some(b"_ENV");
-            Some((if is_env { "global" } else { "field" }, name))
-        }
+        OpCode::GetI => Some(("field", b"integer index".to_vec())),
         OpCode::GetUpval => Some(("upvalue", upvalue_name(proto, ins.b()))),
         OpCode::LoadK => const_str(proto, ins.bx()).map(|s| ("constant", s)),
-        OpCode::OpSelf if ins.k() => const_str(proto, ins.c()).map(|s| ("method", s)),
+        OpCode::LoadKx => {
+            let k = proto.code.get(setter + 1)?.ax_field();
+            const_str(proto, k).map(|s| ("constant", s))
+        }
+        OpCode::OpSelf => {
+            let name = if ins.k() {
+                const_str(proto, ins.c()).unwrap_or_else(|| b"?".to_vec())
+            } else {
+                reg_key_name(proto, setter, ins.c())
+            };
+            Some(("method", name))
+        }
         _ => None,
     }
 }
@@ -152,4 +187,101 @@ pub fn describe_called_function(proto: &Proto, pc: usize) -> Option<(&'static st
         _ => return None,
     };
     Some(("metamethod", event.as_bytes().to_vec()))
+}
+
+/// A readable listing of `proto` and its nested functions (for debugging).
+pub fn disassemble(proto: &Proto) -> String {
+    let mut out = String::new();
+    disassemble_into(proto, &mut out);
+    out
+}
+
+fn disassemble_into(proto: &Proto, out: &mut String) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        out,
+        "function <{}:{}> params={} vararg={} stack={} upvalues={:?}",
+        String::from_utf8_lossy(&super::chunk_id(&proto.source)),
+        proto.line_defined,
+        proto.num_params,
+        proto.is_vararg,
+        proto.max_stack,
+        proto
+            .upvalues
+            .iter()
+            .map(|u| format!(
+                "{}:{}{}",
+                String::from_utf8_lossy(&u.name),
+                if u.in_stack { "R" } else { "U" },
+                u.index
+            ))
+            .collect::<Vec<_>>()
+    );
+    for (pc, ins) in proto.code.iter().enumerate() {
+        let line = proto.line_info.get(pc).copied().unwrap_or(0);
+        let args = match ins.op() {
+            OpCode::LoadI | OpCode::LoadF | OpCode::ForLoop | OpCode::ForPrep => {
+                format!(
+                    "{} {}",
+                    ins.a(),
+                    if ins.op() == OpCode::LoadI || ins.op() == OpCode::LoadF {
+                        ins.sbx()
+                    } else {
+                        ins.bx() as i32
+                    }
+                )
+            }
+            OpCode::LoadK | OpCode::Closure | OpCode::TForPrep | OpCode::TForLoop => {
+                format!("{} {}", ins.a(), ins.bx())
+            }
+            OpCode::Jmp => format!(
+                "{} -> {}",
+                ins.sj_field(),
+                pc as i64 + 1 + ins.sj_field() as i64
+            ),
+            OpCode::ExtraArg => format!("{}", ins.ax_field()),
+            OpCode::EqI | OpCode::LtI | OpCode::LeI | OpCode::GtI | OpCode::GeI => {
+                format!("{} {} {} k={}", ins.a(), ins.sb(), ins.c(), ins.k() as u8)
+            }
+            OpCode::AddI | OpCode::ShrI | OpCode::ShlI => {
+                format!("{} {} {}", ins.a(), ins.b(), ins.sc())
+            }
+            _ => format!("{} {} {} k={}", ins.a(), ins.b(), ins.c(), ins.k() as u8),
+        };
+        let _ = writeln!(out, "  {pc:4} [{line}] {:?} {args}", ins.op());
+    }
+    let _ = writeln!(out, "  constants: {:?}", proto.constants);
+    let locals: Vec<String> = proto
+        .local_vars
+        .iter()
+        .map(|l| {
+            format!(
+                "{}@{}-{}",
+                String::from_utf8_lossy(&l.name),
+                l.start_pc,
+                l.end_pc
+            )
+        })
+        .collect();
+    let _ = writeln!(out, "  locals: {}", locals.join(" "));
+    for p in &proto.protos {
+        disassemble_into(p, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `LUNARENA_DIS=file.lua cargo test -p lunarena-vm --lib dump_listing -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn dump_listing() {
+        let path = std::env::var("LUNARENA_DIS").unwrap_or_default();
+        let src = std::fs::read(&path).unwrap_or_default();
+        match super::super::compile(&src, format!("@{path}").as_bytes()) {
+            Ok(p) => println!("{}", disassemble(&p)),
+            Err(e) => println!("{}", e.message),
+        }
+    }
 }

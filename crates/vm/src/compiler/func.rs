@@ -1,201 +1,213 @@
-//! Per-function compilation state: code emission, registers, constants,
-//! local variables, upvalues, blocks and jump lists.
+//! Per-function compilation state and the expression descriptor the
+//! one-pass code generator works with (the design of PUC-Rio's lcode).
 
-use super::opcode::{Instr, OpCode, MAX_BX};
-use super::proto::{Constant, LocalVar, Proto, UpvalueDesc};
+use std::collections::HashMap;
 
-pub const NO_JUMP: i64 = -1;
-pub const MAX_REGS: usize = 250;
-pub const MAX_LOCALS: usize = 200;
+use super::proto::Proto;
 
-pub struct ActiveLocal {
-    pub name: Vec<u8>,
-    pub reg: u8,
-    /// Index into `proto.local_vars`.
-    pub info: usize,
-    pub is_const: bool,
+/// End of a jump list.
+pub const NO_JUMP: i32 = -1;
+/// Registers a function may use (one less than 256 so `freereg` fits a byte).
+pub const MAX_REGS: usize = 255;
+pub const MAX_VARS: usize = 200;
+pub const MAX_UPVALS: usize = 255;
+
+/// Where the value of an expression is, or how to get it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExpK {
+    /// Empty expression list / no value.
+    Void,
+    Nil,
+    True,
+    False,
+    /// Constant `K[i]`.
+    K(usize),
+    KFlt(f64),
+    KInt(i64),
+    /// A string literal (index into the parser's string table).
+    KStr(u32),
+    /// Value in a fixed register.
+    NonReloc(usize),
+    /// A local variable: its register and its index among active variables.
+    Local {
+        ridx: usize,
+        vidx: usize,
+    },
+    Upval(usize),
+    /// Compile-time constant variable (absolute index in the variable list).
+    Const(usize),
+    /// `R[t][R[idx]]`.
+    Indexed {
+        t: usize,
+        idx: usize,
+    },
+    /// `U[t][K[idx]]`.
+    IndexUp {
+        t: usize,
+        idx: usize,
+    },
+    /// `R[t][idx]` with an integer key.
+    IndexI {
+        t: usize,
+        idx: usize,
+    },
+    /// `R[t][K[idx]]` with a string key.
+    IndexStr {
+        t: usize,
+        idx: usize,
+    },
+    /// A comparison/test: the pc of its jump.
+    Jmp(usize),
+    /// The instruction at pc can put the result in any register.
+    Reloc(usize),
+    Call(usize),
+    Vararg(usize),
 }
 
-pub struct Block {
-    pub nactive: usize,
-    pub is_loop: bool,
-    pub breaks: Vec<usize>,
-    /// A local of this block is captured by a closure or is to-be-closed.
-    pub needs_close: bool,
-    pub labels: Vec<(Vec<u8>, usize, usize)>,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExpDesc {
+    pub k: ExpK,
+    /// Patch list of "exit when true".
+    pub t: i32,
+    /// Patch list of "exit when false".
+    pub f: i32,
 }
 
-pub struct PendingGoto {
-    pub name: Vec<u8>,
+impl ExpDesc {
+    pub fn new(k: ExpK) -> ExpDesc {
+        ExpDesc {
+            k,
+            t: NO_JUMP,
+            f: NO_JUMP,
+        }
+    }
+
+    pub fn has_jumps(&self) -> bool {
+        self.t != self.f
+    }
+
+    pub fn is_multret(&self) -> bool {
+        matches!(self.k, ExpK::Call(_) | ExpK::Vararg(_))
+    }
+
+    pub fn is_var(&self) -> bool {
+        matches!(
+            self.k,
+            ExpK::Local { .. }
+                | ExpK::Upval(_)
+                | ExpK::Const(_)
+                | ExpK::Indexed { .. }
+                | ExpK::IndexUp { .. }
+                | ExpK::IndexI { .. }
+                | ExpK::IndexStr { .. }
+        )
+    }
+
+    pub fn is_indexed(&self) -> bool {
+        matches!(
+            self.k,
+            ExpK::Indexed { .. }
+                | ExpK::IndexUp { .. }
+                | ExpK::IndexI { .. }
+                | ExpK::IndexStr { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarKind {
+    Regular,
+    /// `<const>` kept in a register.
+    Const,
+    /// `<close>`.
+    ToClose,
+    /// `<const>` with a compile-time value: no register.
+    CompileTime,
+}
+
+pub struct VarDesc {
+    pub kind: VarKind,
+    pub ridx: usize,
+    /// Index into `Proto::local_vars` (unused for compile-time constants).
+    pub pidx: usize,
+    pub name: u32,
+    /// The value of a compile-time constant.
+    pub value: ExpK,
+}
+
+/// A pending goto or an active label.
+#[derive(Debug, Clone)]
+pub struct LabelDesc {
+    pub name: u32,
     pub pc: usize,
     pub line: u32,
-    pub nactive: usize,
-    pub block_depth: usize,
+    /// Number of active variables at that point.
+    pub nactvar: usize,
+    /// A goto that leaves the scope of a variable needing a close.
+    pub close: bool,
+}
+
+pub struct BlockCnt {
+    pub first_label: usize,
+    pub first_goto: usize,
+    pub nactvar: usize,
+    /// Some variable of the block is captured or to-be-closed.
+    pub upval: bool,
+    pub is_loop: bool,
+    /// Inside the scope of a to-be-closed variable.
+    pub inside_tbc: bool,
+}
+
+/// Constant-table key: floats by bit pattern so 1 and 1.0 stay distinct.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum KKey {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Flt(u64),
+    Str(u32),
 }
 
 pub struct FuncState {
-    pub proto: Proto,
+    pub f: Proto,
+    pub blocks: Vec<BlockCnt>,
+    /// Last pc that is a jump target (no peephole across it).
+    pub last_target: usize,
     pub free_reg: usize,
-    pub actives: Vec<ActiveLocal>,
-    pub blocks: Vec<Block>,
-    pub gotos: Vec<PendingGoto>,
-    pub has_tbc: bool,
-    pub needs_close_any: bool,
+    /// Active local variables (including compile-time constants).
+    pub nactvar: usize,
+    /// Index of this function's first variable in the parser's list.
+    pub first_local: usize,
+    pub first_label: usize,
+    /// Returns must close upvalues / to-be-closed variables.
+    pub need_close: bool,
+    /// Kind of the variable each upvalue refers to (for const checks).
+    pub upval_kinds: Vec<VarKind>,
+    pub kcache: HashMap<KKey, usize>,
 }
 
 impl FuncState {
-    pub fn new(source: &[u8], line: u32) -> Self {
+    pub fn new(source: &[u8], line: u32, first_local: usize, first_label: usize) -> FuncState {
         FuncState {
-            proto: Proto {
+            f: Proto {
                 source: source.into(),
                 line_defined: line,
                 max_stack: 2,
                 ..Default::default()
             },
-            free_reg: 0,
-            actives: Vec::new(),
             blocks: Vec::new(),
-            gotos: Vec::new(),
-            has_tbc: false,
-            needs_close_any: false,
+            last_target: 0,
+            free_reg: 0,
+            nactvar: 0,
+            first_local,
+            first_label,
+            need_close: false,
+            upval_kinds: Vec::new(),
+            kcache: HashMap::new(),
         }
     }
 
     pub fn pc(&self) -> usize {
-        self.proto.code.len()
-    }
-
-    pub fn emit(&mut self, i: Instr, line: u32) -> usize {
-        self.proto.code.push(i);
-        self.proto.line_info.push(line);
-        self.proto.code.len() - 1
-    }
-
-    pub fn abc(&mut self, op: OpCode, a: usize, b: usize, c: usize, k: bool, line: u32) -> usize {
-        self.emit(Instr::abc(op, a as u32, b as u32, c as u32, k), line)
-    }
-
-    pub fn abx(&mut self, op: OpCode, a: usize, bx: usize, line: u32) -> usize {
-        self.emit(Instr::abx(op, a as u32, bx as u32), line)
-    }
-
-    pub fn jump(&mut self, line: u32) -> usize {
-        self.emit(Instr::sj(OpCode::Jmp, 0), line)
-    }
-
-    /// Points the jump at `pc` to `target`.
-    pub fn patch(&mut self, pc: usize, target: usize) -> Result<(), String> {
-        let off = target as i64 - (pc as i64 + 1);
-        if off.abs() > (1 << 24) - 2 {
-            return Err("control structure too long".into());
-        }
-        self.proto.code[pc].set_sj(off as i32);
-        Ok(())
-    }
-
-    pub fn patch_here(&mut self, pc: usize) -> Result<(), String> {
-        let here = self.pc();
-        self.patch(pc, here)
-    }
-
-    pub fn reserve(&mut self, n: usize) -> Result<usize, String> {
-        let r = self.free_reg;
-        self.free_reg += n;
-        if self.free_reg > MAX_REGS {
-            return Err("function or expression needs too many registers".into());
-        }
-        if self.free_reg > self.proto.max_stack as usize {
-            self.proto.max_stack = self.free_reg as u8;
-        }
-        Ok(r)
-    }
-
-    pub fn nactive_regs(&self) -> usize {
-        self.actives.len()
-    }
-
-    pub fn constant(&mut self, c: Constant) -> Result<usize, String> {
-        if let Some(i) = self.proto.constants.iter().position(|k| match (k, &c) {
-            (Constant::Number(a), Constant::Number(b)) => a.to_bits() == b.to_bits(),
-            (a, b) => a == b,
-        }) {
-            return Ok(i);
-        }
-        if self.proto.constants.len() >= MAX_BX as usize {
-            return Err("too many constants".into());
-        }
-        self.proto.constants.push(c);
-        Ok(self.proto.constants.len() - 1)
-    }
-
-    pub fn string_constant(&mut self, s: &[u8]) -> Result<usize, String> {
-        self.constant(Constant::String(s.into()))
-    }
-
-    pub fn add_local(&mut self, name: Vec<u8>, is_const: bool) -> Result<(), String> {
-        if self.actives.len() >= MAX_LOCALS {
-            return Err("too many local variables".into());
-        }
-        let reg = self.actives.len() as u8;
-        let info = self.proto.local_vars.len();
-        self.proto.local_vars.push(LocalVar {
-            name: name.clone().into(),
-            start_pc: self.pc() as u32,
-            end_pc: u32::MAX,
-        });
-        self.actives.push(ActiveLocal {
-            name,
-            reg,
-            info,
-            is_const,
-        });
-        Ok(())
-    }
-
-    /// Ends the locals above `n` active ones.
-    pub fn remove_locals(&mut self, n: usize) {
-        let pc = self.pc() as u32;
-        while self.actives.len() > n {
-            if let Some(l) = self.actives.pop() {
-                self.proto.local_vars[l.info].end_pc = pc;
-            }
-        }
-        self.free_reg = n;
-    }
-
-    pub fn find_local(&self, name: &[u8]) -> Option<usize> {
-        self.actives.iter().rposition(|l| l.name == name)
-    }
-
-    pub fn find_upvalue(&self, name: &[u8]) -> Option<usize> {
-        self.proto.upvalues.iter().position(|u| &*u.name == name)
-    }
-
-    pub fn add_upvalue(
-        &mut self,
-        name: &[u8],
-        in_stack: bool,
-        index: usize,
-    ) -> Result<usize, String> {
-        if self.proto.upvalues.len() >= 255 {
-            return Err("too many upvalues".into());
-        }
-        self.proto.upvalues.push(UpvalueDesc {
-            in_stack,
-            index: index as u8,
-            name: name.into(),
-        });
-        Ok(self.proto.upvalues.len() - 1)
-    }
-
-    /// Marks the block owning local `idx` as needing a CLOSE on exit.
-    pub fn mark_captured(&mut self, idx: usize) {
-        for b in self.blocks.iter_mut().rev() {
-            if b.nactive <= idx {
-                b.needs_close = true;
-                break;
-            }
-        }
-        self.needs_close_any = true;
+        self.f.code.len()
     }
 }

@@ -74,6 +74,8 @@ pub struct Lexer<'s> {
     pub line: u32,
     line_start: usize,
     chunk: Vec<u8>,
+    /// Source offset where the last token read starts.
+    pub tok_start: usize,
 }
 
 fn keyword(name: &[u8]) -> Option<Tok> {
@@ -185,6 +187,7 @@ impl<'s> Lexer<'s> {
             line: 1,
             line_start: 0,
             chunk: chunk.to_vec(),
+            tok_start: 0,
         }
     }
 
@@ -200,6 +203,12 @@ impl<'s> Lexer<'s> {
             line: self.line,
             column: (self.pos - self.line_start) as u32 + 1,
         }
+    }
+
+    /// The source text from `start` to the current position.
+    pub fn raw(&self, start: usize) -> String {
+        let end = self.pos.min(self.src.len());
+        String::from_utf8_lossy(self.src.get(start..end).unwrap_or(b"")).into_owned()
     }
 
     fn peek(&self, off: usize) -> u8 {
@@ -247,6 +256,7 @@ impl<'s> Lexer<'s> {
                 _ => break,
             }
         }
+        self.tok_start = self.pos;
         let c = self.src[self.pos];
         if c.is_ascii_alphabetic() || c == b'_' {
             let start = self.pos;
@@ -363,8 +373,8 @@ impl<'s> Lexer<'s> {
                 } else {
                     "unfinished long string"
                 };
-                let _ = start_line;
-                return Err(self.error(what, Some("<eof>")));
+                let msg = format!("{what} (starting at line {start_line})");
+                return Err(self.error(&msg, Some("<eof>")));
             }
             let c = self.src[self.pos];
             match c {
@@ -399,8 +409,7 @@ impl<'s> Lexer<'s> {
         let mut out = Vec::new();
         loop {
             if self.at_end() {
-                let shown = String::from_utf8_lossy(&self.src[start..self.pos]).into_owned();
-                return Err(self.error("unfinished string", Some(&shown)));
+                return Err(self.error("unfinished string", Some("<eof>")));
             }
             let c = self.src[self.pos];
             if c == quote {
@@ -480,7 +489,7 @@ impl<'s> Lexer<'s> {
                         b'u' => {
                             self.pos += 1;
                             if self.peek(0) != b'{' {
-                                return Err(self.escape_error(start, "missing '{' in \\u{xxxx}"));
+                                return Err(self.escape_error(start, "missing '{'"));
                             }
                             self.pos += 1;
                             let mut v: u64 = 0;
@@ -497,7 +506,7 @@ impl<'s> Lexer<'s> {
                                 return Err(self.escape_error(start, "hexadecimal digit expected"));
                             }
                             if self.peek(0) != b'}' {
-                                return Err(self.escape_error(start, "missing '}' in \\u{xxxx}"));
+                                return Err(self.escape_error(start, "missing '}'"));
                             }
                             self.pos += 1;
                             utf8_encode(v as u32, &mut out);
@@ -556,7 +565,8 @@ impl<'s> Lexer<'s> {
                 break;
             }
         }
-        while self.peek(0).is_ascii_alphanumeric() || self.peek(0) == b'_' {
+        // A numeral touching a letter is malformed; show one letter of it.
+        if self.peek(0).is_ascii_alphabetic() || self.peek(0) == b'_' {
             self.pos += 1;
         }
         let text = &self.src[start..self.pos];

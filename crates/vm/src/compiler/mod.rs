@@ -1,11 +1,15 @@
 //! Source text to bytecode: lexer, parser/code generator, debug-info queries.
 
+mod code;
 pub mod debuginfo;
 mod func;
 mod lexer;
 pub mod opcode;
+mod ops;
 mod parser;
 pub mod proto;
+#[cfg(test)]
+mod tests;
 
 use proto::Proto;
 
@@ -33,7 +37,7 @@ pub fn chunk_id(source: &[u8]) -> Vec<u8> {
         Some(b'=') => source[1..].iter().take(ID_SIZE - 1).copied().collect(),
         Some(b'@') => {
             let name = &source[1..];
-            if name.len() <= ID_SIZE - 1 {
+            if name.len() < ID_SIZE {
                 name.to_vec()
             } else {
                 let mut out = b"...".to_vec();
@@ -42,12 +46,10 @@ pub fn chunk_id(source: &[u8]) -> Vec<u8> {
             }
         }
         _ => {
-            let first_line = source
-                .split(|&c| c == b'\n' || c == b'\r')
-                .next()
-                .unwrap_or(b"");
+            let first_line = source.split(|&c| c == b'\n').next().unwrap_or(b"");
+            // Room left after `[string "` + `..."]` and the C terminator.
             let max = ID_SIZE - 15;
-            let truncated = first_line.len() < source.len() || first_line.len() > max;
+            let truncated = first_line.len() < source.len() || first_line.len() >= max;
             let mut out = b"[string \"".to_vec();
             if truncated {
                 out.extend_from_slice(&first_line[..first_line.len().min(max)]);

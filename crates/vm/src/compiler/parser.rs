@@ -1,143 +1,169 @@
-//! The parser, generating code as it goes (one pass, like PUC-Rio Lua).
+//! The parser, generating code as it goes (one pass, like PUC-Rio Lua):
+//! statements, scopes, variables, gotos and labels, functions.
 
-use super::func::{Block, FuncState, NO_JUMP};
+use std::collections::HashMap;
+
+use super::func::{
+    BlockCnt, ExpDesc, ExpK, FuncState, LabelDesc, VarDesc, VarKind, MAX_UPVALS, MAX_VARS, NO_JUMP,
+};
 use super::lexer::{tok_text, Lexer, Tok};
-use super::opcode::{Instr, OpCode, FIELDS_PER_FLUSH, MAX_C, OFFSET_SBX, OFFSET_SC};
-use super::proto::{Constant, Proto};
+use super::opcode::{Instr, OpCode, FIELDS_PER_FLUSH, MAX_BX};
+use super::ops::{BinOp, UnOp};
+use super::proto::{LocalVar, Proto, UpvalueDesc};
 use super::SyntaxError;
 
+/// Nesting limit of recursive syntactic constructs (LUAI_MAXCCALLS).
 const MAX_DEPTH: u32 = 200;
+const UNARY_PRIORITY: u8 = 12;
+const MULTRET: i32 = -1;
 
-/// Where an expression's value is.
-#[derive(Clone, Debug)]
-enum Exp {
-    Nil,
-    True,
-    False,
-    Int(i64),
-    Flt(f64),
-    Str(Vec<u8>),
-    /// A local variable's register.
-    Local(usize),
-    Upval(usize),
-    /// `t[k]` with the table in a register.
-    Index(usize, Key),
-    /// `U[up][K[k]]`.
-    IndexUp(usize, usize),
-    /// A value in a temporary register.
-    Reg(usize),
-    /// A call instruction; its results are open.
-    Call(usize),
-    Vararg(usize),
-}
-
-#[derive(Clone, Debug)]
-enum Key {
-    Reg(usize),
-    Str(usize),
-    Int(usize),
-}
+type R<T> = Result<T, SyntaxError>;
 
 pub struct Parser<'s> {
     lx: Lexer<'s>,
     tok: Tok,
-    ahead: Option<Tok>,
-    line: u32,
-    fs: Vec<FuncState>,
+    /// Source text of the current token, for "near" in messages.
+    tok_raw: String,
+    ahead: Option<(Tok, String)>,
+    /// Line of the last token consumed (instructions are attributed to it).
+    pub(super) line: u32,
+    pub(super) fss: Vec<FuncState>,
     chunk: Vec<u8>,
     depth: u32,
+    pub(super) strings: Vec<Vec<u8>>,
+    string_ids: HashMap<Vec<u8>, u32>,
+    /// Active variables of all functions being compiled.
+    pub(super) actvar: Vec<VarDesc>,
+    /// Pending gotos and active labels.
+    gotos: Vec<LabelDesc>,
+    labels: Vec<LabelDesc>,
 }
 
-type R<T> = Result<T, SyntaxError>;
+/// State of a table constructor.
+struct ConsControl {
+    v: ExpDesc,
+    table: usize,
+    nh: usize,
+    na: usize,
+    to_store: usize,
+}
 
-fn binop(t: &Tok) -> Option<(u8, u8)> {
-    // (left priority, right priority)
+fn binop(t: &Tok) -> Option<BinOp> {
     Some(match t {
-        Tok::Or => (1, 1),
-        Tok::And => (2, 2),
-        Tok::Lt | Tok::Gt | Tok::Le | Tok::Ge | Tok::Ne | Tok::Eq => (3, 3),
-        Tok::Pipe => (4, 4),
-        Tok::Tilde => (5, 5),
-        Tok::Amp => (6, 6),
-        Tok::Shl | Tok::Shr => (7, 7),
-        Tok::Concat => (9, 8),
-        Tok::Plus | Tok::Minus => (10, 10),
-        Tok::Star | Tok::Slash | Tok::DSlash | Tok::Percent => (11, 11),
-        Tok::Caret => (14, 13),
+        Tok::Plus => BinOp::Add,
+        Tok::Minus => BinOp::Sub,
+        Tok::Star => BinOp::Mul,
+        Tok::Slash => BinOp::Div,
+        Tok::DSlash => BinOp::IDiv,
+        Tok::Percent => BinOp::Mod,
+        Tok::Caret => BinOp::Pow,
+        Tok::Amp => BinOp::BAnd,
+        Tok::Pipe => BinOp::BOr,
+        Tok::Tilde => BinOp::BXor,
+        Tok::Shl => BinOp::Shl,
+        Tok::Shr => BinOp::Shr,
+        Tok::Concat => BinOp::Concat,
+        Tok::Eq => BinOp::Eq,
+        Tok::Ne => BinOp::Ne,
+        Tok::Lt => BinOp::Lt,
+        Tok::Le => BinOp::Le,
+        Tok::Gt => BinOp::Gt,
+        Tok::Ge => BinOp::Ge,
+        Tok::And => BinOp::And,
+        Tok::Or => BinOp::Or,
         _ => return None,
     })
 }
 
-const UNARY_PRIORITY: u8 = 12;
+fn unop(t: &Tok) -> Option<UnOp> {
+    Some(match t {
+        Tok::Not => UnOp::Not,
+        Tok::Minus => UnOp::Minus,
+        Tok::Tilde => UnOp::BNot,
+        Tok::Hash => UnOp::Len,
+        _ => return None,
+    })
+}
 
 impl<'s> Parser<'s> {
     pub fn new(src: &'s [u8], chunk: &[u8]) -> R<Self> {
         let mut lx = Lexer::new(src, chunk);
         let tok = lx.next()?;
+        let tok_raw = lx.raw(lx.tok_start);
         let line = lx.line;
         Ok(Parser {
             lx,
             tok,
+            tok_raw,
             ahead: None,
             line,
-            fs: Vec::new(),
+            fss: Vec::new(),
             chunk: chunk.to_vec(),
             depth: 0,
+            strings: Vec::new(),
+            string_ids: HashMap::new(),
+            actvar: Vec::new(),
+            gotos: Vec::new(),
+            labels: Vec::new(),
         })
     }
 
+    // ---------------- tokens and errors ----------------
+
     fn advance(&mut self) -> R<()> {
         self.line = self.lx.line;
-        self.tok = match self.ahead.take() {
+        (self.tok, self.tok_raw) = match self.ahead.take() {
             Some(t) => t,
-            None => self.lx.next()?,
+            None => {
+                let t = self.lx.next()?;
+                (t, self.lx.raw(self.lx.tok_start))
+            }
         };
         Ok(())
     }
 
-    fn peek_ahead(&mut self) -> R<&Tok> {
+    fn peek_is_assign(&mut self) -> R<bool> {
         if self.ahead.is_none() {
-            self.ahead = Some(self.lx.next()?);
+            let t = self.lx.next()?;
+            self.ahead = Some((t, self.lx.raw(self.lx.tok_start)));
         }
-        Ok(self.ahead.as_ref().unwrap_or(&Tok::Eof))
+        Ok(matches!(self.ahead, Some((Tok::Assign, _))))
     }
 
-    fn err_near(&self, msg: &str) -> SyntaxError {
-        let near = match &self.tok {
-            Tok::Str(_) | Tok::Name(_) | Tok::Int(_) | Tok::Flt(_) => tok_text(&self.tok),
-            t => tok_text(t),
+    pub(super) fn err_near(&self, msg: &str) -> SyntaxError {
+        let near = match self.tok {
+            Tok::Name(_) | Tok::Str(_) | Tok::Int(_) | Tok::Flt(_) => self.tok_raw.clone(),
+            _ => tok_text(&self.tok),
         };
         self.lx.error(msg, Some(&near))
     }
 
-    fn err(&self, msg: &str) -> SyntaxError {
+    /// A semantic error: no "near" part.
+    fn sem_err(&self, msg: &str) -> SyntaxError {
         self.lx.error(msg, None)
-    }
-
-    fn fserr(&self, r: Result<usize, String>) -> R<usize> {
-        r.map_err(|m| self.err_near(&m))
-    }
-
-    fn fs(&mut self) -> &mut FuncState {
-        self.fs.last_mut().expect("a function is being compiled")
     }
 
     fn check(&mut self, t: Tok) -> R<()> {
         if self.tok != t {
-            return Err(self.err_near(&format!("'{}' expected", tok_text(&t))));
+            return Err(self.err_near(&format!("{} expected", token_str(&t))));
         }
+        Ok(())
+    }
+
+    fn check_next(&mut self, t: Tok) -> R<()> {
+        self.check(t)?;
         self.advance()
     }
 
     fn check_match(&mut self, what: Tok, who: Tok, line: u32) -> R<()> {
         if self.tok != what {
             if line == self.lx.line {
-                return Err(self.err_near(&format!("'{}' expected", tok_text(&what))));
+                return Err(self.err_near(&format!("{} expected", token_str(&what))));
             }
             return Err(self.err_near(&format!(
-                "'{}' expected (to close '{}' at line {})",
-                tok_text(&what),
-                tok_text(&who),
+                "{} expected (to close {} at line {})",
+                token_str(&what),
+                token_str(&who),
                 line
             )));
         }
@@ -153,17 +179,32 @@ impl<'s> Parser<'s> {
         }
     }
 
-    fn name(&mut self) -> R<Vec<u8>> {
+    fn intern(&mut self, s: &[u8]) -> u32 {
+        if let Some(&i) = self.string_ids.get(s) {
+            return i;
+        }
+        let i = self.strings.len() as u32;
+        self.strings.push(s.to_vec());
+        self.string_ids.insert(s.to_vec(), i);
+        i
+    }
+
+    fn str_of(&self, id: u32) -> String {
+        String::from_utf8_lossy(&self.strings[id as usize]).into_owned()
+    }
+
+    fn check_name(&mut self) -> R<u32> {
         if let Tok::Name(n) = &self.tok {
             let n = n.clone();
+            let id = self.intern(&n);
             self.advance()?;
-            Ok(n)
+            Ok(id)
         } else {
             Err(self.err_near("<name> expected"))
         }
     }
 
-    fn enter(&mut self) -> R<()> {
+    fn enter_level(&mut self) -> R<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.err_near("chunk has too many syntax levels"));
@@ -171,310 +212,442 @@ impl<'s> Parser<'s> {
         Ok(())
     }
 
-    // ---------------- code emission helpers ----------------
-
-    fn emit_abc(&mut self, op: OpCode, a: usize, b: usize, c: usize, k: bool) -> usize {
-        let line = self.line;
-        self.fs().abc(op, a, b, c, k, line)
+    fn leave_level(&mut self) {
+        self.depth -= 1;
     }
 
-    fn emit_abx(&mut self, op: OpCode, a: usize, bx: usize) -> usize {
-        let line = self.line;
-        self.fs().abx(op, a, bx, line)
-    }
-
-    fn jump(&mut self) -> usize {
-        let line = self.line;
-        self.fs().jump(line)
-    }
-
-    fn patch(&mut self, pc: usize, target: usize) -> R<()> {
-        let r = self.fs().patch(pc, target);
-        r.map_err(|m| self.err(&m))
-    }
-
-    fn patch_here(&mut self, pc: usize) -> R<()> {
-        let here = self.fs().pc();
-        self.patch(pc, here)
-    }
-
-    fn reserve(&mut self, n: usize) -> R<usize> {
-        let r = self.fs().reserve(n);
-        self.fserr(r)
-    }
-
-    fn free_to(&mut self, reg: usize) {
-        let n = self.fs().nactive_regs();
-        self.fs().free_reg = reg.max(n);
-    }
-
-    fn str_k(&mut self, s: &[u8]) -> R<usize> {
-        let r = self.fs().string_constant(s);
-        self.fserr(r)
-    }
-
-    fn load_k(&mut self, reg: usize, c: Constant) -> R<()> {
-        let r = self.fs().constant(c);
-        let k = self.fserr(r)?;
-        if k < (1 << 17) {
-            self.emit_abx(OpCode::LoadK, reg, k);
+    fn error_limit(&self, limit: usize, what: &str) -> SyntaxError {
+        let line = self.fsr().f.line_defined;
+        let where_ = if line == 0 {
+            "main function".to_string()
         } else {
-            self.emit_abx(OpCode::LoadKx, reg, 0);
-            let line = self.line;
-            self.fs().emit(Instr::ax(OpCode::ExtraArg, k as u32), line);
-        }
-        Ok(())
+            format!("function at line {line}")
+        };
+        self.err_near(&format!("too many {what} (limit is {limit}) in {where_}"))
     }
 
-    /// Puts the value of `e` into register `reg`.
-    fn to_reg(&mut self, e: Exp, reg: usize) -> R<()> {
-        match e {
-            Exp::Nil => {
-                self.emit_abc(OpCode::LoadNil, reg, 0, 0, false);
+    // ---------------- variables ----------------
+
+    fn new_localvar(&mut self, name: u32) -> R<usize> {
+        let fs = self.fsr();
+        if self.actvar.len() + 1 - fs.first_local > MAX_VARS {
+            return Err(self.error_limit(MAX_VARS, "local variables"));
+        }
+        self.actvar.push(VarDesc {
+            kind: VarKind::Regular,
+            ridx: 0,
+            pidx: 0,
+            name,
+            value: ExpK::Nil,
+        });
+        Ok(self.actvar.len() - 1 - self.fsr().first_local)
+    }
+
+    fn new_localvar_literal(&mut self, name: &str) -> R<usize> {
+        let id = self.intern(name.as_bytes());
+        self.new_localvar(id)
+    }
+
+    fn local_desc(&mut self, vidx: usize) -> &mut VarDesc {
+        let i = self.fsr().first_local + vidx;
+        &mut self.actvar[i]
+    }
+
+    /// Activates the last `nvars` declared variables.
+    fn adjust_localvars(&mut self, nvars: usize) {
+        let first_reg = self.nvarstack();
+        for reglevel in first_reg..first_reg + nvars {
+            let vidx = self.fsr().nactvar;
+            self.fs().nactvar += 1;
+            let pc = self.fsr().pc() as u32;
+            let name = self.local_desc(vidx).name;
+            let name: Box<[u8]> = self.strings[name as usize].clone().into();
+            let fs = self.fs();
+            fs.f.local_vars.push(LocalVar {
+                name,
+                start_pc: pc,
+                end_pc: 0,
+            });
+            let pidx = fs.f.local_vars.len() - 1;
+            let vd = self.local_desc(vidx);
+            vd.ridx = reglevel;
+            vd.pidx = pidx;
+        }
+    }
+
+    /// Closes the scope of variables down to `tolevel` active ones.
+    fn remove_vars(&mut self, tolevel: usize) {
+        let pc = self.fsr().pc() as u32;
+        while self.fsr().nactvar > tolevel {
+            self.fs().nactvar -= 1;
+            let n = self.fsr().nactvar;
+            let first = self.fsr().first_local;
+            let vd = &self.actvar[first + n];
+            if vd.kind != VarKind::CompileTime {
+                let p = vd.pidx;
+                if let Some(lv) = self.fs().f.local_vars.get_mut(p) {
+                    lv.end_pc = pc;
+                }
             }
-            Exp::True => {
-                self.emit_abc(OpCode::LoadTrue, reg, 0, 0, false);
+        }
+    }
+
+    fn search_upvalue(&self, level: usize, name: u32) -> Option<usize> {
+        let fs = &self.fss[level];
+        let s = &self.strings[name as usize];
+        fs.f.upvalues.iter().position(|u| *u.name == **s)
+    }
+
+    fn new_upvalue(&mut self, level: usize, name: u32, v: &ExpDesc) -> R<usize> {
+        if self.fss[level].f.upvalues.len() + 1 > MAX_UPVALS {
+            return Err(self.error_limit(MAX_UPVALS, "upvalues"));
+        }
+        let (in_stack, index, kind) = match v.k {
+            ExpK::Local { ridx, vidx } => {
+                let prev = &self.fss[level - 1];
+                (true, ridx, self.actvar[prev.first_local + vidx].kind)
             }
-            Exp::False => {
-                self.emit_abc(OpCode::LoadFalse, reg, 0, 0, false);
-            }
-            Exp::Int(i) => {
-                if (-OFFSET_SBX as i64..=OFFSET_SBX as i64).contains(&i) {
-                    self.emit_abx(OpCode::LoadI, reg, (i + OFFSET_SBX as i64) as usize);
+            ExpK::Upval(u) => (false, u, self.fss[level - 1].upval_kinds[u]),
+            _ => (false, 0, VarKind::Regular),
+        };
+        let nm: Box<[u8]> = self.strings[name as usize].clone().into();
+        let fs = &mut self.fss[level];
+        fs.f.upvalues.push(UpvalueDesc {
+            in_stack,
+            index: index as u8,
+            name: nm,
+        });
+        fs.upval_kinds.push(kind);
+        Ok(fs.f.upvalues.len() - 1)
+    }
+
+    /// Finds a variable among the active locals of function `level`.
+    fn search_var(&self, level: usize, name: u32) -> Option<ExpK> {
+        let fs = &self.fss[level];
+        for i in (0..fs.nactvar).rev() {
+            let vd = &self.actvar[fs.first_local + i];
+            if vd.name == name {
+                return Some(if vd.kind == VarKind::CompileTime {
+                    ExpK::Const(fs.first_local + i)
                 } else {
-                    self.load_k(reg, Constant::Integer(i))?;
-                }
-            }
-            Exp::Flt(f) => {
-                if f.fract() == 0.0
-                    && f.abs() < OFFSET_SBX as f64
-                    && !(f == 0.0 && f.is_sign_negative())
-                {
-                    self.emit_abx(OpCode::LoadF, reg, (f as i64 + OFFSET_SBX as i64) as usize);
-                } else {
-                    self.load_k(reg, Constant::Number(f))?;
-                }
-            }
-            Exp::Str(s) => self.load_k(reg, Constant::String(s.into()))?,
-            Exp::Local(r) | Exp::Reg(r) => {
-                if r != reg {
-                    self.emit_abc(OpCode::Move, reg, r, 0, false);
-                }
-            }
-            Exp::Upval(u) => {
-                self.emit_abc(OpCode::GetUpval, reg, u, 0, false);
-            }
-            Exp::IndexUp(u, k) => {
-                self.emit_abc(OpCode::GetTabUp, reg, u, k, false);
-            }
-            Exp::Index(t, key) => match key {
-                Key::Reg(k) => {
-                    self.emit_abc(OpCode::GetTable, reg, t, k, false);
-                }
-                Key::Str(k) => {
-                    self.emit_abc(OpCode::GetField, reg, t, k, false);
-                }
-                Key::Int(i) => {
-                    self.emit_abc(OpCode::GetI, reg, t, i, false);
-                }
-            },
-            Exp::Call(pc) => {
-                self.fs().proto.code[pc].set_c(2);
-                let a = self.fs().proto.code[pc].a();
-                if a != reg {
-                    self.emit_abc(OpCode::Move, reg, a, 0, false);
-                }
-            }
-            Exp::Vararg(pc) => {
-                self.fs().proto.code[pc].set_c(2);
-                let a = self.fs().proto.code[pc].a();
-                if a != reg {
-                    self.emit_abc(OpCode::Move, reg, a, 0, false);
-                }
+                    ExpK::Local {
+                        ridx: vd.ridx,
+                        vidx: i,
+                    }
+                });
             }
         }
-        Ok(())
+        None
     }
 
-    /// A single-result call or vararg is a value in its own register.
-    fn discharge(&mut self, e: Exp) -> Exp {
-        match e {
-            Exp::Call(pc) | Exp::Vararg(pc) => {
-                self.fs().proto.code[pc].set_c(2);
-                Exp::Reg(self.fs().proto.code[pc].a())
+    /// Marks the block where variable `vidx` lives as having a captured variable.
+    fn mark_upval(&mut self, level: usize, vidx: usize) {
+        let fs = &mut self.fss[level];
+        if let Some(b) = fs.blocks.iter_mut().rev().find(|b| b.nactvar <= vidx) {
+            b.upval = true;
+        }
+        fs.need_close = true;
+    }
+
+    fn single_var_aux(&mut self, level: usize, name: u32, base: bool) -> R<ExpDesc> {
+        if let Some(k) = self.search_var(level, name) {
+            if let (ExpK::Local { vidx, .. }, false) = (k, base) {
+                self.mark_upval(level, vidx);
             }
-            e => e,
+            return Ok(ExpDesc::new(k));
         }
-    }
-
-    /// The value of `e` in the next free register.
-    fn to_next_reg(&mut self, e: Exp) -> R<usize> {
-        let e = self.discharge(e);
-        if let Exp::Reg(r) = e {
-            if r + 1 == self.fs().free_reg {
-                return Ok(r);
-            }
-        }
-        self.release(&e);
-        let r = self.reserve(1)?;
-        self.to_reg(e, r)?;
-        Ok(r)
-    }
-
-    /// The value of `e` in some register (a local's own register if it is one).
-    fn to_any_reg(&mut self, e: Exp) -> R<usize> {
-        match self.discharge(e) {
-            Exp::Local(r) => Ok(r),
-            Exp::Reg(r) => Ok(r),
-            e => self.to_next_reg(e),
-        }
-    }
-
-    /// Frees the temporary registers an expression descriptor holds.
-    fn release(&mut self, e: &Exp) {
-        let n = self.fs().nactive_regs();
-        let free = |p: &mut Self, r: usize| {
-            if r >= n && r + 1 == p.fs().free_reg {
-                p.fs().free_reg = r;
+        let idx = match self.search_upvalue(level, name) {
+            Some(i) => i,
+            None => {
+                if level == 0 {
+                    return Ok(ExpDesc::new(ExpK::Void));
+                }
+                let v = self.single_var_aux(level - 1, name, false)?;
+                match v.k {
+                    ExpK::Local { .. } | ExpK::Upval(_) => self.new_upvalue(level, name, &v)?,
+                    _ => return Ok(v),
+                }
             }
         };
-        match e {
-            Exp::Reg(r) => free(self, *r),
-            Exp::Index(t, key) => {
-                if let Key::Reg(k) = key {
-                    free(self, *k);
-                }
-                free(self, *t);
-            }
-            _ => {}
-        }
+        Ok(ExpDesc::new(ExpK::Upval(idx)))
     }
 
-    /// Frees the given registers if they are the topmost temporaries.
-    fn free_regs(&mut self, regs: &[usize]) {
-        let mut v: Vec<usize> = regs.to_vec();
-        v.sort_unstable_by(|a, b| b.cmp(a));
-        for r in v {
-            self.release(&Exp::Reg(r));
+    fn single_var(&mut self) -> R<ExpDesc> {
+        let name = self.check_name()?;
+        let level = self.fss.len() - 1;
+        let mut var = self.single_var_aux(level, name, true)?;
+        if var.k == ExpK::Void {
+            let env = self.intern(b"_ENV");
+            var = self.single_var_aux(level, env, true)?;
+            self.exp_to_any_reg_up(&mut var)?;
+            let mut key = ExpDesc::new(ExpK::KStr(name));
+            self.indexed(&mut var, &mut key)?;
         }
+        Ok(var)
     }
 
-    /// Sets multiple results for an open call or vararg (`n` = -1 for all).
-    fn set_returns(&mut self, e: &Exp, n: i32) -> R<()> {
-        match e {
-            Exp::Call(pc) => {
-                self.fs().proto.code[*pc].set_c((n + 1) as u32);
+    fn check_readonly(&self, e: &ExpDesc) -> R<()> {
+        let name = match e.k {
+            ExpK::Const(i) => Some(self.actvar[i].name),
+            ExpK::Local { vidx, .. } => {
+                let vd = &self.actvar[self.fsr().first_local + vidx];
+                (vd.kind != VarKind::Regular).then_some(vd.name)
             }
-            Exp::Vararg(pc) => {
-                self.fs().proto.code[*pc].set_c((n + 1) as u32);
-                if n > 0 {
-                    self.reserve(n as usize - 1)?;
-                }
+            ExpK::Upval(u) => {
+                let fs = self.fsr();
+                (fs.upval_kinds[u] != VarKind::Regular)
+                    .then(|| self.intern_lookup(&fs.f.upvalues[u].name))
+                    .flatten()
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(n) = name {
+            return Err(self.sem_err(&format!(
+                "attempt to assign to const variable '{}'",
+                self.str_of(n)
+            )));
         }
         Ok(())
     }
 
-    fn is_multi(e: &Exp) -> bool {
-        matches!(e, Exp::Call(_) | Exp::Vararg(_))
+    fn intern_lookup(&self, s: &[u8]) -> Option<u32> {
+        self.string_ids.get(s).copied()
     }
 
-    // ---------------- functions and blocks ----------------
+    // ---------------- blocks, labels, gotos ----------------
 
-    pub fn chunk(mut self) -> R<Proto> {
-        let mut fs = FuncState::new(&self.chunk, 0);
-        fs.proto.is_vararg = true;
-        fs.add_upvalue(b"_ENV", true, 0).map_err(|m| self.err(&m))?;
-        self.fs.push(fs);
-        self.emit_abc(OpCode::VarArgPrep, 0, 0, 0, false);
-        self.open_block(false);
-        self.block()?;
-        if self.tok != Tok::Eof {
-            return Err(self.err_near("'<eof>' expected"));
-        }
-        self.close_function()
-    }
-
-    fn open_block(&mut self, is_loop: bool) {
-        let n = self.fs().nactive_regs();
-        self.fs().blocks.push(Block {
-            nactive: n,
+    fn enter_block(&mut self, is_loop: bool) {
+        let first_label = self.labels.len();
+        let first_goto = self.gotos.len();
+        let fs = self.fs();
+        let inside_tbc = fs.blocks.last().is_some_and(|b| b.inside_tbc);
+        let nactvar = fs.nactvar;
+        fs.blocks.push(BlockCnt {
+            first_label,
+            first_goto,
+            nactvar,
+            upval: false,
             is_loop,
-            breaks: Vec::new(),
-            needs_close: false,
-            labels: Vec::new(),
+            inside_tbc,
         });
     }
 
-    fn close_block(&mut self) -> R<()> {
-        let b = self.fs().blocks.pop().expect("block");
-        let has_outer = !self.fs().blocks.is_empty();
-        if b.needs_close && has_outer {
-            self.emit_abc(OpCode::Close, b.nactive, 0, 0, false);
+    fn leave_block(&mut self) -> R<()> {
+        let Some(bl) = self.fs().blocks.pop() else {
+            return Ok(());
+        };
+        let has_previous = !self.fsr().blocks.is_empty();
+        let stklevel = self.reg_level(bl.nactvar);
+        self.remove_vars(bl.nactvar);
+        let mut has_close = false;
+        if bl.is_loop {
+            // Pending breaks jump here.
+            let brk = self.intern(b"break");
+            // Solve as if the block were still open, for goto bookkeeping.
+            self.fs().blocks.push(bl_copy(&bl));
+            has_close = self.create_label(brk, 0, false)?;
+            self.fs().blocks.pop();
         }
-        self.fs().remove_locals(b.nactive);
-        let here = self.fs().pc();
-        for j in b.breaks {
-            self.patch(j, here)?;
+        if !has_close && has_previous && bl.upval {
+            self.code_abc(OpCode::Close, stklevel, 0, 0);
         }
-        self.resolve_gotos(&b.labels, b.nactive)?;
+        self.fs().free_reg = stklevel;
+        self.labels.truncate(bl.first_label);
+        if has_previous {
+            self.move_gotos_out(&bl);
+        } else if let Some(g) = self.gotos.get(bl.first_goto) {
+            return Err(self.undef_goto(g.clone()));
+        }
+        // Scope ended: the descriptors were kept until now for goto bookkeeping.
+        let keep = self.fsr().first_local + bl.nactvar;
+        self.actvar.truncate(keep);
         Ok(())
     }
 
-    fn resolve_gotos(&mut self, labels: &[(Vec<u8>, usize, usize)], _nactive: usize) -> R<()> {
-        let depth = self.fs().blocks.len();
-        let mut i = 0;
-        while i < self.fs().gotos.len() {
-            let g = &self.fs().gotos[i];
-            if g.block_depth > depth {
-                if let Some((_, pc, _)) = labels.iter().find(|(n, _, _)| *n == g.name) {
-                    let (gpc, target) = (g.pc, *pc);
-                    self.fs().gotos.remove(i);
-                    self.patch(gpc, target)?;
-                    continue;
-                }
-                // Moves out to the enclosing block.
-                self.fs().gotos[i].block_depth = depth;
-            }
-            i += 1;
-        }
-        Ok(())
+    fn undef_goto(&self, g: LabelDesc) -> SyntaxError {
+        let msg = if self.strings[g.name as usize] == b"break" {
+            format!("break outside a loop at line {}", g.line)
+        } else {
+            format!(
+                "no visible label '{}' for <goto> at line {}",
+                self.str_of(g.name),
+                g.line
+            )
+        };
+        self.sem_err(&msg)
     }
 
-    fn close_function(&mut self) -> R<Proto> {
-        self.close_block_final()?;
-        let line = self.line;
-        self.fs().abc(OpCode::Return, 0, 1, 0, false, line);
-        let mut fs = self.fs.pop().expect("function");
-        if let Some(g) = fs.gotos.first() {
-            self.line = g.line;
-            return Err(self.lx.error(
-                &format!(
-                    "no visible label '{}' for goto at line {}",
-                    String::from_utf8_lossy(&g.name),
-                    g.line
-                ),
-                None,
-            ));
+    /// Pending gotos of a closed block now belong to the enclosing block.
+    fn move_gotos_out(&mut self, bl: &BlockCnt) {
+        let outer = self.reg_level(bl.nactvar);
+        for i in bl.first_goto..self.gotos.len() {
+            let gl = self.reg_level(self.gotos[i].nactvar);
+            let g = &mut self.gotos[i];
+            if gl > outer {
+                g.close |= bl.upval;
+            }
+            g.nactvar = bl.nactvar;
         }
-        fs.proto.last_line_defined = self.lx.line;
-        // Returns must close upvalues when the function has captured locals.
-        if fs.needs_close_any || fs.has_tbc {
-            for i in fs.proto.code.iter_mut() {
-                if i.op() == OpCode::Return || i.op() == OpCode::TailCall {
-                    i.set_k(true);
+    }
+
+    fn find_label(&self, name: u32) -> Option<usize> {
+        let first = self.fsr().first_label;
+        (first..self.labels.len()).find(|&i| self.labels[i].name == name)
+    }
+
+    fn new_goto(&mut self, name: u32, line: u32, pc: usize) {
+        let nactvar = self.fsr().nactvar;
+        self.gotos.push(LabelDesc {
+            name,
+            pc,
+            line,
+            nactvar,
+            close: false,
+        });
+    }
+
+    /// Declares a label here and resolves pending gotos to it; returns
+    /// whether a CLOSE was emitted.
+    fn create_label(&mut self, name: u32, line: u32, last: bool) -> R<bool> {
+        let pc = self.get_label();
+        let nactvar = if last {
+            self.fsr().blocks.last().map_or(0, |b| b.nactvar)
+        } else {
+            self.fsr().nactvar
+        };
+        let lb = LabelDesc {
+            name,
+            pc,
+            line,
+            nactvar,
+            close: false,
+        };
+        self.labels.push(lb.clone());
+        let first_goto = self.fsr().blocks.last().map_or(0, |b| b.first_goto);
+        let mut need_close = false;
+        let mut i = first_goto;
+        while i < self.gotos.len() {
+            if self.gotos[i].name == name {
+                let g = self.gotos.remove(i);
+                need_close |= g.close;
+                if g.nactvar < lb.nactvar {
+                    let vname = self.actvar[self.fsr().first_local + g.nactvar].name;
+                    return Err(self.sem_err(&format!(
+                        "<goto {}> at line {} jumps into the scope of local '{}'",
+                        self.str_of(g.name),
+                        g.line,
+                        self.str_of(vname)
+                    )));
+                }
+                self.patch_list(g.pc as i32, lb.pc)?;
+            } else {
+                i += 1;
+            }
+        }
+        if need_close {
+            let level = self.nvarstack();
+            self.code_abc(OpCode::Close, level, 0, 0);
+        }
+        Ok(need_close)
+    }
+
+    // ---------------- functions ----------------
+
+    fn open_func(&mut self, line: u32) {
+        let fs = FuncState::new(&self.chunk, line, self.actvar.len(), self.labels.len());
+        self.fss.push(fs);
+        self.enter_block(false);
+    }
+
+    fn close_func(&mut self) -> R<Proto> {
+        let level = self.nvarstack();
+        self.ret(level, 0);
+        self.leave_block()?;
+        self.finish()?;
+        let fs = self
+            .fss
+            .pop()
+            .ok_or_else(|| self.sem_err("internal error"))?;
+        Ok(fs.f)
+    }
+
+    pub fn chunk(mut self) -> R<Proto> {
+        self.open_func(0);
+        self.fs().f.is_vararg = true;
+        self.code_abc(OpCode::VarArgPrep, 0, 0, 0);
+        let env = self.intern(b"_ENV");
+        self.fs().f.upvalues.push(UpvalueDesc {
+            in_stack: true,
+            index: 0,
+            name: b"_ENV".to_vec().into(),
+        });
+        self.fs().upval_kinds.push(VarKind::Regular);
+        let _ = env;
+        self.stat_list()?;
+        self.check(Tok::Eof)?;
+        let mut p = self.close_func()?;
+        p.last_line_defined = 0;
+        Ok(p)
+    }
+
+    fn body(&mut self, is_method: bool, line: u32) -> R<ExpDesc> {
+        self.open_func(line);
+        self.check_next(Tok::LParen)?;
+        if is_method {
+            self.new_localvar_literal("self")?;
+            self.adjust_localvars(1);
+        }
+        self.par_list()?;
+        self.check_next(Tok::RParen)?;
+        self.stat_list()?;
+        self.fs().f.last_line_defined = self.lx.line;
+        self.check_match(Tok::End, Tok::Function, line)?;
+        let p = self.close_func()?;
+        let fs = self.fs();
+        fs.f.protos.push(p);
+        let idx = fs.f.protos.len() - 1;
+        if idx > MAX_BX as usize {
+            return Err(self.error_limit(MAX_BX as usize, "functions"));
+        }
+        let pc = self.code_abx(OpCode::Closure, 0, idx);
+        let mut e = ExpDesc::new(ExpK::Reloc(pc));
+        self.exp_to_next_reg(&mut e)?;
+        Ok(e)
+    }
+
+    fn par_list(&mut self) -> R<()> {
+        let mut nparams = 0;
+        let mut vararg = false;
+        if self.tok != Tok::RParen {
+            loop {
+                match self.tok {
+                    Tok::Name(_) => {
+                        let n = self.check_name()?;
+                        self.new_localvar(n)?;
+                        nparams += 1;
+                    }
+                    Tok::Dots => {
+                        self.advance()?;
+                        vararg = true;
+                    }
+                    _ => return Err(self.err_near("<name> or '...' expected")),
+                }
+                if vararg || !self.test_next(Tok::Comma)? {
+                    break;
                 }
             }
         }
-        Ok(fs.proto)
+        self.adjust_localvars(nparams);
+        let n = self.fsr().nactvar;
+        self.fs().f.num_params = n as u8;
+        if vararg {
+            self.fs().f.is_vararg = true;
+            self.code_abc(OpCode::VarArgPrep, n, 0, 0);
+        }
+        self.reserve_regs(n)
     }
 
-    fn close_block_final(&mut self) -> R<()> {
-        let b = self.fs().blocks.pop().expect("block");
-        self.fs().remove_locals(b.nactive);
-        self.resolve_gotos(&b.labels, b.nactive)
-    }
+    // ---------------- statements ----------------
 
     fn block_follow(&self, with_until: bool) -> bool {
         match self.tok {
@@ -484,32 +657,33 @@ impl<'s> Parser<'s> {
         }
     }
 
-    fn block(&mut self) -> R<()> {
+    fn stat_list(&mut self) -> R<()> {
         while !self.block_follow(true) {
             if self.tok == Tok::Return {
-                self.ret_stat()?;
-                return Ok(());
+                return self.statement();
             }
             self.statement()?;
         }
         Ok(())
     }
 
-    // ---------------- statements ----------------
+    fn block(&mut self) -> R<()> {
+        self.enter_block(false);
+        self.stat_list()?;
+        self.leave_block()
+    }
 
     fn statement(&mut self) -> R<()> {
-        self.enter()?;
         let line = self.lx.line;
-        match self.tok.clone() {
+        self.enter_level()?;
+        match self.tok {
             Tok::Semi => self.advance()?,
             Tok::If => self.if_stat(line)?,
             Tok::While => self.while_stat(line)?,
             Tok::Do => {
                 self.advance()?;
-                self.open_block(false);
                 self.block()?;
                 self.check_match(Tok::End, Tok::Do, line)?;
-                self.close_block()?;
             }
             Tok::For => self.for_stat(line)?,
             Tok::Repeat => self.repeat_stat(line)?,
@@ -524,790 +698,583 @@ impl<'s> Parser<'s> {
             }
             Tok::DColon => {
                 self.advance()?;
-                let name = self.name()?;
-                self.check(Tok::DColon)?;
-                let pc = self.fs().pc();
-                if self
-                    .fs()
-                    .blocks
-                    .iter()
-                    .any(|b| b.labels.iter().any(|(n, _, _)| *n == name))
-                {
-                    return Err(self.err(&format!(
-                        "label '{}' already defined",
-                        String::from_utf8_lossy(&name)
-                    )));
-                }
-                let n = self.fs().nactive_regs();
-                self.fs()
-                    .blocks
-                    .last_mut()
-                    .expect("block")
-                    .labels
-                    .push((name, pc, n));
-                // Gotos already seen in this block jump backwards here.
-                let labels = self.fs().blocks.last().expect("block").labels.clone();
-                let depth = self.fs().blocks.len();
-                let mut i = 0;
-                while i < self.fs().gotos.len() {
-                    let g = &self.fs().gotos[i];
-                    if g.block_depth == depth && labels.iter().any(|(n, _, _)| *n == g.name) {
-                        let gpc = g.pc;
-                        self.fs().gotos.remove(i);
-                        self.patch(gpc, pc)?;
-                        continue;
-                    }
-                    i += 1;
-                }
+                let name = self.check_name()?;
+                self.label_stat(name, line)?;
             }
-            Tok::Return => return Err(self.err_near("'<eof>' expected")),
+            Tok::Return => {
+                self.advance()?;
+                self.ret_stat()?;
+            }
             Tok::Break => {
                 self.advance()?;
-                let needs_close = self
-                    .fs()
-                    .blocks
-                    .iter()
-                    .rev()
-                    .take_while(|b| !b.is_loop)
-                    .any(|b| b.needs_close);
-                let loop_block = self.fs().blocks.iter().rposition(|b| b.is_loop);
-                let Some(lb) = loop_block else {
-                    return Err(self.lx.error(
-                        &format!("break outside a loop at line {line}"),
-                        Some(&tok_text(&self.tok)),
-                    ));
-                };
-                if needs_close || self.fs().blocks[lb].needs_close {
-                    let n = self.fs().blocks[lb].nactive;
-                    self.emit_abc(OpCode::Close, n, 0, 0, false);
-                }
-                let j = self.jump();
-                self.fs().blocks[lb].breaks.push(j);
+                let brk = self.intern(b"break");
+                let pc = self.jump();
+                self.new_goto(brk, line, pc);
             }
             Tok::Goto => {
                 self.advance()?;
-                let name = self.name()?;
-                // A backward goto to a visible label.
-                let target = self.fs().blocks.iter().rev().find_map(|b| {
-                    b.labels
-                        .iter()
-                        .find(|(n, _, _)| *n == name)
-                        .map(|(_, pc, na)| (*pc, *na))
-                });
-                if let Some((pc, na)) = target {
-                    if self.fs().nactive_regs() > na && self.fs().needs_close_any {
-                        self.emit_abc(OpCode::Close, na, 0, 0, false);
-                    }
-                    let j = self.jump();
-                    self.patch(j, pc)?;
-                } else {
-                    let j = self.jump();
-                    let n = self.fs().nactive_regs();
-                    let depth = self.fs().blocks.len();
-                    self.fs().gotos.push(super::func::PendingGoto {
-                        name,
-                        pc: j,
-                        line,
-                        nactive: n,
-                        block_depth: depth,
-                    });
-                }
+                let name = self.check_name()?;
+                self.goto_stat(name, line)?;
             }
             _ => self.expr_stat()?,
         }
-        let n = self.fs().nactive_regs();
-        self.fs().free_reg = n;
-        self.depth -= 1;
+        let level = self.nvarstack();
+        self.fs().free_reg = level;
+        self.leave_level();
         Ok(())
     }
 
-    fn cond_jump_false(&mut self) -> R<usize> {
-        let e = self.expr()?;
-        self.jump_if(e, false)
+    fn goto_stat(&mut self, name: u32, line: u32) -> R<()> {
+        match self.find_label(name) {
+            None => {
+                let pc = self.jump();
+                self.new_goto(name, line, pc);
+            }
+            Some(i) => {
+                // Backward jump: close what it leaves, then jump.
+                let lblevel = self.reg_level(self.labels[i].nactvar);
+                if self.nvarstack() > lblevel {
+                    self.code_abc(OpCode::Close, lblevel, 0, 0);
+                }
+                let pc = self.jump();
+                let target = self.labels[i].pc;
+                self.patch_list(pc as i32, target)?;
+            }
+        }
+        Ok(())
     }
 
-    /// Emits a jump taken when `e`'s truth equals `when`; returns its pc.
-    fn jump_if(&mut self, e: Exp, when: bool) -> R<usize> {
-        match e {
-            Exp::Nil | Exp::False if !when => return Ok(self.jump()),
-            Exp::True | Exp::Int(_) | Exp::Flt(_) | Exp::Str(_) if when => return Ok(self.jump()),
-            _ => {}
+    fn label_stat(&mut self, name: u32, line: u32) -> R<()> {
+        self.check_next(Tok::DColon)?;
+        while self.tok == Tok::Semi || self.tok == Tok::DColon {
+            self.statement()?;
         }
-        let base = self.fs().free_reg;
-        let r = self.to_any_reg(e)?;
-        self.emit_abc(OpCode::Test, r, 0, 0, when);
-        self.free_to(base);
-        Ok(self.jump())
+        if let Some(i) = self.find_label(name) {
+            return Err(self.sem_err(&format!(
+                "label '{}' already defined on line {}",
+                self.str_of(name),
+                self.labels[i].line
+            )));
+        }
+        let last = self.block_follow(false);
+        self.create_label(name, line, last)?;
+        Ok(())
+    }
+
+    /// Condition of if/while: returns the false-exit list.
+    fn cond(&mut self) -> R<i32> {
+        let mut v = self.expr()?;
+        if v.k == ExpK::Nil {
+            v.k = ExpK::False;
+        }
+        self.go_if_true(&mut v)?;
+        Ok(v.f)
+    }
+
+    fn test_then_block(&mut self, escapes: &mut i32) -> R<()> {
+        self.advance()?;
+        let jf = self.cond()?;
+        self.check_next(Tok::Then)?;
+        self.block()?;
+        if self.tok == Tok::Else || self.tok == Tok::Elseif {
+            let j = self.jump() as i32;
+            self.concat(escapes, j)?;
+        }
+        self.patch_to_here(jf)
     }
 
     fn if_stat(&mut self, line: u32) -> R<()> {
-        let mut exits = Vec::new();
-        self.advance()?;
-        let mut jf = self.cond_then()?;
-        loop {
-            match self.tok {
-                Tok::Elseif => {
-                    self.advance()?;
-                    exits.push(self.jump());
-                    self.patch_here(jf)?;
-                    jf = self.cond_then()?;
-                }
-                Tok::Else => {
-                    self.advance()?;
-                    exits.push(self.jump());
-                    self.patch_here(jf)?;
-                    jf = NO_JUMP as usize;
-                    self.open_block(false);
-                    self.block()?;
-                    self.close_block()?;
-                    break;
-                }
-                _ => break,
-            }
+        let mut escapes = NO_JUMP;
+        self.test_then_block(&mut escapes)?;
+        while self.tok == Tok::Elseif {
+            self.test_then_block(&mut escapes)?;
+        }
+        if self.test_next(Tok::Else)? {
+            self.block()?;
         }
         self.check_match(Tok::End, Tok::If, line)?;
-        if jf != NO_JUMP as usize {
-            self.patch_here(jf)?;
-        }
-        for j in exits {
-            self.patch_here(j)?;
-        }
-        Ok(())
-    }
-
-    fn cond_then(&mut self) -> R<usize> {
-        let jf = self.cond_jump_false()?;
-        self.check(Tok::Then)?;
-        self.open_block(false);
-        self.block()?;
-        self.close_block()?;
-        Ok(jf)
+        self.patch_to_here(escapes)
     }
 
     fn while_stat(&mut self, line: u32) -> R<()> {
         self.advance()?;
-        let start = self.fs().pc();
-        let exit = self.cond_jump_false()?;
-        self.check(Tok::Do)?;
-        self.open_block(true);
+        let init = self.get_label();
+        let exit = self.cond()?;
+        self.enter_block(true);
+        self.check_next(Tok::Do)?;
         self.block()?;
-        let back = self.jump();
-        self.patch(back, start)?;
+        let j = self.jump();
+        self.patch_list(j as i32, init)?;
         self.check_match(Tok::End, Tok::While, line)?;
-        self.close_block()?;
-        self.patch_here(exit)?;
-        Ok(())
+        self.leave_block()?;
+        self.patch_to_here(exit)
     }
 
     fn repeat_stat(&mut self, line: u32) -> R<()> {
+        let init = self.get_label();
+        self.enter_block(true);
+        self.enter_block(false);
         self.advance()?;
-        let start = self.fs().pc();
-        self.open_block(true);
-        self.open_block(false);
-        self.block()?;
+        self.stat_list()?;
         self.check_match(Tok::Until, Tok::Repeat, line)?;
-        let e = self.expr()?;
-        let needs_close = self.fs().blocks.last().expect("block").needs_close;
-        if needs_close {
-            let n = self.fs().blocks.last().expect("block").nactive;
-            let base = self.fs().free_reg;
-            let r = self.to_any_reg(e)?;
-            let exit = {
-                self.emit_abc(OpCode::Test, r, 0, 0, false);
-                self.jump()
-            };
-            self.emit_abc(OpCode::Close, n, 0, 0, false);
-            let back = self.jump();
-            self.patch(back, start)?;
-            self.patch_here(exit)?;
-            self.emit_abc(OpCode::Close, n, 0, 0, false);
-            self.free_to(base);
-        } else {
-            let j = self.jump_if(e, false)?;
-            self.patch(j, start)?;
+        let mut exit = self.cond()?;
+        let (upval, nactvar) = {
+            let b = self.fsr().blocks.last();
+            (b.is_some_and(|b| b.upval), b.map_or(0, |b| b.nactvar))
+        };
+        self.leave_block()?;
+        if upval {
+            // The loop-back path must close the body's upvalues first.
+            let normal = self.jump();
+            self.patch_to_here(exit)?;
+            let level = self.reg_level(nactvar);
+            self.code_abc(OpCode::Close, level, 0, 0);
+            exit = self.jump() as i32;
+            self.patch_to_here(normal as i32)?;
         }
-        let b = self.fs().blocks.pop().expect("block");
-        self.fs().remove_locals(b.nactive);
-        self.resolve_gotos(&b.labels, b.nactive)?;
-        self.close_block()
+        self.patch_list(exit, init)?;
+        self.leave_block()
+    }
+
+    fn exp1(&mut self) -> R<()> {
+        let mut e = self.expr()?;
+        self.exp_to_next_reg(&mut e)
+    }
+
+    fn fix_for_jump(&mut self, pc: usize, dest: usize, back: bool) -> R<()> {
+        let off = if back {
+            pc as i64 + 1 - dest as i64
+        } else {
+            dest as i64 - (pc as i64 + 1)
+        };
+        if !(0..=MAX_BX as i64).contains(&off) {
+            return Err(self.err_near("control structure too long"));
+        }
+        self.instr_mut(pc).set_bx(off as u32);
+        Ok(())
+    }
+
+    fn for_body(&mut self, base: usize, line: u32, nvars: usize, generic: bool) -> R<()> {
+        self.check_next(Tok::Do)?;
+        let prep = if generic {
+            self.code_abx(OpCode::TForPrep, base, 0)
+        } else {
+            self.code_abx(OpCode::ForPrep, base, 0)
+        };
+        self.enter_block(false);
+        self.adjust_localvars(nvars);
+        self.reserve_regs(nvars)?;
+        self.block()?;
+        self.leave_block()?;
+        let here = self.get_label();
+        self.fix_for_jump(prep, here, false)?;
+        if generic {
+            self.code_abc(OpCode::TForCall, base, 0, nvars);
+            self.fix_line(line);
+        }
+        let end = if generic {
+            self.code_abx(OpCode::TForLoop, base, 0)
+        } else {
+            self.code_abx(OpCode::ForLoop, base, 0)
+        };
+        self.fix_for_jump(end, prep + 1, true)?;
+        self.fix_line(line);
+        Ok(())
+    }
+
+    fn for_num(&mut self, var: u32, line: u32) -> R<()> {
+        let base = self.fsr().free_reg;
+        for _ in 0..3 {
+            self.new_localvar_literal("(for state)")?;
+        }
+        self.new_localvar(var)?;
+        self.check_next(Tok::Assign)?;
+        self.exp1()?;
+        self.check_next(Tok::Comma)?;
+        self.exp1()?;
+        if self.test_next(Tok::Comma)? {
+            self.exp1()?;
+        } else {
+            let r = self.fsr().free_reg;
+            self.code_int(r, 1)?;
+            self.reserve_regs(1)?;
+        }
+        self.adjust_localvars(3);
+        self.for_body(base, line, 1, false)
+    }
+
+    fn for_list(&mut self, first: u32) -> R<()> {
+        let base = self.fsr().free_reg;
+        for _ in 0..4 {
+            self.new_localvar_literal("(for state)")?;
+        }
+        self.new_localvar(first)?;
+        let mut nvars = 5;
+        while self.test_next(Tok::Comma)? {
+            let n = self.check_name()?;
+            self.new_localvar(n)?;
+            nvars += 1;
+        }
+        self.check_next(Tok::In)?;
+        let line = self.lx.line;
+        let (n, mut e) = self.exp_list()?;
+        self.adjust_assign(4, n, &mut e)?;
+        self.adjust_localvars(4);
+        self.mark_to_be_closed();
+        self.check_stack(3)?;
+        self.for_body(base, line, nvars - 4, true)
     }
 
     fn for_stat(&mut self, line: u32) -> R<()> {
+        self.enter_block(true);
         self.advance()?;
-        let n1 = self.name()?;
-        self.open_block(true);
-        if self.tok == Tok::Assign {
-            self.advance()?;
-            let base = self.fs().free_reg;
-            let e = self.expr()?;
-            self.to_next_reg(e)?;
-            self.check(Tok::Comma)?;
-            let e = self.expr()?;
-            self.to_next_reg(e)?;
-            if self.test_next(Tok::Comma)? {
-                let e = self.expr()?;
-                self.to_next_reg(e)?;
-            } else {
-                let r = self.reserve(1)?;
-                self.emit_abx(OpCode::LoadI, r, (1 + OFFSET_SBX) as usize);
-            }
-            self.check(Tok::Do)?;
-            for name in [
-                b"(for state)".to_vec(),
-                b"(for state)".to_vec(),
-                b"(for state)".to_vec(),
-            ] {
-                self.fs().add_local(name, false).map_err(|m| self.err(&m))?;
-            }
-            let prep = self.emit_abx(OpCode::ForPrep, base, 0);
-            self.open_block(false);
-            self.fs().add_local(n1, false).map_err(|m| self.err(&m))?;
-            self.reserve(1)?;
-            self.block()?;
-            self.close_block()?;
-            let lp = self.emit_abx(OpCode::ForLoop, base, 0);
-            let body = prep + 1;
-            self.fs().proto.code[prep].set_bx((lp - prep - 1) as u32);
-            self.fs().proto.code[lp].set_bx((lp + 1 - body) as u32);
-        } else {
-            let mut names = vec![n1];
-            while self.test_next(Tok::Comma)? {
-                names.push(self.name()?);
-            }
-            self.check(Tok::In)?;
-            let base = self.fs().free_reg;
-            self.exp_list_adjust(3)?;
-            // The closing value slot.
-            let r = self.reserve(1)?;
-            self.emit_abc(OpCode::LoadNil, r, 0, 0, false);
-            self.check(Tok::Do)?;
-            for _ in 0..4 {
-                self.fs()
-                    .add_local(b"(for state)".to_vec(), false)
-                    .map_err(|m| self.err(&m))?;
-            }
-            self.fs().blocks.last_mut().expect("block").needs_close = true;
-            self.fs().needs_close_any = true;
-            let prep = self.emit_abx(OpCode::TForPrep, base, 0);
-            self.open_block(false);
-            let nv = names.len();
-            for n in names {
-                self.fs().add_local(n, false).map_err(|m| self.err(&m))?;
-            }
-            self.reserve(nv)?;
-            self.block()?;
-            self.close_block()?;
-            let call = self.emit_abc(OpCode::TForCall, base, 0, nv, false);
-            let lp = self.emit_abx(OpCode::TForLoop, base, 0);
-            self.fs().proto.code[prep].set_bx((call - prep - 1) as u32);
-            self.fs().proto.code[lp].set_bx((lp - prep) as u32);
+        let var = self.check_name()?;
+        match self.tok {
+            Tok::Assign => self.for_num(var, line)?,
+            Tok::Comma | Tok::In => self.for_list(var)?,
+            _ => return Err(self.err_near("'=' or 'in' expected")),
         }
         self.check_match(Tok::End, Tok::For, line)?;
-        self.close_block()
+        self.leave_block()
     }
 
-    /// Evaluates an expression list into `n` consecutive new registers.
-    fn exp_list_adjust(&mut self, n: usize) -> R<()> {
-        let mut count = 0;
-        loop {
-            let e = self.expr()?;
-            let more = self.tok == Tok::Comma;
-            if !more && Self::is_multi(&e) {
-                let want = n as i32 - count as i32;
-                if want > 0 {
-                    self.set_returns(&e, want)?;
-                    if let Exp::Call(pc) = e {
-                        let a = self.fs().proto.code[pc].a();
-                        self.fs().free_reg = a;
-                        self.reserve(want as usize)?;
-                    }
-                } else {
-                    self.set_returns(&e, 0)?;
-                    self.release(&e);
-                }
-                return Ok(());
-            }
-            if count < n {
-                self.to_next_reg(e)?;
-            } else {
-                let r = self.to_next_reg(e)?;
-                self.free_to(r);
-            }
-            count += 1;
-            if !self.test_next(Tok::Comma)? {
-                break;
-            }
+    fn mark_to_be_closed(&mut self) {
+        let fs = self.fs();
+        if let Some(b) = fs.blocks.last_mut() {
+            b.upval = true;
+            b.inside_tbc = true;
         }
-        while count < n {
-            let r = self.reserve(1)?;
-            self.emit_abc(OpCode::LoadNil, r, 0, 0, false);
-            count += 1;
-        }
-        Ok(())
+        fs.need_close = true;
     }
 
     fn func_stat(&mut self, line: u32) -> R<()> {
         self.advance()?;
-        let n = self.name()?;
-        let mut target = self.single_var(&n)?;
+        let mut v = self.single_var()?;
         let mut is_method = false;
-        loop {
-            match self.tok {
-                Tok::Dot => {
-                    self.advance()?;
-                    let key = self.name()?;
-                    let t = self.to_any_reg(target)?;
-                    let k = self.str_k(&key)?;
-                    target = self.index_exp(t, Exp::Str(key), k)?;
-                }
-                Tok::Colon => {
-                    self.advance()?;
-                    let key = self.name()?;
-                    let t = self.to_any_reg(target)?;
-                    let k = self.str_k(&key)?;
-                    target = self.index_exp(t, Exp::Str(key), k)?;
-                    is_method = true;
-                    break;
-                }
-                _ => break,
-            }
+        while self.tok == Tok::Dot {
+            self.field_sel(&mut v)?;
         }
-        let f = self.body(is_method, line)?;
-        self.store(target, f)
-    }
-
-    fn local_func(&mut self) -> R<()> {
-        let name = self.name()?;
-        self.fs().add_local(name, false).map_err(|m| self.err(&m))?;
-        let r = self.reserve(1)?;
-        let line = self.line;
-        let f = self.body(false, line)?;
-        self.to_reg(f, r)?;
-        let pc = self.fs().pc() as u32;
-        let info = self.fs().actives.last().expect("local").info;
-        self.fs().proto.local_vars[info].start_pc = pc;
+        if self.tok == Tok::Colon {
+            is_method = true;
+            self.field_sel(&mut v)?;
+        }
+        let mut b = self.body(is_method, line)?;
+        self.check_readonly(&v)?;
+        self.store_var(&v, &mut b)?;
+        self.fix_line(line);
         Ok(())
     }
 
+    fn local_func(&mut self) -> R<()> {
+        let name = self.check_name()?;
+        let fvar = self.fsr().nactvar;
+        self.new_localvar(name)?;
+        self.adjust_localvars(1);
+        let line = self.lx.line;
+        self.body(false, line)?;
+        // The variable's scope starts after the closure is built.
+        let pc = self.fsr().pc() as u32;
+        let pidx = self.local_desc(fvar).pidx;
+        if let Some(lv) = self.fs().f.local_vars.get_mut(pidx) {
+            lv.start_pc = pc;
+        }
+        Ok(())
+    }
+
+    fn attrib(&mut self) -> R<VarKind> {
+        if self.test_next(Tok::Lt)? {
+            let a = self.check_name()?;
+            self.check_next(Tok::Gt)?;
+            return match self.strings[a as usize].as_slice() {
+                b"const" => Ok(VarKind::Const),
+                b"close" => Ok(VarKind::ToClose),
+                _ => Err(self.sem_err(&format!("unknown attribute '{}'", self.str_of(a)))),
+            };
+        }
+        Ok(VarKind::Regular)
+    }
+
     fn local_stat(&mut self) -> R<()> {
-        let mut names = Vec::new();
-        let mut close_idx = None;
+        let mut toclose: Option<usize> = None;
+        let mut nvars = 0;
+        let mut vidx;
         loop {
-            let n = self.name()?;
-            let mut is_const = false;
-            if self.test_next(Tok::Lt)? {
-                let attr = self.name()?;
-                match attr.as_slice() {
-                    b"const" => is_const = true,
-                    b"close" => {
-                        if close_idx.is_some() {
-                            return Err(
-                                self.err_near("multiple to-be-closed variables in local list")
-                            );
-                        }
-                        close_idx = Some(names.len());
-                        is_const = true;
-                    }
-                    _ => {
-                        return Err(self.err_near(&format!(
-                            "unknown attribute '{}'",
-                            String::from_utf8_lossy(&attr)
-                        )))
-                    }
+            let name = self.check_name()?;
+            vidx = self.new_localvar(name)?;
+            let kind = self.attrib()?;
+            self.local_desc(vidx).kind = kind;
+            if kind == VarKind::ToClose {
+                if toclose.is_some() {
+                    return Err(self.sem_err("multiple to-be-closed variables in local list"));
                 }
-                self.check(Tok::Gt)?;
+                toclose = Some(self.fsr().nactvar + nvars);
             }
-            names.push((n, is_const));
+            nvars += 1;
             if !self.test_next(Tok::Comma)? {
                 break;
             }
         }
-        let n = names.len();
-        if self.test_next(Tok::Assign)? {
-            self.exp_list_adjust(n)?;
+        let (nexps, mut e) = if self.test_next(Tok::Assign)? {
+            self.exp_list()?
         } else {
-            let r = self.reserve(n)?;
-            self.emit_abc(OpCode::LoadNil, r, n - 1, 0, false);
+            (0, ExpDesc::new(ExpK::Void))
+        };
+        let last_kind = self.local_desc(vidx).kind;
+        let ctc = if nvars == nexps && last_kind == VarKind::Const {
+            self.exp_const_value(&e)
+        } else {
+            None
+        };
+        if let Some(value) = ctc {
+            let vd = self.local_desc(vidx);
+            vd.kind = VarKind::CompileTime;
+            vd.value = value;
+            self.adjust_localvars(nvars - 1);
+            self.fs().nactvar += 1;
+        } else {
+            self.adjust_assign(nvars, nexps, &mut e)?;
+            self.adjust_localvars(nvars);
         }
-        let first = self.fs().nactive_regs();
-        for (name, c) in names {
-            self.fs().add_local(name, c).map_err(|m| self.err(&m))?;
-        }
-        if let Some(i) = close_idx {
-            let reg = first + i;
-            self.fs().mark_captured(reg);
-            self.fs().has_tbc = true;
-            self.emit_abc(OpCode::Tbc, reg, 0, 0, false);
+        if let Some(level) = toclose {
+            self.mark_to_be_closed();
+            let r = self.reg_level(level);
+            self.code_abc(OpCode::Tbc, r, 0, 0);
         }
         Ok(())
     }
 
+    /// The compile-time value of `e`, if it is a literal constant.
+    fn exp_const_value(&self, e: &ExpDesc) -> Option<ExpK> {
+        if e.has_jumps() {
+            return None;
+        }
+        match e.k {
+            ExpK::Nil | ExpK::True | ExpK::False | ExpK::KStr(_) | ExpK::KInt(_) => Some(e.k),
+            ExpK::KFlt(f) if !f.is_nan() => Some(e.k),
+            ExpK::Const(i) => Some(self.actvar[i].value),
+            _ => None,
+        }
+    }
+
     fn ret_stat(&mut self) -> R<()> {
-        self.advance()?;
-        let base = self.fs().nactive_regs();
+        let mut first = self.nvarstack();
+        let nret;
         if self.block_follow(true) || self.tok == Tok::Semi {
-            self.emit_abc(OpCode::Return, base, 1, 0, false);
+            nret = 0;
         } else {
-            let first = self.fs().free_reg;
-            let mut count = 0usize;
-            let mut last_multi = None;
-            loop {
-                let e = self.expr()?;
-                if self.tok != Tok::Comma && Self::is_multi(&e) {
-                    last_multi = Some(e);
-                    break;
-                }
-                if count == 0 && self.tok != Tok::Comma {
-                    if let Exp::Local(r) = e {
-                        self.emit_abc(OpCode::Return, r, 2, 0, false);
-                        self.test_next(Tok::Semi)?;
-                        return Ok(());
+            let (n, mut e) = self.exp_list()?;
+            if e.is_multret() {
+                self.set_multret(&mut e)?;
+                if let ExpK::Call(pc) = e.k {
+                    let in_tbc = self.fsr().blocks.last().is_some_and(|b| b.inside_tbc);
+                    if n == 1 && !in_tbc {
+                        let i = self.fsr().f.code[pc];
+                        *self.instr_mut(pc) =
+                            Instr::abc(OpCode::TailCall, i.a() as u32, i.b() as u32, 0, false);
                     }
                 }
-                self.to_next_reg(e)?;
-                count += 1;
-                if !self.test_next(Tok::Comma)? {
-                    break;
-                }
-            }
-            match last_multi {
-                Some(Exp::Call(pc)) if count == 0 && !self.fs().has_tbc => {
-                    let i = self.fs().proto.code[pc];
-                    self.fs().proto.code[pc] =
-                        Instr::abc(OpCode::TailCall, i.a() as u32, i.b() as u32, 0, false);
-                    let a = i.a();
-                    self.emit_abc(OpCode::Return, a, 0, 0, false);
-                }
-                Some(e) => {
-                    self.set_returns(&e, -1)?;
-                    self.emit_abc(OpCode::Return, first, 0, 0, false);
-                }
-                None => {
-                    self.emit_abc(OpCode::Return, first, count + 1, 0, false);
-                }
+                nret = MULTRET;
+            } else if n == 1 {
+                first = self.exp_to_any_reg(&mut e)?;
+                nret = 1;
+            } else {
+                self.exp_to_next_reg(&mut e)?;
+                nret = n as i32;
             }
         }
+        self.ret(first, nret);
         self.test_next(Tok::Semi)?;
-        if !self.block_follow(true) {
-            return Err(self.err_near("'<eof>' expected"));
-        }
         Ok(())
     }
 
     fn expr_stat(&mut self) -> R<()> {
-        let e = self.suffixed_exp()?;
+        let v = self.suffixed_exp()?;
         if self.tok == Tok::Assign || self.tok == Tok::Comma {
-            let mut targets = vec![e];
-            while self.test_next(Tok::Comma)? {
-                targets.push(self.suffixed_exp()?);
-            }
-            self.check(Tok::Assign)?;
-            for t in &targets {
-                self.check_assignable(t)?;
-            }
-            if targets.len() == 1 {
-                let v = self.expr()?;
-                if self.tok == Tok::Comma {
-                    // Extra values are evaluated and dropped.
-                    let r = self.to_next_reg(v)?;
-                    while self.test_next(Tok::Comma)? {
-                        let e = self.expr()?;
-                        let x = self.to_next_reg(e)?;
-                        self.free_to(x);
-                    }
-                    let t = targets.pop().expect("target");
-                    return self.store(t, Exp::Reg(r));
+            let mut lhs = vec![v];
+            self.rest_assign(&mut lhs)
+        } else {
+            match v.k {
+                ExpK::Call(pc) => {
+                    self.instr_mut(pc).set_c(1);
+                    Ok(())
                 }
-                let v = if Self::is_multi(&v) {
-                    self.set_returns(&v, 1)?;
-                    v
-                } else {
-                    v
-                };
-                let t = targets.pop().expect("target");
-                return self.store(t, v);
+                _ => Err(self.err_near("syntax error")),
             }
-            let n = targets.len();
-            let first = self.fs().free_reg;
-            self.exp_list_adjust(n)?;
-            for (i, t) in targets.into_iter().enumerate().rev() {
-                self.store(t, Exp::Reg(first + i))?;
+        }
+    }
+
+    /// If a previous assignment target uses the variable `v` being assigned
+    /// now as table or key, copies it to a temporary first.
+    fn check_conflict(&mut self, lhs: &mut [ExpDesc], v: &ExpDesc) -> R<()> {
+        let extra = self.fsr().free_reg;
+        let mut conflict = false;
+        for lh in lhs.iter_mut() {
+            match lh.k {
+                ExpK::IndexUp { t, idx } if v.k == ExpK::Upval(t) => {
+                    conflict = true;
+                    lh.k = ExpK::IndexStr { t: extra, idx };
+                }
+                ExpK::Indexed { t, idx } => {
+                    let mut nt = t;
+                    let mut ni = idx;
+                    if let ExpK::Local { ridx, .. } = v.k {
+                        if t == ridx {
+                            conflict = true;
+                            nt = extra;
+                        }
+                        if idx == ridx {
+                            conflict = true;
+                            ni = extra;
+                        }
+                    }
+                    lh.k = ExpK::Indexed { t: nt, idx: ni };
+                }
+                ExpK::IndexI { t, idx } => {
+                    if matches!(v.k, ExpK::Local { ridx, .. } if ridx == t) {
+                        conflict = true;
+                        lh.k = ExpK::IndexI { t: extra, idx };
+                    }
+                }
+                ExpK::IndexStr { t, idx } => {
+                    if matches!(v.k, ExpK::Local { ridx, .. } if ridx == t) {
+                        conflict = true;
+                        lh.k = ExpK::IndexStr { t: extra, idx };
+                    }
+                }
+                _ => {}
             }
+        }
+        if conflict {
+            match v.k {
+                ExpK::Local { ridx, .. } => self.code_abc(OpCode::Move, extra, ridx, 0),
+                ExpK::Upval(u) => self.code_abc(OpCode::GetUpval, extra, u, 0),
+                _ => 0,
+            };
+            self.reserve_regs(1)?;
+        }
+        Ok(())
+    }
+
+    /// Assignment `lhs[0], lhs[1], ... = explist`; `lhs` grows as targets are read.
+    fn rest_assign(&mut self, lhs: &mut Vec<ExpDesc>) -> R<()> {
+        let Some(&last) = lhs.last() else {
             return Ok(());
+        };
+        if !last.is_var() {
+            return Err(self.err_near("syntax error"));
         }
-        match e {
-            Exp::Call(pc) => {
-                self.fs().proto.code[pc].set_c(1);
-                Ok(())
+        self.check_readonly(&last)?;
+        if self.test_next(Tok::Comma)? {
+            let nv = self.suffixed_exp()?;
+            if !nv.is_indexed() {
+                let n = lhs.len();
+                self.check_conflict(&mut lhs[..n], &nv)?;
             }
-            _ => Err(self.err_near("syntax error")),
+            self.enter_level()?;
+            lhs.push(nv);
+            self.rest_assign(lhs)?;
+            lhs.pop();
+            self.leave_level();
+        } else {
+            self.check_next(Tok::Assign)?;
+            let (nexps, mut e) = self.exp_list()?;
+            let nvars = lhs.len();
+            if nexps != nvars {
+                self.adjust_assign(nvars, nexps, &mut e)?;
+            } else {
+                self.set_one_ret(&mut e);
+                let target = lhs[nvars - 1];
+                return self.store_var(&target, &mut e);
+            }
         }
+        let target = lhs[lhs.len() - 1];
+        let mut e = ExpDesc::new(ExpK::NonReloc(self.fsr().free_reg - 1));
+        self.store_var(&target, &mut e)
     }
 
-    fn check_assignable(&self, t: &Exp) -> R<()> {
-        match t {
-            Exp::Local(r) => {
-                if let Some(l) = self
-                    .fs
-                    .last()
-                    .and_then(|f| f.actives.iter().find(|l| l.reg as usize == *r))
-                {
-                    if l.is_const {
-                        return Err(self.err(&format!(
-                            "attempt to assign to const variable '{}'",
-                            String::from_utf8_lossy(&l.name)
-                        )));
-                    }
-                }
-                Ok(())
+    /// Adjusts `nexps` values (last one `e`) to `nvars` registers.
+    fn adjust_assign(&mut self, nvars: usize, nexps: usize, e: &mut ExpDesc) -> R<()> {
+        let needed = nvars as i64 - nexps as i64;
+        if e.is_multret() {
+            let extra = (needed + 1).max(0);
+            self.set_returns(e, extra as i32)?;
+        } else {
+            if e.k != ExpK::Void {
+                self.exp_to_next_reg(e)?;
             }
-            Exp::Upval(_) | Exp::Index(..) | Exp::IndexUp(..) => Ok(()),
-            _ => Err(self.err_near("syntax error")),
+            if needed > 0 {
+                let r = self.fsr().free_reg;
+                self.code_nil(r, needed as usize);
+            }
         }
-    }
-
-    /// Stores `v` into the assignable `target`.
-    fn store(&mut self, target: Exp, v: Exp) -> R<()> {
-        match target {
-            Exp::Local(r) => {
-                self.release(&v);
-                self.to_reg(v, r)
-            }
-            Exp::Upval(u) => {
-                let r = self.to_any_reg(v)?;
-                self.emit_abc(OpCode::SetUpval, r, u, 0, false);
-                Ok(())
-            }
-            Exp::IndexUp(u, k) => {
-                let r = self.to_any_reg(v)?;
-                self.emit_abc(OpCode::SetTabUp, u, k, r, false);
-                Ok(())
-            }
-            Exp::Index(t, key) => {
-                let r = self.to_any_reg(v)?;
-                match key {
-                    Key::Reg(k) => self.emit_abc(OpCode::SetTable, t, k, r, false),
-                    Key::Str(k) => self.emit_abc(OpCode::SetField, t, k, r, false),
-                    Key::Int(i) => self.emit_abc(OpCode::SetI, t, i, r, false),
-                };
-                Ok(())
-            }
-            _ => Err(self.err_near("syntax error")),
+        if needed > 0 {
+            self.reserve_regs(needed as usize)?;
+        } else {
+            let fs = self.fs();
+            fs.free_reg = (fs.free_reg as i64 + needed) as usize;
         }
+        Ok(())
     }
 
     // ---------------- expressions ----------------
 
-    fn expr(&mut self) -> R<Exp> {
-        self.sub_expr(0)
+    fn exp_list(&mut self) -> R<(usize, ExpDesc)> {
+        let mut n = 1;
+        let mut e = self.expr()?;
+        while self.test_next(Tok::Comma)? {
+            self.exp_to_next_reg(&mut e)?;
+            e = self.expr()?;
+            n += 1;
+        }
+        Ok((n, e))
     }
 
-    fn sub_expr(&mut self, limit: u8) -> R<Exp> {
-        self.enter()?;
-        let mut e = match self.tok {
-            Tok::Not | Tok::Minus | Tok::Hash | Tok::Tilde => {
-                let op = self.tok.clone();
-                self.advance()?;
-                let operand = self.sub_expr(UNARY_PRIORITY)?;
-                self.unary(op, operand)?
-            }
-            _ => self.simple_exp()?,
-        };
-        while let Some((lp, rp)) = binop(&self.tok) {
-            if lp <= limit {
-                break;
-            }
-            let op = self.tok.clone();
-            let line = self.lx.line;
-            self.advance()?;
-            e = match op {
-                Tok::And | Tok::Or => {
-                    let base = self.fs().free_reg;
-                    let r = self.to_next_reg(e)?;
-                    let _ = base;
-                    self.emit_abc(OpCode::Test, r, 0, 0, op == Tok::Or);
-                    let j = self.jump();
-                    let rhs = self.sub_expr(rp)?;
-                    self.release(&rhs);
-                    self.to_reg(rhs, r)?;
-                    self.free_to(r + 1);
-                    self.patch_here(j)?;
-                    Exp::Reg(r)
-                }
-                Tok::Concat => {
-                    let left = Exp::Reg(self.to_next_reg_fixed(e)?);
-                    let rhs = self.sub_expr(rp)?;
-                    self.line = line;
-                    self.binary(op, left, rhs)?
-                }
-                _ => {
-                    let left = self.operand_reg(e)?;
-                    let rhs = self.sub_expr(rp)?;
-                    self.line = line;
-                    self.binary(op, left, rhs)?
-                }
-            };
-        }
-        self.depth -= 1;
+    pub(super) fn expr(&mut self) -> R<ExpDesc> {
+        let (e, _) = self.subexpr(0)?;
         Ok(e)
     }
 
-    /// Puts a left operand in a register, keeping constants for folding.
-    fn operand_reg(&mut self, e: Exp) -> R<Exp> {
-        Ok(match self.discharge(e) {
-            e @ (Exp::Int(_) | Exp::Flt(_) | Exp::Str(_)) => e,
-            Exp::Local(r) => Exp::Local(r),
-            e => Exp::Reg(self.to_next_reg(e)?),
-        })
-    }
-
-    fn unary(&mut self, op: Tok, e: Exp) -> R<Exp> {
-        match (&op, &e) {
-            (Tok::Minus, Exp::Int(i)) => return Ok(Exp::Int(i.wrapping_neg())),
-            (Tok::Minus, Exp::Flt(f)) => return Ok(Exp::Flt(-f)),
-            (Tok::Not, Exp::Nil | Exp::False) => return Ok(Exp::True),
-            (Tok::Not, Exp::True | Exp::Int(_) | Exp::Flt(_) | Exp::Str(_)) => {
-                return Ok(Exp::False)
-            }
-            _ => {}
-        }
-        let r = self.to_any_reg(e)?;
-        self.free_regs(&[r]);
-        let dst = self.reserve(1)?;
-        let code = match op {
-            Tok::Not => OpCode::Not,
-            Tok::Minus => OpCode::Unm,
-            Tok::Hash => OpCode::Len,
-            _ => OpCode::BNot,
+    fn subexpr(&mut self, limit: u8) -> R<(ExpDesc, Option<BinOp>)> {
+        self.enter_level()?;
+        let mut v = if let Some(op) = unop(&self.tok) {
+            let line = self.lx.line;
+            self.advance()?;
+            let (mut v, _) = self.subexpr(UNARY_PRIORITY)?;
+            self.prefix(op, &mut v, line)?;
+            v
+        } else {
+            self.simple_exp()?
         };
-        self.emit_abc(code, dst, r, 0, false);
-        Ok(Exp::Reg(dst))
-    }
-
-    fn binary(&mut self, op: Tok, left: Exp, right: Exp) -> R<Exp> {
-        if let Some(v) = fold(&op, &left, &right) {
-            return Ok(v);
-        }
-        if op == Tok::Concat {
-            // Operands must be in consecutive registers.
-            let a = match left {
-                Exp::Reg(x) => x,
-                other => self.to_next_reg_fixed(other)?,
-            };
-            self.to_next_reg_fixed(right)?;
-            self.emit_abc(OpCode::Concat, a, 2, 0, false);
-            self.free_to(a + 1);
-            return Ok(Exp::Reg(a));
-        }
-        let cmp = matches!(
-            op,
-            Tok::Lt | Tok::Gt | Tok::Le | Tok::Ge | Tok::Eq | Tok::Ne
-        );
-        let arith_k = |op: &Tok| -> Option<OpCode> {
-            Some(match op {
-                Tok::Plus => OpCode::AddK,
-                Tok::Minus => OpCode::SubK,
-                Tok::Star => OpCode::MulK,
-                Tok::Percent => OpCode::ModK,
-                Tok::Caret => OpCode::PowK,
-                Tok::Slash => OpCode::DivK,
-                Tok::DSlash => OpCode::IDivK,
-                _ => return None,
-            })
-        };
-        if !cmp {
-            if let (Some(kop), Exp::Int(_) | Exp::Flt(_)) = (arith_k(&op), &right) {
-                let l = self.to_any_reg(left)?;
-                if let (Tok::Plus, Exp::Int(i)) = (&op, &right) {
-                    if (-(OFFSET_SC as i64)..=OFFSET_SC as i64).contains(i) {
-                        self.free_regs(&[l]);
-                        let dst = self.reserve(1)?;
-                        self.emit_abc(
-                            OpCode::AddI,
-                            dst,
-                            l,
-                            (*i + OFFSET_SC as i64) as usize,
-                            false,
-                        );
-                        return Ok(Exp::Reg(dst));
-                    }
-                }
-                let c = match right {
-                    Exp::Int(i) => Constant::Integer(i),
-                    Exp::Flt(f) => Constant::Number(f),
-                    _ => unreachable!("matched above"),
-                };
-                let r = self.fs().constant(c);
-                let k = self.fserr(r)?;
-                if k <= MAX_C as usize {
-                    self.free_regs(&[l]);
-                    let dst = self.reserve(1)?;
-                    self.emit_abc(kop, dst, l, k, false);
-                    return Ok(Exp::Reg(dst));
-                }
-                let rr = self.reserve(1)?;
-                self.load_k(rr, c_again(&right))?;
-                self.free_regs(&[l, rr]);
-                let dst = self.reserve(1)?;
-                self.emit_abc(reg_op(&op), dst, l, rr, false);
-                return Ok(Exp::Reg(dst));
+        let mut op = binop(&self.tok);
+        while let Some(o) = op {
+            if o.priority().0 <= limit {
+                break;
             }
+            let line = self.lx.line;
+            self.advance()?;
+            self.infix(o, &mut v)?;
+            let (mut v2, next) = self.subexpr(o.priority().1)?;
+            self.posfix(o, &mut v, &mut v2, line)?;
+            op = next;
         }
-        let l = self.to_any_reg(left)?;
-        let r = self.to_any_reg(right)?;
-        if cmp {
-            // Produce a boolean: CMP; JMP; LFALSESKIP; LOADTRUE.
-            let (code, a, b) = match op {
-                Tok::Lt => (OpCode::Lt, l, r),
-                Tok::Le => (OpCode::Le, l, r),
-                Tok::Gt => (OpCode::Lt, r, l),
-                Tok::Ge => (OpCode::Le, r, l),
-                _ => (OpCode::Eq, l, r),
-            };
-            let truth = op != Tok::Ne;
-            self.free_regs(&[l, r]);
-            let dst = self.reserve(1)?;
-            self.emit_abc(code, a, b, 0, truth);
-            let j = self.jump();
-            self.emit_abc(OpCode::LFalseSkip, dst, 0, 0, false);
-            self.patch_here(j)?;
-            self.emit_abc(OpCode::LoadTrue, dst, 0, 0, false);
-            return Ok(Exp::Reg(dst));
-        }
-        self.free_regs(&[l, r]);
-        let dst = self.reserve(1)?;
-        self.emit_abc(reg_op(&op), dst, l, r, false);
-        Ok(Exp::Reg(dst))
+        self.leave_level();
+        Ok((v, op))
     }
 
-    /// Like `to_next_reg` but always copies into a fresh register.
-    fn to_next_reg_fixed(&mut self, e: Exp) -> R<usize> {
-        match self.discharge(e) {
-            Exp::Reg(r) if r + 1 == self.fs().free_reg => Ok(r),
-            e => {
-                let r = self.reserve(1)?;
-                self.to_reg(e, r)?;
-                Ok(r)
-            }
-        }
-    }
-
-    fn simple_exp(&mut self) -> R<Exp> {
+    fn simple_exp(&mut self) -> R<ExpDesc> {
         let e = match self.tok.clone() {
-            Tok::Int(i) => Exp::Int(i),
-            Tok::Flt(f) => Exp::Flt(f),
-            Tok::Str(s) => Exp::Str(s),
-            Tok::Nil => Exp::Nil,
-            Tok::True => Exp::True,
-            Tok::False => Exp::False,
+            Tok::Flt(f) => ExpDesc::new(ExpK::KFlt(f)),
+            Tok::Int(i) => ExpDesc::new(ExpK::KInt(i)),
+            Tok::Str(s) => ExpDesc::new(ExpK::KStr(self.intern(&s))),
+            Tok::Nil => ExpDesc::new(ExpK::Nil),
+            Tok::True => ExpDesc::new(ExpK::True),
+            Tok::False => ExpDesc::new(ExpK::False),
             Tok::Dots => {
-                if !self.fs().proto.is_vararg {
+                if !self.fsr().f.is_vararg {
                     return Err(self.err_near("cannot use '...' outside a vararg function"));
                 }
-                let r = self.fs().free_reg;
-                self.reserve(1)?;
-                let pc = self.emit_abc(OpCode::VarArg, r, 0, 2, false);
-                Exp::Vararg(pc)
+                let pc = self.code_abc(OpCode::VarArg, 0, 0, 1);
+                ExpDesc::new(ExpK::Vararg(pc))
             }
             Tok::LBrace => return self.constructor(),
             Tok::Function => {
@@ -1321,380 +1288,226 @@ impl<'s> Parser<'s> {
         Ok(e)
     }
 
-    fn primary_exp(&mut self) -> R<Exp> {
-        match self.tok.clone() {
-            Tok::Name(n) => {
-                self.advance()?;
-                self.single_var(&n)
-            }
+    fn primary_exp(&mut self) -> R<ExpDesc> {
+        match self.tok {
+            Tok::Name(_) => self.single_var(),
             Tok::LParen => {
                 let line = self.lx.line;
                 self.advance()?;
-                let e = self.expr()?;
+                let mut e = self.expr()?;
                 self.check_match(Tok::RParen, Tok::LParen, line)?;
-                Ok(match e {
-                    Exp::Call(_) | Exp::Vararg(_) => {
-                        self.set_returns(&e, 1)?;
-                        let r = self.to_next_reg(e)?;
-                        Exp::Reg(r)
-                    }
-                    e => e,
-                })
+                self.discharge_vars(&mut e);
+                Ok(e)
             }
             _ => Err(self.err_near("unexpected symbol")),
         }
     }
 
-    fn suffixed_exp(&mut self) -> R<Exp> {
-        let mut e = self.primary_exp()?;
+    fn suffixed_exp(&mut self) -> R<ExpDesc> {
+        let line = self.lx.line;
+        let mut v = self.primary_exp()?;
         loop {
-            match self.tok.clone() {
-                Tok::Dot => {
-                    self.advance()?;
-                    let key = self.name()?;
-                    e = self.field(e, key)?;
-                }
+            match self.tok {
+                Tok::Dot => self.field_sel(&mut v)?,
                 Tok::LBracket => {
-                    self.advance()?;
-                    let t = self.to_any_reg_keep(e)?;
-                    let k = self.expr()?;
-                    self.check(Tok::RBracket)?;
-                    e = match k {
-                        Exp::Str(s) => {
-                            let ki = self.str_k(&s)?;
-                            self.index_exp(t, Exp::Str(s), ki)?
-                        }
-                        Exp::Int(i) if (0..=MAX_C as i64).contains(&i) => {
-                            Exp::Index(t, Key::Int(i as usize))
-                        }
-                        k => {
-                            let kr = self.to_any_reg(k)?;
-                            Exp::Index(t, Key::Reg(kr))
-                        }
-                    };
+                    self.exp_to_any_reg_up(&mut v)?;
+                    let mut k = self.yindex()?;
+                    self.indexed(&mut v, &mut k)?;
                 }
                 Tok::Colon => {
                     self.advance()?;
-                    let name = self.name()?;
-                    let obj = self.to_any_reg(e)?;
-                    self.free_to(obj);
-                    let base = self.reserve(2)?;
-                    let k = self.str_k(&name)?;
-                    if k <= MAX_C as usize {
-                        self.emit_abc(OpCode::OpSelf, base, obj, k, true);
-                    } else {
-                        let kr = self.reserve(1)?;
-                        self.load_k(kr, Constant::String(name.into()))?;
-                        self.emit_abc(OpCode::OpSelf, base, obj, kr, false);
-                        self.free_to(base + 2);
-                    }
-                    e = self.call_args(base, 1)?;
+                    let n = self.check_name()?;
+                    let mut key = ExpDesc::new(ExpK::KStr(n));
+                    self.code_self(&mut v, &mut key)?;
+                    self.func_args(&mut v, line)?;
                 }
                 Tok::LParen | Tok::Str(_) | Tok::LBrace => {
-                    let f = self.to_next_reg_fixed_call(e)?;
-                    e = self.call_args(f, 0)?;
+                    self.exp_to_next_reg(&mut v)?;
+                    self.func_args(&mut v, line)?;
                 }
-                _ => return Ok(e),
+                _ => return Ok(v),
             }
         }
     }
 
-    fn to_any_reg_keep(&mut self, e: Exp) -> R<usize> {
-        self.to_any_reg(e)
+    fn field_sel(&mut self, v: &mut ExpDesc) -> R<()> {
+        self.exp_to_any_reg_up(v)?;
+        self.advance()?;
+        let n = self.check_name()?;
+        let mut key = ExpDesc::new(ExpK::KStr(n));
+        self.indexed(v, &mut key)
     }
 
-    fn to_next_reg_fixed_call(&mut self, e: Exp) -> R<usize> {
-        match self.discharge(e) {
-            Exp::Reg(r) if r + 1 == self.fs().free_reg => Ok(r),
-            e => {
-                self.release(&e);
-                let r = self.reserve(1)?;
-                self.to_reg(e, r)?;
-                Ok(r)
-            }
-        }
+    fn yindex(&mut self) -> R<ExpDesc> {
+        self.advance()?;
+        let mut e = self.expr()?;
+        self.exp_to_val(&mut e)?;
+        self.check_next(Tok::RBracket)?;
+        Ok(e)
     }
 
-    fn field(&mut self, e: Exp, key: Vec<u8>) -> R<Exp> {
-        let k = self.str_k(&key)?;
-        if let Exp::Upval(u) = e {
-            if k <= MAX_C as usize {
-                return Ok(Exp::IndexUp(u, k));
-            }
-        }
-        let t = self.to_any_reg(e)?;
-        self.index_exp(t, Exp::Str(key), k)
-    }
-
-    fn index_exp(&mut self, t: usize, key: Exp, k: usize) -> R<Exp> {
-        if k <= MAX_C as usize {
-            return Ok(Exp::Index(t, Key::Str(k)));
-        }
-        let kr = self.to_next_reg(key)?;
-        Ok(Exp::Index(t, Key::Reg(kr)))
-    }
-
-    /// Parses call arguments for a function in register `f` (with `extra`
-    /// arguments already placed, e.g. self).
-    fn call_args(&mut self, f: usize, extra: usize) -> R<Exp> {
-        let line = self.lx.line;
-        let mut multi = false;
-        match self.tok.clone() {
-            Tok::Str(s) => {
-                self.advance()?;
-                self.to_next_reg(Exp::Str(s))?;
-            }
-            Tok::LBrace => {
-                let t = self.constructor()?;
-                self.to_next_reg(t)?;
-            }
+    fn func_args(&mut self, f: &mut ExpDesc, line: u32) -> R<()> {
+        let mut args = match self.tok.clone() {
             Tok::LParen => {
                 self.advance()?;
-                if self.tok != Tok::RParen {
-                    loop {
-                        let e = self.expr()?;
-                        if self.tok != Tok::Comma && Self::is_multi(&e) {
-                            self.set_returns(&e, -1)?;
-                            multi = true;
-                            break;
-                        }
-                        self.to_next_reg(e)?;
-                        if !self.test_next(Tok::Comma)? {
-                            break;
-                        }
+                let a = if self.tok == Tok::RParen {
+                    ExpDesc::new(ExpK::Void)
+                } else {
+                    let (_, mut a) = self.exp_list()?;
+                    if a.is_multret() {
+                        self.set_multret(&mut a)?;
                     }
-                }
+                    a
+                };
                 self.check_match(Tok::RParen, Tok::LParen, line)?;
+                a
+            }
+            Tok::LBrace => self.constructor()?,
+            Tok::Str(s) => {
+                let id = self.intern(&s);
+                self.advance()?;
+                ExpDesc::new(ExpK::KStr(id))
             }
             _ => return Err(self.err_near("function arguments expected")),
-        }
-        let nargs = self.fs().free_reg - f - 1;
-        let _ = extra;
-        let b = if multi { 0 } else { nargs + 1 };
-        self.line = line;
-        let pc = self.emit_abc(OpCode::Call, f, b, 2, false);
-        self.fs().free_reg = f + 1;
-        Ok(Exp::Call(pc))
+        };
+        let base = match f.k {
+            ExpK::NonReloc(r) => r,
+            _ => 0,
+        };
+        let nparams = if args.is_multret() {
+            MULTRET
+        } else {
+            if args.k != ExpK::Void {
+                self.exp_to_next_reg(&mut args)?;
+            }
+            self.fsr().free_reg as i32 - (base as i32 + 1)
+        };
+        let pc = self.code_abc(OpCode::Call, base, (nparams + 1) as usize, 2);
+        *f = ExpDesc::new(ExpK::Call(pc));
+        self.fix_line(line);
+        self.fs().free_reg = base + 1;
+        Ok(())
     }
 
-    fn constructor(&mut self) -> R<Exp> {
+    fn constructor(&mut self) -> R<ExpDesc> {
         let line = self.lx.line;
-        self.check(Tok::LBrace)?;
-        let t = self.reserve(1)?;
-        let pc = self.emit_abc(OpCode::NewTable, t, 0, 0, false);
-        let mut narray = 0usize;
-        let mut nhash = 0usize;
-        let mut pending = 0usize;
+        let pc = self.code_abc(OpCode::NewTable, 0, 0, 0);
+        let table = self.fsr().free_reg;
+        self.reserve_regs(1)?;
+        let mut cc = ConsControl {
+            v: ExpDesc::new(ExpK::Void),
+            table,
+            nh: 0,
+            na: 0,
+            to_store: 0,
+        };
+        self.check_next(Tok::LBrace)?;
         loop {
             if self.tok == Tok::RBrace {
                 break;
             }
-            let is_named = matches!(self.tok, Tok::Name(_)) && *self.peek_ahead()? == Tok::Assign;
-            if is_named {
-                let key = self.name()?;
-                self.advance()?;
-                let v = self.expr()?;
-                let k = self.str_k(&key)?;
-                let r = self.to_any_reg(v)?;
-                if k <= MAX_C as usize {
-                    self.emit_abc(OpCode::SetField, t, k, r, false);
-                } else {
-                    let kr = self.to_next_reg(Exp::Str(key))?;
-                    self.emit_abc(OpCode::SetTable, t, kr, r, false);
-                }
-                self.free_to(t + 1 + pending);
-                nhash += 1;
-            } else if self.tok == Tok::LBracket {
-                self.advance()?;
-                let k = self.expr()?;
-                self.check(Tok::RBracket)?;
-                self.check(Tok::Assign)?;
-                let kr = self.to_any_reg(k)?;
-                let v = self.expr()?;
-                let vr = self.to_any_reg(v)?;
-                self.emit_abc(OpCode::SetTable, t, kr, vr, false);
-                self.free_to(t + 1 + pending);
-                nhash += 1;
-            } else {
-                let v = self.expr()?;
-                let last = self.tok != Tok::Comma && self.tok != Tok::Semi;
-                if last && Self::is_multi(&v) {
-                    self.set_returns(&v, -1)?;
-                    self.flush_list(t, narray - pending, 0)?;
-                    pending = 0;
-                    self.fs().free_reg = t + 1;
-                    break;
-                }
-                self.to_next_reg(v)?;
-                narray += 1;
-                pending += 1;
-                if pending == FIELDS_PER_FLUSH as usize {
-                    self.flush_list(t, narray - pending, pending)?;
-                    pending = 0;
-                    self.fs().free_reg = t + 1;
-                }
-            }
-            if !self.test_next(Tok::Comma)? && !self.test_next(Tok::Semi)? {
+            self.close_list_field(&mut cc)?;
+            self.field(&mut cc)?;
+            if !(self.test_next(Tok::Comma)? || self.test_next(Tok::Semi)?) {
                 break;
             }
         }
         self.check_match(Tok::RBrace, Tok::LBrace, line)?;
-        if pending > 0 {
-            self.flush_list(t, narray - pending, pending)?;
-        }
-        self.fs().free_reg = t + 1;
-        self.fs().proto.code[pc].set_b(nhash.min(255) as u32);
-        self.fs().proto.code[pc].set_c(narray.min(255) as u32);
-        Ok(Exp::Reg(t))
+        self.last_list_field(&mut cc)?;
+        self.set_table_size(pc, table, cc.na, cc.nh);
+        Ok(ExpDesc::new(ExpK::NonReloc(table)))
     }
 
-    fn flush_list(&mut self, t: usize, start: usize, n: usize) -> R<()> {
-        if start <= MAX_C as usize {
-            self.emit_abc(OpCode::SetList, t, n, start, false);
-        } else {
-            let lo = start % (MAX_C as usize + 1);
-            let hi = start / (MAX_C as usize + 1);
-            self.emit_abc(OpCode::SetList, t, n, lo, true);
-            let line = self.line;
-            self.fs().emit(Instr::ax(OpCode::ExtraArg, hi as u32), line);
+    fn close_list_field(&mut self, cc: &mut ConsControl) -> R<()> {
+        if cc.v.k == ExpK::Void {
+            return Ok(());
+        }
+        self.exp_to_next_reg(&mut cc.v)?;
+        cc.v.k = ExpK::Void;
+        if cc.to_store == FIELDS_PER_FLUSH as usize {
+            self.set_list(cc.table, cc.na, cc.to_store as i32);
+            cc.na += cc.to_store;
+            cc.to_store = 0;
         }
         Ok(())
     }
 
-    /// Parses a function body; returns the closure in a register.
-    fn body(&mut self, is_method: bool, line: u32) -> R<Exp> {
-        let mut fs = FuncState::new(&self.chunk, line);
-        fs.blocks.push(Block {
-            nactive: 0,
-            is_loop: false,
-            breaks: Vec::new(),
-            needs_close: false,
-            labels: Vec::new(),
-        });
-        self.fs.push(fs);
-        if is_method {
-            self.fs()
-                .add_local(b"self".to_vec(), false)
-                .map_err(|m| self.err(&m))?;
+    fn last_list_field(&mut self, cc: &mut ConsControl) -> R<()> {
+        if cc.to_store == 0 {
+            return Ok(());
         }
-        self.check(Tok::LParen)?;
-        if self.tok != Tok::RParen {
-            loop {
-                match self.tok.clone() {
-                    Tok::Name(n) => {
-                        self.advance()?;
-                        self.fs().add_local(n, false).map_err(|m| self.err(&m))?;
-                    }
-                    Tok::Dots => {
-                        self.advance()?;
-                        self.fs().proto.is_vararg = true;
-                        break;
-                    }
-                    _ => return Err(self.err_near("<name> expected")),
-                }
-                if !self.test_next(Tok::Comma)? {
-                    break;
-                }
+        if cc.v.is_multret() {
+            self.set_multret(&mut cc.v)?;
+            self.set_list(cc.table, cc.na, MULTRET);
+            cc.na += cc.to_store - 1;
+        } else {
+            if cc.v.k != ExpK::Void {
+                self.exp_to_next_reg(&mut cc.v)?;
             }
+            self.set_list(cc.table, cc.na, cc.to_store as i32);
+            cc.na += cc.to_store;
         }
-        let np = self.fs().nactive_regs();
-        self.fs().proto.num_params = np as u8;
-        self.fs().free_reg = np;
-        let _ = self.reserve(0)?;
-        if self.fs().proto.is_vararg {
-            self.emit_abc(OpCode::VarArgPrep, np, 0, 0, false);
-        }
-        self.check(Tok::RParen)?;
-        self.block()?;
-        self.check_match(Tok::End, Tok::Function, line)?;
-        let proto = self.close_function()?;
-        let idx = self.fs().proto.protos.len();
-        self.fs().proto.protos.push(proto);
-        let r = self.reserve(1)?;
-        self.emit_abx(OpCode::Closure, r, idx);
-        Ok(Exp::Reg(r))
+        Ok(())
     }
 
-    /// Resolves a name: local, upvalue or global.
-    fn single_var(&mut self, name: &[u8]) -> R<Exp> {
-        let level = self.fs.len() - 1;
-        match self.resolve(level, name)? {
-            Some(e) => Ok(e),
-            None => {
-                let env = self
-                    .resolve(level, b"_ENV")?
-                    .ok_or_else(|| self.err("no _ENV"))?;
-                let k = self.str_k(name)?;
-                match env {
-                    Exp::Upval(u) if k <= MAX_C as usize => Ok(Exp::IndexUp(u, k)),
-                    env => {
-                        let t = self.to_any_reg(env)?;
-                        self.index_exp(t, Exp::Str(name.to_vec()), k)
-                    }
+    fn field(&mut self, cc: &mut ConsControl) -> R<()> {
+        match self.tok {
+            Tok::Name(_) => {
+                if self.peek_is_assign()? {
+                    self.rec_field(cc)
+                } else {
+                    self.list_field(cc)
                 }
             }
+            Tok::LBracket => self.rec_field(cc),
+            _ => self.list_field(cc),
         }
     }
 
-    fn resolve(&mut self, level: usize, name: &[u8]) -> R<Option<Exp>> {
-        if let Some(i) = self.fs[level].find_local(name) {
-            return Ok(Some(Exp::Local(self.fs[level].actives[i].reg as usize)));
-        }
-        if let Some(u) = self.fs[level].find_upvalue(name) {
-            return Ok(Some(Exp::Upval(u)));
-        }
-        if level == 0 {
-            return Ok(None);
-        }
-        let up = match self.resolve(level - 1, name)? {
-            None => return Ok(None),
-            Some(Exp::Local(r)) => {
-                self.fs[level - 1].mark_captured(r);
-                self.fs[level].add_upvalue(name, true, r)
-            }
-            Some(Exp::Upval(u)) => self.fs[level].add_upvalue(name, false, u),
-            Some(_) => return Ok(None),
+    fn list_field(&mut self, cc: &mut ConsControl) -> R<()> {
+        cc.v = self.expr()?;
+        cc.to_store += 1;
+        Ok(())
+    }
+
+    fn rec_field(&mut self, cc: &mut ConsControl) -> R<()> {
+        let reg = self.fsr().free_reg;
+        let mut key = if let Tok::Name(_) = self.tok {
+            let n = self.check_name()?;
+            ExpDesc::new(ExpK::KStr(n))
+        } else {
+            self.yindex()?
         };
-        let u = up.map_err(|m| self.err(&m))?;
-        Ok(Some(Exp::Upval(u)))
+        cc.nh += 1;
+        self.check_next(Tok::Assign)?;
+        let mut tab = ExpDesc::new(ExpK::NonReloc(cc.table));
+        self.indexed(&mut tab, &mut key)?;
+        let mut val = self.expr()?;
+        self.store_var(&tab, &mut val)?;
+        self.fs().free_reg = reg;
+        Ok(())
     }
 }
 
-fn c_again(e: &Exp) -> Constant {
-    match e {
-        Exp::Int(i) => Constant::Integer(*i),
-        Exp::Flt(f) => Constant::Number(*f),
-        _ => Constant::Nil,
+/// A token as named in "expected" messages.
+fn token_str(t: &Tok) -> String {
+    match t {
+        Tok::Eof => "<eof>".into(),
+        Tok::Name(_) => "<name>".into(),
+        Tok::Str(_) => "<string>".into(),
+        Tok::Int(_) => "<integer>".into(),
+        Tok::Flt(_) => "<number>".into(),
+        t => format!("'{}'", tok_text(t)),
     }
 }
 
-fn reg_op(op: &Tok) -> OpCode {
-    match op {
-        Tok::Plus => OpCode::Add,
-        Tok::Minus => OpCode::Sub,
-        Tok::Star => OpCode::Mul,
-        Tok::Slash => OpCode::Div,
-        Tok::DSlash => OpCode::IDiv,
-        Tok::Percent => OpCode::Mod,
-        Tok::Caret => OpCode::Pow,
-        Tok::Amp => OpCode::BAnd,
-        Tok::Pipe => OpCode::BOr,
-        Tok::Tilde => OpCode::BXor,
-        Tok::Shl => OpCode::Shl,
-        _ => OpCode::Shr,
+fn bl_copy(b: &BlockCnt) -> BlockCnt {
+    BlockCnt {
+        first_label: b.first_label,
+        first_goto: b.first_goto,
+        nactvar: b.nactvar,
+        upval: b.upval,
+        is_loop: b.is_loop,
+        inside_tbc: b.inside_tbc,
     }
-}
-
-/// Folds arithmetic on numeric constants when it cannot raise an error.
-fn fold(op: &Tok, a: &Exp, b: &Exp) -> Option<Exp> {
-    let (x, y) = match (a, b) {
-        (Exp::Int(x), Exp::Int(y)) => (*x, *y),
-        _ => return None,
-    };
-    Some(Exp::Int(match op {
-        Tok::Plus => x.wrapping_add(y),
-        Tok::Minus => x.wrapping_sub(y),
-        Tok::Star => x.wrapping_mul(y),
-        _ => return None,
-    }))
 }

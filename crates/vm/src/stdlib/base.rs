@@ -22,7 +22,6 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
         ("type", lua_type),
         ("tostring", tostring),
         ("tonumber", tonumber),
-        ("ipairs", ipairs),
         ("select", select),
         ("rawget", rawget),
         ("rawset", rawset),
@@ -41,6 +40,19 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
     set_value(mc, g, t, "next", next);
     let pairs = NativeFunction::with_upvalues(mc, "pairs", NativeKind::Plain(pairs), &[next]);
     set_value(mc, g, t, "pairs", Value::Function(Function::Native(pairs)));
+    let aux = Value::Function(Function::Native(NativeFunction::new(
+        mc,
+        "ipairs_aux",
+        ipairs_aux,
+    )));
+    let ipairs = NativeFunction::with_upvalues(mc, "ipairs", NativeKind::Plain(ipairs), &[aux]);
+    set_value(
+        mc,
+        g,
+        t,
+        "ipairs",
+        Value::Function(Function::Native(ipairs)),
+    );
     for (name, s) in [("pcall", Special::PCall), ("xpcall", Special::XPCall)] {
         let f = NativeFunction::with_upvalues(mc, name, NativeKind::Special(s), &[]);
         set_value(mc, g, t, name, Value::Function(Function::Native(f)));
@@ -148,7 +160,7 @@ fn next<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             Ok(2)
         }
         Ok(None) => ctx.ret(Value::Nil),
-        Err(()) => Err(RtError::msg("invalid key to 'next'")),
+        Err(_) => Err(RtError::msg("invalid key to 'next'")),
     }
 }
 
@@ -183,7 +195,9 @@ fn ipairs_aux<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             th: ctx.th,
             ts: ctx.ts,
         }
-        .index(t, Value::Integer(i), &String::new)?,
+        .index(t, Value::Integer(i), &|_: &crate::thread::ThreadState<
+            'gc,
+        >| String::new())?,
     };
     if v.is_nil() {
         return ctx.ret(Value::Nil);
@@ -195,7 +209,7 @@ fn ipairs_aux<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 
 fn ipairs<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let v = ctx.check_any(0)?;
-    let f = ctx.native("ipairs_aux", ipairs_aux);
+    let f = ctx.upvalue(0);
     ctx.push(f);
     ctx.push(v);
     ctx.push(Value::Integer(0));

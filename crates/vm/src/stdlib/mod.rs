@@ -10,11 +10,17 @@ use crate::value::{Function, Value};
 
 pub mod base;
 pub mod coroutine;
+pub mod os;
+pub mod string;
+pub mod utf8;
 
 /// Opens the libraries a VM gets.
 pub fn open_libs<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
     base::open(mc, g, libs);
     coroutine::open(mc, g);
+    string::open(mc, g);
+    utf8::open(mc, g);
+    os::open(mc, g, libs);
 }
 
 /// Sets `t[name] = native function`.

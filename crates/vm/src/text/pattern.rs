@@ -468,6 +468,13 @@ impl<'a> GlobalMatcher<'a> {
         }
     }
 
+    /// Resumes an iteration whose previous match ended at `last_end`
+    /// (`gmatch` keeps its state between calls).
+    pub fn with_last_end(mut self, last_end: Option<usize>) -> Self {
+        self.last_end = last_end;
+        self
+    }
+
     /// The next match and the offset where the unmatched text before it
     /// begins (gsub copies `subject[from..m.start]`), or None when exhausted.
     pub fn next(

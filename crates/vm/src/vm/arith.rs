@@ -7,7 +7,7 @@ use crate::value::Value;
 #[inline]
 pub fn float_to_int_exact(f: f64) -> Option<i64> {
     // -2^63 is exact; 2^63 is out of range.
-    if f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0 {
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
         let i = f as i64;
         if i as f64 == f {
             return Some(i);
@@ -138,6 +138,20 @@ pub fn float_mod(a: f64, b: f64) -> f64 {
         r + b
     } else {
         r
+    }
+}
+
+/// Float `%` with Lua's rules, including infinite divisors.
+#[inline]
+pub fn lua_fmod(f: f64, g: f64) -> f64 {
+    if g.is_infinite() && f.is_finite() {
+        if (f >= 0.0) == (g > 0.0) || f == 0.0 {
+            f
+        } else {
+            g
+        }
+    } else {
+        float_mod(f, g)
     }
 }
 
@@ -307,17 +321,7 @@ pub fn arith<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> Result<Value<'gc
             }
         }
         ArithOp::IDiv => (f / g).floor(),
-        ArithOp::Mod => {
-            if g.is_infinite() && f.is_finite() {
-                if (f >= 0.0) == (g > 0.0) || f == 0.0 {
-                    f
-                } else {
-                    g
-                }
-            } else {
-                float_mod(f, g)
-            }
-        }
+        ArithOp::Mod => lua_fmod(f, g),
         ArithOp::Unm => -f,
         _ => unreachable!("bitwise and integer cases handled above"),
     }))

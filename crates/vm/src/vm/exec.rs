@@ -599,10 +599,34 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 ex.ts.frames[fi].pc = pc
             };
         }
-        macro_rules! r {
-            ($i:expr) => {
-                ex.ts.stack[base + $i]
+        // Registers are reached through a raw pointer into the stack, for
+        // speed. Invariant: the frame was pushed with at least
+        // `base + max_stack + 1` stack slots, and the compiler never names a
+        // register at or past `max_stack`; `sync!` re-derives the pointer after
+        // anything that may touch the stack vector.
+        let mut regs: *mut Value<'gc> = ex.ts.stack.as_mut_ptr().wrapping_add(base);
+        let max_stack = proto.info.0.max_stack as usize;
+        macro_rules! sync {
+            () => {
+                regs = ex.ts.stack.as_mut_ptr().wrapping_add(base)
             };
+        }
+        macro_rules! r {
+            ($i:expr) => {{
+                let idx: usize = $i;
+                debug_assert!(idx <= max_stack && base + idx < ex.ts.stack.len());
+                // SAFETY: see the invariant above.
+                unsafe { load_value(regs.add(idx)) }
+            }};
+        }
+        macro_rules! set {
+            ($i:expr, $v:expr) => {{
+                let v: Value<'gc> = $v;
+                let idx: usize = $i;
+                debug_assert!(idx <= max_stack && base + idx < ex.ts.stack.len());
+                // SAFETY: see the invariant above.
+                unsafe { *regs.add(idx) = v }
+            }};
         }
         macro_rules! kst {
             ($i:expr) => {
@@ -619,7 +643,10 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         macro_rules! tri {
             ($e:expr) => {
                 match $e {
-                    Ok(v) => v,
+                    Ok(v) => {
+                        sync!();
+                        v
+                    }
                     Err(e) => throw!(e),
                 }
             };
@@ -630,75 +657,44 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 let (va, vb) = ($a, $b);
                 let rb: Option<usize> = $rb;
                 let rc: Option<usize> = $rc;
-                let names: Vec<String> = vec![
-                    rb.map(|r| debug::describe_reg(ex.ts, fi, r))
-                        .unwrap_or_default(),
-                    rc.map(|r| debug::describe_reg(ex.ts, fi, r))
-                        .unwrap_or_default(),
-                ];
-                tri!(ex.meta().arith($op, va, vb, &|i| names[i].clone()))
+                let regs = [rb, rc];
+                tri!(ex
+                    .meta()
+                    .arith($op, va, vb, &|ts: &ThreadState<'gc>, i: usize| {
+                        regs[i]
+                            .map(|r| debug::describe_reg(ts, fi, r))
+                            .unwrap_or_default()
+                    }))
             }};
         }
-        macro_rules! arith_rr {
-            ($i:expr, $op:expr, $int:expr, $flt:expr) => {{
-                let (b, c) = ($i.b(), $i.c());
-                let (vb, vc) = (r!(b), r!(c));
+        // Arithmetic with fast paths for number operands; `$int` returns
+        // None when the integer case must take the slow path (division by zero).
+        macro_rules! arith {
+            ($i:expr, $op:expr, $vc:expr, $rc:expr, $int:expr, $flt:expr) => {{
+                let b = $i.b();
+                let (vb, vc) = (r!(b), $vc);
                 let res = match (vb, vc) {
-                    (Value::Integer(x), Value::Integer(y)) => $int(x, y),
+                    (Value::Integer(x), Value::Integer(y)) => match $int(x, y) {
+                        Some(v) => v,
+                        None => arith_slow!($op, vb, vc, Some(b), $rc),
+                    },
                     (Value::Number(x), Value::Number(y)) => Value::Number($flt(x, y)),
                     (Value::Integer(x), Value::Number(y)) => Value::Number($flt(x as f64, y)),
                     (Value::Number(x), Value::Integer(y)) => Value::Number($flt(x, y as f64)),
-                    _ => arith_slow!($op, vb, vc, Some(b), Some(c)),
+                    _ => arith_slow!($op, vb, vc, Some(b), $rc),
                 };
-                r!($i.a()) = res;
+                set!($i.a(), res);
             }};
         }
-        macro_rules! arith_rk {
-            ($i:expr, $op:expr, $int:expr, $flt:expr) => {{
+        macro_rules! bitwise {
+            ($i:expr, $op:expr, $vc:expr, $rc:expr, $int:expr) => {{
                 let b = $i.b();
-                let (vb, vc) = (r!(b), kst!($i.c()));
+                let (vb, vc) = (r!(b), $vc);
                 let res = match (vb, vc) {
-                    (Value::Integer(x), Value::Integer(y)) => $int(x, y),
-                    (Value::Number(x), Value::Number(y)) => Value::Number($flt(x, y)),
-                    (Value::Integer(x), Value::Number(y)) => Value::Number($flt(x as f64, y)),
-                    (Value::Number(x), Value::Integer(y)) => Value::Number($flt(x, y as f64)),
-                    _ => arith_slow!($op, vb, vc, Some(b), None),
-                };
-                r!($i.a()) = res;
-            }};
-        }
-        macro_rules! arith_float_rr {
-            ($i:expr, $op:expr, $flt:expr, $vc:expr, $rc:expr) => {{
-                let b = $i.b();
-                let (vb, vc) = (r!(b), $vc);
-                let fx = match vb {
-                    Value::Integer(x) => Some(x as f64),
-                    Value::Number(x) => Some(x),
-                    _ => None,
-                };
-                let fy = match vc {
-                    Value::Integer(y) => Some(y as f64),
-                    Value::Number(y) => Some(y),
-                    _ => None,
-                };
-                let res = match (fx, fy) {
-                    (Some(x), Some(y)) => Value::Number($flt(x, y)),
+                    (Value::Integer(x), Value::Integer(y)) => Value::Integer($int(x, y)),
                     _ => arith_slow!($op, vb, vc, Some(b), $rc),
                 };
-                r!($i.a()) = res;
-            }};
-        }
-        macro_rules! generic_arith {
-            ($i:expr, $op:expr, $vc:expr, $rc:expr) => {{
-                let b = $i.b();
-                let (vb, vc) = (r!(b), $vc);
-                let res = match arith::arith($op, vb, vc) {
-                    Ok(v) if !matches!(vb, Value::String(_)) && !matches!(vc, Value::String(_)) => {
-                        v
-                    }
-                    _ => arith_slow!($op, vb, vc, Some(b), $rc),
-                };
-                r!($i.a()) = res;
+                set!($i.a(), res);
             }};
         }
         macro_rules! cond_jump {
@@ -722,30 +718,30 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
             let i = code[pc];
             pc += 1;
             match i.op() {
-                OpCode::Move => r!(i.a()) = r!(i.b()),
-                OpCode::LoadI => r!(i.a()) = Value::Integer(i.sbx() as i64),
-                OpCode::LoadF => r!(i.a()) = Value::Number(i.sbx() as f64),
-                OpCode::LoadK => r!(i.a()) = kst!(i.bx()),
+                OpCode::Move => set!(i.a(), r!(i.b())),
+                OpCode::LoadI => set!(i.a(), Value::Integer(i.sbx() as i64)),
+                OpCode::LoadF => set!(i.a(), Value::Number(i.sbx() as f64)),
+                OpCode::LoadK => set!(i.a(), kst!(i.bx())),
                 OpCode::LoadKx => {
                     let extra = code[pc].ax_field();
                     pc += 1;
-                    r!(i.a()) = kst!(extra);
+                    set!(i.a(), kst!(extra));
                 }
-                OpCode::LoadFalse => r!(i.a()) = Value::Boolean(false),
+                OpCode::LoadFalse => set!(i.a(), Value::Boolean(false)),
                 OpCode::LFalseSkip => {
-                    r!(i.a()) = Value::Boolean(false);
+                    set!(i.a(), Value::Boolean(false));
                     pc += 1;
                 }
-                OpCode::LoadTrue => r!(i.a()) = Value::Boolean(true),
+                OpCode::LoadTrue => set!(i.a(), Value::Boolean(true)),
                 OpCode::LoadNil => {
                     let a = i.a();
                     for j in 0..=i.b() {
-                        r!(a + j) = Value::Nil;
+                        set!(a + j, Value::Nil);
                     }
                 }
                 OpCode::GetUpval => {
                     let v = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
-                    r!(i.a()) = v;
+                    set!(i.a(), v);
                 }
                 OpCode::SetUpval => {
                     let v = r!(i.a());
@@ -769,11 +765,12 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Some(v) => v,
                         None => {
                             save_pc!();
-                            let upname = upvalue_name(proto, i.b());
-                            tri!(ex.meta().index(t, key, &|| upname.clone()))
+                            tri!(ex
+                                .meta()
+                                .index(t, key, &|_: &ThreadState<'gc>| upvalue_name(proto, i.b())))
                         }
                     };
-                    r!(i.a()) = v;
+                    set!(i.a(), v);
                 }
                 OpCode::GetTable => {
                     let (tv, key) = (r!(i.b()), r!(i.c()));
@@ -785,23 +782,21 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             };
                             if v.is_nil() && t.metatable().is_some() {
                                 save_pc!();
-                                {
-                                    let d = debug::describe_reg(ex.ts, fi, i.b());
-                                    tri!(ex.meta().index(tv, key, &move || d.clone()))
-                                }
+                                tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
+                                    debug::describe_reg(ts, fi, i.b())
+                                }))
                             } else {
                                 v
                             }
                         }
                         _ => {
                             save_pc!();
-                            {
-                                let d = debug::describe_reg(ex.ts, fi, i.b());
-                                tri!(ex.meta().index(tv, key, &move || d.clone()))
-                            }
+                            tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
+                                debug::describe_reg(ts, fi, i.b())
+                            }))
                         }
                     };
-                    r!(i.a()) = v;
+                    set!(i.a(), v);
                 }
                 OpCode::GetI => {
                     let tv = r!(i.b());
@@ -811,23 +806,25 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             let v = t.borrow().get_int(n);
                             if v.is_nil() && t.metatable().is_some() {
                                 save_pc!();
-                                {
-                                    let d = debug::describe_reg(ex.ts, fi, i.b());
-                                    tri!(ex.meta().index(tv, Value::Integer(n), &move || d.clone()))
-                                }
+                                tri!(ex.meta().index(
+                                    tv,
+                                    Value::Integer(n),
+                                    &|ts: &ThreadState<'gc>| debug::describe_reg(ts, fi, i.b())
+                                ))
                             } else {
                                 v
                             }
                         }
                         _ => {
                             save_pc!();
-                            {
-                                let d = debug::describe_reg(ex.ts, fi, i.b());
-                                tri!(ex.meta().index(tv, Value::Integer(n), &move || d.clone()))
-                            }
+                            tri!(ex.meta().index(
+                                tv,
+                                Value::Integer(n),
+                                &|ts: &ThreadState<'gc>| debug::describe_reg(ts, fi, i.b())
+                            ))
                         }
                     };
-                    r!(i.a()) = v;
+                    set!(i.a(), v);
                 }
                 OpCode::GetField | OpCode::OpSelf => {
                     let tv = r!(i.b());
@@ -837,7 +834,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         kst!(i.c())
                     };
                     if i.op() == OpCode::OpSelf {
-                        r!(i.a() + 1) = tv;
+                        set!(i.a() + 1, tv);
                     }
                     let fast = match (tv, key) {
                         (Value::Table(t), Value::String(s)) => {
@@ -854,13 +851,12 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Some(v) => v,
                         None => {
                             save_pc!();
-                            {
-                                let d = debug::describe_reg(ex.ts, fi, i.b());
-                                tri!(ex.meta().index(tv, key, &move || d.clone()))
-                            }
+                            tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
+                                debug::describe_reg(ts, fi, i.b())
+                            }))
                         }
                     };
-                    r!(i.a()) = v;
+                    set!(i.a(), v);
                 }
                 OpCode::SetTabUp => {
                     let t = tri!(ex.get_upvalue(cl.upvalues[i.a()]));
@@ -868,8 +864,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
                         save_pc!();
-                        let upname = upvalue_name(proto, i.a());
-                        tri!(ex.meta().set_index(t, key, val, &|| upname.clone()));
+                        tri!(ex.meta().set_index(t, key, val, &|_: &ThreadState<'gc>| {
+                            upvalue_name(proto, i.a())
+                        }));
                     }
                 }
                 OpCode::SetTable | OpCode::SetI | OpCode::SetField => {
@@ -882,14 +879,16 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, tv, key, val) {
                         save_pc!();
-                        {
-                            let d = debug::describe_reg(ex.ts, fi, i.a());
-                            tri!(ex.meta().set_index(tv, key, val, &move || d.clone()))
-                        };
+                        tri!(ex.meta().set_index(tv, key, val, &|ts: &ThreadState<'gc>| {
+                            debug::describe_reg(ts, fi, i.a())
+                        }));
                     }
                 }
                 OpCode::NewTable => {
-                    r!(i.a()) = Value::Table(Table::with_capacity(ex.mc, i.c(), i.b()));
+                    set!(
+                        i.a(),
+                        Value::Table(Table::with_capacity(ex.mc, i.c(), i.b()))
+                    );
                     fuel -= 1;
                 }
                 OpCode::AddI => {
@@ -901,38 +900,80 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Value::Number(x) => Value::Number(x + sc as f64),
                         _ => arith_slow!(ArithOp::Add, vb, Value::Integer(sc), Some(b), None),
                     };
-                    r!(i.a()) = res;
+                    set!(i.a(), res);
                 }
-                OpCode::AddK => arith_rk!(
+                OpCode::AddK => arith!(
                     i,
                     ArithOp::Add,
-                    |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                    kst!(i.c()),
+                    None,
+                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_add(y))),
                     |x: f64, y: f64| x + y
                 ),
-                OpCode::SubK => arith_rk!(
+                OpCode::SubK => arith!(
                     i,
                     ArithOp::Sub,
-                    |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)),
+                    kst!(i.c()),
+                    None,
+                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_sub(y))),
                     |x: f64, y: f64| x - y
                 ),
-                OpCode::MulK => arith_rk!(
+                OpCode::MulK => arith!(
                     i,
                     ArithOp::Mul,
-                    |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                    kst!(i.c()),
+                    None,
+                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_mul(y))),
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::ModK => generic_arith!(i, ArithOp::Mod, kst!(i.c()), None),
-                OpCode::PowK => arith_float_rr!(i, ArithOp::Pow, pow, kst!(i.c()), None),
-                OpCode::DivK => {
-                    arith_float_rr!(i, ArithOp::Div, |x: f64, y: f64| x / y, kst!(i.c()), None)
+                OpCode::ModK => arith!(
+                    i,
+                    ArithOp::Mod,
+                    kst!(i.c()),
+                    None,
+                    int_mod_op,
+                    arith::lua_fmod
+                ),
+                OpCode::PowK => arith!(
+                    i,
+                    ArithOp::Pow,
+                    kst!(i.c()),
+                    None,
+                    |x: i64, y: i64| Some(Value::Number(pow(x as f64, y as f64))),
+                    pow
+                ),
+                OpCode::DivK => arith!(
+                    i,
+                    ArithOp::Div,
+                    kst!(i.c()),
+                    None,
+                    |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
+                    |x: f64, y: f64| x / y
+                ),
+                OpCode::IDivK => arith!(
+                    i,
+                    ArithOp::IDiv,
+                    kst!(i.c()),
+                    None,
+                    int_idiv_op,
+                    |x: f64, y: f64| (x / y).floor()
+                ),
+                OpCode::BAndK => {
+                    bitwise!(i, ArithOp::BAnd, kst!(i.c()), None, |x: i64, y: i64| x & y)
                 }
-                OpCode::IDivK => generic_arith!(i, ArithOp::IDiv, kst!(i.c()), None),
-                OpCode::BAndK => generic_arith!(i, ArithOp::BAnd, kst!(i.c()), None),
-                OpCode::BOrK => generic_arith!(i, ArithOp::BOr, kst!(i.c()), None),
-                OpCode::BXorK => generic_arith!(i, ArithOp::BXor, kst!(i.c()), None),
-                OpCode::ShrI => {
-                    generic_arith!(i, ArithOp::Shr, Value::Integer(i.sc() as i64), None)
+                OpCode::BOrK => {
+                    bitwise!(i, ArithOp::BOr, kst!(i.c()), None, |x: i64, y: i64| x | y)
                 }
+                OpCode::BXorK => {
+                    bitwise!(i, ArithOp::BXor, kst!(i.c()), None, |x: i64, y: i64| x ^ y)
+                }
+                OpCode::ShrI => bitwise!(
+                    i,
+                    ArithOp::Shr,
+                    Value::Integer(i.sc() as i64),
+                    None,
+                    |x: i64, y: i64| arith::shift_left(x, y.wrapping_neg())
+                ),
                 OpCode::ShlI => {
                     // sC << R[B]
                     let b = i.b();
@@ -942,41 +983,88 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Ok(v) if !matches!(vb, Value::String(_)) => v,
                         _ => arith_slow!(ArithOp::Shl, sc, vb, None, Some(b)),
                     };
-                    r!(i.a()) = res;
+                    set!(i.a(), res);
                 }
-                OpCode::Add => arith_rr!(
+                OpCode::Add => arith!(
                     i,
                     ArithOp::Add,
-                    |x: i64, y: i64| Value::Integer(x.wrapping_add(y)),
+                    r!(i.c()),
+                    Some(i.c()),
+                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_add(y))),
                     |x: f64, y: f64| x + y
                 ),
-                OpCode::Sub => arith_rr!(
+                OpCode::Sub => arith!(
                     i,
                     ArithOp::Sub,
-                    |x: i64, y: i64| Value::Integer(x.wrapping_sub(y)),
+                    r!(i.c()),
+                    Some(i.c()),
+                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_sub(y))),
                     |x: f64, y: f64| x - y
                 ),
-                OpCode::Mul => arith_rr!(
+                OpCode::Mul => arith!(
                     i,
                     ArithOp::Mul,
-                    |x: i64, y: i64| Value::Integer(x.wrapping_mul(y)),
+                    r!(i.c()),
+                    Some(i.c()),
+                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_mul(y))),
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::Mod => generic_arith!(i, ArithOp::Mod, r!(i.c()), Some(i.c())),
-                OpCode::Pow => arith_float_rr!(i, ArithOp::Pow, pow, r!(i.c()), Some(i.c())),
-                OpCode::Div => arith_float_rr!(
+                OpCode::Mod => arith!(
+                    i,
+                    ArithOp::Mod,
+                    r!(i.c()),
+                    Some(i.c()),
+                    int_mod_op,
+                    arith::lua_fmod
+                ),
+                OpCode::Pow => arith!(
+                    i,
+                    ArithOp::Pow,
+                    r!(i.c()),
+                    Some(i.c()),
+                    |x: i64, y: i64| Some(Value::Number(pow(x as f64, y as f64))),
+                    pow
+                ),
+                OpCode::Div => arith!(
                     i,
                     ArithOp::Div,
-                    |x: f64, y: f64| x / y,
                     r!(i.c()),
-                    Some(i.c())
+                    Some(i.c()),
+                    |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
+                    |x: f64, y: f64| x / y
                 ),
-                OpCode::IDiv => generic_arith!(i, ArithOp::IDiv, r!(i.c()), Some(i.c())),
-                OpCode::BAnd => generic_arith!(i, ArithOp::BAnd, r!(i.c()), Some(i.c())),
-                OpCode::BOr => generic_arith!(i, ArithOp::BOr, r!(i.c()), Some(i.c())),
-                OpCode::BXor => generic_arith!(i, ArithOp::BXor, r!(i.c()), Some(i.c())),
-                OpCode::Shl => generic_arith!(i, ArithOp::Shl, r!(i.c()), Some(i.c())),
-                OpCode::Shr => generic_arith!(i, ArithOp::Shr, r!(i.c()), Some(i.c())),
+                OpCode::IDiv => arith!(
+                    i,
+                    ArithOp::IDiv,
+                    r!(i.c()),
+                    Some(i.c()),
+                    int_idiv_op,
+                    |x: f64, y: f64| (x / y).floor()
+                ),
+                OpCode::BAnd => bitwise!(
+                    i,
+                    ArithOp::BAnd,
+                    r!(i.c()),
+                    Some(i.c()),
+                    |x: i64, y: i64| x & y
+                ),
+                OpCode::BOr => {
+                    bitwise!(i, ArithOp::BOr, r!(i.c()), Some(i.c()), |x: i64, y: i64| x
+                        | y)
+                }
+                OpCode::BXor => bitwise!(
+                    i,
+                    ArithOp::BXor,
+                    r!(i.c()),
+                    Some(i.c()),
+                    |x: i64, y: i64| x ^ y
+                ),
+                OpCode::Shl => bitwise!(i, ArithOp::Shl, r!(i.c()), Some(i.c()), arith::shift_left),
+                OpCode::Shr => {
+                    bitwise!(i, ArithOp::Shr, r!(i.c()), Some(i.c()), |x: i64, y: i64| {
+                        arith::shift_left(x, y.wrapping_neg())
+                    })
+                }
                 OpCode::Unm => {
                     let b = i.b();
                     let vb = r!(b);
@@ -985,7 +1073,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Value::Number(x) => Value::Number(-x),
                         _ => arith_slow!(ArithOp::Unm, vb, vb, Some(b), Some(b)),
                     };
-                    r!(i.a()) = res;
+                    set!(i.a(), res);
                 }
                 OpCode::BNot => {
                     let b = i.b();
@@ -994,9 +1082,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Value::Integer(x) => Value::Integer(!x),
                         _ => arith_slow!(ArithOp::BNot, vb, vb, Some(b), Some(b)),
                     };
-                    r!(i.a()) = res;
+                    set!(i.a(), res);
                 }
-                OpCode::Not => r!(i.a()) = Value::Boolean(!r!(i.b()).is_truthy()),
+                OpCode::Not => set!(i.a(), Value::Boolean(!r!(i.b()).is_truthy())),
                 OpCode::Len => {
                     let b = i.b();
                     let vb = r!(b);
@@ -1005,19 +1093,18 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Value::Table(t) if t.metatable().is_none() => Value::Integer(t.length()),
                         _ => {
                             save_pc!();
-                            {
-                                let d = debug::describe_reg(ex.ts, fi, b);
-                                tri!(ex.meta().len(vb, &move || d.clone()))
-                            }
+                            tri!(ex
+                                .meta()
+                                .len(vb, &|ts: &ThreadState<'gc>| debug::describe_reg(ts, fi, b)))
                         }
                     };
-                    r!(i.a()) = res;
+                    set!(i.a(), res);
                 }
                 OpCode::Concat => {
                     let (a, n) = (i.a(), i.b());
                     save_pc!();
                     let v = tri!(concat(ex, fi, base + a, n));
-                    r!(a) = v;
+                    set!(a, v);
                     fuel -= 1;
                 }
                 OpCode::Close => {
@@ -1143,7 +1230,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::TestSet => {
                     let vb = r!(i.b());
                     if vb.is_truthy() == i.k() {
-                        r!(i.a()) = vb;
+                        set!(i.a(), vb);
                         let j = code[pc];
                         pc = (pc as i64 + 1 + j.sj_field() as i64) as usize;
                     } else {
@@ -1153,6 +1240,12 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::Call => {
                     let a = i.a();
                     let func = base + a;
+                    if !matches!(r!(a), Value::Function(_)) {
+                        save_pc!();
+                        if let Some(e) = not_callable(ex, fi, a) {
+                            throw!(e);
+                        }
+                    }
                     let nargs = if i.b() != 0 {
                         i.b() - 1
                     } else {
@@ -1178,6 +1271,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             if nresults >= 0 {
                                 ex.ts.top = base + proto.info.0.max_stack as usize;
                             }
+                            sync!();
                         }
                         Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
                         Ok(Pre::Switch(exit)) => return exit,
@@ -1187,6 +1281,12 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::TailCall => {
                     let a = i.a();
                     let func = base + a;
+                    if !matches!(r!(a), Value::Function(_)) {
+                        save_pc!();
+                        if let Some(e) = not_callable(ex, fi, a) {
+                            throw!(e);
+                        }
+                    }
                     let nargs = if i.b() != 0 {
                         i.b() - 1
                     } else {
@@ -1265,17 +1365,19 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         (Value::Integer(count), Value::Integer(step)) => {
                             // Integer loop: R[A] counts the remaining iterations.
                             if count > 0 {
-                                r!(a) = Value::Integer(count - 1);
+                                set!(a, Value::Integer(count - 1));
                                 if let Value::Integer(idx) = r!(a + 2) {
                                     let next = idx.wrapping_add(step);
-                                    r!(a + 2) = Value::Integer(next);
-                                    r!(a + 3) = Value::Integer(next);
+                                    set!(a + 2, Value::Integer(next));
+                                    set!(a + 3, Value::Integer(next));
                                 }
                                 pc -= i.bx();
                             }
                         }
                         _ => {
-                            if float_for_step(ex.ts, base + a) {
+                            let go = float_for_step(ex.ts, base + a);
+                            sync!();
+                            if go {
                                 pc -= i.bx();
                             }
                         }
@@ -1317,9 +1419,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let a = i.a();
                     let cb = base + a + 4;
                     // Copy the iterator, state and control value above the loop variables.
-                    r!(a + 4) = r!(a);
-                    r!(a + 5) = r!(a + 1);
-                    r!(a + 6) = r!(a + 2);
+                    set!(a + 4, r!(a));
+                    set!(a + 5, r!(a + 1));
+                    set!(a + 6, r!(a + 2));
                     save_pc!();
                     fuel -= 1;
                     match ex.precall(cb, 2, i.c() as i32, false) {
@@ -1329,6 +1431,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                                 continue 'frame;
                             }
                             ex.ts.top = base + proto.info.0.max_stack as usize;
+                            sync!();
                         }
                         Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
                         Ok(Pre::Switch(exit)) => return exit,
@@ -1339,7 +1442,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let a = i.a();
                     let v = r!(a + 4);
                     if !v.is_nil() {
-                        r!(a + 2) = v;
+                        set!(a + 2, v);
                         pc -= i.bx();
                     }
                     fuel -= 1;
@@ -1371,6 +1474,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         }
                     }
                     ex.ts.top = base + proto.info.0.max_stack as usize;
+                    sync!();
                 }
                 OpCode::Closure => {
                     let p = proto.protos[i.bx()];
@@ -1390,21 +1494,25 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             upvalues: ups.into_boxed_slice(),
                         },
                     );
-                    r!(i.a()) = Value::Function(Function::Lua(c));
+                    set!(i.a(), Value::Function(Function::Lua(c)));
                     fuel -= 1;
                 }
                 OpCode::VarArg => {
                     let a = i.a();
                     let nvar = frame.nvarargs as usize;
                     let want = if i.c() == 0 { nvar } else { i.c() - 1 };
-                    tri!(ensure_stack(ex.ts, base + a + want + 1));
+                    if let Err(e) = ensure_stack(ex.ts, base + a + want + 1) {
+                        throw!(e);
+                    }
+                    // Multiple results may go past max_stack: use checked indexing.
                     for j in 0..want {
-                        r!(a + j) = if j < nvar {
+                        ex.ts.stack[base + a + j] = if j < nvar {
                             ex.ts.stack[base - nvar + j]
                         } else {
                             Value::Nil
                         };
                     }
+                    sync!();
                     if i.c() == 0 {
                         ex.ts.top = base + a + want;
                     }
@@ -1414,6 +1522,44 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
             }
         }
     }
+}
+
+/// The error for calling register `reg` when it holds a non-callable value.
+fn not_callable<'gc>(ex: &Exec<'gc, '_>, fi: usize, reg: usize) -> Option<RtError<'gc>> {
+    let base = ex.ts.frames[fi].base;
+    let v = ex.ts.stack[base + reg];
+    if !meta::get_tm(ex.g, v, Tm::Call).is_nil() {
+        return None;
+    }
+    Some(RtError::msg(format!(
+        "attempt to call a {} value{}",
+        meta::type_name_meta(ex.g, v),
+        debug::describe_reg(ex.ts, fi, reg)
+    )))
+}
+
+/// Reads a value as two 8-byte words. Values are usually stored as a tag
+/// word and a payload word; a single 16-byte load of such a pair cannot be
+/// forwarded from those stores and stalls, which dominated the dispatch loop.
+#[inline(always)]
+unsafe fn load_value<'gc>(p: *const Value<'gc>) -> Value<'gc> {
+    use std::mem::MaybeUninit;
+    let w = p as *const MaybeUninit<u64>;
+    let a = std::ptr::read_volatile(w);
+    let b = std::ptr::read_volatile(w.add(1));
+    // SAFETY: the two words are the bytes of a valid `Value` (16 bytes, no
+    // invalid bit patterns introduced: padding stays uninitialised).
+    std::mem::transmute::<[MaybeUninit<u64>; 2], Value<'gc>>([a, b])
+}
+
+#[inline]
+fn int_mod_op<'gc>(x: i64, y: i64) -> Option<Value<'gc>> {
+    (y != 0).then(|| Value::Integer(arith::int_mod(x, y)))
+}
+
+#[inline]
+fn int_idiv_op<'gc>(x: i64, y: i64) -> Option<Value<'gc>> {
+    (y != 0).then(|| Value::Integer(arith::int_floor_div(x, y)))
 }
 
 #[inline]
@@ -1586,14 +1732,14 @@ fn concat<'gc>(
             ex.ts.stack[first] = Value::String(s);
             top = first + 1;
         } else {
-            let (ra, rb) = (top - 2 - base, top - 1 - base);
-            let names = [
-                debug::describe_reg(ex.ts, fi, ra),
-                debug::describe_reg(ex.ts, fi, rb),
-            ];
+            let regs = [top - 2 - base, top - 1 - base];
             let save_top = ex.ts.top;
             ex.ts.top = ex.ts.top.max(top);
-            let r = ex.meta().concat_meta(a, b, &|i| names[i].clone());
+            let r = ex
+                .meta()
+                .concat_meta(a, b, &|ts: &ThreadState<'gc>, i: usize| {
+                    debug::describe_reg(ts, fi, regs[i])
+                });
             ex.ts.top = save_top;
             ex.ts.stack[top - 2] = r?;
             top -= 1;

@@ -72,7 +72,7 @@ impl<'gc> MetaCx<'gc, '_> {
         &mut self,
         mut obj: Value<'gc>,
         key: Value<'gc>,
-        describe: &dyn Fn() -> String,
+        describe: &dyn Fn(&ThreadState<'gc>) -> String,
     ) -> RtResult<'gc, Value<'gc>> {
         for _ in 0..MAX_TAG_LOOP {
             let tm = match obj {
@@ -98,7 +98,7 @@ impl<'gc> MetaCx<'gc, '_> {
                         return Err(RtError::msg(format!(
                             "attempt to index a {} value{}",
                             type_name_meta(self.g, obj),
-                            describe()
+                            describe(self.ts)
                         )));
                     }
                     tm
@@ -118,7 +118,7 @@ impl<'gc> MetaCx<'gc, '_> {
         mut obj: Value<'gc>,
         key: Value<'gc>,
         value: Value<'gc>,
-        describe: &dyn Fn() -> String,
+        describe: &dyn Fn(&ThreadState<'gc>) -> String,
     ) -> RtResult<'gc, ()> {
         for _ in 0..MAX_TAG_LOOP {
             let tm = match obj {
@@ -147,7 +147,7 @@ impl<'gc> MetaCx<'gc, '_> {
                         return Err(RtError::msg(format!(
                             "attempt to index a {} value{}",
                             type_name_meta(self.g, obj),
-                            describe()
+                            describe(self.ts)
                         )));
                     }
                     tm
@@ -168,7 +168,7 @@ impl<'gc> MetaCx<'gc, '_> {
         op: ArithOp,
         a: Value<'gc>,
         b: Value<'gc>,
-        describe: &dyn Fn(usize) -> String,
+        describe: &dyn Fn(&ThreadState<'gc>, usize) -> String,
     ) -> RtResult<'gc, Value<'gc>> {
         match arith::arith(op, a, b) {
             Ok(v) => Ok(v),
@@ -194,7 +194,7 @@ impl<'gc> MetaCx<'gc, '_> {
         e: ArithError,
         a: Value<'gc>,
         b: Value<'gc>,
-        describe: &dyn Fn(usize) -> String,
+        describe: &dyn Fn(&ThreadState<'gc>, usize) -> String,
     ) -> RtError<'gc> {
         if op.is_bitwise() {
             let both_numbers = arith::to_num(a).is_some() && arith::to_num(b).is_some();
@@ -209,7 +209,7 @@ impl<'gc> MetaCx<'gc, '_> {
             return RtError::msg(format!(
                 "attempt to perform bitwise operation on a {} value{}",
                 type_name_meta(self.g, bad),
-                describe(i)
+                describe(self.ts, i)
             ));
         }
         let (bad, i) = if arith::to_num(a).is_none() {
@@ -220,7 +220,7 @@ impl<'gc> MetaCx<'gc, '_> {
         RtError::msg(format!(
             "attempt to perform arithmetic on a {} value{}",
             type_name_meta(self.g, bad),
-            describe(i)
+            describe(self.ts, i)
         ))
     }
 
@@ -275,7 +275,7 @@ impl<'gc> MetaCx<'gc, '_> {
     pub fn len(
         &mut self,
         v: Value<'gc>,
-        describe: &dyn Fn() -> String,
+        describe: &dyn Fn(&ThreadState<'gc>) -> String,
     ) -> RtResult<'gc, Value<'gc>> {
         match v {
             Value::String(s) => Ok(Value::Integer(s.len() as i64)),
@@ -293,7 +293,7 @@ impl<'gc> MetaCx<'gc, '_> {
                     Err(RtError::msg(format!(
                         "attempt to get length of a {} value{}",
                         type_name_meta(self.g, v),
-                        describe()
+                        describe(self.ts)
                     )))
                 } else {
                     self.call1(f, &[v])
@@ -307,7 +307,7 @@ impl<'gc> MetaCx<'gc, '_> {
         &mut self,
         a: Value<'gc>,
         b: Value<'gc>,
-        describe: &dyn Fn(usize) -> String,
+        describe: &dyn Fn(&ThreadState<'gc>, usize) -> String,
     ) -> RtResult<'gc, Value<'gc>> {
         let mut f = get_tm(self.g, a, Tm::Concat);
         if f.is_nil() {
@@ -318,7 +318,7 @@ impl<'gc> MetaCx<'gc, '_> {
             return Err(RtError::msg(format!(
                 "attempt to concatenate a {} value{}",
                 type_name_meta(self.g, bad),
-                describe(i)
+                describe(self.ts, i)
             )));
         }
         self.call1(f, &[a, b])

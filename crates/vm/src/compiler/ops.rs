@@ -1,0 +1,546 @@
+//! Code for unary and binary operators, with constant folding.
+
+use super::code::{exp_info, fits_sc};
+use super::func::{ExpDesc, ExpK};
+use super::opcode::{OpCode, OFFSET_SC};
+use super::parser::Parser;
+
+type R<T> = Result<T, super::SyntaxError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Mod,
+    Pow,
+    Div,
+    IDiv,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+    Concat,
+    Eq,
+    Lt,
+    Le,
+    Ne,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnOp {
+    Minus,
+    BNot,
+    Not,
+    Len,
+}
+
+impl BinOp {
+    /// (left, right) priorities.
+    pub fn priority(self) -> (u8, u8) {
+        use BinOp::*;
+        match self {
+            Add | Sub => (10, 10),
+            Mul | Mod | Div | IDiv => (11, 11),
+            Pow => (14, 13),
+            BAnd => (6, 6),
+            BOr => (4, 4),
+            BXor => (5, 5),
+            Shl | Shr => (7, 7),
+            Concat => (9, 8),
+            Eq | Lt | Le | Ne | Gt | Ge => (3, 3),
+            And => (2, 2),
+            Or => (1, 1),
+        }
+    }
+
+    fn is_foldable(self) -> bool {
+        use BinOp::*;
+        matches!(
+            self,
+            Add | Sub | Mul | Mod | Pow | Div | IDiv | BAnd | BOr | BXor | Shl | Shr
+        )
+    }
+
+    fn reg_op(self) -> OpCode {
+        use BinOp::*;
+        match self {
+            Add => OpCode::Add,
+            Sub => OpCode::Sub,
+            Mul => OpCode::Mul,
+            Mod => OpCode::Mod,
+            Pow => OpCode::Pow,
+            Div => OpCode::Div,
+            IDiv => OpCode::IDiv,
+            BAnd => OpCode::BAnd,
+            BOr => OpCode::BOr,
+            BXor => OpCode::BXor,
+            Shl => OpCode::Shl,
+            _ => OpCode::Shr,
+        }
+    }
+
+    fn k_op(self) -> Option<OpCode> {
+        use BinOp::*;
+        Some(match self {
+            Add => OpCode::AddK,
+            Sub => OpCode::SubK,
+            Mul => OpCode::MulK,
+            Mod => OpCode::ModK,
+            Pow => OpCode::PowK,
+            Div => OpCode::DivK,
+            IDiv => OpCode::IDivK,
+            BAnd => OpCode::BAndK,
+            BOr => OpCode::BOrK,
+            BXor => OpCode::BXorK,
+            _ => return None,
+        })
+    }
+}
+
+/// A numeric literal value.
+#[derive(Clone, Copy)]
+enum Num {
+    I(i64),
+    F(f64),
+}
+
+fn to_numeral(e: &ExpDesc) -> Option<Num> {
+    if e.has_jumps() {
+        return None;
+    }
+    match e.k {
+        ExpK::KInt(i) => Some(Num::I(i)),
+        ExpK::KFlt(f) => Some(Num::F(f)),
+        _ => None,
+    }
+}
+
+fn as_f(n: Num) -> f64 {
+    match n {
+        Num::I(i) => i as f64,
+        Num::F(f) => f,
+    }
+}
+
+/// Exact integer value of a number (floats only when integral).
+fn as_int(n: Num) -> Option<i64> {
+    match n {
+        Num::I(i) => Some(i),
+        Num::F(f) => {
+            if f.fract() == 0.0
+                && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f)
+            {
+                Some(f as i64)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn shift_left(x: i64, y: i64) -> i64 {
+    if y <= -64 || y >= 64 {
+        0
+    } else if y >= 0 {
+        ((x as u64) << y) as i64
+    } else {
+        ((x as u64) >> (-y)) as i64
+    }
+}
+
+fn float_mod(a: f64, b: f64) -> f64 {
+    let m = a % b;
+    if (m > 0.0 && b < 0.0) || (m < 0.0 && b > 0.0) {
+        m + b
+    } else {
+        m
+    }
+}
+
+/// Folds `a op b` when it is safe (no errors, no NaN or -0 results).
+fn fold_bin(op: BinOp, a: Num, b: Num) -> Option<Num> {
+    use BinOp::*;
+    if matches!(op, Div | IDiv | Mod) && as_f(b) == 0.0 {
+        return None;
+    }
+    let r = match op {
+        BAnd | BOr | BXor | Shl | Shr => {
+            let (x, y) = (as_int(a)?, as_int(b)?);
+            Num::I(match op {
+                BAnd => x & y,
+                BOr => x | y,
+                BXor => x ^ y,
+                Shl => shift_left(x, y),
+                _ => shift_left(x, y.wrapping_neg()),
+            })
+        }
+        Div => Num::F(as_f(a) / as_f(b)),
+        Pow => Num::F(as_f(a).powf(as_f(b))),
+        _ => match (a, b) {
+            (Num::I(x), Num::I(y)) => Num::I(match op {
+                Add => x.wrapping_add(y),
+                Sub => x.wrapping_sub(y),
+                Mul => x.wrapping_mul(y),
+                Mod | IDiv if y == 0 => return None,
+                Mod => {
+                    if y == -1 {
+                        0
+                    } else {
+                        let m = x % y;
+                        if m != 0 && (m ^ y) < 0 {
+                            m + y
+                        } else {
+                            m
+                        }
+                    }
+                }
+                IDiv => {
+                    if y == -1 {
+                        x.wrapping_neg()
+                    } else {
+                        let q = x / y;
+                        if (x % y != 0) && ((x ^ y) < 0) {
+                            q - 1
+                        } else {
+                            q
+                        }
+                    }
+                }
+                _ => return None,
+            }),
+            _ => {
+                let (x, y) = (as_f(a), as_f(b));
+                Num::F(match op {
+                    Add => x + y,
+                    Sub => x - y,
+                    Mul => x * y,
+                    Mod => float_mod(x, y),
+                    IDiv => (x / y).floor(),
+                    _ => return None,
+                })
+            }
+        },
+    };
+    if let Num::F(f) = r {
+        if f.is_nan() || f == 0.0 {
+            return None;
+        }
+    }
+    Some(r)
+}
+
+fn num_exp(n: Num) -> ExpK {
+    match n {
+        Num::I(i) => ExpK::KInt(i),
+        Num::F(f) => ExpK::KFlt(f),
+    }
+}
+
+/// `e` as a signed-C immediate: (value, is_float).
+fn sc_number(e: &ExpDesc) -> Option<(usize, bool)> {
+    let (i, isf) = match to_numeral(e)? {
+        Num::I(i) => (i, false),
+        Num::F(f) => (as_int(Num::F(f))?, true),
+    };
+    if fits_sc(i) {
+        Some(((i + OFFSET_SC as i64) as usize, isf))
+    } else {
+        None
+    }
+}
+
+fn sc_int(e: &ExpDesc) -> Option<i64> {
+    match e.k {
+        ExpK::KInt(i) if !e.has_jumps() && fits_sc(i) => Some(i),
+        _ => None,
+    }
+}
+
+impl<'s> Parser<'s> {
+    pub(super) fn prefix(&mut self, op: UnOp, e: &mut ExpDesc, line: u32) -> R<()> {
+        self.discharge_vars(e);
+        match op {
+            UnOp::Minus | UnOp::BNot => {
+                if let Some(n) = to_numeral(e) {
+                    let folded = match (op, n) {
+                        (UnOp::Minus, Num::I(i)) => Some(Num::I(i.wrapping_neg())),
+                        (UnOp::Minus, Num::F(f)) if f != 0.0 => Some(Num::F(-f)),
+                        (UnOp::BNot, n) => as_int(n).map(|i| Num::I(!i)),
+                        _ => None,
+                    };
+                    if let Some(r) = folded {
+                        e.k = num_exp(r);
+                        return Ok(());
+                    }
+                }
+                let o = if op == UnOp::Minus {
+                    OpCode::Unm
+                } else {
+                    OpCode::BNot
+                };
+                self.code_unexp(o, e, line)
+            }
+            UnOp::Len => self.code_unexp(OpCode::Len, e, line),
+            UnOp::Not => self.code_not(e),
+        }
+    }
+
+    fn code_unexp(&mut self, op: OpCode, e: &mut ExpDesc, line: u32) -> R<()> {
+        let r = self.exp_to_any_reg(e)?;
+        self.free_exp(e);
+        e.k = ExpK::Reloc(self.code_abc(op, 0, r, 0));
+        self.fix_line(line);
+        Ok(())
+    }
+
+    /// Processes the first operand before the second is read.
+    pub(super) fn infix(&mut self, op: BinOp, v: &mut ExpDesc) -> R<()> {
+        self.discharge_vars(v);
+        match op {
+            BinOp::And => self.go_if_true(v)?,
+            BinOp::Or => self.go_if_false(v)?,
+            BinOp::Concat => self.exp_to_next_reg(v)?,
+            BinOp::Eq | BinOp::Ne => {
+                if to_numeral(v).is_none() {
+                    self.exp_to_rk_keep(v)?;
+                }
+            }
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                if sc_number(v).is_none() {
+                    self.exp_to_any_reg(v)?;
+                }
+            }
+            _ => {
+                if to_numeral(v).is_none() {
+                    self.exp_to_any_reg(v)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn exp_to_rk_keep(&mut self, v: &mut ExpDesc) -> R<()> {
+        // Constants stay constants (they may become K operands); others go to a register.
+        match v.k {
+            ExpK::True | ExpK::False | ExpK::Nil | ExpK::KStr(_) | ExpK::K(_) if !v.has_jumps() => {
+                Ok(())
+            }
+            _ => {
+                self.exp_to_any_reg(v)?;
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn posfix(
+        &mut self,
+        op: BinOp,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        line: u32,
+    ) -> R<()> {
+        self.discharge_vars(e2);
+        if op.is_foldable() {
+            if let (Some(a), Some(b)) = (to_numeral(e1), to_numeral(e2)) {
+                if let Some(r) = fold_bin(op, a, b) {
+                    e1.k = num_exp(r);
+                    return Ok(());
+                }
+            }
+        }
+        match op {
+            BinOp::And => {
+                let mut f = e2.f;
+                self.concat(&mut f, e1.f)?;
+                e2.f = f;
+                *e1 = *e2;
+            }
+            BinOp::Or => {
+                let mut t = e2.t;
+                self.concat(&mut t, e1.t)?;
+                e2.t = t;
+                *e1 = *e2;
+            }
+            BinOp::Concat => {
+                self.exp_to_next_reg(e2)?;
+                self.code_concat(e1, e2, line)?;
+            }
+            BinOp::Add => {
+                if let Some(i) = sc_int(e2) {
+                    self.code_bin_imm(OpCode::AddI, e1, e2, i, line)?;
+                } else {
+                    self.code_arith(op, e1, e2, line)?;
+                }
+            }
+            BinOp::Sub => {
+                match sc_int(e2) {
+                    Some(i) if fits_sc(-i) => self.code_bin_imm(OpCode::AddI, e1, e2, -i, line)?,
+                    _ => self.code_arith(op, e1, e2, line)?,
+                };
+            }
+            BinOp::Mul | BinOp::Div | BinOp::IDiv | BinOp::Mod | BinOp::Pow => {
+                self.code_arith(op, e1, e2, line)?
+            }
+            BinOp::BAnd | BinOp::BOr | BinOp::BXor => {
+                if matches!(e2.k, ExpK::KInt(_)) && !e2.has_jumps() {
+                    self.code_arith(op, e1, e2, line)?;
+                } else {
+                    self.code_bin_regs(op.reg_op(), e1, e2, line)?;
+                }
+            }
+            BinOp::Shl => {
+                if let Some(i) = sc_int(e1) {
+                    // sC << R[B]
+                    std::mem::swap(e1, e2);
+                    self.code_bin_imm(OpCode::ShlI, e1, e2, i, line)?;
+                } else {
+                    match sc_int(e2) {
+                        Some(i) if fits_sc(-i) => {
+                            self.code_bin_imm(OpCode::ShrI, e1, e2, -i, line)?
+                        }
+                        _ => self.code_bin_regs(OpCode::Shl, e1, e2, line)?,
+                    }
+                }
+            }
+            BinOp::Shr => match sc_int(e2) {
+                Some(i) => self.code_bin_imm(OpCode::ShrI, e1, e2, i, line)?,
+                None => self.code_bin_regs(OpCode::Shr, e1, e2, line)?,
+            },
+            BinOp::Eq | BinOp::Ne => self.code_eq(op == BinOp::Eq, e1, e2)?,
+            BinOp::Lt | BinOp::Le => self.code_order(op == BinOp::Lt, e1, e2)?,
+            BinOp::Gt | BinOp::Ge => {
+                // a > b  is  b < a
+                std::mem::swap(e1, e2);
+                self.code_order(op == BinOp::Gt, e1, e2)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish_bin(
+        &mut self,
+        op: OpCode,
+        e1: &mut ExpDesc,
+        e2: &ExpDesc,
+        v2: usize,
+        line: u32,
+    ) -> R<()> {
+        let v1 = self.exp_to_any_reg(e1)?;
+        let pc = self.code_abc(op, 0, v1, v2);
+        self.free_exps(e1, e2);
+        e1.k = ExpK::Reloc(pc);
+        e1.t = super::func::NO_JUMP;
+        e1.f = super::func::NO_JUMP;
+        self.fix_line(line);
+        Ok(())
+    }
+
+    fn code_bin_imm(
+        &mut self,
+        op: OpCode,
+        e1: &mut ExpDesc,
+        e2: &ExpDesc,
+        i: i64,
+        line: u32,
+    ) -> R<()> {
+        self.finish_bin(op, e1, e2, (i + OFFSET_SC as i64) as usize, line)
+    }
+
+    fn code_bin_regs(
+        &mut self,
+        op: OpCode,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        line: u32,
+    ) -> R<()> {
+        let v2 = self.exp_to_any_reg(e2)?;
+        self.finish_bin(op, e1, e2, v2, line)
+    }
+
+    /// Arithmetic with a constant right operand when possible.
+    fn code_arith(&mut self, op: BinOp, e1: &mut ExpDesc, e2: &mut ExpDesc, line: u32) -> R<()> {
+        if let Some(kop) = op.k_op() {
+            if to_numeral(e2).is_some() && self.exp_to_k(e2)? {
+                let v2 = exp_info(e2);
+                return self.finish_bin(kop, e1, e2, v2, line);
+            }
+        }
+        self.code_bin_regs(op.reg_op(), e1, e2, line)
+    }
+
+    fn code_concat(&mut self, e1: &mut ExpDesc, e2: &ExpDesc, line: u32) -> R<()> {
+        let fs = self.fsr();
+        let pc = fs.pc();
+        if pc > 0 && pc > fs.last_target {
+            let prev = fs.f.code[pc - 1];
+            if prev.op() == OpCode::Concat && Some(prev.a()) == reg_of(e2) {
+                let n = prev.b();
+                self.free_exp(e2);
+                let i = self.instr_mut(pc - 1);
+                i.set_a(exp_info(e1) as u32);
+                i.set_b((n + 1) as u32);
+                return Ok(());
+            }
+        }
+        self.code_abc(OpCode::Concat, exp_info(e1), 2, 0);
+        self.free_exp(e2);
+        self.fix_line(line);
+        Ok(())
+    }
+
+    fn code_eq(&mut self, is_eq: bool, e1: &mut ExpDesc, e2: &mut ExpDesc) -> R<()> {
+        if !matches!(e1.k, ExpK::NonReloc(_)) {
+            // e1 is a constant kept for an immediate operand: compare the other way.
+            std::mem::swap(e1, e2);
+        }
+        let r1 = self.exp_to_any_reg(e1)?;
+        let (op, r2, isf) = if let Some((im, isf)) = sc_number(e2) {
+            (OpCode::EqI, im, isf)
+        } else if self.exp_to_k(e2)? {
+            (OpCode::EqK, exp_info(e2), false)
+        } else {
+            (OpCode::Eq, self.exp_to_any_reg(e2)?, false)
+        };
+        self.free_exps(e1, e2);
+        let j = self.code_cond(op, r1, r2, isf as usize, is_eq);
+        *e1 = ExpDesc::new(ExpK::Jmp(j));
+        Ok(())
+    }
+
+    /// `e1 < e2` (`lt`) or `e1 <= e2`.
+    fn code_order(&mut self, lt: bool, e1: &mut ExpDesc, e2: &mut ExpDesc) -> R<()> {
+        let (op, r1, r2, isf) = if let Some((im, isf)) = sc_number(e2) {
+            let r1 = self.exp_to_any_reg(e1)?;
+            (if lt { OpCode::LtI } else { OpCode::LeI }, r1, im, isf)
+        } else if let Some((im, isf)) = sc_number(e1) {
+            let r1 = self.exp_to_any_reg(e2)?;
+            (if lt { OpCode::GtI } else { OpCode::GeI }, r1, im, isf)
+        } else {
+            let r1 = self.exp_to_any_reg(e1)?;
+            let r2 = self.exp_to_any_reg(e2)?;
+            (if lt { OpCode::Lt } else { OpCode::Le }, r1, r2, false)
+        };
+        self.free_exps(e1, e2);
+        let j = self.code_cond(op, r1, r2, isf as usize, true);
+        *e1 = ExpDesc::new(ExpK::Jmp(j));
+        Ok(())
+    }
+
+    fn code_cond(&mut self, op: OpCode, a: usize, b: usize, c: usize, k: bool) -> usize {
+        self.code_abck(op, a, b, c, k);
+        self.jump()
+    }
+}
+
+fn reg_of(e: &ExpDesc) -> Option<usize> {
+    match e.k {
+        ExpK::NonReloc(r) => Some(r),
+        _ => None,
+    }
+}

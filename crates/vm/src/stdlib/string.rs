@@ -1,0 +1,533 @@
+//! The string library (reference manual §6.4), built on the GC-free
+//! algorithms in `crate::text`. `string.format` and the pack functions live
+//! in submodules.
+
+use gc_arena::Mutation;
+
+use crate::error::{LimitKind, RtError, RtResult};
+use crate::function::{NativeFunction, NativeKind};
+use crate::state::{Global, GlobalRef, Tm};
+use crate::stdlib::{new_lib, set_fn, set_value};
+use crate::table::Table;
+use crate::text::pattern::{self, Capture, GlobalMatcher, Match, PatternError};
+use crate::value::{Function, Value};
+use crate::vm::arith::{self, ArithError, ArithOp};
+use crate::vm::ctx::Ctx;
+use crate::vm::meta::{self, MetaCx};
+
+mod format;
+mod pack;
+
+/// Longest string the library builds (`rep`, `format`, `gsub`...): Lua's
+/// limit for a 32-bit `int` length, beyond which it says "too large".
+pub(crate) const MAX_STRING: usize = i32::MAX as usize;
+
+/// Work charged to the host budget each time the pattern matcher reports
+/// progress (it does so every 4096 matching steps).
+const PATTERN_CHARGE: i64 = 1024;
+
+pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
+    let t = new_lib(
+        mc,
+        g,
+        "string",
+        &[
+            ("byte", byte),
+            ("char", char),
+            ("dump", dump),
+            ("find", find),
+            ("format", format::format),
+            ("gmatch", gmatch),
+            ("gsub", gsub),
+            ("len", len),
+            ("lower", lower),
+            ("match", str_match),
+            ("rep", rep),
+            ("reverse", reverse),
+            ("sub", sub),
+            ("upper", upper),
+            ("pack", pack::pack),
+            ("packsize", pack::packsize),
+            ("unpack", pack::unpack),
+        ],
+    );
+    // The string metatable: `__index` for method calls, and the arithmetic
+    // metamethods that convert numeric strings (5.4 moved string coercion
+    // of arithmetic operands here).
+    let m = Table::new(mc);
+    set_value(mc, g, m, "__index", Value::Table(t));
+    for (name, f) in [
+        ("__add", mt_add as crate::function::NativeFn),
+        ("__sub", mt_sub),
+        ("__mul", mt_mul),
+        ("__mod", mt_mod),
+        ("__pow", mt_pow),
+        ("__div", mt_div),
+        ("__idiv", mt_idiv),
+        ("__unm", mt_unm),
+    ] {
+        set_fn(mc, g, m, name, f);
+    }
+    Global::set_string_meta(g, mc, Some(m));
+}
+
+// ---- positions ----
+
+/// A start position made absolute (1-based, at least 1; may exceed `len`).
+pub(crate) fn pos_start(pos: i64, len: usize) -> u64 {
+    let len = len as i64;
+    if pos > 0 {
+        pos as u64
+    } else if pos == 0 || pos < -len {
+        1
+    } else {
+        (len + pos + 1) as u64
+    }
+}
+
+/// An end position made absolute (0..=len).
+fn pos_end(pos: i64, len: usize) -> usize {
+    let l = len as i64;
+    if pos > l {
+        len
+    } else if pos >= 0 {
+        pos as usize
+    } else if pos < -l {
+        0
+    } else {
+        (l + pos + 1) as usize
+    }
+}
+
+// ---- host budget ----
+
+/// Charges `amount` of work to the host budget; on a limit remembers it.
+pub(crate) fn charge(g: GlobalRef<'_>, amount: i64, hit: &mut Option<LimitKind>) -> bool {
+    match g.budget.0.charge(amount) {
+        Ok(()) => true,
+        Err(k) => {
+            *hit = Some(k);
+            false
+        }
+    }
+}
+
+/// Charges the work of building a result of `bytes` bytes.
+pub(crate) fn charge_bytes<'gc>(g: GlobalRef<'gc>, bytes: usize) -> RtResult<'gc, ()> {
+    if bytes >= 4096 {
+        g.budget
+            .0
+            .charge((bytes / 64) as i64)
+            .map_err(RtError::Limit)?;
+    }
+    Ok(())
+}
+
+fn pattern_error<'gc>(e: PatternError, hit: Option<LimitKind>) -> RtError<'gc> {
+    match e {
+        PatternError::Message(m) => RtError::msg(m),
+        PatternError::Interrupted => RtError::Limit(hit.unwrap_or(LimitKind::Interrupted)),
+    }
+}
+
+fn capture_value<'gc>(ctx: &Ctx<'gc, '_>, subject: &[u8], c: Capture) -> Value<'gc> {
+    match c {
+        Capture::Str(a, e) => ctx.str_value(&subject[a..e]),
+        Capture::Pos(p) => Value::Integer(p as i64 + 1),
+    }
+}
+
+/// Pushes the captures of a match (or the whole match when there are none).
+fn push_results<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    subject: &[u8],
+    m: &Match,
+    whole_if_none: bool,
+) -> RtResult<'gc, usize> {
+    if !whole_if_none && m.capture_count() == 0 {
+        return Ok(0);
+    }
+    let caps = m.results().map_err(|e| pattern_error(e, None))?;
+    for c in &caps {
+        let v = capture_value(ctx, subject, *c);
+        ctx.push(v);
+    }
+    Ok(caps.len())
+}
+
+// ---- simple functions ----
+
+fn len<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let s = ctx.check_string(0)?;
+    ctx.ret(Value::Integer(s.len() as i64))
+}
+
+fn sub<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let s = ctx.check_string(0)?;
+    let l = s.len();
+    let start = pos_start(ctx.check_integer(1)?, l);
+    let end = pos_end(ctx.opt_integer(2, -1)?, l);
+    let v = if start <= end as u64 {
+        ctx.str_value(&s.as_bytes()[start as usize - 1..end])
+    } else {
+        ctx.str_value(b"")
+    };
+    ctx.ret(v)
+}
+
+fn reverse<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let s = ctx.check_string(0)?;
+    let mut b = s.as_bytes().to_vec();
+    b.reverse();
+    let v = ctx.str_value(&b);
+    ctx.ret(v)
+}
+
+fn lower<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let s = ctx.check_string(0)?;
+    let v = ctx.str_value(&s.as_bytes().to_ascii_lowercase());
+    ctx.ret(v)
+}
+
+fn upper<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let s = ctx.check_string(0)?;
+    let v = ctx.str_value(&s.as_bytes().to_ascii_uppercase());
+    ctx.ret(v)
+}
+
+fn rep<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let s = ctx.check_string(0)?.as_bytes();
+    let n = ctx.check_integer(1)?;
+    let sep = match ctx.opt_string(2)? {
+        Some(sep) => sep.as_bytes(),
+        None => b"",
+    };
+    if n <= 0 || s.len() + sep.len() == 0 {
+        let v = ctx.str_value(b"");
+        return ctx.ret(v);
+    }
+    let n = n as u64;
+    // PUC-Rio's test: the piece length must fit MAXSIZE / n (MAXSIZE = INT_MAX).
+    if (s.len() + sep.len()) as u64 > MAX_STRING as u64 / n {
+        return Err(RtError::msg("resulting string too large"));
+    }
+    let total = (n as usize) * s.len() + (n as usize - 1) * sep.len();
+    charge_bytes(ctx.g, total)?;
+    // `s (sep s)*`: after the first copy, the tail is whole `sep s` units,
+    // so it can be doubled by copying from itself.
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(s);
+    if n > 1 {
+        out.extend_from_slice(sep);
+        out.extend_from_slice(s);
+    }
+    while out.len() < total {
+        let take = (out.len() - s.len()).min(total - out.len());
+        out.extend_from_within(s.len()..s.len() + take);
+    }
+    let v = ctx.str_value(&out);
+    ctx.ret(v)
+}
+
+fn byte<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let s = ctx.check_string(0)?.as_bytes();
+    let pi = ctx.opt_integer(1, 1)?;
+    let start = pos_start(pi, s.len());
+    let end = pos_end(ctx.opt_integer(2, pi)?, s.len());
+    if start > end as u64 {
+        return Ok(0);
+    }
+    let n = end - start as usize + 1;
+    if n >= i32::MAX as usize {
+        return Err(RtError::msg("string slice too long"));
+    }
+    if n > crate::vm::budget::MAX_STACK / 2 {
+        return Err(RtError::msg("stack overflow (string slice too long)"));
+    }
+    for &b in &s[start as usize - 1..end] {
+        ctx.push(Value::Integer(i64::from(b)));
+    }
+    Ok(n)
+}
+
+fn char<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let mut out = Vec::with_capacity(ctx.nargs);
+    for i in 0..ctx.nargs {
+        let c = ctx.check_integer(i)?;
+        if c as u64 > 255 {
+            return Err(RtError::bad_arg(i + 1, "value out of range"));
+        }
+        out.push(c as u8);
+    }
+    let v = ctx.str_value(&out);
+    ctx.ret(v)
+}
+
+/// `string.dump`: lunarena has no binary chunk format (and `load` accepts
+/// text chunks only), so no function can be dumped.
+fn dump<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    ctx.check_function(0)?;
+    Err(RtError::msg("unable to dump given function"))
+}
+
+// ---- pattern matching ----
+
+fn find_aux<'gc>(mut ctx: Ctx<'gc, '_>, find: bool) -> RtResult<'gc, usize> {
+    let s = ctx.check_string(0)?.as_bytes();
+    let p = ctx.check_string(1)?.as_bytes();
+    let init = pos_start(ctx.opt_integer(2, 1)?, s.len()) - 1;
+    if init > s.len() as u64 {
+        return ctx.ret(Value::Nil);
+    }
+    let init = init as usize;
+    if find && (ctx.arg(3).is_truthy() || !pattern::has_specials(p)) {
+        return match pattern::find_plain(s, p, init) {
+            Some(start) => {
+                ctx.push(Value::Integer(start as i64 + 1));
+                ctx.push(Value::Integer((start + p.len()) as i64));
+                Ok(2)
+            }
+            None => ctx.ret(Value::Nil),
+        };
+    }
+    let g = ctx.g;
+    let mut hit = None;
+    let found = pattern::find(s, p, init, &mut || charge(g, PATTERN_CHARGE, &mut hit));
+    match found.map_err(|e| pattern_error(e, hit))? {
+        Some(m) => {
+            if find {
+                ctx.push(Value::Integer(m.start as i64 + 1));
+                ctx.push(Value::Integer(m.end as i64));
+                Ok(2 + push_results(&mut ctx, s, &m, false)?)
+            } else {
+                push_results(&mut ctx, s, &m, true)
+            }
+        }
+        None => ctx.ret(Value::Nil),
+    }
+}
+
+fn find<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    find_aux(ctx, true)
+}
+
+fn str_match<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    find_aux(ctx, false)
+}
+
+fn gmatch<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let s = ctx.check_string(0)?;
+    let p = ctx.check_string(1)?;
+    let ls = s.len() as u64;
+    let init = (pos_start(ctx.opt_integer(2, 1)?, s.len()) - 1).min(ls + 1);
+    let f = NativeFunction::with_upvalues(
+        ctx.mc,
+        "gmatch_aux",
+        NativeKind::Plain(gmatch_aux),
+        &[
+            Value::String(s),
+            Value::String(p),
+            Value::Integer(init as i64),
+            Value::Nil,
+        ],
+    );
+    ctx.ret(Value::Function(Function::Native(f)))
+}
+
+/// The iterator `gmatch` returns; upvalues: subject, pattern, position,
+/// end of the last match (or nil).
+fn gmatch_aux<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (Value::String(s), Value::String(p), Value::Integer(pos)) =
+        (ctx.upvalue(0), ctx.upvalue(1), ctx.upvalue(2))
+    else {
+        return Ok(0);
+    };
+    let last = match ctx.upvalue(3) {
+        Value::Integer(e) => Some(e as usize),
+        _ => None,
+    };
+    let (s, p) = (s.as_bytes(), p.as_bytes());
+    let g = ctx.g;
+    let mut hit = None;
+    let mut m = GlobalMatcher::new(s, p, pos as usize, false).with_last_end(last);
+    let next = m.next(&mut || charge(g, PATTERN_CHARGE, &mut hit));
+    match next.map_err(|e| pattern_error(e, hit))? {
+        Some((_, found)) => {
+            ctx.set_upvalue(2, Value::Integer(found.end as i64));
+            ctx.set_upvalue(3, Value::Integer(found.end as i64));
+            push_results(&mut ctx, s, &found, true)
+        }
+        None => {
+            ctx.set_upvalue(2, Value::Integer(s.len() as i64 + 1));
+            Ok(0)
+        }
+    }
+}
+
+fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let src_str = ctx.check_string(0)?;
+    let src = src_str.as_bytes();
+    let p = ctx.check_string(1)?.as_bytes();
+    let repl = ctx.arg(2);
+    let max_n = ctx.opt_integer(3, src.len() as i64 + 1)?;
+    if !matches!(
+        repl,
+        Value::String(_)
+            | Value::Integer(_)
+            | Value::Number(_)
+            | Value::Table(_)
+            | Value::Function(_)
+    ) {
+        return Err(ctx.expect_type(2, "string/function/table"));
+    }
+    let repl_bytes = match repl {
+        Value::String(_) | Value::Integer(_) | Value::Number(_) => {
+            Some(ctx.check_string(2)?.as_bytes())
+        }
+        _ => None,
+    };
+    let g = ctx.g;
+    let mut hit = None;
+    let mut out = Vec::new();
+    let mut count: i64 = 0;
+    // Whether any replacement changed the text (else the subject itself is
+    // returned, the same string object).
+    let mut changed = false;
+    let mut matcher = GlobalMatcher::new(src, p, 0, true);
+    while count < max_n {
+        let next = matcher.next(&mut || charge(g, PATTERN_CHARGE, &mut hit));
+        let Some((from, m)) = next.map_err(|e| pattern_error(e, hit))? else {
+            break;
+        };
+        count += 1;
+        out.extend_from_slice(&src[from..m.start]);
+        let whole = &src[m.start..m.end];
+        let value = match (repl_bytes, repl) {
+            (Some(r), _) => {
+                pattern::expand_replacement(r, &m, src, &mut out)
+                    .map_err(|e| pattern_error(e, None))?;
+                changed = true;
+                if out.len() > MAX_STRING {
+                    return Err(RtError::msg("resulting string too large"));
+                }
+                continue;
+            }
+            (None, Value::Table(_)) => {
+                let key =
+                    capture_value(&ctx, src, m.capture(0).map_err(|e| pattern_error(e, None))?);
+                MetaCx {
+                    mc: ctx.mc,
+                    g: ctx.g,
+                    th: ctx.th,
+                    ts: &mut *ctx.ts,
+                }
+                .index(repl, key, &|_| String::new())?
+            }
+            (None, _) => {
+                let caps = m.results().map_err(|e| pattern_error(e, None))?;
+                let args: Vec<Value<'gc>> =
+                    caps.iter().map(|c| capture_value(&ctx, src, *c)).collect();
+                ctx.call1(repl, &args)?
+            }
+        };
+        match value {
+            Value::Nil | Value::Boolean(false) => out.extend_from_slice(whole),
+            Value::String(s) => {
+                out.extend_from_slice(s.as_bytes());
+                changed = true;
+            }
+            v @ (Value::Integer(_) | Value::Number(_)) => {
+                meta::number_to_bytes(v, &mut out);
+                changed = true;
+            }
+            v => {
+                return Err(RtError::msg(format!(
+                    "invalid replacement value (a {})",
+                    v.type_name()
+                )))
+            }
+        }
+        if out.len() > MAX_STRING {
+            return Err(RtError::msg("resulting string too large"));
+        }
+    }
+    let result = if !changed {
+        Value::String(src_str)
+    } else {
+        out.extend_from_slice(&src[matcher.rest_start()..]);
+        charge_bytes(g, out.len())?;
+        ctx.str_value(&out)
+    };
+    ctx.push(result);
+    ctx.push(Value::Integer(count));
+    Ok(2)
+}
+
+// ---- arithmetic metamethods ----
+
+/// Converts an operand as the string metamethods do: numbers, and strings
+/// that are numerals (no other coercion).
+fn to_numeric(v: Value<'_>) -> Option<Value<'_>> {
+    match v {
+        Value::Integer(_) | Value::Number(_) => Some(v),
+        Value::String(_) => match arith::to_num(v)? {
+            arith::Num::Int(i) => Some(Value::Integer(i)),
+            arith::Num::Float(f) => Some(Value::Number(f)),
+        },
+        _ => None,
+    }
+}
+
+fn string_arith<'gc>(mut ctx: Ctx<'gc, '_>, op: ArithOp, tm: Tm) -> RtResult<'gc, usize> {
+    let (a, b) = (ctx.arg(0), ctx.arg(1));
+    // With one argument PUC-Rio's code reads its own converted copy of the
+    // first operand as the second one.
+    let x = to_numeric(a);
+    let y = if ctx.nargs < 2 { x } else { to_numeric(b) };
+    if let (Some(x), Some(y)) = (x, y) {
+        // Errors raised by the arithmetic itself carry no position (they
+        // come from inside this native function).
+        let raw = |m: &str| RtError::Value(ctx.str_value(m.as_bytes()));
+        return match arith::arith(op, x, y) {
+            Ok(v) => ctx.ret(v),
+            Err(ArithError::DivByZero) => Err(raw("attempt to divide by zero")),
+            Err(ArithError::ModByZero) => Err(raw("attempt to perform 'n%0'")),
+            Err(_) => Err(raw("number has no integer representation")),
+        };
+    }
+    // Not both numeric: try the second operand's metamethod.
+    let f = if matches!(b, Value::String(_)) {
+        Value::Nil
+    } else {
+        meta::get_tm(ctx.g, b, tm)
+    };
+    if f.is_nil() {
+        let event = &tm.name()[2..];
+        return Err(RtError::msg(format!(
+            "attempt to {event} a '{}' with a '{}'",
+            a.type_name(),
+            b.type_name()
+        )));
+    }
+    let r = ctx.call1(f, &[a, b])?;
+    ctx.ret(r)
+}
+
+macro_rules! string_arith_fns {
+    ($($name:ident: $op:ident, $tm:ident;)*) => {$(
+        fn $name<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+            string_arith(ctx, ArithOp::$op, Tm::$tm)
+        }
+    )*};
+}
+
+string_arith_fns! {
+    mt_add: Add, Add;
+    mt_sub: Sub, Sub;
+    mt_mul: Mul, Mul;
+    mt_mod: Mod, Mod;
+    mt_pow: Pow, Pow;
+    mt_div: Div, Div;
+    mt_idiv: IDiv, IDiv;
+    mt_unm: Unm, Unm;
+}

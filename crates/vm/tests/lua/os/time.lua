@@ -1,0 +1,53 @@
+-- os.time/date/difftime/clock with fixed times (local time is UTC)
+local function E(f) local ok, m = pcall(f) print("E", ok, m) end
+local function T(t) local keys = {"year", "month", "day", "hour", "min", "sec", "yday", "wday", "isdst"}
+  local s = "" for i = 1, #keys do s = s .. keys[i] .. "=" .. tostring(t[keys[i]]) .. " " end return s end
+
+print(type(os.clock()), os.clock() >= 0, type(os.time()), os.time() > 1600000000, os.difftime(10, 4), os.difftime(0, 1))
+print(os.date("%Y-%m-%d %H:%M:%S", 0), os.date("!%c", 86400 * 365), os.date(nil, 1e9), os.date("%c", 1234567890))
+print(os.date("%a %A %b %B %C %d %D %e %F %g %G %h %H %I %j %m %M %n %p %r %R %S %t %T %u %U %V %w %W %x %X %y %Y %z %Z %%", 1700000000))
+print(os.date("!%a %A %b %B %C %d %D %e %F %g %G %h %H %I %j %m %M %p %r %R %S %T %u %U %V %w %W %x %X %y %Y %z %Z", 951782400))
+print(os.date("%Ec|%EC|%Ex|%EX|%Ey|%EY|%Od|%Oe|%OH|%OI|%Om|%OM|%OS|%Ou|%OU|%OV|%Ow|%OW|%Oy", 1000000000))
+print(os.date("%G-W%V-%u", 1104537600), os.date("%G-W%V-%u", 1230681600), os.date("%j %U %W", 1609372800))
+print(os.date("", 0) == "", os.date("x\0y", 0) == "x\0y", os.date("%H", -1), os.date("%Y", -86400 * 366 * 100))
+print(T(os.date("*t", 1700000000)))
+print(T(os.date("!*t", 0)))
+print(T(os.date("*t", -1)))
+print(os.time({year = 2000, month = 1, day = 1}), os.time({year = 2000, month = 1, day = 1, hour = 0}), os.time({year = 1970, month = 1, day = 1, hour = 0, sec = 5}))
+print(os.time({year = 2023, month = 11, day = 14, hour = 22, min = 13, sec = 20}), os.time({year = "2001", month = "9", day = 9.0, hour = 1, min = 46, sec = 40}))
+local t = {year = 2000, month = 14, day = -3, hour = 25, min = 61, sec = -1}
+print(os.time(t), T(t))
+t = {year = 2000, month = 1, day = 1, hour = 12, isdst = true}
+print(os.time(t), T(t))
+t = {year = 2000, month = 1, day = 1, isdst = false}
+print(os.time(t), T(t))
+t = {year = 2024, month = 2, day = 30}
+print(os.time(t), T(t))
+t = {year = 1969, month = 12, day = 31, hour = 23, min = 59, sec = 58}
+print(os.time(t), T(t))
+t = setmetatable({}, {__index = function(_, k) if k == "year" then return 2010 elseif k == "month" then return 6 elseif k == "day" then return 15 end end})
+print(os.time(t), rawget(t, "year"), rawget(t, "yday"))
+print(os.date("%Y-%m-%d", os.time({year = 2020, month = 3, day = 0})), os.date("*t", os.time({year = 2020, month = 1, day = 1})).yday)
+E(function() return os.time({}) end)
+E(function() return os.time({year = 2000}) end)
+E(function() return os.time({year = 2000, month = 1}) end)
+E(function() return os.time({year = 2000, month = 1, day = "x"}) end)
+E(function() return os.time({year = 2000, month = 1, day = 1.5}) end)
+E(function() return os.time({year = 2000, month = 1, day = 1, hour = {}}) end)
+E(function() return os.time({year = 1 << 40, month = 1, day = 1}) end)
+E(function() return os.time({year = 2000, month = 1 << 40, day = 1}) end)
+E(function() return os.time({year = 2000, month = 1, day = 1, sec = -(1 << 40)}) end)
+E(function() return os.time({year = 2147483647 + 1900, month = 12, day = 32}) end)
+E(function() return os.time({year = 1969, month = 12, day = 31, hour = 23, min = 59, sec = 59}) end)
+E(function() return os.time(5) end)
+E(function() return os.date("%Ez", 0) end)
+E(function() return os.date("%", 0) end)
+E(function() return os.date("%Q", 0) end)
+E(function() return os.date("%Oz", 0) end)
+E(function() return os.date("*t", 1 << 60) end)
+E(function() return os.date("%Y", "x") end)
+E(function() return os.date({}) end)
+E(function() return os.difftime(1) end)
+E(function() return os.difftime() end)
+E(function() return os.difftime("a", 1) end)
+E(function() return os.difftime(1.5, 1) end)

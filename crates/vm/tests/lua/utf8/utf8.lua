@@ -1,0 +1,58 @@
+-- the utf8 library (cases where Lua 5.4.4 and 5.4.6 agree)
+local function E(f) local ok, m = pcall(f) print("E", ok, m) end
+local function bytes(s) return (string.gsub(s, ".", function(c) return string.format("\\x%02X", c:byte()) end)) end
+
+print(bytes(utf8.char(72, 0xE9, 0x20AC, 0x10348, 0x10FFFF, 0x110000, 0x7FFFFFFF)), utf8.char(), utf8.char(65))
+print(bytes(utf8.char(0, 0x7F, 0x80, 0x7FF, 0x800, 0xFFFF, 0x10000, 0x1FFFFF, 0x200000, 0x3FFFFFF, 0x4000000)))
+print(bytes(utf8.charpattern), utf8.char("65", 66.0))
+E(function() return utf8.char(-1) end)
+E(function() return utf8.char(0x80000000) end)
+E(function() return utf8.char(65, "x") end)
+E(function() return utf8.char(1.5) end)
+local s = "héllo wörld €𐍈"
+print(utf8.len(s), utf8.len(""), utf8.len(s, 3), utf8.len(s, -4), utf8.len(s, 1, 2), utf8.len(s, 5, 4))
+print(utf8.len("abc\xffdef"), utf8.len("\xe4\xbd"), utf8.len("\u{D800}"), utf8.len("\u{D800}", 1, -1, true))
+print(utf8.len("\u{110000}"), utf8.len("\u{110000}", 1, -1, true), utf8.len("\xC0\x80"), utf8.len("\xF4\x90\x80\x80"))
+print(utf8.len("abc", 4), utf8.len("abc", 1, 0), utf8.len("\x80", 1), utf8.len("a\x80", 2, 2))
+E(function() return utf8.len("abc", 5) end)
+E(function() return utf8.len("abc", 0) end)
+E(function() return utf8.len("abc", 1, 4) end)
+E(function() return utf8.len("abc", -5) end)
+E(function() return utf8.len() end)
+print(utf8.codepoint(s), utf8.codepoint(s, 2), utf8.codepoint(s, 1, -1))
+E(function() return utf8.codepoint("abc", 4) end)
+print(select("#", utf8.codepoint("abc", 3, 2)), utf8.codepoint("abc", -1), utf8.codepoint("\u{7FFFFFFF}", 1, -1, true))
+print(utf8.codepoint("\u{D7FF}\u{E000}", 1, -1), utf8.codepoint("\u{DFFF}", 1, 1, true))
+E(function() return utf8.codepoint("abc", 0) end)
+E(function() return utf8.codepoint("abc", 1, 4) end)
+E(function() return utf8.codepoint("a\xffb", 1, -1) end)
+E(function() return utf8.codepoint("\u{D800}") end)
+E(function() return utf8.codepoint("\u{110000}") end)
+E(function() return utf8.codepoint("\xE4\xBD") end)
+E(function() return utf8.codepoint("\xC0\x80", 1, 1, true) end)
+E(function() return utf8.codepoint("abc", 2, 1.5) end)
+print(utf8.offset(s, 1), utf8.offset(s, 2), utf8.offset(s, 3), utf8.offset(s, -1), utf8.offset(s, -2), utf8.offset(s, 0, 3))
+print(utf8.offset(s, 20), utf8.offset(s, 100), utf8.offset(s, -100), utf8.offset("abc", 4), utf8.offset("abc", 5), utf8.offset("", 1))
+print(utf8.offset("abc", 0), utf8.offset("abc", 0, 4), utf8.offset("a€b", 0, 3), utf8.offset("a€b", 2, 5), utf8.offset("a€b", -1, 5))
+print(utf8.offset("a€b", 1, -1), utf8.offset("a€b", -2, -1), utf8.offset("abc", 1, 4), utf8.offset("abc", -1, 1))
+E(function() return utf8.offset("a€b", 1, 3) end)
+E(function() return utf8.offset("abc", 1, 5) end)
+E(function() return utf8.offset("abc", 1, -4) end)
+E(function() return utf8.offset("abc", 1, 0) end)
+E(function() return utf8.offset("abc") end)
+local t = {}
+for p, c in utf8.codes(s) do t[#t + 1] = p .. ":" .. c end
+print(#t, t[1], t[2], t[3], t[#t])
+t = {}
+for p, c in utf8.codes("") do t[#t + 1] = p end
+print(#t)
+t = {}
+for p, c in utf8.codes("\u{D800}x\u{110000}", true) do t[#t + 1] = p .. ":" .. c end
+print(#t, t[1], t[2], t[3])
+local f, st, init = utf8.codes("ab")
+print(type(f), st, init, f("ab", 0), f("ab", 1), f("ab", 2), f("ab", -1), f("", 5))
+E(function() for p, c in utf8.codes("ab\xff") do end end)
+E(function() for p, c in utf8.codes("\u{D800}") do end end)
+E(function() for p, c in utf8.codes("a\xC0\x80") do end end)
+E(function() return utf8.codes() end)
+E(function() return utf8.codes(nil) end)
