@@ -520,6 +520,7 @@ class Core {
       pairs: proxyPairs,
       tostring: proxyToString,
       errorValue: (e) => core.errorValue(e),
+      plainKind,
     };
     this.ext = nvm.create(this.helpers, options.libs === 'all');
   }
@@ -617,6 +618,12 @@ class Core {
 
   /** Converts a native error into this realm's classes. */
   convert(e, chunkName) {
+    if (e !== null && typeof e === 'object' && (e.code === 'LUNARENA_TYPE' || e.code === 'LUNARENA_RANGE')) {
+      const C = e.code === 'LUNARENA_TYPE' ? TypeError : RangeError;
+      const out = new C(e.message);
+      Object.defineProperty(out, 'code', { value: e.code, configurable: true, writable: true });
+      return out;
+    }
     if (e !== null && typeof e === 'object' && typeof e.code === 'string' && e.code.startsWith('LUA_')) {
       if (e.code === 'LUA_SYNTAX' && chunkName !== undefined) e.chunkName = displayName(chunkName);
       const out = convertError(e);
@@ -693,6 +700,14 @@ function proxyPairs(obj) {
     for (const k of Object.keys(obj)) out.push(k, obj[k]);
   }
   return out;
+}
+
+/** For lua.table(): 0 not plain data (proxied), 1 array, 2 plain object, 3 Map. Works across realms. */
+function plainKind(v) {
+  if (Array.isArray(v)) return 1;
+  if (v instanceof Map || Object.prototype.toString.call(v) === '[object Map]') return 3;
+  const p = Object.getPrototypeOf(v);
+  return p === null || Object.getPrototypeOf(p) === null ? 2 : 0;
 }
 
 function proxyToString(obj) {

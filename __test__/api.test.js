@@ -22,8 +22,8 @@ describe('values from Lua', () => {
   test('integers beyond 2^53 - 1 become BigInt', () => {
     expect(lua.run('return 9007199254740991')).toBe(9007199254740991);
     expect(lua.run('return 9007199254740992')).toBe(9007199254740992n);
-    expect(lua.run('return math.maxinteger')).toBe(9223372036854775807n);
-    expect(lua.run('return math.mininteger')).toBe(-9223372036854775808n);
+    expect(lua.run('return 0x7fffffffffffffff')).toBe(9223372036854775807n);
+    expect(lua.run('return -0x7fffffffffffffff - 1')).toBe(-9223372036854775808n);
   });
 
   test('strings that are not UTF-8 become Buffers', () => {
@@ -124,7 +124,10 @@ describe('values from Lua', () => {
 describe('values into Lua', () => {
   test('primitives', () => {
     const id = lua.run('return function(...) return ... end');
-    const type = lua.run('return function(x) return math.type(x) or type(x) end');
+    // math.type without the math library: integers print without a dot.
+    const type = lua.run(
+      'return function(x) if type(x) ~= "number" then return type(x) end return tostring(x):find("[%.eEn]") and "float" or "integer" end',
+    );
     expect(id(undefined)).toBeUndefined();
     expect(id(null)).toBeUndefined();
     expect(id(true)).toBe(true);
@@ -347,7 +350,7 @@ describe('errors', () => {
     lua.set('fail', () => {
       throw new Error('from js');
     });
-    expect(lua.run('local ok, e = pcall(fail) return ok, e.message, tostring(e)', { multiple: true })).toEqual([
+    expect(lua.run('local ok, e = pcall(fail) local m = e.message local s = tostring(e) return ok, m, s', { multiple: true })).toEqual([
       false,
       'from js',
       'Error: from js',
@@ -361,7 +364,7 @@ describe('errors', () => {
   test('a Lua error inside a JS callback keeps its value through pcall', () => {
     const inner = lua.run('return function() error({ tag = "inner" }) end');
     lua.set('callInner', () => inner());
-    expect(lua.run('local ok, e = pcall(callInner) return type(e), e.tag', { multiple: true })).toEqual(['table', 'inner']);
+    expect(lua.run('local ok, e = pcall(callInner) local tag = e.tag return type(e), tag', { multiple: true })).toEqual(['table', 'inner']);
   });
 
   test('a handle of another VM is refused', () => {

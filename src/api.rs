@@ -182,6 +182,7 @@ mod handlers {
             pairs: get("pairs\0")?,
             tostring: get("tostring\0")?,
             error_value: get("errorValue\0")?,
+            plain_kind: get("plainKind\0")?,
             imports: get("imports\0")?,
         };
         let libs = if truthy(env, arg(a, 1, env))? {

@@ -114,6 +114,7 @@ pub struct Helpers {
     pub pairs: WeakRef,
     pub tostring: WeakRef,
     pub error_value: WeakRef,
+    pub plain_kind: WeakRef,
     pub imports: WeakRef,
 }
 
@@ -406,6 +407,7 @@ impl Vm {
             let Some(lua) = guard.as_mut() else {
                 return Err(closed_error(self.env));
             };
+            lua.clear_stale_slots();
             lua.gc_collect();
             lua.gc_collect();
             lua.take_released_host_ids()

@@ -344,7 +344,10 @@ fn exception_to_lua<'gc>(cv: &Cv<'gc, '_>) -> RtError<'gc> {
         Ok(e) => e,
         Err(_) => {
             let _ = raw::take_exception(env);
-            RtError::msg("a JavaScript exception could not be converted to a Lua error")
+            // The helper itself failed: in practice, the JS stack is exhausted.
+            RtError::msg(
+                "JavaScript exception during deep recursion between Lua and JavaScript (stack overflow)",
+            )
         }
     }
 }
@@ -373,7 +376,7 @@ fn snapshot_next<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             Ok(2)
         }
         Ok(None) => ctx.ret(Value::Nil),
-        Err(()) => Err(RtError::msg("invalid key to 'next'")),
+        Err(_) => Err(RtError::msg("invalid key to 'next'")),
     }
 }
 
@@ -387,7 +390,7 @@ fn op_index<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         th: ctx.th,
         ts: &mut *ctx.ts,
     }
-    .index(t, k, &String::new)?;
+    .index(t, k, &|_| String::new())?;
     ctx.ret(v)
 }
 
@@ -399,7 +402,7 @@ fn op_newindex<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         th: ctx.th,
         ts: &mut *ctx.ts,
     }
-    .set_index(t, k, v, &String::new)?;
+    .set_index(t, k, v, &|_| String::new())?;
     Ok(0)
 }
 
@@ -411,7 +414,7 @@ fn op_len<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         th: ctx.th,
         ts: &mut *ctx.ts,
     }
-    .len(t, &String::new)?;
+    .len(t, &|_| String::new())?;
     ctx.ret(v)
 }
 

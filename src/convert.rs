@@ -236,22 +236,15 @@ impl<'gc, 'v> Cv<'gc, 'v> {
     /// and plain objects are copied, cycles kept; anything else converts
     /// as usual).
     pub fn copy_in(&self, v: JsVal) -> Js<Value<'gc>> {
-        let env = self.env;
-        let object_proto = {
-            let g = raw::global(env)?;
-            let obj = raw::get_named(env, g, "Object\0")?;
-            raw::get_named(env, obj, "prototype\0")?
-        };
-        let map_ctor = raw::get_named(env, raw::global(env)?, "Map\0")?;
+        let plain_kind = Helpers::get(self.env, &self.vm.helpers.plain_kind)?;
         let mut ancestors = Vec::new();
-        self.copy_in_rec(v, object_proto, map_ctor, &mut ancestors)
+        self.copy_in_rec(v, plain_kind, &mut ancestors)
     }
 
     fn copy_in_rec(
         &self,
         v: JsVal,
-        object_proto: JsVal,
-        map_ctor: JsVal,
+        plain_kind: JsVal,
         ancestors: &mut Vec<(JsVal, Table<'gc>)>,
     ) -> Js<Value<'gc>> {
         let env = self.env;
@@ -263,21 +256,18 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                 return Ok(Value::Table(*t));
             }
         }
+        // 0: not plain data, 1: array, 2: plain object, 3: Map (any realm).
+        let pk = raw::get_number(env, raw::call(env, raw::undefined(env), plain_kind, &[v])?)?;
+        if pk == 0.0 {
+            return self.to_lua(v);
+        }
         if ancestors.len() >= MAX_COPY_DEPTH {
             return Err(raw::throw_range_error(
                 env,
                 "lua.table(): the value is nested too deeply",
             ));
         }
-        let is_array = raw::is_array(env, v)?;
-        let is_map = !is_array && raw::instance_of(env, v, map_ctor)?;
-        let is_plain = is_array || is_map || {
-            let proto = raw::get_prototype(env, v)?;
-            raw::kind(env, proto)? == Kind::Null || raw::strict_equals(env, proto, object_proto)?
-        };
-        if !is_plain {
-            return self.to_lua(v);
-        }
+        let (is_array, is_map) = (pk == 1.0, pk == 3.0);
         let t = Table::new(self.mc);
         ancestors.push((v, t));
         let r = (|| -> Js<()> {
@@ -285,7 +275,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                 let n = raw::array_len(env, v)?;
                 for i in 0..n {
                     let e = raw::get_element(env, v, i)?;
-                    let lv = self.copy_in_rec(e, object_proto, map_ctor, ancestors)?;
+                    let lv = self.copy_in_rec(e, plain_kind, ancestors)?;
                     let _ = t.set(self.mc, Value::Integer(i as i64 + 1), lv);
                 }
             } else if is_map {
@@ -296,7 +286,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                 while i + 1 < n {
                     let k = self.to_lua(raw::get_element(env, flat, i)?)?;
                     let e = raw::get_element(env, flat, i + 1)?;
-                    let lv = self.copy_in_rec(e, object_proto, map_ctor, ancestors)?;
+                    let lv = self.copy_in_rec(e, plain_kind, ancestors)?;
                     let _ = t.set(self.mc, k, lv);
                     i += 2;
                 }
@@ -307,7 +297,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                     let k = raw::get_element(env, keys, i)?;
                     let e = raw::get_property(env, v, k)?;
                     let lk = self.to_lua(k)?;
-                    let lv = self.copy_in_rec(e, object_proto, map_ctor, ancestors)?;
+                    let lv = self.copy_in_rec(e, plain_kind, ancestors)?;
                     let _ = t.set(self.mc, lk, lv);
                 }
             }

@@ -107,11 +107,6 @@ pub fn undefined(env: Env) -> JsVal {
     v
 }
 
-pub fn global(env: Env) -> Js<JsVal> {
-    let mut v = ptr::null_mut();
-    check(env, unsafe { sys::napi_get_global(env, &mut v) })?;
-    Ok(v)
-}
 
 pub fn boolean(env: Env, b: bool) -> Js<JsVal> {
     let mut v = ptr::null_mut();
@@ -237,11 +232,6 @@ pub fn get_bytes<'a>(env: Env, v: JsVal) -> Js<Option<&'a [u8]>> {
     }))
 }
 
-pub fn is_array(env: Env, v: JsVal) -> Js<bool> {
-    let mut b = false;
-    check(env, unsafe { sys::napi_is_array(env, v, &mut b) })?;
-    Ok(b)
-}
 
 pub fn array_len(env: Env, v: JsVal) -> Js<u32> {
     let mut n = 0;
@@ -319,11 +309,6 @@ pub fn own_keys(env: Env, obj: JsVal) -> Js<JsVal> {
     Ok(v)
 }
 
-pub fn get_prototype(env: Env, obj: JsVal) -> Js<JsVal> {
-    let mut v = ptr::null_mut();
-    check(env, unsafe { sys::napi_get_prototype(env, obj, &mut v) })?;
-    Ok(v)
-}
 
 pub fn strict_equals(env: Env, a: JsVal, b: JsVal) -> Js<bool> {
     let mut r = false;
@@ -331,11 +316,6 @@ pub fn strict_equals(env: Env, a: JsVal, b: JsVal) -> Js<bool> {
     Ok(r)
 }
 
-pub fn instance_of(env: Env, v: JsVal, ctor: JsVal) -> Js<bool> {
-    let mut r = false;
-    check(env, unsafe { sys::napi_instanceof(env, v, ctor, &mut r) })?;
-    Ok(r)
-}
 
 /// Calls `f` with `this` and `args`; `Err(Thrown)` when it threw.
 pub fn call(env: Env, this: JsVal, f: JsVal, args: &[JsVal]) -> Js<JsVal> {
@@ -368,13 +348,13 @@ pub fn make_coded(env: Env, code: &str, message: &str, props: &[(&str, JsVal)]) 
 
 pub fn throw_type_error(env: Env, message: &str) -> Thrown {
     let msg = format!("{message}\0");
-    unsafe { sys::napi_throw_type_error(env, ptr::null(), msg.as_ptr().cast()) };
+    unsafe { sys::napi_throw_type_error(env, c"LUNARENA_TYPE".as_ptr(), msg.as_ptr().cast()) };
     Thrown
 }
 
 pub fn throw_range_error(env: Env, message: &str) -> Thrown {
     let msg = format!("{message}\0");
-    unsafe { sys::napi_throw_range_error(env, ptr::null(), msg.as_ptr().cast()) };
+    unsafe { sys::napi_throw_range_error(env, c"LUNARENA_RANGE".as_ptr(), msg.as_ptr().cast()) };
     Thrown
 }
 

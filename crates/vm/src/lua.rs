@@ -214,6 +214,24 @@ impl Lua {
         self.arena.mutate(|mc, root| run_finalizers(mc, *root));
     }
 
+    /// Clears the slots above the top of the main thread's stack (stale
+    /// arguments and results of finished calls, which the collector still
+    /// traces) when no call is in progress. Hosts call it before a full
+    /// collection so that values the program dropped really die.
+    pub fn clear_stale_slots(&self) {
+        self.enter(|mc, g| {
+            if !g.host_calls.borrow().is_empty() {
+                return;
+            }
+            if let Ok(mut st) = crate::vm::level::borrow_state(mc, g.main_thread) {
+                let top = st.top;
+                for v in st.stack[top..].iter_mut() {
+                    *v = Value::Nil;
+                }
+            }
+        })
+    }
+
     /// A full collection, then pending finalizers.
     pub fn gc_collect(&mut self) {
         gc::full_collect(&mut self.arena);
