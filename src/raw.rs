@@ -107,7 +107,6 @@ pub fn undefined(env: Env) -> JsVal {
     v
 }
 
-
 pub fn boolean(env: Env, b: bool) -> Js<JsVal> {
     let mut v = ptr::null_mut();
     check(env, unsafe { sys::napi_get_boolean(env, b, &mut v) })?;
@@ -232,7 +231,6 @@ pub fn get_bytes<'a>(env: Env, v: JsVal) -> Js<Option<&'a [u8]>> {
     }))
 }
 
-
 pub fn array_len(env: Env, v: JsVal) -> Js<u32> {
     let mut n = 0;
     check(env, unsafe { sys::napi_get_array_length(env, v, &mut n) })?;
@@ -309,13 +307,11 @@ pub fn own_keys(env: Env, obj: JsVal) -> Js<JsVal> {
     Ok(v)
 }
 
-
 pub fn strict_equals(env: Env, a: JsVal, b: JsVal) -> Js<bool> {
     let mut r = false;
     check(env, unsafe { sys::napi_strict_equals(env, a, b, &mut r) })?;
     Ok(r)
 }
-
 
 /// Calls `f` with `this` and `args`; `Err(Thrown)` when it threw.
 pub fn call(env: Env, this: JsVal, f: JsVal, args: &[JsVal]) -> Js<JsVal> {
