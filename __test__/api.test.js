@@ -464,3 +464,21 @@ describe('stats and gc', () => {
     expect(s2.imports).toBe(s0.imports);
   });
 });
+
+test('ESM: import { Lua } from "lunarena" works', () => {
+  const { execFileSync } = require('child_process');
+  const path = require('path');
+  const code = [
+    "import { Lua, LuaTable } from 'lunarena';",
+    'const lua = new Lua();',
+    "lua.set('add', (a, b) => a + b);",
+    "const t = lua.run('return { sum = add(40, 2) }');",
+    "console.log(JSON.stringify([t instanceof LuaTable, t.get('sum')]));",
+    'lua.close();',
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: path.join(__dirname, '..'),
+    encoding: 'utf8',
+  });
+  expect(JSON.parse(out)).toEqual([true, 42]);
+});
