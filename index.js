@@ -521,6 +521,7 @@ class Core {
       tostring: proxyToString,
       errorValue: (e) => core.errorValue(e),
       plainKind,
+      alive: () => true,
     };
     this.ext = nvm.create(this.helpers, options.libs === 'all');
   }

@@ -190,7 +190,8 @@ mod handlers {
         } else {
             Libs::SAFE
         };
-        let vm = Box::into_raw(Box::new(Vm::new(env, helpers, libs)));
+        let alive = get("alive\0")?;
+        let vm = Box::into_raw(Box::new(Vm::new(env, helpers, libs, alive)));
         let ext = match raw::external(env, vm.cast(), Some(finalize_vm)) {
             Ok(e) => e,
             Err(t) => {

@@ -192,8 +192,18 @@ pub fn closed_error(env: Env) -> Thrown {
 }
 
 impl Vm {
-    pub fn new(env: Env, helpers: Helpers, libs: Libs) -> Vm {
-        let lua = Lua::new(libs);
+    /// `alive` is a JS function that does nothing: calling it between fuel
+    /// slices fails once the thread is being torn down (a terminated
+    /// worker), which stops the running call.
+    pub fn new(env: Env, helpers: Helpers, libs: Libs, alive: WeakRef) -> Vm {
+        let mut lua = Lua::new(libs);
+        lua.set_slice_hook(Some(Box::new(move || {
+            let Ok(Some(f)) = alive.get() else {
+                return true;
+            };
+            let _scope = raw::HandleScope::open(env);
+            raw::call(env, raw::undefined(env), f, &[]).is_ok()
+        })));
         let gaddr = lua.enter(|_, g| Gc::as_ptr(g) as usize);
         let fixed = crate::callback::make_fixed(&lua);
         LIVE.with(|n| n.set(n.get() + 1));

@@ -66,6 +66,9 @@ pub struct Lua {
     arena: LuaArena,
     /// The error value of the last runtime error, for hosts that want it.
     last_error: Option<StashedValue>,
+    /// Called between fuel slices; returning false stops the running call
+    /// with `LimitKind::Interrupted` (see `set_slice_hook`).
+    slice_hook: Option<Box<dyn FnMut() -> bool>>,
 }
 
 enum Step {
@@ -91,6 +94,7 @@ impl Lua {
         Lua {
             arena,
             last_error: None,
+            slice_hook: None,
         }
     }
 
@@ -193,11 +197,27 @@ impl Lua {
             } else {
                 gc::step(&mut self.arena);
             }
+            if let Some(hook) = self.slice_hook.as_mut() {
+                if !hook() {
+                    step = self.arena.mutate(|mc, root| {
+                        fail(mc, *root, RtError::Limit(LimitKind::Interrupted))
+                    });
+                    continue;
+                }
+            }
             step = self.arena.mutate(|mc, root| {
                 run_finalizers(mc, *root);
                 continue_call(mc, *root, None)
             });
         }
+    }
+
+    /// Sets a function the driver calls between fuel slices of a call
+    /// (every few thousand instructions). When it returns false, the call
+    /// stops with `LuaError::Limit(LimitKind::Interrupted)`: a host uses it
+    /// to notice that its thread is being torn down (a terminated worker).
+    pub fn set_slice_hook(&mut self, hook: Option<Box<dyn FnMut() -> bool>>) {
+        self.slice_hook = hook;
     }
 
     /// The error value of the last failed call.
