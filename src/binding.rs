@@ -41,6 +41,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ptr;
 
 use gc_arena::{Gc, Mutation};
@@ -52,6 +53,9 @@ use crate::raw::{self, Env, Js, JsVal, Thrown, WeakRef};
 
 /// Calls from Lua into JS that may be active at once on one VM.
 pub const MAX_JS_DEPTH: usize = 180;
+
+/// Outermost calls between two collection steps.
+const GC_STEP_EVERY: u32 = 16;
 
 /// Bytes reported to V8 per live Lua object (an estimate: the arena counts
 /// objects, not bytes).
@@ -72,6 +76,43 @@ pub const KIND_USERDATA: u32 = 3;
 /// The export id of the globals table: always alive, never dropped.
 pub const GLOBALS_ID: u32 = 0;
 
+/// A fast hasher for the binding's integer keys (ids, addresses).
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ *b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 ^= self.0 >> 29;
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// A host id encodes its import slot (high 32 bits) and a generation (low
+/// 32 bits), so finding a proxy's JS object needs no lookup.
+pub fn host_id(slot: u32, generation: u32) -> u64 {
+    ((slot as u64) << 32) | generation as u64
+}
+
+pub fn slot_of_host(id: u64) -> u32 {
+    (id >> 32) as u32
+}
+
 pub struct Export {
     pub root: StashedValue,
     pub addr: usize,
@@ -91,12 +132,13 @@ pub struct Fixed {
 
 #[derive(Default)]
 pub struct State {
-    pub exports: HashMap<u32, Export>,
-    pub by_addr: HashMap<usize, u32>,
+    pub exports: IdMap<u32, Export>,
+    pub by_addr: IdMap<usize, u32>,
     pub next_export: u32,
-    pub host_slot: HashMap<u64, u32>,
-    pub slot_host: HashMap<u32, u64>,
-    pub next_host: u64,
+    /// Import slot -> the host id of its live proxy.
+    pub slot_host: IdMap<u32, u64>,
+    /// Generation of the next host id.
+    pub next_host: u32,
     /// Slots released by the collector, not yet handed to JS.
     pub released_slots: Vec<u32>,
     pub fixed: Option<Fixed>,
@@ -145,6 +187,8 @@ pub struct Vm {
     /// Address of the VM's global state, to check a trampoline's VM.
     pub gaddr: Cell<usize>,
     reported_bytes: Cell<i64>,
+    /// Outermost calls so far (for batching collection steps).
+    calls: Cell<u32>,
 }
 
 thread_local! {
@@ -223,6 +267,7 @@ impl Vm {
             poisoned: Cell::new(false),
             gaddr: Cell::new(gaddr),
             reported_bytes: Cell::new(0),
+            calls: Cell::new(0),
         }
     }
 
@@ -348,6 +393,13 @@ impl Vm {
         if e.nested().is_some() {
             return;
         }
+        // Collection work is paid for in batches: a step after every short
+        // call would cost more than the call itself.
+        let n = self.calls.get().wrapping_add(1);
+        self.calls.set(n);
+        if !n.is_multiple_of(GC_STEP_EVERY) {
+            return;
+        }
         let ids = {
             let mut guard = self.lua.borrow_mut();
             let Some(lua) = guard.as_mut() else { return };
@@ -371,11 +423,10 @@ impl Vm {
         }
         let mut st = self.st.borrow_mut();
         for h in ids {
-            if let Some(slot) = st.host_slot.remove(h) {
-                if st.slot_host.get(&slot) == Some(h) {
-                    st.slot_host.remove(&slot);
-                    st.released_slots.push(slot);
-                }
+            let slot = slot_of_host(*h);
+            if st.slot_host.get(&slot) == Some(h) {
+                st.slot_host.remove(&slot);
+                st.released_slots.push(slot);
             }
         }
     }

@@ -102,10 +102,9 @@ pub fn proxy_for_slot<'gc>(cv: &Cv<'gc, '_>, slot: u32, is_fn: bool) -> Value<'g
     }
     let host = {
         let mut st = cv.vm.st.borrow_mut();
-        let h = st.next_host;
-        st.next_host += 1;
+        let h = binding::host_id(slot, st.next_host);
+        st.next_host = st.next_host.wrapping_add(1);
         st.slot_host.insert(slot, h);
-        st.host_slot.insert(h, slot);
         st.released_slots.retain(|s| *s != slot);
         h
     };

@@ -73,8 +73,8 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     /// The import slot of a proxy userdata of this VM.
     pub fn host_slot_of_ud(&self, ud: UserData<'gc>) -> Option<u32> {
-        let h = ud.host_id()?;
-        self.vm.st.borrow().host_slot.get(&h).copied()
+        // Every host userdata of this VM is a proxy made by the binding.
+        ud.host_id().map(binding::slot_of_host)
     }
 
     /// The import slot of a JS function's closure (or of a bound method).

@@ -199,9 +199,9 @@ impl Lua {
             }
             if let Some(hook) = self.slice_hook.as_mut() {
                 if !hook() {
-                    step = self.arena.mutate(|mc, root| {
-                        fail(mc, *root, RtError::Limit(LimitKind::Interrupted))
-                    });
+                    step = self
+                        .arena
+                        .mutate(|mc, root| fail(mc, *root, RtError::Limit(LimitKind::Interrupted)));
                     continue;
                 }
             }
