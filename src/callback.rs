@@ -199,6 +199,13 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
     let env = vm.env;
     let _scope = raw::HandleScope::open(env);
     let cv = Cv::new(vm, ctx.mc, ctx.g);
+    if matches!(op, Op::Index | Op::Len) {
+        match array_fast_path(&cv, &ctx, op) {
+            Ok(Some(v)) => return ctx.ret(v),
+            Ok(None) => {}
+            Err(_) => return Err(exception_to_lua(&cv)),
+        }
+    }
     let (f, this, args) = match prepare(&cv, &ctx, op) {
         Ok(x) => x,
         Err(_) => return Err(exception_to_lua(&cv)),
@@ -214,6 +221,33 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
             Err(_) => Err(exception_to_lua(&cv)),
         },
         Err(_) => Err(exception_to_lua(&cv)),
+    }
+}
+
+/// `arr[i]` and `#arr` on a plain JS array, without calling the JS helper.
+fn array_fast_path<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<Option<Value<'gc>>> {
+    let env = cv.env;
+    let index = match (op, ctx.arg(1)) {
+        (Op::Len, _) => None,
+        (_, Value::Integer(i)) => Some(i),
+        _ => return Ok(None),
+    };
+    let obj = cv.import_value(slot_of(cv, ctx.arg(0))?)?;
+    if !raw::is_array(env, obj)? {
+        return Ok(None);
+    }
+    let len = raw::array_len(env, obj)?;
+    match index {
+        None => Ok(Some(Value::Integer(len as i64))),
+        Some(i) if i >= 1 && i <= len as i64 => {
+            let v = raw::get_element(env, obj, (i - 1) as u32)?;
+            if raw::kind(env, v)? == raw::Kind::Function {
+                // Functions read from objects are bound to them: the general path.
+                return Ok(None);
+            }
+            cv.to_lua(v).map(Some)
+        }
+        Some(_) => Ok(Some(Value::Nil)),
     }
 }
 

@@ -231,6 +231,12 @@ pub fn get_bytes<'a>(env: Env, v: JsVal) -> Js<Option<&'a [u8]>> {
     }))
 }
 
+pub fn is_array(env: Env, v: JsVal) -> Js<bool> {
+    let mut b = false;
+    check(env, unsafe { sys::napi_is_array(env, v, &mut b) })?;
+    Ok(b)
+}
+
 pub fn array_len(env: Env, v: JsVal) -> Js<u32> {
     let mut n = 0;
     check(env, unsafe { sys::napi_get_array_length(env, v, &mut n) })?;
