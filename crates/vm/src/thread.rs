@@ -84,6 +84,9 @@ pub struct ThreadState<'gc> {
     pub tbc: Vec<usize>,
     /// Nested native calls on this thread: yielding is impossible while > 0.
     pub nested: u32,
+    /// Made by `coroutine.create`/`wrap` (else it runs host calls, which
+    /// tracebacks show as a C caller at the bottom).
+    pub is_coroutine: bool,
     /// The traceback of the last error that escaped this thread's host call.
     pub traceback: Option<String>,
 }

@@ -23,7 +23,7 @@ fn arithmetic_and_strings() {
         "3\t2.5\t3\t-4\t-2\t1024.0\tab1\n"
     );
     assert_eq!(
-        run("print(math == nil, 1e15, 0.1, 3 == 3.0, 1 < 1.5)").unwrap(),
+        run("print(type(math) == 'table', 1e15, 0.1, 3 == 3.0, 1 < 1.5)").unwrap(),
         "true\t1e+15\t0.1\ttrue\ttrue\n"
     );
 }

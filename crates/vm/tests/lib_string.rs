@@ -94,3 +94,14 @@ fn large_results_are_charged_to_the_budget() {
         print(#s, s:sub(1, 7), s:sub(-7))";
     assert_eq!(run(src), "8999999	ab,ab,a	b,ab,ab\n");
 }
+
+#[test]
+fn results_larger_than_the_memory_limit_are_refused() {
+    let mut lua = lunarena_vm::Lua::new(Libs::SAFE);
+    lua.with_budget(|b| b.memory_limit.set(Some(64 << 20)));
+    let err = match lua.exec(b"local s = string.rep('x', 1 << 30)", "=test") {
+        Ok(_) => String::from("ok"),
+        Err(e) => e.to_string(),
+    };
+    assert_eq!(err, "not enough memory (memory limit reached)");
+}

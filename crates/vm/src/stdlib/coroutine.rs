@@ -37,6 +37,7 @@ pub fn new_coroutine<'gc>(mc: &Mutation<'gc>, f: Value<'gc>) -> Thread<'gc> {
     if let Ok(mut st) = borrow_state(mc, th) {
         st.stack.push(f);
         st.top = 1;
+        st.is_coroutine = true;
     }
     th
 }

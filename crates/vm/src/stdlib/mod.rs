@@ -10,8 +10,13 @@ use crate::value::{Function, Value};
 
 pub mod base;
 pub mod coroutine;
+pub mod debug;
+pub mod io;
+pub mod math;
 pub mod os;
+pub mod package;
 pub mod string;
+pub mod table;
 pub mod utf8;
 
 /// Opens the libraries a VM gets.
@@ -21,6 +26,14 @@ pub fn open_libs<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
     string::open(mc, g);
     utf8::open(mc, g);
     os::open(mc, g, libs);
+    table::open(mc, g);
+    math::open(mc, g);
+    io::open(mc, g, libs);
+    if libs.debug {
+        debug::open(mc, g);
+    }
+    // Last: registers the libraries opened before it in `package.loaded`.
+    package::open(mc, g, libs);
 }
 
 /// Sets `t[name] = native function`.

@@ -112,8 +112,12 @@ pub(crate) fn charge(g: GlobalRef<'_>, amount: i64, hit: &mut Option<LimitKind>)
     }
 }
 
-/// Charges the work of building a result of `bytes` bytes.
+/// Charges the work of building a result of `bytes` bytes; a result larger
+/// than the host's whole memory limit is refused before it is built.
 pub(crate) fn charge_bytes<'gc>(g: GlobalRef<'gc>, bytes: usize) -> RtResult<'gc, ()> {
+    if g.budget.0.memory_limit.get().is_some_and(|m| bytes > m) {
+        return Err(RtError::Limit(LimitKind::Memory));
+    }
     if bytes >= 4096 {
         g.budget
             .0
@@ -153,6 +157,11 @@ fn push_results<'gc>(
         ctx.push(v);
     }
     Ok(caps.len())
+}
+
+/// How many results a native may still push (Lua's `luaL_checkstack`).
+pub(crate) fn stack_room(ctx: &Ctx<'_, '_>) -> usize {
+    crate::vm::budget::MAX_STACK.saturating_sub(ctx.ts.top + 64)
 }
 
 // ---- simple functions ----
@@ -241,7 +250,7 @@ fn byte<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if n >= i32::MAX as usize {
         return Err(RtError::msg("string slice too long"));
     }
-    if n > crate::vm::budget::MAX_STACK / 2 {
+    if n > stack_room(&ctx) {
         return Err(RtError::msg("stack overflow (string slice too long)"));
     }
     for &b in &s[start as usize - 1..end] {

@@ -107,7 +107,7 @@ fn codepoint<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if pose - posi >= i64::from(i32::MAX) {
         return Err(RtError::msg("string slice too long"));
     }
-    if (pose - posi) as usize > crate::vm::budget::MAX_STACK / 2 {
+    if (pose - posi) as usize >= crate::stdlib::string::stack_room(&ctx) {
         return Err(RtError::msg("stack overflow (string slice too long)"));
     }
     let mut i = posi as usize - 1;

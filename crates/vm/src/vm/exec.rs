@@ -276,6 +276,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     fn precall_protected(&mut self, func: usize, nargs: usize) -> RtResult<'gc, Pre<'gc>> {
         match self.precall(func, nargs, -1, false) {
             Ok(p) => Ok(p),
+            // Host limits are not caught: the caller unwinds everything.
+            Err(e) if !e.is_catchable() => Err(e),
             Err(e) => match self.unwind(e) {
                 Ok(None) => Ok(Pre::Lua),
                 Ok(Some(n)) => Ok(Pre::Done(Some(n))),
@@ -344,25 +346,46 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
             }
             RtError::BadArg { arg, msg } => {
-                let name = self
-                    .ts
-                    .frames
-                    .iter()
-                    .rev()
-                    .find(|f| f.kind == FrameKind::Native)
-                    .and_then(|f| match self.ts.stack.get(f.func) {
-                        Some(Value::Function(Function::Native(n))) => Some(n.name.0),
-                        _ => None,
-                    })
-                    .unwrap_or("?");
                 let s = format!(
-                    "{}bad argument #{arg} to '{name}' ({msg})",
-                    debug::where_(self.ts, level)
+                    "{}{}",
+                    debug::where_(self.ts, level),
+                    self.bad_arg_text(arg, &msg)
                 );
                 Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
             }
             RtError::Limit(_) => Value::Nil,
         }
+    }
+
+    /// "bad argument #n to 'f' (msg)" as luaL_argerror words it: the name
+    /// the caller used, `self` not counted for method calls, else the
+    /// function's global name.
+    fn bad_arg_text(&self, arg: usize, msg: &str) -> String {
+        let Some(nf) = self
+            .ts
+            .frames
+            .iter()
+            .rposition(|f| f.kind == FrameKind::Native)
+        else {
+            return format!("bad argument #{arg} ({msg})");
+        };
+        let mut arg = arg;
+        let name = match debug::called_name(self.ts, nf) {
+            Some((kind, name)) => {
+                if kind == "method" {
+                    arg -= 1;
+                    if arg == 0 {
+                        return format!("calling '{name}' on bad self ({msg})");
+                    }
+                }
+                name
+            }
+            None => {
+                let fv = self.ts.stack[self.ts.frames[nf].func];
+                debug::global_func_name(self.g, fv).unwrap_or_else(|| "?".into())
+            }
+        };
+        format!("bad argument #{arg} to '{name}' ({msg})")
     }
 
     /// Unwinds to the innermost protected call of this run. `Ok(None)`: caught,
@@ -386,6 +409,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             if stop == 0 && self.ts.traceback.is_none() {
                 let msg = meta::tostring_raw(self.g, v);
                 self.ts.traceback = Some(debug::traceback(
+                    self.g,
                     self.ts,
                     Some(&String::from_utf8_lossy(&msg)),
                     0,
@@ -576,27 +600,31 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 Err(e) => return Exit::Error(e),
             }
         }
-        let Some(&frame) = ex.ts.frames.last() else {
+        // Fields are read one by one: copying the whole frame right after it
+        // was pushed stalls on store forwarding.
+        let Some(top_frame) = ex.ts.frames.last() else {
             return Exit::Returned(0);
         };
-        if frame.kind != FrameKind::Lua {
+        let (kind, func, base, mut pc) =
+            (top_frame.kind, top_frame.func, top_frame.base, top_frame.pc);
+        if kind != FrameKind::Lua {
             // A native frame on top means a coroutine switch is under way.
             return Exit::Error(RtError::msg("internal error: resumed into a native frame"));
         }
         let fi = ex.ts.frames.len() - 1;
-        let Value::Function(Function::Lua(cl)) = ex.ts.stack[frame.func] else {
+        let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
             return Exit::Error(RtError::msg("internal error: frame without a Lua function"));
         };
         let cl: &'gc Closure<'gc> = Gc::as_ref(cl);
         let proto = Gc::as_ref(cl.proto);
         let code: &'gc [Instr] = &proto.info.0.code;
         let k: &'gc [Value<'gc>] = &proto.constants;
-        let base = frame.base;
-        let mut pc = frame.pc;
 
         macro_rules! save_pc {
             () => {
-                ex.ts.frames[fi].pc = pc
+                if let Some(f) = ex.ts.frames.get_mut(fi) {
+                    f.pc = pc
+                }
             };
         }
         // Registers are reached through a raw pointer into the stack, for
@@ -1299,7 +1327,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     fuel -= 1;
                     // Only Lua-to-Lua tail calls reuse the frame; others are plain calls.
                     if let Value::Function(Function::Lua(_)) = ex.ts.stack[func] {
-                        let f = ex.ts.frames.pop().unwrap_or(frame);
+                        let Some(f) = ex.ts.frames.pop() else {
+                            return Exit::Error(RtError::msg("internal error: no frame"));
+                        };
                         let dst = f.func;
                         ex.ts.stack.copy_within(func..func + 1 + nargs, dst);
                         match ex.precall(dst, nargs, f.nresults, f.fresh) {
@@ -1418,10 +1448,13 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::TForCall => {
                     let a = i.a();
                     let cb = base + a + 4;
-                    // Copy the iterator, state and control value above the loop variables.
-                    set!(a + 4, r!(a));
-                    set!(a + 5, r!(a + 1));
-                    set!(a + 6, r!(a + 2));
+                    // Copy the iterator, state and control value above the loop
+                    // variables; the copies may reach past max_stack.
+                    if let Err(e) = ensure_stack(ex.ts, cb + 3) {
+                        throw!(e);
+                    }
+                    ex.ts.stack.copy_within(base + a..base + a + 3, cb);
+                    sync!();
                     save_pc!();
                     fuel -= 1;
                     match ex.precall(cb, 2, i.c() as i32, false) {
@@ -1499,7 +1532,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 }
                 OpCode::VarArg => {
                     let a = i.a();
-                    let nvar = frame.nvarargs as usize;
+                    let nvar = ex.ts.frames[fi].nvarargs as usize;
                     let want = if i.c() == 0 { nvar } else { i.c() - 1 };
                     if let Err(e) = ensure_stack(ex.ts, base + a + want + 1) {
                         throw!(e);

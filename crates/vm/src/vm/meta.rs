@@ -173,7 +173,7 @@ impl<'gc> MetaCx<'gc, '_> {
         match arith::arith(op, a, b) {
             Ok(v) => Ok(v),
             Err(ArithError::DivByZero) => Err(RtError::msg("attempt to perform 'n//0'")),
-            Err(ArithError::ModByZero) => Err(RtError::msg("attempt to perform 'n%%0'")),
+            Err(ArithError::ModByZero) => Err(RtError::msg("attempt to perform 'n%0'")),
             Err(e) => {
                 let tm = tm_for(op);
                 let mut f = get_tm(self.g, a, tm);
@@ -396,8 +396,13 @@ pub fn tostring_raw<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> Vec<u8> {
                 Value::String(s) => s.to_str_lossy().into_owned(),
                 _ => v.type_name().to_string(),
             };
-            out.extend_from_slice(format!("{name}: 0x{:014x}", v.addr().unwrap_or(0)).as_bytes());
+            out.extend_from_slice(format!("{name}: {:#x}", v.addr().unwrap_or(0)).as_bytes());
         }
     }
     out
+}
+
+/// A `describe` callback for operations whose operand has no name to report.
+pub fn no_name(_: &ThreadState<'_>) -> String {
+    String::new()
 }

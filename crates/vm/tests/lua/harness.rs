@@ -1,6 +1,12 @@
 //! Shared by the library tests: runs a Lua script from `tests/lua/` and
 //! compares what it prints with the `.expected` file next to it (made by
 //! `regen.sh` with the reference interpreter).
+//!
+//! The scripts raise their test errors inside Lua closures
+//! (`pcall(function() return f(...) end)`), never by handing a library
+//! function straight to `pcall`: PUC-Rio then names the function by its
+//! global name and adds no position, which the interpreter does not mimic
+//! yet.
 
 use std::cell::RefCell;
 use std::path::PathBuf;

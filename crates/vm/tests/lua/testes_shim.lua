@@ -37,6 +37,7 @@ table.remove = table.remove or function (t, pos)
   return v
 end
 table.concat = table.concat or function (t, sep, i, j)
+  if type(t) ~= "table" then error("bad argument #1 to 'concat' (table expected)") end
   sep = sep or ""; i = i or 1; j = j or #t
   local parts = {}
   for k = i, j do

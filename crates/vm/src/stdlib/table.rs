@@ -1,0 +1,488 @@
+//! The table library (reference manual §6.6). Element access goes through
+//! `__index`/`__newindex`/`__len` when the table has a metatable, with a raw
+//! fast path otherwise.
+
+use gc_arena::Mutation;
+
+use crate::error::{RtError, RtResult};
+use crate::state::{GlobalRef, Tm};
+use crate::stdlib::new_lib;
+use crate::table::Table;
+use crate::value::Value;
+use crate::vm::ctx::Ctx;
+use crate::vm::meta::{self, MetaCx};
+
+pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
+    new_lib(
+        mc,
+        g,
+        "table",
+        &[
+            ("concat", concat),
+            ("insert", insert),
+            ("move", tmove),
+            ("pack", pack),
+            ("remove", remove),
+            ("sort", sort),
+            ("unpack", unpack),
+        ],
+    );
+}
+
+/// Work units charged to the host budget per batch of builtin steps.
+const CHARGE_EVERY: i64 = 1024;
+
+const TAB_R: u8 = 1;
+const TAB_W: u8 = 2;
+const TAB_L: u8 = 4;
+
+/// A runtime error raised while a native function runs carries no position
+/// (as `luaG_runerror` adds none when the running function is not Lua);
+/// `luaL_error`-style errors (`RtError::msg` in natives) keep theirs.
+pub(crate) fn in_native<'gc, T>(ctx: &Ctx<'gc, '_>, r: RtResult<'gc, T>) -> RtResult<'gc, T> {
+    match r {
+        Err(RtError::Message(m)) => Err(RtError::Value(ctx.str_value(m.as_bytes()))),
+        r => r,
+    }
+}
+
+fn mcx<'gc, 'b>(ctx: &'b mut Ctx<'gc, '_>) -> MetaCx<'gc, 'b> {
+    MetaCx {
+        mc: ctx.mc,
+        g: ctx.g,
+        th: ctx.th,
+        ts: ctx.ts,
+    }
+}
+
+/// A table argument, or a value whose metatable provides what is needed.
+fn check_tab<'gc>(ctx: &Ctx<'gc, '_>, i: usize, what: u8) -> RtResult<'gc, ()> {
+    let v = ctx.arg(i);
+    if matches!(v, Value::Table(_)) {
+        return Ok(());
+    }
+    if let Some(m) = meta::metatable(ctx.g, v) {
+        let mb = m.borrow();
+        let has = |tm: Tm| !mb.get_str(ctx.g.tm_name(tm)).is_nil();
+        if (what & TAB_R == 0 || has(Tm::Index))
+            && (what & TAB_W == 0 || has(Tm::NewIndex))
+            && (what & TAB_L == 0 || has(Tm::Len))
+        {
+            return Ok(());
+        }
+    }
+    Err(ctx.expect_type(i, "table"))
+}
+
+/// Raw table when no metamethod can intervene.
+#[inline]
+fn raw_table(v: Value<'_>) -> Option<Table<'_>> {
+    match v {
+        Value::Table(t) if t.metatable().is_none() => Some(t),
+        _ => None,
+    }
+}
+
+/// `lua_geti`.
+pub fn geti<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, i: i64) -> RtResult<'gc, Value<'gc>> {
+    if let Some(tb) = raw_table(t) {
+        return Ok(tb.get_int(i));
+    }
+    let r = mcx(ctx).index(t, Value::Integer(i), &crate::vm::meta::no_name);
+    in_native(ctx, r)
+}
+
+/// `lua_seti`.
+pub fn seti<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    t: Value<'gc>,
+    i: i64,
+    v: Value<'gc>,
+) -> RtResult<'gc, ()> {
+    if let Some(tb) = raw_table(t) {
+        tb.borrow_mut(ctx.mc).set_int(i, v);
+        return Ok(());
+    }
+    let r = mcx(ctx).set_index(t, Value::Integer(i), v, &crate::vm::meta::no_name);
+    in_native(ctx, r)
+}
+
+/// `luaL_len`: the length, which must be an integer.
+pub fn len_of<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>) -> RtResult<'gc, i64> {
+    if let Some(tb) = raw_table(t) {
+        return Ok(tb.length());
+    }
+    let r = mcx(ctx).len(t, &crate::vm::meta::no_name);
+    let l = in_native(ctx, r)?;
+    use crate::vm::convert::{str_to_number, Number};
+    let n = match l {
+        Value::Integer(n) => Some(n),
+        Value::Number(f) => crate::vm::arith::float_to_int_exact(f),
+        Value::String(s) => match str_to_number(s.as_bytes()) {
+            Some(Number::Int(n)) => Some(n),
+            Some(Number::Float(f)) => crate::vm::arith::float_to_int_exact(f),
+            None => None,
+        },
+        _ => None,
+    };
+    n.ok_or_else(|| RtError::msg("object length is not an integer"))
+}
+
+fn aux_getn<'gc>(ctx: &mut Ctx<'gc, '_>, i: usize, what: u8) -> RtResult<'gc, i64> {
+    check_tab(ctx, i, what | TAB_L)?;
+    let t = ctx.arg(i);
+    len_of(ctx, t)
+}
+
+fn charge<'gc>(ctx: &Ctx<'gc, '_>, work: i64) -> RtResult<'gc, ()> {
+    ctx.g.budget.0.charge(work).map_err(RtError::Limit)
+}
+
+fn insert<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let e = aux_getn(&mut ctx, 0, TAB_R | TAB_W)?.wrapping_add(1);
+    let t = ctx.arg(0);
+    let pos = match ctx.nargs {
+        2 => e,
+        3 => {
+            let pos = ctx.check_integer(1)?;
+            if (pos as u64).wrapping_sub(1) >= e as u64 {
+                return Err(RtError::bad_arg(2, "position out of bounds"));
+            }
+            let mut i = e;
+            while i > pos {
+                let v = geti(&mut ctx, t, i - 1)?;
+                seti(&mut ctx, t, i, v)?;
+                i -= 1;
+                if (e - i) % CHARGE_EVERY == 0 {
+                    charge(&ctx, CHARGE_EVERY)?;
+                }
+            }
+            pos
+        }
+        _ => return Err(RtError::msg("wrong number of arguments to 'insert'")),
+    };
+    let v = ctx.arg(ctx.nargs - 1);
+    seti(&mut ctx, t, pos, v)?;
+    Ok(0)
+}
+
+fn remove<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let size = aux_getn(&mut ctx, 0, TAB_R | TAB_W)?;
+    let t = ctx.arg(0);
+    let mut pos = ctx.opt_integer(1, size)?;
+    if pos != size && (pos as u64).wrapping_sub(1) > size as u64 {
+        return Err(RtError::bad_arg(1, "position out of bounds"));
+    }
+    let result = geti(&mut ctx, t, pos)?;
+    let mut steps = 0i64;
+    while pos < size {
+        let v = geti(&mut ctx, t, pos + 1)?;
+        seti(&mut ctx, t, pos, v)?;
+        pos += 1;
+        steps += 1;
+        if steps % CHARGE_EVERY == 0 {
+            charge(&ctx, CHARGE_EVERY)?;
+        }
+    }
+    seti(&mut ctx, t, pos, Value::Nil)?;
+    ctx.ret(result)
+}
+
+fn tmove<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let f = ctx.check_integer(1)?;
+    let e = ctx.check_integer(2)?;
+    let t = ctx.check_integer(3)?;
+    let tt = if ctx.arg(4).is_nil() { 0 } else { 4 };
+    check_tab(&ctx, 0, TAB_R)?;
+    check_tab(&ctx, tt, TAB_W)?;
+    let src = ctx.arg(0);
+    let dst = ctx.arg(tt);
+    if e >= f {
+        if !(f > 0 || e < i64::MAX.wrapping_add(f)) {
+            return Err(RtError::bad_arg(3, "too many elements to move"));
+        }
+        let n = e - f + 1;
+        if t > i64::MAX - n + 1 {
+            return Err(RtError::bad_arg(4, "destination wrap around"));
+        }
+        let same = tt == 0 || {
+            let r = mcx(&mut ctx).equals(src, dst);
+            in_native(&ctx, r)?
+        };
+        if t > e || t <= f || !same {
+            let mut i = 0;
+            while i < n {
+                let v = geti(&mut ctx, src, f + i)?;
+                seti(&mut ctx, dst, t + i, v)?;
+                i += 1;
+                if i % CHARGE_EVERY == 0 {
+                    charge(&ctx, CHARGE_EVERY)?;
+                }
+            }
+        } else {
+            let mut i = n - 1;
+            while i >= 0 {
+                let v = geti(&mut ctx, src, f + i)?;
+                seti(&mut ctx, dst, t + i, v)?;
+                if i % CHARGE_EVERY == 0 {
+                    charge(&ctx, CHARGE_EVERY)?;
+                }
+                i -= 1;
+            }
+        }
+    }
+    ctx.ret(dst)
+}
+
+fn pack<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let n = ctx.nargs;
+    charge(&ctx, n as i64)?;
+    let t = Table::with_capacity(ctx.mc, n, 1);
+    {
+        let mut tb = t.borrow_mut(ctx.mc);
+        for (i, v) in ctx.args().iter().enumerate() {
+            tb.set_int(i as i64 + 1, *v);
+        }
+    }
+    let key = ctx.str_value(b"n");
+    let _ = t.set(ctx.mc, key, Value::Integer(n as i64));
+    ctx.ret(Value::Table(t))
+}
+
+fn unpack<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let t = ctx.arg(0);
+    let i = ctx.opt_integer(1, 1)?;
+    let e = if ctx.arg(2).is_nil() {
+        len_of(&mut ctx, t)?
+    } else {
+        ctx.check_integer(2)?
+    };
+    if i > e {
+        return Ok(0);
+    }
+    let n = (e as u64).wrapping_sub(i as u64);
+    let room = crate::vm::budget::MAX_STACK.saturating_sub(ctx.ts.top + 64) as u64;
+    if n >= i32::MAX as u64 || n >= room {
+        return Err(RtError::msg("too many results to unpack"));
+    }
+    let n = n as usize + 1;
+    charge(&ctx, n as i64)?;
+    if let Some(tb) = raw_table(t) {
+        let tb = tb.borrow();
+        for k in 0..n {
+            let v = tb.get_int(i.wrapping_add(k as i64));
+            crate::vm::ctx::push(ctx.ts, v);
+        }
+        return Ok(n);
+    }
+    let mut vals = Vec::with_capacity(n);
+    for k in 0..n {
+        vals.push(geti(&mut ctx, t, i.wrapping_add(k as i64))?);
+    }
+    for v in vals {
+        ctx.push(v);
+    }
+    Ok(n)
+}
+
+fn concat<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let last = aux_getn(&mut ctx, 0, TAB_R)?;
+    let t = ctx.arg(0);
+    let sep = ctx.opt_string(1)?;
+    let sep: &[u8] = sep.map(|s| s.as_bytes()).unwrap_or(b"");
+    let mut i = ctx.opt_integer(2, 1)?;
+    let last = ctx.opt_integer(3, last)?;
+    let mut out = Vec::new();
+    let mut steps = 0i64;
+    loop {
+        if i > last {
+            break;
+        }
+        let v = geti(&mut ctx, t, i)?;
+        match v {
+            Value::String(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Integer(_) | Value::Number(_) => meta::number_to_bytes(v, &mut out),
+            _ => {
+                return Err(RtError::msg(format!(
+                    "invalid value ({}) at index {} in table for 'concat'",
+                    v.type_name(),
+                    i
+                )))
+            }
+        }
+        if i == last {
+            break;
+        }
+        out.extend_from_slice(sep);
+        i += 1;
+        steps += 1;
+        if steps % CHARGE_EVERY == 0 {
+            charge(&ctx, CHARGE_EVERY)?;
+        }
+    }
+    let s = ctx.str_value(&out);
+    ctx.ret(s)
+}
+
+// ---- sort: quicksort with a median-of-three pivot, as in Lua 5.4 ----
+
+/// Intervals at least this long get a randomized pivot once partitions
+/// turn out badly unbalanced.
+const RANLIMIT: u64 = 100;
+
+struct Sorter<'gc, 'c, 'a> {
+    ctx: &'c mut Ctx<'gc, 'a>,
+    t: Value<'gc>,
+    cmp: Value<'gc>,
+    work: i64,
+}
+
+impl<'gc> Sorter<'gc, '_, '_> {
+    fn get(&mut self, i: u64) -> RtResult<'gc, Value<'gc>> {
+        geti(self.ctx, self.t, i as i64)
+    }
+
+    fn set(&mut self, i: u64, v: Value<'gc>) -> RtResult<'gc, ()> {
+        seti(self.ctx, self.t, i as i64, v)
+    }
+
+    fn less(&mut self, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
+        self.work += 1;
+        if self.work >= CHARGE_EVERY {
+            self.work = 0;
+            charge(self.ctx, CHARGE_EVERY)?;
+        }
+        if self.cmp.is_nil() {
+            if let Some(r) = crate::vm::arith::num_lt(a, b) {
+                return Ok(r);
+            }
+            let r = mcx(self.ctx).compare(a, b, false);
+            return in_native(self.ctx, r);
+        }
+        let r = self.ctx.call1(self.cmp, &[a, b])?;
+        Ok(r.is_truthy())
+    }
+
+    fn swap_set(&mut self, i: u64, vi: Value<'gc>, j: u64, vj: Value<'gc>) -> RtResult<'gc, ()> {
+        self.set(i, vi)?;
+        self.set(j, vj)
+    }
+
+    fn sort(&mut self, mut lo: u64, mut up: u64, mut rnd: u64) -> RtResult<'gc, ()> {
+        while lo < up {
+            // Order a[lo], a[up].
+            let a_lo = self.get(lo)?;
+            let a_up = self.get(up)?;
+            if self.less(a_up, a_lo)? {
+                self.swap_set(lo, a_up, up, a_lo)?;
+            }
+            if up - lo == 1 {
+                break;
+            }
+            let mut p = if up - lo < RANLIMIT || rnd == 0 {
+                lo + (up - lo) / 2
+            } else {
+                let r4 = (up - lo) / 4;
+                rnd % (r4 * 2) + (lo + r4)
+            };
+            // Order a[lo], a[p], a[up].
+            let a_p = self.get(p)?;
+            let a_lo = self.get(lo)?;
+            if self.less(a_p, a_lo)? {
+                self.swap_set(p, a_lo, lo, a_p)?;
+            } else {
+                let a_up = self.get(up)?;
+                if self.less(a_up, a_p)? {
+                    self.swap_set(p, a_up, up, a_p)?;
+                }
+            }
+            if up - lo == 2 {
+                break;
+            }
+            let pivot = self.get(p)?;
+            let a_up1 = self.get(up - 1)?;
+            self.swap_set(p, a_up1, up - 1, pivot)?;
+            p = self.partition(lo, up, pivot)?;
+            let n;
+            if p - lo < up - p {
+                self.sort(lo, p - 1, rnd)?;
+                n = p - lo;
+                lo = p + 1;
+            } else {
+                self.sort(p + 1, up, rnd)?;
+                n = up - p;
+                up = p - 1;
+            }
+            if up.wrapping_sub(lo) / 128 > n && up > lo {
+                rnd = random_pivot_seed();
+            }
+        }
+        Ok(())
+    }
+
+    /// Partitions a[lo..up] around `pivot` (which sits at up - 1); returns
+    /// the pivot's final position.
+    fn partition(&mut self, lo: u64, up: u64, pivot: Value<'gc>) -> RtResult<'gc, u64> {
+        let mut i = lo;
+        let mut j = up - 1;
+        loop {
+            let mut a_i;
+            loop {
+                i += 1;
+                a_i = self.get(i)?;
+                if !self.less(a_i, pivot)? {
+                    break;
+                }
+                if i == up - 1 {
+                    return Err(RtError::msg("invalid order function for sorting"));
+                }
+            }
+            let mut a_j;
+            loop {
+                j -= 1;
+                a_j = self.get(j)?;
+                if !self.less(pivot, a_j)? {
+                    break;
+                }
+                if j < i {
+                    return Err(RtError::msg("invalid order function for sorting"));
+                }
+            }
+            if j < i {
+                let a_up1 = self.get(up - 1)?;
+                self.swap_set(up - 1, a_i, i, a_up1)?;
+                return Ok(i);
+            }
+            self.swap_set(i, a_j, j, a_i)?;
+        }
+    }
+}
+
+fn random_pivot_seed() -> u64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (d.as_secs() ^ d.subsec_nanos() as u64).max(1)
+}
+
+fn sort<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let n = aux_getn(&mut ctx, 0, TAB_R | TAB_W)?;
+    if n > 1 {
+        if n >= i32::MAX as i64 {
+            return Err(RtError::bad_arg(1, "array too big"));
+        }
+        let cmp = ctx.arg(1);
+        if !cmp.is_nil() && !matches!(cmp, Value::Function(_)) {
+            return Err(ctx.expect_type(1, "function"));
+        }
+        let t = ctx.arg(0);
+        let mut s = Sorter {
+            ctx: &mut ctx,
+            t,
+            cmp,
+            work: 0,
+        };
+        s.sort(1, n as u64, 0)?;
+    }
+    Ok(0)
+}
