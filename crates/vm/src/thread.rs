@@ -114,6 +114,20 @@ impl<'gc> ThreadState<'gc> {
         self.top.max(base).min(self.stack.len())
     }
 
+    /// The first slot above the running frame's registers and the logical top:
+    /// where a nested call may put its function and arguments.
+    pub fn frame_top(&self) -> usize {
+        let mut t = self.top;
+        if let Some(f) = self.frames.last() {
+            if let (FrameKind::Lua, Some(Value::Function(crate::value::Function::Lua(cl)))) =
+                (f.kind, self.stack.get(f.func))
+            {
+                t = t.max(f.base + cl.proto.info.0.max_stack as usize);
+            }
+        }
+        t
+    }
+
     /// Clears the dead part of the stack, whose values the collector did not
     /// mark: they must not survive into a later, larger live part.
     pub fn clear_dead_part(&mut self) {

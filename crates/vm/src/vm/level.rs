@@ -252,7 +252,9 @@ pub fn call_nested<'gc>(
     if budget.nested.get() >= MAX_NESTED_CALLS {
         return Err(RtError::msg("C stack overflow"));
     }
-    let func = ts.top;
+    // Above the running frame's registers: `top` may be lower after a call
+    // returned a fixed number of results.
+    let func = ts.frame_top();
     let need = func + args.len() + 1;
     if ts.stack.len() < need {
         ts.stack.resize(need.max(ts.stack.len() * 2), Value::Nil);
