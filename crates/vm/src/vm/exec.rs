@@ -1556,10 +1556,8 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         pc += 1;
                     }
                     if let Value::Table(t) = r!(a) {
-                        let mut tb = t.borrow_mut(ex.mc);
-                        for j in 1..=n {
-                            tb.set_int((start + j) as i64, ex.ts.stack[base + a + j]);
-                        }
+                        t.borrow_mut(ex.mc)
+                            .set_list(start, &ex.ts.stack[base + a + 1..base + a + 1 + n]);
                     }
                     ex.ts.top = base + proto.info.0.max_stack as usize;
                     sync!();

@@ -248,6 +248,41 @@ pub fn call_nested<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
+    let (func, n) = call_nested_raw(mc, g, th, ts, f, args)?;
+    let vals = ts.stack[ts.top - n..ts.top].to_vec();
+    ts.top = func;
+    Ok(vals)
+}
+
+/// Like `call_nested`, but returns only the first result (no allocation).
+pub fn call_nested1<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> RtResult<'gc, Value<'gc>> {
+    let (func, n) = call_nested_raw(mc, g, th, ts, f, args)?;
+    let v = if n > 0 {
+        ts.stack[ts.top - n]
+    } else {
+        Value::Nil
+    };
+    ts.top = func;
+    Ok(v)
+}
+
+/// Runs a nested call; on success its `n` results are at the top of the
+/// stack and the caller resets `top` to the returned function slot.
+fn call_nested_raw<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> RtResult<'gc, (usize, usize)> {
     let budget = &g.budget.0;
     if budget.nested.get() >= MAX_NESTED_CALLS {
         return Err(RtError::msg("C stack overflow"));
@@ -293,11 +328,7 @@ pub fn call_nested<'gc>(
     budget.nested.set(budget.nested.get() - 1);
     ts.nested -= 1;
     match result {
-        Ok(n) => {
-            let vals = ts.stack[ts.top - n..ts.top].to_vec();
-            ts.top = func;
-            Ok(vals)
-        }
+        Ok(n) => Ok((func, n)),
         Err(e) => {
             ts.frames.truncate(depth);
             ts.top = func;

@@ -63,8 +63,7 @@ pub fn number_to_bytes(v: Value<'_>, out: &mut Vec<u8>) {
 
 impl<'gc> MetaCx<'gc, '_> {
     fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
-        let r = call_nested(self.mc, self.g, self.th, self.ts, f, args)?;
-        Ok(r.first().copied().unwrap_or(Value::Nil))
+        crate::vm::level::call_nested1(self.mc, self.g, self.th, self.ts, f, args)
     }
 
     /// `obj[key]` with `__index`.
