@@ -62,9 +62,23 @@ pub fn number_to_bytes(v: Value<'_>, out: &mut Vec<u8>) {
 }
 
 impl<'gc> MetaCx<'gc, '_> {
+    /// Calls a metamethod above the live registers of the running function.
     fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
+        self.above_registers();
         let r = call_nested(self.mc, self.g, self.th, self.ts, f, args)?;
         Ok(r.first().copied().unwrap_or(Value::Nil))
+    }
+
+    /// When a Lua function runs, moves the logical top past its registers
+    /// (after a call returns, the top marks the end of its results).
+    fn above_registers(&mut self) {
+        let Some(fi) = self.ts.frames.len().checked_sub(1) else {
+            return;
+        };
+        if let Some(p) = crate::vm::debug::frame_proto(self.ts, fi) {
+            let top = self.ts.frames[fi].base + p.max_stack as usize;
+            self.ts.top = self.ts.top.max(top);
+        }
     }
 
     /// `obj[key]` with `__index`.
@@ -154,6 +168,7 @@ impl<'gc> MetaCx<'gc, '_> {
                 }
             };
             if let Value::Function(_) = tm {
+                self.above_registers();
                 call_nested(self.mc, self.g, self.th, self.ts, tm, &[obj, key, value])?;
                 return Ok(());
             }
@@ -321,7 +336,9 @@ impl<'gc> MetaCx<'gc, '_> {
                 describe(self.ts, i)
             )));
         }
-        self.call1(f, &[a, b])
+        // Called at the top the caller set (just above the operands).
+        let r = call_nested(self.mc, self.g, self.th, self.ts, f, &[a, b])?;
+        Ok(r.first().copied().unwrap_or(Value::Nil))
     }
 }
 
@@ -396,7 +413,7 @@ pub fn tostring_raw<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> Vec<u8> {
                 Value::String(s) => s.to_str_lossy().into_owned(),
                 _ => v.type_name().to_string(),
             };
-            out.extend_from_slice(format!("{name}: 0x{:014x}", v.addr().unwrap_or(0)).as_bytes());
+            out.extend_from_slice(format!("{name}: 0x{:x}", v.addr().unwrap_or(0)).as_bytes());
         }
     }
     out
