@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" />
 // Type definitions for lunarena (hand-written; `npm run build` does not touch
 // this file: napi's generated typings go to .napi-generated.d.ts, ignored).
 
@@ -80,7 +81,150 @@ export declare function convertError(error: unknown): unknown;
  */
 export declare function wrapNative<F extends (...args: any[]) => any>(fn: F): F;
 
+/** Options of `new Lua()`. */
+export interface LuaOptions {
+  /**
+   * Which standard libraries to open. `'safe'` (the default): base, string,
+   * table, math, utf8, coroutine, os time functions, no file or process
+   * access. `'all'`: also io, the whole os, debug and file-based require.
+   */
+  libs?: 'safe' | 'all';
+}
+
+/** Options of `lua.run()` / `lua.load()`. */
+export interface RunOptions {
+  /** The chunk's name in messages and tracebacks (e.g. `'main.lua'`). Default: the code itself. */
+  chunkName?: string;
+}
+
+/** Live counts of a VM, for leak hunting. */
+export interface LuaStats {
+  /** Lua objects JS holds handles to (roots in the VM's export table). */
+  exports: number;
+  /** JS objects Lua holds (proxies alive in the VM). */
+  imports: number;
+  /** Objects allocated in the Lua heap (undefined while a callback is running). */
+  heapObjects: number | undefined;
+  /** Handle drops recorded and not yet applied (applied at the next call into the VM). */
+  pendingDrops: number;
+  /** Lua -> JS calls in progress. */
+  callbackDepth?: number;
+  closed: boolean;
+}
+
+/**
+ * A Lua value as JS sees it: `undefined` (nil), boolean, number, bigint
+ * (integers beyond 2^53 - 1), string (or Buffer for bytes that are not
+ * UTF-8), a handle, or a JS value that went into Lua and came back.
+ */
+export type LuaValue = unknown;
+
+/** Base of the handles to Lua objects. */
+export interface LuaHandle {
+  /** Drops this handle now instead of when it is collected; later use throws `LuaClosedError`. */
+  release(): void;
+  [Symbol.dispose](): void;
+  /** Lua's name for the object, e.g. `"table: 0x55d0c8e0"`. */
+  toString(): string;
+}
+export declare const LuaHandle: {
+  readonly prototype: LuaHandle;
+  [Symbol.hasInstance](value: unknown): value is LuaHandle;
+};
+
+/** A Lua table. */
+export interface LuaTable extends LuaHandle {
+  /** `t[key]`, with metamethods. */
+  get(key: unknown): LuaValue;
+  /** `t[key] = value`, with metamethods. */
+  set(key: unknown, value: unknown): this;
+  rawGet(key: unknown): LuaValue;
+  rawSet(key: unknown, value: unknown): this;
+  /** Whether `rawget(t, key) ~= nil`. */
+  has(key: unknown): boolean;
+  /** `#t`, with `__len`. */
+  length(): number;
+  /** The keys in `next` order (a snapshot). */
+  keys(): LuaValue[];
+  /** The values in `next` order (a snapshot). */
+  values(): LuaValue[];
+  /** `[key, value]` pairs in `next` order (a snapshot). */
+  entries(): [LuaValue, LuaValue][];
+  [Symbol.iterator](): IterableIterator<[LuaValue, LuaValue]>;
+  /** A deep copy: a table with keys 1..n becomes an array, any other an object. Cycles are kept. */
+  toObject(): any;
+  /** A deep copy of `t[1..#t]` as an array. */
+  toArray(): any[];
+  /** The metatable (raw), or undefined. */
+  readonly metatable: LuaTable | undefined;
+}
+export declare const LuaTable: {
+  readonly prototype: LuaTable;
+  [Symbol.hasInstance](value: unknown): value is LuaTable;
+};
+
+/** A Lua function: a real JS function. Calling it returns the first result. */
+export interface LuaFunction extends LuaHandle {
+  (...args: unknown[]): any;
+  /** Calls the function and returns all its results. */
+  callMultiple(...args: unknown[]): any[];
+}
+export declare const LuaFunction: {
+  readonly prototype: LuaFunction;
+  [Symbol.hasInstance](value: unknown): value is LuaFunction;
+};
+
+/** A Lua coroutine. */
+export interface LuaThread extends LuaHandle {}
+export declare const LuaThread: {
+  readonly prototype: LuaThread;
+  [Symbol.hasInstance](value: unknown): value is LuaThread;
+};
+
+/** A Lua userdata made by Lua or a library (JS objects come back as themselves). */
+export interface LuaUserData extends LuaHandle {}
+export declare const LuaUserData: {
+  readonly prototype: LuaUserData;
+  [Symbol.hasInstance](value: unknown): value is LuaUserData;
+};
+
+/** A Lua 5.4 VM. */
+export declare class Lua {
+  constructor(options?: LuaOptions);
+  /** Runs a chunk and returns its first result. */
+  run(code: string | Uint8Array, options?: RunOptions & { multiple?: false }): any;
+  /** Runs a chunk and returns all its results. */
+  run(code: string | Uint8Array, options: RunOptions & { multiple: true }): any[];
+  /** Compiles a chunk without running it. */
+  load(code: string | Uint8Array, options?: RunOptions): LuaFunction;
+  /** A global variable. */
+  get(name: string): any;
+  /** Sets a global variable. */
+  set(name: string, value: unknown): this;
+  /** The globals table (`_G`). */
+  readonly globals: LuaTable;
+  /** A new Lua table: a deep copy of plain JS data (arrays, plain objects, Maps). */
+  table(init?: object): LuaTable;
+  /** Applies recorded handle drops, runs a full Lua collection, releases the JS objects Lua dropped. */
+  gc(): void;
+  /** Live counts, for leak hunting. */
+  stats(): LuaStats;
+  /** Whether `close()` was called. */
+  readonly closed: boolean;
+  /** Frees the VM and everything in it; later use of it or its handles throws `LuaClosedError`. */
+  close(): void;
+  [Symbol.dispose](): void;
+  /** VMs alive on this thread (not closed and not yet collected). */
+  static liveCount(): number;
+}
+
 declare const lunarena: {
+  Lua: typeof Lua;
+  LuaHandle: typeof LuaHandle;
+  LuaTable: typeof LuaTable;
+  LuaFunction: typeof LuaFunction;
+  LuaThread: typeof LuaThread;
+  LuaUserData: typeof LuaUserData;
   version: typeof version;
   cliMain: typeof cliMain;
   LuaError: typeof LuaError;
@@ -92,7 +236,3 @@ declare const lunarena: {
   wrapNative: typeof wrapNative;
 };
 export default lunarena;
-
-// API (in progress, DESIGN.md §3-§6): `Lua` (new Lua(), run, runAsync, get,
-// set, close, stats, gc) and the handles `LuaTable`, `LuaFunction`, ... are
-// declared here once the addon exports them.

@@ -208,48 +208,653 @@ const exported = {
 // stdout/stderr itself and returns the exit code.
 if (typeof native.cliMain === 'function') exported.cliMain = wrapNative(native.cliMain);
 
-// TODO(lead): route the `Lua` class (and the handles it returns) through
-// convertError/wrapNative before exporting it here.
-/**
- * A Lua 5.4 VM. `run(code)` compiles and runs a chunk and returns its first
- * result (primitives only for now: nil -> undefined, booleans, numbers,
- * integers beyond 2^53 as BigInt, strings; non-UTF-8 strings as Buffer).
- */
-class Lua {
-  constructor() {
-    this._native = new native.NativeLua();
+// ---------------------------------------------------------------------------
+// The Lua class and the handles (DESIGN.md §3-§5)
+//
+// The native side (src/api.rs) works with ids: a Lua object handed to JS is
+// an export id, rooted in the VM until JS drops it; a JS object handed to Lua
+// sits in this VM's `imports` array at a slot, which holds it strongly (so a
+// dropped VM is an ordinary island of garbage for V8: nothing native keeps
+// JS objects alive). The native side holds only weak references to `Core`'s
+// helpers and `imports`.
+//
+// Handle lifetimes: one JS handle per export id while it lives (identity);
+// a FinalizationRegistry records a collected handle's id, and the next entry
+// into the VM passes the recorded ids (sorted) to the native side, which
+// removes the roots. A WeakRef per handle is its version: a drop recorded
+// for an older handle of the same id is ignored.
+
+const nvm = native.vm;
+
+/** handle (LuaTable object, LuaFunction function, ...) -> its record { core, id, kind } */
+const handleData = new WeakMap();
+
+const KIND_TABLE = 0;
+const KIND_FUNCTION = 1;
+const KIND_THREAD = 2;
+const KIND_USERDATA = 3;
+const GLOBALS_ID = 0;
+
+function noConstruct(name) {
+  return function () {
+    throw new TypeError(`${name} objects are made by a Lua VM (lua.run, lua.table, lua.globals, ...), not with new`);
+  };
+}
+
+/** Base of all handles. */
+const LuaHandle = noConstruct('LuaHandle');
+/** A Lua table. */
+const LuaTable = noConstruct('LuaTable');
+/** A Lua function: a real JS function (`f(1, 2)`). */
+const LuaFunction = noConstruct('LuaFunction');
+/** A Lua coroutine. */
+const LuaThread = noConstruct('LuaThread');
+/** A Lua userdata (made by Lua code or a library, not a JS object). */
+const LuaUserData = noConstruct('LuaUserData');
+Object.setPrototypeOf(LuaFunction.prototype, Function.prototype);
+for (const C of [LuaTable, LuaThread, LuaUserData]) Object.setPrototypeOf(C.prototype, LuaHandle.prototype);
+Object.defineProperty(LuaHandle, Symbol.hasInstance, {
+  value: (v) => handleData.has(v),
+});
+for (const [C, name] of [
+  [LuaHandle, 'LuaHandle'],
+  [LuaTable, 'LuaTable'],
+  [LuaFunction, 'LuaFunction'],
+  [LuaThread, 'LuaThread'],
+  [LuaUserData, 'LuaUserData'],
+]) {
+  Object.defineProperty(C, 'name', { value: name });
+}
+
+function recordOf(h) {
+  const r = handleData.get(h);
+  if (r === undefined) throw new TypeError('not a Lua handle');
+  return r;
+}
+
+/** The record of a usable handle; throws LuaClosedError after close()/release(). */
+function live(h) {
+  const r = recordOf(h);
+  const c = r.core;
+  if (c.closed) throw new LuaClosedError();
+  if (r.id < 0) throw new LuaClosedError(`this ${kindName(r.kind)} handle was released`);
+  if (c.pending.length !== 0) c.flush();
+  return r;
+}
+
+function kindName(kind) {
+  return ['LuaTable', 'LuaFunction', 'LuaThread', 'LuaUserData'][kind] || 'Lua';
+}
+
+function release(h) {
+  const r = handleData.get(h);
+  if (r === undefined || r.id <= 0) return;
+  const c = r.core;
+  c.registry.unregister(r);
+  const wr = c.handles.get(r.id);
+  if (wr !== undefined && wr.deref() === h) {
+    c.handles.delete(r.id);
+    if (!c.closed) c.pending.push(r.id);
+  }
+  r.id = -1;
+}
+
+const handleMethods = {
+  /** Drops this handle now (instead of when it is collected). Later use throws. */
+  release() {
+    release(this);
+  },
+  [Symbol.dispose]() {
+    release(this);
+  },
+  /** Lua's name for the object, e.g. "table: 0x55d0c8e0". */
+  toString() {
+    const r = live(this);
+    try {
+      return nvm.describe(r.core.ext, r.id);
+    } catch (e) {
+      throw r.core.convert(e);
+    }
+  },
+};
+for (const [k, v] of Object.entries(handleMethods)) {
+  Object.defineProperty(LuaHandle.prototype, k, { value: v, writable: true, configurable: true });
+}
+Object.defineProperty(LuaHandle.prototype, Symbol.dispose, {
+  value: handleMethods[Symbol.dispose],
+  writable: true,
+  configurable: true,
+});
+for (const k of ['release', 'toString', Symbol.dispose]) {
+  Object.defineProperty(LuaFunction.prototype, k, {
+    value: LuaHandle.prototype[k],
+    writable: true,
+    configurable: true,
+  });
+}
+
+const tableMethods = {
+  /** `t[key]`, with metamethods (`__index`). */
+  get(key) {
+    const r = live(this);
+    try {
+      return nvm.index(r.core.ext, r.id, key);
+    } catch (e) {
+      throw r.core.convert(e);
+    }
+  },
+  /** `t[key] = value`, with metamethods (`__newindex`). */
+  set(key, value) {
+    const r = live(this);
+    try {
+      nvm.setIndex(r.core.ext, r.id, key, value);
+    } catch (e) {
+      throw r.core.convert(e);
+    }
+    return this;
+  },
+  /** `rawget(t, key)` */
+  rawGet(key) {
+    const r = live(this);
+    try {
+      return nvm.rawGet(r.core.ext, r.id, key);
+    } catch (e) {
+      throw r.core.convert(e);
+    }
+  },
+  /** `rawset(t, key, value)` */
+  rawSet(key, value) {
+    const r = live(this);
+    try {
+      nvm.rawSet(r.core.ext, r.id, key, value);
+    } catch (e) {
+      throw r.core.convert(e);
+    }
+    return this;
+  },
+  /** Whether `rawget(t, key) ~= nil`. */
+  has(key) {
+    const r = live(this);
+    try {
+      return nvm.rawHas(r.core.ext, r.id, key);
+    } catch (e) {
+      throw r.core.convert(e);
+    }
+  },
+  /** `#t`, with `__len`. */
+  length() {
+    const r = live(this);
+    try {
+      return nvm.length(r.core.ext, r.id);
+    } catch (e) {
+      throw r.core.convert(e);
+    }
+  },
+  /** The keys, in `next` order (a snapshot array). */
+  keys() {
+    return entriesOf(this, 0);
+  },
+  /** The values, in `next` order (a snapshot array). */
+  values() {
+    return entriesOf(this, 1);
+  },
+  /** `[key, value]` pairs, in `next` order (a snapshot array). */
+  entries() {
+    const flat = entriesOf(this, 2);
+    const out = new Array(flat.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = [flat[2 * i], flat[2 * i + 1]];
+    return out;
+  },
+  [Symbol.iterator]() {
+    return this.entries()[Symbol.iterator]();
+  },
+  /**
+   * A deep copy as plain JS data: a table with keys 1..n becomes an array,
+   * any other an object (keys as strings). Cycles are kept.
+   */
+  toObject() {
+    const r = live(this);
+    try {
+      return nvm.toJs(r.core.ext, r.id, false);
+    } catch (e) {
+      throw r.core.convert(e);
+    }
+  },
+  /** A deep copy of `t[1..#t]` as an array (nested tables as toObject()). */
+  toArray() {
+    const r = live(this);
+    try {
+      return nvm.toJs(r.core.ext, r.id, true);
+    } catch (e) {
+      throw r.core.convert(e);
+    }
+  },
+};
+for (const k of Reflect.ownKeys(tableMethods)) {
+  Object.defineProperty(LuaTable.prototype, k, { value: tableMethods[k], writable: true, configurable: true });
+}
+/** The table's metatable (raw), or undefined. */
+Object.defineProperty(LuaTable.prototype, 'metatable', {
+  get() {
+    const r = live(this);
+    try {
+      return nvm.metatable(r.core.ext, r.id);
+    } catch (e) {
+      throw r.core.convert(e);
+    }
+  },
+  configurable: true,
+});
+
+function entriesOf(h, mode) {
+  const r = live(h);
+  try {
+    return nvm.entries(r.core.ext, r.id, mode);
+  } catch (e) {
+    throw r.core.convert(e);
+  }
+}
+
+const call = nvm.call;
+function callLua(r, multi, args) {
+  const c = r.core;
+  if (c.closed) throw new LuaClosedError();
+  if (r.id < 0) throw new LuaClosedError('this LuaFunction handle was released');
+  if (c.pending.length !== 0) c.flush();
+  try {
+    switch (args.length) {
+      case 0:
+        return call(c.ext, r.id, multi);
+      case 1:
+        return call(c.ext, r.id, multi, args[0]);
+      case 2:
+        return call(c.ext, r.id, multi, args[0], args[1]);
+      case 3:
+        return call(c.ext, r.id, multi, args[0], args[1], args[2]);
+      default:
+        return call(c.ext, r.id, multi, ...args);
+    }
+  } catch (e) {
+    throw c.convert(e);
+  }
+}
+
+Object.defineProperty(LuaFunction.prototype, 'callMultiple', {
+  /** Calls the function and returns all its results as an array. */
+  value: function callMultiple(...args) {
+    return callLua(recordOf(this), true, args);
+  },
+  writable: true,
+  configurable: true,
+});
+
+/** The per-VM state shared by a `Lua` and its handles. */
+class Core {
+  constructor(options) {
+    this.closed = false;
+    /** export id -> WeakRef(handle); the WeakRef carries `.id` */
+    this.handles = new Map();
+    /** export ids whose handles were dropped, not yet passed to the VM */
+    this.pending = [];
+    /** import slot -> JS object (slot 0 unused) */
+    this.imports = [undefined];
+    /** JS object -> import slot */
+    this.importSlots = new WeakMap();
+    this.freeSlots = [];
+    this.globalsHandle = undefined;
+    const core = this;
+    this.registry = new FinalizationRegistry((wr) => {
+      if (core.handles.get(wr.id) === wr) {
+        core.handles.delete(wr.id);
+        if (!core.closed) core.pending.push(wr.id);
+      }
+    });
+    this.helpers = {
+      imports: this.imports,
+      handle: (kind, id) => core.handle(kind, id),
+      classify: (v) => core.classify(v),
+      release: (slots) => core.releaseSlots(slots),
+      index: proxyIndex,
+      newindex: proxyNewIndex,
+      len: proxyLen,
+      pairs: proxyPairs,
+      tostring: proxyToString,
+      errorValue: (e) => core.errorValue(e),
+      plainKind,
+      alive: () => true,
+    };
+    this.ext = nvm.create(this.helpers, options.libs === 'all');
   }
 
-  run(code, options = {}) {
-    if (typeof code !== 'string') throw new TypeError('Lua.run: code must be a string');
-    try {
-      const result = this._native.run(code, options.chunkName);
-      // The addon reports nil as null; Lua's nil is JS's undefined.
-      return result === null ? undefined : result;
-    } catch (e) {
-      throw this._convert(e);
+  flush() {
+    const ids = this.pending;
+    this.pending = [];
+    ids.sort((a, b) => a - b);
+    nvm.drop(this.ext, ids);
+  }
+
+  enter() {
+    if (this.closed) throw new LuaClosedError();
+    if (this.pending.length !== 0) this.flush();
+  }
+
+  /** The handle for an export id: the live one, or a new one. */
+  handle(kind, id) {
+    if (id === GLOBALS_ID) {
+      if (this.globalsHandle === undefined) this.globalsHandle = this.newHandle(KIND_TABLE, GLOBALS_ID).h;
+      return this.globalsHandle;
+    }
+    const wr = this.handles.get(id);
+    if (wr !== undefined) {
+      const h = wr.deref();
+      if (h !== undefined) return h;
+    }
+    const { h, r } = this.newHandle(kind, id);
+    const nwr = new WeakRef(h);
+    nwr.id = id;
+    this.handles.set(id, nwr);
+    this.registry.register(h, nwr, r);
+    return h;
+  }
+
+  newHandle(kind, id) {
+    const r = { core: this, id, kind };
+    let h;
+    if (kind === KIND_FUNCTION) {
+      h = function (...args) {
+        return callLua(r, false, args);
+      };
+      Object.setPrototypeOf(h, LuaFunction.prototype);
+    } else {
+      const C = kind === KIND_TABLE ? LuaTable : kind === KIND_THREAD ? LuaThread : LuaUserData;
+      h = Object.create(C.prototype);
+    }
+    handleData.set(h, r);
+    return { h, r };
+  }
+
+  /**
+   * A JS object or function on its way into Lua: a handle of this VM gives
+   * -(id + 1); anything else its import slot (> 0).
+   */
+  classify(v) {
+    const r = handleData.get(v);
+    if (r !== undefined) {
+      if (r.core !== this) {
+        if (r.core.closed) throw new LuaClosedError('this Lua handle belongs to a closed Lua VM');
+        throw new TypeError('this Lua handle belongs to another Lua VM; values cannot move between VMs (copy with toObject())');
+      }
+      if (r.id < 0) throw new LuaClosedError(`this ${kindName(r.kind)} handle was released`);
+      return -(r.id + 1);
+    }
+    let slot = this.importSlots.get(v);
+    if (slot !== undefined && this.imports[slot] === v) return slot;
+    slot = this.freeSlots.length !== 0 ? this.freeSlots.pop() : this.imports.length;
+    this.imports[slot] = v;
+    this.importSlots.set(v, slot);
+    return slot;
+  }
+
+  /** Slots whose Lua proxies the Lua collector freed. */
+  releaseSlots(slots) {
+    for (const slot of slots) {
+      const o = this.imports[slot];
+      this.imports[slot] = undefined;
+      if (this.importSlots.get(o) === slot) this.importSlots.delete(o);
+      this.freeSlots.push(slot);
     }
   }
 
+  /**
+   * A JS exception thrown into Lua: [0, value] (the error value Lua sees) or
+   * [1, limit] (a limit error keeps going up, pcall does not catch it).
+   */
+  errorValue(e) {
+    if (e instanceof LuaError && this.errorOrigin.get(e) === this) {
+      if (e instanceof LuaLimitError) return [1, e.limit];
+      return [0, e.value];
+    }
+    return [0, e];
+  }
+
+  /** Converts a native error into this realm's classes. */
+  convert(e, chunkName) {
+    if (e !== null && typeof e === 'object' && (e.code === 'LUNARENA_TYPE' || e.code === 'LUNARENA_RANGE')) {
+      const C = e.code === 'LUNARENA_TYPE' ? TypeError : RangeError;
+      const out = new C(e.message);
+      Object.defineProperty(out, 'code', { value: e.code, configurable: true, writable: true });
+      return out;
+    }
+    if (e !== null && typeof e === 'object' && typeof e.code === 'string' && e.code.startsWith('LUA_')) {
+      if (e.code === 'LUA_SYNTAX' && chunkName !== undefined) e.chunkName = displayName(chunkName);
+      const out = convertError(e);
+      if (out instanceof LuaError) this.errorOrigin.set(out, this);
+      return out;
+    }
+    return e;
+  }
+
   close() {
-    this._native.close();
+    if (this.closed) return;
+    nvm.close(this.ext);
+    this.closed = true;
+    this.pending = [];
+    this.handles.clear();
+    this.imports.length = 1;
+    this.freeSlots = [];
+    this.importSlots = new WeakMap();
+  }
+}
+Core.prototype.errorOrigin = new WeakMap();
+
+function displayName(chunkName) {
+  if (chunkName.startsWith('=') || chunkName.startsWith('@')) return chunkName.slice(1);
+  return chunkName;
+}
+
+function chunkNameFor(code, options) {
+  const name = options && options.chunkName;
+  if (name !== undefined && name !== null) {
+    const s = String(name);
+    return s.startsWith('=') || s.startsWith('@') ? s : `=${s}`;
+  }
+  return typeof code === 'string' ? code : '=(load)';
+}
+
+// Proxy helpers: JS semantics of a JS object seen from Lua.
+function isIndexed(obj) {
+  return Array.isArray(obj) || (ArrayBuffer.isView(obj) && !(obj instanceof DataView));
+}
+
+function proxyIndex(obj, key) {
+  if (obj instanceof Map) return obj.get(key);
+  if (typeof key === 'number' && isIndexed(obj)) return obj[key - 1];
+  return obj[key];
+}
+
+function proxyNewIndex(obj, key, value) {
+  if (obj instanceof Map) {
+    if (value === undefined) obj.delete(key);
+    else obj.set(key, value);
+  } else if (typeof key === 'number' && isIndexed(obj)) {
+    obj[key - 1] = value;
+  } else if (value === undefined) {
+    delete obj[key];
+  } else {
+    obj[key] = value;
+  }
+}
+
+function proxyLen(obj) {
+  if (obj instanceof Map || obj instanceof Set) return obj.size;
+  const n = obj.length;
+  return typeof n === 'number' ? n : 0;
+}
+
+function proxyPairs(obj) {
+  const out = [];
+  if (obj instanceof Map) {
+    for (const [k, v] of obj) out.push(k, v);
+  } else if (isIndexed(obj)) {
+    for (let i = 0; i < obj.length; i++) out.push(i + 1, obj[i]);
+  } else {
+    for (const k of Object.keys(obj)) out.push(k, obj[k]);
+  }
+  return out;
+}
+
+/** For lua.table(): 0 not plain data (proxied), 1 array, 2 plain object, 3 Map. Works across realms. */
+function plainKind(v) {
+  if (Array.isArray(v)) return 1;
+  if (v instanceof Map || Object.prototype.toString.call(v) === '[object Map]') return 3;
+  const p = Object.getPrototypeOf(v);
+  return p === null || Object.getPrototypeOf(p) === null ? 2 : 0;
+}
+
+function proxyToString(obj) {
+  try {
+    return String(obj);
+  } catch {
+    return Object.prototype.toString.call(obj);
+  }
+}
+
+const kCore = Symbol('lunarena.core');
+
+function coreOf(lua) {
+  const c = lua && lua[kCore];
+  if (c === undefined) throw new TypeError('not a Lua VM');
+  return c;
+}
+
+/**
+ * A Lua 5.4 VM. See README.md for the conversion rules and lifetimes.
+ */
+class Lua {
+  /**
+   * @param {{ libs?: 'safe' | 'all' }} [options] `libs: 'all'` opens io, os,
+   *   debug and file-based require too (the default is the sandboxed set).
+   */
+  constructor(options = {}) {
+    Object.defineProperty(this, kCore, { value: new Core(options || {}) });
+  }
+
+  /** Runs a chunk; returns its first result, or all of them with `{ multiple: true }`. */
+  run(code, options = {}) {
+    const c = coreOf(this);
+    c.enter();
+    const name = chunkNameFor(code, options);
+    try {
+      return nvm.run(c.ext, code, name, !!(options && options.multiple));
+    } catch (e) {
+      throw c.convert(e, name);
+    }
+  }
+
+  /** Compiles a chunk without running it. */
+  load(code, options = {}) {
+    const c = coreOf(this);
+    c.enter();
+    const name = chunkNameFor(code, options);
+    try {
+      return nvm.load(c.ext, code, name);
+    } catch (e) {
+      throw c.convert(e, name);
+    }
+  }
+
+  /** A global variable. */
+  get(name) {
+    const c = coreOf(this);
+    c.enter();
+    try {
+      return nvm.index(c.ext, GLOBALS_ID, name);
+    } catch (e) {
+      throw c.convert(e);
+    }
+  }
+
+  /** Sets a global variable. */
+  set(name, value) {
+    const c = coreOf(this);
+    c.enter();
+    try {
+      nvm.setIndex(c.ext, GLOBALS_ID, name, value);
+    } catch (e) {
+      throw c.convert(e);
+    }
+    return this;
+  }
+
+  /** The globals table (`_G`). */
+  get globals() {
+    const c = coreOf(this);
+    c.enter();
+    return c.handle(KIND_TABLE, GLOBALS_ID);
+  }
+
+  /** A new Lua table: a deep copy of plain JS data (arrays, plain objects, Maps). */
+  table(init) {
+    const c = coreOf(this);
+    c.enter();
+    try {
+      return nvm.fromJs(c.ext, init);
+    } catch (e) {
+      throw c.convert(e);
+    }
+  }
+
+  /** Applies recorded handle drops, runs a full Lua collection, releases dead imports. */
+  gc() {
+    const c = coreOf(this);
+    c.enter();
+    try {
+      nvm.gc(c.ext);
+    } catch (e) {
+      throw c.convert(e);
+    }
+  }
+
+  /** Live counts, for leak hunting. */
+  stats() {
+    const c = coreOf(this);
+    if (c.closed) return { exports: 0, imports: 0, heapObjects: 0, pendingDrops: 0, closed: true };
+    const pendingDrops = c.pending.length;
+    c.enter();
+    const s = nvm.stats(c.ext);
+    s.pendingDrops = pendingDrops;
+    s.closed = false;
+    return s;
+  }
+
+  /** Whether close() was called. */
+  get closed() {
+    return coreOf(this).closed;
+  }
+
+  /** Frees the VM and everything in it; later use of it or its handles throws LuaClosedError. */
+  close() {
+    const c = coreOf(this);
+    try {
+      c.close();
+    } catch (e) {
+      throw c.convert(e);
+    }
   }
 
   [Symbol.dispose]() {
     this.close();
   }
 
-  _convert(e) {
-    const details = e && typeof e.code === 'string' && e.code.startsWith('LUA_') ? this._native.takeErrorDetails() : null;
-    if (details) {
-      e.luaStack = details.luaStack;
-      e.line = details.line;
-      e.column = details.column;
-      e.limit = details.limit;
-    }
-    return convertError(e, Lua.prototype.run);
+  /**
+   * How many VMs are alive on this thread (not closed, not yet collected):
+   * for tests and leak hunting.
+   */
+  static liveCount() {
+    return nvm.liveCount();
   }
 }
-exported.Lua = Lua;
+
+Object.assign(exported, { Lua, LuaHandle, LuaTable, LuaFunction, LuaThread, LuaUserData });
 
 module.exports = exported;

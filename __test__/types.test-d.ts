@@ -23,3 +23,35 @@ if (lunarena.cliMain) {
 }
 
 void [v, v2, handle(converted), three];
+
+// The Lua API as a user writes it.
+import { Lua, LuaTable, LuaFunction, LuaStats } from '..';
+
+const lua = new Lua({ libs: 'safe' });
+const first: unknown = lua.run('return 1', { chunkName: 'main.lua' });
+const all: unknown[] = lua.run('return 1, 2', { multiple: true });
+const fn: LuaFunction = lua.load('return ...');
+const r: unknown = fn(1, 'two', { three: 3 });
+const rs: unknown[] = fn.callMultiple(1, 2);
+lua.set('greet', (name: string) => `hello ${name}`).set('n', 1);
+const g: unknown = lua.get('greet');
+const t: LuaTable = lua.table({ list: [1, 2, 3] });
+t.set('k', 'v').rawSet(1, true);
+const len: number = t.length();
+const has: boolean = t.has('k');
+for (const [k, v] of t) void [k, v];
+const keys: unknown[] = t.keys();
+const obj: unknown = t.toObject();
+const arr: unknown[] = t.toArray();
+const mt: LuaTable | undefined = t.metatable;
+const globals: LuaTable = lua.globals;
+const value = lua.run('return {}');
+if (value instanceof LuaTable) value.release();
+if (g instanceof LuaFunction) void g('x');
+t[Symbol.dispose]();
+lua.gc();
+const s: LuaStats = lua.stats();
+const live: number = Lua.liveCount();
+lua.close();
+lua[Symbol.dispose]();
+void [first, all, r, rs, len, has, keys, obj, arr, mt, globals, s.exports + s.imports, live, lunarena.Lua];

@@ -81,8 +81,33 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
+/// The stand-alone interpreter (`bin/lunarena.js`): runs with the given
+/// arguments, writes to stdout/stderr, returns the exit code.
+#[napi]
+pub fn cli_main(args: Vec<String>) -> napi::Result<i32, String> {
+    guard(|| Ok(lunarena_vm::cli::main(&args)))
+}
+
+/// Adds `exports.vm`: the raw native functions `index.js` builds the `Lua`
+/// class on (see api.rs).
+#[napi(module_exports)]
+pub fn init(exports: napi::bindgen_prelude::Object<'_>, env: napi::Env) -> napi::Result<()> {
+    use napi::JsValue;
+    let env = env.raw();
+    let ok = (|| -> raw::Js<()> {
+        let vm = raw::object(env)?;
+        api::register(env, vm)?;
+        raw::set_named(env, exports.raw(), "vm\0", vm)
+    })();
+    ok.map_err(|_| napi::Error::from_reason("lunarena: could not register the native functions"))
+}
+
 // No `#[cfg(test)]` unit tests here: a test binary of this crate would have to
 // link the napi symbols that only a running Node provides, so `npm test` runs
 // `cargo test --workspace --exclude lunarena` and tests the binding via jest.
 
-mod vm_class;
+mod api;
+mod binding;
+mod callback;
+mod convert;
+mod raw;

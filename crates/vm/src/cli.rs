@@ -153,7 +153,7 @@ fn report(e: &LuaError) {
         } => {
             // The traceback starts with the message already.
             let rest = tb.strip_prefix(message.as_str()).unwrap_or(tb);
-            eprintln!("{PROGNAME}: {message}{rest}\n\t[C]: in ?");
+            eprintln!("{PROGNAME}: {message}{rest}");
         }
         other => eprintln!("{PROGNAME}: {other}"),
     }

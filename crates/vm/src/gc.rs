@@ -38,11 +38,15 @@ pub fn full_collect(arena: &mut LuaArena) {
 /// Called with the arena fully marked.
 fn finalize_and_sweep(arena: &mut LuaArena) {
     // 1. Objects with __gc found dead are resurrected and queued for their finalizer.
-    let resurrected = match arena.finish_marking() {
-        Some(m) => m.finalize(|fc, root| resurrect_finalizable(fc, *root)),
+    //    Weak values that are dead now are cleared first, so a finalizer does
+    //    not see them come back.
+    match arena.finish_marking() {
+        Some(m) => m.finalize(|fc, root| {
+            clear_weak_tables(fc, *root, false);
+            resurrect_finalizable(fc, *root);
+        }),
         None => return,
-    };
-    let _ = resurrected;
+    }
     // 2. Mark what the resurrected objects reach, then clear weak references
     //    to what is still dead, and move to sweeping in the same step.
     if let Some(m) = arena.finish_marking() {
@@ -87,6 +91,14 @@ fn resurrect_finalizable<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) -> usiz
 }
 
 fn clear_weak<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) {
+    clear_weak_tables(fc, g, true);
+    Global::strings_mut(g, fc).prune(fc);
+    clear_thread_stacks(fc, g);
+    release_host_objects(fc, g);
+}
+
+/// Removes weak entries whose key (when `keys`) or value the cycle found dead.
+fn clear_weak_tables<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>, keys: bool) {
     let is_dead = |v: Value<'gc>| -> bool {
         match v {
             Value::Table(t) => Gc::is_dead(fc, t.0),
@@ -101,11 +113,29 @@ fn clear_weak<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) {
     weak.retain(|w| !w.is_dead(fc));
     for w in weak.iter() {
         if let Some(t) = w.upgrade(fc) {
-            t.borrow_mut(fc).clear_dead(&is_dead);
+            t.borrow_mut(fc).clear_dead(&is_dead, keys);
         }
     }
-    drop(weak);
-    Global::strings_mut(g, fc).prune(fc);
+}
+
+/// Clears the dead part of every live thread's stack (see `ThreadState::live_top`).
+fn clear_thread_stacks<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) {
+    let mut threads = gc_arena::barrier::unlock!(Gc::write(fc, g), Global, threads).borrow_mut();
+    threads.retain(|w| !w.is_dead(fc));
+    for w in threads.iter() {
+        if let Some(th) = w.upgrade(fc) {
+            if let Ok(mut st) =
+                gc_arena::barrier::unlock!(Gc::write(fc, th), crate::thread::ThreadObj, state)
+                    .try_borrow_mut()
+            {
+                st.clear_dead_part();
+            }
+        }
+    }
+}
+
+/// Queues the ids of host objects whose userdata died.
+fn release_host_objects<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) {
     let mut hosts = Global::host_objects_mut(g, fc);
     let mut released = g.host.0.released.borrow_mut();
     hosts.retain(|(w, id)| {

@@ -66,6 +66,9 @@ pub struct Lua {
     arena: LuaArena,
     /// The error value of the last runtime error, for hosts that want it.
     last_error: Option<StashedValue>,
+    /// Called between fuel slices; returning false stops the running call
+    /// with `LimitKind::Interrupted` (see `set_slice_hook`).
+    slice_hook: Option<Box<dyn FnMut() -> bool>>,
 }
 
 enum Step {
@@ -78,6 +81,7 @@ impl Lua {
     pub fn new(libs: Libs) -> Lua {
         let arena = LuaArena::new(|mc| {
             let g = Gc::new(mc, Global::new(mc));
+            Global::register_thread(g, mc, g.main_thread);
             crate::stdlib::open_libs(mc, g, libs);
             g
         });
@@ -91,6 +95,7 @@ impl Lua {
         Lua {
             arena,
             last_error: None,
+            slice_hook: None,
         }
     }
 
@@ -146,12 +151,36 @@ impl Lua {
     where
         A: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>) -> Vec<Value<'gc>>,
     {
-        let mut step = self.arena.mutate(|mc, root| {
+        let step = self.arena.mutate(|mc, root| {
             let g = *root;
             let fv = Lua::fetch(g, f);
             let args = args(mc, g);
             start_call(mc, g, fv, &args)
         });
+        self.drive(step)
+    }
+
+    /// Like [`Lua::call`], but the function and its arguments are both made
+    /// inside the arena by `setup`, which may fail: then nothing is called
+    /// and its error is returned as the outer `Err`. For hosts whose value
+    /// conversion can fail (a JS argument that cannot cross).
+    pub fn try_call<S, E>(&mut self, setup: S) -> Result<Result<Vec<StashedValue>, LuaError>, E>
+    where
+        S: for<'gc> FnOnce(
+            &'gc Mutation<'gc>,
+            GlobalRef<'gc>,
+        ) -> Result<(Value<'gc>, Vec<Value<'gc>>), E>,
+    {
+        let step = self.arena.mutate(|mc, root| {
+            let g = *root;
+            setup(mc, g).map(|(f, args)| start_call(mc, g, f, &args))
+        })?;
+        Ok(self.drive(step))
+    }
+
+    /// Runs a started call to completion: fuel slices with collection steps
+    /// and pending finalizers in between.
+    fn drive(&mut self, mut step: Step) -> Result<Vec<StashedValue>, LuaError> {
         loop {
             match step {
                 Step::Done(v) => return Ok(v),
@@ -166,8 +195,16 @@ impl Lua {
                 .mutate(|_, g| g.budget.0.gc_requested.replace(false))
             {
                 gc::full_collect(&mut self.arena);
-            } else {
+            } else if !self.arena.mutate(|_, g| g.budget.0.gc_stopped.get()) {
                 gc::step(&mut self.arena);
+            }
+            if let Some(hook) = self.slice_hook.as_mut() {
+                if !hook() {
+                    step = self
+                        .arena
+                        .mutate(|mc, root| fail(mc, *root, RtError::Limit(LimitKind::Interrupted)));
+                    continue;
+                }
             }
             step = self.arena.mutate(|mc, root| {
                 run_finalizers(mc, *root);
@@ -176,9 +213,44 @@ impl Lua {
         }
     }
 
+    /// Sets a function the driver calls between fuel slices of a call
+    /// (every few thousand instructions). When it returns false, the call
+    /// stops with `LuaError::Limit(LimitKind::Interrupted)`: a host uses it
+    /// to notice that its thread is being torn down (a terminated worker).
+    pub fn set_slice_hook(&mut self, hook: Option<Box<dyn FnMut() -> bool>>) {
+        self.slice_hook = hook;
+    }
+
     /// The error value of the last failed call.
     pub fn last_error_value(&self) -> Option<&StashedValue> {
         self.last_error.as_ref()
+    }
+
+    /// An incremental collection step (work proportional to the allocation
+    /// debt), then pending finalizers. Hosts call it between their own calls
+    /// into the VM so that short calls, which never run out of fuel, still
+    /// let the collector progress.
+    pub fn gc_step(&mut self) {
+        gc::step(&mut self.arena);
+        self.arena.mutate(|mc, root| run_finalizers(mc, *root));
+    }
+
+    /// Clears the slots above the top of the main thread's stack (stale
+    /// arguments and results of finished calls, which the collector still
+    /// traces) when no call is in progress. Hosts call it before a full
+    /// collection so that values the program dropped really die.
+    pub fn clear_stale_slots(&self) {
+        self.enter(|mc, g| {
+            if !g.host_calls.borrow().is_empty() {
+                return;
+            }
+            if let Ok(mut st) = crate::vm::level::borrow_state(mc, g.main_thread) {
+                let top = st.top;
+                for v in st.stack[top..].iter_mut() {
+                    *v = Value::Nil;
+                }
+            }
+        })
     }
 
     /// A full collection, then pending finalizers.
@@ -196,6 +268,24 @@ impl Lua {
     pub fn object_count(&self) -> usize {
         self.arena.metrics().total_gc_count()
     }
+}
+
+/// Compiles a chunk into a function whose `_ENV` is the globals table,
+/// inside the arena (for hosts already running in it, e.g. a native
+/// function that loads code).
+pub fn load_chunk<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    source: &[u8],
+    chunk_name: &str,
+) -> Result<Value<'gc>, LuaError> {
+    let proto =
+        crate::compiler::compile(source, chunk_name.as_bytes()).map_err(|e| LuaError::Syntax {
+            message: e.message,
+            line: e.line,
+            column: e.column,
+        })?;
+    Ok(load_proto(mc, g, proto, Value::Table(g.globals)))
 }
 
 /// Makes a Lua closure from a compiled chunk with the given `_ENV`.
@@ -230,7 +320,9 @@ fn start_call<'gc>(
     let thread = if g.host_calls.borrow().is_empty() {
         g.main_thread
     } else {
-        Thread::new(mc)
+        let th = Thread::new(mc);
+        Global::register_thread(g, mc, th);
+        th
     };
     Global::host_calls_mut(g, mc).push(HostCall {
         thread,

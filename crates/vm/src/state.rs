@@ -135,6 +135,8 @@ pub struct Global<'gc> {
     tm_names: Box<[LuaString<'gc>]>,
     /// Tables with weak keys or values, to clear in the finalization step.
     pub weak_tables: RefLock<Vec<GcWeak<'gc, RefLock<TableState<'gc>>>>>,
+    /// Every thread, held weakly: the collector clears their dead stack parts.
+    pub threads: RefLock<Vec<GcWeak<'gc, crate::thread::ThreadObj<'gc>>>>,
     /// Userdata standing for host objects, with the host's id for each.
     pub host_objects: RefLock<Vec<(GcWeak<'gc, UserDataObj<'gc>>, u64)>>,
     /// Objects with a `__gc` metamethod, not yet found dead.
@@ -167,6 +169,7 @@ impl<'gc> Global<'gc> {
             weak_tables: RefLock::new(Vec::new()),
             finalizable: RefLock::new(Vec::new()),
             host_objects: RefLock::new(Vec::new()),
+            threads: RefLock::new(Vec::new()),
             to_finalize: RefLock::new(Vec::new()),
             host: Static(Host::default()),
             roots: gc_arena::DynamicRootSet::new(mc),
@@ -210,6 +213,13 @@ impl<'gc> Global<'gc> {
         mc: &Mutation<'gc>,
     ) -> std::cell::RefMut<'gc, Vec<(GcWeak<'gc, UserDataObj<'gc>>, u64)>> {
         gc_arena::barrier::unlock!(Gc::write(mc, this), Global, host_objects).borrow_mut()
+    }
+
+    /// Makes a new thread known to the collector (see `threads`).
+    pub fn register_thread(this: GlobalRef<'gc>, mc: &Mutation<'gc>, th: Thread<'gc>) {
+        gc_arena::barrier::unlock!(Gc::write(mc, this), Global, threads)
+            .borrow_mut()
+            .push(Gc::downgrade(th.0));
     }
 
     pub fn host_calls_mut(

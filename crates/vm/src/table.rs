@@ -474,7 +474,9 @@ impl<'gc> TableState<'gc> {
     }
 
     /// Removes entries whose weakly-held key or value the collector found dead.
-    pub fn clear_dead(&mut self, is_dead: &dyn Fn(Value<'gc>) -> bool) {
+    /// With `keys` false only weakly-held values are considered (the step
+    /// before finalizers resurrect objects, as in PUC-Rio Lua).
+    pub fn clear_dead(&mut self, is_dead: &dyn Fn(Value<'gc>) -> bool, keys: bool) {
         if self.weak.values {
             for v in self.array.iter_mut() {
                 if is_dead(*v) {
@@ -484,13 +486,14 @@ impl<'gc> TableState<'gc> {
         }
         for n in self.entries.iter_mut() {
             if n.value.is_nil() {
-                if is_dead(n.key) {
+                if keys && is_dead(n.key) {
                     // A dead key is replaced so no dangling pointer stays behind.
                     n.key = Value::Boolean(false);
                 }
                 continue;
             }
-            if (self.weak.keys && is_dead(n.key)) || (self.weak.values && is_dead(n.value)) {
+            if (keys && self.weak.keys && is_dead(n.key)) || (self.weak.values && is_dead(n.value))
+            {
                 n.value = Value::Nil;
                 n.key = Value::Boolean(false);
             }

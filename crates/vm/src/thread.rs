@@ -95,15 +95,18 @@ pub struct ThreadState<'gc> {
     pub concat_resume: Option<usize>,
     /// Values of a yield on their way out of nested calls (`LimitKind::Yield`).
     pub yielded: Vec<Value<'gc>>,
+    /// Made by `coroutine.create`/`wrap` (else it runs host calls, which
+    /// tracebacks show as a C caller at the bottom).
+    pub is_coroutine: bool,
     /// The traceback of the last error that escaped this thread's host call.
     pub traceback: Option<String>,
 }
 
 unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {
     fn trace<T: gc_arena::collect::Trace<'gc>>(&self, cc: &mut T) {
-        // Slots above the top are dead: they may hold stale values. Tracing
-        // them is safe (they are still valid pointers) and keeps this simple.
-        for v in &self.stack {
+        // Only the live part of the stack is traced (see `live_top`); the
+        // collector's finalization step clears the rest before sweeping.
+        for v in &self.stack[..self.live_top()] {
             cc.trace(v);
         }
         for u in &self.open_upvalues {
@@ -112,6 +115,38 @@ unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {
         for v in &self.yielded {
             cc.trace(v);
         }
+    }
+}
+
+impl<'gc> ThreadState<'gc> {
+    /// The end of the live part of the stack, as in PUC-Rio Lua: the logical
+    /// top, which the interpreter sets before giving control back (the
+    /// results of a finished call, or the active locals at a loop's back
+    /// edge); lower frames are live only below the function they call.
+    pub fn live_top(&self) -> usize {
+        let base = self.frames.last().map_or(0, |f| f.base);
+        self.top.max(base).min(self.stack.len())
+    }
+
+    /// The first slot above the running frame's registers and the logical top:
+    /// where a nested call may put its function and arguments.
+    pub fn frame_top(&self) -> usize {
+        let mut t = self.top;
+        if let Some(f) = self.frames.last() {
+            if let (FrameKind::Lua, Some(Value::Function(crate::value::Function::Lua(cl)))) =
+                (f.kind, self.stack.get(f.func))
+            {
+                t = t.max(f.base + cl.proto.info.0.max_stack as usize);
+            }
+        }
+        t
+    }
+
+    /// Clears the dead part of the stack, whose values the collector did not
+    /// mark: they must not survive into a later, larger live part.
+    pub fn clear_dead_part(&mut self) {
+        let live = self.live_top();
+        self.stack[live..].fill(Value::Nil);
     }
 }
 

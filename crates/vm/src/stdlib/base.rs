@@ -547,12 +547,22 @@ fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             let kb = ctx.mc.metrics().total_gc_count() as f64 * 64.0 / 1024.0;
             ctx.ret(Value::Number(kb))
         }
-        b"isrunning" => ctx.ret(Value::Boolean(true)),
+        b"isrunning" => {
+            let running = !ctx.g.budget.0.gc_stopped.get();
+            ctx.ret(Value::Boolean(running))
+        }
         b"incremental" | b"generational" => {
-            let s = ctx.str_value(b"incremental");
+            let budget = &ctx.g.budget.0;
+            let was = budget
+                .gc_generational
+                .replace(opt.as_slice() == b"generational");
+            let s = ctx.str_value(if was { b"generational" } else { b"incremental" });
             ctx.ret(s)
         }
-        b"stop" | b"restart" => ctx.ret(Value::Integer(0)),
+        b"stop" | b"restart" => {
+            ctx.g.budget.0.gc_stopped.set(opt.as_slice() == b"stop");
+            ctx.ret(Value::Integer(0))
+        }
         b"setpause" => ctx.ret(Value::Integer(200)),
         b"setstepmul" => ctx.ret(Value::Integer(100)),
         _ => {

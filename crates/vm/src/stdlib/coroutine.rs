@@ -32,18 +32,20 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
 }
 
 /// A new suspended coroutine whose body is `f`.
-pub fn new_coroutine<'gc>(mc: &Mutation<'gc>, f: Value<'gc>) -> Thread<'gc> {
+pub fn new_coroutine<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, f: Value<'gc>) -> Thread<'gc> {
     let th = Thread::new(mc);
+    crate::state::Global::register_thread(g, mc, th);
     if let Ok(mut st) = borrow_state(mc, th) {
         st.stack.push(f);
         st.top = 1;
+        st.is_coroutine = true;
     }
     th
 }
 
 fn create<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let f = ctx.check_function(0)?;
-    let th = new_coroutine(ctx.mc, f);
+    let th = new_coroutine(ctx.mc, ctx.g, f);
     ctx.ret(Value::Thread(th))
 }
 
@@ -67,7 +69,7 @@ fn status<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 
 fn wrap<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let f = ctx.check_function(0)?;
-    let th = new_coroutine(ctx.mc, f);
+    let th = new_coroutine(ctx.mc, ctx.g, f);
     let w = NativeFunction::with_upvalues(
         ctx.mc,
         "wrap",

@@ -572,8 +572,9 @@ fn traceback<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     };
     let default_level = if th.is_none() { 1 } else { 0 };
     let level = ctx.opt_integer(a + 1, default_level)?;
+    let g = ctx.g;
     let text = with_thread(&mut ctx, th, |ts, _| {
-        crate::vm::debug::traceback(ts, msg.as_deref(), level.max(0) as usize)
+        crate::vm::debug::traceback(g, ts, msg.as_deref(), level.max(0) as usize)
     })?;
     let v = ctx.str_value(text.as_bytes());
     ctx.ret(v)

@@ -31,6 +31,11 @@ pub struct Budget {
     pub max_call_depth: Cell<Option<usize>>,
     /// `collectgarbage("collect")` asked for a full collection at the next slice boundary.
     pub gc_requested: Cell<bool>,
+    /// The mode `collectgarbage` last set; the collector itself is always
+    /// incremental, the mode is kept so scripts see their own setting back.
+    pub gc_generational: Cell<bool>,
+    /// `collectgarbage("stop")`: no automatic collection steps until "restart".
+    pub gc_stopped: Cell<bool>,
 }
 
 impl Budget {

@@ -1,6 +1,7 @@
 //! Positions and tracebacks for error messages.
 
 use crate::compiler::proto::Proto;
+use crate::state::GlobalRef;
 use crate::thread::{FrameKind, ThreadState};
 use crate::value::{Function, Value};
 
@@ -31,22 +32,23 @@ pub fn frame_where(ts: &ThreadState<'_>, fi: usize) -> Option<String> {
     Some(format!("{}:{}:", String::from_utf8_lossy(&id), line))
 }
 
-/// Frame index at `level` counting only function frames from the top
-/// (level 0 = the running function); markers of pcall are skipped.
+/// Frame index at `level` (level 0 = the running function). The markers of
+/// `pcall`/`xpcall` are levels too: they stand for those C functions.
 pub fn level_frame(ts: &ThreadState<'_>, level: usize) -> Option<usize> {
-    let mut remaining = level;
-    for fi in (0..ts.frames.len()).rev() {
-        match ts.frames[fi].kind {
-            FrameKind::Lua | FrameKind::Native => {
-                if remaining == 0 {
-                    return Some(fi);
-                }
-                remaining -= 1;
-            }
-            FrameKind::PCall | FrameKind::XPCall => {}
-        }
+    let n = ts.frames.len();
+    if level < n {
+        Some(n - 1 - level)
+    } else {
+        None
     }
-    None
+}
+
+/// How many local variables are active at `pc` (they occupy the first registers).
+pub fn active_locals(p: &Proto, pc: usize) -> usize {
+    p.local_vars
+        .iter()
+        .filter(|v| (v.start_pc as usize) <= pc && pc < v.end_pc as usize)
+        .count()
 }
 
 /// luaL_where: "chunk:line: " for the function at `level`, or "" when it is not Lua.
@@ -57,71 +59,113 @@ pub fn where_(ts: &ThreadState<'_>, level: usize) -> String {
         .unwrap_or_default()
 }
 
+/// The name under which `package.loaded` holds a function: `print`,
+/// `string.rep` (as luaL_traceback and luaL_argerror report them).
+pub fn global_func_name<'gc>(g: GlobalRef<'gc>, f: Value<'gc>) -> Option<String> {
+    let loaded = g.registry.borrow().iter().find_map(|(k, v)| match (k, v) {
+        (Value::String(k), Value::Table(t))
+            if k.as_bytes() == crate::stdlib::package::LOADED_KEY =>
+        {
+            Some(t)
+        }
+        _ => None,
+    })?;
+    let loaded = loaded.borrow();
+    for (modname, m) in loaded.iter() {
+        let (Value::String(modname), Value::Table(m)) = (modname, m) else {
+            continue;
+        };
+        for (k, v) in m.borrow().iter() {
+            if let Value::String(k) = k {
+                if v.raw_eq(f) {
+                    let k = k.to_str_lossy();
+                    return Some(if modname.as_bytes() == b"_G" {
+                        k.into_owned()
+                    } else {
+                        format!("{}.{}", modname.to_str_lossy(), k)
+                    });
+                }
+            }
+        }
+    }
+    None
+}
+
 /// A traceback of the thread's frames, innermost first, as `debug.traceback` prints it.
-pub fn traceback(ts: &ThreadState<'_>, message: Option<&str>, level: usize) -> String {
+pub fn traceback<'gc>(
+    g: GlobalRef<'gc>,
+    ts: &ThreadState<'gc>,
+    message: Option<&str>,
+    level: usize,
+) -> String {
     let mut out = String::new();
     if let Some(m) = message {
         out.push_str(m);
         out.push('\n');
     }
     out.push_str("stack traceback:");
-    let mut lvl = 0usize;
-    for fi in (0..ts.frames.len()).rev() {
+    let n = ts.frames.len();
+    for fi in (0..n.saturating_sub(level)).rev() {
         let f = ts.frames[fi];
         match f.kind {
-            FrameKind::PCall | FrameKind::XPCall => continue,
+            FrameKind::PCall => out.push_str("\n\t[C]: in function 'pcall'"),
+            FrameKind::XPCall => out.push_str("\n\t[C]: in function 'xpcall'"),
             FrameKind::Native => {
-                if lvl >= level {
-                    let name = match ts.stack.get(f.func) {
-                        Some(Value::Function(Function::Native(n))) => n.name.0,
-                        _ => "?",
-                    };
-                    out.push_str(&format!("\n\t[C]: in function '{name}'"));
+                let fv = ts.stack.get(f.func).copied().unwrap_or(Value::Nil);
+                match global_func_name(g, fv).or_else(|| caller_name(ts, fi)) {
+                    Some(name) if name.contains(' ') => {
+                        out.push_str(&format!("\n\t[C]: in {name}"))
+                    }
+                    Some(name) => out.push_str(&format!("\n\t[C]: in function '{name}'")),
+                    None => out.push_str("\n\t[C]: in ?"),
                 }
             }
             FrameKind::Lua => {
-                if lvl >= level {
-                    let Some(p) = frame_proto(ts, fi) else {
-                        continue;
-                    };
-                    let id =
-                        String::from_utf8_lossy(&crate::compiler::chunk_id(&p.source)).into_owned();
-                    let line = frame_line(ts, fi)
-                        .map(|l| l.to_string())
-                        .unwrap_or_else(|| "?".into());
-                    let what = if p.line_defined == 0 {
-                        "in main chunk".to_string()
-                    } else {
-                        match caller_name(ts, fi) {
-                            Some(n) => format!("in {n}"),
-                            None => format!("in function <{}:{}>", id, p.line_defined),
-                        }
-                    };
-                    out.push_str(&format!("\n\t{id}:{line}: {what}"));
-                }
+                let Some(p) = frame_proto(ts, fi) else {
+                    continue;
+                };
+                let id =
+                    String::from_utf8_lossy(&crate::compiler::chunk_id(&p.source)).into_owned();
+                let line = frame_line(ts, fi)
+                    .map(|l| l.to_string())
+                    .unwrap_or_else(|| "?".into());
+                let fv = ts.stack.get(f.func).copied().unwrap_or(Value::Nil);
+                let what = if p.line_defined == 0 {
+                    "in main chunk".to_string()
+                } else if let Some(name) = global_func_name(g, fv) {
+                    format!("in function '{name}'")
+                } else {
+                    match caller_name(ts, fi) {
+                        Some(n) => format!("in {n}"),
+                        None => format!("in function <{}:{}>", id, p.line_defined),
+                    }
+                };
+                out.push_str(&format!("\n\t{id}:{line}: {what}"));
             }
         }
-        lvl += 1;
+    }
+    if !ts.is_coroutine && n > level {
+        out.push_str("\n\t[C]: in ?");
     }
     out
 }
 
-/// How the caller of frame `fi` named it ("function 'f'", "method 'm'", ...).
-fn caller_name(ts: &ThreadState<'_>, fi: usize) -> Option<String> {
-    let caller = (0..fi).rev().find(|&i| {
-        ts.frames[i].kind != FrameKind::PCall && ts.frames[i].kind != FrameKind::XPCall
-    })?;
+/// How the caller of frame `fi` named the function (kind, name), when the
+/// caller is a Lua function.
+pub fn called_name(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, String)> {
+    let caller = fi.checked_sub(1)?;
     let p = frame_proto(ts, caller)?;
     let pc = ts.frames[caller].pc.saturating_sub(1);
     let (kind, name) = crate::compiler::debuginfo::describe_called_function(p, pc)?;
-    let name = String::from_utf8_lossy(&name).into_owned();
+    Some((kind, String::from_utf8_lossy(&name).into_owned()))
+}
+
+/// How the caller of frame `fi` named it ("function 'f'", "method 'm'", ...).
+fn caller_name(ts: &ThreadState<'_>, fi: usize) -> Option<String> {
+    let (kind, name) = called_name(ts, fi)?;
     Some(match kind {
         "global" => format!("function '{name}'"),
-        "method" => format!("method '{name}'"),
-        "field" => format!("field '{name}'"),
-        "local" => format!("local '{name}'"),
-        "upvalue" => format!("upvalue '{name}'"),
-        "metamethod" => format!("metamethod '{name}'"),
+        "for iterator" => "for iterator 'for iterator'".to_string(),
         other => format!("{other} '{name}'"),
     })
 }

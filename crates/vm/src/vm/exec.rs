@@ -110,11 +110,19 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         } else {
             let base = func + 1;
             ensure_stack(ts, base + p.max_stack as usize + 1)?;
-            for i in nargs..np {
-                ts.stack[base + i] = Value::Nil;
-            }
             (base, 0)
         };
+        // Registers past the arguments are cleared: the collector traces a
+        // frame's whole register window, which must hold no stale values.
+        let first_free = if p.is_vararg {
+            np
+        } else {
+            nargs.min(p.max_stack as usize)
+        };
+        let end = base + p.max_stack as usize;
+        if base + first_free < end {
+            ts.stack[base + first_free..end].fill(Value::Nil);
+        }
         ts.frames.push(Frame {
             kind: FrameKind::Lua,
             func,
@@ -165,6 +173,20 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 base: func + 1,
                                 nargs,
                             })?;
+                            let budget = &self.g.budget.0;
+                            if budget.gc_requested.get()
+                                && budget.nested.get() == 0
+                                && self.ts.nested == 0
+                            {
+                                // `collectgarbage` asked for a full collection:
+                                // return to the driver with this frame still on
+                                // top (as PUC-Rio Lua collects inside the call),
+                                // its result count kept in `pc`.
+                                if let Some(f) = self.ts.frames.last_mut() {
+                                    f.pc = n;
+                                }
+                                return Ok(Pre::Switch(Exit::OutOfFuel));
+                            }
                             let src = self.ts.top - n;
                             Ok(Pre::Done(self.deliver(src, n)))
                         }
@@ -279,6 +301,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     fn precall_protected(&mut self, func: usize, nargs: usize) -> RtResult<'gc, Pre<'gc>> {
         match self.precall(func, nargs, -1, false) {
             Ok(p) => Ok(p),
+            // Host limits are not caught: the caller unwinds everything.
+            Err(e) if !e.is_catchable() => Err(e),
             Err(e) => match self.unwind(e) {
                 Ok(None) => Ok(Pre::Lua),
                 Ok(Some(n)) => Ok(Pre::Done(Some(n))),
@@ -351,25 +375,46 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
             }
             RtError::BadArg { arg, msg } => {
-                let name = self
-                    .ts
-                    .frames
-                    .iter()
-                    .rev()
-                    .find(|f| f.kind == FrameKind::Native)
-                    .and_then(|f| match self.ts.stack.get(f.func) {
-                        Some(Value::Function(Function::Native(n))) => Some(n.name.0),
-                        _ => None,
-                    })
-                    .unwrap_or("?");
                 let s = format!(
-                    "{}bad argument #{arg} to '{name}' ({msg})",
-                    debug::where_(self.ts, level)
+                    "{}{}",
+                    debug::where_(self.ts, level),
+                    self.bad_arg_text(arg, &msg)
                 );
                 Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
             }
             RtError::Limit(_) => Value::Nil,
         }
+    }
+
+    /// "bad argument #n to 'f' (msg)" as luaL_argerror words it: the name
+    /// the caller used, `self` not counted for method calls, else the
+    /// function's global name.
+    fn bad_arg_text(&self, arg: usize, msg: &str) -> String {
+        let Some(nf) = self
+            .ts
+            .frames
+            .iter()
+            .rposition(|f| f.kind == FrameKind::Native)
+        else {
+            return format!("bad argument #{arg} ({msg})");
+        };
+        let mut arg = arg;
+        let name = match debug::called_name(self.ts, nf) {
+            Some((kind, name)) => {
+                if kind == "method" {
+                    arg -= 1;
+                    if arg == 0 {
+                        return format!("calling '{name}' on bad self ({msg})");
+                    }
+                }
+                name
+            }
+            None => {
+                let fv = self.ts.stack[self.ts.frames[nf].func];
+                debug::global_func_name(self.g, fv).unwrap_or_else(|| "?".into())
+            }
+        };
+        format!("bad argument #{arg} to '{name}' ({msg})")
     }
 
     /// Unwinds to the innermost protected call of this run. `Ok(None)`: caught,
@@ -396,6 +441,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             if stop == 0 && self.ts.traceback.is_none() {
                 let msg = meta::tostring_raw(self.g, v);
                 self.ts.traceback = Some(debug::traceback(
+                    self.g,
                     self.ts,
                     Some(&String::from_utf8_lossy(&msg)),
                     0,
@@ -471,14 +517,17 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             let v = self.ts.stack[slot];
             let f = meta::get_tm(self.g, v, Tm::Close);
             let save_top = self.ts.top;
-            self.ts.top = self.ts.top.max(slot + 1);
-            let r = crate::vm::level::call_nested(
+            // Above the variable and the values being returned (`finish_op`
+            // relies on it).
+            let at = self.ts.top.max(slot + 1);
+            let r = crate::vm::level::call_nested_at(
                 self.mc,
                 self.g,
                 self.th,
                 self.ts,
                 f,
                 &[v, err.unwrap_or(Value::Nil)],
+                at,
             );
             self.ts.top = save_top;
             if let Err(e) = r {
@@ -591,27 +640,39 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 Err(e) => return Exit::Error(e),
             }
         }
-        let Some(&frame) = ex.ts.frames.last() else {
+        // Fields are read one by one: copying the whole frame right after it
+        // was pushed stalls on store forwarding.
+        let Some(top_frame) = ex.ts.frames.last() else {
             return Exit::Returned(0);
         };
-        if frame.kind != FrameKind::Lua {
-            // A native frame on top means a coroutine switch is under way.
-            return Exit::Error(RtError::msg("internal error: resumed into a native frame"));
+        let (kind, func, base, mut pc) =
+            (top_frame.kind, top_frame.func, top_frame.base, top_frame.pc);
+        if kind == FrameKind::Native {
+            // A native call that finished before a collection: deliver its
+            // results (their count is in `pc`).
+            let n = pc;
+            match ex.deliver(ex.ts.top - n, n) {
+                Some(n) => return Exit::Returned(n),
+                None => continue 'frame,
+            }
+        }
+        if kind != FrameKind::Lua {
+            return Exit::Error(RtError::msg("internal error: resumed into a marker frame"));
         }
         let fi = ex.ts.frames.len() - 1;
-        let Value::Function(Function::Lua(cl)) = ex.ts.stack[frame.func] else {
+        let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
             return Exit::Error(RtError::msg("internal error: frame without a Lua function"));
         };
         let cl: &'gc Closure<'gc> = Gc::as_ref(cl);
         let proto = Gc::as_ref(cl.proto);
         let code: &'gc [Instr] = &proto.info.0.code;
         let k: &'gc [Value<'gc>] = &proto.constants;
-        let base = frame.base;
-        let mut pc = frame.pc;
 
         macro_rules! save_pc {
             () => {
-                ex.ts.frames[fi].pc = pc
+                if let Some(f) = ex.ts.frames.get_mut(fi) {
+                    f.pc = pc
+                }
             };
         }
         // Registers are reached through a raw pointer into the stack, for
@@ -712,13 +773,39 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 set!($i.a(), res);
             }};
         }
+        // Every backward jump spends fuel, so loops can be paused and stopped.
+        macro_rules! back_edge {
+            () => {{
+                fuel -= 1;
+                if fuel <= 0 {
+                    save_pc!();
+                    match out_of_fuel(ex, &mut fuel) {
+                        Ok(true) => {
+                            // Only locals are live at a loop's back edge.
+                            ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
+                            return Exit::OutOfFuel;
+                        }
+                        Ok(false) => {}
+                        Err(e) => throw!(e),
+                    }
+                }
+            }};
+        }
+        macro_rules! jump_next {
+            () => {{
+                let off = code[pc].sj_field();
+                pc = (pc as i64 + 1 + off as i64) as usize;
+                if off < 0 {
+                    back_edge!();
+                }
+            }};
+        }
         macro_rules! cond_jump {
             ($cond:expr, $i:expr) => {{
                 if $cond != $i.k() {
                     pc += 1;
                 } else {
-                    let j = code[pc];
-                    pc = (pc as i64 + 1 + j.sj_field() as i64) as usize;
+                    jump_next!();
                 }
             }};
         }
@@ -1149,15 +1236,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let off = i.sj_field();
                     pc = (pc as i64 + off as i64) as usize;
                     if off < 0 {
-                        fuel -= 1;
-                        if fuel <= 0 {
-                            save_pc!();
-                            match out_of_fuel(ex, &mut fuel) {
-                                Ok(true) => return Exit::OutOfFuel,
-                                Ok(false) => {}
-                                Err(e) => throw!(e),
-                            }
-                        }
+                        back_edge!();
                     }
                 }
                 OpCode::Eq => {
@@ -1246,8 +1325,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let vb = r!(i.b());
                     if vb.is_truthy() == i.k() {
                         set!(i.a(), vb);
-                        let j = code[pc];
-                        pc = (pc as i64 + 1 + j.sj_field() as i64) as usize;
+                        jump_next!();
                     } else {
                         pc += 1;
                     }
@@ -1272,7 +1350,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     match ex.precall(func, nargs, nresults, false) {
                         Ok(Pre::Lua) => continue 'frame,
                         Ok(Pre::Done(None)) => {
-                            if fuel <= 0 || budget.gc_requested.get() {
+                            if fuel <= 0 {
                                 match out_of_fuel(ex, &mut fuel) {
                                     Ok(true) => return Exit::OutOfFuel,
                                     Ok(false) => {}
@@ -1314,7 +1392,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     fuel -= 1;
                     // Only Lua-to-Lua tail calls reuse the frame; others are plain calls.
                     if let Value::Function(Function::Lua(_)) = ex.ts.stack[func] {
-                        let f = ex.ts.frames.pop().unwrap_or(frame);
+                        let Some(f) = ex.ts.frames.pop() else {
+                            return Exit::Error(RtError::msg("internal error: no frame"));
+                        };
                         let dst = f.func;
                         ex.ts.stack.copy_within(func..func + 1 + nargs, dst);
                         match ex.precall(dst, nargs, f.nresults, f.fresh) {
@@ -1401,7 +1481,11 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if fuel <= 0 {
                         save_pc!();
                         match out_of_fuel(ex, &mut fuel) {
-                            Ok(true) => return Exit::OutOfFuel,
+                            Ok(true) => {
+                                // Only locals are live at a loop's back edge.
+                                ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
+                                return Exit::OutOfFuel;
+                            }
                             Ok(false) => {}
                             Err(e) => throw!(e),
                         }
@@ -1433,10 +1517,13 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::TForCall => {
                     let a = i.a();
                     let cb = base + a + 4;
-                    // Copy the iterator, state and control value above the loop variables.
-                    set!(a + 4, r!(a));
-                    set!(a + 5, r!(a + 1));
-                    set!(a + 6, r!(a + 2));
+                    // Copy the iterator, state and control value above the loop
+                    // variables; the copies may reach past max_stack.
+                    if let Err(e) = ensure_stack(ex.ts, cb + 3) {
+                        throw!(e);
+                    }
+                    ex.ts.stack.copy_within(base + a..base + a + 3, cb);
+                    sync!();
                     save_pc!();
                     fuel -= 1;
                     match ex.precall(cb, 2, i.c() as i32, false) {
@@ -1464,7 +1551,11 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if fuel <= 0 {
                         save_pc!();
                         match out_of_fuel(ex, &mut fuel) {
-                            Ok(true) => return Exit::OutOfFuel,
+                            Ok(true) => {
+                                // Only locals are live at a loop's back edge.
+                                ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
+                                return Exit::OutOfFuel;
+                            }
                             Ok(false) => {}
                             Err(e) => throw!(e),
                         }
@@ -1514,7 +1605,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 }
                 OpCode::VarArg => {
                     let a = i.a();
-                    let nvar = frame.nvarargs as usize;
+                    let nvar = ex.ts.frames[fi].nvarargs as usize;
                     let want = if i.c() == 0 { nvar } else { i.c() - 1 };
                     if let Err(e) = ensure_stack(ex.ts, base + a + want + 1) {
                         throw!(e);

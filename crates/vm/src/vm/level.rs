@@ -320,7 +320,24 @@ pub fn call_nested<'gc>(
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
     let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
-    call_nested_ex(mc, g, th, ts, f, args, yieldable)
+    let at = ts.frame_top();
+    call_nested_ex(mc, g, th, ts, f, args, yieldable, at)
+}
+
+/// `call_nested` with the function put at stack slot `at`, for callers that
+/// know which registers are free: `finish_op` finds the state of their
+/// instruction from it (concatenation, closing variables).
+pub fn call_nested_at<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    at: usize,
+) -> RtResult<'gc, Vec<Value<'gc>>> {
+    let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
+    call_nested_ex(mc, g, th, ts, f, args, yieldable, at)
 }
 
 /// `call_nested` for calls that may never yield (message handlers, closing
@@ -333,9 +350,11 @@ pub fn call_nested_noyield<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
-    call_nested_ex(mc, g, th, ts, f, args, false)
+    let at = ts.frame_top();
+    call_nested_ex(mc, g, th, ts, f, args, false, at)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn call_nested_ex<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
@@ -344,6 +363,7 @@ fn call_nested_ex<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
     yieldable: bool,
+    func: usize,
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
     let budget = &g.budget.0;
     if budget.nested.get() >= MAX_NESTED_CALLS {
@@ -354,7 +374,6 @@ fn call_nested_ex<'gc>(
     {
         return Err(call_error(g, ts, f));
     }
-    let func = ts.top;
     let need = func + args.len() + 1;
     if need > crate::vm::budget::MAX_STACK {
         return Err(RtError::msg("stack overflow"));

@@ -62,23 +62,10 @@ pub fn number_to_bytes(v: Value<'_>, out: &mut Vec<u8>) {
 }
 
 impl<'gc> MetaCx<'gc, '_> {
-    /// Calls a metamethod above the live registers of the running function.
+    /// Calls a metamethod (above the live registers of the running function).
     fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
-        self.above_registers();
         let r = call_nested(self.mc, self.g, self.th, self.ts, f, args)?;
         Ok(r.first().copied().unwrap_or(Value::Nil))
-    }
-
-    /// When a Lua function runs, moves the logical top past its registers
-    /// (after a call returns, the top marks the end of its results).
-    fn above_registers(&mut self) {
-        let Some(fi) = self.ts.frames.len().checked_sub(1) else {
-            return;
-        };
-        if let Some(p) = crate::vm::debug::frame_proto(self.ts, fi) {
-            let top = self.ts.frames[fi].base + p.max_stack as usize;
-            self.ts.top = self.ts.top.max(top);
-        }
     }
 
     /// `obj[key]` with `__index`.
@@ -168,8 +155,7 @@ impl<'gc> MetaCx<'gc, '_> {
                 }
             };
             if let Value::Function(_) = tm {
-                self.above_registers();
-                call_nested(self.mc, self.g, self.th, self.ts, tm, &[obj, key, value])?;
+                        call_nested(self.mc, self.g, self.th, self.ts, tm, &[obj, key, value])?;
                 return Ok(());
             }
             obj = tm;
@@ -187,8 +173,8 @@ impl<'gc> MetaCx<'gc, '_> {
     ) -> RtResult<'gc, Value<'gc>> {
         match arith::arith(op, a, b) {
             Ok(v) => Ok(v),
-            Err(ArithError::DivByZero) => Err(RtError::msg("attempt to perform 'n//0'")),
-            Err(ArithError::ModByZero) => Err(RtError::msg("attempt to perform 'n%%0'")),
+            Err(ArithError::DivByZero) => Err(RtError::msg("attempt to divide by zero")),
+            Err(ArithError::ModByZero) => Err(RtError::msg("attempt to perform 'n%0'")),
             Err(e) => {
                 let tm = tm_for(op);
                 let mut f = get_tm(self.g, a, tm);
@@ -214,7 +200,17 @@ impl<'gc> MetaCx<'gc, '_> {
         if op.is_bitwise() {
             let both_numbers = arith::to_num(a).is_some() && arith::to_num(b).is_some();
             if both_numbers || e == ArithError::NoIntegerRep {
-                return RtError::msg("number has no integer representation");
+                // Name the operand that does not convert (the first one if both fail).
+                let has_int = |v: Value<'gc>| match arith::to_num(v) {
+                    Some(arith::Num::Int(_)) => true,
+                    Some(arith::Num::Float(f)) => arith::float_to_int_exact(f).is_some(),
+                    None => false,
+                };
+                let i = if has_int(a) { 1 } else { 0 };
+                return RtError::msg(format!(
+                    "number{} has no integer representation",
+                    describe(self.ts, i)
+                ));
             }
             let (bad, i) = if arith::to_num(a).is_none() {
                 (a, 0)
@@ -337,7 +333,8 @@ impl<'gc> MetaCx<'gc, '_> {
             )));
         }
         // Called at the top the caller set (just above the operands).
-        let r = call_nested(self.mc, self.g, self.th, self.ts, f, &[a, b])?;
+        let at = self.ts.top;
+        let r = crate::vm::level::call_nested_at(self.mc, self.g, self.th, self.ts, f, &[a, b], at)?;
         Ok(r.first().copied().unwrap_or(Value::Nil))
     }
 }
@@ -413,7 +410,7 @@ pub fn tostring_raw<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> Vec<u8> {
                 Value::String(s) => s.to_str_lossy().into_owned(),
                 _ => v.type_name().to_string(),
             };
-            out.extend_from_slice(format!("{name}: 0x{:x}", v.addr().unwrap_or(0)).as_bytes());
+            out.extend_from_slice(format!("{name}: {:#x}", v.addr().unwrap_or(0)).as_bytes());
         }
     }
     out

@@ -1,0 +1,514 @@
+//! The native functions `index.js` calls (`native.vm.*`). They are raw
+//! Node-API callbacks: variadic, no wrapper objects. Each one catches Rust
+//! panics (a panic must never cross into Node), marks the VM unusable when
+//! one happens, and turns it into a `LUA_PANIC` error.
+//!
+//! Every function but `create` takes the VM (an external) first.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use lunarena_vm::{lua::load_chunk, Libs, LuaError, Value};
+use napi::sys;
+
+use crate::binding::{self, Helpers, Vm};
+use crate::callback::fixed_value;
+use crate::convert::Cv;
+use crate::raw::{self, Env, Js, JsVal, Thrown, WeakRef};
+
+type Handler = fn(Env, &[JsVal]) -> Js<JsVal>;
+
+const VM_TAG: sys::napi_type_tag = sys::napi_type_tag {
+    lower: 0x6c75_6e61_7265_6e61,
+    upper: 0x2d76_6d2d_7461_6731,
+};
+
+fn dispatch(env: Env, info: sys::napi_callback_info, h: Handler) -> JsVal {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let ci = raw::cb_info(env, info)?;
+        h(env, &ci.args)
+    }));
+    match r {
+        Ok(Ok(v)) => v,
+        Ok(Err(Thrown)) => ptr::null_mut(),
+        Err(payload) => {
+            let message = if let Some(s) = payload.downcast_ref::<String>() {
+                s.clone()
+            } else if let Some(s) = payload.downcast_ref::<&str>() {
+                (*s).to_string()
+            } else {
+                "unknown panic payload".to_string()
+            };
+            std::mem::forget(payload);
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                if let Ok(ci) = raw::cb_info(env, info) {
+                    if let Some(a) = ci.args.first() {
+                        if let Ok(vm) = vm_of(env, *a) {
+                            vm.poisoned.set(true);
+                        }
+                    }
+                }
+                let _ = raw::take_exception(env);
+                raw::throw_coded(
+                    env,
+                    crate::PANIC_CODE,
+                    &format!("internal error (Rust panic): {message}; this Lua VM is now unusable"),
+                    &[],
+                );
+            }));
+            ptr::null_mut()
+        }
+    }
+}
+
+macro_rules! raw_fns {
+    ($($js:literal => $name:ident),* $(,)?) => {
+        $(
+            unsafe extern "C" fn $name(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+                dispatch(env, info, handlers::$name)
+            }
+        )*
+        /// Puts the native functions on `target`.
+        pub fn register(env: Env, target: JsVal) -> Js<()> {
+            $(
+                let f = raw::function(env, $js, Some($name))?;
+                raw::set_named(env, target, concat!($js, "\0"), f)?;
+            )*
+            Ok(())
+        }
+    };
+}
+
+raw_fns! {
+    "create" => create,
+    "run" => run,
+    "load" => load,
+    "call" => call,
+    "index" => index,
+    "setIndex" => set_index,
+    "rawGet" => raw_get,
+    "rawSet" => raw_set,
+    "rawHas" => raw_has,
+    "length" => length,
+    "entries" => entries,
+    "metatable" => metatable,
+    "toJs" => to_js,
+    "fromJs" => from_js,
+    "describe" => describe,
+    "drop" => drop_exports,
+    "gc" => gc,
+    "stats" => stats,
+    "close" => close,
+    "liveCount" => live_count,
+}
+
+fn vm_of<'a>(env: Env, v: JsVal) -> Js<&'a Vm> {
+    let mut ok = false;
+    if raw::kind(env, v)? == raw::Kind::External {
+        raw::check(env, unsafe {
+            sys::napi_check_object_type_tag(env, v, &VM_TAG, &mut ok)
+        })?;
+    }
+    if !ok {
+        return Err(raw::throw_type_error(env, "lunarena: not a Lua VM"));
+    }
+    let p = raw::get_external(env, v)?;
+    Ok(unsafe { &*(p as *const Vm) })
+}
+
+fn arg(a: &[JsVal], i: usize, env: Env) -> JsVal {
+    a.get(i).copied().unwrap_or_else(|| raw::undefined(env))
+}
+
+fn get_u32(env: Env, v: JsVal) -> Js<u32> {
+    Ok(raw::get_number(env, v)? as u32)
+}
+
+fn truthy(env: Env, v: JsVal) -> Js<bool> {
+    Ok(raw::kind(env, v)? == raw::Kind::Boolean && raw::get_bool(env, v)?)
+}
+
+/// Source code: a string, or a Buffer/Uint8Array of bytes.
+fn source(env: Env, v: JsVal) -> Js<Vec<u8>> {
+    if let Some(b) = raw::get_bytes(env, v)? {
+        return Ok(b.to_vec());
+    }
+    if raw::kind(env, v)? != raw::Kind::String {
+        return Err(raw::throw_type_error(
+            env,
+            "Lua code must be a string or a Buffer",
+        ));
+    }
+    let mut out = Vec::new();
+    raw::get_string_into(env, v, &mut out)?;
+    Ok(out)
+}
+
+fn compile_error(env: Env, e: LuaError) -> Thrown {
+    match e {
+        LuaError::Syntax {
+            message,
+            line,
+            column,
+        } => binding::throw_syntax(env, &message, line, column),
+        other => raw::throw_coded(env, binding::CODE_ERROR, &other.to_string(), &[]),
+    }
+}
+
+unsafe extern "C" fn finalize_vm(
+    _env: sys::napi_env,
+    data: *mut std::ffi::c_void,
+    _hint: *mut std::ffi::c_void,
+) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        drop(unsafe { Box::from_raw(data as *mut Vm) });
+    }));
+}
+
+mod handlers {
+    use super::*;
+
+    /// `create(helpers, allLibs)`
+    pub fn create(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let h = arg(a, 0, env);
+        let get = |name: &str| -> Js<WeakRef> { WeakRef::new(env, raw::get_named(env, h, name)?) };
+        let helpers = Helpers {
+            handle: get("handle\0")?,
+            classify: get("classify\0")?,
+            release: get("release\0")?,
+            index: get("index\0")?,
+            newindex: get("newindex\0")?,
+            len: get("len\0")?,
+            pairs: get("pairs\0")?,
+            tostring: get("tostring\0")?,
+            error_value: get("errorValue\0")?,
+            plain_kind: get("plainKind\0")?,
+            imports: get("imports\0")?,
+        };
+        let libs = if truthy(env, arg(a, 1, env))? {
+            Libs::ALL
+        } else {
+            Libs::SAFE
+        };
+        let alive = get("alive\0")?;
+        let vm = Box::into_raw(Box::new(Vm::new(env, helpers, libs, alive)));
+        let ext = match raw::external(env, vm.cast(), Some(finalize_vm)) {
+            Ok(e) => e,
+            Err(t) => {
+                drop(unsafe { Box::from_raw(vm) });
+                return Err(t);
+            }
+        };
+        raw::check(env, unsafe { sys::napi_type_tag_object(env, ext, &VM_TAG) })?;
+        Ok(ext)
+    }
+
+    /// `run(vm, code, chunkName, multi)`
+    pub fn run(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let code = source(env, arg(a, 1, env))?;
+        let name = raw::get_string(env, arg(a, 2, env))?;
+        let multi = truthy(env, arg(a, 3, env))?;
+        let e = vm.begin()?;
+        vm.call(
+            &e,
+            |mc, g| match load_chunk(mc, g, &code, &name) {
+                Ok(f) => Ok((f, Vec::new())),
+                Err(err) => Err(compile_error(env, err)),
+            },
+            |mc, g, vals| Cv::new(vm, mc, g).results(vals, multi),
+        )
+    }
+
+    /// `load(vm, code, chunkName)` -> LuaFunction
+    pub fn load(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let code = source(env, arg(a, 1, env))?;
+        let name = raw::get_string(env, arg(a, 2, env))?;
+        let e = vm.begin()?;
+        vm.with_arena(&e, |mc, g| match load_chunk(mc, g, &code, &name) {
+            Ok(f) => Cv::new(vm, mc, g).to_js(f),
+            Err(err) => Err(compile_error(env, err)),
+        })
+    }
+
+    /// `call(vm, id, multi, ...args)`
+    pub fn call(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let id = get_u32(env, arg(a, 1, env))?;
+        let multi = truthy(env, arg(a, 2, env))?;
+        let rest = a.get(3..).unwrap_or(&[]);
+        let e = vm.begin()?;
+        vm.call(
+            &e,
+            |mc, g| {
+                let cv = Cv::new(vm, mc, g);
+                let f = cv.exported(id)?;
+                let mut args = Vec::with_capacity(rest.len());
+                for v in rest {
+                    args.push(cv.to_lua(*v)?);
+                }
+                Ok((f, args))
+            },
+            |mc, g, vals| Cv::new(vm, mc, g).results(vals, multi),
+        )
+    }
+
+    /// `index(vm, id, key)`: `t[key]`, with metamethods.
+    pub fn index(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let id = get_u32(env, arg(a, 1, env))?;
+        let key = arg(a, 2, env);
+        let e = vm.begin()?;
+        vm.call(
+            &e,
+            |mc, g| {
+                let cv = Cv::new(vm, mc, g);
+                let f = fixed_value(vm, g, |f| &f.op_index);
+                Ok((f, vec![cv.exported(id)?, cv.to_lua(key)?]))
+            },
+            |mc, g, vals| Cv::new(vm, mc, g).results(vals, false),
+        )
+    }
+
+    /// `setIndex(vm, id, key, value)`: `t[key] = value`, with metamethods.
+    pub fn set_index(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let id = get_u32(env, arg(a, 1, env))?;
+        let (key, value) = (arg(a, 2, env), arg(a, 3, env));
+        let e = vm.begin()?;
+        vm.call(
+            &e,
+            |mc, g| {
+                let cv = Cv::new(vm, mc, g);
+                let f = fixed_value(vm, g, |f| &f.op_newindex);
+                Ok((
+                    f,
+                    vec![cv.exported(id)?, cv.to_lua(key)?, cv.to_lua(value)?],
+                ))
+            },
+            |_, _, _| Ok(raw::undefined(env)),
+        )
+    }
+
+    /// `length(vm, id)`: `#t`, with `__len`.
+    pub fn length(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let id = get_u32(env, arg(a, 1, env))?;
+        let e = vm.begin()?;
+        vm.call(
+            &e,
+            |mc, g| {
+                let cv = Cv::new(vm, mc, g);
+                let f = fixed_value(vm, g, |f| &f.op_len);
+                Ok((f, vec![cv.exported(id)?]))
+            },
+            |mc, g, vals| Cv::new(vm, mc, g).results(vals, false),
+        )
+    }
+
+    /// `rawGet(vm, id, key)`
+    pub fn raw_get(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let id = get_u32(env, arg(a, 1, env))?;
+        let key = arg(a, 2, env);
+        let e = vm.begin()?;
+        vm.with_arena(&e, |mc, g| {
+            let cv = Cv::new(vm, mc, g);
+            let t = cv.table_of(id)?;
+            let v = t.get(cv.to_lua(key)?);
+            cv.to_js(v)
+        })
+    }
+
+    /// `rawSet(vm, id, key, value)`
+    pub fn raw_set(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let id = get_u32(env, arg(a, 1, env))?;
+        let (key, value) = (arg(a, 2, env), arg(a, 3, env));
+        let e = vm.begin()?;
+        vm.with_arena(&e, |mc, g| {
+            let cv = Cv::new(vm, mc, g);
+            let t = cv.table_of(id)?;
+            let k = cv.to_lua(key)?;
+            let v = cv.to_lua(value)?;
+            match t.set(mc, k, v) {
+                Ok(()) => Ok(raw::undefined(env)),
+                Err(e) => Err(raw::throw_type_error(env, e.message())),
+            }
+        })
+    }
+
+    /// `rawHas(vm, id, key)`
+    pub fn raw_has(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let id = get_u32(env, arg(a, 1, env))?;
+        let key = arg(a, 2, env);
+        let e = vm.begin()?;
+        vm.with_arena(&e, |mc, g| {
+            let cv = Cv::new(vm, mc, g);
+            let t = cv.table_of(id)?;
+            let v = t.get(cv.to_lua(key)?);
+            raw::boolean(env, !v.is_nil())
+        })
+    }
+
+    /// `entries(vm, id, mode)`: a flat array of the raw entries (mode 0:
+    /// keys, 1: values, 2: key, value, key, value, ...).
+    pub fn entries(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let id = get_u32(env, arg(a, 1, env))?;
+        let mode = get_u32(env, arg(a, 2, env))?;
+        let e = vm.begin()?;
+        vm.with_arena(&e, |mc, g| {
+            let cv = Cv::new(vm, mc, g);
+            let t = cv.table_of(id)?;
+            let all: Vec<(Value<'_>, Value<'_>)> = t.borrow().iter().collect();
+            let per = if mode == 2 { 2 } else { 1 };
+            let arr = raw::array(env, all.len() * per)?;
+            let mut i = 0u32;
+            for (k, v) in all {
+                if mode != 1 {
+                    raw::set_element(env, arr, i, cv.to_js(k)?)?;
+                    i += 1;
+                }
+                if mode != 0 {
+                    raw::set_element(env, arr, i, cv.to_js(v)?)?;
+                    i += 1;
+                }
+            }
+            Ok(arr)
+        })
+    }
+
+    /// `metatable(vm, id)`: the raw metatable handle, or undefined.
+    pub fn metatable(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let id = get_u32(env, arg(a, 1, env))?;
+        let e = vm.begin()?;
+        vm.with_arena(&e, |mc, g| {
+            let cv = Cv::new(vm, mc, g);
+            let m = match cv.exported(id)? {
+                Value::Table(t) => t.metatable(),
+                Value::UserData(u) => u.metatable(),
+                _ => None,
+            };
+            match m {
+                Some(m) => cv.to_js(Value::Table(m)),
+                None => Ok(raw::undefined(env)),
+            }
+        })
+    }
+
+    /// `toJs(vm, id, asArray)`: a deep copy into plain JS data.
+    pub fn to_js(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let id = get_u32(env, arg(a, 1, env))?;
+        let as_array = truthy(env, arg(a, 2, env))?;
+        let e = vm.begin()?;
+        vm.with_arena(&e, |mc, g| {
+            let cv = Cv::new(vm, mc, g);
+            let t = cv.table_of(id)?;
+            cv.copy_out(t, as_array)
+        })
+    }
+
+    /// `fromJs(vm, value)`: a deep copy of plain JS data into Lua.
+    pub fn from_js(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let init = arg(a, 1, env);
+        let e = vm.begin()?;
+        vm.with_arena(&e, |mc, g| {
+            let cv = Cv::new(vm, mc, g);
+            let v = match raw::kind(env, init)? {
+                raw::Kind::Undefined | raw::Kind::Null => {
+                    Value::Table(lunarena_vm::table::Table::new(mc))
+                }
+                _ => cv.copy_in(init)?,
+            };
+            cv.to_js(v)
+        })
+    }
+
+    /// `describe(vm, id)`: "table: 0x...", as Lua's rawtostring.
+    pub fn describe(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let id = get_u32(env, arg(a, 1, env))?;
+        let e = vm.begin()?;
+        vm.with_arena(&e, |mc, g| {
+            let cv = Cv::new(vm, mc, g);
+            let v = cv.exported(id)?;
+            let s = match v {
+                Value::Table(_) | Value::Function(_) | Value::Thread(_) | Value::UserData(_) => {
+                    format!("{}: 0x{:014x}", v.type_name(), v.addr().unwrap_or(0))
+                }
+                other => other.type_name().to_string(),
+            };
+            raw::string(env, &s)
+        })
+    }
+
+    /// `drop(vm, ids)`: handles JS dropped; their roots are removed.
+    pub fn drop_exports(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let arr = arg(a, 1, env);
+        if vm.is_closed() {
+            return Ok(raw::undefined(env));
+        }
+        let n = raw::array_len(env, arr)?;
+        let mut ids = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            ids.push(get_u32(env, raw::get_element(env, arr, i)?)?);
+        }
+        vm.drop_exports(&mut ids);
+        Ok(raw::undefined(env))
+    }
+
+    /// `gc(vm)`: a full collection; dead imports released.
+    pub fn gc(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let e = vm.begin()?;
+        vm.full_gc(&e)?;
+        Ok(raw::undefined(env))
+    }
+
+    /// `stats(vm)`
+    pub fn stats(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let e = vm.begin()?;
+        let objects = if e.nested().is_some() {
+            None
+        } else {
+            vm.lua.borrow().as_ref().map(|l| l.object_count())
+        };
+        let o = raw::object(env)?;
+        let exports = vm.st.borrow().exports.len();
+        raw::set_named(env, o, "exports\0", raw::number(env, exports as f64)?)?;
+        raw::set_named(
+            env,
+            o,
+            "imports\0",
+            raw::number(env, vm.import_count() as f64)?,
+        )?;
+        let heap = match objects {
+            Some(n) => raw::number(env, n as f64)?,
+            None => raw::undefined(env),
+        };
+        raw::set_named(env, o, "heapObjects\0", heap)?;
+        let depth = vm.ctxs.borrow().len();
+        raw::set_named(env, o, "callbackDepth\0", raw::number(env, depth as f64)?)?;
+        Ok(o)
+    }
+
+    /// `liveCount()`: VMs alive on this thread.
+    pub fn live_count(env: Env, _a: &[JsVal]) -> Js<JsVal> {
+        raw::number(env, binding::LIVE.with(|n| n.get()) as f64)
+    }
+
+    /// `close(vm)`
+    pub fn close(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        vm.close()?;
+        Ok(raw::undefined(env))
+    }
+}

@@ -1,0 +1,542 @@
+//! One VM as the binding sees it: the Lua VM, its export and import tables,
+//! and the rules for entering it (DESIGN.md §4, §5).
+//!
+//! # Entering the VM
+//!
+//! Every native entry point that touches a VM goes through [`Vm::begin`],
+//! which returns an [`Entry`] guard. There are two ways to reach the arena:
+//!
+//! * **outermost**: no Lua code of this VM is running. The entry borrows
+//!   the `Lua` and uses its methods (`try_call` runs in fuel slices with
+//!   collection steps), then applies a collection step and releases the
+//!   imports the collector found dead.
+//! * **nested**: Lua called a JS function (a trampoline in `callback.rs`
+//!   is running), and that JS function calls back into the same VM. The
+//!   `Lua` is mutably borrowed by the outer entry, and collecting now would
+//!   free values only the interrupted Rust frames hold. So nested
+//!   operations go through the innermost active native context (`Ctx`),
+//!   whose raw pointer the trampoline pushed on `ctxs` for the duration of
+//!   the JS call: `ctx.call` runs a nested call on the same Lua thread.
+//!
+//! `locked` is set while binding code works inside the arena and cleared by
+//! a trampoline while JS runs. Entering a locked VM (JS code reached from
+//! inside a conversion, e.g. a getter read by `lua.table(obj)`) fails with
+//! a clear error instead of aliasing the arena.
+//!
+//! # Exports and imports
+//!
+//! Exports: a Lua object JS holds a handle to is a strong root here
+//! (`exports`: id -> `StashedValue`; `by_addr` gives identity). JS records
+//! handle drops (FinalizationRegistry, or `release()`) and passes the ids to
+//! [`Vm::drop_exports`] at its next entry, in id order.
+//!
+//! Imports: a JS object handed to Lua lives in the JS-side `imports` array
+//! at a slot (the JS side owns the strong edge, so a dropped VM is ordinary
+//! garbage for V8). Lua holds a userdata made with `UserData::new_host`
+//! (a fresh host id per userdata; functions are native closures holding
+//! it). A weak-valued Lua table maps slot -> the Lua value, for identity.
+//! When the collector frees the userdata, its host id comes back from
+//! `take_released_host_ids`; if it is still the slot's current host id,
+//! the slot is released (the JS side drops the object).
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ptr;
+
+use gc_arena::{Gc, Mutation};
+use lunarena_vm::state::GlobalRef;
+use lunarena_vm::vm::ctx::Ctx;
+use lunarena_vm::{Libs, Lua, LuaError, StashedValue, Value};
+
+use crate::raw::{self, Env, Js, JsVal, Thrown, WeakRef};
+
+/// Calls from Lua into JS that may be active at once on one VM.
+pub const MAX_JS_DEPTH: usize = 180;
+
+/// Outermost calls between two collection steps.
+const GC_STEP_EVERY: u32 = 16;
+
+/// Bytes reported to V8 per live Lua object (an estimate: the arena counts
+/// objects, not bytes).
+const BYTES_PER_OBJECT: i64 = 64;
+
+/// The error codes `index.js` understands (see lib.rs).
+pub const CODE_ERROR: &str = "LUA_ERROR";
+pub const CODE_SYNTAX: &str = "LUA_SYNTAX";
+pub const CODE_LIMIT: &str = "LUA_LIMIT";
+pub const CODE_CLOSED: &str = "LUA_CLOSED";
+
+/// The kinds of handle `index.js` makes for exports.
+pub const KIND_TABLE: u32 = 0;
+pub const KIND_FUNCTION: u32 = 1;
+pub const KIND_THREAD: u32 = 2;
+pub const KIND_USERDATA: u32 = 3;
+
+/// The export id of the globals table: always alive, never dropped.
+pub const GLOBALS_ID: u32 = 0;
+
+/// A fast hasher for the binding's integer keys (ids, addresses).
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ *b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 ^= self.0 >> 29;
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// A host id encodes its import slot (high 32 bits) and a generation (low
+/// 32 bits), so finding a proxy's JS object needs no lookup.
+pub fn host_id(slot: u32, generation: u32) -> u64 {
+    ((slot as u64) << 32) | generation as u64
+}
+
+pub fn slot_of_host(id: u64) -> u32 {
+    (id >> 32) as u32
+}
+
+pub struct Export {
+    pub root: StashedValue,
+    pub addr: usize,
+}
+
+/// Values the binding made in the arena at creation.
+pub struct Fixed {
+    /// Weak-valued table: import slot -> its Lua value (userdata or closure).
+    pub imports: StashedValue,
+    /// The metatable of object proxies.
+    pub proxy_meta: StashedValue,
+    /// Natives that run table operations with metamethods inside a call.
+    pub op_index: StashedValue,
+    pub op_newindex: StashedValue,
+    pub op_len: StashedValue,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub exports: IdMap<u32, Export>,
+    pub by_addr: IdMap<usize, u32>,
+    pub next_export: u32,
+    /// Import slot -> the host id of its live proxy.
+    pub slot_host: IdMap<u32, u64>,
+    /// Generation of the next host id.
+    pub next_host: u32,
+    /// Slots released by the collector, not yet handed to JS.
+    pub released_slots: Vec<u32>,
+    pub fixed: Option<Fixed>,
+}
+
+/// The JS functions of the VM's JS side (weak references: the JS side
+/// holds them strongly, so nothing here keeps a dropped VM alive).
+pub struct Helpers {
+    pub handle: WeakRef,
+    pub classify: WeakRef,
+    pub release: WeakRef,
+    pub index: WeakRef,
+    pub newindex: WeakRef,
+    pub len: WeakRef,
+    pub pairs: WeakRef,
+    pub tostring: WeakRef,
+    pub error_value: WeakRef,
+    pub plain_kind: WeakRef,
+    pub imports: WeakRef,
+}
+
+impl Helpers {
+    pub fn get(env: Env, r: &WeakRef) -> Js<JsVal> {
+        match r.get()? {
+            Some(v) => Ok(v),
+            None => Err(raw::throw_coded(
+                env,
+                CODE_CLOSED,
+                "the Lua VM's JavaScript side was collected",
+                &[],
+            )),
+        }
+    }
+}
+
+pub struct Vm {
+    pub lua: RefCell<Option<Lua>>,
+    pub st: RefCell<State>,
+    pub env: Env,
+    pub helpers: Helpers,
+    /// Active native contexts (`*mut Ctx`), innermost last; valid only while
+    /// the trampoline that pushed one is running.
+    pub ctxs: RefCell<Vec<*mut ()>>,
+    pub locked: Cell<bool>,
+    pub poisoned: Cell<bool>,
+    /// Address of the VM's global state, to check a trampoline's VM.
+    pub gaddr: Cell<usize>,
+    reported_bytes: Cell<i64>,
+    /// Outermost calls so far (for batching collection steps).
+    calls: Cell<u32>,
+}
+
+thread_local! {
+    /// VMs alive on this thread (not closed, not collected), for tests and
+    /// leak hunting (`Lua.liveCount()`).
+    pub static LIVE: Cell<usize> = const { Cell::new(0) };
+    /// The VM whose entry is innermost on this thread (the one whose Lua
+    /// code may call a trampoline). Saved and restored by `Entry`.
+    static ACTIVE: Cell<*const Vm> = const { Cell::new(ptr::null()) };
+}
+
+/// The VM of the innermost entry on this thread.
+pub fn active_vm<'a>() -> Option<&'a Vm> {
+    let p = ACTIVE.with(|a| a.get());
+    if p.is_null() {
+        None
+    } else {
+        Some(unsafe { &*p })
+    }
+}
+
+/// Guard of one entry into a VM.
+pub struct Entry<'a> {
+    pub vm: &'a Vm,
+    prev: *const Vm,
+    prev_locked: bool,
+}
+
+impl Drop for Entry<'_> {
+    fn drop(&mut self) {
+        self.vm.locked.set(self.prev_locked);
+        ACTIVE.with(|a| a.set(self.prev));
+    }
+}
+
+impl Entry<'_> {
+    /// The innermost active native context, when this entry is nested.
+    pub fn nested(&self) -> Option<*mut ()> {
+        self.vm.ctxs.borrow().last().copied()
+    }
+}
+
+pub fn closed_error(env: Env) -> Thrown {
+    raw::throw_coded(env, CODE_CLOSED, "the Lua VM is closed", &[])
+}
+
+impl Vm {
+    /// `alive` is a JS function that does nothing: calling it between fuel
+    /// slices fails once the thread is being torn down (a terminated
+    /// worker), which stops the running call.
+    pub fn new(env: Env, helpers: Helpers, libs: Libs, alive: WeakRef) -> Vm {
+        let mut lua = Lua::new(libs);
+        lua.set_slice_hook(Some(Box::new(move || {
+            let Ok(Some(f)) = alive.get() else {
+                return true;
+            };
+            let _scope = raw::HandleScope::open(env);
+            raw::call(env, raw::undefined(env), f, &[]).is_ok()
+        })));
+        let gaddr = lua.enter(|_, g| Gc::as_ptr(g) as usize);
+        let fixed = crate::callback::make_fixed(&lua);
+        LIVE.with(|n| n.set(n.get() + 1));
+        let st = State {
+            fixed: Some(fixed),
+            next_export: 1,
+            next_host: 1,
+            ..State::default()
+        };
+        Vm {
+            lua: RefCell::new(Some(lua)),
+            st: RefCell::new(st),
+            env,
+            helpers,
+            ctxs: RefCell::new(Vec::new()),
+            locked: Cell::new(false),
+            poisoned: Cell::new(false),
+            gaddr: Cell::new(gaddr),
+            reported_bytes: Cell::new(0),
+            calls: Cell::new(0),
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        match self.lua.try_borrow() {
+            Ok(l) => l.is_none(),
+            Err(_) => false,
+        }
+    }
+
+    /// Enters the VM (see the module doc).
+    pub fn begin(&self) -> Js<Entry<'_>> {
+        let env = self.env;
+        if self.poisoned.get() {
+            return Err(raw::throw_coded(
+                env,
+                "LUA_PANIC",
+                "this Lua VM hit an internal error earlier and is unusable",
+                &[],
+            ));
+        }
+        if self.is_closed() {
+            return Err(closed_error(env));
+        }
+        if self.locked.get() {
+            return Err(raw::throw_coded(
+                env,
+                CODE_ERROR,
+                "the Lua VM is busy: it cannot be used from inside a value conversion (e.g. a getter read by lua.table())",
+                &[],
+            ));
+        }
+        let prev = ACTIVE.with(|a| a.replace(self as *const Vm));
+        let prev_locked = self.locked.replace(true);
+        Ok(Entry {
+            vm: self,
+            prev,
+            prev_locked,
+        })
+    }
+
+    /// Runs `f` inside the arena (the innermost native context when nested).
+    pub fn with_arena<T>(
+        &self,
+        e: &Entry<'_>,
+        f: impl for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>) -> Js<T>,
+    ) -> Js<T> {
+        if let Some(p) = e.nested() {
+            let ctx = unsafe { &mut *(p as *mut Ctx<'static, 'static>) };
+            return f(ctx.mc, ctx.g);
+        }
+        let lua = self.lua.borrow();
+        let Some(lua) = lua.as_ref() else {
+            return Err(closed_error(self.env));
+        };
+        lua.enter(f)
+    }
+
+    /// Calls a Lua value: `setup` makes the function and its arguments,
+    /// `finish` converts the results. Errors become JS exceptions.
+    pub fn call<T>(
+        &self,
+        e: &Entry<'_>,
+        setup: impl for<'gc> FnOnce(
+            &'gc Mutation<'gc>,
+            GlobalRef<'gc>,
+        ) -> Js<(Value<'gc>, Vec<Value<'gc>>)>,
+        finish: impl for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, &[Value<'gc>]) -> Js<T>,
+    ) -> Js<T> {
+        if let Some(p) = e.nested() {
+            let ctx = unsafe { &mut *(p as *mut Ctx<'static, 'static>) };
+            let (f, args) = setup(ctx.mc, ctx.g)?;
+            return match ctx.call(f, &args) {
+                Ok(results) => finish(ctx.mc, ctx.g, &results),
+                Err(err) => {
+                    let (mc, g) = (ctx.mc, ctx.g);
+                    Err(crate::convert::throw_rt_error(self, mc, g, err))
+                }
+            };
+        }
+        let mut guard = self.lua.borrow_mut();
+        let Some(lua) = guard.as_mut() else {
+            return Err(closed_error(self.env));
+        };
+        let r = lua.try_call(setup);
+        let out = match r {
+            Err(t) => Err(t),
+            Ok(Ok(vals)) => lua.enter(|mc, g| {
+                let v: Vec<Value<'_>> = vals.iter().map(|s| Lua::fetch(g, s)).collect();
+                finish(mc, g, &v)
+            }),
+            Ok(Err(err)) => Err(self.throw_lua_error(lua, &err)),
+        };
+        drop(guard);
+        self.after_outer(e);
+        out
+    }
+
+    /// Throws the JS error for an error that came out of `Lua::call`.
+    fn throw_lua_error(&self, lua: &Lua, err: &LuaError) -> Thrown {
+        let env = self.env;
+        match err {
+            LuaError::Syntax {
+                message,
+                line,
+                column,
+            } => throw_syntax(env, message, *line, *column),
+            LuaError::Limit(k) => throw_limit(env, k.name(), k.message()),
+            LuaError::Runtime { message, traceback } => {
+                let tb = traceback.clone().unwrap_or_default();
+                let value = lua.last_error_value();
+                lua.enter(|mc, g| {
+                    let v = value.map(|s| Lua::fetch(g, s)).unwrap_or(Value::Nil);
+                    crate::convert::throw_runtime(self, mc, g, v, message, &tb)
+                })
+            }
+        }
+    }
+
+    /// After an outermost entry: a collection step, dead imports released,
+    /// memory reported to V8.
+    pub fn after_outer(&self, e: &Entry<'_>) {
+        if e.nested().is_some() {
+            return;
+        }
+        // Collection work is paid for in batches: a step after every short
+        // call would cost more than the call itself.
+        let n = self.calls.get().wrapping_add(1);
+        self.calls.set(n);
+        if !n.is_multiple_of(GC_STEP_EVERY) {
+            return;
+        }
+        let ids = {
+            let mut guard = self.lua.borrow_mut();
+            let Some(lua) = guard.as_mut() else { return };
+            lua.gc_step();
+            let bytes = lua.object_count() as i64 * BYTES_PER_OBJECT;
+            let delta = bytes - self.reported_bytes.get();
+            if delta.abs() > 256 * 1024 {
+                raw::adjust_external_memory(self.env, delta);
+                self.reported_bytes.set(bytes);
+            }
+            lua.take_released_host_ids()
+        };
+        self.release_hosts(&ids);
+        let _ = self.flush_released_slots();
+    }
+
+    /// Records host ids the collector freed; their slots become free.
+    pub fn release_hosts(&self, ids: &[u64]) {
+        if ids.is_empty() {
+            return;
+        }
+        let mut st = self.st.borrow_mut();
+        for h in ids {
+            let slot = slot_of_host(*h);
+            if st.slot_host.get(&slot) == Some(h) {
+                st.slot_host.remove(&slot);
+                st.released_slots.push(slot);
+            }
+        }
+    }
+
+    /// Hands released slots to the JS side.
+    pub fn flush_released_slots(&self) -> Js<()> {
+        let slots = std::mem::take(&mut self.st.borrow_mut().released_slots);
+        if slots.is_empty() {
+            return Ok(());
+        }
+        let env = self.env;
+        let arr = raw::array(env, slots.len())?;
+        for (i, s) in slots.iter().enumerate() {
+            raw::set_element(env, arr, i as u32, raw::number(env, *s as f64)?)?;
+        }
+        let f = Helpers::get(env, &self.helpers.release)?;
+        raw::call(env, raw::undefined(env), f, &[arr])?;
+        Ok(())
+    }
+
+    /// Removes export roots whose handles JS dropped.
+    pub fn drop_exports(&self, ids: &mut [u32]) {
+        ids.sort_unstable();
+        let mut st = self.st.borrow_mut();
+        for id in ids.iter() {
+            if let Some(ex) = st.exports.remove(id) {
+                st.by_addr.remove(&ex.addr);
+            }
+        }
+    }
+
+    /// A full collection (outermost only), then dead imports released.
+    pub fn full_gc(&self, e: &Entry<'_>) -> Js<()> {
+        if e.nested().is_some() {
+            return Ok(());
+        }
+        let ids = {
+            let mut guard = self.lua.borrow_mut();
+            let Some(lua) = guard.as_mut() else {
+                return Err(closed_error(self.env));
+            };
+            lua.clear_stale_slots();
+            lua.gc_collect();
+            lua.gc_collect();
+            lua.take_released_host_ids()
+        };
+        self.release_hosts(&ids);
+        self.flush_released_slots()
+    }
+
+    /// Frees the VM and everything it holds.
+    pub fn close(&self) -> Js<()> {
+        if !self.ctxs.borrow().is_empty() || self.locked.get() {
+            return Err(raw::throw_coded(
+                self.env,
+                CODE_ERROR,
+                "cannot close the Lua VM while it is running (close it after the current call returns)",
+                &[],
+            ));
+        }
+        let lua = self.lua.borrow_mut().take();
+        if lua.is_some() {
+            LIVE.with(|n| n.set(n.get().saturating_sub(1)));
+        }
+        // Roots first, then the arena.
+        let st = std::mem::take(&mut *self.st.borrow_mut());
+        drop(st);
+        drop(lua);
+        if self.reported_bytes.get() != 0 {
+            raw::adjust_external_memory(self.env, -self.reported_bytes.get());
+            self.reported_bytes.set(0);
+        }
+        Ok(())
+    }
+
+    pub fn import_count(&self) -> usize {
+        self.st.borrow().slot_host.len()
+    }
+}
+
+impl Drop for Vm {
+    fn drop(&mut self) {
+        let lua = self.lua.get_mut().take();
+        if lua.is_some() {
+            LIVE.with(|n| n.set(n.get().saturating_sub(1)));
+        }
+        drop(std::mem::take(self.st.get_mut()));
+        drop(lua);
+        if self.reported_bytes.get() != 0 {
+            raw::adjust_external_memory(self.env, -self.reported_bytes.get());
+        }
+    }
+}
+
+pub fn throw_syntax(env: Env, message: &str, line: u32, column: u32) -> Thrown {
+    let props = (|| -> Js<Vec<(&'static str, JsVal)>> {
+        Ok(vec![
+            ("line", raw::number(env, line as f64)?),
+            ("column", raw::number(env, column as f64)?),
+        ])
+    })();
+    match props {
+        Ok(p) => raw::throw_coded(env, CODE_SYNTAX, message, &p),
+        Err(t) => t,
+    }
+}
+
+pub fn throw_limit(env: Env, name: &str, message: &str) -> Thrown {
+    match raw::string(env, name) {
+        Ok(n) => raw::throw_coded(env, CODE_LIMIT, message, &[("limit", n)]),
+        Err(t) => t,
+    }
+}

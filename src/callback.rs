@@ -1,0 +1,463 @@
+//! Lua calling JS: the trampolines behind JS functions and object proxies.
+//!
+//! A JS function handed to Lua becomes a native closure whose upvalue 0 is
+//! a host userdata (its id leads to the import slot); `obj:method()` on a
+//! proxy gives a bound method, a closure with the function's userdata and
+//! the receiver's. A JS object becomes a host userdata with the shared
+//! proxy metatable, whose metamethods call small JS helpers (index.js) that
+//! know the JS semantics (arrays are 1-based from Lua, Maps use get/set).
+//!
+//! Every trampoline: finds the VM of the innermost entry (`active_vm`),
+//! opens a handle scope, converts its arguments, pushes its `Ctx` on the
+//! VM's context stack (so that the JS code can call back into the VM, see
+//! binding.rs), calls JS, pops, and converts the result. A JS exception
+//! becomes a Lua error value (the exception object itself, as a proxy), so
+//! `pcall` catches it and, uncaught, the same object comes out in JS.
+
+use gc_arena::{Gc, Mutation};
+use lunarena_vm::error::{LimitKind, RtError, RtResult};
+use lunarena_vm::function::{NativeFn, NativeFunction, NativeKind};
+use lunarena_vm::state::{GlobalRef, Tm};
+use lunarena_vm::table::Table;
+use lunarena_vm::userdata::UserData;
+use lunarena_vm::value::Function;
+use lunarena_vm::vm::ctx::Ctx;
+use lunarena_vm::vm::meta::MetaCx;
+use lunarena_vm::{Lua, Value};
+
+use crate::binding::{self, Fixed, Helpers, Vm, MAX_JS_DEPTH};
+use crate::convert::{native_is, Cv};
+use crate::raw::{self, Js, JsVal};
+
+fn native<'gc>(
+    mc: &Mutation<'gc>,
+    name: &'static str,
+    f: NativeFn,
+    up: &[Value<'gc>],
+) -> Value<'gc> {
+    Value::Function(Function::Native(NativeFunction::with_upvalues(
+        mc,
+        name,
+        NativeKind::Plain(f),
+        up,
+    )))
+}
+
+/// The values the binding keeps in each VM's arena.
+pub fn make_fixed(lua: &Lua) -> Fixed {
+    lua.enter(|mc, g| {
+        let key = |s: &str| Value::String(lunarena_vm::state::Global::intern(g, mc, s.as_bytes()));
+        // slot -> Lua value, weak values.
+        let imports = Table::new(mc);
+        let weak_meta = Table::new(mc);
+        let _ = weak_meta.set(mc, key(Tm::Mode.name()), key("v"));
+        lunarena_vm::stdlib::base::set_table_metatable(mc, g, imports, Some(weak_meta));
+        // The proxy metatable.
+        let meta = Table::new(mc);
+        let entries: [(Tm, &'static str, NativeFn); 5] = [
+            (Tm::Index, "__index", proxy_index),
+            (Tm::NewIndex, "__newindex", proxy_newindex),
+            (Tm::Len, "__len", proxy_len),
+            (Tm::Pairs, "__pairs", proxy_pairs),
+            (Tm::ToString, "__tostring", proxy_tostring),
+        ];
+        for (tm, name, f) in entries {
+            let _ = meta.set(mc, key(tm.name()), native(mc, name, f, &[]));
+        }
+        let _ = meta.set(mc, key(Tm::Name.name()), key("JSObject"));
+        let _ = meta.set(mc, key(Tm::Metatable.name()), Value::Boolean(false));
+        Fixed {
+            imports: Lua::stash(mc, g, Value::Table(imports)),
+            proxy_meta: Lua::stash(mc, g, Value::Table(meta)),
+            op_index: Lua::stash(mc, g, native(mc, "index", op_index, &[])),
+            op_newindex: Lua::stash(mc, g, native(mc, "newindex", op_newindex, &[])),
+            op_len: Lua::stash(mc, g, native(mc, "len", op_len, &[])),
+        }
+    })
+}
+
+/// Whether a native function is a JS function's closure or bound method.
+pub fn is_js_trampoline(nf: Gc<'_, NativeFunction<'_>>) -> bool {
+    native_is(nf, js_call) || native_is(nf, js_method)
+}
+
+/// The Lua value for the JS object at an import slot: the live one if there
+/// is one (identity), else a new proxy.
+pub fn proxy_for_slot<'gc>(cv: &Cv<'gc, '_>, slot: u32, is_fn: bool) -> Value<'gc> {
+    let (weak, meta) = {
+        let st = cv.vm.st.borrow();
+        let fixed = st.fixed.as_ref().expect("VM state present while open");
+        (
+            Lua::fetch(cv.g, &fixed.imports),
+            Lua::fetch(cv.g, &fixed.proxy_meta),
+        )
+    };
+    let (Value::Table(weak), Value::Table(meta)) = (weak, meta) else {
+        unreachable!("binding tables are tables")
+    };
+    let key = Value::Integer(slot as i64);
+    let existing = weak.get(key);
+    if !existing.is_nil() {
+        return existing;
+    }
+    let host = {
+        let mut st = cv.vm.st.borrow_mut();
+        let h = binding::host_id(slot, st.next_host);
+        st.next_host = st.next_host.wrapping_add(1);
+        st.slot_host.insert(slot, h);
+        st.released_slots.retain(|s| *s != slot);
+        h
+    };
+    let ud = UserData::new_host(cv.mc, cv.g, host, if is_fn { None } else { Some(meta) });
+    let v = if is_fn {
+        native(cv.mc, "js function", js_call, &[Value::UserData(ud)])
+    } else {
+        Value::UserData(ud)
+    };
+    let _ = weak.set(cv.mc, key, v);
+    v
+}
+
+// ---------------------------------------------------------------- trampolines
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Call,
+    Method,
+    Index,
+    NewIndex,
+    Len,
+    Pairs,
+    ToString,
+}
+
+fn js_call<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    invoke(ctx, Op::Call)
+}
+
+fn js_method<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    invoke(ctx, Op::Method)
+}
+
+fn proxy_index<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    invoke(ctx, Op::Index)
+}
+
+fn proxy_newindex<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    invoke(ctx, Op::NewIndex)
+}
+
+fn proxy_len<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    invoke(ctx, Op::Len)
+}
+
+fn proxy_pairs<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    invoke(ctx, Op::Pairs)
+}
+
+fn proxy_tostring<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    invoke(ctx, Op::ToString)
+}
+
+/// Pops the context pushed for a JS call, even on unwinding.
+struct CtxGuard<'a> {
+    vm: &'a Vm,
+    was_locked: bool,
+}
+
+impl<'a> CtxGuard<'a> {
+    fn push(vm: &'a Vm, p: *mut ()) -> Self {
+        vm.ctxs.borrow_mut().push(p);
+        let was_locked = vm.locked.replace(false);
+        CtxGuard { vm, was_locked }
+    }
+}
+
+impl Drop for CtxGuard<'_> {
+    fn drop(&mut self) {
+        self.vm.locked.set(self.was_locked);
+        self.vm.ctxs.borrow_mut().pop();
+    }
+}
+
+fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
+    let Some(vm) = binding::active_vm() else {
+        return Err(RtError::msg(
+            "a JavaScript function was called outside of its Lua VM",
+        ));
+    };
+    if vm.gaddr.get() != Gc::as_ptr(ctx.g) as *const () as usize {
+        return Err(RtError::msg(
+            "a JavaScript function was called from another Lua VM",
+        ));
+    }
+    if vm.ctxs.borrow().len() >= MAX_JS_DEPTH {
+        return Err(RtError::msg(format!(
+            "too many nested calls between Lua and JavaScript (more than {MAX_JS_DEPTH})"
+        )));
+    }
+    let env = vm.env;
+    let _scope = raw::HandleScope::open(env);
+    let cv = Cv::new(vm, ctx.mc, ctx.g);
+    if matches!(op, Op::Index | Op::Len) {
+        match array_fast_path(&cv, &ctx, op) {
+            Ok(Some(v)) => return ctx.ret(v),
+            Ok(None) => {}
+            Err(_) => return Err(exception_to_lua(&cv)),
+        }
+    }
+    let (f, this, args) = match prepare(&cv, &ctx, op) {
+        Ok(x) => x,
+        Err(_) => return Err(exception_to_lua(&cv)),
+    };
+    let result = {
+        let p = &mut ctx as *mut Ctx<'gc, '_> as *mut ();
+        let _guard = CtxGuard::push(vm, p);
+        raw::call(env, this, f, &args)
+    };
+    match result {
+        Ok(r) => match deliver(&cv, &mut ctx, op, r) {
+            Ok(n) => Ok(n),
+            Err(_) => Err(exception_to_lua(&cv)),
+        },
+        Err(_) => Err(exception_to_lua(&cv)),
+    }
+}
+
+/// `arr[i]` and `#arr` on a plain JS array, without calling the JS helper.
+fn array_fast_path<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<Option<Value<'gc>>> {
+    let env = cv.env;
+    let index = match (op, ctx.arg(1)) {
+        (Op::Len, _) => None,
+        (_, Value::Integer(i)) => Some(i),
+        _ => return Ok(None),
+    };
+    let obj = cv.import_value(slot_of(cv, ctx.arg(0))?)?;
+    if !raw::is_array(env, obj)? {
+        return Ok(None);
+    }
+    let len = raw::array_len(env, obj)?;
+    match index {
+        None => Ok(Some(Value::Integer(len as i64))),
+        Some(i) if i >= 1 && i <= len as i64 => {
+            let v = raw::get_element(env, obj, (i - 1) as u32)?;
+            if raw::kind(env, v)? == raw::Kind::Function {
+                // Functions read from objects are bound to them: the general path.
+                return Ok(None);
+            }
+            cv.to_lua(v).map(Some)
+        }
+        Some(_) => Ok(Some(Value::Nil)),
+    }
+}
+
+/// The import slot of a host userdata value, or a Lua error.
+fn slot_of<'gc>(cv: &Cv<'gc, '_>, v: Value<'gc>) -> Js<u32> {
+    if let Value::UserData(ud) = v {
+        if let Some(slot) = cv.host_slot_of_ud(ud) {
+            return Ok(slot);
+        }
+    }
+    Err(raw::throw_type_error(
+        cv.env,
+        &format!("expected a JavaScript object, got a Lua {}", v.type_name()),
+    ))
+}
+
+fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVal, Vec<JsVal>)> {
+    let env = cv.env;
+    let undefined = raw::undefined(env);
+    let helpers = &cv.vm.helpers;
+    match op {
+        Op::Call => {
+            let f = cv.import_value(slot_of(cv, ctx.upvalue(0))?)?;
+            let mut args = Vec::with_capacity(ctx.nargs);
+            for v in ctx.args() {
+                args.push(cv.to_js(*v)?);
+            }
+            Ok((f, undefined, args))
+        }
+        Op::Method => {
+            let f = cv.import_value(slot_of(cv, ctx.upvalue(0))?)?;
+            let recv = ctx.upvalue(1);
+            let this = cv.import_value(slot_of(cv, recv)?)?;
+            let all = ctx.args();
+            let skip = usize::from(all.first().is_some_and(|a| a.raw_eq(recv)));
+            let mut args = Vec::with_capacity(all.len());
+            for v in &all[skip..] {
+                args.push(cv.to_js(*v)?);
+            }
+            Ok((f, this, args))
+        }
+        _ => {
+            let obj = cv.import_value(slot_of(cv, ctx.arg(0))?)?;
+            let (helper, extra) = match op {
+                Op::Index => (&helpers.index, 1),
+                Op::NewIndex => (&helpers.newindex, 2),
+                Op::Len => (&helpers.len, 0),
+                Op::Pairs => (&helpers.pairs, 0),
+                _ => (&helpers.tostring, 0),
+            };
+            let f = Helpers::get(env, helper)?;
+            let mut args = vec![obj];
+            for i in 1..=extra {
+                args.push(cv.to_js(ctx.arg(i))?);
+            }
+            Ok((f, undefined, args))
+        }
+    }
+}
+
+fn deliver<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, op: Op, r: JsVal) -> Js<usize> {
+    let env = cv.env;
+    match op {
+        Op::Call | Op::Method => {
+            if raw::kind(env, r)? == raw::Kind::Undefined {
+                return Ok(0);
+            }
+            let v = cv.to_lua(r)?;
+            ctx.push(v);
+            Ok(1)
+        }
+        Op::NewIndex => Ok(0),
+        Op::Index => {
+            let mut v = cv.to_lua(r)?;
+            // A JS function read from a JS object: bound to it, so that
+            // `obj:method(x)` calls it with `this = obj`.
+            if let Value::Function(Function::Native(nf)) = v {
+                if native_is(nf, js_call) {
+                    let fud = nf.upvalues[0].get();
+                    v = native(cv.mc, "js method", js_method, &[fud, ctx.arg(0)]);
+                }
+            }
+            ctx.push(v);
+            Ok(1)
+        }
+        Op::Len | Op::ToString => {
+            let v = cv.to_lua(r)?;
+            ctx.push(v);
+            Ok(1)
+        }
+        Op::Pairs => {
+            let t = Table::new(cv.mc);
+            let n = raw::array_len(env, r)?;
+            let mut i = 0;
+            while i + 1 < n {
+                let k = cv.to_lua(raw::get_element(env, r, i)?)?;
+                let v = cv.to_lua(raw::get_element(env, r, i + 1)?)?;
+                let _ = t.set(cv.mc, k, v);
+                i += 2;
+            }
+            ctx.push(native(cv.mc, "next", snapshot_next, &[]));
+            ctx.push(Value::Table(t));
+            ctx.push(Value::Nil);
+            Ok(3)
+        }
+    }
+}
+
+/// The pending JS exception as a Lua error.
+fn exception_to_lua<'gc>(cv: &Cv<'gc, '_>) -> RtError<'gc> {
+    let env = cv.env;
+    let Some(exc) = raw::take_exception(env) else {
+        return RtError::msg("JavaScript call failed");
+    };
+    let converted = (|| -> Js<RtError<'gc>> {
+        let f = Helpers::get(env, &cv.vm.helpers.error_value)?;
+        let pair = raw::call(env, raw::undefined(env), f, &[exc])?;
+        let tag = raw::get_number(env, raw::get_element(env, pair, 0)?)?;
+        let value = raw::get_element(env, pair, 1)?;
+        if tag == 1.0 {
+            let name = raw::get_string(env, value)?;
+            return Ok(RtError::Limit(limit_kind(&name)));
+        }
+        Ok(RtError::Value(cv.to_lua(value)?))
+    })();
+    match converted {
+        Ok(e) => e,
+        Err(_) => {
+            let _ = raw::take_exception(env);
+            // The helper itself failed: in practice, the JS stack is exhausted.
+            RtError::msg(
+                "JavaScript exception during deep recursion between Lua and JavaScript (stack overflow)",
+            )
+        }
+    }
+}
+
+fn limit_kind(name: &str) -> LimitKind {
+    [
+        LimitKind::Memory,
+        LimitKind::Instructions,
+        LimitKind::Time,
+        LimitKind::CallDepth,
+        LimitKind::Interrupted,
+    ]
+    .into_iter()
+    .find(|k| k.name() == name)
+    .unwrap_or(LimitKind::Interrupted)
+}
+
+/// `next` over a snapshot table made by `__pairs`.
+fn snapshot_next<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let t = ctx.check_table(0)?;
+    let r = t.borrow().next(ctx.arg(1));
+    match r {
+        Ok(Some((k, v))) => {
+            ctx.push(k);
+            ctx.push(v);
+            Ok(2)
+        }
+        Ok(None) => ctx.ret(Value::Nil),
+        Err(_) => Err(RtError::msg("invalid key to 'next'")),
+    }
+}
+
+// ---------------------------------------------------------------- table operations
+
+fn op_index<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (t, k) = (ctx.arg(0), ctx.arg(1));
+    let v = MetaCx {
+        mc: ctx.mc,
+        g: ctx.g,
+        th: ctx.th,
+        ts: &mut *ctx.ts,
+    }
+    .index(t, k, &|_| String::new())?;
+    ctx.ret(v)
+}
+
+fn op_newindex<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (t, k, v) = (ctx.arg(0), ctx.arg(1), ctx.arg(2));
+    MetaCx {
+        mc: ctx.mc,
+        g: ctx.g,
+        th: ctx.th,
+        ts: &mut *ctx.ts,
+    }
+    .set_index(t, k, v, &|_| String::new())?;
+    Ok(0)
+}
+
+fn op_len<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let t = ctx.arg(0);
+    let v = MetaCx {
+        mc: ctx.mc,
+        g: ctx.g,
+        th: ctx.th,
+        ts: &mut *ctx.ts,
+    }
+    .len(t, &|_| String::new())?;
+    ctx.ret(v)
+}
+
+/// Fetches one of the binding's fixed natives.
+pub fn fixed_value<'gc>(
+    vm: &Vm,
+    g: GlobalRef<'gc>,
+    pick: impl FnOnce(&Fixed) -> &lunarena_vm::StashedValue,
+) -> Value<'gc> {
+    let st = vm.st.borrow();
+    let fixed = st.fixed.as_ref().expect("VM state present while open");
+    Lua::fetch(g, pick(fixed))
+}

@@ -1,0 +1,491 @@
+//! Thin helpers over the raw Node-API (`napi::sys`).
+//!
+//! The binding talks to V8 through raw Node-API calls: it needs variadic
+//! callbacks, handle scopes around every call from Lua into JS, and weak
+//! references, and it must never allocate a napi-rs wrapper on a hot path.
+//!
+//! Error convention: every fallible helper returns [`Js<T>`]. `Err(Thrown)`
+//! means "a JS exception is now pending in the env": a failed Node-API call
+//! that did not leave an exception gets a generic one thrown, and errors the
+//! binding detects itself are thrown with [`throw_coded`] or
+//! [`throw_type_error`] before returning `Err(Thrown)`. Callers just
+//! propagate with `?`; the entry point returns to JS, which sees the
+//! exception, or a trampoline takes it with [`take_exception`] and turns it
+//! into a Lua error.
+
+use std::ffi::c_void;
+use std::ptr;
+
+use napi::sys;
+
+pub type Env = sys::napi_env;
+pub type JsVal = sys::napi_value;
+
+/// A JS exception is pending in the env.
+#[derive(Debug, Clone, Copy)]
+pub struct Thrown;
+
+pub type Js<T> = Result<T, Thrown>;
+
+/// The `typeof` of a JS value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Undefined,
+    Null,
+    Boolean,
+    Number,
+    String,
+    Symbol,
+    Object,
+    Function,
+    External,
+    BigInt,
+}
+
+#[inline]
+pub fn check(env: Env, status: sys::napi_status) -> Js<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        unsafe { ensure_pending(env, status) };
+        Err(Thrown)
+    }
+}
+
+#[cold]
+unsafe fn ensure_pending(env: Env, status: sys::napi_status) {
+    let mut pending = false;
+    sys::napi_is_exception_pending(env, &mut pending);
+    if !pending {
+        let msg = format!("lunarena: Node-API call failed (status {status})\0");
+        sys::napi_throw_error(env, ptr::null(), msg.as_ptr().cast());
+    }
+}
+
+pub fn is_exception_pending(env: Env) -> bool {
+    let mut pending = false;
+    unsafe { sys::napi_is_exception_pending(env, &mut pending) };
+    pending
+}
+
+/// Takes the pending exception (clearing it).
+pub fn take_exception(env: Env) -> Option<JsVal> {
+    if !is_exception_pending(env) {
+        return None;
+    }
+    let mut v = ptr::null_mut();
+    unsafe { sys::napi_get_and_clear_last_exception(env, &mut v) };
+    Some(v)
+}
+
+pub fn throw(env: Env, v: JsVal) -> Thrown {
+    unsafe { sys::napi_throw(env, v) };
+    Thrown
+}
+
+pub fn kind(env: Env, v: JsVal) -> Js<Kind> {
+    let mut t = 0;
+    check(env, unsafe { sys::napi_typeof(env, v, &mut t) })?;
+    use sys::ValueType as T;
+    Ok(match t {
+        T::napi_undefined => Kind::Undefined,
+        T::napi_null => Kind::Null,
+        T::napi_boolean => Kind::Boolean,
+        T::napi_number => Kind::Number,
+        T::napi_string => Kind::String,
+        T::napi_symbol => Kind::Symbol,
+        T::napi_object => Kind::Object,
+        T::napi_function => Kind::Function,
+        T::napi_external => Kind::External,
+        _ => Kind::BigInt,
+    })
+}
+
+pub fn undefined(env: Env) -> JsVal {
+    let mut v = ptr::null_mut();
+    unsafe { sys::napi_get_undefined(env, &mut v) };
+    v
+}
+
+pub fn boolean(env: Env, b: bool) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe { sys::napi_get_boolean(env, b, &mut v) })?;
+    Ok(v)
+}
+
+pub fn number(env: Env, n: f64) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe { sys::napi_create_double(env, n, &mut v) })?;
+    Ok(v)
+}
+
+pub fn bigint(env: Env, n: i64) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_create_bigint_int64(env, n, &mut v)
+    })?;
+    Ok(v)
+}
+
+pub fn string(env: Env, s: &str) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut v)
+    })?;
+    Ok(v)
+}
+
+/// A JS string from bytes already known to be Latin-1 compatible ASCII.
+pub fn ascii_string(env: Env, s: &[u8]) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_create_string_latin1(env, s.as_ptr().cast(), s.len() as isize, &mut v)
+    })?;
+    Ok(v)
+}
+
+pub fn buffer_copy(env: Env, bytes: &[u8]) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    let mut data = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_create_buffer_copy(env, bytes.len(), bytes.as_ptr().cast(), &mut data, &mut v)
+    })?;
+    Ok(v)
+}
+
+pub fn get_bool(env: Env, v: JsVal) -> Js<bool> {
+    let mut b = false;
+    check(env, unsafe { sys::napi_get_value_bool(env, v, &mut b) })?;
+    Ok(b)
+}
+
+pub fn get_number(env: Env, v: JsVal) -> Js<f64> {
+    let mut n = 0.0;
+    check(env, unsafe { sys::napi_get_value_double(env, v, &mut n) })?;
+    Ok(n)
+}
+
+/// A BigInt as i64, and whether it fitted.
+pub fn get_bigint(env: Env, v: JsVal) -> Js<(i64, bool)> {
+    let mut n = 0;
+    let mut lossless = false;
+    check(env, unsafe {
+        sys::napi_get_value_bigint_int64(env, v, &mut n, &mut lossless)
+    })?;
+    Ok((n, lossless))
+}
+
+/// The UTF-8 bytes of a JS string, appended to `out`.
+pub fn get_string_into(env: Env, v: JsVal, out: &mut Vec<u8>) -> Js<()> {
+    let mut len = 0usize;
+    check(env, unsafe {
+        sys::napi_get_value_string_utf8(env, v, ptr::null_mut(), 0, &mut len)
+    })?;
+    let start = out.len();
+    out.resize(start + len + 1, 0);
+    let mut written = 0usize;
+    check(env, unsafe {
+        sys::napi_get_value_string_utf8(
+            env,
+            v,
+            out[start..].as_mut_ptr().cast(),
+            len + 1,
+            &mut written,
+        )
+    })?;
+    out.truncate(start + written);
+    Ok(())
+}
+
+pub fn get_string(env: Env, v: JsVal) -> Js<String> {
+    let mut bytes = Vec::new();
+    get_string_into(env, v, &mut bytes)?;
+    // Node-API writes valid UTF-8 (lone surrogates become U+FFFD).
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// The bytes of a Buffer or Uint8Array; `None` for any other value.
+pub fn get_bytes<'a>(env: Env, v: JsVal) -> Js<Option<&'a [u8]>> {
+    let mut is = false;
+    check(env, unsafe { sys::napi_is_typedarray(env, v, &mut is) })?;
+    if !is {
+        return Ok(None);
+    }
+    let mut ty = 0;
+    let mut len = 0usize;
+    let mut data: *mut c_void = ptr::null_mut();
+    let mut ab = ptr::null_mut();
+    let mut off = 0usize;
+    check(env, unsafe {
+        sys::napi_get_typedarray_info(env, v, &mut ty, &mut len, &mut data, &mut ab, &mut off)
+    })?;
+    if ty != sys::TypedarrayType::uint8_array {
+        return Ok(None);
+    }
+    if len == 0 || data.is_null() {
+        return Ok(Some(&[]));
+    }
+    Ok(Some(unsafe {
+        std::slice::from_raw_parts(data as *const u8, len)
+    }))
+}
+
+pub fn is_array(env: Env, v: JsVal) -> Js<bool> {
+    let mut b = false;
+    check(env, unsafe { sys::napi_is_array(env, v, &mut b) })?;
+    Ok(b)
+}
+
+pub fn array_len(env: Env, v: JsVal) -> Js<u32> {
+    let mut n = 0;
+    check(env, unsafe { sys::napi_get_array_length(env, v, &mut n) })?;
+    Ok(n)
+}
+
+pub fn array(env: Env, len: usize) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_create_array_with_length(env, len, &mut v)
+    })?;
+    Ok(v)
+}
+
+pub fn object(env: Env) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe { sys::napi_create_object(env, &mut v) })?;
+    Ok(v)
+}
+
+pub fn get_element(env: Env, obj: JsVal, i: u32) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe { sys::napi_get_element(env, obj, i, &mut v) })?;
+    Ok(v)
+}
+
+pub fn set_element(env: Env, obj: JsVal, i: u32, v: JsVal) -> Js<()> {
+    check(env, unsafe { sys::napi_set_element(env, obj, i, v) })
+}
+
+pub fn get_property(env: Env, obj: JsVal, key: JsVal) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_get_property(env, obj, key, &mut v)
+    })?;
+    Ok(v)
+}
+
+pub fn set_property(env: Env, obj: JsVal, key: JsVal, v: JsVal) -> Js<()> {
+    check(env, unsafe { sys::napi_set_property(env, obj, key, v) })
+}
+
+/// `obj[name]`; `name` must end with a NUL byte.
+pub fn get_named(env: Env, obj: JsVal, name: &str) -> Js<JsVal> {
+    debug_assert!(name.ends_with('\0'));
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_get_named_property(env, obj, name.as_ptr().cast(), &mut v)
+    })?;
+    Ok(v)
+}
+
+/// `obj[name] = v`; `name` must end with a NUL byte.
+pub fn set_named(env: Env, obj: JsVal, name: &str, v: JsVal) -> Js<()> {
+    debug_assert!(name.ends_with('\0'));
+    check(env, unsafe {
+        sys::napi_set_named_property(env, obj, name.as_ptr().cast(), v)
+    })
+}
+
+/// The own enumerable string keys of an object (`Object.keys`).
+pub fn own_keys(env: Env, obj: JsVal) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_get_all_property_names(
+            env,
+            obj,
+            sys::KeyCollectionMode::own_only,
+            sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
+            sys::KeyConversion::numbers_to_strings,
+            &mut v,
+        )
+    })?;
+    Ok(v)
+}
+
+pub fn strict_equals(env: Env, a: JsVal, b: JsVal) -> Js<bool> {
+    let mut r = false;
+    check(env, unsafe { sys::napi_strict_equals(env, a, b, &mut r) })?;
+    Ok(r)
+}
+
+/// Calls `f` with `this` and `args`; `Err(Thrown)` when it threw.
+pub fn call(env: Env, this: JsVal, f: JsVal, args: &[JsVal]) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_call_function(env, this, f, args.len(), args.as_ptr(), &mut v)
+    })?;
+    Ok(v)
+}
+
+/// Throws an `Error` with a string `code` (LUA_ERROR, ...) and extra properties.
+pub fn throw_coded(env: Env, code: &str, message: &str, props: &[(&str, JsVal)]) -> Thrown {
+    match make_coded(env, code, message, props) {
+        Ok(e) => throw(env, e),
+        Err(t) => t,
+    }
+}
+
+pub fn make_coded(env: Env, code: &str, message: &str, props: &[(&str, JsVal)]) -> Js<JsVal> {
+    let c = string(env, code)?;
+    let m = string(env, message)?;
+    let mut e = ptr::null_mut();
+    check(env, unsafe { sys::napi_create_error(env, c, m, &mut e) })?;
+    for (k, v) in props {
+        let key = string(env, k)?;
+        set_property(env, e, key, *v)?;
+    }
+    Ok(e)
+}
+
+pub fn throw_type_error(env: Env, message: &str) -> Thrown {
+    let msg = format!("{message}\0");
+    unsafe { sys::napi_throw_type_error(env, c"LUNARENA_TYPE".as_ptr(), msg.as_ptr().cast()) };
+    Thrown
+}
+
+pub fn throw_range_error(env: Env, message: &str) -> Thrown {
+    let msg = format!("{message}\0");
+    unsafe { sys::napi_throw_range_error(env, c"LUNARENA_RANGE".as_ptr(), msg.as_ptr().cast()) };
+    Thrown
+}
+
+/// A weak reference (count 0): does not keep its target alive.
+pub struct WeakRef {
+    env: Env,
+    raw: sys::napi_ref,
+}
+
+impl WeakRef {
+    pub fn new(env: Env, v: JsVal) -> Js<WeakRef> {
+        let mut raw = ptr::null_mut();
+        check(env, unsafe {
+            sys::napi_create_reference(env, v, 0, &mut raw)
+        })?;
+        Ok(WeakRef { env, raw })
+    }
+
+    /// The target, or `None` when it was collected.
+    pub fn get(&self) -> Js<Option<JsVal>> {
+        let mut v = ptr::null_mut();
+        check(self.env, unsafe {
+            sys::napi_get_reference_value(self.env, self.raw, &mut v)
+        })?;
+        Ok(if v.is_null() { None } else { Some(v) })
+    }
+}
+
+impl Drop for WeakRef {
+    fn drop(&mut self) {
+        unsafe { sys::napi_delete_reference(self.env, self.raw) };
+    }
+}
+
+/// A handle scope: napi values made while it is open are released when it
+/// closes (used around each call from Lua into JS, so that a long Lua loop
+/// does not pile up handles in the caller's scope).
+pub struct HandleScope {
+    env: Env,
+    raw: sys::napi_handle_scope,
+}
+
+impl HandleScope {
+    pub fn open(env: Env) -> HandleScope {
+        let mut raw = ptr::null_mut();
+        unsafe { sys::napi_open_handle_scope(env, &mut raw) };
+        HandleScope { env, raw }
+    }
+}
+
+impl Drop for HandleScope {
+    fn drop(&mut self) {
+        if !self.raw.is_null() {
+            unsafe { sys::napi_close_handle_scope(self.env, self.raw) };
+        }
+    }
+}
+
+/// The arguments of a native callback.
+pub struct CbInfo {
+    pub args: Vec<JsVal>,
+}
+
+pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
+    let mut argc = 8usize;
+    let mut argv = [ptr::null_mut(); 8];
+    let mut this = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            &mut this,
+            ptr::null_mut(),
+        )
+    })?;
+    if argc <= 8 {
+        return Ok(CbInfo {
+            args: argv[..argc].to_vec(),
+        });
+    }
+    let mut args = vec![ptr::null_mut(); argc];
+    let mut n = argc;
+    check(env, unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut n,
+            args.as_mut_ptr(),
+            &mut this,
+            ptr::null_mut(),
+        )
+    })?;
+    args.truncate(n.min(argc));
+    Ok(CbInfo { args })
+}
+
+/// Makes a JS function from a raw callback.
+pub fn function(env: Env, name: &str, cb: sys::napi_callback) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_create_function(
+            env,
+            name.as_ptr().cast(),
+            name.len() as isize,
+            cb,
+            ptr::null_mut(),
+            &mut v,
+        )
+    })?;
+    Ok(v)
+}
+
+pub fn external(env: Env, data: *mut c_void, finalize: sys::napi_finalize) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_create_external(env, data, finalize, ptr::null_mut(), &mut v)
+    })?;
+    Ok(v)
+}
+
+pub fn get_external(env: Env, v: JsVal) -> Js<*mut c_void> {
+    let mut p = ptr::null_mut();
+    check(env, unsafe { sys::napi_get_value_external(env, v, &mut p) })?;
+    Ok(p)
+}
+
+pub fn adjust_external_memory(env: Env, delta: i64) {
+    let mut total = 0i64;
+    unsafe { sys::napi_adjust_external_memory(env, delta, &mut total) };
+}
