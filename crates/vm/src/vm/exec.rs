@@ -131,6 +131,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             nresults,
             nvarargs,
             fresh,
+            finish: false,
         });
         ts.top = base + p.max_stack as usize;
         Ok(())
@@ -161,6 +162,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 nresults,
                                 nvarargs: 0,
                                 fresh,
+                                finish: false,
                             });
                             self.ts.top = func + 1 + nargs;
                             let n = f(Ctx {
@@ -233,6 +235,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             nresults,
             nvarargs: 0,
             fresh,
+            finish: false,
         };
         match s {
             Special::PCall => {
@@ -332,6 +335,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             if f.fresh {
                 return Some(n);
             }
+            if f.finish {
+                crate::vm::level::finish_op(ts, dst, n);
+                return None;
+            }
             match ts.frames.last().map(|f| f.kind) {
                 Some(FrameKind::PCall) => {
                     let m = *ts.frames.last().unwrap_or(&f);
@@ -352,7 +359,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     }
 
     /// Converts an error into the value Lua code sees, adding the position.
-    fn error_value(&mut self, e: RtError<'gc>) -> Value<'gc> {
+    pub(crate) fn error_value(&mut self, e: RtError<'gc>) -> Value<'gc> {
         let top_is_native = self
             .ts
             .frames
@@ -414,6 +421,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// continue running; `Ok(Some(n))`: caught and a fresh frame returned;
     /// `Err`: not caught in this run (frames of this run are popped).
     pub fn unwind(&mut self, e: RtError<'gc>) -> Result<Option<usize>, RtError<'gc>> {
+        if e.is_yield() {
+            return Err(e);
+        }
         let stop = self.stop_depth();
         let catcher = if e.is_catchable() {
             (stop..self.ts.frames.len())
@@ -445,7 +455,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         if mf.kind == FrameKind::XPCall {
             let handler = self.ts.stack[mf.func + 1];
             let save_top = self.ts.top;
-            v = match crate::vm::level::call_nested(
+            v = match crate::vm::level::call_nested_noyield(
                 self.mc,
                 self.g,
                 self.th,
@@ -459,7 +469,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             };
             self.ts.top = save_top;
         }
-        if let Err(e2) = self.close_level(mf.func + 1, Some(v)) {
+        self.ts.nny += 1;
+        let closed = self.close_level(mf.func + 1, Some(v));
+        self.ts.nny -= 1;
+        if let Err(e2) = closed {
             if !e2.is_catchable() {
                 return Err(e2);
             }
@@ -483,7 +496,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// Drops the frames of this run after an uncaught error.
     fn abandon(&mut self, stop: usize, err: Value<'gc>) {
         if let Some(f) = self.ts.frames.get(stop).copied() {
+            self.ts.nny += 1;
             let _ = self.close_level(f.func, Some(err));
+            self.ts.nny -= 1;
             self.ts.frames.truncate(stop);
             self.ts.top = f.func;
         }
@@ -502,14 +517,17 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             let v = self.ts.stack[slot];
             let f = meta::get_tm(self.g, v, Tm::Close);
             let save_top = self.ts.top;
-            self.ts.top = self.ts.top.max(slot + 1);
-            let r = crate::vm::level::call_nested(
+            // Above the variable and the values being returned (`finish_op`
+            // relies on it).
+            let at = self.ts.top.max(slot + 1);
+            let r = crate::vm::level::call_nested_at(
                 self.mc,
                 self.g,
                 self.th,
                 self.ts,
                 f,
                 &[v, err.unwrap_or(Value::Nil)],
+                at,
             );
             self.ts.top = save_top;
             if let Err(e) = r {
@@ -1798,6 +1816,8 @@ fn concat<'gc>(
     n: usize,
 ) -> RtResult<'gc, Value<'gc>> {
     let base = ex.ts.frames[fi].base;
+    // Re-executed after a `__concat` that yielded: fewer values are left.
+    let n = ex.ts.concat_resume.take().unwrap_or(n);
     let mut top = start + n; // one past the last pending value
     while top - start > 1 {
         let (a, b) = (ex.ts.stack[top - 2], ex.ts.stack[top - 1]);
@@ -1820,7 +1840,9 @@ fn concat<'gc>(
         } else {
             let regs = [top - 2 - base, top - 1 - base];
             let save_top = ex.ts.top;
-            ex.ts.top = ex.ts.top.max(top);
+            // The metamethod is called at `top` (the registers above are
+            // free): `finish_op` relies on it.
+            ex.ts.top = top;
             let r = ex
                 .meta()
                 .concat_meta(a, b, &|ts: &ThreadState<'gc>, i: usize| {
