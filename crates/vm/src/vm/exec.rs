@@ -77,6 +77,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     }
 
     /// Pushes a frame for a Lua closure at `func` with `nargs` arguments.
+    #[inline]
     fn push_lua_frame(
         &mut self,
         cl: Gc<'gc, Closure<'gc>>,
@@ -112,16 +113,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             ensure_stack(ts, base + p.max_stack as usize + 1)?;
             (base, 0)
         };
-        // Registers past the arguments are cleared: the collector traces a
-        // frame's whole register window, which must hold no stale values.
-        let first_free = if p.is_vararg {
-            np
-        } else {
-            nargs.min(p.max_stack as usize)
-        };
-        let end = base + p.max_stack as usize;
-        if base + first_free < end {
-            ts.stack[base + first_free..end].fill(Value::Nil);
+        // Missing parameters are nil. (Other registers are written before
+        // they are read; stale values there are harmless to the collector,
+        // which clears the dead part of stacks before sweeping.)
+        if !p.is_vararg && nargs < np {
+            ts.stack[base + nargs..base + np].fill(Value::Nil);
         }
         ts.frames.push(Frame {
             kind: FrameKind::Lua,
@@ -138,7 +134,24 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     }
 
     /// Starts a call of the value at `func` with `nargs` arguments above it.
+    #[inline]
     pub fn precall(
+        &mut self,
+        func: usize,
+        nargs: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, Pre<'gc>> {
+        if let Value::Function(Function::Lua(cl)) = self.ts.stack[func] {
+            self.push_lua_frame(cl, func, nargs, nresults, fresh)?;
+            return Ok(Pre::Lua);
+        }
+        self.precall_other(func, nargs, nresults, fresh)
+    }
+
+    /// `precall` for natives, special functions and `__call`.
+    #[inline(never)]
+    fn precall_other(
         &mut self,
         func: usize,
         mut nargs: usize,
@@ -314,7 +327,38 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// Pops the top frame, moving its `n` results from `src` to its function
     /// slot, and completes any protected-call markers below it. Returns
     /// `Some(count)` when a fresh frame returned (the run must exit).
-    pub fn deliver(&mut self, mut src: usize, mut n: usize) -> Option<usize> {
+    #[inline]
+    pub fn deliver(&mut self, src: usize, n: usize) -> Option<usize> {
+        // Fast path: a plain Lua frame returning to a Lua frame.
+        let frames = &self.ts.frames;
+        let len = frames.len();
+        if len >= 2 {
+            let f = &frames[len - 1];
+            if !f.fresh && !f.finish && frames[len - 2].kind == FrameKind::Lua {
+                let (dst, nresults) = (f.func, f.nresults);
+                self.ts.frames.pop();
+                let stack = &mut self.ts.stack;
+                for j in 0..n {
+                    stack[dst + j] = stack[src + j];
+                }
+                let count = if nresults >= 0 {
+                    let want = nresults as usize;
+                    for j in n..want {
+                        stack[dst + j] = Value::Nil;
+                    }
+                    want
+                } else {
+                    n
+                };
+                self.ts.top = dst + count;
+                return None;
+            }
+        }
+        self.deliver_slow(src, n)
+    }
+
+    #[inline(never)]
+    fn deliver_slow(&mut self, mut src: usize, mut n: usize) -> Option<usize> {
         loop {
             let Some(f) = self.ts.frames.pop() else {
                 return Some(n);
