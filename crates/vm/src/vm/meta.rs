@@ -155,7 +155,7 @@ impl<'gc> MetaCx<'gc, '_> {
                 }
             };
             if let Value::Function(_) = tm {
-                        call_nested(self.mc, self.g, self.th, self.ts, tm, &[obj, key, value])?;
+                call_nested(self.mc, self.g, self.th, self.ts, tm, &[obj, key, value])?;
                 return Ok(());
             }
             obj = tm;
@@ -334,7 +334,8 @@ impl<'gc> MetaCx<'gc, '_> {
         }
         // Called at the top the caller set (just above the operands).
         let at = self.ts.top;
-        let r = crate::vm::level::call_nested_at(self.mc, self.g, self.th, self.ts, f, &[a, b], at)?;
+        let r =
+            crate::vm::level::call_nested_at(self.mc, self.g, self.th, self.ts, f, &[a, b], at)?;
         Ok(r.first().copied().unwrap_or(Value::Nil))
     }
 }
