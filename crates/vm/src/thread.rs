@@ -93,6 +93,8 @@ pub struct ThreadState<'gc> {
     /// Values still to concatenate when a `CONCAT` is re-executed after its
     /// `__concat` metamethod yielded.
     pub concat_resume: Option<usize>,
+    /// A stack overflow is being handled: the stack may use its extra room.
+    pub in_overflow: bool,
     /// Values of a yield on their way out of nested calls (`LimitKind::Yield`).
     pub yielded: Vec<Value<'gc>>,
     /// Made by `coroutine.create`/`wrap` (else it runs host calls, which

@@ -102,3 +102,41 @@ fn metamethod_that_is_not_callable() {
          false\txxy\n",
     );
 }
+
+#[test]
+fn message_handlers() {
+    check(
+        r##"print(xpcall(error, function(m) error("x") end, "e"))
+print(xpcall(error, function(m) return m .. "!" end, "e"))
+local n = 0
+print(xpcall(error, function(m) n = n + 1; if n < 5 then error("x" .. n) end return m end, "e"))
+print(pcall(xpcall, error, 42, "e"))
+print(select("#", xpcall(error, function() end, "e")))
+local function loop (x,y,z) return 1 + loop(x, y, z) end
+print(xpcall(loop, function (m)
+  assert(string.find(m, "stack overflow"))
+  local st, err = pcall(loop)
+  assert(not st and err == "error in error handling")
+  assert(math.sin(0) == 0)
+  return 15
+end))
+print(pcall(loop))"##,
+        "false\terror in error handling\n\
+         false\te!\n\
+         false\ttest:4: x4\n\
+         false\tbad argument #2 to 'xpcall' (function expected, got number)\n\
+         2\n\
+         false\t15\n\
+         false\ttest:7: stack overflow\n",
+    );
+}
+
+#[test]
+fn assert_messages_get_a_position() {
+    check(
+        "print(pcall(function() assert(false, 'm') end))
+         print(pcall(function() assert(nil, 42) end))
+         print(pcall(function() assert(false) end))",
+        "false\ttest:1: m\nfalse\t42\nfalse\ttest:3: assertion failed!\n",
+    );
+}

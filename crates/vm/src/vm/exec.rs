@@ -58,12 +58,39 @@ pub struct Exec<'gc, 'a> {
 fn ensure_stack<'gc>(ts: &mut ThreadState<'gc>, size: usize) -> RtResult<'gc, ()> {
     if ts.stack.len() < size {
         if size > MAX_STACK {
-            return Err(RtError::msg("stack overflow"));
+            stack_overflow(ts, size > MAX_STACK + ERROR_EXTRA_SLOTS)?;
         }
-        ts.stack
-            .resize(size.max(ts.stack.len() * 2).min(MAX_STACK), Value::Nil);
+        ts.stack.resize(
+            size.max(ts.stack.len() * 2)
+                .min(MAX_STACK + ERROR_EXTRA_SLOTS),
+            Value::Nil,
+        );
     }
     Ok(())
+}
+
+/// Room past the stack limits for handling a stack overflow (message
+/// handlers, closing variables), like LUAI_MAXSTACK's error space.
+const ERROR_EXTRA_SLOTS: usize = 5_000;
+const ERROR_EXTRA_FRAMES: usize = 1_000;
+
+/// The message of an error raised while handling a stack overflow (or by a
+/// message handler that keeps failing); it carries no position.
+pub const ERRERR: &str = "error in error handling";
+
+/// A stack limit was reached. The first time, "stack overflow"; then the
+/// thread may use the extra room to handle it, and past that it is an error
+/// in error handling.
+#[cold]
+fn stack_overflow<'gc>(ts: &mut ThreadState<'gc>, beyond_extra: bool) -> RtResult<'gc, ()> {
+    if !ts.in_overflow {
+        ts.in_overflow = true;
+        Err(RtError::msg("stack overflow"))
+    } else if beyond_extra {
+        Err(RtError::msg(ERRERR))
+    } else {
+        Ok(())
+    }
 }
 
 impl<'gc, 'a> Exec<'gc, 'a> {
@@ -88,7 +115,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     ) -> RtResult<'gc, ()> {
         let p = &cl.proto.info.0;
         if self.ts.frames.len() >= MAX_FRAMES {
-            return Err(RtError::msg("stack overflow"));
+            let n = self.ts.frames.len();
+            stack_overflow(self.ts, n >= MAX_FRAMES + ERROR_EXTRA_FRAMES)?;
         }
         if let Some(limit) = self.g.budget.0.max_call_depth.get() {
             if self.ts.frames.len() >= limit {
@@ -253,14 +281,21 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         match s {
             Special::PCall => {
                 if nargs == 0 {
-                    return Err(RtError::bad_arg(1, "value expected"));
+                    return Err(RtError::msg("bad argument #1 to 'pcall' (value expected)"));
                 }
                 self.ts.frames.push(marker(FrameKind::PCall));
                 self.precall_protected(func + 1, nargs - 1)
             }
             Special::XPCall => {
-                if nargs < 2 {
-                    return Err(RtError::bad_arg(2, "value expected"));
+                if nargs < 2 || !matches!(self.ts.stack[func + 2], Value::Function(_)) {
+                    let got = if nargs < 2 {
+                        "no value".to_string()
+                    } else {
+                        meta::type_name_meta(self.g, self.ts.stack[func + 2])
+                    };
+                    return Err(RtError::msg(format!(
+                        "bad argument #2 to 'xpcall' (function expected, got {got})"
+                    )));
                 }
                 self.ts.stack.swap(func + 1, func + 2);
                 self.ts.frames.push(marker(FrameKind::XPCall));
@@ -280,10 +315,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                         } else {
                             meta::type_name_meta(self.g, v)
                         };
-                        return Err(RtError::bad_arg(
-                            1,
-                            format!("coroutine expected, got {got}"),
-                        ));
+                        return Err(RtError::msg(format!(
+                            "bad argument #1 to 'resume' (coroutine expected, got {got})"
+                        )));
                     }
                 };
                 self.ts.frames.push(marker(FrameKind::Native));
@@ -414,6 +448,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         let level = if top_is_native { 1 } else { 0 };
         match e {
             RtError::Value(v) => v,
+            RtError::Message(m) if m == ERRERR => {
+                Value::String(Global::intern(self.g, self.mc, m.as_bytes()))
+            }
             RtError::Message(m) => {
                 let s = format!("{}{}", debug::where_(self.ts, level), m);
                 Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
@@ -468,15 +505,21 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         if e.is_yield() {
             return Err(e);
         }
-        let stop = self.stop_depth();
-        let catcher = if e.is_catchable() {
-            (stop..self.ts.frames.len())
-                .rev()
-                .find(|&i| matches!(self.ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall))
-        } else {
-            None
-        };
+        // The innermost protected call of this run, if any.
+        let catchable = e.is_catchable();
+        let mut catcher = None;
+        for i in (0..self.ts.frames.len()).rev() {
+            let f = &self.ts.frames[i];
+            if catchable && matches!(f.kind, FrameKind::PCall | FrameKind::XPCall) {
+                catcher = Some(i);
+                break;
+            }
+            if f.fresh {
+                break;
+            }
+        }
         let Some(m) = catcher else {
+            let stop = self.stop_depth();
             if let RtError::Limit(_) = e {
                 self.abandon(stop, Value::Nil);
                 return Err(e);
@@ -497,21 +540,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         let mut v = self.error_value(e);
         let mf = self.ts.frames[m];
         if mf.kind == FrameKind::XPCall {
-            let handler = self.ts.stack[mf.func + 1];
-            let save_top = self.ts.top;
-            v = match crate::vm::level::call_nested_noyield(
-                self.mc,
-                self.g,
-                self.th,
-                self.ts,
-                handler,
-                &[v],
-            ) {
-                Ok(r) => r.first().copied().unwrap_or(Value::Nil),
-                Err(RtError::Limit(k)) => return Err(RtError::Limit(k)),
-                Err(e2) => self.error_value(e2),
-            };
-            self.ts.top = save_top;
+            v = self.call_handler(mf.func + 1, v)?;
         }
         self.ts.nny += 1;
         let closed = self.close_level(mf.func + 1, Some(v));
@@ -523,10 +552,52 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             v = self.error_value(e2);
         }
         self.ts.frames.truncate(m + 1);
-        ensure_stack(self.ts, mf.func + 2).map_err(|_| RtError::msg("stack overflow"))?;
+        self.settle_overflow(mf.func);
+        ensure_stack(self.ts, mf.func + 2)?;
         self.ts.stack[mf.func] = Value::Boolean(false);
         self.ts.stack[mf.func + 1] = v;
         Ok(self.deliver(mf.func, 2))
+    }
+
+    /// Calls the message handler of an `xpcall` (at stack slot `slot`) on an
+    /// error value. A handler that fails is called again on its own error,
+    /// up to the nesting limit ("error in error handling").
+    fn call_handler(&mut self, slot: usize, mut v: Value<'gc>) -> RtResult<'gc, Value<'gc>> {
+        let handler = self.ts.stack[slot];
+        let save_top = self.ts.top;
+        let nested = self.g.budget.0.nested.get();
+        let tries = crate::vm::budget::MAX_NESTED_CALLS
+            .saturating_sub(nested)
+            .max(1);
+        let mut result = None;
+        for _ in 0..tries {
+            match crate::vm::level::call_nested_noyield(
+                self.mc,
+                self.g,
+                self.th,
+                self.ts,
+                handler,
+                &[v],
+            ) {
+                Ok(r) => {
+                    result = Some(r.first().copied().unwrap_or(Value::Nil));
+                    break;
+                }
+                Err(e) if !e.is_catchable() => return Err(e),
+                Err(e) => v = self.error_value(e),
+            }
+        }
+        self.ts.top = save_top;
+        Ok(result
+            .unwrap_or_else(|| Value::String(Global::intern(self.g, self.mc, ERRERR.as_bytes()))))
+    }
+
+    /// Leaves the extra room for stack overflows once the stack is well
+    /// below its limits again.
+    fn settle_overflow(&mut self, top: usize) {
+        if self.ts.in_overflow && self.ts.frames.len() < MAX_FRAMES / 2 && top < MAX_STACK / 2 {
+            self.ts.in_overflow = false;
+        }
     }
 
     /// Index of the bottom frame of this run (the innermost fresh frame).
@@ -545,6 +616,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             self.ts.nny -= 1;
             self.ts.frames.truncate(stop);
             self.ts.top = f.func;
+            self.settle_overflow(f.func);
         }
     }
 
