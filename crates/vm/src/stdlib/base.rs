@@ -119,34 +119,11 @@ fn tonumber<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if !(2..=36).contains(&base) {
         return Err(RtError::bad_arg(2, "base out of range"));
     }
-    let r = match parse_int_base(s.as_bytes(), base as u32) {
+    let r = match crate::text::number::str_to_int_base(s.as_bytes(), base as u32) {
         Some(i) => Value::Integer(i),
         None => Value::Nil,
     };
     ctx.ret(r)
-}
-
-/// An integer numeral in the given base, with optional sign and surrounding spaces.
-fn parse_int_base(s: &[u8], base: u32) -> Option<i64> {
-    let t = std::str::from_utf8(s)
-        .ok()?
-        .trim_matches(|c: char| c.is_ascii_whitespace());
-    let (neg, digits) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut n: i64 = 0;
-    for c in digits.chars() {
-        let d = c.to_digit(36)?;
-        if d >= base {
-            return None;
-        }
-        n = n.wrapping_mul(base as i64).wrapping_add(d as i64);
-    }
-    Some(if neg { n.wrapping_neg() } else { n })
 }
 
 fn next<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
