@@ -12,3 +12,8 @@ use lunarena_vm::Libs;
 fn tonumber() {
     check_script(Libs::SAFE, "base/tonumber");
 }
+
+#[test]
+fn loadfile_and_dofile() {
+    check_script(Libs::ALL, "base/loadfile");
+}
