@@ -17,3 +17,9 @@ fn tonumber() {
 fn loadfile_and_dofile() {
     check_script(Libs::ALL, "base/loadfile");
 }
+
+#[test]
+fn warn() {
+    check_script(Libs::ALL, "base/warn");
+    check_script(Libs::SAFE, "base/warn");
+}

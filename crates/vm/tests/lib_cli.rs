@@ -64,3 +64,14 @@ fn byte_order_mark_and_first_line_comment() {
     assert!(text(&out.stderr).starts_with("lunarena: stdin:3: y\n"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn warnings_go_to_stderr_once_on() {
+    let code = "warn('off') warn('@on') warn('one') warn('@on', 'two') warn('a', 'b', 3) \
+                warn('@off') warn('no')";
+    let out = lunarena(&["-e", code], b"");
+    assert_eq!(
+        text(&out.stderr),
+        "Lua warning: one\nLua warning: @ontwo\nLua warning: ab3\n"
+    );
+}

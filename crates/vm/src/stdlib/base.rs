@@ -57,6 +57,9 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
         let f = NativeFunction::with_upvalues(mc, name, NativeKind::Special(s), &[]);
         set_value(mc, g, t, name, Value::Function(Function::Native(f)));
     }
+    // Outside the sandbox warnings go to standard error; in it they are
+    // checked and dropped.
+    set_fn(mc, g, t, "warn", if libs.io { warn } else { warn_dropped });
     if libs.io {
         set_fn(mc, g, t, "dofile", dofile);
         set_fn(mc, g, t, "loadfile", loadfile);
@@ -478,6 +481,51 @@ fn dofile<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         ctx.push(*v);
     }
     Ok(results.len())
+}
+
+/// Registry key of the warning switch (`warn("@on")`, `warn("@off")`).
+const WARN_KEY: &[u8] = b"_WARN_on";
+
+/// Turns warnings on or off, as `warn("@on")`/`warn("@off")` (and lua.c's `-W`) do.
+pub fn set_warnings<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, on: bool) {
+    let key = Value::String(Global::intern(g, mc, WARN_KEY));
+    let _ = g.registry.set(mc, key, Value::Boolean(on));
+}
+
+/// The message of a `warn` call, or `None` for a control message (which
+/// it carries out). Warnings start off, as in lua.c.
+fn warning<'gc>(ctx: &Ctx<'gc, '_>) -> RtResult<'gc, Option<Vec<u8>>> {
+    let mut msg = ctx.check_string(0)?.as_bytes().to_vec();
+    for i in 1..ctx.nargs {
+        msg.extend_from_slice(ctx.check_string(i)?.as_bytes());
+    }
+    if ctx.nargs == 1 && msg.first() == Some(&b'@') {
+        match &msg[1..] {
+            b"on" => set_warnings(ctx.mc, ctx.g, true),
+            b"off" => set_warnings(ctx.mc, ctx.g, false),
+            _ => {}
+        }
+        return Ok(None);
+    }
+    let on = ctx.g.registry.get(ctx.str_value(WARN_KEY)).is_truthy();
+    Ok(on.then_some(msg))
+}
+
+fn warn<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if let Some(msg) = warning(&ctx)? {
+        use std::io::Write;
+        let mut line = b"Lua warning: ".to_vec();
+        line.extend_from_slice(&msg);
+        line.push(b'\n');
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().write_all(&line);
+    }
+    Ok(0)
+}
+
+fn warn_dropped<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    warning(&ctx)?;
+    Ok(0)
 }
 
 fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
