@@ -51,6 +51,12 @@ impl<'gc> LuaString<'gc> {
         &Gc::as_ref(self.0).bytes
     }
 
+    /// Short strings are interned: equal short strings are the same object.
+    #[inline]
+    pub fn is_short(self) -> bool {
+        self.0.short
+    }
+
     #[inline]
     pub fn len(self) -> usize {
         self.0.bytes.len()

@@ -295,11 +295,11 @@ pub fn set_table_metatable<'gc>(
     let mut has_gc = false;
     if let Some(m) = mt {
         let mb = m.borrow();
-        if let Value::String(mode) = mb.get_str(g.tm_name(Tm::Mode)) {
+        if let Value::String(mode) = mb.get_tm(Tm::Mode as usize, g.tm_name(Tm::Mode)) {
             weak.keys = mode.as_bytes().contains(&b'k');
             weak.values = mode.as_bytes().contains(&b'v');
         }
-        has_gc = !mb.get_str(g.tm_name(Tm::Gc)).is_nil();
+        has_gc = !mb.get_tm(Tm::Gc as usize, g.tm_name(Tm::Gc)).is_nil();
     }
     let was_weak = {
         let mut tb = t.borrow_mut(mc);

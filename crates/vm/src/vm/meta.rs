@@ -39,7 +39,7 @@ pub fn metatable<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> Option<Table<'gc>> {
 #[inline]
 pub fn get_tm<'gc>(g: GlobalRef<'gc>, v: Value<'gc>, tm: Tm) -> Value<'gc> {
     match metatable(g, v) {
-        Some(m) => m.borrow().get_str(g.tm_name(tm)),
+        Some(m) => m.borrow().get_tm(tm as usize, g.tm_name(tm)),
         None => Value::Nil,
     }
 }
@@ -84,7 +84,9 @@ impl<'gc> MetaCx<'gc, '_> {
                     match t.metatable() {
                         None => return Ok(Value::Nil),
                         Some(m) => {
-                            let tm = m.borrow().get_str(self.g.tm_name(Tm::Index));
+                            let tm = m
+                                .borrow()
+                                .get_tm(Tm::Index as usize, self.g.tm_name(Tm::Index));
                             if tm.is_nil() {
                                 return Ok(Value::Nil);
                             }
@@ -128,7 +130,8 @@ impl<'gc> MetaCx<'gc, '_> {
                         None => Value::Nil,
                         Some(m) => {
                             if t.get(key).is_nil() {
-                                m.borrow().get_str(self.g.tm_name(Tm::NewIndex))
+                                m.borrow()
+                                    .get_tm(Tm::NewIndex as usize, self.g.tm_name(Tm::NewIndex))
                             } else {
                                 Value::Nil
                             }
