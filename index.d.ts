@@ -111,6 +111,18 @@ export interface LuaOptions extends LimitOptions {
    * access. `'all'`: also io, the whole os, debug and file-based require.
    */
   libs?: 'safe' | 'all';
+  /**
+   * Same script, same output: fixes math.random's seed (`seed`), makes
+   * os.time/os.date/os.clock read the host's clock (`now`, `clock`), and
+   * os.date format in UTC.
+   */
+  deterministic?: boolean;
+  /** The seed of math.random in deterministic mode (default 0). */
+  seed?: number;
+  /** Deterministic mode: seconds since the epoch for os.time() (default: always 0). */
+  now?: () => number;
+  /** Deterministic mode: CPU seconds for os.clock() (default: 1 ms more per read). */
+  clock?: () => number;
 }
 
 /** Options of `lua.run()` / `lua.load()`. */

@@ -589,6 +589,7 @@ class Core {
       options,
     );
     this.applyLimits(this.limits);
+    if (options.deterministic) this.makeDeterministic(options);
     /** Async jobs not yet settled, in submission order (the one queue). */
     this.jobs = [];
     /** Jobs waiting for a slice, in order. */
@@ -597,6 +598,45 @@ class Core {
     this.pumpScheduled = false;
     this.asyncDepth = 0;
     this.awaited = undefined;
+  }
+
+  /**
+   * Deterministic mode: math.random's seed fixed, and the clock that
+   * os.time, os.clock and os.date read given by the host (`now`: seconds
+   * since the epoch, default 0; `clock`: CPU seconds, default a counter
+   * that advances 1 ms per read); os.date formats in UTC.
+   */
+  makeDeterministic(options) {
+    const seed = options.seed === undefined ? 0 : options.seed;
+    if (typeof seed !== 'number' && typeof seed !== 'bigint') throw new TypeError('seed must be a number');
+    let ticks = 0;
+    const now = typeof options.now === 'function' ? options.now : () => 0;
+    const clock = typeof options.clock === 'function' ? options.clock : () => ticks++ / 1000;
+    const setup = nvm.run(
+      this.ext,
+      `return function(seed, now, clock)
+        local rs, time, date = math.randomseed, os.time, os.date
+        rs(seed)
+        math.randomseed = function(...)
+          if select('#', ...) == 0 then return rs(seed) end
+          return rs(...)
+        end
+        os.time = function(t)
+          if t == nil then return math.tointeger(now()) or now() end
+          return time(t)
+        end
+        os.clock = function() return clock() end
+        os.date = function(fmt, t)
+          fmt = fmt or "%c"
+          if fmt:sub(1, 1) ~= "!" then fmt = "!" .. fmt end
+          if t == nil then t = os.time() end
+          return date(fmt, t)
+        end
+      end`,
+      '=(deterministic)',
+      false,
+    );
+    setup(seed, now, clock);
   }
 
   applyLimits(l) {
