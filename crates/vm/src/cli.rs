@@ -1,7 +1,7 @@
 //! The stand-alone interpreter: `lunarena [options] [script [args]]`, a
 //! drop-in for `lua5.4` as a script runner.
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Write};
 
 use crate::lua::{Libs, Lua, LuaError, StashedValue};
 use crate::table::Table;
@@ -79,22 +79,14 @@ pub fn main(args: &[String]) -> i32 {
     };
     set_arg_table(&mut lua, args, Some(s));
     let script_args = &args[s + 1..];
-    if args[s] == "-" {
-        return run_source(&mut lua, read_stdin(), "=stdin", script_args);
-    }
-    match std::fs::read(&args[s]) {
-        Ok(src) => run_source(
-            &mut lua,
-            skip_shebang(src),
-            &format!("@{}", args[s]),
-            script_args,
-        ),
-        Err(e) => {
-            eprintln!(
-                "{PROGNAME}: cannot open {} ({})",
-                args[s],
-                crate::stdlib::base::io_reason(&e)
-            );
+    let stdin = args[s] == "-" && (s == 0 || args[s - 1] != "--");
+    let path = (!stdin).then(|| args[s].as_bytes());
+    match crate::stdlib::package::read_source(path) {
+        Ok((src, chunk)) => {
+            run_source(&mut lua, src, &String::from_utf8_lossy(&chunk), script_args)
+        }
+        Err(msg) => {
+            eprintln!("{PROGNAME}: {msg}");
             1
         }
     }
@@ -105,17 +97,9 @@ fn version() -> String {
 }
 
 fn read_stdin() -> Vec<u8> {
-    let mut buf = Vec::new();
-    let _ = std::io::stdin().read_to_end(&mut buf);
-    skip_shebang(buf)
-}
-
-fn skip_shebang(mut src: Vec<u8>) -> Vec<u8> {
-    if src.first() == Some(&b'#') {
-        let end = src.iter().position(|&c| c == b'\n').unwrap_or(src.len());
-        src.drain(..end);
-    }
-    src
+    crate::stdlib::package::read_source(None)
+        .map(|(src, _)| src)
+        .unwrap_or_default()
 }
 
 fn run_source(lua: &mut Lua, src: Vec<u8>, chunk_name: &str, script_args: &[String]) -> i32 {
