@@ -33,7 +33,8 @@ describe('runAsync / callAsync', () => {
     }, 10);
     await lua.runAsync('local t = os.clock() while os.clock() - t < 0.5 do end');
     expect(fired).toBeGreaterThan(0);
-    expect(fired).toBeLessThan(100);
+    // A slice is a few ms; the margin is for loaded CI machines.
+    expect(fired).toBeLessThan(150);
     lua.close();
   });
 
@@ -118,10 +119,18 @@ describe('awaiting JS promises from Lua', () => {
 
   test('many suspended at once', async () => {
     const lua = vmWithTimers();
-    const t0 = Date.now();
-    const r = await Promise.all([lua.runAsync('return sleep(50, 1)'), lua.runAsync('return sleep(50, 2)')]);
+    const events = [];
+    lua.set('track', (n) => {
+      events.push(`start ${n}`);
+      return sleep(50, n).then((v) => {
+        events.push(`end ${n}`);
+        return v;
+      });
+    });
+    const r = await Promise.all([lua.runAsync('return track(1)'), lua.runAsync('return track(2)')]);
     expect(r).toEqual([1, 2]);
-    expect(Date.now() - t0).toBeLessThan(95);
+    // Both waited at the same time.
+    expect(events).toEqual(['start 1', 'start 2', 'end 1', 'end 2']);
     lua.close();
   });
 });
