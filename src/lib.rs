@@ -42,6 +42,10 @@
 
 use napi_derive::napi;
 
+/// Counts allocations per entered VM (memory limits, `stats().heapBytes`).
+#[global_allocator]
+static ALLOC: lunarena_vm::alloc::Counting = lunarena_vm::alloc::Counting;
+
 /// Status string carried by errors that come from a caught Rust panic.
 pub const PANIC_CODE: &str = "LUA_PANIC";
 

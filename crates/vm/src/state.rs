@@ -96,6 +96,9 @@ pub enum Finalizable<'gc> {
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct HostCall<'gc> {
+    /// Given by `Lua`; async calls are found by it (they need not be the
+    /// last entry: several can be suspended at once).
+    pub id: u64,
     pub thread: Thread<'gc>,
     pub chain: Vec<crate::vm::level::ChainEntry<'gc>>,
 }

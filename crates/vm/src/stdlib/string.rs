@@ -115,9 +115,7 @@ pub(crate) fn charge(g: GlobalRef<'_>, amount: i64, hit: &mut Option<LimitKind>)
 /// Charges the work of building a result of `bytes` bytes; a result larger
 /// than the host's whole memory limit is refused before it is built.
 pub(crate) fn charge_bytes<'gc>(g: GlobalRef<'gc>, bytes: usize) -> RtResult<'gc, ()> {
-    if g.budget.0.memory_limit.get().is_some_and(|m| bytes > m) {
-        return Err(RtError::Limit(LimitKind::Memory));
-    }
+    g.budget.0.check_memory(bytes).map_err(RtError::Limit)?;
     if bytes >= 4096 {
         g.budget
             .0
