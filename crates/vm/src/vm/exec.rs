@@ -1943,7 +1943,16 @@ fn concat<'gc>(
             while first > start && meta::is_concatable(ex.ts.stack[first - 1]) {
                 first -= 1;
             }
-            let mut buf = Vec::new();
+            // The result's size is known first: check it against the limits
+            // before building it (repeated `s = s .. s` grows fast).
+            let len: usize = (first..top)
+                .map(|j| match ex.ts.stack[j] {
+                    Value::String(s) => s.len(),
+                    _ => 24,
+                })
+                .sum();
+            crate::stdlib::string::charge_bytes(ex.g, len)?;
+            let mut buf = Vec::with_capacity(len);
             for j in first..top {
                 match ex.ts.stack[j] {
                     Value::String(s) => buf.extend_from_slice(s.as_bytes()),
