@@ -120,6 +120,19 @@ fn espipe() -> std::io::Error {
     std::io::Error::from_raw_os_error(29)
 }
 
+/// Seeks a standard stream's descriptor (it works when the stream is a
+/// file); `unread` bytes were read ahead from it.
+fn std_seek(fd: i32, whence: SeekFrom, unread: i64) -> std::io::Result<u64> {
+    use std::os::unix::io::FromRawFd;
+    // SAFETY: the descriptor is one of the process's standard streams, and
+    // `ManuallyDrop` never closes it.
+    let mut f = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    match whence {
+        SeekFrom::Current(off) => f.seek(SeekFrom::Current(off.wrapping_sub(unread))),
+        other => f.seek(other),
+    }
+}
+
 impl FileState {
     pub fn is_closed(&self) -> bool {
         self.stream.is_none()
@@ -329,6 +342,13 @@ impl FileState {
                 };
                 Ok(pos)
             }
+            Some(Stream::Stdin) => std_seek(0, whence, unread),
+            Some(Stream::Stdout) => {
+                // Output goes through the process's buffered stdout.
+                std::io::stdout().flush()?;
+                std_seek(1, whence, 0)
+            }
+            Some(Stream::Stderr) => std_seek(2, whence, 0),
             Some(_) => Err(espipe()),
             None => Err(ebadf()),
         }
