@@ -10,6 +10,11 @@ pub enum LimitKind {
     Time,
     CallDepth,
     Interrupted,
+    /// Not a limit: a coroutine yielded inside a metamethod that was called
+    /// through a nested call (the values are in its `ThreadState::yielded`).
+    /// It unwinds the Rust stack up to the level that resumed the coroutine,
+    /// leaving the coroutine's frames in place. Never seen outside the VM.
+    Yield,
 }
 
 impl LimitKind {
@@ -20,6 +25,7 @@ impl LimitKind {
             LimitKind::Time => "time",
             LimitKind::CallDepth => "callDepth",
             LimitKind::Interrupted => "interrupted",
+            LimitKind::Yield => "yield",
         }
     }
 
@@ -30,6 +36,7 @@ impl LimitKind {
             LimitKind::Time => "time limit reached",
             LimitKind::CallDepth => "call depth limit reached",
             LimitKind::Interrupted => "interrupted",
+            LimitKind::Yield => "attempt to yield across a C-call boundary",
         }
     }
 }
@@ -57,6 +64,11 @@ impl<'gc> RtError<'gc> {
             arg,
             msg: msg.into(),
         }
+    }
+
+    /// The internal yield through nested calls (see `LimitKind::Yield`).
+    pub fn is_yield(&self) -> bool {
+        matches!(self, RtError::Limit(LimitKind::Yield))
     }
 
     pub fn is_catchable(&self) -> bool {

@@ -260,6 +260,23 @@ impl<'gc> TableState<'gc> {
         }
     }
 
+    /// Stores `values` at keys `start + 1 ..` (a table constructor's list
+    /// items). The array part is sized to hold them all, nils included, so
+    /// `#{1, 2, nil, 4}` is 4 as in PUC-Rio Lua.
+    pub fn set_list(&mut self, start: usize, values: &[Value<'gc>]) {
+        let end = start + values.len();
+        if self.array.len() == start && self.entries.is_empty() {
+            self.array.extend_from_slice(values);
+            return;
+        }
+        if self.array.len() < end && self.array.len() >= start {
+            self.array.resize(end, Value::Nil);
+        }
+        for (j, v) in values.iter().enumerate() {
+            self.set_int((start + j + 1) as i64, *v);
+        }
+    }
+
     /// After the array grew by one, moves the following integer keys from
     /// the hash part into the array.
     fn migrate_to_array(&mut self) {

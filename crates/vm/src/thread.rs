@@ -69,6 +69,9 @@ pub struct Frame {
     pub nvarargs: u32,
     /// When this frame returns, go back to the Rust code that called it.
     pub fresh: bool,
+    /// A metamethod call that yielded out of a nested call: when it returns,
+    /// finish the interrupted instruction of the Lua frame below.
+    pub finish: bool,
 }
 
 #[derive(Default)]
@@ -82,8 +85,18 @@ pub struct ThreadState<'gc> {
     pub open_upvalues: Vec<UpValue<'gc>>,
     /// Stack slots of live to-be-closed variables, in order.
     pub tbc: Vec<usize>,
-    /// Nested native calls on this thread: yielding is impossible while > 0.
+    /// Nested native calls on this thread.
     pub nested: u32,
+    /// Non-yieldable nested calls on this thread (natives calling Lua, error
+    /// handlers): yielding is impossible while > 0.
+    pub nny: u32,
+    /// Values still to concatenate when a `CONCAT` is re-executed after its
+    /// `__concat` metamethod yielded.
+    pub concat_resume: Option<usize>,
+    /// A stack overflow is being handled: the stack may use its extra room.
+    pub in_overflow: bool,
+    /// Values of a yield on their way out of nested calls (`LimitKind::Yield`).
+    pub yielded: Vec<Value<'gc>>,
     /// Made by `coroutine.create`/`wrap` (else it runs host calls, which
     /// tracebacks show as a C caller at the bottom).
     pub is_coroutine: bool,
@@ -100,6 +113,9 @@ unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {
         }
         for u in &self.open_upvalues {
             cc.trace(u);
+        }
+        for v in &self.yielded {
+            cc.trace(v);
         }
     }
 }

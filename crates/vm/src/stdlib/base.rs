@@ -325,10 +325,21 @@ fn assert<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if v.is_truthy() {
         return Ok(ctx.nargs);
     }
-    if ctx.nargs >= 2 {
-        return Err(RtError::Value(ctx.arg(1)));
+    // Like `error(message)`: a string message gets the caller's position.
+    let msg = if ctx.nargs >= 2 {
+        ctx.arg(1)
+    } else {
+        ctx.str_value(b"assertion failed!")
+    };
+    if let Value::String(s) = msg {
+        let w = ctx.where_(1);
+        if !w.is_empty() {
+            let mut m = w.into_bytes();
+            m.extend_from_slice(s.as_bytes());
+            return Err(RtError::Value(ctx.str_value(&m)));
+        }
     }
-    Err(RtError::msg("assertion failed!"))
+    Err(RtError::Value(msg))
 }
 
 fn error<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {

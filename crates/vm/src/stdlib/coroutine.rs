@@ -91,7 +91,12 @@ fn isyieldable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         Value::Thread(t) => t,
         _ => ctx.th,
     };
-    let yieldable = co != ctx.g.main_thread && (co != ctx.th || ctx.ts.nested == 0);
+    let yieldable = co != ctx.g.main_thread
+        && if co == ctx.th {
+            ctx.ts.nny == 0
+        } else {
+            borrow_state(ctx.mc, co).map_or(true, |st| st.nny == 0)
+        };
     ctx.ret(Value::Boolean(yieldable))
 }
 

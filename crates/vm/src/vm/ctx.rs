@@ -190,8 +190,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
 
     /// Calls a value and returns its first result.
     pub fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
-        let r = self.call(f, args)?;
-        Ok(r.first().copied().unwrap_or(Value::Nil))
+        crate::vm::level::call_nested1(self.mc, self.g, self.th, self.ts, f, args)
     }
 
     /// `tostring` semantics, including `__tostring` and `__name`.

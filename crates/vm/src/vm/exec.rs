@@ -58,12 +58,39 @@ pub struct Exec<'gc, 'a> {
 fn ensure_stack<'gc>(ts: &mut ThreadState<'gc>, size: usize) -> RtResult<'gc, ()> {
     if ts.stack.len() < size {
         if size > MAX_STACK {
-            return Err(RtError::msg("stack overflow"));
+            stack_overflow(ts, size > MAX_STACK + ERROR_EXTRA_SLOTS)?;
         }
-        ts.stack
-            .resize(size.max(ts.stack.len() * 2).min(MAX_STACK), Value::Nil);
+        ts.stack.resize(
+            size.max(ts.stack.len() * 2)
+                .min(MAX_STACK + ERROR_EXTRA_SLOTS),
+            Value::Nil,
+        );
     }
     Ok(())
+}
+
+/// Room past the stack limits for handling a stack overflow (message
+/// handlers, closing variables), like LUAI_MAXSTACK's error space.
+const ERROR_EXTRA_SLOTS: usize = 5_000;
+const ERROR_EXTRA_FRAMES: usize = 1_000;
+
+/// The message of an error raised while handling a stack overflow (or by a
+/// message handler that keeps failing); it carries no position.
+pub const ERRERR: &str = "error in error handling";
+
+/// A stack limit was reached. The first time, "stack overflow"; then the
+/// thread may use the extra room to handle it, and past that it is an error
+/// in error handling.
+#[cold]
+fn stack_overflow<'gc>(ts: &mut ThreadState<'gc>, beyond_extra: bool) -> RtResult<'gc, ()> {
+    if !ts.in_overflow {
+        ts.in_overflow = true;
+        Err(RtError::msg("stack overflow"))
+    } else if beyond_extra {
+        Err(RtError::msg(ERRERR))
+    } else {
+        Ok(())
+    }
 }
 
 impl<'gc, 'a> Exec<'gc, 'a> {
@@ -77,6 +104,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     }
 
     /// Pushes a frame for a Lua closure at `func` with `nargs` arguments.
+    #[inline]
     fn push_lua_frame(
         &mut self,
         cl: Gc<'gc, Closure<'gc>>,
@@ -87,7 +115,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     ) -> RtResult<'gc, ()> {
         let p = &cl.proto.info.0;
         if self.ts.frames.len() >= MAX_FRAMES {
-            return Err(RtError::msg("stack overflow"));
+            let n = self.ts.frames.len();
+            stack_overflow(self.ts, n >= MAX_FRAMES + ERROR_EXTRA_FRAMES)?;
         }
         if let Some(limit) = self.g.budget.0.max_call_depth.get() {
             if self.ts.frames.len() >= limit {
@@ -112,16 +141,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             ensure_stack(ts, base + p.max_stack as usize + 1)?;
             (base, 0)
         };
-        // Registers past the arguments are cleared: the collector traces a
-        // frame's whole register window, which must hold no stale values.
-        let first_free = if p.is_vararg {
-            np
-        } else {
-            nargs.min(p.max_stack as usize)
-        };
-        let end = base + p.max_stack as usize;
-        if base + first_free < end {
-            ts.stack[base + first_free..end].fill(Value::Nil);
+        // Missing parameters are nil. (Other registers are written before
+        // they are read; stale values there are harmless to the collector,
+        // which clears the dead part of stacks before sweeping.)
+        if !p.is_vararg && nargs < np {
+            ts.stack[base + nargs..base + np].fill(Value::Nil);
         }
         ts.frames.push(Frame {
             kind: FrameKind::Lua,
@@ -131,13 +155,31 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             nresults,
             nvarargs,
             fresh,
+            finish: false,
         });
         ts.top = base + p.max_stack as usize;
         Ok(())
     }
 
     /// Starts a call of the value at `func` with `nargs` arguments above it.
+    #[inline]
     pub fn precall(
+        &mut self,
+        func: usize,
+        nargs: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, Pre<'gc>> {
+        if let Value::Function(Function::Lua(cl)) = self.ts.stack[func] {
+            self.push_lua_frame(cl, func, nargs, nresults, fresh)?;
+            return Ok(Pre::Lua);
+        }
+        self.precall_other(func, nargs, nresults, fresh)
+    }
+
+    /// `precall` for natives, special functions and `__call`.
+    #[inline(never)]
+    fn precall_other(
         &mut self,
         func: usize,
         mut nargs: usize,
@@ -161,6 +203,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 nresults,
                                 nvarargs: 0,
                                 fresh,
+                                finish: false,
                             });
                             self.ts.top = func + 1 + nargs;
                             let n = f(Ctx {
@@ -233,18 +276,26 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             nresults,
             nvarargs: 0,
             fresh,
+            finish: false,
         };
         match s {
             Special::PCall => {
                 if nargs == 0 {
-                    return Err(RtError::bad_arg(1, "value expected"));
+                    return Err(RtError::msg("bad argument #1 to 'pcall' (value expected)"));
                 }
                 self.ts.frames.push(marker(FrameKind::PCall));
                 self.precall_protected(func + 1, nargs - 1)
             }
             Special::XPCall => {
-                if nargs < 2 {
-                    return Err(RtError::bad_arg(2, "value expected"));
+                if nargs < 2 || !matches!(self.ts.stack[func + 2], Value::Function(_)) {
+                    let got = if nargs < 2 {
+                        "no value".to_string()
+                    } else {
+                        meta::type_name_meta(self.g, self.ts.stack[func + 2])
+                    };
+                    return Err(RtError::msg(format!(
+                        "bad argument #2 to 'xpcall' (function expected, got {got})"
+                    )));
                 }
                 self.ts.stack.swap(func + 1, func + 2);
                 self.ts.frames.push(marker(FrameKind::XPCall));
@@ -264,10 +315,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                         } else {
                             meta::type_name_meta(self.g, v)
                         };
-                        return Err(RtError::bad_arg(
-                            1,
-                            format!("coroutine expected, got {got}"),
-                        ));
+                        return Err(RtError::msg(format!(
+                            "bad argument #1 to 'resume' (coroutine expected, got {got})"
+                        )));
                     }
                 };
                 self.ts.frames.push(marker(FrameKind::Native));
@@ -311,7 +361,38 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// Pops the top frame, moving its `n` results from `src` to its function
     /// slot, and completes any protected-call markers below it. Returns
     /// `Some(count)` when a fresh frame returned (the run must exit).
-    pub fn deliver(&mut self, mut src: usize, mut n: usize) -> Option<usize> {
+    #[inline]
+    pub fn deliver(&mut self, src: usize, n: usize) -> Option<usize> {
+        // Fast path: a plain Lua frame returning to a Lua frame.
+        let frames = &self.ts.frames;
+        let len = frames.len();
+        if len >= 2 {
+            let f = &frames[len - 1];
+            if !f.fresh && !f.finish && frames[len - 2].kind == FrameKind::Lua {
+                let (dst, nresults) = (f.func, f.nresults);
+                self.ts.frames.pop();
+                let stack = &mut self.ts.stack;
+                for j in 0..n {
+                    stack[dst + j] = stack[src + j];
+                }
+                let count = if nresults >= 0 {
+                    let want = nresults as usize;
+                    for j in n..want {
+                        stack[dst + j] = Value::Nil;
+                    }
+                    want
+                } else {
+                    n
+                };
+                self.ts.top = dst + count;
+                return None;
+            }
+        }
+        self.deliver_slow(src, n)
+    }
+
+    #[inline(never)]
+    fn deliver_slow(&mut self, mut src: usize, mut n: usize) -> Option<usize> {
         loop {
             let Some(f) = self.ts.frames.pop() else {
                 return Some(n);
@@ -331,6 +412,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             ts.top = dst + n;
             if f.fresh {
                 return Some(n);
+            }
+            if f.finish {
+                crate::vm::level::finish_op(ts, dst, n);
+                return None;
             }
             match ts.frames.last().map(|f| f.kind) {
                 Some(FrameKind::PCall) => {
@@ -352,7 +437,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     }
 
     /// Converts an error into the value Lua code sees, adding the position.
-    fn error_value(&mut self, e: RtError<'gc>) -> Value<'gc> {
+    pub(crate) fn error_value(&mut self, e: RtError<'gc>) -> Value<'gc> {
         let top_is_native = self
             .ts
             .frames
@@ -363,6 +448,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         let level = if top_is_native { 1 } else { 0 };
         match e {
             RtError::Value(v) => v,
+            RtError::Message(m) if m == ERRERR => {
+                Value::String(Global::intern(self.g, self.mc, m.as_bytes()))
+            }
             RtError::Message(m) => {
                 let s = format!("{}{}", debug::where_(self.ts, level), m);
                 Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
@@ -414,15 +502,24 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// continue running; `Ok(Some(n))`: caught and a fresh frame returned;
     /// `Err`: not caught in this run (frames of this run are popped).
     pub fn unwind(&mut self, e: RtError<'gc>) -> Result<Option<usize>, RtError<'gc>> {
-        let stop = self.stop_depth();
-        let catcher = if e.is_catchable() {
-            (stop..self.ts.frames.len())
-                .rev()
-                .find(|&i| matches!(self.ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall))
-        } else {
-            None
-        };
+        if e.is_yield() {
+            return Err(e);
+        }
+        // The innermost protected call of this run, if any.
+        let catchable = e.is_catchable();
+        let mut catcher = None;
+        for i in (0..self.ts.frames.len()).rev() {
+            let f = &self.ts.frames[i];
+            if catchable && matches!(f.kind, FrameKind::PCall | FrameKind::XPCall) {
+                catcher = Some(i);
+                break;
+            }
+            if f.fresh {
+                break;
+            }
+        }
         let Some(m) = catcher else {
+            let stop = self.stop_depth();
             if let RtError::Limit(_) = e {
                 self.abandon(stop, Value::Nil);
                 return Err(e);
@@ -443,9 +540,38 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         let mut v = self.error_value(e);
         let mf = self.ts.frames[m];
         if mf.kind == FrameKind::XPCall {
-            let handler = self.ts.stack[mf.func + 1];
-            let save_top = self.ts.top;
-            v = match crate::vm::level::call_nested(
+            v = self.call_handler(mf.func + 1, v)?;
+        }
+        self.ts.nny += 1;
+        let closed = self.close_level(mf.func + 1, Some(v));
+        self.ts.nny -= 1;
+        if let Err(e2) = closed {
+            if !e2.is_catchable() {
+                return Err(e2);
+            }
+            v = self.error_value(e2);
+        }
+        self.ts.frames.truncate(m + 1);
+        self.settle_overflow(mf.func);
+        ensure_stack(self.ts, mf.func + 2)?;
+        self.ts.stack[mf.func] = Value::Boolean(false);
+        self.ts.stack[mf.func + 1] = v;
+        Ok(self.deliver(mf.func, 2))
+    }
+
+    /// Calls the message handler of an `xpcall` (at stack slot `slot`) on an
+    /// error value. A handler that fails is called again on its own error,
+    /// up to the nesting limit ("error in error handling").
+    fn call_handler(&mut self, slot: usize, mut v: Value<'gc>) -> RtResult<'gc, Value<'gc>> {
+        let handler = self.ts.stack[slot];
+        let save_top = self.ts.top;
+        let nested = self.g.budget.0.nested.get();
+        let tries = crate::vm::budget::MAX_NESTED_CALLS
+            .saturating_sub(nested)
+            .max(1);
+        let mut result = None;
+        for _ in 0..tries {
+            match crate::vm::level::call_nested_noyield(
                 self.mc,
                 self.g,
                 self.th,
@@ -453,23 +579,25 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 handler,
                 &[v],
             ) {
-                Ok(r) => r.first().copied().unwrap_or(Value::Nil),
-                Err(RtError::Limit(k)) => return Err(RtError::Limit(k)),
-                Err(e2) => self.error_value(e2),
-            };
-            self.ts.top = save_top;
-        }
-        if let Err(e2) = self.close_level(mf.func + 1, Some(v)) {
-            if !e2.is_catchable() {
-                return Err(e2);
+                Ok(r) => {
+                    result = Some(r.first().copied().unwrap_or(Value::Nil));
+                    break;
+                }
+                Err(e) if !e.is_catchable() => return Err(e),
+                Err(e) => v = self.error_value(e),
             }
-            v = self.error_value(e2);
         }
-        self.ts.frames.truncate(m + 1);
-        ensure_stack(self.ts, mf.func + 2).map_err(|_| RtError::msg("stack overflow"))?;
-        self.ts.stack[mf.func] = Value::Boolean(false);
-        self.ts.stack[mf.func + 1] = v;
-        Ok(self.deliver(mf.func, 2))
+        self.ts.top = save_top;
+        Ok(result
+            .unwrap_or_else(|| Value::String(Global::intern(self.g, self.mc, ERRERR.as_bytes()))))
+    }
+
+    /// Leaves the extra room for stack overflows once the stack is well
+    /// below its limits again.
+    fn settle_overflow(&mut self, top: usize) {
+        if self.ts.in_overflow && self.ts.frames.len() < MAX_FRAMES / 2 && top < MAX_STACK / 2 {
+            self.ts.in_overflow = false;
+        }
     }
 
     /// Index of the bottom frame of this run (the innermost fresh frame).
@@ -483,9 +611,12 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// Drops the frames of this run after an uncaught error.
     fn abandon(&mut self, stop: usize, err: Value<'gc>) {
         if let Some(f) = self.ts.frames.get(stop).copied() {
+            self.ts.nny += 1;
             let _ = self.close_level(f.func, Some(err));
+            self.ts.nny -= 1;
             self.ts.frames.truncate(stop);
             self.ts.top = f.func;
+            self.settle_overflow(f.func);
         }
     }
 
@@ -502,14 +633,17 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             let v = self.ts.stack[slot];
             let f = meta::get_tm(self.g, v, Tm::Close);
             let save_top = self.ts.top;
-            self.ts.top = self.ts.top.max(slot + 1);
-            let r = crate::vm::level::call_nested(
+            // Above the variable and the values being returned (`finish_op`
+            // relies on it).
+            let at = self.ts.top.max(slot + 1);
+            let r = crate::vm::level::call_nested_at(
                 self.mc,
                 self.g,
                 self.th,
                 self.ts,
                 f,
                 &[v, err.unwrap_or(Value::Nil)],
+                at,
             );
             self.ts.top = save_top;
             if let Err(e) = r {
@@ -1556,10 +1690,8 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         pc += 1;
                     }
                     if let Value::Table(t) = r!(a) {
-                        let mut tb = t.borrow_mut(ex.mc);
-                        for j in 1..=n {
-                            tb.set_int((start + j) as i64, ex.ts.stack[base + a + j]);
-                        }
+                        t.borrow_mut(ex.mc)
+                            .set_list(start, &ex.ts.stack[base + a + 1..base + a + 1 + n]);
                     }
                     ex.ts.top = base + proto.info.0.max_stack as usize;
                     sync!();
@@ -1800,6 +1932,8 @@ fn concat<'gc>(
     n: usize,
 ) -> RtResult<'gc, Value<'gc>> {
     let base = ex.ts.frames[fi].base;
+    // Re-executed after a `__concat` that yielded: fewer values are left.
+    let n = ex.ts.concat_resume.take().unwrap_or(n);
     let mut top = start + n; // one past the last pending value
     while top - start > 1 {
         let (a, b) = (ex.ts.stack[top - 2], ex.ts.stack[top - 1]);
@@ -1822,7 +1956,9 @@ fn concat<'gc>(
         } else {
             let regs = [top - 2 - base, top - 1 - base];
             let save_top = ex.ts.top;
-            ex.ts.top = ex.ts.top.max(top);
+            // The metamethod is called at `top` (the registers above are
+            // free): `finish_op` relies on it.
+            ex.ts.top = top;
             let r = ex
                 .meta()
                 .concat_meta(a, b, &|ts: &ThreadState<'gc>, i: usize| {

@@ -3,9 +3,10 @@
 
 use gc_arena::{Gc, Mutation};
 
+use crate::compiler::opcode::OpCode;
 use crate::error::{RtError, RtResult};
 use crate::state::GlobalRef;
-use crate::thread::{Thread, ThreadObj, ThreadState, ThreadStatus};
+use crate::thread::{FrameKind, Thread, ThreadObj, ThreadState, ThreadStatus};
 use crate::value::Value;
 use crate::vm::budget::MAX_NESTED_CALLS;
 use crate::vm::exec::{execute, Exec, Exit, Pre};
@@ -84,18 +85,22 @@ pub fn run_level<'gc>(
                 next = finish_resume(mc, g, chain, base, &mut base_ts, vals, wrap, true)?;
             }
             Exit::Yield(n) => {
-                let Some((co, wrap)) = chain.pop() else {
-                    let msg = if nested && base != g.main_thread {
-                        "attempt to yield across a C-call boundary"
-                    } else {
-                        "attempt to yield from outside a coroutine"
-                    };
-                    pending = Some(RtError::msg(msg));
-                    continue;
-                };
-                co.set_status(mc, ThreadStatus::Suspended);
-                let vals = with_state(mc, co, base, &mut base_ts, |ts| take_top(ts, n))?;
-                next = finish_resume(mc, g, chain, base, &mut base_ts, vals, wrap, true)?;
+                let vals = with_state(mc, cur, base, &mut base_ts, |ts| take_top(ts, n))?;
+                match yield_out(mc, g, base, &mut base_ts, chain, vals, nested)? {
+                    YieldTo::Resumer(n) => next = n,
+                    YieldTo::Refused(e) => pending = Some(e),
+                    YieldTo::Outer(vals) => return Err(yield_error(mc, base, &mut base_ts, vals)?),
+                }
+            }
+            Exit::Error(e) if e.is_yield() => {
+                let vals = with_state(mc, cur, base, &mut base_ts, |ts| {
+                    std::mem::take(&mut ts.yielded)
+                })?;
+                match yield_out(mc, g, base, &mut base_ts, chain, vals, nested)? {
+                    YieldTo::Resumer(n) => next = n,
+                    YieldTo::Refused(e) => pending = Some(e),
+                    YieldTo::Outer(vals) => return Err(yield_error(mc, base, &mut base_ts, vals)?),
+                }
             }
             Exit::Resume { co, nargs, wrap } => {
                 let args = with_state(mc, cur, base, &mut base_ts, |ts| take_top(ts, nargs))?;
@@ -135,6 +140,17 @@ pub fn run_level<'gc>(
                 resumer.set_status(mc, ThreadStatus::Running);
                 match e {
                     RtError::Limit(_) => pending = Some(e),
+                    // A wrap function propagates the error, with its own
+                    // position in front of a string message.
+                    RtError::Value(Value::String(s)) if wrap => {
+                        let w = with_state(mc, resumer, base, &mut base_ts, |ts| {
+                            crate::vm::debug::where_(ts, 1)
+                        })?;
+                        let mut m = w.into_bytes();
+                        m.extend_from_slice(s.as_bytes());
+                        let m = crate::state::Global::intern(g, mc, &m);
+                        pending = Some(RtError::Value(Value::String(m)));
+                    }
                     e if wrap => pending = Some(e),
                     RtError::Value(v) => {
                         next = deliver_to(
@@ -151,6 +167,57 @@ pub fn run_level<'gc>(
             }
         }
     }
+}
+
+/// The error that carries a yield out of a nested level; the values wait in
+/// the yielding thread's state.
+fn yield_error<'gc>(
+    mc: &'gc Mutation<'gc>,
+    base: Thread<'gc>,
+    base_ts: &mut Option<&mut ThreadState<'gc>>,
+    vals: Vec<Value<'gc>>,
+) -> RtResult<'gc, RtError<'gc>> {
+    with_state(mc, base, base, base_ts, |ts| ts.yielded = vals)?;
+    Ok(RtError::Limit(crate::error::LimitKind::Yield))
+}
+
+/// Where the values of a yield go.
+enum YieldTo<'gc> {
+    /// To the resumer: continue with this exit.
+    Resumer(Option<Exit<'gc>>),
+    /// Yielding is not possible here: raise this error at the yield.
+    Refused(RtError<'gc>),
+    /// Out of this nested level, up to the level that resumed the coroutine.
+    Outer(Vec<Value<'gc>>),
+}
+
+/// A yield of the running thread of this level (the last of the chain, or
+/// the base when the chain is empty).
+fn yield_out<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    base: Thread<'gc>,
+    base_ts: &mut Option<&mut ThreadState<'gc>>,
+    chain: &mut Vec<ChainEntry<'gc>>,
+    vals: Vec<Value<'gc>>,
+    nested: bool,
+) -> RtResult<'gc, YieldTo<'gc>> {
+    let Some((co, wrap)) = chain.pop() else {
+        let msg = if base == g.main_thread {
+            "attempt to yield from outside a coroutine"
+        } else if nested && with_state(mc, base, base, base_ts, |ts| ts.nny == 0)? {
+            return Ok(YieldTo::Outer(vals));
+        } else {
+            "attempt to yield across a C-call boundary"
+        };
+        // Raised by the yield itself, a native: no position.
+        let m = crate::state::Global::intern(g, mc, msg.as_bytes());
+        return Ok(YieldTo::Refused(RtError::Value(Value::String(m))));
+    };
+    co.set_status(mc, ThreadStatus::Suspended);
+    Ok(YieldTo::Resumer(finish_resume(
+        mc, g, chain, base, base_ts, vals, wrap, true,
+    )?))
 }
 
 /// Hands the values a coroutine yielded or returned to its resumer.
@@ -238,8 +305,12 @@ fn start_or_continue<'gc>(
     Ok(ex.deliver(src, args.len()).map(Exit::Returned))
 }
 
-/// Calls `f` from native code and returns all its results. The call runs to
-/// completion here (it cannot yield); nesting is bounded.
+/// Calls `f` from native code (or from an instruction, for metamethods) and
+/// returns all its results. The call runs to completion here; nesting is
+/// bounded. A call made by a Lua instruction (the top frame is a Lua frame)
+/// may yield: the yield then leaves as `RtError::Yield` and the interrupted
+/// instruction is finished when the call returns after the coroutine is
+/// resumed (see `finish_op`).
 pub fn call_nested<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
@@ -248,14 +319,100 @@ pub fn call_nested<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
+    let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
+    let at = ts.frame_top();
+    let r = call_nested_ex(mc, g, th, ts, f, args, yieldable, at);
+    take_results(ts, r)
+}
+
+/// Like `call_nested`, but returns only the first result (no allocation).
+pub fn call_nested1<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> RtResult<'gc, Value<'gc>> {
+    let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
+    let at = ts.frame_top();
+    let (func, n) = call_nested_ex(mc, g, th, ts, f, args, yieldable, at)?;
+    let v = if n > 0 {
+        ts.stack[ts.top - n]
+    } else {
+        Value::Nil
+    };
+    ts.top = func;
+    Ok(v)
+}
+
+/// Moves a finished nested call's results off the stack.
+fn take_results<'gc>(
+    ts: &mut ThreadState<'gc>,
+    r: RtResult<'gc, (usize, usize)>,
+) -> RtResult<'gc, Vec<Value<'gc>>> {
+    let (func, n) = r?;
+    let vals = ts.stack[ts.top - n..ts.top].to_vec();
+    ts.top = func;
+    Ok(vals)
+}
+
+/// `call_nested` with the function put at stack slot `at`, for callers that
+/// know which registers are free: `finish_op` finds the state of their
+/// instruction from it (concatenation, closing variables).
+pub fn call_nested_at<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    at: usize,
+) -> RtResult<'gc, Vec<Value<'gc>>> {
+    let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
+    let r = call_nested_ex(mc, g, th, ts, f, args, yieldable, at);
+    take_results(ts, r)
+}
+
+/// `call_nested` for calls that may never yield (message handlers, closing
+/// variables while unwinding an error).
+pub fn call_nested_noyield<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> RtResult<'gc, Vec<Value<'gc>>> {
+    let at = ts.frame_top();
+    let r = call_nested_ex(mc, g, th, ts, f, args, false, at);
+    take_results(ts, r)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn call_nested_ex<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    yieldable: bool,
+    func: usize,
+) -> RtResult<'gc, (usize, usize)> {
     let budget = &g.budget.0;
     if budget.nested.get() >= MAX_NESTED_CALLS {
         return Err(RtError::msg("C stack overflow"));
     }
-    // Above the running frame's registers: `top` may be lower after a call
-    // returned a fixed number of results.
-    let func = ts.frame_top();
+    if !matches!(f, Value::Function(_))
+        && crate::vm::meta::get_tm(g, f, crate::state::Tm::Call).is_nil()
+    {
+        return Err(call_error(g, ts, f));
+    }
     let need = func + args.len() + 1;
+    if need > crate::vm::budget::MAX_STACK {
+        return Err(RtError::msg("stack overflow"));
+    }
     if ts.stack.len() < need {
         ts.stack.resize(need.max(ts.stack.len() * 2), Value::Nil);
     }
@@ -265,6 +422,9 @@ pub fn call_nested<'gc>(
     let depth = ts.frames.len();
     budget.nested.set(budget.nested.get() + 1);
     ts.nested += 1;
+    if !yieldable {
+        ts.nny += 1;
+    }
     let result = {
         let mut ex = Exec {
             mc,
@@ -277,32 +437,115 @@ pub fn call_nested<'gc>(
             Ok(Pre::Done(None)) => Ok(0),
             Ok(Pre::Lua) => run_nested(mc, g, th, ex.ts, None),
             Ok(Pre::Switch(e)) => run_nested(mc, g, th, ex.ts, Some(e)),
-            Err(e) => {
-                // An error of a native called directly: give it its position now.
-                let err = match e {
-                    RtError::Limit(_) => e,
-                    e => match ex.unwind(e) {
-                        Err(e) => e,
-                        Ok(_) => RtError::msg("error in nested call"),
-                    },
-                };
-                Err(err)
+            // An error of a native called directly: give it its position now.
+            Err(e) if e.is_catchable() && ex.ts.frames.len() > depth => {
+                Err(RtError::Value(ex.error_value(e)))
             }
+            Err(e) => Err(e),
         }
     };
     budget.nested.set(budget.nested.get() - 1);
     ts.nested -= 1;
+    if !yieldable {
+        ts.nny -= 1;
+    }
     match result {
-        Ok(n) => {
-            let vals = ts.stack[ts.top - n..ts.top].to_vec();
-            ts.top = func;
-            Ok(vals)
+        Ok(n) => Ok((func, n)),
+        Err(e) if e.is_yield() => {
+            // The frames stay; the call's frame now finishes the caller's
+            // instruction when it returns.
+            if let Some(f) = ts.frames.get_mut(depth) {
+                f.fresh = false;
+                f.finish = true;
+            }
+            Err(e)
         }
         Err(e) => {
             ts.frames.truncate(depth);
             ts.top = func;
             Err(e)
         }
+    }
+}
+
+/// "attempt to call a nil value (metamethod 'index')": a value that a nested
+/// call cannot call, named after the instruction of the running Lua function.
+fn call_error<'gc>(g: GlobalRef<'gc>, ts: &ThreadState<'gc>, f: Value<'gc>) -> RtError<'gc> {
+    let what = ts
+        .frames
+        .len()
+        .checked_sub(1)
+        .and_then(|fi| {
+            let p = crate::vm::debug::frame_proto(ts, fi)?;
+            let pc = ts.frames[fi].pc.checked_sub(1)?;
+            crate::compiler::debuginfo::describe_called_function(p, pc)
+        })
+        .map(|(kind, name)| format!(" ({kind} '{}')", String::from_utf8_lossy(&name)))
+        .unwrap_or_default();
+    RtError::msg(format!(
+        "attempt to call a {} value{what}",
+        crate::vm::meta::type_name_meta(g, f)
+    ))
+}
+
+/// Completes the instruction of the Lua frame now on top, which was
+/// interrupted when a metamethod it called yielded; the metamethod has just
+/// returned `n` values at `func` (where it was called).
+pub fn finish_op(ts: &mut ThreadState<'_>, func: usize, n: usize) {
+    let fi = ts.frames.len() - 1;
+    let Some(p) = crate::vm::debug::frame_proto(ts, fi) else {
+        return;
+    };
+    let frame = ts.frames[fi];
+    let base = frame.base;
+    let Some(&i) = frame.pc.checked_sub(1).and_then(|pc| p.code.get(pc)) else {
+        return;
+    };
+    let res = if n > 0 { ts.stack[func] } else { Value::Nil };
+    let frame_top = base + p.max_stack as usize;
+    ts.top = frame_top;
+    match i.op() {
+        OpCode::Eq
+        | OpCode::Lt
+        | OpCode::Le
+        | OpCode::LtI
+        | OpCode::LeI
+        | OpCode::GtI
+        | OpCode::GeI => {
+            let pc = frame.pc;
+            ts.frames[fi].pc = if res.is_truthy() != i.k() {
+                pc + 1
+            } else {
+                let j = p.code[pc];
+                (pc as i64 + 1 + j.sj_field() as i64) as usize
+            };
+        }
+        OpCode::Concat => {
+            // The metamethod concatenated the two values just below `func`.
+            ts.stack[func - 2] = res;
+            let left = func - 1 - (base + i.a());
+            if left > 1 {
+                ts.concat_resume = Some(left);
+                ts.frames[fi].pc -= 1;
+            }
+        }
+        OpCode::Close => ts.frames[fi].pc -= 1,
+        OpCode::Return => {
+            // Close the other variables, then return; a multiple return
+            // keeps its values below `func`.
+            if i.b() == 0 {
+                ts.top = func;
+            }
+            ts.frames[fi].pc -= 1;
+        }
+        OpCode::SetTabUp
+        | OpCode::SetTable
+        | OpCode::SetI
+        | OpCode::SetField
+        | OpCode::TailCall
+        | OpCode::Call
+        | OpCode::TForCall => {}
+        _ => ts.stack[base + i.a()] = res,
     }
 }
 

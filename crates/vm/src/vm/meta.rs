@@ -62,9 +62,9 @@ pub fn number_to_bytes(v: Value<'_>, out: &mut Vec<u8>) {
 }
 
 impl<'gc> MetaCx<'gc, '_> {
+    /// Calls a metamethod (above the live registers of the running function).
     fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
-        let r = call_nested(self.mc, self.g, self.th, self.ts, f, args)?;
-        Ok(r.first().copied().unwrap_or(Value::Nil))
+        crate::vm::level::call_nested1(self.mc, self.g, self.th, self.ts, f, args)
     }
 
     /// `obj[key]` with `__index`.
@@ -331,7 +331,11 @@ impl<'gc> MetaCx<'gc, '_> {
                 describe(self.ts, i)
             )));
         }
-        self.call1(f, &[a, b])
+        // Called at the top the caller set (just above the operands).
+        let at = self.ts.top;
+        let r =
+            crate::vm::level::call_nested_at(self.mc, self.g, self.th, self.ts, f, &[a, b], at)?;
+        Ok(r.first().copied().unwrap_or(Value::Nil))
     }
 }
 

@@ -1,0 +1,142 @@
+//! Regressions found by running the official Lua 5.4 test suite: each case
+//! is a Lua snippet and what `lua5.4` prints for it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use lunarena_vm::{Libs, Lua};
+
+fn run(src: &str) -> String {
+    let mut lua = Lua::new(Libs::SAFE);
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let sink = out.clone();
+    lua.set_print(Box::new(move |b| sink.borrow_mut().extend_from_slice(b)));
+    let r = lua.exec(src.as_bytes(), "=test");
+    let mut text = String::from_utf8_lossy(&out.borrow()).into_owned();
+    if let Err(e) = r {
+        text.push_str(&format!("error: {e}\n"));
+    }
+    text
+}
+
+fn check(src: &str, expected: &str) {
+    assert_eq!(run(src), expected, "for:\n{src}");
+}
+
+#[test]
+fn yields_inside_metamethods() {
+    let prelude = r#"
+local mt = {}
+local function val(x) if type(x) == "table" then return x.x else return x end end
+mt.__add = function(a, b) coroutine.yield("add") return setmetatable({x = val(a) + val(b)}, mt) end
+mt.__concat = function(a, b) coroutine.yield("concat") return setmetatable({x = val(a) .. val(b)}, mt) end
+mt.__lt = function(a, b) coroutine.yield("lt") return val(a) < val(b) end
+mt.__index = function(t, k) coroutine.yield("index") return k .. "!" end
+mt.__newindex = function(t, k, v) coroutine.yield("newindex") rawset(t, k, v * 2) end
+mt.__eq = function(a, b) coroutine.yield("eq") return val(a) == val(b) end
+mt.__len = function(a) coroutine.yield("len") return 42 end
+local function run(f)
+  local co = coroutine.wrap(f)
+  local ys = {}
+  while true do
+    local a, b, c = co()
+    if a == "done" then print(b, c, table.concat(ys, ",")) return end
+    ys[#ys+1] = a
+  end
+end
+local a, b, c = setmetatable({x=1}, mt), setmetatable({x=2}, mt), setmetatable({x=3}, mt)
+"#;
+    let cases = [
+        ("run(function() return 'done', (a + b + 10).x end)", "13\tnil\tadd,add\n"),
+        (
+            "run(function() local s = a .. b .. 'x' .. c .. 4; return 'done', s.x end)",
+            "12x34\tnil\tconcat,concat,concat,concat\n",
+        ),
+        ("run(function() return 'done', a < b, b < a end)", "true\tfalse\tlt,lt\n"),
+        (
+            "run(function() if a < b then return 'done', 'yes' else return 'done', 'no' end end)",
+            "yes\tnil\tlt\n",
+        ),
+        (
+            "run(function() local t = setmetatable({}, mt); local x = t.foo; t.y = 5; return 'done', x .. rawget(t, 'y') end)",
+            "foo!10\tnil\tindex,newindex\n",
+        ),
+        ("run(function() return 'done', a == b, #a end)", "false\t42\teq,len\n"),
+        (
+            "run(function() local x <close> = setmetatable({}, {__close = function() coroutine.yield('close') end}); return 'done', 1 end)",
+            "1\tnil\tclose\n",
+        ),
+        (
+            "run(function() local function f(...) local x <close> = setmetatable({}, {__close = function() coroutine.yield('close') end}); return ... end; return f('done', 7, 8) end)",
+            "7\t8\tclose\n",
+        ),
+        (
+            "local co = coroutine.create(function() local t = setmetatable({}, {__index = coroutine.yield}); return t.x end)
+             local ok, t, k = coroutine.resume(co); print(ok, type(t), k); print(coroutine.resume(co, 99))",
+            "true\ttable\tx\ntrue\t99\n",
+        ),
+    ];
+    for (src, out) in cases {
+        check(&format!("{prelude}{src}"), out);
+    }
+}
+
+#[test]
+fn yield_across_natives_is_refused() {
+    check(
+        "print(coroutine.resume(coroutine.create(function()
+           return pcall(string.gsub, 'a', 'a', function() coroutine.yield() end) end)))
+         print(pcall(coroutine.yield))",
+        "true\tfalse\tattempt to yield across a C-call boundary\n\
+         false\tattempt to yield from outside a coroutine\n",
+    );
+}
+
+#[test]
+fn metamethod_that_is_not_callable() {
+    check(
+        "local a = setmetatable({}, {__add = 34}); print(pcall(function() return a + 1 end))
+         local b = setmetatable({}, {__index = function(t, k) return k .. k end})
+         print(pcall(function() return {} < {} end), b.x .. 'y')",
+        "false\ttest:1: attempt to call a number value (metamethod 'add')\n\
+         false\txxy\n",
+    );
+}
+
+#[test]
+fn message_handlers() {
+    check(
+        r##"print(xpcall(error, function(m) error("x") end, "e"))
+print(xpcall(error, function(m) return m .. "!" end, "e"))
+local n = 0
+print(xpcall(error, function(m) n = n + 1; if n < 5 then error("x" .. n) end return m end, "e"))
+print(pcall(xpcall, error, 42, "e"))
+print(select("#", xpcall(error, function() end, "e")))
+local function loop (x,y,z) return 1 + loop(x, y, z) end
+print(xpcall(loop, function (m)
+  assert(string.find(m, "stack overflow"))
+  local st, err = pcall(loop)
+  assert(not st and err == "error in error handling")
+  assert(math.sin(0) == 0)
+  return 15
+end))
+print(pcall(loop))"##,
+        "false\terror in error handling\n\
+         false\te!\n\
+         false\ttest:4: x4\n\
+         false\tbad argument #2 to 'xpcall' (function expected, got number)\n\
+         2\n\
+         false\t15\n\
+         false\ttest:7: stack overflow\n",
+    );
+}
+
+#[test]
+fn assert_messages_get_a_position() {
+    check(
+        "print(pcall(function() assert(false, 'm') end))
+         print(pcall(function() assert(nil, 42) end))
+         print(pcall(function() assert(false) end))",
+        "false\ttest:1: m\nfalse\t42\nfalse\ttest:3: assertion failed!\n",
+    );
+}
