@@ -281,11 +281,13 @@ fn ult<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn min_max<'gc>(ctx: Ctx<'gc, '_>, want_max: bool) -> RtResult<'gc, usize> {
+    // As lmathlib: any values that `<` compares (strings, `__lt`).
     let n = ctx.nargs;
-    ctx.check_number(0)?;
+    if n == 0 {
+        return Err(RtError::bad_arg(1, "value expected"));
+    }
     let mut best = ctx.arg(0);
     for i in 1..n {
-        ctx.check_number(i)?;
         let v = ctx.arg(i);
         let mut m = MetaCx {
             mc: ctx.mc,

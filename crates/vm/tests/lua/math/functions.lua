@@ -19,3 +19,19 @@ for _, f in ipairs{
 } do
   print(pcall(f))
 end
+-- min and max compare any values with '<'
+show(math.max(3), math.min(3.5), math.max(1, 2.5, -1), math.min(1, 2.5, -1))
+show(math.max(1, 1.0), math.max(1.0, 1), math.min(0.0, -0.0), math.min(-0.0, 0.0))
+show(math.max("a", "c", "b"), math.min("b", "a", "c"), math.max(0/0, 1), math.max(1, 0/0))
+local mt = {__lt = function (a, b) return a.v < b.v end}
+local a, b = setmetatable({v = 1}, mt), setmetatable({v = 2}, mt)
+print(math.max(a, b) == b, math.min(a, b) == a, math.max(b) == b)
+for _, f in ipairs{
+  function () return math.max() end,
+  function () return math.min() end,
+  function () return math.max(1, "x") end,
+  function () return math.min(1, nil) end,
+  function () return math.max({}, {}) end,
+} do
+  print(pcall(f))
+end
