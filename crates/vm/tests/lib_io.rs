@@ -1,7 +1,20 @@
-//! The io library on the standard streams, through the stand-alone
-//! interpreter (expected output from `lua5.4`).
+//! The io library: scripts checked against the output of the reference
+//! interpreter (`tests/lua/io/*.expected`), and the standard streams
+//! through the stand-alone interpreter.
+
+#[path = "lua/harness.rs"]
+#[allow(dead_code)]
+mod harness;
 
 use std::process::{Command, Stdio};
+
+use harness::check_script;
+use lunarena_vm::Libs;
+
+#[test]
+fn files() {
+    check_script(Libs::ALL, "io/files");
+}
 
 /// Runs `lunarena -e code` with standard output (and input) redirected to files.
 fn with_files(name: &str, code: &str, input: &[u8]) -> (Vec<u8>, String) {

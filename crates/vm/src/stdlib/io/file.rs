@@ -49,6 +49,9 @@ pub struct FileState {
     pub mode: BufMode,
     /// A read failed (like C's `ferror`); cleared at each read call.
     pub read_error: Option<std::io::Error>,
+    /// Opened for writing: C's stdio refuses writes to a read-only stream
+    /// at once (instead of when the buffer is flushed).
+    pub writable: bool,
 }
 
 /// Writes to the host's print sink.
@@ -84,12 +87,14 @@ impl LuaFile {
             Stream::Stdout | Stream::Stdin => BufMode::Line,
             _ => BufMode::Full,
         };
+        let writable = !matches!(stream, Stream::Stdin | Stream::PipeRead(_));
         let state = Rc::new(RefCell::new(FileState {
             stream: Some(stream),
             standard,
             rbuf: Vec::new(),
             rpos: 0,
             wbuf: Vec::new(),
+            writable,
             mode,
             read_error: None,
         }));
@@ -207,6 +212,12 @@ impl FileState {
 
     pub fn write(&mut self, data: &[u8], sink: Sink<'_>) -> std::io::Result<()> {
         if self.is_closed() {
+            return Err(ebadf());
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        if !self.writable {
             return Err(ebadf());
         }
         if self.rpos < self.rbuf.len() {
