@@ -23,3 +23,8 @@ fn warn() {
     check_script(Libs::ALL, "base/warn");
     check_script(Libs::SAFE, "base/warn");
 }
+
+#[test]
+fn library_contents() {
+    check_script(Libs::ALL, "base/contents");
+}

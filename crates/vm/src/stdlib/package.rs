@@ -25,6 +25,11 @@ const DEFAULT_PATH: &str = "/usr/local/share/lua/5.4/?.lua;/usr/local/share/lua/
 const DEFAULT_CPATH: &str = "/usr/local/lib/lua/5.4/?.so;/usr/lib/x86_64-linux-gnu/lua/5.4/?.so;\
 /usr/lib/lua/5.4/?.so;/usr/local/lib/lua/5.4/loadall.so;./?.so";
 
+/// `package.path` and `package.cpath` when the environment does not set them.
+pub fn default_paths() -> [(&'static str, &'static str); 2] {
+    [("path", DEFAULT_PATH), ("cpath", DEFAULT_CPATH)]
+}
+
 const DLMSG: &str = "dynamic libraries not enabled; check your Lua installation";
 
 /// Libraries registered in `package.loaded` when they exist as globals.
