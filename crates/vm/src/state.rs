@@ -190,6 +190,11 @@ impl<'gc> Global<'gc> {
         Self::strings_mut(this, mc).intern(mc, bytes)
     }
 
+    /// `intern` for an owned buffer (no copy for long strings).
+    pub fn intern_vec(this: GlobalRef<'gc>, mc: &Mutation<'gc>, bytes: Vec<u8>) -> LuaString<'gc> {
+        Self::strings_mut(this, mc).intern_vec(mc, bytes)
+    }
+
     pub fn strings_mut(
         this: GlobalRef<'gc>,
         mc: &Mutation<'gc>,

@@ -356,7 +356,7 @@ fn g_read<'gc>(
                     let mut out = Vec::new();
                     st.read_chars(n as u64 as usize, &mut out);
                     success = !out.is_empty();
-                    ctx.str_value(&out)
+                    Value::String(ctx.intern_vec(out))
                 }
             }
             Value::String(s) => {
@@ -377,7 +377,7 @@ fn g_read<'gc>(
                     Some(b'a') => {
                         let mut out = Vec::new();
                         st.read_all(&mut out);
-                        ctx.str_value(&out)
+                        Value::String(ctx.intern_vec(out))
                     }
                     _ => return Err(RtError::bad_arg(argn, "invalid format")),
                 }

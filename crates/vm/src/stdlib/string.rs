@@ -232,7 +232,7 @@ fn rep<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         let take = (out.len() - s.len()).min(total - out.len());
         out.extend_from_within(s.len()..s.len() + take);
     }
-    let v = ctx.str_value(&out);
+    let v = Value::String(ctx.intern_vec(out));
     ctx.ret(v)
 }
 
@@ -266,7 +266,7 @@ fn char<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         }
         out.push(c as u8);
     }
-    let v = ctx.str_value(&out);
+    let v = Value::String(ctx.intern_vec(out));
     ctx.ret(v)
 }
 
@@ -463,7 +463,7 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     } else {
         out.extend_from_slice(&src[matcher.rest_start()..]);
         charge_bytes(g, out.len())?;
-        ctx.str_value(&out)
+        Value::String(ctx.intern_vec(out))
     };
     ctx.push(result);
     ctx.push(Value::Integer(count));

@@ -54,6 +54,11 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         Global::intern(self.g, self.mc, bytes)
     }
 
+    /// A string from an owned buffer (no copy for long strings).
+    pub fn intern_vec(&self, bytes: Vec<u8>) -> LuaString<'gc> {
+        Global::intern_vec(self.g, self.mc, bytes)
+    }
+
     pub fn str_value(&self, bytes: &[u8]) -> Value<'gc> {
         Value::String(self.intern(bytes))
     }

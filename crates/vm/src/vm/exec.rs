@@ -1959,7 +1959,7 @@ fn concat<'gc>(
                     v => meta::number_to_bytes(v, &mut buf),
                 }
             }
-            let s = Global::intern(ex.g, ex.mc, &buf);
+            let s = Global::intern_vec(ex.g, ex.mc, buf);
             ex.ts.stack[first] = Value::String(s);
             top = first + 1;
         } else {
