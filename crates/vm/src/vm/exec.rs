@@ -1593,19 +1593,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             }
                         }
                     }
-                    fuel -= 1;
-                    if fuel <= 0 {
-                        save_pc!();
-                        match out_of_fuel(ex, &mut fuel) {
-                            Ok(true) => {
-                                // Only locals are live at a loop's back edge.
-                                ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
-                                return Exit::OutOfFuel;
-                            }
-                            Ok(false) => {}
-                            Err(e) => throw!(e),
-                        }
-                    }
+                    back_edge!();
                 }
                 OpCode::ForPrep => {
                     let a = i.a();
@@ -1663,19 +1651,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         set!(a + 2, v);
                         pc -= i.bx();
                     }
-                    fuel -= 1;
-                    if fuel <= 0 {
-                        save_pc!();
-                        match out_of_fuel(ex, &mut fuel) {
-                            Ok(true) => {
-                                // Only locals are live at a loop's back edge.
-                                ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
-                                return Exit::OutOfFuel;
-                            }
-                            Ok(false) => {}
-                            Err(e) => throw!(e),
-                        }
-                    }
+                    back_edge!();
                 }
                 OpCode::SetList => {
                     let a = i.a();

@@ -319,10 +319,8 @@ pub fn call_nested<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
-    let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
     let at = ts.frame_top();
-    let r = call_nested_ex(mc, g, th, ts, f, args, yieldable, at);
-    take_results(ts, r)
+    call_nested_at(mc, g, th, ts, f, args, at)
 }
 
 /// Like `call_nested`, but returns only the first result (no allocation).
