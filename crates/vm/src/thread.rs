@@ -1,7 +1,9 @@
 //! Lua threads (coroutines): a value stack, call frames and open upvalues.
 
 use gc_arena::lock::{Lock, RefLock};
-use gc_arena::{Collect, Gc, Mutation};
+use std::cell::Cell;
+
+use gc_arena::{Collect, Gc, Mutation, Static};
 
 use crate::function::UpValue;
 use crate::value::Value;
@@ -39,6 +41,11 @@ pub struct ThreadObj<'gc> {
     /// Outside the lock so that it can be read while the thread runs.
     pub status: Lock<ThreadStatus>,
     pub state: RefLock<ThreadState<'gc>>,
+    /// While `state` is borrowed by a suspended native call (or a nested
+    /// level) that runs another thread, a pointer to the borrowed state, so
+    /// that the other thread can reach upvalues still open on this stack.
+    /// Null otherwise. See `Thread::lend`.
+    lent: Static<Cell<*mut ()>>,
 }
 
 /// What a frame is.
@@ -93,6 +100,19 @@ pub struct ThreadState<'gc> {
     /// Values still to concatenate when a `CONCAT` is re-executed after its
     /// `__concat` metamethod yielded.
     pub concat_resume: Option<usize>,
+    /// The error that killed this coroutine; its frames and to-be-closed
+    /// variables stay until it is closed (`coroutine.close`, or a wrap
+    /// function propagating the error).
+    pub dead_error: Option<Value<'gc>>,
+    /// Frame indices of the protected-call markers, innermost last; entries
+    /// whose frames are gone are dropped when the next marker is pushed.
+    pub pcalls: Vec<u32>,
+    /// An error on its way out of nested calls that the message handler of
+    /// the `xpcall` marker at this frame index already turned into this value.
+    pub handled: Option<(usize, Value<'gc>)>,
+    /// Frames below this index belong to code that called a message handler
+    /// which is still running.
+    pub handler_floor: usize,
     /// A stack overflow is being handled: the stack may use its extra room.
     pub in_overflow: bool,
     /// Values of a yield on their way out of nested calls (`LimitKind::Yield`).
@@ -115,6 +135,12 @@ unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {
             cc.trace(u);
         }
         for v in &self.yielded {
+            cc.trace(v);
+        }
+        if let Some(v) = &self.dead_error {
+            cc.trace(v);
+        }
+        if let Some((_, v)) = &self.handled {
             cc.trace(v);
         }
     }
@@ -159,12 +185,49 @@ impl<'gc> Thread<'gc> {
             ThreadObj {
                 status: Lock::new(ThreadStatus::Suspended),
                 state: RefLock::new(ThreadState::default()),
+                lent: Static(Cell::new(std::ptr::null_mut())),
             },
         ))
     }
 
     pub fn status(self) -> ThreadStatus {
         self.0.status.get()
+    }
+
+    /// Runs `f` with this thread's state lent (see `ThreadObj::lent`): `ts`
+    /// is the borrowed state of this thread, which `f` must not use (it
+    /// cannot: `ts` is borrowed for the call).
+    pub fn lend<R>(self, ts: &mut ThreadState<'gc>, f: impl FnOnce() -> R) -> R {
+        let prev = self
+            .0
+            .lent
+            .0
+            .replace(ts as *mut ThreadState<'gc> as *mut ());
+        let r = f();
+        self.0.lent.0.set(prev);
+        r
+    }
+
+    /// The state of this thread: borrowed, or reached through `lend` when
+    /// it is borrowed by a suspended call. `f` must not run Lua code.
+    pub fn with_stack<R>(
+        self,
+        mc: &Mutation<'gc>,
+        f: impl FnOnce(&mut ThreadState<'gc>) -> R,
+    ) -> Option<R> {
+        let lock = gc_arena::barrier::unlock!(Gc::write(mc, self.0), ThreadObj, state);
+        if let Ok(mut st) = lock.try_borrow_mut() {
+            return Some(f(&mut st));
+        }
+        let p = self.0.lent.0.get() as *mut ThreadState<'gc>;
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: `p` comes from the `&mut ThreadState` given to `lend`,
+        // whose owner is suspended in `lend` until this access is over (`f`
+        // runs no Lua code, so it cannot come back to that owner), and the
+        // pointer is cleared before `lend` returns.
+        Some(f(unsafe { &mut *p }))
     }
 
     pub fn set_status(self, mc: &Mutation<'gc>, status: ThreadStatus) {

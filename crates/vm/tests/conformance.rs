@@ -7,7 +7,7 @@ use std::rc::Rc;
 use lunarena_vm::{Libs, Lua};
 
 fn run(src: &str) -> String {
-    let mut lua = Lua::new(Libs::SAFE);
+    let mut lua = Lua::new(Libs::ALL);
     let out = Rc::new(RefCell::new(Vec::new()));
     let sink = out.clone();
     lua.set_print(Box::new(move |b| sink.borrow_mut().extend_from_slice(b)));
@@ -138,5 +138,94 @@ fn assert_messages_get_a_position() {
          print(pcall(function() assert(nil, 42) end))
          print(pcall(function() assert(false) end))",
         "false\ttest:1: m\nfalse\t42\nfalse\ttest:3: assertion failed!\n",
+    );
+}
+
+#[test]
+fn coroutines_reach_upvalues_of_a_thread_in_a_native_call() {
+    check(
+        r#"local x = 1
+local t = setmetatable({}, {__index = function() return coroutine.wrap(function() return x end)() end})
+print(t.y)
+print(string.gsub("abc", "%w", function(c) return coroutine.wrap(function() x = x + 1; return c .. x end)() end))
+local co
+co = coroutine.create(function()
+  local v <close> = setmetatable({}, {__close = function() coroutine.close(co) end})
+  coroutine.yield(20)
+end)
+print(coroutine.resume(co))
+print(coroutine.close(co))"#,
+        "1\na2b3c4\t3\ntrue\t20\nfalse\ttest:7: cannot close a running coroutine\n",
+    );
+}
+
+#[test]
+fn dead_coroutines_keep_their_error_until_closed() {
+    check(
+        r#"local co = coroutine.create(error)
+print(coroutine.resume(co, 100))
+print(coroutine.close(co))
+print(coroutine.close(co))
+local x = 0
+local function func2close(f) return setmetatable({}, {__close = f}) end
+co = coroutine.create(function()
+  local y <close> = func2close(function(self, err) x = err; error(200) end)
+  local z <close> = func2close(function(self, err) error(111) end)
+  coroutine.yield()
+end)
+coroutine.resume(co)
+print(x, coroutine.close(co))
+print(x, coroutine.close(co))
+local w = coroutine.wrap(function()
+  local y <close> = func2close(function(self, err) x = err end)
+  error("boom")
+end)
+print(pcall(w))
+print(x)"#,
+        "false\t100\nfalse\t100\ntrue\n0\tfalse\t200\n111\ttrue\n\
+         false\ttest:17: boom\ntest:17: boom\n",
+    );
+}
+
+#[test]
+fn closing_errors_replace_the_error_in_order() {
+    check(
+        r#"local function func2close(f) return setmetatable({}, {__close = f}) end
+local track = {}
+local function foo ()
+  local x0 <close> = func2close(function (_, msg) track[#track + 1] = "x0:" .. msg end)
+  local x <close> = func2close(function ()
+    local xx <close> = func2close(function (_, msg)
+      track[#track + 1] = "xx:" .. msg
+      error(202)
+    end)
+    error(101)
+  end)
+  return 20, 30, 40
+end
+print(pcall(foo))
+print(table.concat(track, " "))
+local function bar() local z <close> = func2close(function() print(debug.getinfo(2, "n").name) end); error("e") end
+print(pcall(bar))
+print(select(2, xpcall(function() local z <close> = func2close(function() error("@z") end) end,
+  function(m) return (debug.traceback(m, 2):gsub("\n[^\n]*main chunk.*", "")) end)))"#,
+        "false\t202\nxx:101 x0:202\npcall\nfalse\ttest:16: e\n\
+         test:18: @z\nstack traceback:\n\t[C]: in function 'error'\n\
+         \ttest:18: in metamethod 'close'\n\ttest:18: in function <test:18>\n\
+         \t[C]: in function 'xpcall'\n",
+    );
+}
+
+#[test]
+fn protected_calls_count_as_c_calls() {
+    check(
+        r#"local depth = 0
+local function loop () depth = depth + 1; local ok, m = pcall(loop); if not ok then error(m, 0) end end
+local ok, m = pcall(loop)
+print(ok, m, depth > 150 and depth < 200)
+local function loop2 () assert(pcall(loop2)) end
+local ok, m = xpcall(loop2, loop2)
+print(ok, m)"#,
+        "false\tC stack overflow\ttrue\nfalse\terror in error handling\n",
     );
 }

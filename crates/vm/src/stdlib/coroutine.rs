@@ -106,27 +106,14 @@ fn close<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         "suspended" | "dead" => {}
         s => return Err(RtError::msg(format!("cannot close a {s} coroutine"))),
     }
-    let err = {
-        let mut st = borrow_state(ctx.mc, co)?;
-        let mut ex = crate::vm::exec::Exec {
-            mc: ctx.mc,
-            g: ctx.g,
-            th: co,
-            ts: &mut st,
-        };
-        let r = ex.close_level(0, None);
-        ex.ts.frames.clear();
-        ex.ts.top = 0;
-        r.err()
-    };
-    co.set_status(ctx.mc, ThreadStatus::Dead);
-    match err {
+    let (mc, g, th) = (ctx.mc, ctx.g, ctx.th);
+    // The closing code may reach upvalues open on this thread's stack.
+    match th.lend(ctx.ts, || crate::vm::level::close_coroutine(mc, g, co))? {
         None => ctx.ret(Value::Boolean(true)),
-        Some(RtError::Value(v)) => {
+        Some(v) => {
             ctx.push(Value::Boolean(false));
             ctx.push(v);
             Ok(2)
         }
-        Some(e) => Err(e),
     }
 }

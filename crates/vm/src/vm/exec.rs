@@ -284,6 +284,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                     return Err(RtError::msg("bad argument #1 to 'pcall' (value expected)"));
                 }
                 self.ts.frames.push(marker(FrameKind::PCall));
+                if let Some(e) = self.c_stack_error() {
+                    return self.protected_error(e);
+                }
                 self.precall_protected(func + 1, nargs - 1)
             }
             Special::XPCall => {
@@ -299,6 +302,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 }
                 self.ts.stack.swap(func + 1, func + 2);
                 self.ts.frames.push(marker(FrameKind::XPCall));
+                if let Some(e) = self.c_stack_error() {
+                    return self.protected_error(e);
+                }
                 self.precall_protected(func + 2, nargs - 2)
             }
             Special::Yield => {
@@ -350,11 +356,45 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             Ok(p) => Ok(p),
             // Host limits are not caught: the caller unwinds everything.
             Err(e) if !e.is_catchable() => Err(e),
-            Err(e) => match self.unwind(e) {
-                Ok(None) => Ok(Pre::Lua),
-                Ok(Some(n)) => Ok(Pre::Done(Some(n))),
-                Err(e) => Err(e),
-            },
+            Err(e) => self.protected_error(e),
+        }
+    }
+
+    /// Raises an error inside the protected call whose marker is on top.
+    fn protected_error(&mut self, e: RtError<'gc>) -> RtResult<'gc, Pre<'gc>> {
+        match self.unwind(e) {
+            Ok(None) => Ok(Pre::Lua),
+            Ok(Some(n)) => Ok(Pre::Done(Some(n))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A protected call counts as a C call, as `lua_pcall` does in PUC-Rio
+    /// Lua: with the nested calls, at most `MAX_NESTED_CALLS` ("C stack
+    /// overflow"), a little more while handling that error. Called with the
+    /// call's marker on top.
+    fn c_stack_error(&mut self) -> Option<RtError<'gc>> {
+        let ts = &mut *self.ts;
+        let n = ts.frames.len() - 1;
+        // `pcalls` may keep markers that are gone: drop them from the top.
+        while let Some(&i) = ts.pcalls.last() {
+            let i = i as usize;
+            if i >= n || !matches!(ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall) {
+                ts.pcalls.pop();
+            } else {
+                break;
+            }
+        }
+        ts.pcalls.push(n as u32);
+        let depth = ts.pcalls.len() + self.g.budget.0.nested.get() as usize;
+        let limit = crate::vm::budget::MAX_NESTED_CALLS as usize;
+        if depth == limit {
+            let m = Global::intern(self.g, self.mc, b"C stack overflow");
+            Some(RtError::Value(Value::String(m)))
+        } else if depth >= limit + limit / 10 {
+            Some(RtError::msg(ERRERR))
+        } else {
+            None
         }
     }
 
@@ -521,10 +561,21 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         let Some(m) = catcher else {
             let stop = self.stop_depth();
             if let RtError::Limit(_) = e {
-                self.abandon(stop, Value::Nil);
+                let _ = self.abandon(stop, Value::Nil);
                 return Err(e);
             }
-            let v = self.error_value(e);
+            let mut v = self.error_value(e);
+            if stop > 0 {
+                // Leaving a nested call: a message handler further down runs
+                // now, where the error happened (as in PUC-Rio Lua).
+                v = self.handle_early(stop, v)?;
+            }
+            if stop == 0 && self.ts.is_coroutine && self.ts.nested == 0 {
+                // The coroutine dies: its frames and to-be-closed variables
+                // stay until it is closed.
+                self.ts.dead_error = Some(v);
+                return Err(RtError::Value(v));
+            }
             if stop == 0 && self.ts.traceback.is_none() {
                 let msg = meta::tostring_raw(self.g, v);
                 self.ts.traceback = Some(debug::traceback(
@@ -534,14 +585,19 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                     0,
                 ));
             }
-            self.abandon(stop, v);
+            let v = self.abandon(stop, v);
             return Err(RtError::Value(v));
         };
         let mut v = self.error_value(e);
         let mf = self.ts.frames[m];
         if mf.kind == FrameKind::XPCall {
-            v = self.call_handler(mf.func + 1, v)?;
+            v = match self.ts.handled.take() {
+                Some((hm, hv)) if hm == m && hv.raw_eq(v) => v,
+                _ => self.call_handler(mf.func + 1, v)?,
+            };
         }
+        // The frames go first: closing methods run as called by the pcall.
+        self.ts.frames.truncate(m + 1);
         self.ts.nny += 1;
         let closed = self.close_level(mf.func + 1, Some(v));
         self.ts.nny -= 1;
@@ -551,7 +607,6 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             }
             v = self.error_value(e2);
         }
-        self.ts.frames.truncate(m + 1);
         self.settle_overflow(mf.func);
         ensure_stack(self.ts, mf.func + 2)?;
         self.ts.stack[mf.func] = Value::Boolean(false);
@@ -570,6 +625,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             .saturating_sub(nested)
             .max(1);
         let mut result = None;
+        let floor = std::mem::replace(&mut self.ts.handler_floor, self.ts.frames.len());
         for _ in 0..tries {
             match crate::vm::level::call_nested_noyield(
                 self.mc,
@@ -583,13 +639,42 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                     result = Some(r.first().copied().unwrap_or(Value::Nil));
                     break;
                 }
-                Err(e) if !e.is_catchable() => return Err(e),
+                Err(e) if !e.is_catchable() => {
+                    self.ts.handler_floor = floor;
+                    return Err(e);
+                }
                 Err(e) => v = self.error_value(e),
             }
         }
+        self.ts.handler_floor = floor;
         self.ts.top = save_top;
         Ok(result
             .unwrap_or_else(|| Value::String(Global::intern(self.g, self.mc, ERRERR.as_bytes()))))
+    }
+
+    /// An error leaves the nested call whose frame is `stop`: if the
+    /// protected call that will catch it is an `xpcall`, calls its handler
+    /// now and remembers that it did.
+    fn handle_early(&mut self, stop: usize, v: Value<'gc>) -> RtResult<'gc, Value<'gc>> {
+        // Not past a message handler that is running: its own errors go
+        // back to it (see `call_handler`).
+        let Some(m) = (self.ts.handler_floor..stop)
+            .rev()
+            .find(|&i| matches!(self.ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall))
+        else {
+            return Ok(v);
+        };
+        if self.ts.frames[m].kind != FrameKind::XPCall {
+            return Ok(v);
+        }
+        if let Some((hm, hv)) = self.ts.handled {
+            if hm == m && hv.raw_eq(v) {
+                return Ok(v);
+            }
+        }
+        let hv = self.call_handler(self.ts.frames[m].func + 1, v)?;
+        self.ts.handled = Some((m, hv));
+        Ok(hv)
     }
 
     /// Leaves the extra room for stack overflows once the stack is well
@@ -609,15 +694,20 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     }
 
     /// Drops the frames of this run after an uncaught error.
-    fn abandon(&mut self, stop: usize, err: Value<'gc>) {
+    /// Returns the error, replaced by any error of a closing method.
+    fn abandon(&mut self, stop: usize, err: Value<'gc>) -> Value<'gc> {
+        let mut err = err;
         if let Some(f) = self.ts.frames.get(stop).copied() {
-            self.ts.nny += 1;
-            let _ = self.close_level(f.func, Some(err));
-            self.ts.nny -= 1;
             self.ts.frames.truncate(stop);
+            self.ts.nny += 1;
+            if let Err(RtError::Value(v)) = self.close_level(f.func, Some(err)) {
+                err = v;
+            }
+            self.ts.nny -= 1;
             self.ts.top = f.func;
             self.settle_overflow(f.func);
         }
+        err
     }
 
     /// Closes upvalues and to-be-closed variables at or above `level`.
@@ -687,12 +777,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 if thread == self.th {
                     Ok(self.ts.stack[index])
                 } else {
-                    let st = thread
-                        .0
-                        .state
-                        .try_borrow()
-                        .map_err(|_| foreign_upvalue_error())?;
-                    Ok(st.stack[index])
+                    thread
+                        .with_stack(self.mc, |st| st.stack[index])
+                        .ok_or_else(foreign_upvalue_error)
                 }
             }
         }
@@ -709,14 +796,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 if thread == self.th {
                     self.ts.stack[index] = v;
                 } else {
-                    let mut st = gc_arena::barrier::unlock!(
-                        Gc::write(self.mc, thread.0),
-                        crate::thread::ThreadObj,
-                        state
-                    )
-                    .try_borrow_mut()
-                    .map_err(|_| foreign_upvalue_error())?;
-                    st.stack[index] = v;
+                    thread
+                        .with_stack(self.mc, |st| st.stack[index] = v)
+                        .ok_or_else(foreign_upvalue_error)?;
                 }
                 Ok(())
             }

@@ -69,9 +69,25 @@ pub fn run_level<'gc>(
             Some(e) => e,
             None => {
                 let p = pending.take();
-                with_state(mc, cur, base, &mut base_ts, |ts| {
-                    execute(&mut Exec { mc, g, th: cur, ts }, p)
-                })?
+                match base_ts.as_deref_mut() {
+                    // Another thread runs while this level holds the base's
+                    // state: lend it, for upvalues open on the base's stack.
+                    Some(bts) if cur != base => base.lend(bts, || {
+                        let mut st = borrow_state(mc, cur)?;
+                        Ok(execute(
+                            &mut Exec {
+                                mc,
+                                g,
+                                th: cur,
+                                ts: &mut st,
+                            },
+                            p,
+                        ))
+                    })?,
+                    _ => with_state(mc, cur, base, &mut base_ts, |ts| {
+                        execute(&mut Exec { mc, g, th: cur, ts }, p)
+                    })?,
+                }
             }
         };
         match exit {
@@ -138,6 +154,18 @@ pub fn run_level<'gc>(
                 co.set_status(mc, ThreadStatus::Dead);
                 let resumer = chain.last().map(|c| c.0).unwrap_or(base);
                 resumer.set_status(mc, ThreadStatus::Running);
+                // A wrap function closes the dead coroutine before it
+                // propagates the error (which closing may change).
+                let e = match e {
+                    RtError::Value(v) if wrap => {
+                        let closed = match base_ts.as_deref_mut() {
+                            Some(bts) => base.lend(bts, || close_coroutine(mc, g, co)),
+                            None => close_coroutine(mc, g, co),
+                        }?;
+                        RtError::Value(closed.unwrap_or(v))
+                    }
+                    e => e,
+                };
                 match e {
                     RtError::Limit(_) => pending = Some(e),
                     // A wrap function propagates the error, with its own
@@ -166,6 +194,36 @@ pub fn run_level<'gc>(
                 }
             }
         }
+    }
+}
+
+/// Closes a suspended or dead coroutine (`lua_closethread`): drops its
+/// frames and closes its pending to-be-closed variables, with the error
+/// that killed it if any. Returns the final error: that one, or one raised
+/// by a `__close` metamethod. The thread that asks must have lent its state.
+pub fn close_coroutine<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    co: Thread<'gc>,
+) -> RtResult<'gc, Option<Value<'gc>>> {
+    let mut st = borrow_state(mc, co)?;
+    let err = st.dead_error.take();
+    st.frames.clear();
+    st.nny += 1;
+    let mut ex = Exec {
+        mc,
+        g,
+        th: co,
+        ts: &mut st,
+    };
+    let r = ex.close_level(0, err);
+    ex.ts.nny -= 1;
+    ex.ts.top = 0;
+    co.set_status(mc, ThreadStatus::Dead);
+    match r {
+        Ok(()) => Ok(err),
+        Err(RtError::Value(v)) => Ok(Some(v)),
+        Err(e) => Err(e),
     }
 }
 
