@@ -12,3 +12,8 @@ use lunarena_vm::Libs;
 fn traceback_of_deep_stacks() {
     check_script(Libs::ALL, "debug/traceback");
 }
+
+#[test]
+fn upvalues() {
+    check_script(Libs::ALL, "debug/upvalues");
+}

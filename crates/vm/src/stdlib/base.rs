@@ -435,7 +435,8 @@ fn compile_chunk<'gc>(
                 String::from_utf8_lossy(mode)
             ));
         }
-        return Err("binary chunks are not supported".into());
+        let proto = crate::stdlib::dump::undump(source, name)?;
+        return Ok(binary_closure(ctx.mc, ctx.g, proto, env));
     }
     if !mode.contains(&b't') {
         return Err(format!(
@@ -447,6 +448,28 @@ fn compile_chunk<'gc>(
         Ok(proto) => Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env)),
         Err(e) => Err(e.message),
     }
+}
+
+/// The function of a binary chunk: its first upvalue is `env`, any other
+/// is nil (as `lua_load` leaves them).
+fn binary_closure<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    proto: crate::compiler::proto::Proto,
+    env: Value<'gc>,
+) -> Value<'gc> {
+    use crate::function::{Closure, FnProto, UpState};
+    let p = FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), proto);
+    let upvalues = (0..p.info.0.upvalues.len())
+        .map(|i| {
+            let v = if i == 0 { env } else { Value::Nil };
+            gc_arena::Gc::new(mc, gc_arena::lock::Lock::new(UpState::Closed(v)))
+        })
+        .collect();
+    Value::Function(Function::Lua(gc_arena::Gc::new(
+        mc,
+        Closure { proto: p, upvalues },
+    )))
 }
 
 /// The chunk `loadfile`/`dofile` read (`luaL_loadfilex`): the file named

@@ -273,8 +273,13 @@ fn char<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 /// `string.dump`: lunarena has no binary chunk format (and `load` accepts
 /// text chunks only), so no function can be dumped.
 fn dump<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    ctx.check_function(0)?;
-    Err(RtError::msg("unable to dump given function"))
+    let f = ctx.check_function(0)?;
+    let Value::Function(crate::value::Function::Lua(cl)) = f else {
+        return Err(RtError::msg("unable to dump given function"));
+    };
+    let chunk = crate::stdlib::dump::dump(&cl.proto, ctx.arg(1).is_truthy());
+    let s = ctx.str_value(&chunk);
+    ctx.ret(s)
 }
 
 // ---- pattern matching ----
