@@ -10,7 +10,7 @@ export declare function version(): string;
  * in the addon. Writes to stdout/stderr itself and returns the exit code.
  * Undefined while the addon does not provide it yet.
  */
-export declare const cliMain: ((args: string[]) => number) | undefined;
+export declare const cliMain: ((args: string[], progname?: string) => number) | undefined;
 
 /** Options accepted by the error constructors (mostly for the addon's use). */
 export interface LuaErrorOptions {
