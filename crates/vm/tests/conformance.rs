@@ -229,3 +229,21 @@ print(ok, m)"#,
         "false\tC stack overflow\ttrue\nfalse\terror in error handling\n",
     );
 }
+
+#[test]
+fn scanner_details() {
+    check(
+        "print(load('return \\'\\\\z  \\n\\t\\f\\v\\n\\', 1')())
+         print(select(2, load('return \"\\\\x5\"', '')))
+         print(select(2, load('return \"\\\\xAG', '')))
+         print(load('#=1', ''))
+         local s1 <const> = '01234567890123456789012345678901234567890123456789'
+         local function f() return '01234567890123456789012345678901234567890123456789' end
+         print(string.format('%p', s1) == string.format('%p', f()))",
+        "\t1\n\
+         [string \"\"]:1: hexadecimal digit expected near '\"\\x5\"'\n\
+         [string \"\"]:1: hexadecimal digit expected near '\"\\xAG'\n\
+         nil\t[string \"\"]:1: unexpected symbol near '#'\n\
+         true\n",
+    );
+}

@@ -130,7 +130,7 @@ fn tonumber<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 fn parse_int_base(s: &[u8], base: u32) -> Option<i64> {
     let t = std::str::from_utf8(s)
         .ok()?
-        .trim_matches(|c: char| c.is_ascii_whitespace());
+        .trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
     let (neg, digits) = match t.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, t),
