@@ -5,7 +5,7 @@ use gc_arena::{Collect, Gc, Mutation, Static};
 
 use crate::compiler::proto::{Constant, Proto};
 use crate::error::RtError;
-use crate::string::Interner;
+use crate::string::{Interner, LuaString};
 use crate::thread::Thread;
 use crate::value::Value;
 use crate::vm::ctx::Ctx;
@@ -22,11 +22,22 @@ pub struct FnProto<'gc> {
 }
 
 impl<'gc> FnProto<'gc> {
-    /// Converts a compiled prototype, interning its string constants.
+    /// Converts a compiled prototype, interning its string constants. Equal
+    /// long strings of one chunk share one object, as in PUC-Rio Lua.
     pub fn from_proto(
         mc: &Mutation<'gc>,
         strings: &mut Interner<'gc>,
+        proto: Proto,
+    ) -> Gc<'gc, FnProto<'gc>> {
+        let mut long = std::collections::HashMap::new();
+        Self::convert(mc, strings, proto, &mut long)
+    }
+
+    fn convert(
+        mc: &Mutation<'gc>,
+        strings: &mut Interner<'gc>,
         mut proto: Proto,
+        long: &mut std::collections::HashMap<Box<[u8]>, LuaString<'gc>>,
     ) -> Gc<'gc, FnProto<'gc>> {
         // The plain constants stay in `info` too: debug info reads names from them.
         let constants = proto
@@ -37,12 +48,18 @@ impl<'gc> FnProto<'gc> {
                 Constant::Boolean(b) => Value::Boolean(*b),
                 Constant::Integer(i) => Value::Integer(*i),
                 Constant::Number(n) => Value::Number(*n),
-                Constant::String(s) => Value::String(strings.intern(mc, s)),
+                // Short strings are interned anyway.
+                Constant::String(s) if s.len() <= 40 => Value::String(strings.intern(mc, s)),
+                Constant::String(s) => Value::String(
+                    *long
+                        .entry(s.to_vec().into_boxed_slice())
+                        .or_insert_with(|| strings.intern(mc, s)),
+                ),
             })
             .collect();
         let protos = std::mem::take(&mut proto.protos)
             .into_iter()
-            .map(|p| FnProto::from_proto(mc, strings, p))
+            .map(|p| FnProto::convert(mc, strings, p, long))
             .collect();
         Gc::new(
             mc,

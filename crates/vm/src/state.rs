@@ -134,6 +134,9 @@ pub struct Global<'gc> {
     pub registry: Table<'gc>,
     pub strings: RefLock<Interner<'gc>>,
     pub string_meta: Lock<Option<Table<'gc>>>,
+    /// Metatables of the other basic types (`debug.setmetatable`), indexed
+    /// by `meta::basic_type_index`: nil, boolean, number, function, thread.
+    pub type_metas: Box<[Lock<Option<Table<'gc>>>]>,
     pub main_thread: Thread<'gc>,
     tm_names: Box<[LuaString<'gc>]>,
     /// Tables with weak keys or values, to clear in the finalization step.
@@ -167,6 +170,7 @@ impl<'gc> Global<'gc> {
             registry: Table::new(mc),
             strings: RefLock::new(strings),
             string_meta: Lock::new(None),
+            type_metas: (0..5).map(|_| Lock::new(None)).collect(),
             main_thread: Thread::new(mc),
             tm_names,
             weak_tables: RefLock::new(Vec::new()),

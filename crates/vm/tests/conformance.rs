@@ -229,3 +229,60 @@ print(ok, m)"#,
         "false\tC stack overflow\ttrue\nfalse\terror in error handling\n",
     );
 }
+
+#[test]
+fn scanner_details() {
+    check(
+        "print(load('return \\'\\\\z  \\n\\t\\f\\v\\n\\', 1')())
+         print(select(2, load('return \"\\\\x5\"', '')))
+         print(select(2, load('return \"\\\\xAG', '')))
+         print(load('#=1', ''))
+         local s1 <const> = '01234567890123456789012345678901234567890123456789'
+         local function f() return '01234567890123456789012345678901234567890123456789' end
+         print(string.format('%p', s1) == string.format('%p', f()))",
+        "\t1\n\
+         [string \"\"]:1: hexadecimal digit expected near '\"\\x5\"'\n\
+         [string \"\"]:1: hexadecimal digit expected near '\"\\xAG'\n\
+         nil\t[string \"\"]:1: unexpected symbol near '#'\n\
+         true\n",
+    );
+}
+
+#[test]
+fn metamethod_arguments() {
+    check(
+        r#"local t = {}
+local a = setmetatable({}, t)
+local cap
+local function f(op) return function (...) cap = {[0] = op, ...} ; return (...) end end
+for _, op in ipairs{"sub", "len", "shl", "add", "shr"} do t["__" .. op] = f(op) end
+local function show() local out = {cap[0]}; for i = 1, #cap do out[#out+1] = cap[i] == a and "a" or tostring(cap[i]) end; print(table.concat(out, " ")) end
+local _ = a - 3; show()
+_ = #a; show()
+_ = a << 3; show()
+_ = a + 3; show()
+_ = a >> 3; show()
+t.__sub = 1
+print(pcall(function() return a - 3 end))"#,
+        "sub a 3\nlen a a\nshl a 3\nadd a 3\nshr a 3\n\
+         false\ttest:13: attempt to call a number value (metamethod 'sub')\n",
+    );
+}
+
+#[test]
+fn metatables_of_basic_types() {
+    check(
+        r#"local mt = {__index = function (a,b) return a+b end, __len = function (x) return math.floor(x) end}
+debug.setmetatable(10, mt)
+print(getmetatable(-2) == mt, (10)[3], #3.45)
+debug.setmetatable(23, nil)
+print(getmetatable(-2))
+debug.setmetatable(nil, {__add = function (a,b) return (a or 1) + (b or 2) end})
+print(10 + nil, nil + nil)
+debug.setmetatable(nil, nil)
+debug.setmetatable(print, {__index = function(f, k) return k end})
+print((print).x)
+debug.setmetatable(print, nil)"#,
+        "true\t13\t3\nnil\n12\t3\nx\n",
+    );
+}

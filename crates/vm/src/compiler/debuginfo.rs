@@ -164,6 +164,8 @@ pub fn describe_called_function(proto: &Proto, pc: usize) -> Option<(&'static st
             "index"
         }
         OpCode::SetTabUp | OpCode::SetTable | OpCode::SetI | OpCode::SetField => "newindex",
+        OpCode::AddI if ins.k() => "sub",
+        OpCode::ShrI if ins.k() => "shl",
         OpCode::Add | OpCode::AddI | OpCode::AddK => "add",
         OpCode::Sub | OpCode::SubK => "sub",
         OpCode::Mul | OpCode::MulK => "mul",

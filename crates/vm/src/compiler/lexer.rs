@@ -175,15 +175,11 @@ pub fn tok_text(t: &Tok) -> String {
 
 impl<'s> Lexer<'s> {
     pub fn new(src: &'s [u8], chunk: &[u8]) -> Self {
-        let mut pos = 0;
-        if src.first() == Some(&b'#') {
-            while pos < src.len() && src[pos] != b'\n' {
-                pos += 1;
-            }
-        }
+        // A first line starting with '#' is skipped by the file loaders,
+        // not here: `load` of a string takes it as code.
         Lexer {
             src,
-            pos,
+            pos: 0,
             line: 1,
             line_start: 0,
             chunk: chunk.to_vec(),
@@ -469,16 +465,23 @@ impl<'s> Lexer<'s> {
                                     out.push((a * 16 + b) as u8);
                                     self.pos += 2;
                                 }
-                                _ => {
+                                (first, _) => {
+                                    // The message shows the escape up to the bad character.
+                                    if first.is_some() {
+                                        self.pos += 1;
+                                    }
                                     return Err(
                                         self.escape_error(start, "hexadecimal digit expected")
-                                    )
+                                    );
                                 }
                             }
                         }
                         b'z' => {
                             self.pos += 1;
-                            while !self.at_end() && self.src[self.pos].is_ascii_whitespace() {
+                            while !self.at_end()
+                                && (self.src[self.pos].is_ascii_whitespace()
+                                    || self.src[self.pos] == 0x0b)
+                            {
                                 if matches!(self.src[self.pos], b'\n' | b'\r') {
                                     self.newline();
                                 } else {

@@ -380,7 +380,11 @@ impl<'s> Parser<'s> {
             }
             BinOp::Sub => {
                 match sc_int(e2) {
-                    Some(i) if fits_sc(-i) => self.code_bin_imm(OpCode::AddI, e1, e2, -i, line)?,
+                    Some(i) if fits_sc(-i) => {
+                        // x - k as x + (-k); k marks it for the metamethod (__sub, k).
+                        self.code_bin_imm(OpCode::AddI, e1, e2, -i, line)?;
+                        self.mark_negated(e1);
+                    }
                     _ => self.code_arith(op, e1, e2, line)?,
                 };
             }
@@ -402,7 +406,9 @@ impl<'s> Parser<'s> {
                 } else {
                     match sc_int(e2) {
                         Some(i) if fits_sc(-i) => {
-                            self.code_bin_imm(OpCode::ShrI, e1, e2, -i, line)?
+                            // x << k as x >> (-k); k marks it for the metamethod (__shl, k).
+                            self.code_bin_imm(OpCode::ShrI, e1, e2, -i, line)?;
+                            self.mark_negated(e1);
                         }
                         _ => self.code_bin_regs(OpCode::Shl, e1, e2, line)?,
                     }
@@ -450,6 +456,14 @@ impl<'s> Parser<'s> {
         line: u32,
     ) -> R<()> {
         self.finish_bin(op, e1, e2, (i + OFFSET_SC as i64) as usize, line)
+    }
+
+    /// Sets the k flag of the instruction just made for `e`: an `ADDI`
+    /// that stands for a subtraction, a `SHRI` for a left shift.
+    fn mark_negated(&mut self, e: &ExpDesc) {
+        if let ExpK::Reloc(pc) = e.k {
+            self.instr_mut(pc).set_k(true);
+        }
     }
 
     fn code_bin_regs(

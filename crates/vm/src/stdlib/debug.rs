@@ -354,13 +354,7 @@ fn setmetatable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     match v {
         Value::Table(t) => crate::stdlib::base::set_table_metatable(ctx.mc, ctx.g, t, mt),
         Value::UserData(u) => u.set_metatable(ctx.mc, mt),
-        Value::String(_) => crate::state::Global::set_string_meta(ctx.g, ctx.mc, mt),
-        other => {
-            return Err(RtError::msg(format!(
-                "debug.setmetatable: metatables for {} values are not supported",
-                other.type_name()
-            )))
-        }
+        other => crate::vm::meta::set_type_metatable(ctx.mc, ctx.g, other, mt),
     }
     ctx.ret(v)
 }

@@ -1198,6 +1198,10 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let res = match vb {
                         Value::Integer(x) => Value::Integer(x.wrapping_add(sc)),
                         Value::Number(x) => Value::Number(x + sc as f64),
+                        // k: compiled from `x - c` (the metamethod is __sub with c).
+                        _ if i.k() => {
+                            arith_slow!(ArithOp::Sub, vb, Value::Integer(-sc), Some(b), None)
+                        }
                         _ => arith_slow!(ArithOp::Add, vb, Value::Integer(sc), Some(b), None),
                     };
                     set!(i.a(), res);
@@ -1267,13 +1271,22 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::BXorK => {
                     bitwise!(i, ArithOp::BXor, kst!(i.c()), None, |x: i64, y: i64| x ^ y)
                 }
-                OpCode::ShrI => bitwise!(
-                    i,
-                    ArithOp::Shr,
-                    Value::Integer(i.sc() as i64),
-                    None,
-                    |x: i64, y: i64| arith::shift_left(x, y.wrapping_neg())
-                ),
+                OpCode::ShrI => {
+                    let b = i.b();
+                    let vb = r!(b);
+                    let sc = i.sc() as i64;
+                    let res = match vb {
+                        Value::Integer(x) => {
+                            Value::Integer(arith::shift_left(x, sc.wrapping_neg()))
+                        }
+                        // k: compiled from `x << c` (the metamethod is __shl with c).
+                        _ if i.k() => {
+                            arith_slow!(ArithOp::Shl, vb, Value::Integer(-sc), Some(b), None)
+                        }
+                        _ => arith_slow!(ArithOp::Shr, vb, Value::Integer(sc), Some(b), None),
+                    };
+                    set!(i.a(), res);
+                }
                 OpCode::ShlI => {
                     // sC << R[B]
                     let b = i.b();

@@ -31,7 +31,38 @@ pub fn metatable<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> Option<Table<'gc>> {
         Value::Table(t) => t.metatable(),
         Value::UserData(u) => u.metatable(),
         Value::String(_) => g.string_meta.get(),
+        _ => basic_type_index(v).and_then(|i| g.type_metas[i].get()),
+    }
+}
+
+/// Where `Global::type_metas` keeps the metatable of a basic type.
+#[inline]
+pub fn basic_type_index(v: Value<'_>) -> Option<usize> {
+    match v {
+        Value::Nil => Some(0),
+        Value::Boolean(_) => Some(1),
+        Value::Integer(_) | Value::Number(_) => Some(2),
+        Value::Function(_) => Some(3),
+        Value::Thread(_) => Some(4),
         _ => None,
+    }
+}
+
+/// Sets the metatable shared by all values of `v`'s type (`debug.setmetatable`
+/// on a value that is not a table or a full userdata).
+pub fn set_type_metatable<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    v: Value<'gc>,
+    mt: Option<Table<'gc>>,
+) {
+    if let Value::String(_) = v {
+        Global::set_string_meta(g, mc, mt);
+    } else if let Some(i) = basic_type_index(v) {
+        let w = gc_arena::Gc::write(mc, g);
+        gc_arena::barrier::field!(w, Global, type_metas).as_deref()[i]
+            .unlock()
+            .set(mt);
     }
 }
 
@@ -297,7 +328,7 @@ impl<'gc> MetaCx<'gc, '_> {
                 if f.is_nil() {
                     Ok(Value::Integer(t.length()))
                 } else {
-                    self.call1(f, &[v])
+                    self.call1(f, &[v, v])
                 }
             }
             _ => {
@@ -309,7 +340,7 @@ impl<'gc> MetaCx<'gc, '_> {
                         describe(self.ts)
                     )))
                 } else {
-                    self.call1(f, &[v])
+                    self.call1(f, &[v, v])
                 }
             }
         }
