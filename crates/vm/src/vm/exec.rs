@@ -1050,17 +1050,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::GetTabUp => {
                     let t = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
                     let key = kst!(i.c());
-                    let fast = match (t, key) {
-                        (Value::Table(t), Value::String(s)) => {
-                            let v = t.borrow().get_str(s);
-                            if v.is_nil() && t.metatable().is_some() {
-                                None
-                            } else {
-                                Some(v)
-                            }
-                        }
-                        _ => None,
-                    };
+                    let fast = get_str_fast(t, key);
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -1136,17 +1126,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if i.op() == OpCode::OpSelf {
                         set!(i.a() + 1, tv);
                     }
-                    let fast = match (tv, key) {
-                        (Value::Table(t), Value::String(s)) => {
-                            let v = t.borrow().get_str(s);
-                            if v.is_nil() && t.metatable().is_some() {
-                                None
-                            } else {
-                                Some(v)
-                            }
-                        }
-                        _ => None,
-                    };
+                    let fast = get_str_fast(tv, key);
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -1859,6 +1839,23 @@ fn pow(x: f64, y: f64) -> f64 {
         x * x
     } else {
         x.powf(y)
+    }
+}
+
+/// `t[key]` for a string key without metamethods, when that settles it.
+#[inline]
+fn get_str_fast<'gc>(t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
+    match (t, key) {
+        (Value::Table(t), Value::String(s)) => {
+            let tb = t.borrow();
+            let v = tb.get_str(s);
+            if v.is_nil() && tb.meta.is_some() {
+                None
+            } else {
+                Some(v)
+            }
+        }
+        _ => None,
     }
 }
 
