@@ -170,7 +170,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         &mut self,
         func: usize,
         mut nargs: usize,
-        nresults: i32,
+        mut nresults: i32,
         fresh: bool,
     ) -> RtResult<'gc, Pre<'gc>> {
         for _ in 0..crate::vm::budget::MAX_NESTED_CALLS {
@@ -201,6 +201,18 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 base: func + 1,
                                 nargs,
                             })?;
+                            if n & crate::vm::ctx::TAIL_CALL != 0 {
+                                // The native ends by calling a function in its place.
+                                let (targs, want) = crate::vm::ctx::decode_tail_call(n);
+                                let src = self.ts.top - targs - 1;
+                                self.ts.frames.pop();
+                                self.ts.stack.copy_within(src..src + targs + 1, func);
+                                nargs = targs;
+                                if let (Some(w), true) = (want, nresults < 0) {
+                                    nresults = w;
+                                }
+                                continue;
+                            }
                             let budget = &self.g.budget.0;
                             if budget.gc_requested.get()
                                 && budget.nested.get() == 0
