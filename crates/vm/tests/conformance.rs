@@ -313,3 +313,19 @@ print(pcall(dofile, "/nonexistent/x"))"##,
          false\tcannot open /nonexistent/x: No such file or directory\n",
     );
 }
+
+#[test]
+fn for_loop_errors() {
+    check(
+        r#"print(pcall(load("for i = {}, 10 do end")))
+print(pcall(load("for i = 1.0, 'x' do end")))
+print(pcall(load("for i = 1, 2, print do end")))
+print(pcall(load("for i = setmetatable({}, {__name='My'}), 2 do end")))
+for i = 1, '3' do io.write(i, ' ') end print()"#,
+        "false\t[string \"for i = {}, 10 do end\"]:1: bad 'for' initial value (number expected, got table)\n\
+         false\t[string \"for i = 1.0, 'x' do end\"]:1: bad 'for' limit (number expected, got string)\n\
+         false\t[string \"for i = 1, 2, print do end\"]:1: bad 'for' step (number expected, got function)\n\
+         false\t[string \"for i = setmetatable({}, {__name='My'}), 2 do...\"]:1: bad 'for' initial value (number expected, got My)\n\
+         1 2 3 \n",
+    );
+}
