@@ -286,3 +286,46 @@ debug.setmetatable(print, nil)"#,
         "true\t13\t3\nnil\n12\t3\nx\n",
     );
 }
+
+#[test]
+fn yieldable_pairs_and_dofile_and_load_readers() {
+    check(
+        r##"local t = setmetatable({10, 20, 30}, {__pairs = function (t)
+  local inc = coroutine.yield()
+  return function (t, i) if i > 1 then return i - inc, t[i - inc] else return nil end end, t, #t + 1
+end})
+local res = {}
+local co = coroutine.wrap(function () for i, p in pairs(t) do res[#res + 1] = p end end)
+co(); co(1)
+print(table.concat(res, " "))
+local u = setmetatable({}, {__pairs = function(t) return next, {1, 2}, nil, "extra" end})
+print(select("#", pairs(u)))
+for k, v in pairs(u) do io.write(k, "=", v, " ") end print()
+print(load(function() error("hhi") end))
+local n = 0
+print(type(load(function() n = n + 1; if n == 1 then return 42 end end)))
+print(pcall(load, {}))
+print(load(12))
+print(pcall(dofile, "/nonexistent/x"))"##,
+        "30 20 10\n3\n1=1 2=2 \nnil\ttest:12: hhi\nnil\n\
+         false\tbad argument #1 to 'load' (function expected, got table)\n\
+         nil\t[string \"12\"]:1: unexpected symbol near '12'\n\
+         false\tcannot open /nonexistent/x: No such file or directory\n",
+    );
+}
+
+#[test]
+fn for_loop_errors() {
+    check(
+        r#"print(pcall(load("for i = {}, 10 do end")))
+print(pcall(load("for i = 1.0, 'x' do end")))
+print(pcall(load("for i = 1, 2, print do end")))
+print(pcall(load("for i = setmetatable({}, {__name='My'}), 2 do end")))
+for i = 1, '3' do io.write(i, ' ') end print()"#,
+        "false\t[string \"for i = {}, 10 do end\"]:1: bad 'for' initial value (number expected, got table)\n\
+         false\t[string \"for i = 1.0, 'x' do end\"]:1: bad 'for' limit (number expected, got string)\n\
+         false\t[string \"for i = 1, 2, print do end\"]:1: bad 'for' step (number expected, got function)\n\
+         false\t[string \"for i = setmetatable({}, {__name='My'}), 2 do...\"]:1: bad 'for' initial value (number expected, got My)\n\
+         1 2 3 \n",
+    );
+}

@@ -38,7 +38,12 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
     }
     let next = Value::Function(Function::Native(NativeFunction::new(mc, "next", next)));
     set_value(mc, g, t, "next", next);
-    let pairs = NativeFunction::with_upvalues(mc, "pairs", NativeKind::Plain(pairs), &[next]);
+    let pairs = NativeFunction::with_upvalues(
+        mc,
+        "pairs",
+        NativeKind::Plain(pairs),
+        &[next, pairs_helper(mc, g)],
+    );
     set_value(mc, g, t, "pairs", Value::Function(Function::Native(pairs)));
     let aux = Value::Function(Function::Native(NativeFunction::new(
         mc,
@@ -144,15 +149,35 @@ fn next<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     }
 }
 
+/// `function (mm, t) local a, b, c = mm(t) return a, b, c end`: calls a
+/// `__pairs` metamethod and keeps exactly three results.
+fn pairs_helper<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) -> Value<'gc> {
+    let src = b"return function (mm, t) local a, b, c = mm(t) return a, b, c end";
+    let Ok(mut proto) = crate::compiler::compile(src, b"=[C]") else {
+        return Value::Nil;
+    };
+    let Some(inner) = proto.protos.pop() else {
+        return Value::Nil;
+    };
+    let p = crate::function::FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), inner);
+    let cl = gc_arena::Gc::new(
+        mc,
+        crate::function::Closure {
+            proto: p,
+            upvalues: Box::new([]),
+        },
+    );
+    Value::Function(Function::Lua(cl))
+}
+
 fn pairs<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let v = ctx.check_any(0)?;
     let tm = meta::get_tm(ctx.g, v, Tm::Pairs);
     if !tm.is_nil() {
-        let r = ctx.call(tm, &[v])?;
-        for i in 0..3 {
-            ctx.push(r.get(i).copied().unwrap_or(Value::Nil));
-        }
-        return Ok(3);
+        // Through a Lua helper that keeps three results, by a tail call:
+        // `__pairs` runs as a normal call, which may yield.
+        let helper = ctx.upvalue(1);
+        return ctx.tail_call(helper, &[tm, v], None);
     }
     if !matches!(v, Value::Table(_)) {
         return Err(ctx.expect_type(0, "table"));
@@ -362,14 +387,34 @@ fn load<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let chunk = ctx.arg(0);
     let source: Vec<u8> = match chunk {
         Value::String(s) => s.as_bytes().to_vec(),
+        Value::Integer(_) | Value::Number(_) => ctx.check_string(0)?.as_bytes().to_vec(),
         Value::Function(_) => {
             let mut buf = Vec::new();
             loop {
-                let piece = ctx.call1(chunk, &[])?;
+                // Errors of the reader are load's failure, as in lua_load.
+                let piece = match ctx.call1(chunk, &[]) {
+                    Ok(p) => p,
+                    Err(e) if !e.is_catchable() => return Err(e),
+                    Err(e) => {
+                        let m = match e {
+                            RtError::Value(v) => v,
+                            RtError::Message(m) | RtError::BadArg { msg: m, .. } => {
+                                ctx.str_value(m.as_bytes())
+                            }
+                            RtError::Limit(_) => Value::Nil,
+                        };
+                        ctx.push(Value::Nil);
+                        ctx.push(m);
+                        return Ok(2);
+                    }
+                };
                 match piece {
                     Value::Nil => break,
                     Value::String(s) if s.is_empty() => break,
                     Value::String(s) => buf.extend_from_slice(s.as_bytes()),
+                    v @ (Value::Integer(_) | Value::Number(_)) => {
+                        meta::number_to_bytes(v, &mut buf)
+                    }
                     _ => {
                         ctx.push(Value::Nil);
                         let m = ctx.str_value(b"reader function must return a string");
@@ -380,13 +425,13 @@ fn load<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             }
             buf
         }
-        _ => return Err(ctx.expect_type(0, "string")),
+        _ => return Err(ctx.expect_type(0, "function")),
     };
     let name = match ctx.opt_string(1)? {
         Some(n) => n.as_bytes().to_vec(),
         None => match chunk {
-            Value::String(s) => s.as_bytes().to_vec(),
-            _ => b"=(load)".to_vec(),
+            Value::Function(_) => b"=(load)".to_vec(),
+            _ => source.clone(),
         },
     };
     let mode = ctx
@@ -505,16 +550,13 @@ fn loadfile<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     }
 }
 
-fn dofile<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+fn dofile<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let env = Value::Table(ctx.g.globals);
     let f = read_file_arg(&ctx)?
         .and_then(|(src, name)| compile_chunk(&ctx, &src, &name, b"bt", env))
         .map_err(|m| RtError::Value(ctx.str_value(m.as_bytes())))?;
-    let results = ctx.call(f, &[])?;
-    for v in &results {
-        ctx.push(*v);
-    }
-    Ok(results.len())
+    // A tail call: the chunk may yield, as with PUC-Rio's lua_callk.
+    ctx.tail_call(f, &[], None)
 }
 
 /// Registry key of the warning switch (`warn("@on")`, `warn("@off")`).

@@ -193,6 +193,23 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         crate::vm::level::call_nested(self.mc, self.g, self.th, self.ts, f, args)
     }
 
+    /// Ends this native by calling `f` with `args` in its place: the call's
+    /// results are the native's results (`results`: exactly that many, like
+    /// `lua_callk` with a result count). Unlike `call`, the called function
+    /// runs as a normal frame: it may yield, and it does not nest.
+    pub fn tail_call(
+        mut self,
+        f: Value<'gc>,
+        args: &[Value<'gc>],
+        results: Option<usize>,
+    ) -> RtResult<'gc, usize> {
+        self.push(f);
+        for &a in args {
+            self.push(a);
+        }
+        Ok(TAIL_CALL | (results.map_or(0, |k| k + 1) << 32) | args.len())
+    }
+
     /// Calls a value and returns its first result.
     pub fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
         crate::vm::level::call_nested1(self.mc, self.g, self.th, self.ts, f, args)
@@ -207,6 +224,16 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     pub fn where_(&self, level: usize) -> String {
         crate::vm::debug::where_(self.ts, level)
     }
+}
+
+/// Flag of a native's result count: it ends with a tail call (see
+/// `Ctx::tail_call`).
+pub const TAIL_CALL: usize = 1 << 62;
+
+/// (arguments, wanted results) of a native's tail call.
+pub fn decode_tail_call(n: usize) -> (usize, Option<i32>) {
+    let want = (n >> 32) & 0x3fff_ffff;
+    (n & 0xffff_ffff, want.checked_sub(1).map(|w| w as i32))
 }
 
 /// Pushes a value at the logical top of a thread's stack.

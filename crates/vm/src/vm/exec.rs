@@ -183,7 +183,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         &mut self,
         func: usize,
         mut nargs: usize,
-        nresults: i32,
+        mut nresults: i32,
         fresh: bool,
     ) -> RtResult<'gc, Pre<'gc>> {
         for _ in 0..crate::vm::budget::MAX_NESTED_CALLS {
@@ -214,6 +214,18 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 base: func + 1,
                                 nargs,
                             })?;
+                            if n & crate::vm::ctx::TAIL_CALL != 0 {
+                                // The native ends by calling a function in its place.
+                                let (targs, want) = crate::vm::ctx::decode_tail_call(n);
+                                let src = self.ts.top - targs - 1;
+                                self.ts.frames.pop();
+                                self.ts.stack.copy_within(src..src + targs + 1, func);
+                                nargs = targs;
+                                if let (Some(w), true) = (want, nresults < 0) {
+                                    nresults = w;
+                                }
+                                continue;
+                            }
                             let budget = &self.g.budget.0;
                             if budget.gc_requested.get()
                                 && budget.nested.get() == 0
@@ -1673,7 +1685,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::ForPrep => {
                     let a = i.a();
                     save_pc!();
-                    let skip = tri!(for_prep(ex.ts, base + a));
+                    let skip = tri!(for_prep(ex.g, ex.ts, base + a));
                     if skip {
                         pc += i.bx() + 1;
                     }
@@ -1894,13 +1906,19 @@ fn out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &mut i64) -> RtResult<'gc, boo
 /// Integer loops keep: R[A] = remaining-count (internal), R[A+1] = step,
 /// R[A+2] = index, R[A+3] = control variable. Float loops keep init, limit,
 /// step as floats in R[A], R[A+1], R[A+2] (marked by a float in R[A]).
-fn for_prep<'gc>(ts: &mut ThreadState<'gc>, ra: usize) -> RtResult<'gc, bool> {
+fn for_prep<'gc>(g: GlobalRef<'gc>, ts: &mut ThreadState<'gc>, ra: usize) -> RtResult<'gc, bool> {
+    let for_error = |v: Value<'gc>, what: &str| {
+        RtError::msg(format!(
+            "bad 'for' {what} (number expected, got {})",
+            meta::type_name_meta(g, v)
+        ))
+    };
     let (init, limit, step) = (ts.stack[ra], ts.stack[ra + 1], ts.stack[ra + 2]);
     if let (Value::Integer(init), Value::Integer(step)) = (init, step) {
         if step == 0 {
             return Err(RtError::msg("'for' step is zero"));
         }
-        let limit = match for_limit(limit, step)? {
+        let limit = match for_limit(limit, step).map_err(|_| for_error(limit, "limit"))? {
             Some(l) => l,
             None => return Ok(true),
         };
@@ -1926,9 +1944,9 @@ fn for_prep<'gc>(ts: &mut ThreadState<'gc>, ra: usize) -> RtResult<'gc, bool> {
             Value::String(s) => match crate::vm::convert::str_to_number(s.as_bytes()) {
                 Some(crate::vm::convert::Number::Int(i)) => Ok(i as f64),
                 Some(crate::vm::convert::Number::Float(f)) => Ok(f),
-                None => Err(RtError::msg(format!("'for' {what} must be a number"))),
+                None => Err(for_error(v, what)),
             },
-            _ => Err(RtError::msg(format!("'for' {what} must be a number"))),
+            _ => Err(for_error(v, what)),
         }
     };
     let l = to_f(limit, "limit")?;
