@@ -551,13 +551,10 @@ fn io_close<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn f_gc<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    if let Value::UserData(ud) = ctx.arg(0) {
-        if let Some(f) = ud.downcast::<LuaFile>() {
-            let mut st = f.state.borrow_mut();
-            if !st.is_closed() && !st.standard {
-                let _ = st.close();
-            }
-        }
+    let f = file_arg(&ctx, 0)?;
+    let mut st = f.state.borrow_mut();
+    if !st.is_closed() && !st.standard {
+        let _ = st.close();
     }
     Ok(0)
 }

@@ -32,6 +32,25 @@ pub fn frame_where(ts: &ThreadState<'_>, fi: usize) -> Option<String> {
     Some(format!("{}:{}:", String::from_utf8_lossy(&id), line))
 }
 
+/// The position the interpreter gives its own runtime errors: like
+/// `frame_where`, but code without line information (stripped dumps)
+/// reports line -1, as PUC-Rio Lua does.
+pub fn runtime_where(ts: &ThreadState<'_>, level: usize) -> String {
+    let Some(fi) = level_frame(ts, level) else {
+        return String::new();
+    };
+    if let Some(w) = frame_where(ts, fi) {
+        return format!("{w} ");
+    }
+    match frame_proto(ts, fi) {
+        Some(p) => format!(
+            "{}:-1: ",
+            String::from_utf8_lossy(&crate::compiler::chunk_id(&p.source))
+        ),
+        None => String::new(),
+    }
+}
+
 /// Frame index at `level` (level 0 = the running function). The markers of
 /// `pcall`/`xpcall` are levels too: they stand for those C functions.
 pub fn level_frame(ts: &ThreadState<'_>, level: usize) -> Option<usize> {
@@ -128,7 +147,7 @@ pub fn traceback<'gc>(
                     String::from_utf8_lossy(&crate::compiler::chunk_id(&p.source)).into_owned();
                 let line = frame_line(ts, fi)
                     .map(|l| l.to_string())
-                    .unwrap_or_else(|| "?".into());
+                    .unwrap_or_else(|| "-1".into());
                 let fv = ts.stack.get(f.func).copied().unwrap_or(Value::Nil);
                 let what = if p.line_defined == 0 {
                     "in main chunk".to_string()

@@ -504,7 +504,14 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 Value::String(Global::intern(self.g, self.mc, m.as_bytes()))
             }
             RtError::Message(m) => {
-                let s = format!("{}{}", debug::where_(self.ts, level), m);
+                // The interpreter's own errors (level 0) are placed like
+                // luaG_runerror's; a native's like luaL_error's.
+                let place = if level == 0 {
+                    debug::runtime_where(self.ts, 0)
+                } else {
+                    debug::where_(self.ts, level)
+                };
+                let s = format!("{place}{m}");
                 Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
             }
             RtError::BadArg { arg, msg } => {
