@@ -2,6 +2,7 @@
 
 mod code;
 pub mod debuginfo;
+pub mod dump;
 mod func;
 mod lexer;
 pub mod opcode;

@@ -490,7 +490,14 @@ fn load_chunk<'gc>(
                 ),
             );
         }
-        return fail(ctx, "binary chunks are not supported");
+        return match crate::compiler::dump::undump(source, name) {
+            Ok(proto) => {
+                let f = crate::lua::load_proto(ctx.mc, ctx.g, proto, env);
+                ctx.push(f);
+                Ok(1)
+            }
+            Err(m) => fail(ctx, &m),
+        };
     }
     if !mode.contains(&b't') {
         return fail(

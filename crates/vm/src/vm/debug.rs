@@ -27,7 +27,12 @@ pub fn frame_line(ts: &ThreadState<'_>, fi: usize) -> Option<u32> {
 /// "chunk:line:" for a Lua frame.
 pub fn frame_where(ts: &ThreadState<'_>, fi: usize) -> Option<String> {
     let p = frame_proto(ts, fi)?;
-    let line = frame_line(ts, fi)?;
+    // Code without line information (a stripped binary chunk): line -1.
+    let line = match frame_line(ts, fi) {
+        Some(l) => l as i64,
+        None if p.line_info.is_empty() => -1,
+        None => return None,
+    };
     let id = crate::compiler::chunk_id(&p.source);
     Some(format!("{}:{}:", String::from_utf8_lossy(&id), line))
 }
