@@ -13,10 +13,10 @@ fn basic_functions() {
 }
 
 #[test]
-fn dump_is_unsupported() {
+fn dump_of_lua_functions_only() {
     assert_eq!(
-        run("print(pcall(function() return string.dump(function() end) end))"),
-        "false\ttest:1: unable to dump given function\n"
+        run("print(load(string.dump(function() return 7 end))(), pcall(string.dump, print))"),
+        "7\tfalse\tunable to dump given function\n"
     );
 }
 

@@ -272,11 +272,16 @@ fn char<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     ctx.ret(v)
 }
 
-/// `string.dump`: lunarena has no binary chunk format (and `load` accepts
-/// text chunks only), so no function can be dumped.
+/// `string.dump`: a binary chunk of a Lua function (see `compiler::dump`).
 fn dump<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    ctx.check_function(0)?;
-    Err(RtError::msg("unable to dump given function"))
+    let f = ctx.check_function(0)?;
+    let strip = ctx.arg(1).is_truthy();
+    let Value::Function(crate::value::Function::Lua(cl)) = f else {
+        return Err(RtError::msg("unable to dump given function"));
+    };
+    let bytes = crate::compiler::dump::dump(&cl.proto.to_proto(), strip);
+    let v = ctx.str_value(&bytes);
+    ctx.ret(v)
 }
 
 // ---- pattern matching ----
