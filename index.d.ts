@@ -10,7 +10,7 @@ export declare function version(): string;
  * in the addon. Writes to stdout/stderr itself and returns the exit code.
  * Undefined while the addon does not provide it yet.
  */
-export declare const cliMain: ((args: string[]) => number) | undefined;
+export declare const cliMain: ((args: string[], progname?: string) => number) | undefined;
 
 /** Options accepted by the error constructors (mostly for the addon's use). */
 export interface LuaErrorOptions {
@@ -55,8 +55,8 @@ export interface LuaLimitErrorOptions extends LuaErrorOptions {
 /** A limit set on the VM was hit (memory, instructions, call depth, wall time). The VM stays usable. */
 export declare class LuaLimitError extends LuaError {
   constructor(message: string, options?: LuaLimitErrorOptions);
-  /** Which limit: e.g. `'memory'`, `'instructions'`, `'depth'`, `'time'`. */
-  limit: string;
+  /** Which limit. */
+  limit: LimitName;
 }
 
 /** The VM, or a handle into it, was used after `close()`. */
@@ -81,20 +81,68 @@ export declare function convertError(error: unknown): unknown;
  */
 export declare function wrapNative<F extends (...args: any[]) => any>(fn: F): F;
 
+/**
+ * The limit a {@link LuaLimitError} names: `memoryLimit`, `instructionLimit`,
+ * `timeout`, `maxCallDepth`, an AbortSignal (`'aborted'`), or the thread
+ * being torn down (`'interrupted'`).
+ */
+export type LimitName = 'memory' | 'instructions' | 'time' | 'callDepth' | 'aborted' | 'interrupted' | (string & {});
+
+/**
+ * Resource limits. On `new Lua()` they are the VM's defaults; on a call
+ * they override those for that call. `null` (or `Infinity`) means no limit.
+ */
+export interface LimitOptions {
+  /** Bytes the whole VM may hold. */
+  memoryLimit?: number | null;
+  /** Instructions (loop iterations, calls, builtin work) per call. */
+  instructionLimit?: number | null;
+  /** Wall time per call, in milliseconds (for async calls: including waits). */
+  timeout?: number | null;
+  /** Lua call frames per call. */
+  maxCallDepth?: number | null;
+}
+
 /** Options of `new Lua()`. */
-export interface LuaOptions {
+export interface LuaOptions extends LimitOptions {
   /**
    * Which standard libraries to open. `'safe'` (the default): base, string,
    * table, math, utf8, coroutine, os time functions, no file or process
    * access. `'all'`: also io, the whole os, debug and file-based require.
    */
   libs?: 'safe' | 'all';
+  /**
+   * Same script, same output: fixes math.random's seed (`seed`), makes
+   * os.time/os.date/os.clock read the host's clock (`now`, `clock`), and
+   * os.date format in UTC.
+   */
+  deterministic?: boolean;
+  /** The seed of math.random in deterministic mode (default 0). */
+  seed?: number;
+  /** Deterministic mode: seconds since the epoch for os.time() (default: always 0). */
+  now?: () => number;
+  /** Deterministic mode: CPU seconds for os.clock() (default: 1 ms more per read). */
+  clock?: () => number;
 }
 
 /** Options of `lua.run()` / `lua.load()`. */
-export interface RunOptions {
+export interface RunOptions extends LimitOptions {
   /** The chunk's name in messages and tracebacks (e.g. `'main.lua'`). Default: the code itself. */
   chunkName?: string;
+}
+
+/** What `signal` needs of an `AbortSignal` (the typings do not assume DOM or Node types). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** Options of `lua.runAsync()`. */
+export interface RunAsyncOptions extends RunOptions {
+  /** Stops the job; it rejects with a `LuaLimitError` whose `limit` is `'aborted'`. */
+  signal?: AbortSignalLike;
 }
 
 /** Live counts of a VM, for leak hunting. */
@@ -105,6 +153,8 @@ export interface LuaStats {
   imports: number;
   /** Objects allocated in the Lua heap (undefined while a callback is running). */
   heapObjects: number | undefined;
+  /** Bytes the VM allocated since it was made and still holds (what `memoryLimit` counts). */
+  heapBytes?: number;
   /** Handle drops recorded and not yet applied (applied at the next call into the VM). */
   pendingDrops: number;
   /** Lua -> JS calls in progress. */
@@ -168,6 +218,11 @@ export interface LuaFunction extends LuaHandle {
   (...args: unknown[]): any;
   /** Calls the function and returns all its results. */
   callMultiple(...args: unknown[]): any[];
+  /**
+   * Calls the function as an async job of its VM (see `Lua#runAsync`):
+   * a promise of its first result.
+   */
+  callAsync(...args: unknown[]): Promise<any>;
 }
 export declare const LuaFunction: {
   readonly prototype: LuaFunction;
@@ -195,6 +250,13 @@ export declare class Lua {
   run(code: string | Uint8Array, options?: RunOptions & { multiple?: false }): any;
   /** Runs a chunk and returns all its results. */
   run(code: string | Uint8Array, options: RunOptions & { multiple: true }): any[];
+  /**
+   * Runs a chunk as an async job: in time slices that let the event loop
+   * turn, waiting for the promises that JS functions called from Lua
+   * return. Jobs of one VM start, and settle, in submission order.
+   */
+  runAsync(code: string | Uint8Array, options?: RunAsyncOptions & { multiple?: false }): Promise<any>;
+  runAsync(code: string | Uint8Array, options: RunAsyncOptions & { multiple: true }): Promise<any[]>;
   /** Compiles a chunk without running it. */
   load(code: string | Uint8Array, options?: RunOptions): LuaFunction;
   /** A global variable. */
@@ -211,8 +273,12 @@ export declare class Lua {
   stats(): LuaStats;
   /** Whether `close()` was called. */
   readonly closed: boolean;
-  /** Frees the VM and everything in it; later use of it or its handles throws `LuaClosedError`. */
-  close(): void;
+  /**
+   * Frees the VM and everything in it; later use of it or its handles
+   * throws `LuaClosedError`. Pending async jobs are rejected first, in
+   * order, with `LuaClosedError`; the promise resolves after that.
+   */
+  close(): Promise<void>;
   [Symbol.dispose](): void;
   /** VMs alive on this thread (not closed and not yet collected). */
   static liveCount(): number;

@@ -488,6 +488,49 @@ Object.defineProperty(LuaFunction.prototype, 'callMultiple', {
   configurable: true,
 });
 
+Object.defineProperty(LuaFunction.prototype, 'callAsync', {
+  /**
+   * Calls the function as an async job of its VM (see `Lua#runAsync`):
+   * returns a promise of its first result.
+   */
+  value: function callAsync(...args) {
+    const r = recordOf(this);
+    return r.core.submit({ kind: 1, fn: r, args }, {});
+  },
+  writable: true,
+  configurable: true,
+});
+
+const LIMIT_KEYS = ['instructionLimit', 'timeout', 'memoryLimit', 'maxCallDepth'];
+
+function hasLimitOptions(options) {
+  if (options === null || typeof options !== 'object') return false;
+  for (const k of LIMIT_KEYS) if (options[k] !== undefined) return true;
+  return false;
+}
+
+function checkLimit(name, v) {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+    throw new RangeError(`${name} must be a non-negative number (or null for no limit)`);
+  }
+  return v === Infinity ? null : v;
+}
+
+/** Limits from options, on top of `base`. */
+function mergeLimits(base, options) {
+  const out = { ...base };
+  if (options !== null && typeof options === 'object') {
+    for (const k of LIMIT_KEYS) if (options[k] !== undefined) out[k] = checkLimit(k, options[k]);
+  }
+  return out;
+}
+
+function limitError(limit, message) {
+  const e = new LuaLimitError(message, { limit });
+  return e;
+}
+
 /** The per-VM state shared by a `Lua` and its handles. */
 class Core {
   constructor(options) {
@@ -522,8 +565,265 @@ class Core {
       errorValue: (e) => core.errorValue(e),
       plainKind,
       alive: () => true,
+      awaited: (p) => {
+        core.awaited = p;
+      },
     };
+    this.helpers.index = (obj, key) => {
+      if (key === 'await' && isThenable(obj) && !('await' in Object(obj))) return awaitSelf;
+      return proxyIndex(obj, key);
+    };
+    // `p:await()` on a promise proxy: in an async run the returned promise
+    // suspends the Lua code (like any JS function returning one); in a
+    // synchronous run it is an error.
+    function awaitSelf() {
+      if (core.asyncDepth === 0) {
+        throw new Error('cannot await a JavaScript promise in a synchronous run; use lua.runAsync() or fn.callAsync()');
+      }
+      return this;
+    }
     this.ext = nvm.create(this.helpers, options.libs === 'all');
+    /** The VM's default limits (per-call options override them). */
+    this.limits = mergeLimits(
+      { instructionLimit: null, timeout: null, memoryLimit: null, maxCallDepth: null },
+      options,
+    );
+    this.applyLimits(this.limits);
+    if (options.deterministic) this.makeDeterministic(options);
+    /** Async jobs not yet settled, in submission order (the one queue). */
+    this.jobs = [];
+    /** Jobs waiting for a slice, in order. */
+    this.ready = [];
+    this.nextJob = 1;
+    this.pumpScheduled = false;
+    this.asyncDepth = 0;
+    this.awaited = undefined;
+  }
+
+  /**
+   * Deterministic mode: math.random's seed fixed, and the clock that
+   * os.time, os.clock and os.date read given by the host (`now`: seconds
+   * since the epoch, default 0; `clock`: CPU seconds, default a counter
+   * that advances 1 ms per read); os.date formats in UTC.
+   */
+  makeDeterministic(options) {
+    const seed = options.seed === undefined ? 0 : options.seed;
+    if (typeof seed !== 'number' && typeof seed !== 'bigint') throw new TypeError('seed must be a number');
+    let ticks = 0;
+    const now = typeof options.now === 'function' ? options.now : () => 0;
+    const clock = typeof options.clock === 'function' ? options.clock : () => ticks++ / 1000;
+    const setup = nvm.run(
+      this.ext,
+      `return function(seed, now, clock)
+        local rs, time, date = math.randomseed, os.time, os.date
+        rs(seed)
+        math.randomseed = function(...)
+          if select('#', ...) == 0 then return rs(seed) end
+          return rs(...)
+        end
+        os.time = function(t)
+          if t == nil then return math.tointeger(now()) or now() end
+          return time(t)
+        end
+        os.clock = function() return clock() end
+        os.date = function(fmt, t)
+          fmt = fmt or "%c"
+          if fmt:sub(1, 1) ~= "!" then fmt = "!" .. fmt end
+          if t == nil then t = os.time() end
+          return date(fmt, t)
+        end
+      end`,
+      '=(deterministic)',
+      false,
+    );
+    setup(seed, now, clock);
+  }
+
+  applyLimits(l) {
+    nvm.setLimits(this.ext, l.instructionLimit, l.timeout, l.memoryLimit, l.maxCallDepth);
+  }
+
+  /** Runs `f` with per-call limit overrides from `options`. */
+  withLimits(options, f) {
+    if (!hasLimitOptions(options)) return f();
+    this.applyLimits(mergeLimits(this.limits, options));
+    try {
+      return f();
+    } finally {
+      if (!this.closed) this.applyLimits(this.limits);
+    }
+  }
+
+  /**
+   * Queues an async job; returns its promise. Jobs start in submission
+   * order and take turns in slices; their promises settle in submission
+   * order too (a job that finishes early waits for the ones before it).
+   */
+  submit(work, options) {
+    const core = this;
+    return new Promise((resolve, reject) => {
+      if (core.closed) {
+        reject(new LuaClosedError());
+        return;
+      }
+      const job = {
+        id: core.nextJob++,
+        work,
+        multi: !!(options && options.multiple),
+        limits: hasLimitOptions(options) ? mergeLimits(core.limits, options) : undefined,
+        chunkName: work.name,
+        state: 'queued',
+        done: false,
+        ok: false,
+        value: undefined,
+        resolve,
+        reject,
+        timer: undefined,
+        signal: options && options.signal,
+        onAbort: undefined,
+      };
+      core.jobs.push(job);
+      const signal = job.signal;
+      if (signal) {
+        if (signal.aborted) {
+          core.abortJob(job, abortError(signal));
+          return;
+        }
+        job.onAbort = () => core.abortJob(job, abortError(signal));
+        signal.addEventListener('abort', job.onAbort, { once: true });
+      }
+      core.ready.push(job);
+      core.schedule();
+    });
+  }
+
+  schedule() {
+    if (this.pumpScheduled || this.closed) return;
+    this.pumpScheduled = true;
+    setImmediate(() => this.pump());
+  }
+
+  pump() {
+    this.pumpScheduled = false;
+    if (this.closed) return;
+    const job = this.ready.shift();
+    if (job !== undefined) this.step(job);
+    if (this.ready.length !== 0) this.schedule();
+  }
+
+  /** One slice of a job. */
+  step(job) {
+    if (job.done) return;
+    if (this.pending.length !== 0) this.flush();
+    const limits = job.limits;
+    let status;
+    this.asyncDepth++;
+    try {
+      if (limits !== undefined) this.applyLimits(limits);
+      if (job.state === 'queued') {
+        job.state = 'running';
+        const timeout = (limits || this.limits).timeout;
+        if (timeout !== null && timeout !== undefined) {
+          // Mid-slice the VM's own deadline stops the job; this timer
+          // stops it while it waits for a promise or for its turn.
+          job.timer = setTimeout(() => this.abortJob(job, limitError('time', 'time limit reached')), timeout);
+        }
+        const w = job.work;
+        if (w.kind === 0) {
+          status = nvm.asyncStart(this.ext, job.id, job.multi, 0, w.code, w.name);
+        } else {
+          if (w.fn.id < 0) throw new LuaClosedError('this LuaFunction handle was released');
+          status = nvm.asyncStart(this.ext, job.id, job.multi, 1, w.fn.id, undefined, ...w.args);
+        }
+      } else if (job.state === 'resume') {
+        job.state = 'running';
+        const { ok, value } = job.settled;
+        job.settled = undefined;
+        status = nvm.asyncResume(this.ext, job.id, ok, value);
+      } else {
+        status = nvm.asyncPoll(this.ext, job.id);
+      }
+    } catch (e) {
+      this.asyncDepth--;
+      this.awaited = undefined;
+      if (limits !== undefined && !this.closed) this.applyLimits(this.limits);
+      this.finish(job, false, this.convert(e, job.chunkName));
+      return;
+    }
+    this.asyncDepth--;
+    if (limits !== undefined && !this.closed) this.applyLimits(this.limits);
+    switch (status[0]) {
+      case 0:
+        this.finish(job, true, status[1]);
+        break;
+      case 1:
+        this.ready.push(job);
+        break;
+      default: {
+        const p = this.awaited;
+        this.awaited = undefined;
+        job.state = 'awaiting';
+        Promise.resolve(p).then(
+          (v) => this.resumeJob(job, true, v),
+          (e) => this.resumeJob(job, false, e),
+        );
+      }
+    }
+  }
+
+  resumeJob(job, ok, value) {
+    if (job.done || this.closed) return;
+    if (!ok && value instanceof LuaError && this.errorOrigin.get(value) === this && !(value instanceof LuaLimitError)) {
+      value = value.value;
+    }
+    job.state = 'resume';
+    job.settled = { ok, value };
+    this.ready.push(job);
+    this.schedule();
+  }
+
+  /** Stops a job (signal, timeout): it fails with `err`; the VM stays usable. */
+  abortJob(job, err) {
+    if (job.done || this.closed) return;
+    const i = this.ready.indexOf(job);
+    if (i >= 0) this.ready.splice(i, 1);
+    if (job.state !== 'queued') {
+      try {
+        nvm.asyncCancel(this.ext, job.id);
+      } catch {
+        // The VM is running (abort from inside a callback): the job's own
+        // checks will not see it; it is still reported as aborted.
+      }
+    }
+    this.finish(job, false, err);
+  }
+
+  finish(job, ok, value) {
+    job.done = true;
+    job.ok = ok;
+    job.value = value;
+    this.cleanupJob(job);
+    this.settleInOrder();
+  }
+
+  cleanupJob(job) {
+    if (job.timer !== undefined) clearTimeout(job.timer);
+    job.timer = undefined;
+    if (job.onAbort !== undefined) job.signal.removeEventListener('abort', job.onAbort);
+    job.onAbort = undefined;
+  }
+
+  /** Settles finished jobs from the head of the queue, in order. */
+  settleInOrder() {
+    const jobs = this.jobs;
+    let n = 0;
+    while (n < jobs.length && jobs[n].done) n++;
+    if (n === 0) return;
+    const head = jobs.splice(0, n);
+    for (const job of head) {
+      if (job.ok) job.resolve(job.value);
+      else job.reject(job.value);
+    }
   }
 
   flush() {
@@ -638,6 +938,21 @@ class Core {
     if (this.closed) return;
     nvm.close(this.ext);
     this.closed = true;
+    // Pending jobs settle first, in order: finished ones with their
+    // outcome, the others with LuaClosedError.
+    const jobs = this.jobs;
+    this.jobs = [];
+    this.ready = [];
+    for (const job of jobs) {
+      this.cleanupJob(job);
+      if (job.done) {
+        if (job.ok) job.resolve(job.value);
+        else job.reject(job.value);
+      } else {
+        job.done = true;
+        job.reject(new LuaClosedError('the Lua VM was closed before this job finished'));
+      }
+    }
     this.pending = [];
     this.handles.clear();
     this.imports.length = 1;
@@ -646,6 +961,12 @@ class Core {
   }
 }
 Core.prototype.errorOrigin = new WeakMap();
+
+function abortError(signal) {
+  const e = limitError('aborted', 'the Lua call was aborted');
+  if (signal.reason !== undefined) e.cause = signal.reason;
+  return e;
+}
 
 function displayName(chunkName) {
   if (chunkName.startsWith('=') || chunkName.startsWith('@')) return chunkName.slice(1);
@@ -739,16 +1060,36 @@ class Lua {
     Object.defineProperty(this, kCore, { value: new Core(options || {}) });
   }
 
-  /** Runs a chunk; returns its first result, or all of them with `{ multiple: true }`. */
+  /**
+   * Runs a chunk; returns its first result, or all of them with
+   * `{ multiple: true }`. Limit options (`instructionLimit`, `timeout`,
+   * `memoryLimit`, `maxCallDepth`) override the VM's for this call.
+   */
   run(code, options = {}) {
     const c = coreOf(this);
     c.enter();
     const name = chunkNameFor(code, options);
     try {
-      return nvm.run(c.ext, code, name, !!(options && options.multiple));
+      return c.withLimits(options, () => nvm.run(c.ext, code, name, !!(options && options.multiple)));
     } catch (e) {
       throw c.convert(e, name);
     }
+  }
+
+  /**
+   * Runs a chunk as an async job: in slices that let the event loop turn,
+   * and waiting for the promises JS functions return. Returns a promise of
+   * the first result (all of them with `multiple: true`). Options: the
+   * limits, `signal` (an AbortSignal), `chunkName`, `multiple`.
+   */
+  runAsync(code, options = {}) {
+    const c = coreOf(this);
+    if (c.closed) return Promise.reject(new LuaClosedError());
+    if (typeof code !== 'string' && !(code instanceof Uint8Array)) {
+      return Promise.reject(new TypeError('Lua code must be a string or a Buffer'));
+    }
+    const name = chunkNameFor(code, options);
+    return c.submit({ kind: 0, code, name }, options || {});
   }
 
   /** Compiles a chunk without running it. */
@@ -832,7 +1173,11 @@ class Lua {
     return coreOf(this).closed;
   }
 
-  /** Frees the VM and everything in it; later use of it or its handles throws LuaClosedError. */
+  /**
+   * Frees the VM and everything in it; later use of it or its handles
+   * throws LuaClosedError. Pending async jobs are rejected first, in order,
+   * with LuaClosedError; the returned promise resolves after that.
+   */
   close() {
     const c = coreOf(this);
     try {
@@ -840,6 +1185,7 @@ class Lua {
     } catch (e) {
       throw c.convert(e);
     }
+    return Promise.resolve();
   }
 
   [Symbol.dispose]() {

@@ -45,7 +45,7 @@ describe('lunarena CLI', () => {
   test('a missing file is reported', () => {
     const r = run(['nope.lua']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('lunarena: cannot open nope.lua (No such file or directory)\n');
+    expect(r.stderr).toBe('lunarena: cannot open nope.lua: No such file or directory\n');
   });
 
   test('a syntax error is reported like lua5.4', () => {

@@ -55,3 +55,26 @@ const live: number = Lua.liveCount();
 lua.close();
 lua[Symbol.dispose]();
 void [first, all, r, rs, len, has, keys, obj, arr, mt, globals, s.exports + s.imports, live, lunarena.Lua];
+
+// Limits and async jobs.
+async function limitsAndAsync(): Promise<void> {
+  const vm = new Lua({ memoryLimit: 64 * 1024 * 1024, instructionLimit: 1e8, timeout: 1000, maxCallDepth: 200 });
+  const n: any = vm.run('return 1', { instructionLimit: 1000 });
+  const ac = { signal: { aborted: false, addEventListener() {}, removeEventListener() {} } };
+  const r: any = await vm.runAsync('return 1', { signal: ac.signal, timeout: 50 });
+  const all: any[] = await vm.runAsync('return 1, 2', { multiple: true });
+  const f = vm.run('return function() end') as LuaFunction;
+  const x: any = await f.callAsync(1, 2);
+  const bytes: number | undefined = vm.stats().heapBytes;
+  try {
+    vm.run('while true do end');
+  } catch (e) {
+    if (e instanceof LuaLimitError) {
+      const which: string = e.limit;
+      void which;
+    }
+  }
+  await vm.close();
+  void [n, r, all, x, bytes];
+}
+void limitsAndAsync;

@@ -21,7 +21,7 @@ if (typeof lunarena.cliMain !== 'function') {
 
 let code;
 try {
-  code = lunarena.cliMain(process.argv.slice(2));
+  code = lunarena.cliMain(process.argv.slice(2), process.argv[1]);
 } catch (e) {
   console.error(`lunarena: ${e && e.stack ? e.stack : String(e)}`);
   process.exit(1);

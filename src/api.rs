@@ -100,7 +100,15 @@ raw_fns! {
     "stats" => stats,
     "close" => close,
     "liveCount" => live_count,
+    "setLimits" => set_limits,
+    "asyncStart" => async_start,
+    "asyncPoll" => async_poll,
+    "asyncResume" => async_resume,
+    "asyncCancel" => async_cancel,
 }
+
+/// Time an async call runs before the event loop gets a turn.
+const SLICE: std::time::Duration = std::time::Duration::from_millis(4);
 
 fn vm_of<'a>(env: Env, v: JsVal) -> Js<&'a Vm> {
     let mut ok = false;
@@ -184,6 +192,7 @@ mod handlers {
             error_value: get("errorValue\0")?,
             plain_kind: get("plainKind\0")?,
             imports: get("imports\0")?,
+            awaited: get("awaited\0")?,
         };
         let libs = if truthy(env, arg(a, 1, env))? {
             Libs::ALL
@@ -495,9 +504,189 @@ mod handlers {
             None => raw::undefined(env),
         };
         raw::set_named(env, o, "heapObjects\0", heap)?;
+        let bytes = vm
+            .lua
+            .try_borrow()
+            .ok()
+            .and_then(|l| l.as_ref().map(|l| l.memory_used()));
+        let bytes = match bytes {
+            Some(n) => raw::number(env, n as f64)?,
+            None => raw::undefined(env),
+        };
+        raw::set_named(env, o, "heapBytes\0", bytes)?;
         let depth = vm.ctxs.borrow().len();
         raw::set_named(env, o, "callbackDepth\0", raw::number(env, depth as f64)?)?;
         Ok(o)
+    }
+
+    /// `setLimits(vm, instructionLimit, timeoutMs, memoryLimit, maxCallDepth)`:
+    /// each a number, or undefined/null for none.
+    pub fn set_limits(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let num = |i: usize| -> Js<Option<f64>> {
+            let v = arg(a, i, env);
+            match raw::kind(env, v)? {
+                raw::Kind::Number => {
+                    let n = raw::get_number(env, v)?;
+                    if n.is_nan() || n < 0.0 {
+                        return Err(raw::throw_range_error(
+                            env,
+                            "limits must be non-negative numbers",
+                        ));
+                    }
+                    Ok(if n.is_finite() { Some(n) } else { None })
+                }
+                raw::Kind::Undefined | raw::Kind::Null => Ok(None),
+                _ => Err(raw::throw_type_error(env, "limits must be numbers")),
+            }
+        };
+        let limits = lunarena_vm::lua::Limits {
+            instruction_limit: num(1)?.map(|n| n as u64),
+            timeout: num(2)?.map(|n| std::time::Duration::from_secs_f64(n / 1000.0)),
+            memory_limit: num(3)?.map(|n| n as usize),
+            max_call_depth: num(4)?.map(|n| (n as usize).max(1)),
+        };
+        if let Some(lua) = vm.lua.try_borrow().ok().as_ref().and_then(|l| l.as_ref()) {
+            lua.set_limits(limits);
+            return Ok(raw::undefined(env));
+        }
+        // Inside a running call the `Lua` is borrowed: reach the budget
+        // through the arena of the innermost native context.
+        let e = vm.begin()?;
+        vm.with_arena(&e, |_, g| {
+            let b = &g.budget.0;
+            b.instruction_limit.set(limits.instruction_limit);
+            b.timeout.set(limits.timeout);
+            b.memory_limit.set(limits.memory_limit);
+            b.max_call_depth.set(limits.max_call_depth);
+            Ok(raw::undefined(env))
+        })
+    }
+
+    /// `asyncStart(vm, job, multi, mode, a, b, ...args)`: mode 0 runs code
+    /// `a` with chunk name `b`; mode 1 calls export `a` with `args`.
+    pub fn async_start(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let job = get_u32(env, arg(a, 1, env))?;
+        let multi = truthy(env, arg(a, 2, env))?;
+        let mode = get_u32(env, arg(a, 3, env))?;
+        let code = if mode == 0 {
+            Some((
+                source(env, arg(a, 4, env))?,
+                raw::get_string(env, arg(a, 5, env))?,
+            ))
+        } else {
+            None
+        };
+        let id = if mode == 1 {
+            get_u32(env, arg(a, 4, env))?
+        } else {
+            0
+        };
+        let rest = a.get(6..).unwrap_or(&[]);
+        let e = vm.begin()?;
+        vm.async_slice(&e, job, |lua, _| {
+            let (call, poll) = lua.start_async(
+                |mc, g| match &code {
+                    Some((code, name)) => match load_chunk(mc, g, code, name) {
+                        Ok(f) => Ok((f, Vec::new())),
+                        Err(err) => Err(compile_error(env, err)),
+                    },
+                    None => {
+                        let cv = Cv::new(vm, mc, g);
+                        let f = cv.exported(id)?;
+                        let mut args = Vec::with_capacity(rest.len());
+                        for v in rest {
+                            args.push(cv.to_lua(*v)?);
+                        }
+                        Ok((f, args))
+                    }
+                },
+                SLICE,
+            )?;
+            Ok((poll, Some((call, multi))))
+        })
+    }
+
+    /// `asyncPoll(vm, job)`: another slice.
+    pub fn async_poll(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let job = get_u32(env, arg(a, 1, env))?;
+        let e = vm.begin()?;
+        vm.async_slice(&e, job, |lua, call| match call {
+            Some(c) => Ok((lua.poll_async(c, SLICE), None)),
+            None => Err(raw::throw_coded(
+                env,
+                binding::CODE_ERROR,
+                "no such async call",
+                &[],
+            )),
+        })
+    }
+
+    /// `asyncResume(vm, job, ok, value)`: the awaited promise settled.
+    pub fn async_resume(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let job = get_u32(env, arg(a, 1, env))?;
+        let ok = truthy(env, arg(a, 2, env))?;
+        let value = arg(a, 3, env);
+        let e = vm.begin()?;
+        vm.async_slice(&e, job, |lua, call| {
+            let Some(c) = call else {
+                return Err(raw::throw_coded(
+                    env,
+                    binding::CODE_ERROR,
+                    "no such async call",
+                    &[],
+                ));
+            };
+            let mut failed = None;
+            let poll = lua.resume_async(c, SLICE, |mc, g| {
+                let cv = Cv::new(vm, mc, g);
+                let v = match raw::kind(env, value) {
+                    Ok(raw::Kind::Undefined) if ok => return Ok(Vec::new()),
+                    _ => match cv.to_lua(value) {
+                        Ok(v) => v,
+                        Err(_) => {
+                            failed = raw::take_exception(env);
+                            let m = "the awaited value cannot be converted to Lua";
+                            Value::String(lunarena_vm::state::Global::intern(g, mc, m.as_bytes()))
+                        }
+                    },
+                };
+                if ok && failed.is_none() {
+                    Ok(vec![v])
+                } else {
+                    Err(v)
+                }
+            });
+            Ok((poll, None))
+        })
+    }
+
+    /// `asyncCancel(vm, job)`: abandons an async call.
+    pub fn async_cancel(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let job = get_u32(env, arg(a, 1, env))?;
+        let entry = vm.jobs.borrow_mut().remove(&job);
+        if let Some((mut call, _)) = entry {
+            let mut guard = match vm.lua.try_borrow_mut() {
+                Ok(g) => g,
+                Err(_) => {
+                    vm.jobs.borrow_mut().insert(job, (call, false));
+                    return Err(raw::throw_coded(
+                        env,
+                        binding::CODE_ERROR,
+                        "cannot cancel an async call while the VM is running",
+                        &[],
+                    ));
+                }
+            };
+            if let Some(lua) = guard.as_mut() {
+                lua.cancel_async(&mut call);
+            }
+        }
+        Ok(raw::undefined(env))
     }
 
     /// `liveCount()`: VMs alive on this thread.

@@ -158,6 +158,8 @@ pub struct Helpers {
     pub error_value: WeakRef,
     pub plain_kind: WeakRef,
     pub imports: WeakRef,
+    /// Receives the promise an async run waits for (see callback.rs).
+    pub awaited: WeakRef,
 }
 
 impl Helpers {
@@ -189,6 +191,12 @@ pub struct Vm {
     reported_bytes: Cell<i64>,
     /// Outermost calls so far (for batching collection steps).
     calls: Cell<u32>,
+    /// Async calls in progress, by the job id `index.js` gave them, with
+    /// whether they return all results.
+    pub jobs: RefCell<IdMap<u32, (lunarena_vm::lua::AsyncCall, bool)>>,
+    /// A slice of an async call is running: a JS function that returns a
+    /// promise suspends the call instead of returning the promise.
+    pub async_running: Cell<bool>,
 }
 
 thread_local! {
@@ -268,6 +276,8 @@ impl Vm {
             gaddr: Cell::new(gaddr),
             reported_bytes: Cell::new(0),
             calls: Cell::new(0),
+            jobs: RefCell::new(IdMap::default()),
+            async_running: Cell::new(false),
         }
     }
 
@@ -360,6 +370,83 @@ impl Vm {
                 finish(mc, g, &v)
             }),
             Ok(Err(err)) => Err(self.throw_lua_error(lua, &err)),
+        };
+        drop(guard);
+        self.after_outer(e);
+        out
+    }
+
+    /// Runs a slice of async job `job` (outermost entries only): `f` starts,
+    /// polls or resumes it. Returns `[0, results]` when it finished, `[1]`
+    /// when it wants another slice, `[2]` when it waits for the promise it
+    /// handed to the `awaited` helper; a failure is thrown.
+    pub fn async_slice(
+        &self,
+        e: &Entry<'_>,
+        job: u32,
+        f: impl FnOnce(
+            &mut Lua,
+            Option<&mut lunarena_vm::lua::AsyncCall>,
+        ) -> Js<(
+            lunarena_vm::lua::Poll,
+            Option<(lunarena_vm::lua::AsyncCall, bool)>,
+        )>,
+    ) -> Js<JsVal> {
+        use lunarena_vm::lua::Poll;
+        let env = self.env;
+        if e.nested().is_some() {
+            return Err(raw::throw_coded(
+                env,
+                CODE_ERROR,
+                "an async Lua call cannot run inside a synchronous one",
+                &[],
+            ));
+        }
+        let mut entry = self.jobs.borrow_mut().remove(&job);
+        let multi = entry.as_ref().map(|x| x.1).unwrap_or(false);
+        let mut guard = self.lua.borrow_mut();
+        let Some(lua) = guard.as_mut() else {
+            return Err(closed_error(env));
+        };
+        self.async_running.set(true);
+        let r = f(lua, entry.as_mut().map(|x| &mut x.0));
+        self.async_running.set(false);
+        let (poll, started) = match r {
+            Ok(x) => x,
+            Err(t) => {
+                drop(guard);
+                return Err(t);
+            }
+        };
+        if let Some(s) = started {
+            entry = Some(s);
+        }
+        let multi = entry.as_ref().map(|x| x.1).unwrap_or(multi);
+        let out = match poll {
+            Poll::Done(vals) => lua.enter(|mc, g| {
+                let v: Vec<Value<'_>> = vals.iter().map(|s| Lua::fetch(g, s)).collect();
+                let res = crate::convert::Cv::new(self, mc, g).results(&v, multi)?;
+                let arr = raw::array(env, 2)?;
+                raw::set_element(env, arr, 0, raw::number(env, 0.0)?)?;
+                raw::set_element(env, arr, 1, res)?;
+                Ok(arr)
+            }),
+            Poll::Failed(err) => Err(self.throw_lua_error(lua, &err)),
+            Poll::Pending | Poll::Await => {
+                let code = if matches!(poll, Poll::Pending) {
+                    1.0
+                } else {
+                    2.0
+                };
+                if let Some(x) = entry.take() {
+                    self.jobs.borrow_mut().insert(job, x);
+                }
+                (|| {
+                    let arr = raw::array(env, 1)?;
+                    raw::set_element(env, arr, 0, raw::number(env, code)?)?;
+                    Ok(arr)
+                })()
+            }
         };
         drop(guard);
         self.after_outer(e);
@@ -487,6 +574,7 @@ impl Vm {
                 &[],
             ));
         }
+        self.jobs.borrow_mut().clear();
         let lua = self.lua.borrow_mut().take();
         if lua.is_some() {
             LIVE.with(|n| n.set(n.get().saturating_sub(1)));

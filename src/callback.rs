@@ -216,12 +216,52 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
         raw::call(env, this, f, &args)
     };
     match result {
+        Ok(r) if vm.async_running.get() && matches!(op, Op::Call | Op::Method) => {
+            match is_thenable(env, r) {
+                Ok(true) => await_promise(&cv, &mut ctx, r),
+                Ok(false) => deliver(&cv, &mut ctx, op, r).map_err(|_| exception_to_lua(&cv)),
+                Err(_) => Err(exception_to_lua(&cv)),
+            }
+        }
         Ok(r) => match deliver(&cv, &mut ctx, op, r) {
             Ok(n) => Ok(n),
             Err(_) => Err(exception_to_lua(&cv)),
         },
         Err(_) => Err(exception_to_lua(&cv)),
     }
+}
+
+fn is_thenable(env: raw::Env, v: JsVal) -> Js<bool> {
+    if !matches!(raw::kind(env, v)?, raw::Kind::Object | raw::Kind::Function) {
+        return Ok(false);
+    }
+    let then = raw::get_named(env, v, "then\0")?;
+    Ok(raw::kind(env, then)? == raw::Kind::Function)
+}
+
+/// In an async run, a JS function returned a promise: the Lua call
+/// suspends (the driver returns `Poll::Await`) and resumes with what the
+/// promise settles to. Calls nested inside natives (metamethods, sort
+/// comparators, calls from JS back into Lua) cannot suspend.
+fn await_promise<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, p: JsVal) -> RtResult<'gc, usize> {
+    let budget = &ctx.g.budget.0;
+    if budget.nested.get() != 0 || ctx.ts.nested != 0 || !cv.vm.ctxs.borrow().is_empty() {
+        return Err(RtError::msg(
+            "cannot wait for a JavaScript promise here: this call is nested inside a metamethod, a library callback (e.g. a sort comparator) or a call from JavaScript, which cannot be suspended",
+        ));
+    }
+    let env = cv.env;
+    let stored = (|| -> Js<()> {
+        let f = Helpers::get(env, &cv.vm.helpers.awaited)?;
+        raw::call(env, raw::undefined(env), f, &[p])?;
+        Ok(())
+    })();
+    if stored.is_err() {
+        return Err(exception_to_lua(cv));
+    }
+    budget.await_requested.set(true);
+    budget.gc_requested.set(true);
+    Ok(0)
 }
 
 /// `arr[i]` and `#arr` on a plain JS array, without calling the JS helper.

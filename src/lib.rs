@@ -42,6 +42,10 @@
 
 use napi_derive::napi;
 
+/// Counts allocations per entered VM (memory limits, `stats().heapBytes`).
+#[global_allocator]
+static ALLOC: lunarena_vm::alloc::Counting = lunarena_vm::alloc::Counting;
+
 /// Status string carried by errors that come from a caught Rust panic.
 pub const PANIC_CODE: &str = "LUA_PANIC";
 
@@ -82,10 +86,14 @@ pub fn version() -> String {
 }
 
 /// The stand-alone interpreter (`bin/lunarena.js`): runs with the given
-/// arguments, writes to stdout/stderr, returns the exit code.
+/// arguments, writes to stdout/stderr, returns the exit code. `progname` is
+/// the command as invoked (the script's `arg[-1]`).
 #[napi]
-pub fn cli_main(args: Vec<String>) -> napi::Result<i32, String> {
-    guard(|| Ok(lunarena_vm::cli::main(&args)))
+pub fn cli_main(args: Vec<String>, progname: Option<String>) -> napi::Result<i32, String> {
+    guard(|| {
+        let progname = progname.unwrap_or_else(|| "lunarena".to_string());
+        Ok(lunarena_vm::cli::main_with_progname(&progname, &args))
+    })
 }
 
 /// Adds `exports.vm`: the raw native functions `index.js` builds the `Lua`

@@ -1,5 +1,8 @@
 //! The embedding API: a VM that the binding layer and the CLI drive.
 
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
 use gc_arena::{DynamicRoot, Gc, Mutation, Rootable};
 
 use crate::error::{LimitKind, RtError};
@@ -62,8 +65,55 @@ pub enum LuaError {
     Limit(LimitKind),
 }
 
+/// Limits the host sets (see `Budget`). `instruction_limit`, `timeout` and
+/// `max_call_depth` apply to each outermost call, `memory_limit` to the
+/// whole VM.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub instruction_limit: Option<u64>,
+    pub timeout: Option<Duration>,
+    pub memory_limit: Option<usize>,
+    pub max_call_depth: Option<usize>,
+}
+
+/// An async host call in progress: runs in slices ([`Lua::poll_async`]),
+/// can wait for the host ([`Poll::Await`], [`Lua::resume_async`]), and is
+/// independent of other calls (several can be suspended at once).
+#[derive(Debug)]
+pub struct AsyncCall {
+    id: u64,
+    used: u64,
+    deadline: Option<Instant>,
+    instruction_limit: Option<u64>,
+    max_call_depth: Option<usize>,
+    finished: bool,
+}
+
+impl AsyncCall {
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+}
+
+/// Where an async call stands after a slice.
+pub enum Poll {
+    Done(Vec<StashedValue>),
+    Failed(LuaError),
+    /// The slice time ran out; poll again.
+    Pending,
+    /// A host function asked to wait (`Budget::await_requested`); resume
+    /// with its result.
+    Await,
+}
+
 pub struct Lua {
     arena: LuaArena,
+    /// The VM's byte counter (`Budget::mem_used`, at a fixed address inside
+    /// the root), made current while the arena is entered.
+    mem: *const Cell<isize>,
+    /// The byte count when the collector was last told about it.
+    paced_mem: isize,
+    next_call: u64,
     /// The error value of the last runtime error, for hosts that want it.
     last_error: Option<StashedValue>,
     /// Called between fuel slices; returning false stops the running call
@@ -92,8 +142,12 @@ impl Lua {
             min_sleep: 4096,
             ..gc_arena::metrics::Pacing::DEFAULT
         });
+        let mem = arena.mutate(|_, g| &g.budget.0.mem_used as *const Cell<isize>);
         Lua {
             arena,
+            mem,
+            paced_mem: 0,
+            next_call: 1,
             last_error: None,
             slice_hook: None,
         }
@@ -104,7 +158,67 @@ impl Lua {
     where
         F: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>) -> R,
     {
+        let _count = crate::alloc::enter(self.mem);
         self.arena.mutate(|mc, root| f(mc, *root))
+    }
+
+    fn collect_step(&mut self) {
+        let _count = crate::alloc::enter(self.mem);
+        // Bytes the arena does not see (string contents, table parts) count
+        // as allocation debt too, so big garbage is collected in time.
+        let now = self.budget().mem_used.get();
+        let grown = now - self.paced_mem;
+        if grown > 0 {
+            self.arena.metrics().adjust_debt(grown as f64 / 256.0);
+        }
+        self.paced_mem = now;
+        gc::step(&mut self.arena);
+    }
+
+    fn collect_full(&mut self) {
+        let _count = crate::alloc::enter(self.mem);
+        gc::full_collect(&mut self.arena);
+        self.paced_mem = self.budget().mem_used.get();
+    }
+
+    /// The budget, outside the arena (it is `'static` data in the root).
+    /// The reference must not outlive `self` (callers use it locally).
+    fn budget<'a>(&self) -> &'a crate::vm::budget::Budget {
+        // SAFETY: the root lives, at a fixed address, as long as the arena;
+        // `Budget` is plain data with interior mutability.
+        self.arena
+            .mutate(|_, g| unsafe { &*(&g.budget.0 as *const crate::vm::budget::Budget) })
+    }
+
+    /// Sets the host limits.
+    pub fn set_limits(&self, l: Limits) {
+        let b = self.budget();
+        b.instruction_limit.set(l.instruction_limit);
+        b.timeout.set(l.timeout);
+        b.memory_limit.set(l.memory_limit);
+        b.max_call_depth.set(l.max_call_depth);
+    }
+
+    /// The host limits.
+    pub fn limits(&self) -> Limits {
+        let b = self.budget();
+        Limits {
+            instruction_limit: b.instruction_limit.get(),
+            timeout: b.timeout.get(),
+            memory_limit: b.memory_limit.get(),
+            max_call_depth: b.max_call_depth.get(),
+        }
+    }
+
+    /// Bytes the VM holds (as counted by `alloc::Counting`).
+    pub fn memory_used(&self) -> usize {
+        self.budget().memory_used()
+    }
+
+    fn next_id(&mut self) -> u64 {
+        let id = self.next_call;
+        self.next_call += 1;
+        id
     }
 
     pub fn stash<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, v: Value<'gc>) -> StashedValue {
@@ -151,13 +265,32 @@ impl Lua {
     where
         A: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>) -> Vec<Value<'gc>>,
     {
-        let step = self.arena.mutate(|mc, root| {
-            let g = *root;
+        let id = self.next_id();
+        let saved = self.begin_sync();
+        let step = self.enter(|mc, g| {
             let fv = Lua::fetch(g, f);
             let args = args(mc, g);
-            start_call(mc, g, fv, &args)
+            start_call(mc, g, id, fv, &args)
         });
-        self.drive(step)
+        let r = self.drive(id, step);
+        self.end_sync(saved);
+        r
+    }
+
+    /// An outermost synchronous call starts: fresh instruction count and
+    /// deadline (an async call suspended meanwhile keeps its own).
+    fn begin_sync(&self) -> (u64, Option<Instant>) {
+        let b = self.budget();
+        let saved = (b.used.get(), b.deadline.get());
+        b.used.set(0);
+        b.deadline.set(b.timeout.get().map(|t| Instant::now() + t));
+        saved
+    }
+
+    fn end_sync(&self, saved: (u64, Option<Instant>)) {
+        let b = self.budget();
+        b.used.set(saved.0);
+        b.deadline.set(saved.1);
     }
 
     /// Like [`Lua::call`], but the function and its arguments are both made
@@ -171,46 +304,214 @@ impl Lua {
             GlobalRef<'gc>,
         ) -> Result<(Value<'gc>, Vec<Value<'gc>>), E>,
     {
-        let step = self.arena.mutate(|mc, root| {
-            let g = *root;
-            setup(mc, g).map(|(f, args)| start_call(mc, g, f, &args))
-        })?;
-        Ok(self.drive(step))
+        let id = self.next_id();
+        let saved = self.begin_sync();
+        let step = match self
+            .enter(|mc, g| setup(mc, g).map(|(f, args)| start_call(mc, g, id, f, &args)))
+        {
+            Ok(step) => step,
+            Err(e) => {
+                self.end_sync(saved);
+                return Err(e);
+            }
+        };
+        let r = self.drive(id, step);
+        self.end_sync(saved);
+        Ok(r)
     }
 
     /// Runs a started call to completion: fuel slices with collection steps
     /// and pending finalizers in between.
-    fn drive(&mut self, mut step: Step) -> Result<Vec<StashedValue>, LuaError> {
+    fn drive(&mut self, id: u64, mut step: Step) -> Result<Vec<StashedValue>, LuaError> {
+        loop {
+            match self.advance(id, step, None) {
+                Poll::Done(v) => return Ok(v),
+                Poll::Failed(e) => return Err(e),
+                // Only async runs await; a stray request is dropped.
+                Poll::Await | Poll::Pending => {}
+            }
+            step = Step::Continue;
+        }
+    }
+
+    /// Runs slices of call `id` until it finishes, awaits, or `until` passes.
+    fn advance(&mut self, id: u64, mut step: Step, until: Option<Instant>) -> Poll {
         loop {
             match step {
-                Step::Done(v) => return Ok(v),
+                Step::Done(v) => return Poll::Done(v),
                 Step::Failed(e, value) => {
                     self.last_error = value;
-                    return Err(e);
+                    return Poll::Failed(e);
                 }
                 Step::Continue => {}
             }
-            if self
-                .arena
-                .mutate(|_, g| g.budget.0.gc_requested.replace(false))
-            {
-                gc::full_collect(&mut self.arena);
-            } else if !self.arena.mutate(|_, g| g.budget.0.gc_stopped.get()) {
-                gc::step(&mut self.arena);
+            let b = self.budget();
+            if b.await_requested.replace(false) {
+                b.gc_requested.set(false);
+                return Poll::Await;
             }
-            if let Some(hook) = self.slice_hook.as_mut() {
-                if !hook() {
-                    step = self
-                        .arena
-                        .mutate(|mc, root| fail(mc, *root, RtError::Limit(LimitKind::Interrupted)));
+            if b.gc_requested.replace(false) {
+                self.collect_full();
+            } else if !b.gc_stopped.get() {
+                self.collect_step();
+            }
+            if b.memory_limit.get().is_some() && b.check_memory(0).is_err() {
+                self.collect_full();
+                if self.budget().check_memory(0).is_err() {
+                    step = self.enter(|mc, g| fail(mc, g, id, RtError::Limit(LimitKind::Memory)));
                     continue;
                 }
             }
-            step = self.arena.mutate(|mc, root| {
-                run_finalizers(mc, *root);
-                continue_call(mc, *root, None)
+            if let Some(hook) = self.slice_hook.as_mut() {
+                if !hook() {
+                    step =
+                        self.enter(|mc, g| fail(mc, g, id, RtError::Limit(LimitKind::Interrupted)));
+                    continue;
+                }
+            }
+            if until.is_some_and(|t| Instant::now() >= t) {
+                return Poll::Pending;
+            }
+            step = self.enter(|mc, g| {
+                run_finalizers(mc, g, Some(id));
+                continue_call(mc, g, id, None)
             });
         }
+    }
+
+    /// Starts an async call: `setup` makes the function and arguments, as
+    /// for [`Lua::try_call`]. Runs slices for up to `slice` of time.
+    /// Limits are the VM's current ones (`set_limits`), kept by the call.
+    pub fn start_async<S, E>(&mut self, setup: S, slice: Duration) -> Result<(AsyncCall, Poll), E>
+    where
+        S: for<'gc> FnOnce(
+            &'gc Mutation<'gc>,
+            GlobalRef<'gc>,
+        ) -> Result<(Value<'gc>, Vec<Value<'gc>>), E>,
+    {
+        let b = self.budget();
+        let mut call = AsyncCall {
+            id: self.next_id(),
+            used: 0,
+            deadline: b.timeout.get().map(|t| Instant::now() + t),
+            instruction_limit: b.instruction_limit.get(),
+            max_call_depth: b.max_call_depth.get(),
+            finished: false,
+        };
+        let id = call.id;
+        let saved = self.load_async(&call);
+        let step = match self
+            .enter(|mc, g| setup(mc, g).map(|(f, args)| start_call(mc, g, id, f, &args)))
+        {
+            Ok(step) => step,
+            Err(e) => {
+                self.save_async(&mut call, saved);
+                return Err(e);
+            }
+        };
+        let poll = self.advance(id, step, Some(Instant::now() + slice));
+        self.save_async(&mut call, saved);
+        call.finished = matches!(poll, Poll::Done(_) | Poll::Failed(_));
+        Ok((call, poll))
+    }
+
+    /// Runs more slices of an async call that returned `Poll::Pending`.
+    pub fn poll_async(&mut self, call: &mut AsyncCall, slice: Duration) -> Poll {
+        if call.finished {
+            return Poll::Failed(LuaError::Runtime {
+                message: "the call has finished".into(),
+                traceback: None,
+            });
+        }
+        let saved = self.load_async(call);
+        let poll = self.advance(call.id, Step::Continue, Some(Instant::now() + slice));
+        self.save_async(call, saved);
+        call.finished = matches!(poll, Poll::Done(_) | Poll::Failed(_));
+        poll
+    }
+
+    /// Continues an async call that returned `Poll::Await`: `result` makes,
+    /// in the arena, the awaited function's results (`Ok`) or the error it
+    /// raises (`Err`, catchable by `pcall`).
+    pub fn resume_async<R>(&mut self, call: &mut AsyncCall, slice: Duration, result: R) -> Poll
+    where
+        R: for<'gc> FnOnce(
+            &'gc Mutation<'gc>,
+            GlobalRef<'gc>,
+        ) -> Result<Vec<Value<'gc>>, Value<'gc>>,
+    {
+        if call.finished {
+            return Poll::Failed(LuaError::Runtime {
+                message: "the call has finished".into(),
+                traceback: None,
+            });
+        }
+        let saved = self.load_async(call);
+        let id = call.id;
+        let step = self.enter(|mc, g| {
+            let r = result(mc, g);
+            resume_host_call(mc, g, id, r)
+        });
+        let poll = self.advance(id, step, Some(Instant::now() + slice));
+        self.save_async(call, saved);
+        call.finished = matches!(poll, Poll::Done(_) | Poll::Failed(_));
+        poll
+    }
+
+    /// Abandons an async call (aborted by the host): its coroutines die, its
+    /// thread is cleared.
+    pub fn cancel_async(&mut self, call: &mut AsyncCall) {
+        if call.finished {
+            return;
+        }
+        call.finished = true;
+        let id = call.id;
+        self.enter(|mc, g| {
+            let chain = {
+                let calls = g.host_calls.borrow();
+                calls
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map(|c| c.chain.iter().map(|e| e.0).collect::<Vec<_>>())
+            };
+            for co in chain.unwrap_or_default() {
+                co.set_status(mc, crate::thread::ThreadStatus::Dead);
+                if let Ok(mut st) = borrow_state(mc, co) {
+                    st.frames.clear();
+                    st.top = 0;
+                }
+            }
+            let _ = fail(mc, g, id, RtError::Limit(LimitKind::Interrupted));
+        });
+    }
+
+    fn load_async(&self, call: &AsyncCall) -> (u64, Option<Instant>, Option<u64>, Option<usize>) {
+        let b = self.budget();
+        let saved = (
+            b.used.get(),
+            b.deadline.get(),
+            b.instruction_limit.get(),
+            b.max_call_depth.get(),
+        );
+        b.used.set(call.used);
+        b.deadline.set(call.deadline);
+        b.instruction_limit.set(call.instruction_limit);
+        b.max_call_depth.set(call.max_call_depth);
+        saved
+    }
+
+    fn save_async(
+        &self,
+        call: &mut AsyncCall,
+        saved: (u64, Option<Instant>, Option<u64>, Option<usize>),
+    ) {
+        let b = self.budget();
+        call.used = b.used.get();
+        b.used.set(saved.0);
+        b.deadline.set(saved.1);
+        b.instruction_limit.set(saved.2);
+        b.max_call_depth.set(saved.3);
+        b.await_requested.set(false);
     }
 
     /// Sets a function the driver calls between fuel slices of a call
@@ -231,8 +532,8 @@ impl Lua {
     /// into the VM so that short calls, which never run out of fuel, still
     /// let the collector progress.
     pub fn gc_step(&mut self) {
-        gc::step(&mut self.arena);
-        self.arena.mutate(|mc, root| run_finalizers(mc, *root));
+        self.collect_step();
+        self.enter(|mc, g| run_finalizers(mc, g, None));
     }
 
     /// Clears the slots above the top of the main thread's stack (stale
@@ -255,8 +556,8 @@ impl Lua {
 
     /// A full collection, then pending finalizers.
     pub fn gc_collect(&mut self) {
-        gc::full_collect(&mut self.arena);
-        self.arena.mutate(|mc, root| run_finalizers(mc, *root));
+        self.collect_full();
+        self.enter(|mc, g| run_finalizers(mc, g, None));
     }
 
     /// Ids of host objects whose userdata the collector freed since the last call.
@@ -317,6 +618,7 @@ pub fn load_proto<'gc>(
 fn start_call<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
+    id: u64,
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> Step {
@@ -328,6 +630,7 @@ fn start_call<'gc>(
         th
     };
     Global::host_calls_mut(g, mc).push(HostCall {
+        id,
         thread,
         chain: Vec::new(),
     });
@@ -335,7 +638,7 @@ fn start_call<'gc>(
     let next = {
         let mut st = match borrow_state(mc, thread) {
             Ok(st) => st,
-            Err(_) => return fail(mc, g, RtError::msg("thread busy")),
+            Err(_) => return fail(mc, g, id, RtError::msg("thread busy")),
         };
         let ts = &mut *st;
         let func = ts.top;
@@ -362,13 +665,66 @@ fn start_call<'gc>(
             })),
         }
     };
-    continue_call(mc, g, next)
+    continue_call(mc, g, id, next)
 }
 
-fn continue_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, next: Option<Exit<'gc>>) -> Step {
+/// Gives a suspended host call the result of what it awaited: values for
+/// the native frame on top of its innermost thread, or an error raised there.
+fn resume_host_call<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    id: u64,
+    result: Result<Vec<Value<'gc>>, Value<'gc>>,
+) -> Step {
+    let top = {
+        let calls = g.host_calls.borrow();
+        calls
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.chain.last().map(|e| e.0).unwrap_or(c.thread))
+    };
+    let Some(th) = top else {
+        return continue_call(mc, g, id, None);
+    };
+    let next = match borrow_state(mc, th) {
+        Ok(mut st) => {
+            let ts = &mut *st;
+            match result {
+                Ok(vals) => {
+                    // The native frame's own results (none) are replaced.
+                    let n = ts.frames.last().map(|f| f.pc).unwrap_or(0);
+                    let start = ts.top - n;
+                    let need = start + vals.len() + 1;
+                    if ts.stack.len() < need {
+                        ts.stack.resize(need, Value::Nil);
+                    }
+                    ts.stack[start..start + vals.len()].copy_from_slice(&vals);
+                    ts.top = start + vals.len();
+                    if let Some(f) = ts.frames.last_mut() {
+                        f.pc = vals.len();
+                    }
+                    None
+                }
+                Err(v) => Some(crate::vm::exec::execute(
+                    &mut Exec { mc, g, th, ts },
+                    Some(RtError::Value(v)),
+                )),
+            }
+        }
+        Err(e) => Some(Exit::Error(e)),
+    };
+    continue_call(mc, g, id, next)
+}
+
+fn continue_call<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    id: u64,
+    next: Option<Exit<'gc>>,
+) -> Step {
     let (thread, mut chain) = {
         let mut calls = Global::host_calls_mut(g, mc);
-        let Some(call) = calls.last_mut() else {
+        let Some(call) = calls.iter_mut().find(|c| c.id == id) else {
             return Step::Failed(
                 LuaError::Runtime {
                     message: "no call in progress".into(),
@@ -382,13 +738,16 @@ fn continue_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, next: Option<Ex
     let r = run_level(mc, g, thread, None, &mut chain, next, false);
     match r {
         Ok(LevelOutcome::OutOfFuel) => {
-            if let Some(call) = Global::host_calls_mut(g, mc).last_mut() {
+            if let Some(call) = Global::host_calls_mut(g, mc)
+                .iter_mut()
+                .find(|c| c.id == id)
+            {
                 call.chain = chain;
             }
             Step::Continue
         }
         Ok(LevelOutcome::Returned(n)) => {
-            Global::host_calls_mut(g, mc).pop();
+            remove_call(mc, g, id);
             let vals = match borrow_state(mc, thread) {
                 Ok(mut st) => {
                     let start = st.top - n;
@@ -401,12 +760,18 @@ fn continue_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, next: Option<Ex
             thread.set_status(mc, crate::thread::ThreadStatus::Suspended);
             Step::Done(vals.into_iter().map(|v| Lua::stash(mc, g, v)).collect())
         }
-        Err(e) => fail(mc, g, e),
+        Err(e) => fail(mc, g, id, e),
     }
 }
 
-fn fail<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, e: RtError<'gc>) -> Step {
-    let thread = Global::host_calls_mut(g, mc).pop().map(|c| c.thread);
+fn remove_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64) -> Option<HostCall<'gc>> {
+    let mut calls = Global::host_calls_mut(g, mc);
+    let i = calls.iter().rposition(|c| c.id == id)?;
+    Some(calls.remove(i))
+}
+
+fn fail<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtError<'gc>) -> Step {
+    let thread = remove_call(mc, g, id).map(|c| c.thread);
     let traceback = thread.and_then(|t| {
         t.set_status(mc, crate::thread::ThreadStatus::Suspended);
         borrow_state(mc, t).ok().and_then(|mut st| {
@@ -441,8 +806,9 @@ fn fail<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, e: RtError<'gc>) -> Step
     }
 }
 
-/// Calls the `__gc` metamethods of objects the collector queued.
-fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>) {
+/// Calls the `__gc` metamethods of objects the collector queued: on the
+/// thread of the running call `running`, else on an idle thread.
+fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Option<u64>) {
     loop {
         let next = {
             let mut q = Global::to_finalize_mut(g, mc);
@@ -455,12 +821,20 @@ fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>) {
         if f.is_nil() {
             continue;
         }
-        let thread = g
-            .host_calls
-            .borrow()
-            .last()
-            .map(|c| c.thread)
-            .unwrap_or(g.main_thread);
+        let thread = {
+            let calls = g.host_calls.borrow();
+            match running {
+                Some(id) => calls.iter().find(|c| c.id == id).map(|c| c.thread),
+                None if calls.is_empty() => Some(g.main_thread),
+                None => None,
+            }
+        };
+        let thread = thread.unwrap_or_else(|| {
+            // Suspended async calls hold their threads: use a fresh one.
+            let th = Thread::new(mc);
+            Global::register_thread(g, mc, th);
+            th
+        });
         if let Ok(mut st) = borrow_state(mc, thread) {
             let r = crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[next]);
             if let Err(RtError::Value(v)) = r {

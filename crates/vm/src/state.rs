@@ -96,6 +96,9 @@ pub enum Finalizable<'gc> {
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct HostCall<'gc> {
+    /// Given by `Lua`; async calls are found by it (they need not be the
+    /// last entry: several can be suspended at once).
+    pub id: u64,
     pub thread: Thread<'gc>,
     pub chain: Vec<crate::vm::level::ChainEntry<'gc>>,
 }
@@ -189,6 +192,11 @@ impl<'gc> Global<'gc> {
 
     pub fn intern(this: GlobalRef<'gc>, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
         Self::strings_mut(this, mc).intern(mc, bytes)
+    }
+
+    /// `intern` for an owned buffer (no copy for long strings).
+    pub fn intern_vec(this: GlobalRef<'gc>, mc: &Mutation<'gc>, bytes: Vec<u8>) -> LuaString<'gc> {
+        Self::strings_mut(this, mc).intern_vec(mc, bytes)
     }
 
     pub fn strings_mut(

@@ -51,6 +51,12 @@ impl<'gc> LuaString<'gc> {
         &Gc::as_ref(self.0).bytes
     }
 
+    /// Short strings are interned: equal short strings are the same object.
+    #[inline]
+    pub fn is_short(self) -> bool {
+        self.0.short
+    }
+
     #[inline]
     pub fn len(self) -> usize {
         self.0.bytes.len()
@@ -106,6 +112,22 @@ pub struct Interner<'gc> {
 }
 
 impl<'gc> Interner<'gc> {
+    /// Like `intern`, taking the bytes by value: a long string keeps the
+    /// buffer without copying it.
+    pub fn intern_vec(&mut self, mc: &Mutation<'gc>, bytes: Vec<u8>) -> LuaString<'gc> {
+        if bytes.len() <= SHORT_STRING_MAX {
+            return self.intern(mc, &bytes);
+        }
+        LuaString(Gc::new(
+            mc,
+            StrData {
+                bytes: bytes.into_boxed_slice(),
+                hash: Cell::new(0),
+                short: false,
+            },
+        ))
+    }
+
     /// Returns the string with these bytes, creating it if needed.
     pub fn intern(&mut self, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
         if bytes.len() > SHORT_STRING_MAX {

@@ -46,6 +46,12 @@ pub struct TableState<'gc> {
     index: Vec<u32>,
     pub meta: Option<Table<'gc>>,
     pub weak: WeakMode,
+    /// Some key is a long (not interned) string, so string keys cannot be
+    /// compared by identity alone.
+    long_keys: bool,
+    /// For a table used as a metatable: bit `tm` set means that metamethod
+    /// is known to be absent. Cleared by any store of a non-integer key.
+    tm_absent: std::cell::Cell<u32>,
 }
 
 /// `next` was given a key that is not in the table.
@@ -161,6 +167,11 @@ impl<'gc> TableState<'gc> {
 
     #[inline]
     fn find(&self, key: Value<'gc>) -> Option<usize> {
+        if let Value::String(s) = key {
+            if !self.long_keys && s.is_short() {
+                return self.find_interned(s);
+            }
+        }
         if self.index.is_empty() {
             return self.entries.iter().position(|n| key_eq(n.key, key));
         }
@@ -176,6 +187,42 @@ impl<'gc> TableState<'gc> {
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// Lookup of an interned string when every string key is interned too:
+    /// identity comparison, without reading the strings.
+    #[inline]
+    fn find_interned(&self, s: crate::string::LuaString<'gc>) -> Option<usize> {
+        let same = |k: Value<'gc>| matches!(k, Value::String(t) if Gc::ptr_eq(t.0, s.0));
+        if self.index.is_empty() {
+            return self.entries.iter().position(|n| same(n.key));
+        }
+        let mask = self.index.len() - 1;
+        let mut i = s.hash() as usize & mask;
+        loop {
+            let e = self.index[i];
+            if e == EMPTY {
+                return None;
+            }
+            if same(self.entries[e as usize].key) {
+                return Some(e as usize);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The metamethod named `name` (event number `tm`), remembering absence.
+    #[inline]
+    pub fn get_tm(&self, tm: usize, name: crate::string::LuaString<'gc>) -> Value<'gc> {
+        let bit = 1u32 << (tm & 31);
+        if tm < 32 && self.tm_absent.get() & bit != 0 {
+            return Value::Nil;
+        }
+        let v = self.get_str(name);
+        if v.is_nil() && tm < 32 {
+            self.tm_absent.set(self.tm_absent.get() | bit);
+        }
+        v
     }
 
     /// Raw get with an already-normalised key.
@@ -260,6 +307,23 @@ impl<'gc> TableState<'gc> {
         }
     }
 
+    /// Stores `values` at keys `start + 1 ..` (a table constructor's list
+    /// items). The array part is sized to hold them all, nils included, so
+    /// `#{1, 2, nil, 4}` is 4 as in PUC-Rio Lua.
+    pub fn set_list(&mut self, start: usize, values: &[Value<'gc>]) {
+        let end = start + values.len();
+        if self.array.len() == start && self.entries.is_empty() {
+            self.array.extend_from_slice(values);
+            return;
+        }
+        if self.array.len() < end && self.array.len() >= start {
+            self.array.resize(end, Value::Nil);
+        }
+        for (j, v) in values.iter().enumerate() {
+            self.set_int((start + j + 1) as i64, *v);
+        }
+    }
+
     /// After the array grew by one, moves the following integer keys from
     /// the hash part into the array.
     fn migrate_to_array(&mut self) {
@@ -276,6 +340,7 @@ impl<'gc> TableState<'gc> {
     }
 
     fn set_hashed(&mut self, key: Value<'gc>, value: Value<'gc>) {
+        self.tm_absent.set(0);
         if let Some(e) = self.find(key) {
             self.entries[e].value = value;
             return;
@@ -302,6 +367,9 @@ impl<'gc> TableState<'gc> {
     }
 
     fn insert_entry(&mut self, key: Value<'gc>, value: Value<'gc>) {
+        if let Value::String(s) = key {
+            self.long_keys |= !s.is_short();
+        }
         let e = self.entries.len() as u32;
         self.entries.push(Node { key, value });
         if self.index.is_empty() {

@@ -59,3 +59,20 @@ fn exit_flushes_and_sets_the_status() {
     assert_eq!(cli("os.exit(false)").status.code(), Some(1));
     assert_eq!(cli("os.exit()").status.code(), Some(0));
 }
+
+#[test]
+fn exit_flushes_open_files() {
+    let dir = std::env::temp_dir().join(format!("lunarena-exit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("a.txt"), dir.join("b.txt"));
+    let code = format!(
+        "local f = io.open({a:?}, 'w') f:setvbuf('full') f:write('kept')
+         io.output({b:?}) io.write('also kept')
+         os.exit(0)"
+    );
+    let out = cli(&code);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), "kept");
+    assert_eq!(std::fs::read_to_string(&b).unwrap(), "also kept");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

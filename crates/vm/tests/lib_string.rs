@@ -13,11 +13,53 @@ fn basic_functions() {
 }
 
 #[test]
-fn dump_of_lua_functions_only() {
+fn dump_and_load() {
+    check_script(Libs::ALL, "string/dump");
+}
+
+#[test]
+fn binary_chunks_from_elsewhere_are_refused() {
+    // A chunk that lua5.4 dumped: another format.
+    let puc = r#"\x1b\x4c\x75\x61\x54\x00\x19\x93\x0d\x0a\x1a\x0a\x04\x08\x08\x78\x56\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x28\x77\x40\x01\x80\x80\x80\x00\x01\x02\x84\x51\x00\x00\x00\x01\x00\x00\x80\x46\x00\x02\x01\x46\x00\x01\x01\x80\x81\x01\x00\x00\x80\x80\x80\x80\x80"#;
     assert_eq!(
-        run("print(load(string.dump(function() return 7 end))(), pcall(string.dump, print))"),
-        "7\tfalse\tunable to dump given function\n"
+        run(&format!("print(load(\"{puc}\", '=puc'))")),
+        "nil\tpuc: bad binary format (format mismatch)\n"
     );
+    // One of ours: altered anywhere after its header (Lua 5.4's header,
+    // then the magic, the length and the tag: 56 bytes), cut anywhere, or
+    // with a byte more.
+    let src = "local s = string.dump(function (a) return a + 1 end)
+        local out = {}
+        for i = 57, #s do
+          local t = s:sub(1, i - 1) .. string.char((s:byte(i) + 1) % 256) .. s:sub(i + 1)
+          local f, m = load(t, '=t')
+          out[m] = (out[m] or 0) + 1
+        end
+        for i = 1, #s - 1 do
+          local f, m = load(s:sub(1, i), '=t')
+          out[m] = (out[m] or 0) + 1
+        end
+        local f, m = load(s .. 'x', '=t')
+        out[m] = (out[m] or 0) + 1
+        local keys = {}
+        for k, n in pairs(out) do keys[#keys + 1] = k .. ' ' .. n end
+        table.sort(keys)
+        print(table.concat(keys, '; '), #s)
+        print(load(s, '=t')(41))";
+    let out = run(src);
+    let (first, second) = out.split_once('\n').unwrap();
+    let (msgs, len) = first.rsplit_once('\t').unwrap();
+    let len: usize = len.parse().unwrap();
+    assert_eq!(
+        msgs,
+        format!(
+            "t: bad binary format (not dumped by this process) {}; \
+             t: bad binary format (truncated chunk) {}",
+            len - 56 + 1,
+            len - 1
+        )
+    );
+    assert_eq!(second, "42\n");
 }
 
 #[test]

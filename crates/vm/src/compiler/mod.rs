@@ -2,7 +2,6 @@
 
 mod code;
 pub mod debuginfo;
-pub mod dump;
 mod func;
 mod lexer;
 pub mod opcode;

@@ -214,7 +214,7 @@ impl OpCode {
 /// One encoded instruction.
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[repr(transparent)]
-pub struct Instr(pub u32);
+pub struct Instr(u32);
 
 #[inline]
 fn mask(size: u32) -> u32 {
@@ -254,7 +254,11 @@ impl Instr {
     pub fn op(self) -> OpCode {
         // Instructions are only built through the constructors above, so the
         // opcode field always holds a valid discriminant.
-        OpCode::from_u8((self.0 & mask(SIZE_OP)) as u8).unwrap_or(OpCode::ExtraArg)
+        let b = (self.0 & mask(SIZE_OP)) as u8;
+        debug_assert!(b < OpCode::COUNT);
+        // SAFETY: `Instr`'s field is private and every constructor takes an
+        // `OpCode`; the setters never touch the opcode bits.
+        unsafe { std::mem::transmute::<u8, OpCode>(b) }
     }
 
     #[inline]

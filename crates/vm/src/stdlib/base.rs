@@ -62,6 +62,9 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
         let f = NativeFunction::with_upvalues(mc, name, NativeKind::Special(s), &[]);
         set_value(mc, g, t, name, Value::Function(Function::Native(f)));
     }
+    // Outside the sandbox warnings go to standard error; in it they are
+    // checked and dropped.
+    set_fn(mc, g, t, "warn", if libs.io { warn } else { warn_dropped });
     if libs.io {
         set_fn(mc, g, t, "dofile", dofile);
         set_fn(mc, g, t, "loadfile", loadfile);
@@ -124,34 +127,11 @@ fn tonumber<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if !(2..=36).contains(&base) {
         return Err(RtError::bad_arg(2, "base out of range"));
     }
-    let r = match parse_int_base(s.as_bytes(), base as u32) {
+    let r = match crate::text::number::str_to_int_base(s.as_bytes(), base as u32) {
         Some(i) => Value::Integer(i),
         None => Value::Nil,
     };
     ctx.ret(r)
-}
-
-/// An integer numeral in the given base, with optional sign and surrounding spaces.
-fn parse_int_base(s: &[u8], base: u32) -> Option<i64> {
-    let t = std::str::from_utf8(s)
-        .ok()?
-        .trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
-    let (neg, digits) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut n: i64 = 0;
-    for c in digits.chars() {
-        let d = c.to_digit(36)?;
-        if d >= base {
-            return None;
-        }
-        n = n.wrapping_mul(base as i64).wrapping_add(d as i64);
-    }
-    Some(if neg { n.wrapping_neg() } else { n })
 }
 
 fn next<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
@@ -340,11 +320,11 @@ pub fn set_table_metatable<'gc>(
     let mut has_gc = false;
     if let Some(m) = mt {
         let mb = m.borrow();
-        if let Value::String(mode) = mb.get_str(g.tm_name(Tm::Mode)) {
+        if let Value::String(mode) = mb.get_tm(Tm::Mode as usize, g.tm_name(Tm::Mode)) {
             weak.keys = mode.as_bytes().contains(&b'k');
             weak.values = mode.as_bytes().contains(&b'v');
         }
-        has_gc = !mb.get_str(g.tm_name(Tm::Gc)).is_nil();
+        has_gc = !mb.get_tm(Tm::Gc as usize, g.tm_name(Tm::Gc)).is_nil();
     }
     let was_weak = {
         let mut tb = t.borrow_mut(mc);
@@ -474,105 +454,82 @@ fn load_chunk<'gc>(
     mode: &[u8],
     env: Value<'gc>,
 ) -> RtResult<'gc, usize> {
-    let fail = |mut ctx: Ctx<'gc, '_>, msg: &str| {
-        ctx.push(Value::Nil);
-        let m = ctx.str_value(msg.as_bytes());
-        ctx.push(m);
-        Ok(2)
-    };
+    match compile_chunk(&ctx, source, name, mode, env) {
+        Ok(f) => ctx.ret(f),
+        Err(msg) => {
+            ctx.push(Value::Nil);
+            let m = ctx.str_value(msg.as_bytes());
+            ctx.push(m);
+            Ok(2)
+        }
+    }
+}
+
+/// `lua_load`: the function of a chunk, or the error message.
+fn compile_chunk<'gc>(
+    ctx: &Ctx<'gc, '_>,
+    source: &[u8],
+    name: &[u8],
+    mode: &[u8],
+    env: Value<'gc>,
+) -> Result<Value<'gc>, String> {
     if source.first() == Some(&0x1b) {
         if !mode.contains(&b'b') {
-            return fail(
-                ctx,
-                &format!(
-                    "attempt to load a binary chunk (mode is '{}')",
-                    String::from_utf8_lossy(mode)
-                ),
-            );
+            return Err(format!(
+                "attempt to load a binary chunk (mode is '{}')",
+                String::from_utf8_lossy(mode)
+            ));
         }
-        return match crate::compiler::dump::undump(source, name) {
-            Ok(proto) => {
-                let f = crate::lua::load_proto(ctx.mc, ctx.g, proto, env);
-                ctx.push(f);
-                Ok(1)
-            }
-            Err(m) => fail(ctx, &m),
-        };
+        let proto = crate::stdlib::dump::undump(source, name)?;
+        return Ok(binary_closure(ctx.mc, ctx.g, proto, env));
     }
     if !mode.contains(&b't') {
-        return fail(
-            ctx,
-            &format!(
-                "attempt to load a text chunk (mode is '{}')",
-                String::from_utf8_lossy(mode)
-            ),
-        );
+        return Err(format!(
+            "attempt to load a text chunk (mode is '{}')",
+            String::from_utf8_lossy(mode)
+        ));
     }
     match crate::compiler::compile(source, name) {
-        Ok(proto) => {
-            let f = crate::lua::load_proto(ctx.mc, ctx.g, proto, env);
-            ctx.push(f);
-            Ok(1)
-        }
-        Err(e) => fail(ctx, &e.message),
+        Ok(proto) => Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env)),
+        Err(e) => Err(e.message),
     }
 }
 
-/// The source and chunk name of the file named by argument 1 (stdin
-/// without it); the inner error is the message for a file that cannot be read.
-#[allow(clippy::type_complexity)]
-fn read_file_arg<'gc>(ctx: &Ctx<'gc, '_>) -> RtResult<'gc, Result<(Vec<u8>, Vec<u8>), String>> {
-    Ok(match ctx.opt_string(0)? {
-        Some(path) => {
-            let p = path.to_str_lossy().into_owned();
-            match std::fs::read(&p) {
-                Ok(data) => {
-                    let mut name = b"@".to_vec();
-                    name.extend_from_slice(path.as_bytes());
-                    Ok((skip_shebang(data), name))
-                }
-                Err(e) => Err(format!("cannot open {p}: {}", io_reason(&e))),
-            }
-        }
-        None => {
-            let mut data = Vec::new();
-            match std::io::Read::read_to_end(&mut std::io::stdin(), &mut data) {
-                Ok(_) => Ok((skip_shebang(data), b"=stdin".to_vec())),
-                Err(e) => Err(format!("cannot read stdin: {}", io_reason(&e))),
-            }
-        }
-    })
+/// The function of a binary chunk: its first upvalue is `env`, any other
+/// is nil (as `lua_load` leaves them).
+fn binary_closure<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    proto: crate::compiler::proto::Proto,
+    env: Value<'gc>,
+) -> Value<'gc> {
+    use crate::function::{Closure, FnProto, UpState};
+    let p = FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), proto);
+    let upvalues = (0..p.info.0.upvalues.len())
+        .map(|i| {
+            let v = if i == 0 { env } else { Value::Nil };
+            gc_arena::Gc::new(mc, gc_arena::lock::Lock::new(UpState::Closed(v)))
+        })
+        .collect();
+    Value::Function(Function::Lua(gc_arena::Gc::new(
+        mc,
+        Closure { proto: p, upvalues },
+    )))
 }
 
-/// The message C's strerror gives for common I/O errors.
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "No such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "Permission denied".into(),
-        _ => e.to_string(),
-    }
+/// The chunk `loadfile`/`dofile` read (`luaL_loadfilex`): the file named
+/// by argument 1, or standard input.
+fn read_file_arg<'gc>(
+    ctx: &Ctx<'gc, '_>,
+) -> RtResult<'gc, Result<crate::stdlib::package::Source, String>> {
+    let path = ctx.opt_string(0)?;
+    Ok(crate::stdlib::package::read_source(
+        path.map(|p| p.as_bytes()),
+    ))
 }
 
-/// A first line starting with '#' is ignored (it is kept as an empty line).
-fn skip_shebang(mut data: Vec<u8>) -> Vec<u8> {
-    if data.first() == Some(&b'#') {
-        let end = data.iter().position(|&c| c == b'\n').unwrap_or(data.len());
-        data.drain(..end);
-    }
-    data
-}
-
-fn loadfile<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let (src, name) = match read_file_arg(&ctx)? {
-        Ok(x) => x,
-        Err(m) => {
-            let mut ctx = ctx;
-            ctx.push(Value::Nil);
-            let m = ctx.str_value(m.as_bytes());
-            ctx.push(m);
-            return Ok(2);
-        }
-    };
+fn loadfile<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let source = read_file_arg(&ctx)?;
     let mode = ctx
         .opt_string(1)?
         .map(|m| m.as_bytes().to_vec())
@@ -582,17 +539,69 @@ fn loadfile<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     } else {
         Value::Table(ctx.g.globals)
     };
-    load_chunk(ctx, &src, &name, &mode, env)
+    match source {
+        Ok((src, name)) => load_chunk(ctx, &src, &name, &mode, env),
+        Err(m) => {
+            ctx.push(Value::Nil);
+            let m = ctx.str_value(m.as_bytes());
+            ctx.push(m);
+            Ok(2)
+        }
+    }
 }
 
 fn dofile<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let (src, name) =
-        read_file_arg(&ctx)?.map_err(|m| RtError::Value(ctx.str_value(m.as_bytes())))?;
-    let proto = crate::compiler::compile(&src, &name)
-        .map_err(|e| RtError::Value(ctx.str_value(e.message.as_bytes())))?;
-    let f = crate::lua::load_proto(ctx.mc, ctx.g, proto, Value::Table(ctx.g.globals));
+    let env = Value::Table(ctx.g.globals);
+    let f = read_file_arg(&ctx)?
+        .and_then(|(src, name)| compile_chunk(&ctx, &src, &name, b"bt", env))
+        .map_err(|m| RtError::Value(ctx.str_value(m.as_bytes())))?;
     // A tail call: the chunk may yield, as with PUC-Rio's lua_callk.
     ctx.tail_call(f, &[], None)
+}
+
+/// Registry key of the warning switch (`warn("@on")`, `warn("@off")`).
+const WARN_KEY: &[u8] = b"_WARN_on";
+
+/// Turns warnings on or off, as `warn("@on")`/`warn("@off")` (and lua.c's `-W`) do.
+pub fn set_warnings<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, on: bool) {
+    let key = Value::String(Global::intern(g, mc, WARN_KEY));
+    let _ = g.registry.set(mc, key, Value::Boolean(on));
+}
+
+/// The message of a `warn` call, or `None` for a control message (which
+/// it carries out). Warnings start off, as in lua.c.
+fn warning<'gc>(ctx: &Ctx<'gc, '_>) -> RtResult<'gc, Option<Vec<u8>>> {
+    let mut msg = ctx.check_string(0)?.as_bytes().to_vec();
+    for i in 1..ctx.nargs {
+        msg.extend_from_slice(ctx.check_string(i)?.as_bytes());
+    }
+    if ctx.nargs == 1 && msg.first() == Some(&b'@') {
+        match &msg[1..] {
+            b"on" => set_warnings(ctx.mc, ctx.g, true),
+            b"off" => set_warnings(ctx.mc, ctx.g, false),
+            _ => {}
+        }
+        return Ok(None);
+    }
+    let on = ctx.g.registry.get(ctx.str_value(WARN_KEY)).is_truthy();
+    Ok(on.then_some(msg))
+}
+
+fn warn<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if let Some(msg) = warning(&ctx)? {
+        use std::io::Write;
+        let mut line = b"Lua warning: ".to_vec();
+        line.extend_from_slice(&msg);
+        line.push(b'\n');
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().write_all(&line);
+    }
+    Ok(0)
+}
+
+fn warn_dropped<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    warning(&ctx)?;
+    Ok(0)
 }
 
 fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {

@@ -482,10 +482,10 @@ fn upvalueid<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             .map(|u| u as *const _ as *const () as usize),
         _ => None,
     };
-    match id {
-        Some(id) => ctx.ret(Value::Integer(id as i64)),
-        None => Err(RtError::bad_arg(2, "invalid upvalue index")),
-    }
+    // No light userdata here: the id is an integer. An index out of
+    // range gives fail, as in 5.4.4.
+    let v = id.map_or(Value::Nil, |id| Value::Integer(id as i64));
+    ctx.ret(v)
 }
 
 fn upvaluejoin<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {

@@ -356,7 +356,7 @@ fn g_read<'gc>(
                     let mut out = Vec::new();
                     st.read_chars(n as u64 as usize, &mut out);
                     success = !out.is_empty();
-                    ctx.str_value(&out)
+                    Value::String(ctx.intern_vec(out))
                 }
             }
             Value::String(s) => {
@@ -377,7 +377,7 @@ fn g_read<'gc>(
                     Some(b'a') => {
                         let mut out = Vec::new();
                         st.read_all(&mut out);
-                        ctx.str_value(&out)
+                        Value::String(ctx.intern_vec(out))
                     }
                     _ => return Err(RtError::bad_arg(argn, "invalid format")),
                 }
@@ -776,9 +776,22 @@ fn open_stream(name: &[u8], mode: &[u8]) -> std::io::Result<std::fs::File> {
     o.open(path)
 }
 
+/// A handle on an opened file, writable as its mode says.
+fn file_value<'gc>(ctx: &Ctx<'gc, '_>, f: std::fs::File, mode: &[u8]) -> Value<'gc> {
+    let v = new_file(ctx.mc, ctx.g, Stream::File(f), false);
+    if mode.first() == Some(&b'r') && !mode.contains(&b'+') {
+        if let Value::UserData(ud) = v {
+            if let Some(lf) = ud.downcast::<LuaFile>() {
+                lf.state.borrow_mut().writable = false;
+            }
+        }
+    }
+    v
+}
+
 fn open_check_file<'gc>(ctx: &Ctx<'gc, '_>, name: &[u8], mode: &str) -> RtResult<'gc, Value<'gc>> {
     match open_stream(name, mode.as_bytes()) {
-        Ok(f) => Ok(new_file(ctx.mc, ctx.g, Stream::File(f), false)),
+        Ok(f) => Ok(file_value(ctx, f, mode.as_bytes())),
         Err(e) => Err(RtError::msg(format!(
             "cannot open file '{}' ({})",
             String::from_utf8_lossy(name),
@@ -798,7 +811,7 @@ fn io_open<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     }
     match open_stream(name.as_bytes(), &mode) {
         Ok(f) => {
-            let v = new_file(ctx.mc, ctx.g, Stream::File(f), false);
+            let v = file_value(&ctx, f, &mode);
             ctx.ret(v)
         }
         Err(e) => push_fail(&mut ctx, &e, Some(name.as_bytes())),

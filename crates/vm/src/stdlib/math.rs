@@ -31,12 +31,15 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
         ("asin", asin),
         ("acos", acos),
         ("atan", atan),
+        ("deg", deg),
+        ("rad", rad),
         ("tointeger", tointeger),
         ("type", math_type),
         ("ult", ult),
         ("max", max),
         ("min", min),
         // LUA_COMPAT_MATHLIB, as in the Debian/Ubuntu build of lua5.4.
+        ("atan2", atan),
         ("cosh", cosh),
         ("sinh", sinh),
         ("tanh", tanh),
@@ -159,6 +162,8 @@ float_fn!(cosh, f64::cosh);
 float_fn!(sinh, f64::sinh);
 float_fn!(tanh, f64::tanh);
 float_fn!(log10, f64::log10);
+float_fn!(deg, |x| x * (180.0 / std::f64::consts::PI));
+float_fn!(rad, |x| x * (std::f64::consts::PI / 180.0));
 
 fn atan<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let y = ctx.check_number(0)?;
@@ -276,11 +281,13 @@ fn ult<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn min_max<'gc>(ctx: Ctx<'gc, '_>, want_max: bool) -> RtResult<'gc, usize> {
+    // As lmathlib: any values that `<` compares (strings, `__lt`).
     let n = ctx.nargs;
-    ctx.check_number(0)?;
+    if n == 0 {
+        return Err(RtError::bad_arg(1, "value expected"));
+    }
     let mut best = ctx.arg(0);
     for i in 1..n {
-        ctx.check_number(i)?;
         let v = ctx.arg(i);
         let mut m = MetaCx {
             mc: ctx.mc,

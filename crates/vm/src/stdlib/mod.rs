@@ -11,6 +11,7 @@ use crate::value::{Function, Value};
 pub mod base;
 pub mod coroutine;
 pub mod debug;
+pub mod dump;
 pub mod io;
 pub mod math;
 pub mod os;

@@ -376,6 +376,8 @@ fn exit<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         Value::Boolean(false) => 1,
         _ => ctx.check_integer(0)? as i32,
     };
+    // C's exit flushes every open stream.
+    crate::stdlib::io::flush_all();
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     std::process::exit(code)

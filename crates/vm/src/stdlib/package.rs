@@ -25,6 +25,11 @@ const DEFAULT_PATH: &str = "/usr/local/share/lua/5.4/?.lua;/usr/local/share/lua/
 const DEFAULT_CPATH: &str = "/usr/local/lib/lua/5.4/?.so;/usr/lib/x86_64-linux-gnu/lua/5.4/?.so;\
 /usr/lib/lua/5.4/?.so;/usr/local/lib/lua/5.4/loadall.so;./?.so";
 
+/// `package.path` and `package.cpath` when the environment does not set them.
+pub fn default_paths() -> [(&'static str, &'static str); 2] {
+    [("path", DEFAULT_PATH), ("cpath", DEFAULT_CPATH)]
+}
+
 const DLMSG: &str = "dynamic libraries not enabled; check your Lua installation";
 
 /// Libraries registered in `package.loaded` when they exist as globals.
@@ -359,22 +364,10 @@ fn searcher_lua<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             msg
         ))
     };
-    let src = {
-        use std::os::unix::ffi::OsStrExt;
-        match std::fs::read(std::ffi::OsStr::from_bytes(&filename)) {
-            Ok(s) => s,
-            Err(e) => {
-                let fname = String::from_utf8_lossy(&filename[..]).into_owned();
-                return Err(load_err(&format!(
-                    "cannot read {fname}: {}",
-                    crate::stdlib::io::os_error(&e).0
-                )));
-            }
-        }
+    let (src, chunk) = match read_source(Some(&filename)) {
+        Ok(x) => x,
+        Err(m) => return Err(load_err(&m)),
     };
-    let src = skip_comment_line(src);
-    let mut chunk = b"@".to_vec();
-    chunk.extend_from_slice(&filename);
     match crate::compiler::compile(&src, &chunk) {
         Ok(proto) => {
             let f = crate::lua::load_proto(ctx.mc, ctx.g, proto, Value::Table(ctx.g.globals));
@@ -387,13 +380,80 @@ fn searcher_lua<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     }
 }
 
-/// A first line starting with '#' is skipped (its newline is kept).
-fn skip_comment_line(mut data: Vec<u8>) -> Vec<u8> {
-    if data.first() == Some(&b'#') {
-        let end = data.iter().position(|&c| c == b'\n').unwrap_or(data.len());
-        data.drain(..end);
+/// A chunk's text and its chunk name.
+pub type Source = (Vec<u8>, Vec<u8>);
+
+/// Reads a chunk as `luaL_loadfilex` does, from a file or (with `None`)
+/// from standard input: a UTF-8 byte order mark is skipped, and so is a
+/// first line starting with '#' (its newline is kept, so that line numbers
+/// stay right; not before a binary chunk). Returns the text and the chunk
+/// name (`@path` or `=stdin`), or the message "cannot open/read NAME: reason".
+pub fn read_source(path: Option<&[u8]>) -> Result<Source, String> {
+    use std::io::Read;
+    use std::os::unix::ffi::OsStrExt;
+    let (data, chunk) = match path {
+        Some(p) => {
+            let name = String::from_utf8_lossy(p);
+            let fail = |what: &str, e: std::io::Error| {
+                format!(
+                    "cannot {what} {name}: {}",
+                    crate::stdlib::io::os_error(&e).0
+                )
+            };
+            let mut f =
+                std::fs::File::open(std::ffi::OsStr::from_bytes(p)).map_err(|e| fail("open", e))?;
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).map_err(|e| fail("read", e))?;
+            let mut chunk = b"@".to_vec();
+            chunk.extend_from_slice(p);
+            (data, chunk)
+        }
+        None => {
+            let mut data = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut data)
+                .map_err(|e| format!("cannot read stdin: {}", crate::stdlib::io::os_error(&e).0))?;
+            (data, b"=stdin".to_vec())
+        }
+    };
+    Ok((skip_header(&data), chunk))
+}
+
+/// `skipcomment` of lauxlib.c, byte for byte: an incomplete byte order mark
+/// loses the bytes read while checking it, as with C's `getc`.
+fn skip_header(data: &[u8]) -> Vec<u8> {
+    let mut pos = 0;
+    let mut getc = || {
+        let c = data.get(pos).copied();
+        if c.is_some() {
+            pos += 1;
+        }
+        c
+    };
+    let first = getc();
+    let mut c = if first == Some(0xEF) && getc() == Some(0xBB) && getc() == Some(0xBF) {
+        getc()
+    } else {
+        first
+    };
+    let mut out = Vec::with_capacity(data.len() + 1);
+    if c == Some(b'#') {
+        loop {
+            match getc() {
+                None | Some(b'\n') => break,
+                _ => {}
+            }
+        }
+        c = getc();
+        out.push(b'\n');
     }
-    data
+    if c == Some(0x1b) {
+        out.clear();
+    }
+    out.extend(c);
+    out.extend_from_slice(&data[pos..]);
+    out
 }
 
 fn searcher_c<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {

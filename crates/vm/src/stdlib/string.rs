@@ -115,9 +115,7 @@ pub(crate) fn charge(g: GlobalRef<'_>, amount: i64, hit: &mut Option<LimitKind>)
 /// Charges the work of building a result of `bytes` bytes; a result larger
 /// than the host's whole memory limit is refused before it is built.
 pub(crate) fn charge_bytes<'gc>(g: GlobalRef<'gc>, bytes: usize) -> RtResult<'gc, ()> {
-    if g.budget.0.memory_limit.get().is_some_and(|m| bytes > m) {
-        return Err(RtError::Limit(LimitKind::Memory));
-    }
+    g.budget.0.check_memory(bytes).map_err(RtError::Limit)?;
     if bytes >= 4096 {
         g.budget
             .0
@@ -234,7 +232,7 @@ fn rep<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         let take = (out.len() - s.len()).min(total - out.len());
         out.extend_from_within(s.len()..s.len() + take);
     }
-    let v = ctx.str_value(&out);
+    let v = Value::String(ctx.intern_vec(out));
     ctx.ret(v)
 }
 
@@ -268,20 +266,19 @@ fn char<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         }
         out.push(c as u8);
     }
-    let v = ctx.str_value(&out);
+    let v = Value::String(ctx.intern_vec(out));
     ctx.ret(v)
 }
 
 /// `string.dump`: a binary chunk of a Lua function (see `compiler::dump`).
 fn dump<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let f = ctx.check_function(0)?;
-    let strip = ctx.arg(1).is_truthy();
     let Value::Function(crate::value::Function::Lua(cl)) = f else {
         return Err(RtError::msg("unable to dump given function"));
     };
-    let bytes = crate::compiler::dump::dump(&cl.proto.to_proto(), strip);
-    let v = ctx.str_value(&bytes);
-    ctx.ret(v)
+    let chunk = crate::stdlib::dump::dump(&cl.proto, ctx.arg(1).is_truthy());
+    let s = ctx.str_value(&chunk);
+    ctx.ret(s)
 }
 
 // ---- pattern matching ----
@@ -470,7 +467,7 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     } else {
         out.extend_from_slice(&src[matcher.rest_start()..]);
         charge_bytes(g, out.len())?;
-        ctx.str_value(&out)
+        Value::String(ctx.intern_vec(out))
     };
     ctx.push(result);
     ctx.push(Value::Integer(count));

@@ -320,7 +320,7 @@ fn concat<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             charge(&ctx, CHARGE_EVERY)?;
         }
     }
-    let s = ctx.str_value(&out);
+    let s = Value::String(ctx.intern_vec(out));
     ctx.ret(s)
 }
 

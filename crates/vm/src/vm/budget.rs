@@ -2,7 +2,7 @@
 //! the driver, and the limits that stop a script.
 
 use std::cell::Cell;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::error::LimitKind;
 
@@ -24,7 +24,21 @@ pub struct Budget {
     pub used: Cell<u64>,
     pub instruction_limit: Cell<Option<u64>>,
     pub deadline: Cell<Option<Instant>>,
+    /// Bytes the VM may hold (see `alloc.rs`); checked at slice boundaries
+    /// (after a full collection) and by builtins that build big results.
     pub memory_limit: Cell<Option<usize>>,
+    /// Bytes allocated (minus freed) while this VM was entered: the
+    /// counter `alloc::Counting` updates.
+    pub mem_used: Cell<isize>,
+    /// Wall time a host call may take; the driver turns it into `deadline`
+    /// when an outermost call starts.
+    pub timeout: Cell<Option<Duration>>,
+    /// Set by a host native function that returned a value to wait for (a
+    /// JS promise) in an async run: together with `gc_requested`, which
+    /// makes the interpreter return to the driver right after the native
+    /// call with its frame still on top (see exec.rs `precall`). The
+    /// driver then reports `Poll::Await` instead of collecting.
+    pub await_requested: Cell<bool>,
     /// Depth of nested native-to-Lua calls, over all threads.
     pub nested: Cell<u32>,
     /// Lua call depth limit set by the host (frames on one thread).
@@ -54,6 +68,21 @@ impl Budget {
             }
         }
         Ok(())
+    }
+
+    /// Bytes in use now (never negative).
+    pub fn memory_used(&self) -> usize {
+        self.mem_used.get().max(0) as usize
+    }
+
+    /// Whether `extra` more bytes fit under the memory limit.
+    pub fn check_memory(&self, extra: usize) -> Result<(), LimitKind> {
+        match self.memory_limit.get() {
+            Some(m) if extra > m || self.memory_used().saturating_add(extra) > m => {
+                Err(LimitKind::Memory)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The fuel to give the next slice.

@@ -54,6 +54,11 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         Global::intern(self.g, self.mc, bytes)
     }
 
+    /// A string from an owned buffer (no copy for long strings).
+    pub fn intern_vec(&self, bytes: Vec<u8>) -> LuaString<'gc> {
+        Global::intern_vec(self.g, self.mc, bytes)
+    }
+
     pub fn str_value(&self, bytes: &[u8]) -> Value<'gc> {
         Value::String(self.intern(bytes))
     }
@@ -207,8 +212,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
 
     /// Calls a value and returns its first result.
     pub fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
-        let r = self.call(f, args)?;
-        Ok(r.first().copied().unwrap_or(Value::Nil))
+        crate::vm::level::call_nested1(self.mc, self.g, self.th, self.ts, f, args)
     }
 
     /// `tostring` semantics, including `__tostring` and `__name`.

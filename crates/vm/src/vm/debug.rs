@@ -27,12 +27,7 @@ pub fn frame_line(ts: &ThreadState<'_>, fi: usize) -> Option<u32> {
 /// "chunk:line:" for a Lua frame.
 pub fn frame_where(ts: &ThreadState<'_>, fi: usize) -> Option<String> {
     let p = frame_proto(ts, fi)?;
-    // Code without line information (a stripped binary chunk): line -1.
-    let line = match frame_line(ts, fi) {
-        Some(l) => l as i64,
-        None if p.line_info.is_empty() => -1,
-        None => return None,
-    };
+    let line = frame_line(ts, fi)?;
     let id = crate::compiler::chunk_id(&p.source);
     Some(format!("{}:{}:", String::from_utf8_lossy(&id), line))
 }
@@ -54,6 +49,21 @@ pub fn active_locals(p: &Proto, pc: usize) -> usize {
         .iter()
         .filter(|v| (v.start_pc as usize) <= pc && pc < v.end_pc as usize)
         .count()
+}
+
+/// The position luaG_runerror gives a runtime error of the Lua function at
+/// `level`: like `where_`, but code without line information (a stripped
+/// binary chunk) is "?:-1: ".
+pub fn runtime_where(ts: &ThreadState<'_>, level: usize) -> String {
+    if let Some(fi) = level_frame(ts, level) {
+        if let Some(p) = frame_proto(ts, fi) {
+            if p.line_info.is_empty() {
+                let id = crate::compiler::chunk_id(&p.source);
+                return format!("{}:-1: ", String::from_utf8_lossy(&id));
+            }
+        }
+    }
+    where_(ts, level)
 }
 
 /// luaL_where: "chunk:line: " for the function at `level`, or "" when it is not Lua.
@@ -109,20 +119,20 @@ pub fn traceback<'gc>(
         out.push('\n');
     }
     out.push_str("stack traceback:");
+    // One line per level, each starting "\n\t".
+    let mut levels: Vec<String> = Vec::new();
     let n = ts.frames.len();
     for fi in (0..n.saturating_sub(level)).rev() {
         let f = ts.frames[fi];
         match f.kind {
-            FrameKind::PCall => out.push_str("\n\t[C]: in function 'pcall'"),
-            FrameKind::XPCall => out.push_str("\n\t[C]: in function 'xpcall'"),
+            FrameKind::PCall => levels.push("\n\t[C]: in function 'pcall'".into()),
+            FrameKind::XPCall => levels.push("\n\t[C]: in function 'xpcall'".into()),
             FrameKind::Native => {
                 let fv = ts.stack.get(f.func).copied().unwrap_or(Value::Nil);
                 match global_func_name(g, fv).or_else(|| caller_name(ts, fi)) {
-                    Some(name) if name.contains(' ') => {
-                        out.push_str(&format!("\n\t[C]: in {name}"))
-                    }
-                    Some(name) => out.push_str(&format!("\n\t[C]: in function '{name}'")),
-                    None => out.push_str("\n\t[C]: in ?"),
+                    Some(name) if name.contains(' ') => levels.push(format!("\n\t[C]: in {name}")),
+                    Some(name) => levels.push(format!("\n\t[C]: in function '{name}'")),
+                    None => levels.push("\n\t[C]: in ?".into()),
                 }
             }
             FrameKind::Lua => {
@@ -145,12 +155,30 @@ pub fn traceback<'gc>(
                         None => format!("in function <{}:{}>", id, p.line_defined),
                     }
                 };
-                out.push_str(&format!("\n\t{id}:{line}: {what}"));
+                levels.push(format!("\n\t{id}:{line}: {what}"));
             }
         }
     }
     if !ts.is_coroutine && n > level {
-        out.push_str("\n\t[C]: in ?");
+        levels.push("\n\t[C]: in ?".into());
+    }
+    // As luaL_traceback: past 22 levels, the first 10 and the last 11 (its
+    // count of skipped levels is one short).
+    const FIRST: usize = 10;
+    const LAST: usize = 11;
+    if levels.len() > FIRST + LAST + 1 {
+        let skipped = levels.len() - FIRST - LAST;
+        for l in &levels[..FIRST] {
+            out.push_str(l);
+        }
+        out.push_str(&format!("\n\t...\t(skipping {} levels)", skipped - 1));
+        for l in &levels[levels.len() - LAST..] {
+            out.push_str(l);
+        }
+    } else {
+        for l in &levels {
+            out.push_str(l);
+        }
     }
     out
 }

@@ -104,6 +104,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     }
 
     /// Pushes a frame for a Lua closure at `func` with `nargs` arguments.
+    #[inline]
     fn push_lua_frame(
         &mut self,
         cl: Gc<'gc, Closure<'gc>>,
@@ -140,16 +141,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             ensure_stack(ts, base + p.max_stack as usize + 1)?;
             (base, 0)
         };
-        // Registers past the arguments are cleared: the collector traces a
-        // frame's whole register window, which must hold no stale values.
-        let first_free = if p.is_vararg {
-            np
-        } else {
-            nargs.min(p.max_stack as usize)
-        };
-        let end = base + p.max_stack as usize;
-        if base + first_free < end {
-            ts.stack[base + first_free..end].fill(Value::Nil);
+        // Missing parameters are nil. (Other registers are written before
+        // they are read; stale values there are harmless to the collector,
+        // which clears the dead part of stacks before sweeping.)
+        if !p.is_vararg && nargs < np {
+            ts.stack[base + nargs..base + np].fill(Value::Nil);
         }
         ts.frames.push(Frame {
             kind: FrameKind::Lua,
@@ -166,7 +162,24 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     }
 
     /// Starts a call of the value at `func` with `nargs` arguments above it.
+    #[inline]
     pub fn precall(
+        &mut self,
+        func: usize,
+        nargs: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, Pre<'gc>> {
+        if let Value::Function(Function::Lua(cl)) = self.ts.stack[func] {
+            self.push_lua_frame(cl, func, nargs, nresults, fresh)?;
+            return Ok(Pre::Lua);
+        }
+        self.precall_other(func, nargs, nresults, fresh)
+    }
+
+    /// `precall` for natives, special functions and `__call`.
+    #[inline(never)]
+    fn precall_other(
         &mut self,
         func: usize,
         mut nargs: usize,
@@ -400,7 +413,38 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// Pops the top frame, moving its `n` results from `src` to its function
     /// slot, and completes any protected-call markers below it. Returns
     /// `Some(count)` when a fresh frame returned (the run must exit).
-    pub fn deliver(&mut self, mut src: usize, mut n: usize) -> Option<usize> {
+    #[inline]
+    pub fn deliver(&mut self, src: usize, n: usize) -> Option<usize> {
+        // Fast path: a plain Lua frame returning to a Lua frame.
+        let frames = &self.ts.frames;
+        let len = frames.len();
+        if len >= 2 {
+            let f = &frames[len - 1];
+            if !f.fresh && !f.finish && frames[len - 2].kind == FrameKind::Lua {
+                let (dst, nresults) = (f.func, f.nresults);
+                self.ts.frames.pop();
+                let stack = &mut self.ts.stack;
+                for j in 0..n {
+                    stack[dst + j] = stack[src + j];
+                }
+                let count = if nresults >= 0 {
+                    let want = nresults as usize;
+                    for j in n..want {
+                        stack[dst + j] = Value::Nil;
+                    }
+                    want
+                } else {
+                    n
+                };
+                self.ts.top = dst + count;
+                return None;
+            }
+        }
+        self.deliver_slow(src, n)
+    }
+
+    #[inline(never)]
+    fn deliver_slow(&mut self, mut src: usize, mut n: usize) -> Option<usize> {
         loop {
             let Some(f) = self.ts.frames.pop() else {
                 return Some(n);
@@ -460,7 +504,14 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 Value::String(Global::intern(self.g, self.mc, m.as_bytes()))
             }
             RtError::Message(m) => {
-                let s = format!("{}{}", debug::where_(self.ts, level), m);
+                // A runtime error of Lua code is placed as luaG_runerror
+                // does; one raised by a native as luaL_error does.
+                let w = if level == 0 {
+                    debug::runtime_where(self.ts, 0)
+                } else {
+                    debug::where_(self.ts, level)
+                };
+                let s = format!("{w}{m}");
                 Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
             }
             RtError::BadArg { arg, msg } => {
@@ -1018,17 +1069,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::GetTabUp => {
                     let t = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
                     let key = kst!(i.c());
-                    let fast = match (t, key) {
-                        (Value::Table(t), Value::String(s)) => {
-                            let v = t.borrow().get_str(s);
-                            if v.is_nil() && t.metatable().is_some() {
-                                None
-                            } else {
-                                Some(v)
-                            }
-                        }
-                        _ => None,
-                    };
+                    let fast = get_str_fast(t, key);
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -1104,17 +1145,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if i.op() == OpCode::OpSelf {
                         set!(i.a() + 1, tv);
                     }
-                    let fast = match (tv, key) {
-                        (Value::Table(t), Value::String(s)) => {
-                            let v = t.borrow().get_str(s);
-                            if v.is_nil() && t.metatable().is_some() {
-                                None
-                            } else {
-                                Some(v)
-                            }
-                        }
-                        _ => None,
-                    };
+                    let fast = get_str_fast(tv, key);
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -1656,19 +1687,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             }
                         }
                     }
-                    fuel -= 1;
-                    if fuel <= 0 {
-                        save_pc!();
-                        match out_of_fuel(ex, &mut fuel) {
-                            Ok(true) => {
-                                // Only locals are live at a loop's back edge.
-                                ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
-                                return Exit::OutOfFuel;
-                            }
-                            Ok(false) => {}
-                            Err(e) => throw!(e),
-                        }
-                    }
+                    back_edge!();
                 }
                 OpCode::ForPrep => {
                     let a = i.a();
@@ -1726,19 +1745,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         set!(a + 2, v);
                         pc -= i.bx();
                     }
-                    fuel -= 1;
-                    if fuel <= 0 {
-                        save_pc!();
-                        match out_of_fuel(ex, &mut fuel) {
-                            Ok(true) => {
-                                // Only locals are live at a loop's back edge.
-                                ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
-                                return Exit::OutOfFuel;
-                            }
-                            Ok(false) => {}
-                            Err(e) => throw!(e),
-                        }
-                    }
+                    back_edge!();
                 }
                 OpCode::SetList => {
                     let a = i.a();
@@ -1753,10 +1760,8 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         pc += 1;
                     }
                     if let Value::Table(t) = r!(a) {
-                        let mut tb = t.borrow_mut(ex.mc);
-                        for j in 1..=n {
-                            tb.set_int((start + j) as i64, ex.ts.stack[base + a + j]);
-                        }
+                        t.borrow_mut(ex.mc)
+                            .set_list(start, &ex.ts.stack[base + a + 1..base + a + 1 + n]);
                     }
                     ex.ts.top = base + proto.info.0.max_stack as usize;
                     sync!();
@@ -1853,6 +1858,23 @@ fn pow(x: f64, y: f64) -> f64 {
         x * x
     } else {
         x.powf(y)
+    }
+}
+
+/// `t[key]` for a string key without metamethods, when that settles it.
+#[inline]
+fn get_str_fast<'gc>(t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
+    match (t, key) {
+        (Value::Table(t), Value::String(s)) => {
+            let tb = t.borrow();
+            let v = tb.get_str(s);
+            if v.is_nil() && tb.meta.is_some() {
+                None
+            } else {
+                Some(v)
+            }
+        }
+        _ => None,
     }
 }
 
@@ -2014,14 +2036,23 @@ fn concat<'gc>(
             while first > start && meta::is_concatable(ex.ts.stack[first - 1]) {
                 first -= 1;
             }
-            let mut buf = Vec::new();
+            // The result's size is known first: check it against the limits
+            // before building it (repeated `s = s .. s` grows fast).
+            let len: usize = (first..top)
+                .map(|j| match ex.ts.stack[j] {
+                    Value::String(s) => s.len(),
+                    _ => 24,
+                })
+                .sum();
+            crate::stdlib::string::charge_bytes(ex.g, len)?;
+            let mut buf = Vec::with_capacity(len);
             for j in first..top {
                 match ex.ts.stack[j] {
                     Value::String(s) => buf.extend_from_slice(s.as_bytes()),
                     v => meta::number_to_bytes(v, &mut buf),
                 }
             }
-            let s = Global::intern(ex.g, ex.mc, &buf);
+            let s = Global::intern_vec(ex.g, ex.mc, buf);
             ex.ts.stack[first] = Value::String(s);
             top = first + 1;
         } else {

@@ -377,9 +377,40 @@ pub fn call_nested<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
+    let at = ts.frame_top();
+    call_nested_at(mc, g, th, ts, f, args, at)
+}
+
+/// Like `call_nested`, but returns only the first result (no allocation).
+pub fn call_nested1<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> RtResult<'gc, Value<'gc>> {
     let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
     let at = ts.frame_top();
-    call_nested_ex(mc, g, th, ts, f, args, yieldable, at)
+    let (func, n) = call_nested_ex(mc, g, th, ts, f, args, yieldable, at)?;
+    let v = if n > 0 {
+        ts.stack[ts.top - n]
+    } else {
+        Value::Nil
+    };
+    ts.top = func;
+    Ok(v)
+}
+
+/// Moves a finished nested call's results off the stack.
+fn take_results<'gc>(
+    ts: &mut ThreadState<'gc>,
+    r: RtResult<'gc, (usize, usize)>,
+) -> RtResult<'gc, Vec<Value<'gc>>> {
+    let (func, n) = r?;
+    let vals = ts.stack[ts.top - n..ts.top].to_vec();
+    ts.top = func;
+    Ok(vals)
 }
 
 /// `call_nested` with the function put at stack slot `at`, for callers that
@@ -395,7 +426,8 @@ pub fn call_nested_at<'gc>(
     at: usize,
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
     let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
-    call_nested_ex(mc, g, th, ts, f, args, yieldable, at)
+    let r = call_nested_ex(mc, g, th, ts, f, args, yieldable, at);
+    take_results(ts, r)
 }
 
 /// `call_nested` for calls that may never yield (message handlers, closing
@@ -409,7 +441,8 @@ pub fn call_nested_noyield<'gc>(
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
     let at = ts.frame_top();
-    call_nested_ex(mc, g, th, ts, f, args, false, at)
+    let r = call_nested_ex(mc, g, th, ts, f, args, false, at);
+    take_results(ts, r)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -422,7 +455,7 @@ fn call_nested_ex<'gc>(
     args: &[Value<'gc>],
     yieldable: bool,
     func: usize,
-) -> RtResult<'gc, Vec<Value<'gc>>> {
+) -> RtResult<'gc, (usize, usize)> {
     let budget = &g.budget.0;
     if budget.nested.get() >= MAX_NESTED_CALLS {
         return Err(RtError::msg("C stack overflow"));
@@ -473,11 +506,7 @@ fn call_nested_ex<'gc>(
         ts.nny -= 1;
     }
     match result {
-        Ok(n) => {
-            let vals = ts.stack[ts.top - n..ts.top].to_vec();
-            ts.top = func;
-            Ok(vals)
-        }
+        Ok(n) => Ok((func, n)),
         Err(e) if e.is_yield() => {
             // The frames stay; the call's frame now finishes the caller's
             // instruction when it returns.

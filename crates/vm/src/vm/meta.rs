@@ -70,7 +70,7 @@ pub fn set_type_metatable<'gc>(
 #[inline]
 pub fn get_tm<'gc>(g: GlobalRef<'gc>, v: Value<'gc>, tm: Tm) -> Value<'gc> {
     match metatable(g, v) {
-        Some(m) => m.borrow().get_str(g.tm_name(tm)),
+        Some(m) => m.borrow().get_tm(tm as usize, g.tm_name(tm)),
         None => Value::Nil,
     }
 }
@@ -95,8 +95,7 @@ pub fn number_to_bytes(v: Value<'_>, out: &mut Vec<u8>) {
 impl<'gc> MetaCx<'gc, '_> {
     /// Calls a metamethod (above the live registers of the running function).
     fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
-        let r = call_nested(self.mc, self.g, self.th, self.ts, f, args)?;
-        Ok(r.first().copied().unwrap_or(Value::Nil))
+        crate::vm::level::call_nested1(self.mc, self.g, self.th, self.ts, f, args)
     }
 
     /// `obj[key]` with `__index`.
@@ -116,7 +115,9 @@ impl<'gc> MetaCx<'gc, '_> {
                     match t.metatable() {
                         None => return Ok(Value::Nil),
                         Some(m) => {
-                            let tm = m.borrow().get_str(self.g.tm_name(Tm::Index));
+                            let tm = m
+                                .borrow()
+                                .get_tm(Tm::Index as usize, self.g.tm_name(Tm::Index));
                             if tm.is_nil() {
                                 return Ok(Value::Nil);
                             }
@@ -160,7 +161,8 @@ impl<'gc> MetaCx<'gc, '_> {
                         None => Value::Nil,
                         Some(m) => {
                             if t.get(key).is_nil() {
-                                m.borrow().get_str(self.g.tm_name(Tm::NewIndex))
+                                m.borrow()
+                                    .get_tm(Tm::NewIndex as usize, self.g.tm_name(Tm::NewIndex))
                             } else {
                                 Value::Nil
                             }

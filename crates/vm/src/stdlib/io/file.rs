@@ -49,6 +49,9 @@ pub struct FileState {
     pub mode: BufMode,
     /// A read failed (like C's `ferror`); cleared at each read call.
     pub read_error: Option<std::io::Error>,
+    /// Opened for writing: C's stdio refuses writes to a read-only stream
+    /// at once (instead of when the buffer is flushed).
+    pub writable: bool,
 }
 
 /// Writes to the host's print sink.
@@ -84,12 +87,14 @@ impl LuaFile {
             Stream::Stdout | Stream::Stdin => BufMode::Line,
             _ => BufMode::Full,
         };
+        let writable = !matches!(stream, Stream::Stdin | Stream::PipeRead(_));
         let state = Rc::new(RefCell::new(FileState {
             stream: Some(stream),
             standard,
             rbuf: Vec::new(),
             rpos: 0,
             wbuf: Vec::new(),
+            writable,
             mode,
             read_error: None,
         }));
@@ -118,6 +123,19 @@ fn ebadf() -> std::io::Error {
 
 fn espipe() -> std::io::Error {
     std::io::Error::from_raw_os_error(29)
+}
+
+/// Seeks a standard stream's descriptor (it works when the stream is a
+/// file); `unread` bytes were read ahead from it.
+fn std_seek(fd: i32, whence: SeekFrom, unread: i64) -> std::io::Result<u64> {
+    use std::os::unix::io::FromRawFd;
+    // SAFETY: the descriptor is one of the process's standard streams, and
+    // `ManuallyDrop` never closes it.
+    let mut f = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    match whence {
+        SeekFrom::Current(off) => f.seek(SeekFrom::Current(off.wrapping_sub(unread))),
+        other => f.seek(other),
+    }
 }
 
 impl FileState {
@@ -194,6 +212,12 @@ impl FileState {
 
     pub fn write(&mut self, data: &[u8], sink: Sink<'_>) -> std::io::Result<()> {
         if self.is_closed() {
+            return Err(ebadf());
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        if !self.writable {
             return Err(ebadf());
         }
         if self.rpos < self.rbuf.len() {
@@ -329,6 +353,13 @@ impl FileState {
                 };
                 Ok(pos)
             }
+            Some(Stream::Stdin) => std_seek(0, whence, unread),
+            Some(Stream::Stdout) => {
+                // Output goes through the process's buffered stdout.
+                std::io::stdout().flush()?;
+                std_seek(1, whence, 0)
+            }
+            Some(Stream::Stderr) => std_seek(2, whence, 0),
             Some(_) => Err(espipe()),
             None => Err(ebadf()),
         }

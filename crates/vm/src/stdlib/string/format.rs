@@ -70,7 +70,7 @@ pub(super) fn format<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         }
     }
     charge_bytes(ctx.g, out.len())?;
-    let v = ctx.str_value(&out);
+    let v = Value::String(ctx.intern_vec(out));
     ctx.ret(v)
 }
 

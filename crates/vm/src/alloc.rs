@@ -1,0 +1,96 @@
+//! Counting memory by VM: a global allocator wrapper that adds every
+//! allocation's size to the counter of the VM entered on this thread.
+//!
+//! gc-arena counts objects, not bytes, so a VM's byte count (for the
+//! `memory_limit`) comes from here. The cdylib and the CLI binary declare
+//!
+//! ```ignore
+//! #[global_allocator]
+//! static ALLOC: lunarena_vm::alloc::Counting = lunarena_vm::alloc::Counting;
+//! ```
+//!
+//! and `Lua` sets the thread's current counter (its `Budget::mem_used`)
+//! around every entry into its arena and every collection step
+//! ([`enter`]). Without the global allocator (e.g. `cargo test` of this
+//! crate) the counters stay at zero and memory limits are not enforced.
+//!
+//! Allocations made while one VM is entered and freed while another (or
+//! none) is are attributed imprecisely; that drift is small (the binding's
+//! temporary buffers) and the counter is clamped at zero where it is read.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ptr;
+
+thread_local! {
+    static CURRENT: Cell<*const Cell<isize>> = const { Cell::new(ptr::null()) };
+}
+
+#[inline]
+fn add(delta: isize) {
+    let _ = CURRENT.try_with(|c| {
+        let p = c.get();
+        if !p.is_null() {
+            // SAFETY: `enter` keeps the counter alive while it is current.
+            let counter = unsafe { &*p };
+            counter.set(counter.get() + delta);
+        }
+    });
+}
+
+/// The system allocator, counting bytes per entered VM.
+pub struct Counting;
+
+unsafe impl GlobalAlloc for Counting {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            add(layout.size() as isize);
+        }
+        p
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            add(layout.size() as isize);
+        }
+        p
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        add(-(layout.size() as isize));
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            add(new_size as isize - layout.size() as isize);
+        }
+        p
+    }
+}
+
+/// While alive, allocations on this thread count to `counter`.
+pub struct Scope {
+    prev: *const Cell<isize>,
+}
+
+/// Makes `counter` the thread's current one until the returned scope drops.
+/// The counter must outlive the scope.
+pub fn enter(counter: *const Cell<isize>) -> Scope {
+    let prev = CURRENT.with(|c| c.replace(counter));
+    Scope { prev }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        let prev = self.prev;
+        let _ = CURRENT.try_with(|c| c.set(prev));
+    }
+}

@@ -1,0 +1,214 @@
+//! The stand-alone interpreter (`lunarena`), against what `lua5.4` prints.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn lunarena(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lunarena"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A scratch directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lunarena-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn script_that_cannot_be_read() {
+    let out = lunarena(&["nope.lua"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "lunarena: cannot open nope.lua: No such file or directory\n"
+    );
+    let dir = scratch("unreadable");
+    let out = lunarena(&[dir.to_str().unwrap()], b"");
+    assert_eq!(
+        text(&out.stderr),
+        format!("lunarena: cannot read {}: Is a directory\n", dir.display())
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn byte_order_mark_and_first_line_comment() {
+    let dir = scratch("bom");
+    let script = dir.join("s.lua");
+    std::fs::write(
+        &script,
+        b"\xEF\xBB\xBF#!/usr/bin/env lua\nprint(1 + 1)\nerror('x')\n",
+    )
+    .unwrap();
+    let out = lunarena(&[script.to_str().unwrap()], b"");
+    assert_eq!(text(&out.stdout), "2\n");
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with(&format!("lunarena: {}:3: x\n", script.display())),
+        "{err}"
+    );
+    let out = lunarena(&["-"], b"\xEF\xBB\xBF# comment\nprint(...)\nerror('y')");
+    assert_eq!(text(&out.stdout), "\n");
+    assert!(text(&out.stderr).starts_with("lunarena: stdin:3: y\n"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn warnings_go_to_stderr_once_on() {
+    let code = "warn('off') warn('@on') warn('one') warn('@on', 'two') warn('a', 'b', 3) \
+                warn('@off') warn('no')";
+    let out = lunarena(&["-e", code], b"");
+    assert_eq!(
+        text(&out.stderr),
+        "Lua warning: one\nLua warning: @ontwo\nLua warning: ab3\n"
+    );
+}
+
+const SHOW_ARG: &str =
+    "local t = {} for i = -4, 3 do t[#t + 1] = tostring(arg[i]) end print(table.concat(t, '|'))";
+
+#[test]
+fn arg_table_has_the_interpreter_at_negative_indices() {
+    let exe = env!("CARGO_BIN_EXE_lunarena");
+    let out = lunarena(&["-e", SHOW_ARG], b"");
+    assert_eq!(
+        text(&out.stdout),
+        format!("nil|nil|nil|nil|{exe}|-e|{SHOW_ARG}|nil\n")
+    );
+    let dir = scratch("arg");
+    let script = dir.join("s.lua");
+    std::fs::write(&script, SHOW_ARG).unwrap();
+    let s = script.to_str().unwrap();
+    let out = lunarena(&["-e", "x=1", s, "p", "q"], b"");
+    assert_eq!(text(&out.stdout), format!("nil|{exe}|-e|x=1|{s}|p|q|nil\n"));
+    let out = lunarena(&["--", s, "p"], b"");
+    assert_eq!(
+        text(&out.stdout),
+        format!("nil|nil|{exe}|--|{s}|p|nil|nil\n")
+    );
+    let out = lunarena(&["-", "p"], SHOW_ARG.as_bytes());
+    assert_eq!(
+        text(&out.stdout),
+        format!("nil|nil|nil|{exe}|-|p|nil|nil\n")
+    );
+    // `-e` chunks already see the table; the script gets its arguments.
+    let out = lunarena(&["-e", "print(arg[0], ...)", "-", "a", "b"], b"print(...)");
+    assert_eq!(text(&out.stdout), "-\na\tb\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn options_like_lua_c() {
+    let out = lunarena(&["-ex=1", "-e", "print(x)", "-W", "-e", "warn('w')"], b"");
+    assert_eq!(text(&out.stdout), "1\n");
+    assert_eq!(text(&out.stderr), "Lua warning: w\n");
+    let out = lunarena(
+        &[
+            "-l",
+            "s=string",
+            "-lutf8",
+            "-e",
+            "print(s == string, utf8 ~= nil)",
+        ],
+        b"",
+    );
+    assert_eq!(text(&out.stdout), "true\ttrue\n");
+    // Bad options stop everything before anything runs.
+    for (args, first) in [
+        (
+            &["-e", "print(1)", "-x"][..],
+            "lunarena: unrecognized option '-x'\n",
+        ),
+        (
+            &["-e", "print(1)", "-vx"][..],
+            "lunarena: unrecognized option '-vx'\n",
+        ),
+        (
+            &["-e", "print(1)", "--x"][..],
+            "lunarena: unrecognized option '--x'\n",
+        ),
+        (
+            &["-e", "print(1)", "-e"][..],
+            "lunarena: '-e' needs argument\n",
+        ),
+        (
+            &["-l", "-e", "print(1)"][..],
+            "lunarena: '-l' needs argument\n",
+        ),
+    ] {
+        let out = lunarena(args, b"");
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(text(&out.stdout), "");
+        let err = text(&out.stderr);
+        assert!(err.starts_with(first), "{err}");
+        assert!(err.contains("\nusage: lunarena [options] [script [args]]\n"));
+    }
+    let out = lunarena(&["-e", "os.exit(5)", "-e", "print(1)"], b"");
+    assert_eq!(out.status.code(), Some(5));
+    let out = lunarena(&["-e", "error('x')", "-e", "print(1)"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    let out = lunarena(&[], b"print(#arg, arg[0] ~= nil, ...)");
+    assert_eq!(text(&out.stdout), "0\ttrue\n");
+}
+
+#[test]
+fn error_objects_as_lua_c_shows_them() {
+    let tb = "\nstack traceback:\n\t[C]: in function 'error'\n\t(command line):1: in main chunk\n\t[C]: in ?\n";
+    for (code, shown) in [
+        ("error({})", format!("(error object is a table value){tb}")),
+        ("error()", format!("(error object is a nil value){tb}")),
+        ("error(42)", format!("42{tb}")),
+        ("error(4.5)", format!("4.5{tb}")),
+        (
+            "error(setmetatable({}, {__tostring = function () return 'TS' end}))",
+            "TS\n".to_string(),
+        ),
+        (
+            "error(setmetatable({}, {__tostring = function () return 1 end}))",
+            format!("(error object is a table value){tb}"),
+        ),
+    ] {
+        let out = lunarena(&["-e", code], b"");
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(text(&out.stderr), format!("lunarena: {shown}"), "{code}");
+    }
+}
+
+#[test]
+fn lua_init_and_no_env() {
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lunarena"));
+        cmd.env_remove("LUA_INIT").env_remove("LUA_INIT_5_4");
+        cmd.envs(env.iter().copied()).args(args);
+        let out = cmd.output().unwrap();
+        (text(&out.stdout), text(&out.stderr), out.status.code())
+    };
+    let (o, _, _) = run(&[("LUA_INIT", "print('init')")], &["-e", "print(2)"]);
+    assert_eq!(o, "init\n2\n");
+    let env = [
+        ("LUA_INIT", "print('init')"),
+        ("LUA_INIT_5_4", "print('54')"),
+    ];
+    assert_eq!(run(&env, &["-e", "print(2)"]).0, "54\n2\n");
+    assert_eq!(run(&env, &["-E", "-e", "print(2)"]).0, "2\n");
+    let (o, e, c) = run(&[("LUA_INIT", "error('boom')")], &["-e", "print(2)"]);
+    assert_eq!((o.as_str(), c), ("", Some(1)));
+    assert!(e.starts_with("lunarena: LUA_INIT:1: boom\n"), "{e}");
+    let env = [("LUA_PATH", "x"), ("LUA_CPATH", "y")];
+    let code = "print(package.path == 'x', package.cpath == 'y')";
+    assert_eq!(run(&env, &["-e", code]).0, "true\ttrue\n");
+    assert_eq!(run(&env, &["-E", "-e", code]).0, "false\tfalse\n");
+}

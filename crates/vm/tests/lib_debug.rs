@@ -1,0 +1,19 @@
+//! The debug library, checked against the output of the reference
+//! interpreter (`tests/lua/debug/*.expected`).
+
+#[path = "lua/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
+use harness::check_script;
+use lunarena_vm::Libs;
+
+#[test]
+fn traceback_of_deep_stacks() {
+    check_script(Libs::ALL, "debug/traceback");
+}
+
+#[test]
+fn upvalues() {
+    check_script(Libs::ALL, "debug/upvalues");
+}
