@@ -388,3 +388,35 @@ fn corrupted_binary_chunks_never_crash() {
         let _ = lua.exec(src.as_bytes(), "=fuzz");
     }
 }
+
+#[test]
+fn yields_in_closing_methods_after_errors() {
+    check(
+        r##"local function func2close(f) return setmetatable({}, {__close = f}) end
+local co = coroutine.wrap(function ()
+  local function foo (err)
+    local z <close> = func2close(function(_, msg)
+      coroutine.yield("z:" .. tostring(msg))
+    end)
+    local y <close> = func2close(function(_, msg)
+      coroutine.yield("y:" .. tostring(msg))
+      if err then error(err + 20) end
+    end)
+    local x <close> = func2close(function(_, msg)
+      coroutine.yield("x:" .. tostring(msg))
+    end)
+    if err == 10 then error(err) else return 10, 20 end
+  end
+  coroutine.yield(pcall(foo, nil))
+  coroutine.yield(pcall(foo, 1))
+  return pcall(foo, 10)
+end)
+local out = {}
+for i = 1, 12 do local a, b, c = co(); out[#out+1] = tostring(a) .. "," .. tostring(b) .. "," .. tostring(c) end
+print(table.concat(out, " "))
+print(pcall(function() local a <close> = func2close(function() error("e1") end); local b <close> = func2close(function(_, m) error(m .. "+e2") end); error("e0") end))"##,
+        "x:nil,nil,nil y:nil,nil,nil z:nil,nil,nil true,10,20 x:nil,nil,nil y:nil,nil,nil \
+         z:21,nil,nil false,21,nil x:10,nil,nil y:10,nil,nil z:30,nil,nil false,30,nil\n\
+         false\ttest:23: e1\n",
+    );
+}

@@ -216,15 +216,19 @@ pub fn close_coroutine<'gc>(
         th: co,
         ts: &mut st,
     };
-    let r = ex.close_level(0, err);
+    let r = match ex.close_level(0, err) {
+        Ok(()) => err,
+        // Later errors replace the first.
+        Err(RtError::Value(v)) => Some(ex.close_all(0, v)),
+        Err(e) => {
+            ex.ts.nny -= 1;
+            return Err(e);
+        }
+    };
     ex.ts.nny -= 1;
     ex.ts.top = 0;
     co.set_status(mc, ThreadStatus::Dead);
-    match r {
-        Ok(()) => Ok(err),
-        Err(RtError::Value(v)) => Ok(Some(v)),
-        Err(e) => Err(e),
-    }
+    Ok(r)
 }
 
 /// The error that carries a yield out of a nested level; the values wait in
