@@ -420,3 +420,26 @@ print(pcall(function() local a <close> = func2close(function() error("e1") end);
          false\ttest:23: e1\n",
     );
 }
+
+#[test]
+fn deep_nesting_errors_cleanly() {
+    check(
+        r#"local function rec2() return tostring(setmetatable({}, {__tostring = function() return rec2() end})) end
+print(pcall(rec2))
+local function rec3() local t = setmetatable({}, {__add = function() return rec3() end}); return t + 1 end
+print(pcall(rec3))
+local function srec() return string.gsub("a", "a", srec) end
+print(pcall(srec))
+local t = setmetatable({}, {__index = function(t, k) return t[k + 1] end})
+print(pcall(function() return t[1] end))
+local function mix(n)
+  if n == 0 then return 0 end
+  local t = setmetatable({}, {__index = function() return select(2, pcall(mix, n - 1)) end})
+  return coroutine.wrap(function() return t.x end)() + 1
+end
+print(pcall(mix, 1000))"#,
+        "false\tC stack overflow\nfalse\ttest:3: C stack overflow\nfalse\tC stack overflow\n\
+         false\ttest:7: C stack overflow\n\
+         false\ttest:12: attempt to add a 'string' with a 'number'\n",
+    );
+}

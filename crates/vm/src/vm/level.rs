@@ -462,7 +462,16 @@ fn call_nested_ex<'gc>(
 ) -> RtResult<'gc, (usize, usize)> {
     let budget = &g.budget.0;
     if budget.nested.get() >= MAX_NESTED_CALLS {
-        return Err(RtError::msg("C stack overflow"));
+        // Raised by the running function: positioned only when it is Lua
+        // (a metamethod call), as luaG_runerror does.
+        return Err(
+            if ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua) {
+                RtError::msg("C stack overflow")
+            } else {
+                let m = crate::state::Global::intern(g, mc, b"C stack overflow");
+                RtError::Value(Value::String(m))
+            },
+        );
     }
     if !matches!(f, Value::Function(_))
         && crate::vm::meta::get_tm(g, f, crate::state::Tm::Call).is_nil()
