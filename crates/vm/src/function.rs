@@ -33,6 +33,13 @@ impl<'gc> FnProto<'gc> {
         Self::convert(mc, strings, proto, &mut long)
     }
 
+    /// The plain prototype back, with its nested functions (for `string.dump`).
+    pub fn to_proto(&self) -> Proto {
+        let mut p = self.info.0.clone();
+        p.protos = self.protos.iter().map(|c| c.to_proto()).collect();
+        p
+    }
+
     fn convert(
         mc: &Mutation<'gc>,
         strings: &mut Interner<'gc>,

@@ -602,10 +602,13 @@ pub fn load_proto<'gc>(
         .0
         .upvalues
         .iter()
-        .map(|_| {
+        .enumerate()
+        .map(|(i, _)| {
+            // The first upvalue is the environment; a binary chunk may have others.
+            let v = if i == 0 { env } else { Value::Nil };
             Gc::new(
                 mc,
-                gc_arena::lock::Lock::new(crate::function::UpState::Closed(env)),
+                gc_arena::lock::Lock::new(crate::function::UpState::Closed(v)),
             )
         })
         .collect();

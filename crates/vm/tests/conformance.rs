@@ -329,3 +329,117 @@ for i = 1, '3' do io.write(i, ' ') end print()"#,
          1 2 3 \n",
     );
 }
+
+#[test]
+fn binary_chunks() {
+    check(
+        r#"local f = function (a) return a + 1 end
+local g = assert(load(string.dump(f, true)))
+print(g(3), pcall(g, {}))
+local a, b = 20, 30
+local x = load(string.dump(function (x)
+  if x == "set" then a = 10+b; b = b+1 else return a end
+end), "", "b", nil)
+print(x(), debug.setupvalue(x, 1, "hi"), x(), debug.setupvalue(x, 2, 13))
+x("set"); print(x())
+local d = string.dump(load("x = 1; return x"))
+print(load(d, nil, "t"))
+print(load(d:sub(1, 20)))
+print(load(d, "=name")())
+local h = load(string.dump(function(...) local t = {...} return #t, ... end))
+print(h(1, 2, 3))
+print(pcall(string.dump, print))"#,
+        "4\tfalse\t?:-1: attempt to perform arithmetic on a table value\n\
+         nil\ta\thi\tb\n23\n\
+         nil\tattempt to load a binary chunk (mode is 't')\n\
+         nil\tbinary string: bad binary format (truncated chunk)\n\
+         1\n3\t1\t2\t3\n\
+         false\tunable to dump given function\n",
+    );
+}
+
+/// Corrupted binary chunks are refused or run safely: the verifier keeps
+/// every register, constant, upvalue and jump of loaded code in bounds.
+#[test]
+fn corrupted_binary_chunks_never_crash() {
+    let body = "function (x, ...) local t = {x, ...}; for i = 1, #t do t[i] = t[i] .. i end \
+                local s = 0; for k, v in pairs(t) do s = s + k end; \
+                return (function() return s, t, x end)() end";
+    let mut seed: u64 = 0x9e3779b97f4a7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..1500 {
+        let (pos, byte, count) = (next() % 400, next() % 256, 1 + next() % 3);
+        let mut lua = Lua::new(Libs::ALL);
+        lua.with_budget(|b| b.instruction_limit.set(Some(200_000)));
+        let src = format!(
+            "local c = string.dump({body})
+             for n = 1, {count} do
+               local i = ({pos} * n) % #c + 1
+               c = c:sub(1, i - 1) .. string.char(({byte} + n) % 256) .. c:sub(i + 1)
+             end
+             local f = load(c, 'x', 'b')
+             if f then pcall(f, 'a', 'b', 3) end"
+        );
+        let _ = lua.exec(src.as_bytes(), "=fuzz");
+    }
+}
+
+#[test]
+fn yields_in_closing_methods_after_errors() {
+    check(
+        r##"local function func2close(f) return setmetatable({}, {__close = f}) end
+local co = coroutine.wrap(function ()
+  local function foo (err)
+    local z <close> = func2close(function(_, msg)
+      coroutine.yield("z:" .. tostring(msg))
+    end)
+    local y <close> = func2close(function(_, msg)
+      coroutine.yield("y:" .. tostring(msg))
+      if err then error(err + 20) end
+    end)
+    local x <close> = func2close(function(_, msg)
+      coroutine.yield("x:" .. tostring(msg))
+    end)
+    if err == 10 then error(err) else return 10, 20 end
+  end
+  coroutine.yield(pcall(foo, nil))
+  coroutine.yield(pcall(foo, 1))
+  return pcall(foo, 10)
+end)
+local out = {}
+for i = 1, 12 do local a, b, c = co(); out[#out+1] = tostring(a) .. "," .. tostring(b) .. "," .. tostring(c) end
+print(table.concat(out, " "))
+print(pcall(function() local a <close> = func2close(function() error("e1") end); local b <close> = func2close(function(_, m) error(m .. "+e2") end); error("e0") end))"##,
+        "x:nil,nil,nil y:nil,nil,nil z:nil,nil,nil true,10,20 x:nil,nil,nil y:nil,nil,nil \
+         z:21,nil,nil false,21,nil x:10,nil,nil y:10,nil,nil z:30,nil,nil false,30,nil\n\
+         false\ttest:23: e1\n",
+    );
+}
+
+#[test]
+fn deep_nesting_errors_cleanly() {
+    check(
+        r#"local function rec2() return tostring(setmetatable({}, {__tostring = function() return rec2() end})) end
+print(pcall(rec2))
+local function rec3() local t = setmetatable({}, {__add = function() return rec3() end}); return t + 1 end
+print(pcall(rec3))
+local function srec() return string.gsub("a", "a", srec) end
+print(pcall(srec))
+local t = setmetatable({}, {__index = function(t, k) return t[k + 1] end})
+print(pcall(function() return t[1] end))
+local function mix(n)
+  if n == 0 then return 0 end
+  local t = setmetatable({}, {__index = function() return select(2, pcall(mix, n - 1)) end})
+  return coroutine.wrap(function() return t.x end)() + 1
+end
+print(pcall(mix, 1000))"#,
+        "false\tC stack overflow\nfalse\ttest:3: C stack overflow\nfalse\tC stack overflow\n\
+         false\ttest:7: C stack overflow\n\
+         false\ttest:12: attempt to add a 'string' with a 'number'\n",
+    );
+}

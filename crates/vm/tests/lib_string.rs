@@ -25,15 +25,17 @@ fn binary_chunks_from_elsewhere_are_refused() {
         run(&format!("print(load(\"{puc}\", '=puc'))")),
         "nil\tpuc: bad binary format (format mismatch)\n"
     );
-    // One of ours, altered anywhere after the header, or cut.
+    // One of ours: altered anywhere after its header (Lua 5.4's header,
+    // then the magic, the length and the tag: 56 bytes), cut anywhere, or
+    // with a byte more.
     let src = "local s = string.dump(function (a) return a + 1 end)
         local out = {}
-        for i = 24, #s do
+        for i = 57, #s do
           local t = s:sub(1, i - 1) .. string.char((s:byte(i) + 1) % 256) .. s:sub(i + 1)
           local f, m = load(t, '=t')
           out[m] = (out[m] or 0) + 1
         end
-        for i = 24, #s - 1 do
+        for i = 1, #s - 1 do
           local f, m = load(s:sub(1, i), '=t')
           out[m] = (out[m] or 0) + 1
         end
@@ -51,8 +53,10 @@ fn binary_chunks_from_elsewhere_are_refused() {
     assert_eq!(
         msgs,
         format!(
-            "t: bad binary format (not dumped by this process) {}",
-            2 * (len - 23)
+            "t: bad binary format (not dumped by this process) {}; \
+             t: bad binary format (truncated chunk) {}",
+            len - 56 + 1,
+            len - 1
         )
     );
     assert_eq!(second, "42\n");

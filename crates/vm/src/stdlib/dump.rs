@@ -1,10 +1,14 @@
 //! Binary chunks: what `string.dump` writes and `load` reads back.
 //!
-//! The format is lunarena's own (the instructions are this compiler's), and
-//! a chunk carries a tag keyed with a secret of the running process: only
-//! chunks dumped by this process load. The interpreter trusts its bytecode
-//! (register and constant indices are not checked at run time), so a chunk
-//! made or altered by anyone else is refused rather than run.
+//! The header is Lua 5.4's (signature, version, format 0, LUAC_DATA, the
+//! sizes of instructions, integers and floats, LUAC_INT and LUAC_NUM), so
+//! that scripts that check it see what they expect. What follows is
+//! lunarena's own: a magic string, the payload's length, a tag keyed with a
+//! secret of the running process, and the prototypes (with this compiler's
+//! instructions). Only chunks dumped by this process load: the interpreter
+//! trusts its bytecode (register indices are not checked at run time), so a
+//! chunk made or altered by anyone else is refused rather than run. Loaded
+//! code is also verified (`verify`), as a second line of defence.
 
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
@@ -16,10 +20,18 @@ use crate::function::FnProto;
 /// `LUA_SIGNATURE`: binary chunks start with it.
 pub const SIGNATURE: &[u8] = b"\x1bLua";
 const VERSION: u8 = 0x54;
-/// Not PUC-Rio's format 0: `lua5.4` refuses these chunks ("format mismatch").
-const FORMAT: u8 = b'L';
+/// PUC-Rio's format number: the header is theirs.
+const FORMAT: u8 = 0;
+/// LUAC_DATA, the sizes of Instruction, lua_Integer and lua_Number,
+/// LUAC_INT (0x5678) and LUAC_NUM (370.5).
+const HEADER_REST: &[u8] = b"\x19\x93\r\n\x1a\n\x04\x08\x08\
+    \x78\x56\x00\x00\x00\x00\x00\x00\
+    \x00\x00\x00\x00\x00\x28\x77\x40";
+/// After the header: a PUC-Rio chunk differs here ("format mismatch").
 const MAGIC: &[u8] = b"lunarena\x01";
-const HEADER_LEN: usize = SIGNATURE.len() + 2 + MAGIC.len() + 8;
+const PUC_HEADER_LEN: usize = SIGNATURE.len() + 2 + HEADER_REST.len();
+/// The header, the magic, the payload's length and its tag.
+const HEADER_LEN: usize = PUC_HEADER_LEN + MAGIC.len() + 8 + 8;
 
 /// The process's key for the tags of dumped chunks.
 fn key() -> &'static std::collections::hash_map::RandomState {
@@ -40,7 +52,9 @@ pub fn dump(p: &FnProto<'_>, strip: bool) -> Vec<u8> {
     out.extend_from_slice(SIGNATURE);
     out.push(VERSION);
     out.push(FORMAT);
+    out.extend_from_slice(HEADER_REST);
     out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&tag(&payload).to_le_bytes());
     out.extend_from_slice(&payload);
     out
@@ -162,17 +176,42 @@ pub fn undump(data: &[u8], chunk_name: &[u8]) -> Result<Proto, String> {
         Some(FORMAT) => {}
         Some(_) => return Err(bad("format mismatch")),
     }
+    // The rest of the header, byte by byte: a cut chunk is "truncated".
+    let rest_at = SIGNATURE.len() + 2;
+    for (i, &b) in HEADER_REST.iter().enumerate() {
+        match header(rest_at + i) {
+            None => return Err(bad("truncated chunk")),
+            Some(x) if x == b => {}
+            Some(_) => {
+                return Err(bad(match i {
+                    0..=5 => "corrupted chunk",
+                    6 => "Instruction size mismatch",
+                    7 => "lua_Integer size mismatch",
+                    8 => "lua_Number size mismatch",
+                    9..=16 => "integer format mismatch",
+                    _ => "float format mismatch",
+                }))
+            }
+        }
+    }
+    for (i, &b) in MAGIC.iter().enumerate() {
+        match header(PUC_HEADER_LEN + i) {
+            None => return Err(bad("truncated chunk")),
+            Some(x) if x == b => {}
+            Some(_) => return Err(bad("format mismatch")),
+        }
+    }
     if data.len() < HEADER_LEN {
         return Err(bad("truncated chunk"));
     }
-    let magic_at = SIGNATURE.len() + 2;
-    if &data[magic_at..magic_at + MAGIC.len()] != MAGIC {
-        return Err(bad("format mismatch"));
-    }
-    let tag_at = magic_at + MAGIC.len();
-    let expected = u64::from_le_bytes(data[tag_at..HEADER_LEN].try_into().unwrap());
+    let len_at = PUC_HEADER_LEN + MAGIC.len();
+    let word = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().unwrap_or([0; 8]));
+    let len = word(len_at);
     let payload = &data[HEADER_LEN..];
-    if tag(payload) != expected {
+    if (payload.len() as u64) < len {
+        return Err(bad("truncated chunk"));
+    }
+    if payload.len() as u64 != len || tag(payload) != word(len_at + 8) {
         return Err(bad("not dumped by this process"));
     }
     let mut r = Reader { data: payload };
@@ -180,6 +219,7 @@ pub fn undump(data: &[u8], chunk_name: &[u8]) -> Result<Proto, String> {
     if !r.data.is_empty() {
         return Err(bad("extra bytes"));
     }
+    verify(&p, None).map_err(bad)?;
     Ok(p)
 }
 
@@ -297,5 +337,298 @@ impl<'a> Reader<'a> {
             line_info,
             local_vars,
         })
+    }
+}
+
+type R<T> = Result<T, &'static str>;
+
+/// Checks that the code of `p` (and of its nested functions) only names
+/// registers below its frame size, existing constants, upvalues and
+/// prototypes, and jumps inside the code. `parent`: the enclosing function's
+/// frame size and upvalue count.
+fn verify(p: &Proto, parent: Option<(usize, usize)>) -> R<()> {
+    const BAD: &str = "corrupted chunk";
+    let top = p.max_stack as usize; // registers 0..=top are allocated
+    let nk = p.constants.len();
+    let nup = p.upvalues.len();
+    let n = p.code.len();
+    if p.num_params as usize > top || (!p.line_info.is_empty() && p.line_info.len() != n) {
+        return Err(BAD);
+    }
+    if let Some((pstack, pups)) = parent {
+        for u in &p.upvalues {
+            let ok = if u.in_stack {
+                (u.index as usize) < pstack
+            } else {
+                (u.index as usize) < pups
+            };
+            if !ok {
+                return Err(BAD);
+            }
+        }
+    }
+    let reg = |r: usize| if r <= top { Ok(()) } else { Err(BAD) };
+    let k = |i: usize| if i < nk { Ok(()) } else { Err(BAD) };
+    let up = |i: usize| if i < nup { Ok(()) } else { Err(BAD) };
+    let rk = |i: Instr, c: usize| if i.k() { k(c) } else { reg(c) };
+    let target = |t: i64| {
+        if t >= 0 && (t as usize) < n {
+            Ok(())
+        } else {
+            Err(BAD)
+        }
+    };
+    let next_is = |pc: usize, op: OpCode| match p.code.get(pc + 1) {
+        Some(j) if j.op() == op => Ok(()),
+        _ => Err(BAD),
+    };
+    match p.code.last().map(|i| i.op()) {
+        Some(OpCode::Return | OpCode::Return0 | OpCode::Return1 | OpCode::Jmp) => {}
+        _ => return Err(BAD),
+    }
+    for (pc, &i) in p.code.iter().enumerate() {
+        let (a, b, c) = (i.a(), i.b(), i.c());
+        let pc1 = pc as i64 + 1;
+        match i.op() {
+            OpCode::Move | OpCode::Unm | OpCode::BNot | OpCode::Not | OpCode::Len => {
+                reg(a)?;
+                reg(b)?;
+            }
+            OpCode::LoadI | OpCode::LoadF | OpCode::LoadFalse | OpCode::LoadTrue => reg(a)?,
+            OpCode::NewTable | OpCode::Close | OpCode::Tbc | OpCode::VarArg => reg(a)?,
+            OpCode::LFalseSkip => {
+                reg(a)?;
+                target(pc1 + 1)?;
+            }
+            OpCode::LoadK => {
+                reg(a)?;
+                k(i.bx())?;
+            }
+            OpCode::LoadKx => {
+                reg(a)?;
+                next_is(pc, OpCode::ExtraArg)?;
+                k(p.code[pc + 1].ax_field())?;
+            }
+            OpCode::LoadNil => reg(a + b)?,
+            OpCode::GetUpval | OpCode::SetUpval => {
+                reg(a)?;
+                up(b)?;
+            }
+            OpCode::GetTabUp => {
+                reg(a)?;
+                up(b)?;
+                k(c)?;
+            }
+            OpCode::GetTable => {
+                reg(a)?;
+                reg(b)?;
+                reg(c)?;
+            }
+            OpCode::GetI | OpCode::AddI | OpCode::ShrI | OpCode::ShlI => {
+                reg(a)?;
+                reg(b)?;
+            }
+            OpCode::GetField => {
+                reg(a)?;
+                reg(b)?;
+                k(c)?;
+            }
+            OpCode::SetTabUp => {
+                up(a)?;
+                k(b)?;
+                rk(i, c)?;
+            }
+            OpCode::SetTable => {
+                reg(a)?;
+                reg(b)?;
+                rk(i, c)?;
+            }
+            OpCode::SetI => {
+                reg(a)?;
+                rk(i, c)?;
+            }
+            OpCode::SetField => {
+                reg(a)?;
+                k(b)?;
+                rk(i, c)?;
+            }
+            OpCode::OpSelf => {
+                reg(a + 1)?;
+                reg(b)?;
+                rk(i, c)?;
+            }
+            OpCode::AddK
+            | OpCode::SubK
+            | OpCode::MulK
+            | OpCode::ModK
+            | OpCode::PowK
+            | OpCode::DivK
+            | OpCode::IDivK
+            | OpCode::BAndK
+            | OpCode::BOrK
+            | OpCode::BXorK => {
+                reg(a)?;
+                reg(b)?;
+                k(c)?;
+            }
+            OpCode::Add
+            | OpCode::Sub
+            | OpCode::Mul
+            | OpCode::Mod
+            | OpCode::Pow
+            | OpCode::Div
+            | OpCode::IDiv
+            | OpCode::BAnd
+            | OpCode::BOr
+            | OpCode::BXor
+            | OpCode::Shl
+            | OpCode::Shr => {
+                reg(a)?;
+                reg(b)?;
+                reg(c)?;
+            }
+            OpCode::Concat => reg(a + b.max(1) - 1)?,
+            OpCode::Jmp => target(pc1 + i.sj_field() as i64)?,
+            OpCode::Eq | OpCode::Lt | OpCode::Le => {
+                reg(a)?;
+                reg(b)?;
+                next_is(pc, OpCode::Jmp)?;
+            }
+            OpCode::EqK => {
+                reg(a)?;
+                k(b)?;
+                next_is(pc, OpCode::Jmp)?;
+            }
+            OpCode::EqI | OpCode::LtI | OpCode::LeI | OpCode::GtI | OpCode::GeI | OpCode::Test => {
+                reg(a)?;
+                next_is(pc, OpCode::Jmp)?;
+            }
+            OpCode::TestSet => {
+                reg(a)?;
+                reg(b)?;
+                next_is(pc, OpCode::Jmp)?;
+            }
+            OpCode::Call | OpCode::TailCall | OpCode::Return => {
+                reg(a)?;
+                if b > 0 {
+                    reg(a + b - 1)?;
+                }
+                if i.op() == OpCode::Call && c > 1 {
+                    reg(a + c - 2)?;
+                }
+                if i.op() != OpCode::Return {
+                    target(pc1)?;
+                }
+            }
+            OpCode::Return0 => {}
+            OpCode::Return1 => reg(a)?,
+            OpCode::ForLoop => {
+                reg(a + 3)?;
+                target(pc1 - i.bx() as i64)?;
+            }
+            OpCode::ForPrep => {
+                reg(a + 3)?;
+                target(pc1 + i.bx() as i64 + 1)?;
+                target(pc1)?;
+            }
+            OpCode::TForPrep => {
+                reg(a + 3)?;
+                target(pc1 + i.bx() as i64)?;
+            }
+            OpCode::TForCall => {
+                reg(a + 6)?;
+                reg(a + 3 + c)?;
+                next_is(pc, OpCode::TForLoop)?;
+            }
+            OpCode::TForLoop => {
+                reg(a + 4)?;
+                target(pc1 - i.bx() as i64)?;
+            }
+            OpCode::SetList => {
+                reg(a + b)?;
+                if i.k() {
+                    next_is(pc, OpCode::ExtraArg)?;
+                }
+            }
+            OpCode::Closure => {
+                reg(a)?;
+                if i.bx() >= p.protos.len() {
+                    return Err(BAD);
+                }
+            }
+            OpCode::VarArgPrep | OpCode::ExtraArg => {}
+        }
+    }
+    for child in &p.protos {
+        verify(child, Some((top, nup)))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::RtResult;
+    use crate::vm::ctx::Ctx;
+    use crate::{Libs, Lua};
+
+    /// `resign(chunk)`: the chunk with its length and tag made valid again,
+    /// so that corrupted payloads reach the verifier.
+    fn resign<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+        let mut c = ctx.check_string(0)?.as_bytes().to_vec();
+        if c.len() >= super::HEADER_LEN {
+            let len_at = super::PUC_HEADER_LEN + super::MAGIC.len();
+            let payload = c[super::HEADER_LEN..].to_vec();
+            c[len_at..len_at + 8].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+            c[len_at + 8..len_at + 16].copy_from_slice(&super::tag(&payload).to_le_bytes());
+        }
+        let v = ctx.str_value(&c);
+        ctx.ret(v)
+    }
+
+    /// Corrupted code that gets past the tag is refused or runs safely: the
+    /// verifier keeps registers, constants, upvalues and jumps in bounds.
+    #[test]
+    fn verified_code_never_crashes() {
+        let mut lua = Lua::new(Libs::ALL);
+        lua.enter(|mc, g| crate::stdlib::set_fn(mc, g, g.globals, "resign", resign));
+        let setup = r#"
+            BODY = string.dump(function (x, ...)
+              local t = {x, ...}
+              for i = 1, #t do t[i] = tostring(t[i]) .. i end
+              local s = 0
+              for k, v in pairs(t) do s = s + k end
+              local function g(a) return a .. s, #t end
+              return g(x), select('#', ...)
+            end)
+            SEED = 12345
+            function RAND(n) SEED = (SEED * 1103515245 + 12345) % 2147483648; return SEED % n end"#;
+        lua.exec(setup.as_bytes(), "=setup").unwrap();
+        let round = r#"
+            local c = BODY
+            for n = 1, 1 + RAND(3) do
+              local i = 57 + RAND(#c - 56)
+              c = c:sub(1, i - 1) .. string.char(RAND(256)) .. c:sub(i + 1)
+            end
+            local f = load(resign(c), 'x', 'b')
+            if f then
+              LOADED = (LOADED or 0) + 1
+              local co = coroutine.wrap(function () return pcall(f, 'a', 'b', 3) end)
+              pcall(co)
+            end"#;
+        for _ in 0..3000 {
+            // A corrupted loop may never end: each round has its own budget.
+            lua.with_budget(|b| {
+                b.used.set(0);
+                b.instruction_limit.set(Some(100_000));
+            });
+            let _ = lua.exec(round.as_bytes(), "=round");
+        }
+        // Enough corrupted chunks got past the checks to run.
+        let n = lua.exec(b"return LOADED", "=n").unwrap();
+        let loaded = lua.enter(|_, g| match Lua::fetch(g, &n[0]) {
+            crate::value::Value::Integer(i) => i,
+            _ => 0,
+        });
+        assert!(loaded > 100, "{loaded}");
     }
 }

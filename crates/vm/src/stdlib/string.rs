@@ -270,8 +270,7 @@ fn char<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     ctx.ret(v)
 }
 
-/// `string.dump`: lunarena has no binary chunk format (and `load` accepts
-/// text chunks only), so no function can be dumped.
+/// `string.dump`: a binary chunk of a Lua function (see `compiler::dump`).
 fn dump<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let f = ctx.check_function(0)?;
     let Value::Function(crate::value::Function::Lua(cl)) = f else {

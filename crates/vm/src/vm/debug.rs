@@ -32,25 +32,6 @@ pub fn frame_where(ts: &ThreadState<'_>, fi: usize) -> Option<String> {
     Some(format!("{}:{}:", String::from_utf8_lossy(&id), line))
 }
 
-/// The position the interpreter gives its own runtime errors: like
-/// `frame_where`, but code without line information (stripped dumps)
-/// reports line -1, as PUC-Rio Lua does.
-pub fn runtime_where(ts: &ThreadState<'_>, level: usize) -> String {
-    let Some(fi) = level_frame(ts, level) else {
-        return String::new();
-    };
-    if let Some(w) = frame_where(ts, fi) {
-        return format!("{w} ");
-    }
-    match frame_proto(ts, fi) {
-        Some(p) => format!(
-            "{}:-1: ",
-            String::from_utf8_lossy(&crate::compiler::chunk_id(&p.source))
-        ),
-        None => String::new(),
-    }
-}
-
 /// Frame index at `level` (level 0 = the running function). The markers of
 /// `pcall`/`xpcall` are levels too: they stand for those C functions.
 pub fn level_frame(ts: &ThreadState<'_>, level: usize) -> Option<usize> {
@@ -68,6 +49,21 @@ pub fn active_locals(p: &Proto, pc: usize) -> usize {
         .iter()
         .filter(|v| (v.start_pc as usize) <= pc && pc < v.end_pc as usize)
         .count()
+}
+
+/// The position luaG_runerror gives a runtime error of the Lua function at
+/// `level`: like `where_`, but code without line information (a stripped
+/// binary chunk) is "?:-1: ".
+pub fn runtime_where(ts: &ThreadState<'_>, level: usize) -> String {
+    if let Some(fi) = level_frame(ts, level) {
+        if let Some(p) = frame_proto(ts, fi) {
+            if p.line_info.is_empty() {
+                let id = crate::compiler::chunk_id(&p.source);
+                return format!("{}:-1: ", String::from_utf8_lossy(&id));
+            }
+        }
+    }
+    where_(ts, level)
 }
 
 /// luaL_where: "chunk:line: " for the function at `level`, or "" when it is not Lua.

@@ -469,14 +469,17 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 crate::vm::level::finish_op(ts, dst, n);
                 return None;
             }
-            match ts.frames.last().map(|f| f.kind) {
-                Some(FrameKind::PCall) => {
+            match ts.frames.last().map(|f| (f.kind, f.finish)) {
+                // A protected call closing variables after an error: a
+                // closing method returned; the interpreter goes on closing.
+                Some((FrameKind::PCall | FrameKind::XPCall, true)) => return None,
+                Some((FrameKind::PCall, _)) => {
                     let m = *ts.frames.last().unwrap_or(&f);
                     ts.stack[m.func] = Value::Boolean(true);
                     src = m.func;
                     n += 1;
                 }
-                Some(FrameKind::XPCall) => {
+                Some((FrameKind::XPCall, _)) => {
                     let m = *ts.frames.last().unwrap_or(&f);
                     ts.stack.copy_within(dst..dst + n, m.func + 1);
                     ts.stack[m.func] = Value::Boolean(true);
@@ -504,14 +507,14 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 Value::String(Global::intern(self.g, self.mc, m.as_bytes()))
             }
             RtError::Message(m) => {
-                // The interpreter's own errors (level 0) are placed like
-                // luaG_runerror's; a native's like luaL_error's.
-                let place = if level == 0 {
+                // A runtime error of Lua code is placed as luaG_runerror
+                // does; one raised by a native as luaL_error does.
+                let w = if level == 0 {
                     debug::runtime_where(self.ts, 0)
                 } else {
                     debug::where_(self.ts, level)
                 };
-                let s = format!("{place}{m}");
+                let s = format!("{w}{m}");
                 Value::String(Global::intern(self.g, self.mc, s.as_bytes()))
             }
             RtError::BadArg { arg, msg } => {
@@ -616,21 +619,76 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             };
         }
         // The frames go first: closing methods run as called by the pcall.
+        // The marker closes the pending variables with the error (kept in
+        // its own slot), as normal calls that may yield; a later error
+        // replaces it.
         self.ts.frames.truncate(m + 1);
-        self.ts.nny += 1;
-        let closed = self.close_level(mf.func + 1, Some(v));
-        self.ts.nny -= 1;
-        if let Err(e2) = closed {
-            if !e2.is_catchable() {
-                return Err(e2);
+        self.ts.frames[m].finish = true;
+        self.ts.stack[mf.func] = v;
+        self.continue_closing()
+    }
+
+    /// Goes on with the protected call on top, which closes variables after
+    /// an error (see `unwind`): calls the next closing method, or completes
+    /// the call with false and the error. Same results as `unwind`.
+    pub(crate) fn continue_closing(&mut self) -> Result<Option<usize>, RtError<'gc>> {
+        loop {
+            let m = self.ts.frames.len() - 1;
+            let mf = self.ts.frames[m];
+            let level = mf.func + 1;
+            close_upvalues(self.mc, self.ts, level);
+            let err = self.ts.stack[mf.func];
+            let slot = match self.ts.tbc.last() {
+                Some(&s) if s >= level => s,
+                _ => {
+                    self.ts.frames[m].finish = false;
+                    self.settle_overflow(mf.func);
+                    ensure_stack(self.ts, mf.func + 2)?;
+                    self.ts.stack[mf.func] = Value::Boolean(false);
+                    self.ts.stack[mf.func + 1] = err;
+                    return Ok(self.deliver(mf.func, 2));
+                }
+            };
+            self.ts.tbc.pop();
+            let obj = self.ts.stack[slot];
+            let tm = meta::get_tm(self.g, obj, Tm::Close);
+            let at = self.ts.top.max(slot + 1);
+            let plain = match tm {
+                Value::Function(Function::Lua(_)) => true,
+                Value::Function(Function::Native(nf)) => matches!(nf.kind.0, NativeKind::Plain(_)),
+                _ => false,
+            };
+            if plain {
+                ensure_stack(self.ts, at + 3)?;
+                self.ts.stack[at] = tm;
+                self.ts.stack[at + 1] = obj;
+                self.ts.stack[at + 2] = err;
+                self.ts.top = at + 3;
+                return match self.precall(at, 2, 0, false) {
+                    // A Lua method runs; when it returns, `deliver` leaves
+                    // the marker on top and the interpreter comes back here.
+                    Ok(Pre::Lua) | Ok(Pre::Switch(_)) => Ok(None),
+                    Ok(Pre::Done(r)) => Ok(r),
+                    Err(e) => self.unwind(e),
+                };
             }
-            v = self.error_value(e2);
+            // Anything else (not callable, or a native that switches
+            // coroutines) through a nested call, which cannot yield.
+            self.ts.nny += 1;
+            let r = crate::vm::level::call_nested_at(
+                self.mc,
+                self.g,
+                self.th,
+                self.ts,
+                tm,
+                &[obj, err],
+                at,
+            );
+            self.ts.nny -= 1;
+            if let Err(e) = r {
+                return self.unwind(e);
+            }
         }
-        self.settle_overflow(mf.func);
-        ensure_stack(self.ts, mf.func + 2)?;
-        self.ts.stack[mf.func] = Value::Boolean(false);
-        self.ts.stack[mf.func + 1] = v;
-        Ok(self.deliver(mf.func, 2))
     }
 
     /// Calls the message handler of an `xpcall` (at stack slot `slot`) on an
@@ -719,9 +777,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         if let Some(f) = self.ts.frames.get(stop).copied() {
             self.ts.frames.truncate(stop);
             self.ts.nny += 1;
-            if let Err(RtError::Value(v)) = self.close_level(f.func, Some(err)) {
-                err = v;
-            }
+            err = self.close_all(f.func, err);
             self.ts.nny -= 1;
             self.ts.top = f.func;
             self.settle_overflow(f.func);
@@ -730,10 +786,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     }
 
     /// Closes upvalues and to-be-closed variables at or above `level`.
+    /// Stops at the first error of a closing method.
     pub fn close_level(&mut self, level: usize, err: Option<Value<'gc>>) -> RtResult<'gc, ()> {
         close_upvalues(self.mc, self.ts, level);
-        let mut result = Ok(());
-        let mut err = err;
         while let Some(&slot) = self.ts.tbc.last() {
             if slot < level {
                 break;
@@ -756,15 +811,28 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             );
             self.ts.top = save_top;
             if let Err(e) = r {
+                // The other variables are left to whoever handles the
+                // error (a protected call, `close_all`).
                 if !e.is_catchable() {
                     return Err(e);
                 }
-                let ev = self.error_value(e);
-                err = Some(ev);
-                result = Err(RtError::Value(ev));
+                return Err(RtError::Value(self.error_value(e)));
             }
         }
-        result
+        Ok(())
+    }
+
+    /// Closes everything at or above `level` after an error `err` (which
+    /// errors of closing methods replace); returns the final error.
+    pub fn close_all(&mut self, level: usize, err: Value<'gc>) -> Value<'gc> {
+        let mut err = err;
+        loop {
+            match self.close_level(level, Some(err)) {
+                Ok(()) => return err,
+                Err(RtError::Value(v)) => err = v,
+                Err(_) => return err,
+            }
+        }
     }
 
     fn find_upvalue(&mut self, index: usize) -> UpValue<'gc> {
@@ -874,6 +942,17 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
             }
         }
         if kind != FrameKind::Lua {
+            // A protected call that closes variables after an error.
+            if ex.ts.frames.last().is_some_and(|f| f.finish) {
+                match ex.continue_closing() {
+                    Ok(None) => continue 'frame,
+                    Ok(Some(n)) => return Exit::Returned(n),
+                    Err(e) => {
+                        pending = Some(e);
+                        continue 'frame;
+                    }
+                }
+            }
             return Exit::Error(RtError::msg("internal error: resumed into a marker frame"));
         }
         let fi = ex.ts.frames.len() - 1;

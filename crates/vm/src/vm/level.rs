@@ -216,15 +216,19 @@ pub fn close_coroutine<'gc>(
         th: co,
         ts: &mut st,
     };
-    let r = ex.close_level(0, err);
+    let r = match ex.close_level(0, err) {
+        Ok(()) => err,
+        // Later errors replace the first.
+        Err(RtError::Value(v)) => Some(ex.close_all(0, v)),
+        Err(e) => {
+            ex.ts.nny -= 1;
+            return Err(e);
+        }
+    };
     ex.ts.nny -= 1;
     ex.ts.top = 0;
     co.set_status(mc, ThreadStatus::Dead);
-    match r {
-        Ok(()) => Ok(err),
-        Err(RtError::Value(v)) => Ok(Some(v)),
-        Err(e) => Err(e),
-    }
+    Ok(r)
 }
 
 /// The error that carries a yield out of a nested level; the values wait in
@@ -458,7 +462,16 @@ fn call_nested_ex<'gc>(
 ) -> RtResult<'gc, (usize, usize)> {
     let budget = &g.budget.0;
     if budget.nested.get() >= MAX_NESTED_CALLS {
-        return Err(RtError::msg("C stack overflow"));
+        // Raised by the running function: positioned only when it is Lua
+        // (a metamethod call), as luaG_runerror does.
+        return Err(
+            if ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua) {
+                RtError::msg("C stack overflow")
+            } else {
+                let m = crate::state::Global::intern(g, mc, b"C stack overflow");
+                RtError::Value(Value::String(m))
+            },
+        );
     }
     if !matches!(f, Value::Function(_))
         && crate::vm::meta::get_tm(g, f, crate::state::Tm::Call).is_nil()
