@@ -421,8 +421,19 @@ print(pcall(function() local a <close> = func2close(function() error("e1") end);
     );
 }
 
+/// Runs on a large stack: unoptimised test builds use far bigger Rust
+/// frames than release builds (which handle this depth on a 2 MB stack).
 #[test]
 fn deep_nesting_errors_cleanly() {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(deep_nesting_errors_cleanly_body)
+        .expect("thread")
+        .join()
+        .expect("no panic");
+}
+
+fn deep_nesting_errors_cleanly_body() {
     check(
         r#"local function rec2() return tostring(setmetatable({}, {__tostring = function() return rec2() end})) end
 print(pcall(rec2))

@@ -1631,7 +1631,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let nargs = if i.b() != 0 {
                         i.b() - 1
                     } else {
-                        ex.ts.top - func - 1
+                        ex.ts.top.saturating_sub(func + 1)
                     };
                     let nresults = i.c() as i32 - 1;
                     save_pc!();
@@ -1672,7 +1672,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let nargs = if i.b() != 0 {
                         i.b() - 1
                     } else {
-                        ex.ts.top - func - 1
+                        ex.ts.top.saturating_sub(func + 1)
                     };
                     save_pc!();
                     if i.k() {
@@ -1729,7 +1729,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         OpCode::Return0 => 0,
                         OpCode::Return1 => 1,
                         _ if i.b() != 0 => i.b() - 1,
-                        _ => ex.ts.top - (base + a),
+                        _ => ex.ts.top.saturating_sub(base + a),
                     };
                     if i.op() == OpCode::Return && i.k() {
                         save_pc!();
@@ -1830,7 +1830,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let a = i.a();
                     let mut n = i.b();
                     if n == 0 {
-                        n = ex.ts.top - (base + a) - 1;
+                        n = ex.ts.top.saturating_sub(base + a + 1);
                     }
                     let mut start = i.c();
                     if i.k() {
