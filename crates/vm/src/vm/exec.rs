@@ -1069,6 +1069,26 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 set!($i.a(), res);
             }};
         }
+        // CALL and TAILCALL: the function's register and slot, and the
+        // argument count (B = 0: up to the top); a non-callable value fails here.
+        macro_rules! call_operands {
+            ($i:expr) => {{
+                let a = $i.a();
+                let func = base + a;
+                if !matches!(r!(a), Value::Function(_)) {
+                    save_pc!();
+                    if let Some(e) = not_callable(ex, fi, a) {
+                        throw!(e);
+                    }
+                }
+                let nargs = if $i.b() != 0 {
+                    $i.b() - 1
+                } else {
+                    ex.ts.top.saturating_sub(func + 1)
+                };
+                (func, nargs)
+            }};
+        }
         // Every backward jump spends fuel, so loops can be paused and stopped.
         macro_rules! back_edge {
             () => {{
@@ -1620,19 +1640,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     }
                 }
                 OpCode::Call => {
-                    let a = i.a();
-                    let func = base + a;
-                    if !matches!(r!(a), Value::Function(_)) {
-                        save_pc!();
-                        if let Some(e) = not_callable(ex, fi, a) {
-                            throw!(e);
-                        }
-                    }
-                    let nargs = if i.b() != 0 {
-                        i.b() - 1
-                    } else {
-                        ex.ts.top.saturating_sub(func + 1)
-                    };
+                    let (func, nargs) = call_operands!(i);
                     let nresults = i.c() as i32 - 1;
                     save_pc!();
                     fuel -= 1;
@@ -1661,19 +1669,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     }
                 }
                 OpCode::TailCall => {
-                    let a = i.a();
-                    let func = base + a;
-                    if !matches!(r!(a), Value::Function(_)) {
-                        save_pc!();
-                        if let Some(e) = not_callable(ex, fi, a) {
-                            throw!(e);
-                        }
-                    }
-                    let nargs = if i.b() != 0 {
-                        i.b() - 1
-                    } else {
-                        ex.ts.top.saturating_sub(func + 1)
-                    };
+                    let (func, nargs) = call_operands!(i);
                     save_pc!();
                     if i.k() {
                         tri!(ex.close_level(base, None));
