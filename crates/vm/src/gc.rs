@@ -7,7 +7,7 @@ use gc_arena::arena::CollectionPhase;
 use gc_arena::{Arena, Finalization, Gc, Rootable};
 
 use crate::state::{Finalizable, Global, GlobalRef};
-use crate::value::Value;
+use crate::value::{Function, Value};
 
 pub type LuaArena = Arena<Rootable![GlobalRef<'_>]>;
 
@@ -35,25 +35,98 @@ pub fn full_collect(arena: &mut LuaArena) {
     }
 }
 
-/// Called with the arena fully marked.
+/// Called with the arena fully marked. The order is Lua 5.4's: ephemerons
+/// converge, dead weak values are cleared, objects with `__gc` found dead
+/// are resurrected (with what they reach, ephemerons again), and only then
+/// are dead weak keys and the remaining dead values cleared.
 fn finalize_and_sweep(arena: &mut LuaArena) {
-    // 1. Objects with __gc found dead are resurrected and queued for their finalizer.
-    //    Weak values that are dead now are cleared first, so a finalizer does
-    //    not see them come back.
-    match arena.finish_marking() {
+    converge_ephemerons(arena);
+    // Weak values that are dead now are cleared before the resurrection, so
+    // a finalizer does not see them come back.
+    let resurrected = match arena.finish_marking() {
         Some(m) => m.finalize(|fc, root| {
             clear_weak_tables(fc, *root, false);
-            resurrect_finalizable(fc, *root);
+            resurrect_finalizable(fc, *root)
         }),
         None => return,
+    };
+    if resurrected > 0 {
+        converge_ephemerons(arena);
     }
-    // 2. Mark what the resurrected objects reach, then clear weak references
-    //    to what is still dead, and move to sweeping in the same step.
     if let Some(m) = arena.finish_marking() {
         m.finalize(|fc, root| clear_weak(fc, *root));
     }
+    // Clearing wrote to the weak tables (a write barrier), so marking runs
+    // once more over them before the arena moves to sweeping.
     if let Some(m) = arena.finish_marking() {
         m.start_sweeping();
+    }
+}
+
+/// Marks ephemeron values whose keys are alive, until marking what they
+/// reach makes no more keys alive. Each round is one finalization callback
+/// (which sees the arena as marking left it) followed by more marking.
+fn converge_ephemerons(arena: &mut LuaArena) {
+    let mut backwards = false;
+    while let Some(m) = arena.finish_marking() {
+        if !m.finalize(|fc, root| mark_ephemerons(fc, *root, backwards)) {
+            return;
+        }
+        // Alternating the direction lets chains built in either order
+        // advance by more than one link per round.
+        backwards = !backwards;
+    }
+}
+
+/// One round of ephemeron marking; whether any value was marked.
+fn mark_ephemerons<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>, backwards: bool) -> bool {
+    let mut marked = false;
+    for w in g.weak_tables.borrow().iter() {
+        // A dead table is skipped: if a finalizer resurrects it, the
+        // round after the resurrection sees it alive.
+        if w.is_dead(fc) {
+            continue;
+        }
+        let Some(t) = w.upgrade(fc) else { continue };
+        let t = t.borrow();
+        let mut visit = |(k, v): (Value<'gc>, Value<'gc>)| {
+            // A resurrected object is gray, hence already not dead, so a
+            // key marked earlier in this round counts as alive.
+            if !is_dead(fc, k) && is_dead(fc, v) {
+                resurrect(fc, v);
+                marked = true;
+            }
+        };
+        if backwards {
+            t.ephemerons().rev().for_each(&mut visit);
+        } else {
+            t.ephemerons().for_each(&mut visit);
+        }
+    }
+    marked
+}
+
+/// Whether an object value was found unreachable (strings and plain values never are).
+fn is_dead<'gc>(fc: &Finalization<'gc>, v: Value<'gc>) -> bool {
+    match v {
+        Value::Table(t) => Gc::is_dead(fc, t.0),
+        Value::Function(Function::Lua(f)) => Gc::is_dead(fc, f),
+        Value::Function(Function::Native(f)) => Gc::is_dead(fc, f),
+        Value::Thread(t) => Gc::is_dead(fc, t.0),
+        Value::UserData(u) => Gc::is_dead(fc, u.0),
+        _ => false,
+    }
+}
+
+/// Keeps an object value (and, once marking resumes, what it reaches) alive this cycle.
+fn resurrect<'gc>(fc: &Finalization<'gc>, v: Value<'gc>) {
+    match v {
+        Value::Table(t) => Gc::resurrect(fc, t.0),
+        Value::Function(Function::Lua(f)) => Gc::resurrect(fc, f),
+        Value::Function(Function::Native(f)) => Gc::resurrect(fc, f),
+        Value::Thread(t) => Gc::resurrect(fc, t.0),
+        Value::UserData(u) => Gc::resurrect(fc, u.0),
+        _ => {}
     }
 }
 
@@ -97,23 +170,20 @@ fn clear_weak<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) {
     release_host_objects(fc, g);
 }
 
-/// Removes weak entries whose key (when `keys`) or value the cycle found dead.
+/// Removes weak entries whose key (when `keys`) or value the cycle found
+/// dead. Dead weak tables are dropped from the list only in the last pass
+/// (`keys`): before that a finalizer may still resurrect them.
 fn clear_weak_tables<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>, keys: bool) {
-    let is_dead = |v: Value<'gc>| -> bool {
-        match v {
-            Value::Table(t) => Gc::is_dead(fc, t.0),
-            Value::Function(crate::value::Function::Lua(f)) => Gc::is_dead(fc, f),
-            Value::Function(crate::value::Function::Native(f)) => Gc::is_dead(fc, f),
-            Value::Thread(t) => Gc::is_dead(fc, t.0),
-            Value::UserData(u) => Gc::is_dead(fc, u.0),
-            _ => false,
-        }
-    };
     let mut weak = Global::weak_tables_mut(g, fc);
-    weak.retain(|w| !w.is_dead(fc));
+    if keys {
+        weak.retain(|w| !w.is_dead(fc));
+    }
     for w in weak.iter() {
+        if w.is_dead(fc) {
+            continue;
+        }
         if let Some(t) = w.upgrade(fc) {
-            t.borrow_mut(fc).clear_dead(&is_dead, keys);
+            t.borrow_mut(fc).clear_dead(&|v| is_dead(fc, v), keys);
         }
     }
 }

@@ -133,9 +133,20 @@ unsafe impl<'gc> Collect<'gc> for TableState<'gc> {
                 continue;
             }
             trace_value(cc, n.key, weak.keys);
-            trace_value(cc, n.value, weak.values);
+            // With weak keys the entry is an ephemeron: its value is reached
+            // only once the collector finds the key alive (`gc.rs`).
+            trace_value(cc, n.value, weak.values || (weak.keys && is_weak_ref(n.key)));
         }
     }
+}
+
+/// Whether a weak table may lose this value: objects other than strings.
+#[inline]
+pub fn is_weak_ref(v: Value<'_>) -> bool {
+    matches!(
+        v,
+        Value::Table(_) | Value::Function(_) | Value::Thread(_) | Value::UserData(_)
+    )
 }
 
 /// Traces a value, skipping weakly-held objects. Strings are values in Lua's
@@ -579,6 +590,21 @@ impl<'gc> TableState<'gc> {
                 self.insert_entry(n.key, n.value);
             }
         }
+    }
+
+    /// The ephemeron entries of a table with weak keys only: live entries
+    /// whose key and value are both objects, so the value must not outlive
+    /// the key. Other tables have none.
+    pub fn ephemerons(&self) -> impl DoubleEndedIterator<Item = (Value<'gc>, Value<'gc>)> + '_ {
+        let entries: &[Node<'gc>] = if self.weak.keys && !self.weak.values {
+            &self.entries
+        } else {
+            &[]
+        };
+        entries
+            .iter()
+            .filter(|n| is_weak_ref(n.key) && is_weak_ref(n.value))
+            .map(|n| (n.key, n.value))
     }
 
     /// Iterates the live entries (array then hash), for library code.
