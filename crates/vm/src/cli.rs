@@ -113,6 +113,8 @@ pub fn main_with_progname(progname: &str, args: &[String]) -> i32 {
         println!("{}", version());
     }
     let mut lua = Lua::new(Libs::ALL);
+    // lua.c runs scripts with the collector in generational mode.
+    lua.with_budget(|b| b.gc_generational.set(true));
     if opts.no_env {
         ignore_env(&mut lua);
     }

@@ -3,13 +3,65 @@
 //! fully marked, and the arena moves to sweeping right after, with no
 //! mutation in between.
 
+use std::cell::Cell;
+
 use gc_arena::arena::CollectionPhase;
-use gc_arena::{Arena, Finalization, Gc, Rootable};
+use gc_arena::{Arena, Finalization, Gc, Mutation, Rootable};
 
 use crate::state::{Finalizable, Global, GlobalRef};
 use crate::value::{Function, Value};
+use crate::vm::budget::Budget;
 
 pub type LuaArena = Arena<Rootable![GlobalRef<'_>]>;
+
+/// What `collectgarbage` reads and sets besides the mode. The collector's
+/// own pacing does not depend on them; they are kept, in PUC-Rio Lua's
+/// storage (a quarter of the value, in a byte), so that scripts read back
+/// exactly what Lua 5.4 would give them.
+pub struct Params {
+    pause: Cell<u8>,
+    stepmul: Cell<u8>,
+    /// A `__gc` metamethod is running: `collectgarbage` then fails, as the
+    /// collector cannot be driven from inside one of its own steps.
+    pub in_finalizer: Cell<bool>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            pause: Cell::new(200 / 4),
+            stepmul: Cell::new(100 / 4),
+            in_finalizer: Cell::new(false),
+        }
+    }
+}
+
+impl Params {
+    /// Sets the pause (percent); returns the previous one.
+    pub fn set_pause(&self, v: i32) -> i32 {
+        Self::replace(&self.pause, v)
+    }
+
+    /// Sets the step multiplier (percent); returns the previous one.
+    pub fn set_stepmul(&self, v: i32) -> i32 {
+        Self::replace(&self.stepmul, v)
+    }
+
+    fn replace(cell: &Cell<u8>, v: i32) -> i32 {
+        // Truncating to a byte is PUC-Rio's storage, kept on purpose.
+        i32::from(cell.replace((v / 4) as u8)) * 4
+    }
+}
+
+/// The heap size in kilobytes, as `collectgarbage("count")` reports it.
+pub fn heap_kbytes(mc: &Mutation<'_>, budget: &Budget) -> f64 {
+    let bytes = match budget.memory_used() {
+        // No counting allocator (see alloc.rs): estimate from the objects.
+        0 => mc.metrics().total_gc_count() * 64,
+        n => n,
+    };
+    bytes as f64 / 1024.0
+}
 
 /// Does a bounded amount of collection work (proportional to allocation debt).
 pub fn step(arena: &mut LuaArena) {

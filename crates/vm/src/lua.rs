@@ -836,7 +836,10 @@ fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Optio
             th
         });
         if let Ok(mut st) = borrow_state(mc, thread) {
+            let in_finalizer = &g.budget.0.gc_params.in_finalizer;
+            in_finalizer.set(true);
             let r = crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[next]);
+            in_finalizer.set(false);
             if let Err(RtError::Value(v)) = r {
                 let msg = meta::tostring_raw(g, v);
                 eprintln!(

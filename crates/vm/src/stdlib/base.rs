@@ -604,46 +604,78 @@ fn warn_dropped<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     Ok(0)
 }
 
+const GC_OPTIONS: [&str; 10] = [
+    "stop",
+    "restart",
+    "collect",
+    "count",
+    "step",
+    "setpause",
+    "setstepmul",
+    "isrunning",
+    "generational",
+    "incremental",
+];
+
 fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let opt = ctx
-        .opt_string(0)?
-        .map(|s| s.as_bytes().to_vec())
-        .unwrap_or_else(|| b"collect".to_vec());
-    match opt.as_slice() {
-        b"collect" | b"step" => {
-            ctx.g.budget.0.gc_requested.set(true);
-            let r = if opt == b"step" {
-                Value::Boolean(true)
-            } else {
-                Value::Integer(0)
-            };
-            ctx.ret(r)
-        }
-        b"count" => {
-            let kb = ctx.mc.metrics().total_gc_count() as f64 * 64.0 / 1024.0;
-            ctx.ret(Value::Number(kb))
-        }
-        b"isrunning" => {
-            let running = !ctx.g.budget.0.gc_stopped.get();
-            ctx.ret(Value::Boolean(running))
-        }
-        b"incremental" | b"generational" => {
-            let budget = &ctx.g.budget.0;
-            let was = budget
-                .gc_generational
-                .replace(opt.as_slice() == b"generational");
-            let s = ctx.str_value(if was { b"generational" } else { b"incremental" });
-            ctx.ret(s)
-        }
-        b"stop" | b"restart" => {
-            ctx.g.budget.0.gc_stopped.set(opt.as_slice() == b"stop");
-            ctx.ret(Value::Integer(0))
-        }
-        b"setpause" => ctx.ret(Value::Integer(200)),
-        b"setstepmul" => ctx.ret(Value::Integer(100)),
-        _ => {
-            let o = String::from_utf8_lossy(&opt).into_owned();
-            Err(RtError::bad_arg(1, format!("invalid option '{o}'")))
-        }
+    let opt = match ctx.opt_string(0)? {
+        Some(s) => s.as_bytes(),
+        None => b"collect",
+    };
+    let Some(opt) = GC_OPTIONS.iter().position(|o| o.as_bytes() == opt) else {
+        let o = String::from_utf8_lossy(opt).into_owned();
+        return Err(RtError::bad_arg(1, format!("invalid option '{o}'")));
+    };
+    let name = GC_OPTIONS[opt];
+    let nargs = match name {
+        "step" | "setpause" | "setstepmul" => 1,
+        "generational" => 2,
+        "incremental" => 3,
+        _ => 0,
+    };
+    let mut args = [0i32; 3];
+    for (i, a) in args.iter_mut().enumerate().take(nargs) {
+        // C ints in PUC-Rio Lua: truncated, on purpose.
+        *a = ctx.opt_integer(i + 1, 0)? as i32;
     }
+    let budget = &ctx.g.budget.0;
+    let params = &budget.gc_params;
+    if params.in_finalizer.get() {
+        // The collector is busy (this is one of its finalizers): fail.
+        return ctx.ret(Value::Nil);
+    }
+    let r = match name {
+        "stop" | "restart" => {
+            budget.gc_stopped.set(name == "stop");
+            Value::Integer(0)
+        }
+        "collect" => {
+            // The driver collects when this call returns (see exec.rs).
+            budget.gc_requested.set(true);
+            Value::Integer(0)
+        }
+        // A step is a full collection here, so it always ends a cycle.
+        "step" => {
+            budget.gc_requested.set(true);
+            Value::Boolean(true)
+        }
+        "count" => Value::Number(crate::gc::heap_kbytes(ctx.mc, budget)),
+        "setpause" => Value::Integer(params.set_pause(args[0]).into()),
+        "setstepmul" => Value::Integer(params.set_stepmul(args[0]).into()),
+        "isrunning" => Value::Boolean(!budget.gc_stopped.get()),
+        mode => {
+            if mode == "incremental" {
+                // Zero keeps a parameter unchanged.
+                if args[0] != 0 {
+                    params.set_pause(args[0]);
+                }
+                if args[1] != 0 {
+                    params.set_stepmul(args[1]);
+                }
+            }
+            let was = budget.gc_generational.replace(mode == "generational");
+            ctx.str_value(if was { b"generational" } else { b"incremental" })
+        }
+    };
+    ctx.ret(r)
 }

@@ -50,6 +50,8 @@ pub struct Budget {
     pub gc_generational: Cell<bool>,
     /// `collectgarbage("stop")`: no automatic collection steps until "restart".
     pub gc_stopped: Cell<bool>,
+    /// Tuning parameters and finalizer state that `collectgarbage` reports.
+    pub gc_params: crate::gc::Params,
 }
 
 impl Budget {
