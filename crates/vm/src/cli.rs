@@ -115,32 +115,40 @@ pub fn main_with_progname(progname: &str, args: &[String]) -> i32 {
     let mut lua = Lua::new(Libs::ALL);
     // lua.c runs scripts with the collector in generational mode.
     lua.with_budget(|b| b.gc_generational.set(true));
+    let code = run(&mut lua, &opts, progname, args);
+    // Closing the state, as lua.c does on every exit path.
+    lua.run_close_finalizers();
+    code
+}
+
+/// Everything lua.c's `pmain` does with the options and the script.
+fn run(lua: &mut Lua, opts: &Options, progname: &str, args: &[String]) -> i32 {
     if opts.no_env {
-        ignore_env(&mut lua);
+        ignore_env(lua);
     }
-    set_arg_table(&mut lua, progname, args, opts.script);
-    if !opts.no_env && !lua_init(&mut lua) {
+    set_arg_table(lua, progname, args, opts.script);
+    if !opts.no_env && !lua_init(lua) {
         return 1;
     }
     let optlim = opts.script.unwrap_or(args.len());
-    if !run_args(&mut lua, &args[..optlim]) {
+    if !run_args(lua, &args[..optlim]) {
         return 1;
     }
     if let Some(s) = opts.script {
         let stdin = args[s] == "-" && (s == 0 || args[s - 1] != "--");
         let path = (!stdin).then(|| args[s].as_bytes());
-        if run_file(&mut lua, path, &args[s + 1..]) != 0 {
+        if run_file(lua, path, &args[s + 1..]) != 0 {
             return 1;
         }
     }
     if opts.interactive {
-        repl(&mut lua);
+        repl(lua);
     } else if opts.script.is_none() && !opts.execute && !opts.version {
         if std::io::stdin().is_terminal() {
             println!("{}", version());
-            repl(&mut lua);
+            repl(lua);
         } else {
-            return run_file(&mut lua, None, &[]);
+            return run_file(lua, None, &[]);
         }
     }
     0

@@ -8,9 +8,13 @@ use std::cell::Cell;
 use gc_arena::arena::CollectionPhase;
 use gc_arena::{Arena, Finalization, Gc, Mutation, Rootable};
 
-use crate::state::{Finalizable, Global, GlobalRef};
+use crate::error::{RtError, RtResult};
+use crate::state::{Finalizable, Global, GlobalRef, Tm};
+use crate::table::Table;
+use crate::userdata::UserData;
 use crate::value::{Function, Value};
 use crate::vm::budget::Budget;
+use crate::vm::meta;
 
 pub type LuaArena = Arena<Rootable![GlobalRef<'_>]>;
 
@@ -24,6 +28,8 @@ pub struct Params {
     /// A `__gc` metamethod is running: `collectgarbage` then fails, as the
     /// collector cannot be driven from inside one of its own steps.
     pub in_finalizer: Cell<bool>,
+    /// The state is closing: objects get no finalizer any more.
+    pub closing: Cell<bool>,
 }
 
 impl Default for Params {
@@ -32,6 +38,7 @@ impl Default for Params {
             pause: Cell::new(200 / 4),
             stepmul: Cell::new(100 / 4),
             in_finalizer: Cell::new(false),
+            closing: Cell::new(false),
         }
     }
 }
@@ -192,12 +199,8 @@ fn resurrect_finalizable<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) -> usiz
         };
         if dead {
             let v = match f {
-                Finalizable::Table(w) => w
-                    .resurrect(fc)
-                    .map(|t| Value::Table(crate::table::Table(t))),
-                Finalizable::UserData(w) => w
-                    .resurrect(fc)
-                    .map(|u| Value::UserData(crate::userdata::UserData(u))),
+                Finalizable::Table(w) => w.resurrect(fc).map(|t| Value::Table(Table(t))),
+                Finalizable::UserData(w) => w.resurrect(fc).map(|u| Value::UserData(UserData(u))),
             };
             if let Some(v) = v {
                 queued.push(v);
@@ -267,4 +270,54 @@ fn release_host_objects<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) {
         }
         !dead
     });
+}
+
+/// Queues every object that has a `__gc` metamethod, dead or alive, in
+/// reverse order of marking after those already queued: what closing a
+/// Lua state does. Objects marked from now on get no finalizer.
+pub fn queue_all_finalizers<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
+    g.budget.0.gc_params.closing.set(true);
+    let all = std::mem::take(&mut *Global::finalizable_mut(g, mc));
+    let mut queue = Global::to_finalize_mut(g, mc);
+    for f in all.into_iter().rev() {
+        let v = match f {
+            Finalizable::Table(w) => w.upgrade(mc).map(|t| Value::Table(Table(t))),
+            Finalizable::UserData(w) => w.upgrade(mc).map(|u| Value::UserData(UserData(u))),
+        };
+        queue.extend(v);
+    }
+}
+
+/// Calls the `__gc` metamethod of each queued object, in order, with
+/// `call(metamethod, object)`. An error in one is a warning, as in Lua 5.4.
+pub fn run_queued_finalizers<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    mut call: impl FnMut(Value<'gc>, Value<'gc>) -> RtResult<'gc, ()>,
+) {
+    let in_finalizer = &g.budget.0.gc_params.in_finalizer;
+    loop {
+        let Some(obj) = Global::to_finalize_mut(g, mc).pop_front() else {
+            return;
+        };
+        // The metamethod is looked up now: one removed since does not run.
+        let f = meta::get_tm(g, obj, Tm::Gc);
+        if f.is_nil() {
+            continue;
+        }
+        let outer = in_finalizer.replace(true);
+        let r = call(f, obj);
+        in_finalizer.set(outer);
+        if let Err(e) = r {
+            let msg: &[u8] = match &e {
+                RtError::Value(Value::String(s)) => s.as_bytes(),
+                RtError::Message(m) | RtError::BadArg { msg: m, .. } => m.as_bytes(),
+                _ => b"error object is not a string",
+            };
+            let mut line = b"error in __gc (".to_vec();
+            line.extend_from_slice(msg);
+            line.push(b')');
+            crate::stdlib::base::emit_warning(mc, g, &line);
+        }
+    }
 }

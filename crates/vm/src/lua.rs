@@ -554,6 +554,16 @@ impl Lua {
         })
     }
 
+    /// Runs the `__gc` metamethod of every object that has one, as closing
+    /// a Lua state does (pending ones first, then all others in reverse
+    /// order of marking). Objects given a `__gc` afterwards get no finalizer.
+    pub fn run_close_finalizers(&mut self) {
+        self.enter(|mc, g| {
+            crate::gc::queue_all_finalizers(mc, g);
+            run_finalizers(mc, g, None);
+        });
+    }
+
     /// A full collection, then pending finalizers.
     pub fn gc_collect(&mut self) {
         self.collect_full();
@@ -809,18 +819,7 @@ fn fail<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtError<'gc>
 /// Calls the `__gc` metamethods of objects the collector queued: on the
 /// thread of the running call `running`, else on an idle thread.
 fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Option<u64>) {
-    loop {
-        let next = {
-            let mut q = Global::to_finalize_mut(g, mc);
-            if q.is_empty() {
-                return;
-            }
-            q.remove(0)
-        };
-        let f = meta::get_tm(g, next, crate::state::Tm::Gc);
-        if f.is_nil() {
-            continue;
-        }
+    crate::gc::run_queued_finalizers(mc, g, |f, obj| {
         let thread = {
             let calls = g.host_calls.borrow();
             match running {
@@ -835,18 +834,9 @@ fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Optio
             Global::register_thread(g, mc, th);
             th
         });
-        if let Ok(mut st) = borrow_state(mc, thread) {
-            let in_finalizer = &g.budget.0.gc_params.in_finalizer;
-            in_finalizer.set(true);
-            let r = crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[next]);
-            in_finalizer.set(false);
-            if let Err(RtError::Value(v)) = r {
-                let msg = meta::tostring_raw(g, v);
-                eprintln!(
-                    "lunarena: warning: error in __gc ({})",
-                    String::from_utf8_lossy(&msg)
-                );
-            }
+        match borrow_state(mc, thread) {
+            Ok(mut st) => crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[obj]).map(drop),
+            Err(_) => Ok(()),
         }
-    }
+    });
 }

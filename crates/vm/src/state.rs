@@ -148,7 +148,7 @@ pub struct Global<'gc> {
     /// Objects with a `__gc` metamethod, not yet found dead.
     pub finalizable: RefLock<Vec<Finalizable<'gc>>>,
     /// Dead objects resurrected for their `__gc` call, in order.
-    pub to_finalize: RefLock<Vec<Value<'gc>>>,
+    pub to_finalize: RefLock<std::collections::VecDeque<Value<'gc>>>,
     pub host: Static<Host>,
     /// Values held by the embedding (handles); see `DynamicRootSet`.
     pub roots: gc_arena::DynamicRootSet<'gc>,
@@ -177,7 +177,7 @@ impl<'gc> Global<'gc> {
             finalizable: RefLock::new(Vec::new()),
             host_objects: RefLock::new(Vec::new()),
             threads: RefLock::new(Vec::new()),
-            to_finalize: RefLock::new(Vec::new()),
+            to_finalize: RefLock::new(Default::default()),
             host: Static(Host::default()),
             roots: gc_arena::DynamicRootSet::new(mc),
             host_calls: RefLock::new(Vec::new()),
@@ -244,7 +244,7 @@ impl<'gc> Global<'gc> {
     pub fn to_finalize_mut(
         this: GlobalRef<'gc>,
         mc: &Mutation<'gc>,
-    ) -> std::cell::RefMut<'gc, Vec<Value<'gc>>> {
+    ) -> std::cell::RefMut<'gc, std::collections::VecDeque<Value<'gc>>> {
         gc_arena::barrier::unlock!(Gc::write(mc, this), Global, to_finalize).borrow_mut()
     }
 

@@ -336,7 +336,7 @@ pub fn set_table_metatable<'gc>(
     if weak != WeakMode::default() && !was_weak {
         Global::weak_tables_mut(g, mc).push(gc_arena::Gc::downgrade(t.0));
     }
-    if has_gc {
+    if has_gc && !g.budget.0.gc_params.closing.get() {
         let mut list = Global::finalizable_mut(g, mc);
         let already = list.iter().any(|f| matches!(f, Finalizable::Table(w) if std::ptr::eq(w.as_ptr(), gc_arena::Gc::as_ptr(t.0))));
         if !already {
@@ -583,24 +583,37 @@ fn warning<'gc>(ctx: &Ctx<'gc, '_>) -> RtResult<'gc, Option<Vec<u8>>> {
         }
         return Ok(None);
     }
-    let on = ctx.g.registry.get(ctx.str_value(WARN_KEY)).is_truthy();
-    Ok(on.then_some(msg))
+    Ok(Some(msg))
 }
 
 fn warn<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if let Some(msg) = warning(&ctx)? {
-        use std::io::Write;
-        let mut line = b"Lua warning: ".to_vec();
-        line.extend_from_slice(&msg);
-        line.push(b'\n');
-        let _ = std::io::stdout().flush();
-        let _ = std::io::stderr().write_all(&line);
+        emit_warning(ctx.mc, ctx.g, &msg);
     }
     Ok(0)
 }
 
+/// Writes a warning to standard error if warnings are on.
+pub fn emit_warning<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, msg: &[u8]) {
+    use std::io::Write;
+    let key = Value::String(Global::intern(g, mc, WARN_KEY));
+    if !g.registry.get(key).is_truthy() {
+        return;
+    }
+    let mut line = b"Lua warning: ".to_vec();
+    line.extend_from_slice(msg);
+    line.push(b'\n');
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().write_all(&line);
+}
+
+/// The sandbox's `warn`: checks its arguments, and never turns warnings
+/// on (which would let finalizer errors reach standard error).
 fn warn_dropped<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    warning(&ctx)?;
+    ctx.check_string(0)?;
+    for i in 1..ctx.nargs {
+        ctx.check_string(i)?;
+    }
     Ok(0)
 }
 

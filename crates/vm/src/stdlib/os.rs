@@ -369,13 +369,19 @@ fn signal_of(_: &std::process::ExitStatus) -> i64 {
     0
 }
 
-fn exit<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+fn exit<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     use std::io::Write;
     let code = match ctx.arg(0) {
         Value::Nil | Value::Boolean(true) => 0,
         Value::Boolean(false) => 1,
         _ => ctx.check_integer(0)? as i32,
     };
+    if ctx.arg(1).is_truthy() {
+        // Closing the state first runs every pending finalizer.
+        let (mc, g) = (ctx.mc, ctx.g);
+        crate::gc::queue_all_finalizers(mc, g);
+        crate::gc::run_queued_finalizers(mc, g, |f, obj| ctx.call(f, &[obj]).map(drop));
+    }
     // C's exit flushes every open stream.
     crate::stdlib::io::flush_all();
     let _ = std::io::stdout().flush();
