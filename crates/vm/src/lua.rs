@@ -835,7 +835,9 @@ fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Optio
             th
         });
         match borrow_state(mc, thread) {
-            Ok(mut st) => crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[obj]).map(drop),
+            Ok(mut st) => {
+                crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[obj]).map(drop)
+            }
             Err(_) => Ok(()),
         }
     });

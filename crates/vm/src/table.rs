@@ -135,7 +135,11 @@ unsafe impl<'gc> Collect<'gc> for TableState<'gc> {
             trace_value(cc, n.key, weak.keys);
             // With weak keys the entry is an ephemeron: its value is reached
             // only once the collector finds the key alive (`gc.rs`).
-            trace_value(cc, n.value, weak.values || (weak.keys && is_weak_ref(n.key)));
+            trace_value(
+                cc,
+                n.value,
+                weak.values || (weak.keys && is_weak_ref(n.key)),
+            );
         }
     }
 }

@@ -212,3 +212,32 @@ fn lua_init_and_no_env() {
     assert_eq!(run(&env, &["-e", code]).0, "true\ttrue\n");
     assert_eq!(run(&env, &["-E", "-e", code]).0, "false\tfalse\n");
 }
+
+/// Objects with `__gc` still alive when the program ends, registered in
+/// the order t, garbage, X, u.
+const CLOSING: &str = "local t = setmetatable({}, {__gc = function () print('t') end}) \
+    setmetatable({}, {__gc = function () print('garbage') end}) \
+    X = setmetatable({}, {__gc = function () print('global') end}) \
+    local u = setmetatable({}, {__gc = function () print('u') \
+      setmetatable({}, {__gc = function () print('made while closing') end}) end}) \
+    local bad = setmetatable({}, {__gc = function () error('in gc') end}) \
+    print('end')";
+
+#[test]
+fn closing_the_state_runs_every_finalizer() {
+    let finalized = "end\nu\nglobal\ngarbage\nt\n";
+    // Normal end, os.exit(code, true) and an error all close the state.
+    for (tail, code) in [("", 0), (" os.exit(3, true)", 3), (" error('x')", 1)] {
+        let out = lunarena(&["-W", "-e", &format!("{CLOSING}{tail}")], b"");
+        assert_eq!(text(&out.stdout), finalized, "after{tail}");
+        assert_eq!(out.status.code(), Some(code));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("Lua warning: error in __gc ((command line):1: in gc)\n"),
+            "{err}"
+        );
+    }
+    // Without `close`, os.exit leaves at once.
+    let out = lunarena(&["-e", &format!("{CLOSING} os.exit(0)")], b"");
+    assert_eq!(text(&out.stdout), "end\n");
+}
