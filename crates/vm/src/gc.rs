@@ -199,7 +199,10 @@ fn resurrect_finalizable<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) -> usiz
         };
         if dead {
             let v = match f {
-                Finalizable::Table(w) => w.resurrect(fc).map(|t| Value::Table(Table(t))),
+                Finalizable::Table(w) => w.resurrect(fc).map(|t| {
+                    t.borrow().gc_marked.set(false);
+                    Value::Table(Table(t))
+                }),
                 Finalizable::UserData(w) => w.resurrect(fc).map(|u| Value::UserData(UserData(u))),
             };
             if let Some(v) = v {
@@ -281,7 +284,10 @@ pub fn queue_all_finalizers<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
     let mut queue = Global::to_finalize_mut(g, mc);
     for f in all.into_iter().rev() {
         let v = match f {
-            Finalizable::Table(w) => w.upgrade(mc).map(|t| Value::Table(Table(t))),
+            Finalizable::Table(w) => w.upgrade(mc).map(|t| {
+                t.borrow().gc_marked.set(false);
+                Value::Table(Table(t))
+            }),
             Finalizable::UserData(w) => w.upgrade(mc).map(|u| Value::UserData(UserData(u))),
         };
         queue.extend(v);

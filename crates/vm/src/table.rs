@@ -52,6 +52,8 @@ pub struct TableState<'gc> {
     /// For a table used as a metatable: bit `tm` set means that metamethod
     /// is known to be absent. Cleared by any store of a non-integer key.
     tm_absent: std::cell::Cell<u32>,
+    /// In the collector's list of objects to finalize (`Global::finalizable`).
+    pub gc_marked: std::cell::Cell<bool>,
 }
 
 /// `next` was given a key that is not in the table.

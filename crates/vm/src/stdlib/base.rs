@@ -326,22 +326,21 @@ pub fn set_table_metatable<'gc>(
         }
         has_gc = !mb.get_tm(Tm::Gc as usize, g.tm_name(Tm::Gc)).is_nil();
     }
-    let was_weak = {
+    // An object is marked for finalization once, until its finalizer is
+    // queued; none is marked while the state closes.
+    let mark_for_gc = has_gc && !g.budget.0.gc_params.closing.get();
+    let (was_weak, newly_marked) = {
         let mut tb = t.borrow_mut(mc);
         let was = tb.weak != WeakMode::default();
         tb.meta = mt;
         tb.weak = weak;
-        was
+        (was, mark_for_gc && !tb.gc_marked.replace(true))
     };
     if weak != WeakMode::default() && !was_weak {
         Global::weak_tables_mut(g, mc).push(gc_arena::Gc::downgrade(t.0));
     }
-    if has_gc && !g.budget.0.gc_params.closing.get() {
-        let mut list = Global::finalizable_mut(g, mc);
-        let already = list.iter().any(|f| matches!(f, Finalizable::Table(w) if std::ptr::eq(w.as_ptr(), gc_arena::Gc::as_ptr(t.0))));
-        if !already {
-            list.push(Finalizable::Table(gc_arena::Gc::downgrade(t.0)));
-        }
+    if newly_marked {
+        Global::finalizable_mut(g, mc).push(Finalizable::Table(gc_arena::Gc::downgrade(t.0)));
     }
 }
 
