@@ -499,9 +499,11 @@ impl<'gc> TableState<'gc> {
         if self.get_hashed(Value::Integer(j + 1)).is_nil() {
             return j;
         }
-        let mut i = j;
-        j += 1;
-        while !self.get_hashed(Value::Integer(j)).is_nil() {
+        // Doubling from `j` itself (not `j + 1`) picks the same border as
+        // PUC-Rio when there are several (programs print `#t` of such tables).
+        let mut i;
+        j = j.max(1);
+        loop {
             i = j;
             if j > i64::MAX / 2 {
                 // Pathological table: fall back to a linear search.
@@ -512,6 +514,9 @@ impl<'gc> TableState<'gc> {
                 return k - 1;
             }
             j *= 2;
+            if self.get_int(j).is_nil() {
+                break;
+            }
         }
         while j - i > 1 {
             let m = i + (j - i) / 2;

@@ -79,6 +79,9 @@ pub struct Frame {
     /// A metamethod call that yielded out of a nested call: when it returns,
     /// finish the interrupted instruction of the Lua frame below.
     pub finish: bool,
+    /// Entered by a Lua tail call: the caller's frame is gone, so the
+    /// function has no name from its caller (tracebacks say so).
+    pub tail: bool,
 }
 
 #[derive(Default)]

@@ -816,8 +816,7 @@ fn io_open<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn io_popen<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    use std::os::unix::ffi::OsStrExt;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let prog = ctx.check_string(0)?;
     let mode = ctx
         .opt_string(1)?
@@ -826,9 +825,7 @@ fn io_popen<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if mode != b"r" && mode != b"w" {
         return Err(RtError::bad_arg(2, "invalid mode"));
     }
-    let mut cmd = Command::new("/bin/sh");
-    cmd.arg("-c")
-        .arg(std::ffi::OsStr::from_bytes(prog.as_bytes()));
+    let mut cmd = crate::stdlib::os::shell_command(prog.as_bytes());
     let reading = mode == b"r";
     if reading {
         cmd.stdout(Stdio::piped());

@@ -260,6 +260,19 @@ fn os_path(b: &[u8]) -> std::path::PathBuf {
     std::path::PathBuf::from(std::ffi::OsStr::from_bytes(b))
 }
 
+/// `/bin/sh -c cmd`, as `system` and `popen` run it: the shell is named
+/// "sh", so its own messages read "sh: ...".
+pub(crate) fn shell_command(cmd: &[u8]) -> std::process::Command {
+    let mut c = std::process::Command::new("/bin/sh");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        c.arg0("sh");
+    }
+    c.arg("-c").arg(os_path(cmd).into_os_string());
+    c
+}
+
 #[cfg(not(unix))]
 fn os_path(b: &[u8]) -> std::path::PathBuf {
     std::path::PathBuf::from(String::from_utf8_lossy(b).into_owned())
@@ -335,10 +348,7 @@ fn execute<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         return ctx.ret(Value::Boolean(has_shell));
     };
     let _ = std::io::stdout().flush();
-    let status = std::process::Command::new("/bin/sh")
-        .arg("-c")
-        .arg(os_path(cmd.as_bytes()).into_os_string())
-        .status();
+    let status = shell_command(cmd.as_bytes()).status();
     let status = match status {
         Ok(s) => s,
         Err(e) => return file_result(ctx, Err(e), None),

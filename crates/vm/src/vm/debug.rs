@@ -145,17 +145,21 @@ pub fn traceback<'gc>(
                     .map(|l| l.to_string())
                     .unwrap_or_else(|| "-1".into());
                 let fv = ts.stack.get(f.func).copied().unwrap_or(Value::Nil);
-                let what = if p.line_defined == 0 {
-                    "in main chunk".to_string()
-                } else if let Some(name) = global_func_name(g, fv) {
+                // As luaL_traceback: a global name, then the caller's name
+                // for it, and only then "main chunk".
+                let what = if let Some(name) = global_func_name(g, fv) {
                     format!("in function '{name}'")
+                } else if let Some(n) = caller_name(ts, fi) {
+                    format!("in {n}")
+                } else if p.line_defined == 0 {
+                    "in main chunk".to_string()
                 } else {
-                    match caller_name(ts, fi) {
-                        Some(n) => format!("in {n}"),
-                        None => format!("in function <{}:{}>", id, p.line_defined),
-                    }
+                    format!("in function <{}:{}>", id, p.line_defined)
                 };
                 levels.push(format!("\n\t{id}:{line}: {what}"));
+                if f.tail {
+                    levels.push("\n\t(...tail calls...)".into());
+                }
             }
         }
     }
@@ -186,6 +190,9 @@ pub fn traceback<'gc>(
 /// How the caller of frame `fi` named the function (kind, name), when the
 /// caller is a Lua function.
 pub fn called_name(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, String)> {
+    if ts.frames[fi].tail {
+        return None;
+    }
     let caller = fi.checked_sub(1)?;
     let p = frame_proto(ts, caller)?;
     let pc = ts.frames[caller].pc.saturating_sub(1);

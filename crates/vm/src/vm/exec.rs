@@ -156,6 +156,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             nvarargs,
             fresh,
             finish: false,
+            tail: false,
         });
         ts.top = base + p.max_stack as usize;
         Ok(())
@@ -204,6 +205,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 nvarargs: 0,
                                 fresh,
                                 finish: false,
+                                tail: false,
                             });
                             self.ts.top = func + 1 + nargs;
                             let n = f(Ctx {
@@ -289,6 +291,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             nvarargs: 0,
             fresh,
             finish: false,
+            tail: false,
         };
         match s {
             Special::PCall => {
@@ -598,7 +601,16 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 self.ts.dead_error = Some(v);
                 return Err(RtError::Value(v));
             }
-            if stop == 0 && self.ts.traceback.is_none() {
+            // The traceback of an error no pcall will catch is taken here,
+            // before a nested call (such as `require` running a chunk)
+            // drops its frames.
+            let uncaught = stop == 0
+                || !self
+                    .ts
+                    .frames
+                    .iter()
+                    .any(|f| matches!(f.kind, FrameKind::PCall | FrameKind::XPCall));
+            if uncaught && self.ts.traceback.is_none() {
                 let msg = meta::tostring_raw(self.g, v);
                 self.ts.traceback = Some(debug::traceback(
                     self.g,
@@ -1684,6 +1696,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         ex.ts.stack.copy_within(func..func + 1 + nargs, dst);
                         match ex.precall(dst, nargs, f.nresults, f.fresh) {
                             Ok(_) => {
+                                if let Some(top) = ex.ts.frames.last_mut() {
+                                    top.tail = true;
+                                }
                                 if fuel <= 0 {
                                     match out_of_fuel(ex, &mut fuel) {
                                         Ok(true) => return Exit::OutOfFuel,
