@@ -1,5 +1,4 @@
-//! The debug library (reference manual §6.10). Hooks are not supported;
-//! `upvalueid` returns an integer identity instead of a light userdata.
+//! The debug library (reference manual §6.10).
 
 use gc_arena::Mutation;
 
@@ -409,7 +408,7 @@ fn aux_upvalue<'gc>(ctx: &Ctx<'gc, '_>, f: Value<'gc>, n: i64) -> Option<(Vec<u8
     let i = n as usize - 1;
     match f {
         Value::Function(Function::Lua(cl)) => {
-            let uv = *cl.upvalues.get(i)?;
+            let uv = cl.upvalues.get(i)?.get();
             let name = cl
                 .proto
                 .info
@@ -452,7 +451,7 @@ fn setupvalue<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     };
     match f {
         Value::Function(Function::Lua(cl)) => {
-            let uv = cl.upvalues[n as usize - 1];
+            let uv = cl.upvalue(n as usize - 1);
             upvalue_set(&mut ctx, uv, v);
         }
         Value::Function(Function::Native(nf)) => {
@@ -468,32 +467,60 @@ fn setupvalue<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     ctx.ret(nv)
 }
 
-fn upvalueid<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let n = ctx.check_integer(1)?;
-    let f = ctx.check_function(0)?;
-    let id = match f {
-        Value::Function(Function::Lua(cl)) if n >= 1 => cl
+/// The identity of upvalue `n` of function argument `argf` (the address
+/// of the shared upvalue, or of a native's own slot), checking the
+/// arguments as `checkupval` does.
+fn upvalue_identity<'gc>(
+    ctx: &Ctx<'gc, '_>,
+    argf: usize,
+    argn: usize,
+) -> RtResult<'gc, Option<usize>> {
+    let n = ctx.check_integer(argn)?;
+    let f = ctx.check_function(argf)?;
+    let Ok(i) = usize::try_from(n - 1) else {
+        return Ok(None);
+    };
+    Ok(match f {
+        Value::Function(Function::Lua(cl)) => cl
             .upvalues
-            .get(n as usize - 1)
-            .map(|u| gc_arena::Gc::as_ptr(*u) as *const () as usize),
-        Value::Function(Function::Native(nf)) if n >= 1 => nf
+            .get(i)
+            .map(|u| gc_arena::Gc::as_ptr(u.get()) as *const () as usize),
+        Value::Function(Function::Native(nf)) => nf
             .upvalues
-            .get(n as usize - 1)
+            .get(i)
             .map(|u| u as *const _ as *const () as usize),
         _ => None,
-    };
-    // No light userdata here: the id is an integer. An index out of
-    // range gives fail, as in 5.4.4.
-    let v = id.map_or(Value::Nil, |id| Value::Integer(id as i64));
+    })
+}
+
+fn upvalueid<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let v = upvalue_identity(&ctx, 0, 1)?.map_or(Value::Nil, Value::LightUserData);
     ctx.ret(v)
 }
 
+/// `debug.upvaluejoin(f1, n1, f2, n2)`: upvalue `n1` of `f1` becomes upvalue
+/// `n2` of `f2`.
 fn upvaluejoin<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    ctx.check_function(0)?;
-    ctx.check_integer(1)?;
-    ctx.check_function(2)?;
-    ctx.check_integer(3)?;
-    Err(RtError::msg("debug.upvaluejoin is not supported"))
+    let lua_closure = |arg: usize| match ctx.arg(arg) {
+        Value::Function(Function::Lua(cl)) => Ok(cl),
+        Value::Function(Function::Native(_)) => {
+            Err(RtError::bad_arg(arg + 1, "Lua function expected"))
+        }
+        _ => Err(ctx.expect_type(arg, "function")),
+    };
+    let slot = |arg: usize, cl: gc_arena::Gc<'gc, crate::function::Closure<'gc>>| {
+        let n = ctx.check_integer(arg)?;
+        usize::try_from(n - 1)
+            .ok()
+            .filter(|&i| i < cl.upvalues.len())
+            .ok_or_else(|| RtError::bad_arg(arg + 1, "invalid upvalue index"))
+    };
+    let f1 = lua_closure(0)?;
+    let f2 = lua_closure(2)?;
+    let n1 = slot(1, f1)?;
+    let n2 = slot(3, f2)?;
+    crate::function::Closure::set_upvalue_slot(f1, ctx.mc, n1, f2.upvalue(n2));
+    Ok(0)
 }
 
 fn getuservalue<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {

@@ -1158,15 +1158,15 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     }
                 }
                 OpCode::GetUpval => {
-                    let v = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
+                    let v = tri!(ex.get_upvalue(cl.upvalue(i.b())));
                     set!(i.a(), v);
                 }
                 OpCode::SetUpval => {
                     let v = r!(i.a());
-                    tri!(ex.set_upvalue(cl.upvalues[i.b()], v));
+                    tri!(ex.set_upvalue(cl.upvalue(i.b()), v));
                 }
                 OpCode::GetTabUp => {
-                    let t = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
+                    let t = tri!(ex.get_upvalue(cl.upvalue(i.b())));
                     let key = kst!(i.c());
                     let fast = get_str_fast(t, key);
                     let v = match fast {
@@ -1257,7 +1257,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     set!(i.a(), v);
                 }
                 OpCode::SetTabUp => {
-                    let t = tri!(ex.get_upvalue(cl.upvalues[i.a()]));
+                    let t = tri!(ex.get_upvalue(cl.upvalue(i.a())));
                     let key = kst!(i.b());
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
@@ -1849,16 +1849,10 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         if d.in_stack {
                             ups.push(ex.find_upvalue(base + d.index as usize));
                         } else {
-                            ups.push(cl.upvalues[d.index as usize]);
+                            ups.push(cl.upvalue(d.index as usize));
                         }
                     }
-                    let c = Gc::new(
-                        ex.mc,
-                        Closure {
-                            proto: p,
-                            upvalues: ups.into_boxed_slice(),
-                        },
-                    );
+                    let c = Closure::new(ex.mc, p, ups);
                     set!(i.a(), Value::Function(Function::Lua(c)));
                     fuel -= 1;
                 }
