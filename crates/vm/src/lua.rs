@@ -690,7 +690,7 @@ fn resume_host_call<'gc>(
                     }
                     None
                 }
-                Err(v) => Some(crate::vm::exec::execute(
+                Err(v) => Some(crate::vm::hook::run(
                     &mut Exec { mc, g, th, ts },
                     Some(RtError::Value(v)),
                 )),

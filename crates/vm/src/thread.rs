@@ -79,6 +79,8 @@ pub struct Frame {
     /// A metamethod call that yielded out of a nested call: when it returns,
     /// finish the interrupted instruction of the Lua frame below.
     pub finish: bool,
+    /// Called by a tail call (`debug.getinfo`'s `istailcall`).
+    pub tail: bool,
 }
 
 #[derive(Default)]
@@ -122,6 +124,8 @@ pub struct ThreadState<'gc> {
     pub is_coroutine: bool,
     /// The traceback of the last error that escaped this thread's host call.
     pub traceback: Option<String>,
+    /// Debug hooks of this thread (`debug.sethook`).
+    pub hook: crate::vm::hook::HookState,
 }
 
 unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {

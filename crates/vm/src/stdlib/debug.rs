@@ -12,6 +12,7 @@ use crate::thread::{FrameKind, Thread, ThreadState};
 use crate::value::{Function, Value};
 use crate::vm::ctx::Ctx;
 use crate::vm::debug::{frame_line, level_frame};
+use crate::vm::hook::{hook_table, MASK_CALL, MASK_COUNT, MASK_LINE, MASK_RET};
 use crate::vm::level::borrow_state;
 
 pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
@@ -86,6 +87,9 @@ struct FrameInfo<'gc> {
     func: Value<'gc>,
     currentline: i64,
     name: Option<(String, Vec<u8>)>,
+    tail: bool,
+    /// `ftransfer`, `ntransfer` (see `hook::transfer_info`).
+    transfer: (usize, usize),
 }
 
 fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
@@ -100,6 +104,8 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             func: target,
             currentline: -1,
             name: None,
+            tail: false,
+            transfer: (0, 0),
         }
     } else {
         let level = ctx.check_integer(a)?;
@@ -119,7 +125,10 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             Some(FrameInfo {
                 func,
                 currentline,
-                name: called_name(ts, fi),
+                name: crate::vm::debug::called_name_bytes(ts, fi)
+                    .map(|(kind, name)| (kind.to_string(), name)),
+                tail: ts.frames[fi].tail,
+                transfer: crate::vm::hook::transfer_info(ts, fi),
             })
         })?;
         match r {
@@ -191,10 +200,10 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                     set(&ctx, "namewhat", w);
                 }
             },
-            b't' => set(&ctx, "istailcall", Value::Boolean(false)),
+            b't' => set(&ctx, "istailcall", Value::Boolean(info.tail)),
             b'r' => {
-                set(&ctx, "ftransfer", Value::Integer(0));
-                set(&ctx, "ntransfer", Value::Integer(0));
+                set(&ctx, "ftransfer", Value::Integer(info.transfer.0 as i64));
+                set(&ctx, "ntransfer", Value::Integer(info.transfer.1 as i64));
             }
             b'L' => {
                 if let Some(p) = proto {
@@ -210,21 +219,6 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         }
     }
     ctx.ret(Value::Table(t))
-}
-
-/// How the function running in frame `fi` was named by its caller.
-fn called_name(ts: &ThreadState<'_>, fi: usize) -> Option<(String, Vec<u8>)> {
-    if fi == 0 {
-        return None;
-    }
-    let caller = fi - 1;
-    if ts.frames[caller].kind != FrameKind::Lua {
-        return None;
-    }
-    let p = crate::vm::debug::frame_proto(ts, caller)?;
-    let pc = ts.frames[caller].pc.saturating_sub(1);
-    let (kind, name) = crate::compiler::debuginfo::describe_called_function(p, pc)?;
-    Some((kind.to_string(), name))
 }
 
 /// Where local `n` of frame `fi` lives and its name (`luaG_findlocal`).
@@ -560,17 +554,65 @@ fn setuservalue<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     ctx.ret(Value::UserData(ud))
 }
 
-fn sethook<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let (_, a) = thread_arg(&ctx);
-    if ctx.arg(a).is_nil() {
-        return Ok(0);
-    }
-    ctx.check_function(a)?;
-    Err(RtError::msg("debug.sethook is not supported"))
+/// `debug.sethook([thread,] hook, mask [, count])`; no hook (or an empty
+/// mask and no count) turns the thread's hooks off.
+fn sethook<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (th, a) = thread_arg(&ctx);
+    let (func, mask, count) = if ctx.arg(a).is_nil() {
+        (Value::Nil, 0, 0)
+    } else {
+        let smask = ctx.check_string(a + 1)?;
+        let f = ctx.check_function(a)?;
+        let count = ctx.opt_integer(a + 2, 0)?;
+        let mut mask = 0;
+        for (c, m) in [(b'c', MASK_CALL), (b'r', MASK_RET), (b'l', MASK_LINE)] {
+            if smask.as_bytes().contains(&c) {
+                mask |= m;
+            }
+        }
+        let count = u32::try_from(count.clamp(0, i64::from(i32::MAX))).unwrap_or(0);
+        if count > 0 {
+            mask |= MASK_COUNT;
+        }
+        (f, mask, count)
+    };
+    let target = th.unwrap_or(ctx.th);
+    let _ = hook_table(ctx.mc, ctx.g).set(ctx.mc, Value::Thread(target), func);
+    let own = th.is_none();
+    with_thread(&mut ctx, th, |ts, _| {
+        ts.hook.set(mask, count);
+        if own {
+            // The caller goes on after this call: not a new line.
+            let n = ts.frames.len();
+            if let Some(caller) = n.checked_sub(2) {
+                let pc = ts.frames[caller].pc.saturating_sub(1);
+                ts.hook.set_last(caller, pc);
+            }
+        }
+    })?;
+    Ok(0)
 }
 
-fn gethook<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    ctx.ret(Value::Nil)
+/// `debug.gethook([thread])`: the hook function, its mask and count.
+fn gethook<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (th, _) = thread_arg(&ctx);
+    let target = th.unwrap_or(ctx.th);
+    let (mask, count) = with_thread(&mut ctx, th, |ts, _| (ts.hook.mask(), ts.hook.count()))?;
+    if mask == 0 {
+        return ctx.ret(Value::Nil);
+    }
+    let f = hook_table(ctx.mc, ctx.g).get(Value::Thread(target));
+    let mut smask = Vec::new();
+    for (c, m) in [(b'c', MASK_CALL), (b'r', MASK_RET), (b'l', MASK_LINE)] {
+        if mask & m != 0 {
+            smask.push(c);
+        }
+    }
+    let sv = ctx.str_value(&smask);
+    ctx.push(f);
+    ctx.push(sv);
+    ctx.push(Value::Integer(i64::from(count)));
+    Ok(3)
 }
 
 fn setcstacklimit<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {

@@ -35,6 +35,9 @@ pub enum Exit<'gc> {
     Error(RtError<'gc>),
     /// The slice's fuel ran out; call again to continue.
     OutOfFuel,
+    /// A native call turned on this thread's hooks: run it again, hooked
+    /// (see `hook::run`).
+    Rehook,
 }
 
 /// What `precall` did.
@@ -156,6 +159,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             nvarargs,
             fresh,
             finish: false,
+            tail: false,
         });
         ts.top = base + p.max_stack as usize;
         Ok(())
@@ -204,8 +208,12 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 nvarargs: 0,
                                 fresh,
                                 finish: false,
+                                tail: false,
                             });
                             self.ts.top = func + 1 + nargs;
+                            if self.ts.hook.live {
+                                crate::vm::hook::enter_native(self, nargs)?;
+                            }
                             let n = f(Ctx {
                                 mc: self.mc,
                                 g: self.g,
@@ -239,6 +247,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                     f.pc = n;
                                 }
                                 return Ok(Pre::Switch(Exit::OutOfFuel));
+                            }
+                            if self.ts.hook.live {
+                                crate::vm::hook::leave_native(self, n)?;
                             }
                             let src = self.ts.top - n;
                             Ok(Pre::Done(self.deliver(src, n)))
@@ -289,6 +300,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             nvarargs: 0,
             fresh,
             finish: false,
+            tail: false,
         };
         match s {
             Special::PCall => {
@@ -322,6 +334,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             Special::Yield => {
                 self.ts.frames.push(marker(FrameKind::Native));
                 self.ts.top = func + 1 + nargs;
+                if self.ts.hook.live {
+                    crate::vm::hook::enter_native(self, nargs)?;
+                }
                 Ok(Pre::Switch(Exit::Yield(nargs)))
             }
             Special::Resume => {
@@ -912,8 +927,12 @@ pub fn close_upvalues<'gc>(mc: &Mutation<'gc>, ts: &mut ThreadState<'gc>, level:
 
 /// Runs the thread until its bottom frame of this run returns, it switches
 /// coroutines, an error escapes, or fuel runs out. `pending` is an error to
-/// raise first (at the current top frame).
-pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Exit<'gc> {
+/// raise first (at the current top frame). `HOOKED`: report debug hook
+/// events (see `hook.rs`, which picks the instantiation).
+pub fn execute<'gc, const HOOKED: bool>(
+    ex: &mut Exec<'gc, '_>,
+    pending: Option<RtError<'gc>>,
+) -> Exit<'gc> {
     let budget: &'gc crate::vm::budget::Budget = &Gc::as_ref(ex.g).budget.0;
     let mut fuel = budget.slice_fuel();
     let mut pending = pending;
@@ -963,6 +982,15 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         let proto = Gc::as_ref(cl.proto);
         let code: &'gc [Instr] = &proto.info.0.code;
         let k: &'gc [Value<'gc>] = &proto.constants;
+        if HOOKED && pc == 0 {
+            match crate::vm::hook::enter_lua(ex, fi) {
+                Ok(start) => pc = start,
+                Err(e) => {
+                    pending = Some(e);
+                    continue 'frame;
+                }
+            }
+        }
 
         macro_rules! save_pc {
             () => {
@@ -1133,6 +1161,13 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         }
 
         loop {
+            if HOOKED && ex.ts.hook.live {
+                if let Err(e) = crate::vm::hook::trace(ex, fi, pc) {
+                    pending = Some(e);
+                    continue 'frame;
+                }
+                sync!();
+            }
             let i = code[pc];
             pc += 1;
             match i.op() {
@@ -1661,6 +1696,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             if nresults >= 0 {
                                 ex.ts.top = base + proto.info.0.max_stack as usize;
                             }
+                            if !HOOKED && ex.ts.hook.live {
+                                return Exit::Rehook;
+                            }
                             sync!();
                         }
                         Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
@@ -1684,6 +1722,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         ex.ts.stack.copy_within(func..func + 1 + nargs, dst);
                         match ex.precall(dst, nargs, f.nresults, f.fresh) {
                             Ok(_) => {
+                                if let Some(top) = ex.ts.frames.last_mut() {
+                                    top.tail = true;
+                                }
                                 if fuel <= 0 {
                                     match out_of_fuel(ex, &mut fuel) {
                                         Ok(true) => return Exit::OutOfFuel,
@@ -1733,6 +1774,13 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         ex.ts.top = ex.ts.top.max(base + a + n);
                         tri!(ex.close_level(base, None));
                         ex.ts.top = save_top;
+                    }
+                    if HOOKED {
+                        save_pc!();
+                        if let Err(e) = crate::vm::hook::leave(ex, fi, base + a, n) {
+                            pending = Some(e);
+                            continue 'frame;
+                        }
                     }
                     if let Some(n) = ex.deliver(base + a, n) {
                         return Exit::Returned(n);
