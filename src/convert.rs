@@ -60,6 +60,8 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                 Some(slot) => self.import_value(slot),
                 None => self.export(v, KIND_USERDATA),
             },
+            // A handle too: its identity is its address.
+            Value::LightUserData(_) => self.export(v, KIND_USERDATA),
             Value::Function(f) => {
                 if let Some(slot) = self.host_slot_of_fn(f) {
                     return self.import_value(slot);

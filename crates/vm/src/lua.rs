@@ -607,22 +607,7 @@ pub fn load_proto<'gc>(
     env: Value<'gc>,
 ) -> Value<'gc> {
     let p = FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), proto);
-    let upvalues = p
-        .info
-        .0
-        .upvalues
-        .iter()
-        .enumerate()
-        .map(|(i, _)| {
-            // The first upvalue is the environment; a binary chunk may have others.
-            let v = if i == 0 { env } else { Value::Nil };
-            Gc::new(
-                mc,
-                gc_arena::lock::Lock::new(crate::function::UpState::Closed(v)),
-            )
-        })
-        .collect();
-    Value::Function(Function::Lua(Gc::new(mc, Closure { proto: p, upvalues })))
+    Value::Function(Function::Lua(Closure::with_env(mc, p, env)))
 }
 
 fn start_call<'gc>(
@@ -715,7 +700,7 @@ fn resume_host_call<'gc>(
                     }
                     None
                 }
-                Err(v) => Some(crate::vm::exec::execute(
+                Err(v) => Some(crate::vm::hook::run(
                     &mut Exec { mc, g, th, ts },
                     Some(RtError::Value(v)),
                 )),

@@ -135,7 +135,8 @@ pub struct Global<'gc> {
     pub strings: RefLock<Interner<'gc>>,
     pub string_meta: Lock<Option<Table<'gc>>>,
     /// Metatables of the other basic types (`debug.setmetatable`), indexed
-    /// by `meta::basic_type_index`: nil, boolean, number, function, thread.
+    /// by `meta::basic_type_index`: nil, boolean, number, function, thread,
+    /// light userdata.
     pub type_metas: Box<[Lock<Option<Table<'gc>>>]>,
     pub main_thread: Thread<'gc>,
     tm_names: Box<[LuaString<'gc>]>,
@@ -170,7 +171,7 @@ impl<'gc> Global<'gc> {
             registry: Table::new(mc),
             strings: RefLock::new(strings),
             string_meta: Lock::new(None),
-            type_metas: (0..5).map(|_| Lock::new(None)).collect(),
+            type_metas: (0..6).map(|_| Lock::new(None)).collect(),
             main_thread: Thread::new(mc),
             tm_names,
             weak_tables: RefLock::new(Vec::new()),

@@ -80,7 +80,8 @@ pub struct Frame {
     /// finish the interrupted instruction of the Lua frame below.
     pub finish: bool,
     /// Entered by a Lua tail call: the caller's frame is gone, so the
-    /// function has no name from its caller (tracebacks say so).
+    /// function has no name from its caller (tracebacks say so), and
+    /// `debug.getinfo` reports `istailcall`.
     pub tail: bool,
 }
 
@@ -125,6 +126,8 @@ pub struct ThreadState<'gc> {
     pub is_coroutine: bool,
     /// The traceback of the last error that escaped this thread's host call.
     pub traceback: Option<String>,
+    /// Debug hooks of this thread (`debug.sethook`).
+    pub hook: crate::vm::hook::HookState,
 }
 
 unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {

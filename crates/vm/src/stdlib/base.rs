@@ -160,13 +160,7 @@ fn pairs_helper<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) -> Value<'gc> {
         return Value::Nil;
     };
     let p = crate::function::FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), inner);
-    let cl = gc_arena::Gc::new(
-        mc,
-        crate::function::Closure {
-            proto: p,
-            upvalues: Box::new([]),
-        },
-    );
+    let cl = crate::function::Closure::new(mc, p, []);
     Value::Function(Function::Lua(cl))
 }
 
@@ -502,18 +496,9 @@ fn binary_closure<'gc>(
     proto: crate::compiler::proto::Proto,
     env: Value<'gc>,
 ) -> Value<'gc> {
-    use crate::function::{Closure, FnProto, UpState};
+    use crate::function::{Closure, FnProto};
     let p = FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), proto);
-    let upvalues = (0..p.info.0.upvalues.len())
-        .map(|i| {
-            let v = if i == 0 { env } else { Value::Nil };
-            gc_arena::Gc::new(mc, gc_arena::lock::Lock::new(UpState::Closed(v)))
-        })
-        .collect();
-    Value::Function(Function::Lua(gc_arena::Gc::new(
-        mc,
-        Closure { proto: p, upvalues },
-    )))
+    Value::Function(Function::Lua(Closure::with_env(mc, p, env)))
 }
 
 /// The chunk `loadfile`/`dofile` read (`luaL_loadfilex`): the file named

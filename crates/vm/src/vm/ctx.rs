@@ -74,10 +74,16 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     // ---- argument checks, with PUC-Rio's messages ----
 
     fn type_error(&self, i: usize, expected: &str) -> RtError<'gc> {
-        let got = if i < self.nargs {
-            crate::vm::meta::type_name_meta(self.g, self.arg(i))
-        } else {
+        let v = self.arg(i);
+        let got = if i >= self.nargs {
             "no value".into()
+        } else if matches!(v, Value::LightUserData(_))
+            && crate::vm::meta::get_tm(self.g, v, crate::state::Tm::Name).is_nil()
+        {
+            // As luaL_typeerror words it.
+            "light userdata".into()
+        } else {
+            crate::vm::meta::type_name_meta(self.g, v)
         };
         RtError::bad_arg(i + 1, format!("{expected} expected, got {got}"))
     }

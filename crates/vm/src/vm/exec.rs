@@ -35,6 +35,9 @@ pub enum Exit<'gc> {
     Error(RtError<'gc>),
     /// The slice's fuel ran out; call again to continue.
     OutOfFuel,
+    /// A native call turned on this thread's hooks: run it again, hooked
+    /// (see `hook::run`).
+    Rehook,
 }
 
 /// What `precall` did.
@@ -208,6 +211,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 tail: false,
                             });
                             self.ts.top = func + 1 + nargs;
+                            if self.ts.hook.live {
+                                crate::vm::hook::enter_native(self, nargs)?;
+                            }
                             let n = f(Ctx {
                                 mc: self.mc,
                                 g: self.g,
@@ -241,6 +247,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                     f.pc = n;
                                 }
                                 return Ok(Pre::Switch(Exit::OutOfFuel));
+                            }
+                            if self.ts.hook.live {
+                                crate::vm::hook::leave_native(self, n)?;
                             }
                             let src = self.ts.top - n;
                             Ok(Pre::Done(self.deliver(src, n)))
@@ -325,6 +334,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             Special::Yield => {
                 self.ts.frames.push(marker(FrameKind::Native));
                 self.ts.top = func + 1 + nargs;
+                if self.ts.hook.live {
+                    crate::vm::hook::enter_native(self, nargs)?;
+                }
                 Ok(Pre::Switch(Exit::Yield(nargs)))
             }
             Special::Resume => {
@@ -924,8 +936,12 @@ pub fn close_upvalues<'gc>(mc: &Mutation<'gc>, ts: &mut ThreadState<'gc>, level:
 
 /// Runs the thread until its bottom frame of this run returns, it switches
 /// coroutines, an error escapes, or fuel runs out. `pending` is an error to
-/// raise first (at the current top frame).
-pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Exit<'gc> {
+/// raise first (at the current top frame). `HOOKED`: report debug hook
+/// events (see `hook.rs`, which picks the instantiation).
+pub fn execute<'gc, const HOOKED: bool>(
+    ex: &mut Exec<'gc, '_>,
+    pending: Option<RtError<'gc>>,
+) -> Exit<'gc> {
     let budget: &'gc crate::vm::budget::Budget = &Gc::as_ref(ex.g).budget.0;
     let mut fuel = budget.slice_fuel();
     let mut pending = pending;
@@ -975,6 +991,15 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         let proto = Gc::as_ref(cl.proto);
         let code: &'gc [Instr] = &proto.info.0.code;
         let k: &'gc [Value<'gc>] = &proto.constants;
+        if HOOKED && pc == 0 {
+            match crate::vm::hook::enter_lua(ex, fi) {
+                Ok(start) => pc = start,
+                Err(e) => {
+                    pending = Some(e);
+                    continue 'frame;
+                }
+            }
+        }
 
         macro_rules! save_pc {
             () => {
@@ -1145,6 +1170,13 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         }
 
         loop {
+            if HOOKED && ex.ts.hook.live {
+                if let Err(e) = crate::vm::hook::trace(ex, fi, pc) {
+                    pending = Some(e);
+                    continue 'frame;
+                }
+                sync!();
+            }
             let i = code[pc];
             pc += 1;
             match i.op() {
@@ -1170,15 +1202,15 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     }
                 }
                 OpCode::GetUpval => {
-                    let v = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
+                    let v = tri!(ex.get_upvalue(cl.upvalue(i.b())));
                     set!(i.a(), v);
                 }
                 OpCode::SetUpval => {
                     let v = r!(i.a());
-                    tri!(ex.set_upvalue(cl.upvalues[i.b()], v));
+                    tri!(ex.set_upvalue(cl.upvalue(i.b()), v));
                 }
                 OpCode::GetTabUp => {
-                    let t = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
+                    let t = tri!(ex.get_upvalue(cl.upvalue(i.b())));
                     let key = kst!(i.c());
                     let fast = get_str_fast(t, key);
                     let v = match fast {
@@ -1269,7 +1301,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     set!(i.a(), v);
                 }
                 OpCode::SetTabUp => {
-                    let t = tri!(ex.get_upvalue(cl.upvalues[i.a()]));
+                    let t = tri!(ex.get_upvalue(cl.upvalue(i.a())));
                     let key = kst!(i.b());
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
@@ -1673,6 +1705,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             if nresults >= 0 {
                                 ex.ts.top = base + proto.info.0.max_stack as usize;
                             }
+                            if !HOOKED && ex.ts.hook.live {
+                                return Exit::Rehook;
+                            }
                             sync!();
                         }
                         Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
@@ -1748,6 +1783,13 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         ex.ts.top = ex.ts.top.max(base + a + n);
                         tri!(ex.close_level(base, None));
                         ex.ts.top = save_top;
+                    }
+                    if HOOKED {
+                        save_pc!();
+                        if let Err(e) = crate::vm::hook::leave(ex, fi, base + a, n) {
+                            pending = Some(e);
+                            continue 'frame;
+                        }
                     }
                     if let Some(n) = ex.deliver(base + a, n) {
                         return Exit::Returned(n);
@@ -1864,16 +1906,10 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         if d.in_stack {
                             ups.push(ex.find_upvalue(base + d.index as usize));
                         } else {
-                            ups.push(cl.upvalues[d.index as usize]);
+                            ups.push(cl.upvalue(d.index as usize));
                         }
                     }
-                    let c = Gc::new(
-                        ex.mc,
-                        Closure {
-                            proto: p,
-                            upvalues: ups.into_boxed_slice(),
-                        },
-                    );
+                    let c = Closure::new(ex.mc, p, ups);
                     set!(i.a(), Value::Function(Function::Lua(c)));
                     fuel -= 1;
                 }

@@ -9,7 +9,8 @@ use crate::state::GlobalRef;
 use crate::thread::{FrameKind, Thread, ThreadObj, ThreadState, ThreadStatus};
 use crate::value::Value;
 use crate::vm::budget::MAX_NESTED_CALLS;
-use crate::vm::exec::{execute, Exec, Exit, Pre};
+use crate::vm::exec::{Exec, Exit, Pre};
+use crate::vm::hook;
 
 /// A coroutine resumed from this level, and whether through a wrap function.
 pub type ChainEntry<'gc> = (Thread<'gc>, bool);
@@ -74,7 +75,7 @@ pub fn run_level<'gc>(
                     // state: lend it, for upvalues open on the base's stack.
                     Some(bts) if cur != base => base.lend(bts, || {
                         let mut st = borrow_state(mc, cur)?;
-                        Ok(execute(
+                        Ok(hook::run(
                             &mut Exec {
                                 mc,
                                 g,
@@ -85,13 +86,14 @@ pub fn run_level<'gc>(
                         ))
                     })?,
                     _ => with_state(mc, cur, base, &mut base_ts, |ts| {
-                        execute(&mut Exec { mc, g, th: cur, ts }, p)
+                        hook::run(&mut Exec { mc, g, th: cur, ts }, p)
                     })?,
                 }
             }
         };
         match exit {
             Exit::OutOfFuel => return Ok(LevelOutcome::OutOfFuel),
+            Exit::Rehook => {}
             Exit::Returned(n) => {
                 let Some((co, wrap)) = chain.pop() else {
                     return Ok(LevelOutcome::Returned(n));
@@ -363,6 +365,16 @@ fn start_or_continue<'gc>(
                 Ok(_) => RtError::msg("cannot resume coroutine"),
             })),
         });
+    }
+    // The pending `yield` returns: its return hook.
+    if ex.ts.hook.live && ex.ts.frames.last().is_some_and(|f| f.kind == FrameKind::Native) {
+        if let Err(e) = hook::leave_native(&mut ex, args.len()) {
+            return Ok(match ex.unwind(e) {
+                Ok(None) => None,
+                Ok(Some(n)) => Some(Exit::Returned(n)),
+                Err(e) => Some(Exit::Error(e)),
+            });
+        }
     }
     Ok(ex.deliver(src, args.len()).map(Exit::Returned))
 }

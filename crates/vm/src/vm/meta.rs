@@ -44,6 +44,7 @@ pub fn basic_type_index(v: Value<'_>) -> Option<usize> {
         Value::Integer(_) | Value::Number(_) => Some(2),
         Value::Function(_) => Some(3),
         Value::Thread(_) => Some(4),
+        Value::LightUserData(_) => Some(5),
         _ => None,
     }
 }

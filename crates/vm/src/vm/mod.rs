@@ -6,5 +6,6 @@ pub mod convert;
 pub mod ctx;
 pub mod debug;
 pub mod exec;
+pub mod hook;
 pub mod level;
 pub mod meta;
