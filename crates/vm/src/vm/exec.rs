@@ -1168,7 +1168,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                 OpCode::GetTabUp => {
                     let t = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
                     let key = kst!(i.c());
-                    let fast = get_str_fast(t, key);
+                    let fast = get_str_fast(ex.g, t, key);
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -1244,7 +1244,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if i.op() == OpCode::OpSelf {
                         set!(i.a() + 1, tv);
                     }
-                    let fast = get_str_fast(tv, key);
+                    let fast = get_str_fast(ex.g, tv, key);
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -1936,21 +1936,30 @@ fn pow(x: f64, y: f64) -> f64 {
     }
 }
 
-/// `t[key]` for a string key without metamethods, when that settles it.
+/// `t[key]` for a string key, following `__index` tables, when no
+/// function metamethod (or non-table value) is involved.
 #[inline]
-fn get_str_fast<'gc>(t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
-    match (t, key) {
-        (Value::Table(t), Value::String(s)) => {
-            let tb = t.borrow();
-            let v = tb.get_str(s);
-            if v.is_nil() && tb.meta.is_some() {
-                None
-            } else {
-                Some(v)
-            }
+fn get_str_fast<'gc>(g: GlobalRef<'gc>, t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
+    let Value::String(s) = key else { return None };
+    let mut t = t;
+    // Longer chains (and their loop errors) are left to `MetaCx::index`.
+    for _ in 0..16 {
+        let Value::Table(tb) = t else { return None };
+        let tb = tb.borrow();
+        let v = tb.get_str(s);
+        if !v.is_nil() {
+            return Some(v);
         }
-        _ => None,
+        let Some(m) = tb.meta else {
+            return Some(Value::Nil);
+        };
+        let h = m.borrow().get_tm(Tm::Index as usize, g.tm_name(Tm::Index));
+        if h.is_nil() {
+            return Some(Value::Nil);
+        }
+        t = h;
     }
+    None
 }
 
 /// Table store without metamethods when possible. Returns false when the
@@ -1959,9 +1968,9 @@ fn get_str_fast<'gc>(t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
 fn store_fast<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, key: Value<'gc>, val: Value<'gc>) -> bool {
     let Value::Table(t) = t else { return false };
     let mut tb = t.borrow_mut(mc);
-    // With a metatable, only existing keys can be stored directly.
-    if tb.meta.is_some() && tb.get(key).is_nil() {
-        return false;
+    // With a metatable, only present keys can be stored directly.
+    if tb.meta.is_some() {
+        return tb.replace_present(key, val);
     }
     tb.set(key, val).is_ok()
 }
