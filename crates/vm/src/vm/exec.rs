@@ -1640,6 +1640,46 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     }
                 }
                 OpCode::Call => {
+                    if let Value::Function(Function::Lua(callee)) = r!(i.a()) {
+                        // Fast path: a Lua function with fixed parameters and
+                        // room on the stack and in the frame list.
+                        let p = &callee.proto.info.0;
+                        let func = base + i.a();
+                        let nbase = func + 1;
+                        let ntop = nbase + p.max_stack as usize;
+                        let frame_limit = match budget.max_call_depth.get() {
+                            Some(l) => l.min(MAX_FRAMES),
+                            None => MAX_FRAMES,
+                        };
+                        if !p.is_vararg
+                            && ntop < ex.ts.stack.len()
+                            && ex.ts.frames.len() < frame_limit
+                        {
+                            let nargs = if i.b() != 0 {
+                                i.b() - 1
+                            } else {
+                                ex.ts.top.saturating_sub(nbase)
+                            };
+                            save_pc!();
+                            fuel -= 1;
+                            let np = p.num_params as usize;
+                            if nargs < np {
+                                ex.ts.stack[nbase + nargs..nbase + np].fill(Value::Nil);
+                            }
+                            ex.ts.frames.push(Frame {
+                                kind: FrameKind::Lua,
+                                func,
+                                base: nbase,
+                                pc: 0,
+                                nresults: i.c() as i32 - 1,
+                                nvarargs: 0,
+                                fresh: false,
+                                finish: false,
+                            });
+                            ex.ts.top = ntop;
+                            continue 'frame;
+                        }
+                    }
                     let (func, nargs) = call_operands!(i);
                     let nresults = i.c() as i32 - 1;
                     save_pc!();
@@ -1718,6 +1758,32 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Ok(Pre::Switch(exit)) => return exit,
                         Err(e) => throw!(e),
                     }
+                }
+                OpCode::Return0 | OpCode::Return1
+                    if fi >= 1
+                        && !ex.ts.frames[fi].fresh
+                        && !ex.ts.frames[fi].finish
+                        && ex.ts.frames[fi - 1].kind == FrameKind::Lua =>
+                {
+                    // Fast path: back to the calling Lua function.
+                    let f = ex.ts.frames[fi];
+                    let n = if i.op() == OpCode::Return1 { 1 } else { 0 };
+                    let v = if n == 1 { r!(i.a()) } else { Value::Nil };
+                    ex.ts.frames.pop();
+                    let want = if f.nresults >= 0 {
+                        f.nresults as usize
+                    } else {
+                        n
+                    };
+                    let stack = &mut ex.ts.stack;
+                    if want > 0 {
+                        stack[f.func] = v;
+                        if want > 1 {
+                            stack[f.func + 1..f.func + want].fill(Value::Nil);
+                        }
+                    }
+                    ex.ts.top = f.func + want;
+                    continue 'frame;
                 }
                 OpCode::Return | OpCode::Return0 | OpCode::Return1 => {
                     let a = i.a();
