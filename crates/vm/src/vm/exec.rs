@@ -2004,26 +2004,47 @@ fn pow(x: f64, y: f64) -> f64 {
 
 /// `t[key]` for a string key, following `__index` tables, when no
 /// function metamethod (or non-table value) is involved.
-#[inline]
+#[inline(always)]
 fn get_str_fast<'gc>(g: GlobalRef<'gc>, t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
-    let Value::String(s) = key else { return None };
-    let mut t = t;
+    let (Value::Table(t), Value::String(s)) = (t, key) else {
+        return None;
+    };
+    let tb = t.borrow();
+    let v = tb.get_str(s);
+    if !v.is_nil() {
+        return Some(v);
+    }
+    match tb.meta {
+        None => Some(Value::Nil),
+        Some(m) => index_chain_fast(g, m, s),
+    }
+}
+
+/// `get_str_fast` after a miss in a table with metatable `m`.
+#[inline(never)]
+fn index_chain_fast<'gc>(
+    g: GlobalRef<'gc>,
+    m: Table<'gc>,
+    s: crate::string::LuaString<'gc>,
+) -> Option<Value<'gc>> {
+    let mut m = m;
     // Longer chains (and their loop errors) are left to `MetaCx::index`.
     for _ in 0..16 {
-        let Value::Table(tb) = t else { return None };
-        let tb = tb.borrow();
+        let h = m
+            .borrow()
+            .get_tm(Tm::Index as usize, g.tm_name(Tm::Index));
+        let Value::Table(t) = h else {
+            return if h.is_nil() { Some(Value::Nil) } else { None };
+        };
+        let tb = t.borrow();
         let v = tb.get_str(s);
         if !v.is_nil() {
             return Some(v);
         }
-        let Some(m) = tb.meta else {
-            return Some(Value::Nil);
-        };
-        let h = m.borrow().get_tm(Tm::Index as usize, g.tm_name(Tm::Index));
-        if h.is_nil() {
-            return Some(Value::Nil);
+        match tb.meta {
+            None => return Some(Value::Nil),
+            Some(next) => m = next,
         }
-        t = h;
     }
     None
 }
