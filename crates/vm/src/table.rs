@@ -182,10 +182,9 @@ impl<'gc> TableState<'gc> {
         t
     }
 
-    #[inline]
     fn find(&self, key: Value<'gc>) -> Option<usize> {
         if let Value::String(s) = key {
-            if !self.long_keys && s.is_short() {
+            if !self.long_keys {
                 return self.find_interned(s);
             }
         }
@@ -206,8 +205,9 @@ impl<'gc> TableState<'gc> {
         }
     }
 
-    /// Lookup of an interned string when every string key is interned too:
-    /// identity comparison, without reading the strings.
+    /// Lookup of a string when every string key is interned: identity
+    /// comparison, without reading the strings. (A long `s` matches no
+    /// key: it is longer than any of them.)
     #[inline]
     fn find_interned(&self, s: crate::string::LuaString<'gc>) -> Option<usize> {
         let same = |k: Value<'gc>| matches!(k, Value::String(t) if Gc::ptr_eq(t.0, s.0));
@@ -267,7 +267,43 @@ impl<'gc> TableState<'gc> {
 
     #[inline]
     pub fn get_str(&self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
+        if !self.long_keys && self.index.is_empty() {
+            // The common case of a small record or metatable, inlined.
+            for n in &self.entries {
+                if matches!(n.key, Value::String(k) if Gc::ptr_eq(k.0, key.0)) {
+                    return n.value;
+                }
+            }
+            return Value::Nil;
+        }
         self.get_hashed(Value::String(key))
+    }
+
+    /// Stores `value` at `key` if the key is present with a non-nil value
+    /// (so no metamethod can be involved); returns whether it did.
+    #[inline]
+    pub fn replace_present(&mut self, key: Value<'gc>, value: Value<'gc>) -> bool {
+        let key = normalize_key(key);
+        if let Value::Integer(i) = key {
+            let idx = (i as u64).wrapping_sub(1);
+            if idx < self.array.len() as u64 {
+                let slot = &mut self.array[idx as usize];
+                if slot.is_nil() {
+                    return false;
+                }
+                *slot = value;
+                return true;
+            }
+        }
+        match self.find(key) {
+            Some(e) if !self.entries[e].value.is_nil() => {
+                // Replacing a present value cannot make a metamethod appear,
+                // so `tm_absent` stays valid.
+                self.entries[e].value = value;
+                true
+            }
+            _ => false,
+        }
     }
 
     #[inline]

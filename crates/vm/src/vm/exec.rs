@@ -1212,7 +1212,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 OpCode::GetTabUp => {
                     let t = tri!(ex.get_upvalue(cl.upvalue(i.b())));
                     let key = kst!(i.c());
-                    let fast = get_str_fast(t, key);
+                    let fast = get_str_fast(ex.g, t, key);
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -1288,7 +1288,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     if i.op() == OpCode::OpSelf {
                         set!(i.a() + 1, tv);
                     }
-                    let fast = get_str_fast(tv, key);
+                    let fast = get_str_fast(ex.g, tv, key);
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -1684,6 +1684,46 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::Call => {
+                    if let Value::Function(Function::Lua(callee)) = r!(i.a()) {
+                        // Fast path: a Lua function with fixed parameters and
+                        // room on the stack and in the frame list.
+                        let p = &callee.proto.info.0;
+                        let func = base + i.a();
+                        let nbase = func + 1;
+                        let ntop = nbase + p.max_stack as usize;
+                        let frame_limit = match budget.max_call_depth.get() {
+                            Some(l) => l.min(MAX_FRAMES),
+                            None => MAX_FRAMES,
+                        };
+                        if !p.is_vararg
+                            && ntop < ex.ts.stack.len()
+                            && ex.ts.frames.len() < frame_limit
+                        {
+                            let nargs = if i.b() != 0 {
+                                i.b() - 1
+                            } else {
+                                ex.ts.top.saturating_sub(nbase)
+                            };
+                            save_pc!();
+                            fuel -= 1;
+                            let np = p.num_params as usize;
+                            if nargs < np {
+                                ex.ts.stack[nbase + nargs..nbase + np].fill(Value::Nil);
+                            }
+                            ex.ts.frames.push(Frame {
+                                kind: FrameKind::Lua,
+                                func,
+                                base: nbase,
+                                pc: 0,
+                                nresults: i.c() as i32 - 1,
+                                nvarargs: 0,
+                                fresh: false,
+                                finish: false,
+                            });
+                            ex.ts.top = ntop;
+                            continue 'frame;
+                        }
+                    }
                     let (func, nargs) = call_operands!(i);
                     let nresults = i.c() as i32 - 1;
                     save_pc!();
@@ -1768,6 +1808,32 @@ pub fn execute<'gc, const HOOKED: bool>(
                         Ok(Pre::Switch(exit)) => return exit,
                         Err(e) => throw!(e),
                     }
+                }
+                OpCode::Return0 | OpCode::Return1
+                    if fi >= 1
+                        && !ex.ts.frames[fi].fresh
+                        && !ex.ts.frames[fi].finish
+                        && ex.ts.frames[fi - 1].kind == FrameKind::Lua =>
+                {
+                    // Fast path: back to the calling Lua function.
+                    let f = ex.ts.frames[fi];
+                    let n = if i.op() == OpCode::Return1 { 1 } else { 0 };
+                    let v = if n == 1 { r!(i.a()) } else { Value::Nil };
+                    ex.ts.frames.pop();
+                    let want = if f.nresults >= 0 {
+                        f.nresults as usize
+                    } else {
+                        n
+                    };
+                    let stack = &mut ex.ts.stack;
+                    if want > 0 {
+                        stack[f.func] = v;
+                        if want > 1 {
+                            stack[f.func + 1..f.func + want].fill(Value::Nil);
+                        }
+                    }
+                    ex.ts.top = f.func + want;
+                    continue 'frame;
                 }
                 OpCode::Return | OpCode::Return0 | OpCode::Return1 => {
                     let a = i.a();
@@ -1987,21 +2053,51 @@ fn pow(x: f64, y: f64) -> f64 {
     }
 }
 
-/// `t[key]` for a string key without metamethods, when that settles it.
-#[inline]
-fn get_str_fast<'gc>(t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
-    match (t, key) {
-        (Value::Table(t), Value::String(s)) => {
-            let tb = t.borrow();
-            let v = tb.get_str(s);
-            if v.is_nil() && tb.meta.is_some() {
-                None
-            } else {
-                Some(v)
-            }
-        }
-        _ => None,
+/// `t[key]` for a string key, following `__index` tables, when no
+/// function metamethod (or non-table value) is involved.
+#[inline(always)]
+fn get_str_fast<'gc>(g: GlobalRef<'gc>, t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
+    let (Value::Table(t), Value::String(s)) = (t, key) else {
+        return None;
+    };
+    let tb = t.borrow();
+    let v = tb.get_str(s);
+    if !v.is_nil() {
+        return Some(v);
     }
+    match tb.meta {
+        None => Some(Value::Nil),
+        Some(m) => index_chain_fast(g, m, s),
+    }
+}
+
+/// `get_str_fast` after a miss in a table with metatable `m`.
+#[inline(never)]
+fn index_chain_fast<'gc>(
+    g: GlobalRef<'gc>,
+    m: Table<'gc>,
+    s: crate::string::LuaString<'gc>,
+) -> Option<Value<'gc>> {
+    let mut m = m;
+    // Longer chains (and their loop errors) are left to `MetaCx::index`.
+    for _ in 0..16 {
+        let h = m
+            .borrow()
+            .get_tm(Tm::Index as usize, g.tm_name(Tm::Index));
+        let Value::Table(t) = h else {
+            return if h.is_nil() { Some(Value::Nil) } else { None };
+        };
+        let tb = t.borrow();
+        let v = tb.get_str(s);
+        if !v.is_nil() {
+            return Some(v);
+        }
+        match tb.meta {
+            None => return Some(Value::Nil),
+            Some(next) => m = next,
+        }
+    }
+    None
 }
 
 /// Table store without metamethods when possible. Returns false when the
@@ -2010,9 +2106,9 @@ fn get_str_fast<'gc>(t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
 fn store_fast<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, key: Value<'gc>, val: Value<'gc>) -> bool {
     let Value::Table(t) = t else { return false };
     let mut tb = t.borrow_mut(mc);
-    // With a metatable, only existing keys can be stored directly.
-    if tb.meta.is_some() && tb.get(key).is_nil() {
-        return false;
+    // With a metatable, only present keys can be stored directly.
+    if tb.meta.is_some() {
+        return tb.replace_present(key, val);
     }
     tb.set(key, val).is_ok()
 }

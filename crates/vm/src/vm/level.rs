@@ -516,7 +516,12 @@ fn call_nested_ex<'gc>(
         match ex.precall(func, args.len(), -1, true) {
             Ok(Pre::Done(Some(n))) => Ok(n),
             Ok(Pre::Done(None)) => Ok(0),
-            Ok(Pre::Lua) => run_nested(mc, g, th, ex.ts, None),
+            // Run the called function here; only a switch of coroutines
+            // (or an error or a yield) needs the level loop.
+            Ok(Pre::Lua) => match execute(&mut ex, None) {
+                Exit::Returned(n) => Ok(n),
+                exit => run_nested(mc, g, th, ex.ts, Some(exit)),
+            },
             Ok(Pre::Switch(e)) => run_nested(mc, g, th, ex.ts, Some(e)),
             // An error of a native called directly: give it its position now.
             Err(e) if e.is_catchable() && ex.ts.frames.len() > depth => {
