@@ -347,7 +347,6 @@ impl Lua {
             }
             let b = self.budget();
             if b.await_requested.replace(false) {
-                b.gc_requested.set(false);
                 return Poll::Await;
             }
             if b.gc_requested.replace(false) {
@@ -836,7 +835,8 @@ fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Optio
             th
         });
         if let Ok(mut st) = borrow_state(mc, thread) {
-            let r = crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[next]);
+            // Finalizers run between slices: they cannot yield or await.
+            let r = crate::vm::level::call_nested_noyield(mc, g, thread, &mut st, f, &[next]);
             if let Err(RtError::Value(v)) = r {
                 let msg = meta::tostring_raw(g, v);
                 eprintln!(

@@ -227,14 +227,17 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 continue;
                             }
                             let budget = &self.g.budget.0;
-                            if budget.gc_requested.get()
-                                && budget.nested.get() == 0
-                                && self.ts.nested == 0
+                            if budget.await_requested.get()
+                                || budget.gc_requested.get()
+                                    && budget.nested.get() == 0
+                                    && self.ts.nested == 0
                             {
-                                // `collectgarbage` asked for a full collection:
-                                // return to the driver with this frame still on
-                                // top (as PUC-Rio Lua collects inside the call),
-                                // its result count kept in `pc`.
+                                // The host awaits (out of nested levels too,
+                                // see `level::run_level`), or `collectgarbage`
+                                // asked for a full collection: return to the
+                                // driver with this frame still on top (as
+                                // PUC-Rio Lua collects inside the call), its
+                                // result count kept in `pc`.
                                 if let Some(f) = self.ts.frames.last_mut() {
                                     f.pc = n;
                                 }
@@ -564,7 +567,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// continue running; `Ok(Some(n))`: caught and a fresh frame returned;
     /// `Err`: not caught in this run (frames of this run are popped).
     pub fn unwind(&mut self, e: RtError<'gc>) -> Result<Option<usize>, RtError<'gc>> {
-        if e.is_yield() {
+        if e.is_suspension() {
             return Err(e);
         }
         // The innermost protected call of this run, if any.
@@ -809,6 +812,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 &[v, err.unwrap_or(Value::Nil)],
                 at,
             );
+            if matches!(&r, Err(e) if e.is_suspension()) {
+                // The method's frames stay above `at` (see `finish_op`).
+                return r.map(drop);
+            }
             self.ts.top = save_top;
             if let Err(e) = r {
                 // The other variables are left to whoever handles the
@@ -2141,8 +2148,14 @@ fn concat<'gc>(
                 .concat_meta(a, b, &|ts: &ThreadState<'gc>, i: usize| {
                     debug::describe_reg(ts, fi, regs[i])
                 });
-            ex.ts.top = save_top;
-            ex.ts.stack[top - 2] = r?;
+            match r {
+                // The metamethod's frames stay above `top` (see `finish_op`).
+                Err(e) if e.is_suspension() => return Err(e),
+                r => {
+                    ex.ts.top = save_top;
+                    ex.ts.stack[top - 2] = r?;
+                }
+            }
             top -= 1;
         }
     }
