@@ -597,6 +597,8 @@ class Core {
     this.nextJob = 1;
     this.pumpScheduled = false;
     this.asyncDepth = 0;
+    /** The job whose slice is running now, if any. */
+    this.running = undefined;
     this.awaited = undefined;
   }
 
@@ -682,7 +684,11 @@ class Core {
         signal: options && options.signal,
         onAbort: undefined,
       };
-      core.jobs.push(job);
+      // A job submitted by JS code that a running job called (`f.callAsync`
+      // in a callback) goes before that job: the running job may wait for it.
+      const parent = core.running === undefined ? -1 : core.jobs.indexOf(core.running);
+      if (parent >= 0) core.jobs.splice(parent, 0, job);
+      else core.jobs.push(job);
       const signal = job.signal;
       if (signal) {
         if (signal.aborted) {
@@ -718,6 +724,7 @@ class Core {
     const limits = job.limits;
     let status;
     this.asyncDepth++;
+    this.running = job;
     try {
       if (limits !== undefined) this.applyLimits(limits);
       if (job.state === 'queued') {
@@ -745,12 +752,14 @@ class Core {
       }
     } catch (e) {
       this.asyncDepth--;
+      this.running = undefined;
       this.awaited = undefined;
       if (limits !== undefined && !this.closed) this.applyLimits(this.limits);
       this.finish(job, false, this.convert(e, job.chunkName));
       return;
     }
     this.asyncDepth--;
+    this.running = undefined;
     if (limits !== undefined && !this.closed) this.applyLimits(this.limits);
     switch (status[0]) {
       case 0:

@@ -241,13 +241,19 @@ fn is_thenable(env: raw::Env, v: JsVal) -> Js<bool> {
 
 /// In an async run, a JS function returned a promise: the Lua call
 /// suspends (the driver returns `Poll::Await`) and resumes with what the
-/// promise settles to. Calls nested inside natives (metamethods, sort
-/// comparators, calls from JS back into Lua) cannot suspend.
+/// promise settles to. Metamethod calls made by the interpreter suspend
+/// too; a library function that calls Lua in a way it cannot resume, or a
+/// synchronous call from JS back into Lua, cannot.
 fn await_promise<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, p: JsVal) -> RtResult<'gc, usize> {
     let budget = &ctx.g.budget.0;
-    if budget.nested.get() != 0 || ctx.ts.nested != 0 || !cv.vm.ctxs.borrow().is_empty() {
+    if !cv.vm.ctxs.borrow().is_empty() {
         return Err(RtError::msg(
-            "cannot wait for a JavaScript promise here: this call is nested inside a metamethod, a library callback (e.g. a sort comparator) or a call from JavaScript, which cannot be suspended",
+            "cannot wait for a JavaScript promise in a Lua function called synchronously from JavaScript; call it with callAsync() and return that promise",
+        ));
+    }
+    if budget.nested_noyield.get() != 0 {
+        return Err(RtError::msg(
+            "cannot wait for a JavaScript promise here: this call is nested inside a library function that calls Lua and cannot be suspended",
         ));
     }
     let env = cv.env;
@@ -260,7 +266,6 @@ fn await_promise<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, p: JsVal) -> RtR
         return Err(exception_to_lua(cv));
     }
     budget.await_requested.set(true);
-    budget.gc_requested.set(true);
     Ok(0)
 }
 

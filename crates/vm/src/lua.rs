@@ -347,7 +347,6 @@ impl Lua {
             }
             let b = self.budget();
             if b.await_requested.replace(false) {
-                b.gc_requested.set(false);
                 return Poll::Await;
             }
             if b.gc_requested.replace(false) {
@@ -820,8 +819,10 @@ fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Optio
             th
         });
         match borrow_state(mc, thread) {
+            // Finalizers run between slices: they cannot yield or await.
             Ok(mut st) => {
-                crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[obj]).map(drop)
+                crate::vm::level::call_nested_noyield(mc, g, thread, &mut st, f, &[obj])
+                    .map(drop)
             }
             Err(_) => Ok(()),
         }

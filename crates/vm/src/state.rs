@@ -156,6 +156,9 @@ pub struct Global<'gc> {
     /// Host calls in progress (re-entrant calls nest): each runs on a thread
     /// and remembers the coroutines it resumed.
     pub host_calls: RefLock<Vec<HostCall<'gc>>>,
+    /// Coroutines resumed inside nested levels that an await is unwinding,
+    /// outermost first: the driver's level takes them over.
+    pub awaiting_chain: RefLock<Vec<crate::vm::level::ChainEntry<'gc>>>,
     pub budget: Static<crate::vm::budget::Budget>,
 }
 
@@ -182,6 +185,7 @@ impl<'gc> Global<'gc> {
             host: Static(Host::default()),
             roots: gc_arena::DynamicRootSet::new(mc),
             host_calls: RefLock::new(Vec::new()),
+            awaiting_chain: RefLock::new(Vec::new()),
             budget: Static(Default::default()),
         }
     }
@@ -233,6 +237,13 @@ impl<'gc> Global<'gc> {
         gc_arena::barrier::unlock!(Gc::write(mc, this), Global, threads)
             .borrow_mut()
             .push(Gc::downgrade(th.0));
+    }
+
+    pub fn awaiting_chain_mut(
+        this: GlobalRef<'gc>,
+        mc: &Mutation<'gc>,
+    ) -> std::cell::RefMut<'gc, Vec<crate::vm::level::ChainEntry<'gc>>> {
+        gc_arena::barrier::unlock!(Gc::write(mc, this), Global, awaiting_chain).borrow_mut()
     }
 
     pub fn host_calls_mut(

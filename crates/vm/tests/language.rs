@@ -75,6 +75,21 @@ fn coroutines() {
     assert_eq!(run(src).unwrap(), "true\t2\ntrue\t20\ndead\n");
 }
 
+/// A `__concat` or `__close` method that yields with the stack top below
+/// its operands (after a call with fixed results): resumed, the values of
+/// the yield must not land on the suspended frames.
+#[test]
+fn yields_in_concat_and_close_metamethods() {
+    let src = "local co = coroutine.wrap(function()
+          local a = setmetatable({}, { __concat = function(a, b) local x = coroutine.yield('C') return x end })
+          local r = 'x' .. a .. 'z'
+          do local c <close> = setmetatable({}, { __close = function() local y = coroutine.yield('D') r = r .. y end }) end
+          return r
+        end)
+        print(co()) print(co('c')) print(co('!'))";
+    assert_eq!(run(src).unwrap(), "C\nD\nxc!\n");
+}
+
 #[test]
 fn metatables() {
     let src = "local mt = {__add = function(a, b) return a.v + b.v end, __index = function(t, k) return k .. '!' end}

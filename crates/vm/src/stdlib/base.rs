@@ -9,6 +9,7 @@ use crate::state::{Finalizable, Global, GlobalRef, Tm};
 use crate::stdlib::{set_fn, set_value};
 use crate::table::{Table, WeakMode};
 use crate::value::{Function, Value};
+use crate::vm::cont;
 use crate::vm::ctx::Ctx;
 use crate::vm::meta::{self, MetaCx};
 
@@ -31,7 +32,6 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
         ("setmetatable", setmetatable),
         ("assert", assert),
         ("error", error),
-        ("load", load),
         ("collectgarbage", collectgarbage),
     ] {
         set_fn(mc, g, t, name, f);
@@ -62,6 +62,16 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
         let f = NativeFunction::with_upvalues(mc, name, NativeKind::Special(s), &[]);
         set_value(mc, g, t, name, Value::Function(Function::Native(f)));
     }
+    // `load` calls a reader function through `pcall` (its errors are
+    // load's failure).
+    let pcall = NativeFunction::with_upvalues(mc, "pcall", NativeKind::Special(Special::PCall), &[]);
+    let load = NativeFunction::with_upvalues(
+        mc,
+        "load",
+        NativeKind::Plain(load),
+        &[Value::Function(Function::Native(pcall))],
+    );
+    set_value(mc, g, t, "load", Value::Function(Function::Native(load)));
     // Outside the sandbox warnings go to standard error; in it they are
     // checked and dropped.
     set_fn(mc, g, t, "warn", if libs.io { warn } else { warn_dropped });
@@ -72,8 +82,22 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
 }
 
 fn print<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let mut out = Vec::new();
-    for i in 0..ctx.nargs {
+    // State kept across `__tostring` calls (see `Ctx::call_then`): after
+    // the n arguments, the text so far and the index being converted.
+    let (n, mut i, mut out) = if ctx.resumed() {
+        let n = ctx.nargs - 3;
+        let mut out = cont::take_bytes(ctx.arg(n));
+        let s = meta::tostring_result(ctx.mc, ctx.g, ctx.arg(n + 2))?;
+        out.extend_from_slice(s.as_bytes());
+        let i = match ctx.arg(n + 1) {
+            Value::Integer(i) => i as usize + 1,
+            _ => n,
+        };
+        (n, i, out)
+    } else {
+        (ctx.nargs, 0, Vec::new())
+    };
+    while i < n {
         if i > 0 {
             out.push(b'\t');
         }
@@ -82,10 +106,19 @@ fn print<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             Value::String(s) => out.extend_from_slice(s.as_bytes()),
             Value::Integer(_) | Value::Number(_) => meta::number_to_bytes(v, &mut out),
             _ => {
-                let s = ctx.to_string(v)?;
-                out.extend_from_slice(s.as_bytes());
+                let tm = meta::get_tm(ctx.g, v, Tm::ToString);
+                if !tm.is_nil() {
+                    let held = ctx.arg(n);
+                    ctx.set_args(n);
+                    let buf = cont::stash_bytes(ctx.mc, held, out);
+                    ctx.push(buf);
+                    ctx.push(Value::Integer(i as i64));
+                    return ctx.call_then(tm, &[v], 1);
+                }
+                out.extend_from_slice(&meta::tostring_raw(ctx.g, v));
             }
         }
+        i += 1;
     }
     out.push(b'\n');
     (ctx.g.host.0.print.borrow_mut())(&out);
@@ -99,8 +132,18 @@ fn lua_type<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn tostring<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if ctx.resumed() {
+        // `__tostring` returned (see `Ctx::call_then`).
+        let s = meta::tostring_result(ctx.mc, ctx.g, ctx.arg(1))?;
+        return ctx.ret(Value::String(s));
+    }
     let v = ctx.check_any(0)?;
-    let s = ctx.to_string(v)?;
+    let tm = meta::get_tm(ctx.g, v, Tm::ToString);
+    if !tm.is_nil() {
+        ctx.set_args(1);
+        return ctx.call_then(tm, &[v], 1);
+    }
+    let s = ctx.intern(&meta::tostring_raw(ctx.g, v));
     ctx.ret(Value::String(s))
 }
 
@@ -377,49 +420,70 @@ fn error<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn load<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if ctx.resumed() {
+        return load_read(ctx);
+    }
     let chunk = ctx.arg(0);
     let source: Vec<u8> = match chunk {
         Value::String(s) => s.as_bytes().to_vec(),
         Value::Integer(_) | Value::Number(_) => ctx.check_string(0)?.as_bytes().to_vec(),
         Value::Function(_) => {
-            let mut buf = Vec::new();
-            loop {
-                // Errors of the reader are load's failure, as in lua_load.
-                let piece = match ctx.call1(chunk, &[]) {
-                    Ok(p) => p,
-                    Err(e) if !e.is_catchable() => return Err(e),
-                    Err(e) => {
-                        let m = match e {
-                            RtError::Value(v) => v,
-                            RtError::Message(m) | RtError::BadArg { msg: m, .. } => {
-                                ctx.str_value(m.as_bytes())
-                            }
-                            RtError::Limit(_) => Value::Nil,
-                        };
-                        ctx.push(Value::Nil);
-                        ctx.push(m);
-                        return Ok(2);
-                    }
-                };
-                match piece {
-                    Value::Nil => break,
-                    Value::String(s) if s.is_empty() => break,
-                    Value::String(s) => buf.extend_from_slice(s.as_bytes()),
-                    v @ (Value::Integer(_) | Value::Number(_)) => {
-                        meta::number_to_bytes(v, &mut buf)
-                    }
-                    _ => {
-                        ctx.push(Value::Nil);
-                        let m = ctx.str_value(b"reader function must return a string");
-                        ctx.push(m);
-                        return Ok(2);
-                    }
-                }
-            }
-            buf
+            // Read the pieces with `Ctx::call_then` (the reader may yield or
+            // await). State after the four arguments: the text so far and
+            // how many arguments were given.
+            let given = ctx.nargs;
+            ctx.set_args(4);
+            let buf = cont::stash_bytes(ctx.mc, Value::Nil, Vec::new());
+            ctx.push(buf);
+            ctx.push(Value::Integer(given as i64));
+            return read_piece(ctx);
         }
         _ => return Err(ctx.expect_type(0, "function")),
     };
+    load_source(ctx, source)
+}
+
+/// Calls the reader of `load` (protected: its errors are load's failure).
+fn read_piece<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (pcall, reader) = (ctx.upvalue(0), ctx.arg(0));
+    ctx.call_then(pcall, &[reader], 2)
+}
+
+/// `load` with a reader, after the reader returned.
+fn load_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (buf, ok, piece) = (ctx.arg(4), ctx.arg(6), ctx.arg(7));
+    if !ok.is_truthy() {
+        ctx.push(Value::Nil);
+        ctx.push(piece);
+        return Ok(2);
+    }
+    let mut text = cont::take_bytes(buf);
+    match piece {
+        Value::String(s) if !s.is_empty() => text.extend_from_slice(s.as_bytes()),
+        v @ (Value::Integer(_) | Value::Number(_)) => meta::number_to_bytes(v, &mut text),
+        Value::Nil | Value::String(_) => {
+            let given = match ctx.arg(5) {
+                Value::Integer(n) => n as usize,
+                _ => 1,
+            };
+            ctx.set_args(given.min(4));
+            return load_source(ctx, text);
+        }
+        _ => {
+            ctx.push(Value::Nil);
+            let m = ctx.str_value(b"reader function must return a string");
+            ctx.push(m);
+            return Ok(2);
+        }
+    }
+    cont::stash_bytes(ctx.mc, buf, text);
+    ctx.set_args(6);
+    read_piece(ctx)
+}
+
+/// The rest of `load`, once the source is read: name, mode, environment.
+fn load_source<'gc>(ctx: Ctx<'gc, '_>, source: Vec<u8>) -> RtResult<'gc, usize> {
+    let chunk = ctx.arg(0);
     let name = match ctx.opt_string(1)? {
         Some(n) => n.as_bytes().to_vec(),
         None => match chunk {

@@ -41,6 +41,9 @@ pub struct Budget {
     pub await_requested: Cell<bool>,
     /// Depth of nested native-to-Lua calls, over all threads.
     pub nested: Cell<u32>,
+    /// Those of them that cannot be suspended (natives calling Lua, message
+    /// handlers, closing after errors): an await is possible only at 0.
+    pub nested_noyield: Cell<u32>,
     /// Lua call depth limit set by the host (frames on one thread).
     pub max_call_depth: Cell<Option<usize>>,
     /// `collectgarbage("collect")` asked for a full collection at the next slice boundary.

@@ -216,6 +216,43 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         Ok(TAIL_CALL | (results.map_or(0, |k| k + 1) << 32) | args.len())
     }
 
+    /// Ends this run of the native by calling `f` with `args` as a normal
+    /// call (like `lua_callk`: it may yield or await, and does not nest).
+    /// When `f` returns, the native is called again ([`Ctx::resumed`] is
+    /// then true) with its stack as it left it (its arguments and the
+    /// values it pushed, which hold its state) followed by `f`'s results;
+    /// `results` is how many results `f` gives (padded with nil or cut).
+    pub fn call_then(
+        mut self,
+        f: Value<'gc>,
+        args: &[Value<'gc>],
+        results: usize,
+    ) -> RtResult<'gc, usize> {
+        self.push(f);
+        for &a in args {
+            self.push(a);
+        }
+        Ok(CALL_THEN | (results << 32) | args.len())
+    }
+
+    /// Makes the arguments exactly `n` (dropping extra ones, adding nils),
+    /// so that values pushed after them have fixed places.
+    pub fn set_args(&mut self, n: usize) {
+        for _ in self.nargs..n {
+            self.push(Value::Nil);
+        }
+        self.ts.top = self.base + n;
+        self.nargs = n;
+    }
+
+    /// Whether this run of the native continues after a `call_then`.
+    pub fn resumed(&self) -> bool {
+        self.ts
+            .frames
+            .last()
+            .is_some_and(|f| f.pc == NATIVE_RESUMED)
+    }
+
     /// Calls a value and returns its first result.
     pub fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
         crate::vm::level::call_nested1(self.mc, self.g, self.th, self.ts, f, args)
@@ -235,6 +272,15 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
 /// Flag of a native's result count: it ends with a tail call (see
 /// `Ctx::tail_call`).
 pub const TAIL_CALL: usize = 1 << 62;
+
+/// Flag of a native's result count: call a function, then run the native
+/// again (see `Ctx::call_then`).
+pub const CALL_THEN: usize = 1 << 61;
+
+/// `pc` of a native frame waiting for the function it called with
+/// `call_then`, and of one running again after it.
+pub const NATIVE_WAITING: usize = usize::MAX;
+pub const NATIVE_RESUMED: usize = usize::MAX - 1;
 
 /// (arguments, wanted results) of a native's tail call.
 pub fn decode_tail_call(n: usize) -> (usize, Option<i32>) {

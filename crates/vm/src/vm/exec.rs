@@ -234,25 +234,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 }
                                 continue;
                             }
-                            let budget = &self.g.budget.0;
-                            if budget.gc_requested.get()
-                                && budget.nested.get() == 0
-                                && self.ts.nested == 0
-                            {
-                                // `collectgarbage` asked for a full collection:
-                                // return to the driver with this frame still on
-                                // top (as PUC-Rio Lua collects inside the call),
-                                // its result count kept in `pc`.
-                                if let Some(f) = self.ts.frames.last_mut() {
-                                    f.pc = n;
-                                }
-                                return Ok(Pre::Switch(Exit::OutOfFuel));
-                            }
-                            if self.ts.hook.live {
-                                crate::vm::hook::leave_native(self, n)?;
-                            }
-                            let src = self.ts.top - n;
-                            Ok(Pre::Done(self.deliver(src, n)))
+                            self.native_returned(n)
                         }
                         NativeKind::Special(s) => self.special(
                             s,
@@ -374,6 +356,93 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 }))
             }
         }
+    }
+
+    /// The native on top returned `n` (a result count, or a request of
+    /// `Ctx::call_then` or, from a resumed native, `Ctx::tail_call`).
+    fn native_returned(&mut self, mut n: usize) -> RtResult<'gc, Pre<'gc>> {
+        loop {
+            if n & crate::vm::ctx::CALL_THEN != 0 {
+                // Call the function above the native's frame, which waits.
+                let nargs = n & 0xffff_ffff;
+                let want = (n >> 32) & 0x1fff_ffff;
+                let src = self.ts.top - nargs - 1;
+                if let Some(f) = self.ts.frames.last_mut() {
+                    f.pc = crate::vm::ctx::NATIVE_WAITING;
+                }
+                match self.precall(src, nargs, want as i32, false)? {
+                    // Done at once (a native): continue the waiting one now.
+                    Pre::Done(None) => n = self.resume_native()?,
+                    p => return Ok(p),
+                }
+                continue;
+            }
+            if n & crate::vm::ctx::TAIL_CALL != 0 {
+                let Some(f) = self.ts.frames.pop() else {
+                    return Err(RtError::msg("internal error: no native frame"));
+                };
+                let (targs, want) = crate::vm::ctx::decode_tail_call(n);
+                let src = self.ts.top - targs - 1;
+                self.ts.stack.copy_within(src..src + targs + 1, f.func);
+                let nresults = match want {
+                    Some(w) if f.nresults < 0 => w,
+                    _ => f.nresults,
+                };
+                return self.precall(f.func, targs, nresults, f.fresh);
+            }
+            break;
+        }
+        let budget = &self.g.budget.0;
+        if budget.await_requested.get()
+            || budget.gc_requested.get() && budget.nested.get() == 0 && self.ts.nested == 0
+        {
+            // The host awaits (out of nested levels too, see
+            // `level::run_level`), or `collectgarbage` asked for a full
+            // collection: return to the driver with this frame still on top
+            // (as PUC-Rio Lua collects inside the call), its result count
+            // kept in `pc`.
+            if let Some(f) = self.ts.frames.last_mut() {
+                f.pc = n;
+            }
+            return Ok(Pre::Switch(Exit::OutOfFuel));
+        }
+        if self.ts.hook.live {
+            crate::vm::hook::leave_native(self, n)?;
+        }
+        let src = self.ts.top - n;
+        Ok(Pre::Done(self.deliver(src, n)))
+    }
+
+    /// Runs the native on top again after the function it called with
+    /// `Ctx::call_then` returned: with its own stack values and then that
+    /// function's results as arguments.
+    fn resume_native(&mut self) -> RtResult<'gc, usize> {
+        let Some(fr) = self.ts.frames.last_mut() else {
+            return Err(RtError::msg("internal error: no native frame"));
+        };
+        fr.pc = crate::vm::ctx::NATIVE_RESUMED;
+        let func = fr.func;
+        let Value::Function(Function::Native(nf)) = self.ts.stack[func] else {
+            return Err(RtError::msg("internal error: resumed a non-native frame"));
+        };
+        let NativeKind::Plain(f) = nf.kind.0 else {
+            return Err(RtError::msg("internal error: resumed a special native"));
+        };
+        let nargs = self.ts.top - func - 1;
+        f(Ctx {
+            mc: self.mc,
+            g: self.g,
+            th: self.th,
+            ts: self.ts,
+            base: func + 1,
+            nargs,
+        })
+    }
+
+    /// `resume_native`, then what its result asks for.
+    pub(crate) fn continue_native(&mut self) -> RtResult<'gc, Pre<'gc>> {
+        let n = self.resume_native()?;
+        self.native_returned(n)
     }
 
     /// Calls the function of a protected call; errors in the call setup are
@@ -579,7 +648,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// continue running; `Ok(Some(n))`: caught and a fresh frame returned;
     /// `Err`: not caught in this run (frames of this run are popped).
     pub fn unwind(&mut self, e: RtError<'gc>) -> Result<Option<usize>, RtError<'gc>> {
-        if e.is_yield() {
+        if e.is_suspension() {
             return Err(e);
         }
         // The innermost protected call of this run, if any.
@@ -833,6 +902,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 &[v, err.unwrap_or(Value::Nil)],
                 at,
             );
+            if matches!(&r, Err(e) if e.is_suspension()) {
+                // The method's frames stay above `at` (see `finish_op`).
+                return r.map(drop);
+            }
             self.ts.top = save_top;
             if let Err(e) = r {
                 // The other variables are left to whoever handles the
@@ -961,6 +1034,18 @@ pub fn execute<'gc, const HOOKED: bool>(
         let (kind, func, base, mut pc) =
             (top_frame.kind, top_frame.func, top_frame.base, top_frame.pc);
         if kind == FrameKind::Native {
+            if pc == crate::vm::ctx::NATIVE_WAITING {
+                // The function a native called with `Ctx::call_then` returned.
+                match ex.continue_native() {
+                    Ok(Pre::Lua | Pre::Done(None)) => continue 'frame,
+                    Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
+                    Ok(Pre::Switch(e)) => return e,
+                    Err(e) => {
+                        pending = Some(e);
+                        continue 'frame;
+                    }
+                }
+            }
             // A native call that finished before a collection: deliver its
             // results (their count is in `pc`).
             let n = pc;
@@ -1719,6 +1804,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                                 nvarargs: 0,
                                 fresh: false,
                                 finish: false,
+                                tail: false,
                             });
                             ex.ts.top = ntop;
                             continue 'frame;
@@ -1810,7 +1896,8 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::Return0 | OpCode::Return1
-                    if fi >= 1
+                    if !HOOKED
+                        && fi >= 1
                         && !ex.ts.frames[fi].fresh
                         && !ex.ts.frames[fi].finish
                         && ex.ts.frames[fi - 1].kind == FrameKind::Lua =>
@@ -2288,8 +2375,14 @@ fn concat<'gc>(
                 .concat_meta(a, b, &|ts: &ThreadState<'gc>, i: usize| {
                     debug::describe_reg(ts, fi, regs[i])
                 });
-            ex.ts.top = save_top;
-            ex.ts.stack[top - 2] = r?;
+            match r {
+                // The metamethod's frames stay above `top` (see `finish_op`).
+                Err(e) if e.is_suspension() => return Err(e),
+                r => {
+                    ex.ts.top = save_top;
+                    ex.ts.stack[top - 2] = r?;
+                }
+            }
             top -= 1;
         }
     }

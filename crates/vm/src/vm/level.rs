@@ -5,7 +5,7 @@ use gc_arena::{Gc, Mutation};
 
 use crate::compiler::opcode::OpCode;
 use crate::error::{RtError, RtResult};
-use crate::state::GlobalRef;
+use crate::state::{Global, GlobalRef};
 use crate::thread::{FrameKind, Thread, ThreadObj, ThreadState, ThreadStatus};
 use crate::value::Value;
 use crate::vm::budget::MAX_NESTED_CALLS;
@@ -92,8 +92,17 @@ pub fn run_level<'gc>(
             }
         };
         match exit {
+            // Nested levels never run out of fuel: an await stopped the run.
+            Exit::OutOfFuel if nested => return Err(suspend_level(mc, g, chain)),
             Exit::OutOfFuel => return Ok(LevelOutcome::OutOfFuel),
             Exit::Rehook => {}
+            Exit::Error(e) if e.is_await() => {
+                if nested {
+                    return Err(suspend_level(mc, g, chain));
+                }
+                chain.append(&mut Global::awaiting_chain_mut(g, mc));
+                return Ok(LevelOutcome::OutOfFuel);
+            }
             Exit::Returned(n) => {
                 let Some((co, wrap)) = chain.pop() else {
                     return Ok(LevelOutcome::Returned(n));
@@ -132,7 +141,7 @@ pub fn run_level<'gc>(
                     if wrap {
                         pending = Some(RtError::msg(msg));
                     } else {
-                        let m = crate::state::Global::intern(g, mc, msg.as_bytes());
+                        let m = Global::intern(g, mc, msg.as_bytes());
                         next = deliver_to(
                             mc,
                             g,
@@ -178,7 +187,7 @@ pub fn run_level<'gc>(
                         })?;
                         let mut m = w.into_bytes();
                         m.extend_from_slice(s.as_bytes());
-                        let m = crate::state::Global::intern(g, mc, &m);
+                        let m = Global::intern(g, mc, &m);
                         pending = Some(RtError::Value(Value::String(m)));
                     }
                     e if wrap => pending = Some(e),
@@ -197,6 +206,23 @@ pub fn run_level<'gc>(
             }
         }
     }
+}
+
+/// An await (see `LimitKind::Await`) leaves this nested level: its
+/// coroutines go in front of those of the levels it unwound already, for the
+/// driver's level to continue them.
+fn suspend_level<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    chain: &mut Vec<ChainEntry<'gc>>,
+) -> RtError<'gc> {
+    if !g.budget.0.await_requested.get() {
+        return RtError::msg("internal error: nested run out of fuel");
+    }
+    let mut waiting = Global::awaiting_chain_mut(g, mc);
+    chain.append(&mut waiting);
+    std::mem::swap(&mut *waiting, chain);
+    RtError::Limit(crate::error::LimitKind::Await)
 }
 
 /// Closes a suspended or dead coroutine (`lua_closethread`): drops its
@@ -275,7 +301,7 @@ fn yield_out<'gc>(
             "attempt to yield across a C-call boundary"
         };
         // Raised by the yield itself, a native: no position.
-        let m = crate::state::Global::intern(g, mc, msg.as_bytes());
+        let m = Global::intern(g, mc, msg.as_bytes());
         return Ok(YieldTo::Refused(RtError::Value(Value::String(m))));
     };
     co.set_status(mc, ThreadStatus::Suspended);
@@ -480,7 +506,7 @@ fn call_nested_ex<'gc>(
             if ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua) {
                 RtError::msg("C stack overflow")
             } else {
-                let m = crate::state::Global::intern(g, mc, b"C stack overflow");
+                let m = Global::intern(g, mc, b"C stack overflow");
                 RtError::Value(Value::String(m))
             },
         );
@@ -505,6 +531,7 @@ fn call_nested_ex<'gc>(
     ts.nested += 1;
     if !yieldable {
         ts.nny += 1;
+        budget.nested_noyield.set(budget.nested_noyield.get() + 1);
     }
     let result = {
         let mut ex = Exec {
@@ -518,7 +545,7 @@ fn call_nested_ex<'gc>(
             Ok(Pre::Done(None)) => Ok(0),
             // Run the called function here; only a switch of coroutines
             // (or an error or a yield) needs the level loop.
-            Ok(Pre::Lua) => match execute(&mut ex, None) {
+            Ok(Pre::Lua) => match crate::vm::hook::run(&mut ex, None) {
                 Exit::Returned(n) => Ok(n),
                 exit => run_nested(mc, g, th, ex.ts, Some(exit)),
             },
@@ -534,10 +561,11 @@ fn call_nested_ex<'gc>(
     ts.nested -= 1;
     if !yieldable {
         ts.nny -= 1;
+        budget.nested_noyield.set(budget.nested_noyield.get() - 1);
     }
     match result {
         Ok(n) => Ok((func, n)),
-        Err(e) if e.is_yield() => {
+        Err(e) if e.is_suspension() => {
             // The frames stay; the call's frame now finishes the caller's
             // instruction when it returns.
             if let Some(f) = ts.frames.get_mut(depth) {

@@ -419,17 +419,26 @@ pub fn tostring<'gc>(
     let f = get_tm(g, v, Tm::ToString);
     if !f.is_nil() {
         let r = call_nested(mc, g, th, ts, f, &[v])?;
-        return match r.first() {
-            Some(Value::String(s)) => Ok(*s),
-            Some(n @ (Value::Integer(_) | Value::Number(_))) => {
-                let mut buf = Vec::new();
-                number_to_bytes(*n, &mut buf);
-                Ok(Global::intern(g, mc, &buf))
-            }
-            _ => Err(RtError::msg("'__tostring' must return a string")),
-        };
+        return tostring_result(mc, g, r.first().copied().unwrap_or(Value::Nil));
     }
     Ok(Global::intern(g, mc, &tostring_raw(g, v)))
+}
+
+/// What a `__tostring` metamethod returned, as `tostring`'s result.
+pub fn tostring_result<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    r: Value<'gc>,
+) -> RtResult<'gc, LuaString<'gc>> {
+    match r {
+        Value::String(s) => Ok(s),
+        n @ (Value::Integer(_) | Value::Number(_)) => {
+            let mut buf = Vec::new();
+            number_to_bytes(n, &mut buf);
+            Ok(Global::intern(g, mc, &buf))
+        }
+        _ => Err(RtError::msg("'__tostring' must return a string")),
+    }
 }
 
 /// The default string form of a value (no `__tostring`).

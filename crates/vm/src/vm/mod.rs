@@ -2,6 +2,7 @@
 
 pub mod arith;
 pub mod budget;
+pub mod cont;
 pub mod convert;
 pub mod ctx;
 pub mod debug;

@@ -1,0 +1,130 @@
+'use strict';
+// Awaiting a JS promise from every position Lua code can run in during an
+// async job: metamethods, library callbacks, iterators, calls from JS.
+const { Lua, LuaError } = require('..');
+
+const sleep = (ms, v) => new Promise((r) => setTimeout(() => r(v), ms).unref());
+
+function vm() {
+  const lua = new Lua();
+  lua.set('sleep', sleep);
+  lua.set('fail', (ms, msg) => new Promise((_, r) => setTimeout(() => r(new Error(msg)), ms)));
+  return lua;
+}
+
+const positions = [
+  ['__index function', 'return setmetatable({}, { __index = function(_, k) return sleep(2, k .. "!") end }).hi', 'hi!'],
+  [
+    '__newindex function',
+    'local t = setmetatable({}, { __newindex = function(t, k, v) rawset(t, k, sleep(2, v * 2)) end }) t.x = 21 return t.x',
+    42,
+  ],
+  ['__add', 'local m = { __add = function(a, b) return sleep(2, 40) + b end } return setmetatable({}, m) + 2', 42],
+  ['__unm', 'return -setmetatable({}, { __unm = function() return sleep(2, -1) end })', -1],
+  [
+    '__eq',
+    'local m = { __eq = function() return sleep(2, true) end } return setmetatable({}, m) == setmetatable({}, m) and "eq" or "ne"',
+    'eq',
+  ],
+  ['__lt', 'local m = { __lt = function() return sleep(2, true) end } local a = setmetatable({}, m) return a < a', true],
+  ['__le', 'local m = { __le = function() return sleep(2, false) end } local a = setmetatable({}, m) return not (a <= a)', true],
+  [
+    '__concat',
+    'local m = { __concat = function(a, b) return sleep(2, "C") end } local a = setmetatable({}, m) return "x" .. "y" .. a .. "z"',
+    'xyC',
+  ],
+  ['__len', 'return #setmetatable({}, { __len = function() return sleep(2, 7) end })', 7],
+  [
+    '__close',
+    'local log = {} do local x <close> = setmetatable({}, { __close = function() log[#log + 1] = sleep(2, "closed") end }) end return log[1]',
+    'closed',
+  ],
+  ['__call', 'return setmetatable({}, { __call = function(_, v) return sleep(2, v) end })(8)', 8],
+  ['tostring with __tostring', 'return tostring(setmetatable({}, { __tostring = function() return sleep(2, "T") end }))', 'T'],
+  [
+    'print with __tostring',
+    'local out = {} local p = print print = function(...) out[#out + 1] = select("#", ...) p(...) end ' +
+      'print(setmetatable({}, { __tostring = function() return sleep(2, "P") end })) print = p return out[1]',
+    1,
+  ],
+  [
+    '__pairs',
+    'local t = setmetatable({}, { __pairs = function(t) return sleep(2, next), { a = 1 }, nil end }) local s = 0 for k, v in pairs(t) do s = s + v end return s',
+    1,
+  ],
+  ['a Lua iterator', 'local s = 0 for i in function(_, i) if i < 3 then return sleep(1, i + 1) end end, nil, 0 do s = s + i end return s', 6],
+  ['table.sort comparator', 'local t = {3, 1, 2} table.sort(t, function(a, b) return sleep(1, a < b) end) return table.concat(t, ",")', '1,2,3'],
+  ['string.gsub replacement function', 'return (("abc"):gsub("%w", function(c) return sleep(1, c:upper()) end))', 'ABC'],
+  [
+    'load reader function',
+    'local parts = { "return ", "4", "2" } local i = 0 return load(function() i = i + 1 return sleep(1, parts[i]) end)()',
+    42,
+  ],
+  [
+    'pcall inside a metamethod',
+    'return setmetatable({}, { __index = function(_, k) local ok, e = pcall(fail, 2, "no") return e.message end }).x',
+    'no',
+  ],
+  [
+    'a coroutine inside a metamethod',
+    'return setmetatable({}, { __index = function(_, k) local co = coroutine.wrap(function() coroutine.yield(sleep(2, 5)) end) return co() end }).x',
+    5,
+  ],
+  [
+    'a metamethod inside a coroutine',
+    'local t = setmetatable({}, { __index = function(_, k) return sleep(2, k) end }) return coroutine.wrap(function() return t.deep end)()',
+    'deep',
+  ],
+];
+
+describe('awaits in every position', () => {
+  test.each(positions)('%s', async (_, code, expected) => {
+    const lua = vm();
+    await expect(lua.runAsync(code)).resolves.toEqual(expected);
+    // Two at once wait together, and the VM stays usable.
+    await expect(Promise.all([lua.runAsync(code), lua.runAsync(code)])).resolves.toEqual([expected, expected]);
+    expect(lua.run('return 1')).toBe(1);
+    lua.close();
+  });
+
+  test('a rejection inside a metamethod is a Lua error pcall catches', async () => {
+    const lua = vm();
+    const code = `
+      local t = setmetatable({}, { __index = function(_, k) return fail(2, "bad " .. k) end })
+      local ok, e = pcall(function() return t.key end)
+      return tostring(ok) .. " " .. e.message`;
+    await expect(lua.runAsync(code)).resolves.toBe('false bad key');
+    lua.close();
+  });
+});
+
+describe('Lua functions called back from JS', () => {
+  test('through callAsync: the JS function returns its promise', async () => {
+    const lua = vm();
+    lua.set('viaJs', (f, x) => f.callAsync(x));
+    await expect(lua.runAsync('return viaJs(function(v) return sleep(2, v) * 2 end, 21)')).resolves.toBe(42);
+    // Nested twice.
+    await expect(
+      lua.runAsync('return viaJs(function(v) return viaJs(function(w) return sleep(2, w + 1) end, v) * 2 end, 20)'),
+    ).resolves.toBe(42);
+    // Jobs submitted before and after still settle in submission order.
+    const order = [];
+    const a = lua.runAsync('return sleep(5, "a")').then((v) => order.push(v));
+    const b = lua.runAsync('return viaJs(function() return sleep(1, "b") end)').then((v) => order.push(v));
+    const c = lua.runAsync('return "c"').then((v) => order.push(v));
+    await Promise.all([a, b, c]);
+    expect(order).toEqual(['a', 'b', 'c']);
+    lua.close();
+  });
+
+  test('synchronously: waiting there is a clear error', async () => {
+    const lua = vm();
+    lua.set('viaJsSync', (f, x) => f(x));
+    const e = await lua.runAsync('return viaJsSync(function(v) return sleep(2, v) end, 1)').catch((x) => x);
+    expect(e).toBeInstanceOf(LuaError);
+    expect(e.message).toMatch(/called synchronously from JavaScript.*callAsync/);
+    // Without waiting, the synchronous call works in an async job.
+    await expect(lua.runAsync('return viaJsSync(function(v) return v + 1 end, 1)')).resolves.toBe(2);
+    lua.close();
+  });
+});
