@@ -5,28 +5,24 @@
 //!
 //! Every function but `create` takes the VM (an external) first.
 
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
 use lunarena_vm::{lua::load_chunk, Libs, LuaError, Value};
 use napi::sys;
 
-use crate::binding::{self, Helpers, Vm};
+use crate::binding::{self, Helpers, IdMap, Vm};
 use crate::callback::fixed_value;
 use crate::convert::Cv;
 use crate::raw::{self, Env, Js, JsVal, Thrown, WeakRef};
 
 type Handler = fn(Env, &[JsVal]) -> Js<JsVal>;
 
-const VM_TAG: sys::napi_type_tag = sys::napi_type_tag {
-    lower: 0x6c75_6e61_7265_6e61,
-    upper: 0x2d76_6d2d_7461_6731,
-};
-
 fn dispatch(env: Env, info: sys::napi_callback_info, h: Handler) -> JsVal {
     let r = catch_unwind(AssertUnwindSafe(|| {
         let ci = raw::cb_info(env, info)?;
-        h(env, &ci.args)
+        h(env, ci.args())
     }));
     match r {
         Ok(Ok(v)) => v,
@@ -42,7 +38,7 @@ fn dispatch(env: Env, info: sys::napi_callback_info, h: Handler) -> JsVal {
             std::mem::forget(payload);
             let _ = catch_unwind(AssertUnwindSafe(|| {
                 if let Ok(ci) = raw::cb_info(env, info) {
-                    if let Some(a) = ci.args.first() {
+                    if let Some(a) = ci.args().first() {
                         if let Ok(vm) = vm_of(env, *a) {
                             vm.poisoned.set(true);
                         }
@@ -110,17 +106,21 @@ raw_fns! {
 /// Time an async call runs before the event loop gets a turn.
 const SLICE: std::time::Duration = std::time::Duration::from_millis(4);
 
+thread_local! {
+    /// The VMs made on this thread and not yet freed: an external passed to
+    /// a native function is used only if its pointer is one of them (cheaper
+    /// than a type-tag check on every call, and as safe).
+    static VMS: RefCell<IdMap<usize, ()>> = RefCell::new(IdMap::default());
+}
+
 fn vm_of<'a>(env: Env, v: JsVal) -> Js<&'a Vm> {
-    let mut ok = false;
-    if raw::kind(env, v)? == raw::Kind::External {
-        raw::check(env, unsafe {
-            sys::napi_check_object_type_tag(env, v, &VM_TAG, &mut ok)
-        })?;
-    }
-    if !ok {
+    let mut p = ptr::null_mut();
+    let status = unsafe { sys::napi_get_value_external(env, v, &mut p) };
+    let known =
+        status == sys::Status::napi_ok && VMS.with(|vms| vms.borrow().contains_key(&(p as usize)));
+    if !known {
         return Err(raw::throw_type_error(env, "lunarena: not a Lua VM"));
     }
-    let p = raw::get_external(env, v)?;
     Ok(unsafe { &*(p as *const Vm) })
 }
 
@@ -169,6 +169,7 @@ unsafe extern "C" fn finalize_vm(
     _hint: *mut std::ffi::c_void,
 ) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
+        let _ = VMS.try_with(|vms| vms.borrow_mut().remove(&(data as usize)));
         drop(unsafe { Box::from_raw(data as *mut Vm) });
     }));
 }
@@ -208,7 +209,7 @@ mod handlers {
                 return Err(t);
             }
         };
-        raw::check(env, unsafe { sys::napi_type_tag_object(env, ext, &VM_TAG) })?;
+        VMS.with(|vms| vms.borrow_mut().insert(vm as usize, ()));
         Ok(ext)
     }
 
@@ -221,10 +222,7 @@ mod handlers {
         let e = vm.begin()?;
         vm.call(
             &e,
-            |mc, g| match load_chunk(mc, g, &code, &name) {
-                Ok(f) => Ok((f, Vec::new())),
-                Err(err) => Err(compile_error(env, err)),
-            },
+            |mc, g, _| load_chunk(mc, g, &code, &name).map_err(|err| compile_error(env, err)),
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, multi),
         )
     }
@@ -250,14 +248,13 @@ mod handlers {
         let e = vm.begin()?;
         vm.call(
             &e,
-            |mc, g| {
+            |mc, g, args| {
                 let cv = Cv::new(vm, mc, g);
                 let f = cv.exported(id)?;
-                let mut args = Vec::with_capacity(rest.len());
                 for v in rest {
                     args.push(cv.to_lua(*v)?);
                 }
-                Ok((f, args))
+                Ok(f)
             },
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, multi),
         )
@@ -271,10 +268,11 @@ mod handlers {
         let e = vm.begin()?;
         vm.call(
             &e,
-            |mc, g| {
+            |mc, g, args| {
                 let cv = Cv::new(vm, mc, g);
-                let f = fixed_value(vm, g, |f| &f.op_index);
-                Ok((f, vec![cv.exported(id)?, cv.to_lua(key)?]))
+                args.push(cv.exported(id)?);
+                args.push(cv.to_lua(key)?);
+                Ok(fixed_value(vm, g, |f| &f.op_index))
             },
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, false),
         )
@@ -288,13 +286,12 @@ mod handlers {
         let e = vm.begin()?;
         vm.call(
             &e,
-            |mc, g| {
+            |mc, g, args| {
                 let cv = Cv::new(vm, mc, g);
-                let f = fixed_value(vm, g, |f| &f.op_newindex);
-                Ok((
-                    f,
-                    vec![cv.exported(id)?, cv.to_lua(key)?, cv.to_lua(value)?],
-                ))
+                args.push(cv.exported(id)?);
+                args.push(cv.to_lua(key)?);
+                args.push(cv.to_lua(value)?);
+                Ok(fixed_value(vm, g, |f| &f.op_newindex))
             },
             |_, _, _| Ok(raw::undefined(env)),
         )
@@ -307,10 +304,9 @@ mod handlers {
         let e = vm.begin()?;
         vm.call(
             &e,
-            |mc, g| {
-                let cv = Cv::new(vm, mc, g);
-                let f = fixed_value(vm, g, |f| &f.op_len);
-                Ok((f, vec![cv.exported(id)?]))
+            |mc, g, args| {
+                args.push(Cv::new(vm, mc, g).exported(id)?);
+                Ok(fixed_value(vm, g, |f| &f.op_len))
             },
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, false),
         )

@@ -141,6 +141,9 @@ pub struct State {
     pub next_host: u32,
     /// Slots released by the collector, not yet handed to JS.
     pub released_slots: Vec<u32>,
+    /// Import slot -> a weak reference to its JS object (the `imports`
+    /// array holds it strongly): reading one is cheaper than an array read.
+    pub import_refs: Vec<Option<WeakRef>>,
     pub fixed: Option<Fixed>,
 }
 
@@ -336,20 +339,22 @@ impl Vm {
         lua.enter(f)
     }
 
-    /// Calls a Lua value: `setup` makes the function and its arguments,
-    /// `finish` converts the results. Errors become JS exceptions.
+    /// Calls a Lua value: `setup` returns the function and pushes its
+    /// arguments, `finish` converts the results. Errors become JS exceptions.
     pub fn call<T>(
         &self,
         e: &Entry<'_>,
         setup: impl for<'gc> FnOnce(
             &'gc Mutation<'gc>,
             GlobalRef<'gc>,
-        ) -> Js<(Value<'gc>, Vec<Value<'gc>>)>,
+            &mut Vec<Value<'gc>>,
+        ) -> Js<Value<'gc>>,
         finish: impl for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, &[Value<'gc>]) -> Js<T>,
     ) -> Js<T> {
         if let Some(p) = e.nested() {
             let ctx = unsafe { &mut *(p as *mut Ctx<'static, 'static>) };
-            let (f, args) = setup(ctx.mc, ctx.g)?;
+            let mut args = Vec::new();
+            let f = setup(ctx.mc, ctx.g, &mut args)?;
             return match ctx.call(f, &args) {
                 Ok(results) => finish(ctx.mc, ctx.g, &results),
                 Err(err) => {
@@ -362,13 +367,9 @@ impl Vm {
         let Some(lua) = guard.as_mut() else {
             return Err(closed_error(self.env));
         };
-        let r = lua.try_call(setup);
-        let out = match r {
-            Err(t) => Err(t),
-            Ok(Ok(vals)) => lua.enter(|mc, g| {
-                let v: Vec<Value<'_>> = vals.iter().map(|s| Lua::fetch(g, s)).collect();
-                finish(mc, g, &v)
-            }),
+        let out = match lua.try_call_then(setup, finish) {
+            Err(t) | Ok(Ok(Err(t))) => Err(t),
+            Ok(Ok(Ok(v))) => Ok(v),
             Ok(Err(err)) => Err(self.throw_lua_error(lua, &err)),
         };
         drop(guard);
@@ -514,6 +515,9 @@ impl Vm {
             if st.slot_host.get(&slot) == Some(h) {
                 st.slot_host.remove(&slot);
                 st.released_slots.push(slot);
+                if let Some(r) = st.import_refs.get_mut(slot as usize) {
+                    *r = None;
+                }
             }
         }
     }

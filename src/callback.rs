@@ -83,7 +83,7 @@ pub fn is_js_trampoline(nf: Gc<'_, NativeFunction<'_>>) -> bool {
 
 /// The Lua value for the JS object at an import slot: the live one if there
 /// is one (identity), else a new proxy.
-pub fn proxy_for_slot<'gc>(cv: &Cv<'gc, '_>, slot: u32, is_fn: bool) -> Value<'gc> {
+pub fn proxy_for_slot<'gc>(cv: &Cv<'gc, '_>, slot: u32, obj: JsVal, is_fn: bool) -> Js<Value<'gc>> {
     let (weak, meta) = {
         let st = cv.vm.st.borrow();
         let fixed = st.fixed.as_ref().expect("VM state present while open");
@@ -98,10 +98,16 @@ pub fn proxy_for_slot<'gc>(cv: &Cv<'gc, '_>, slot: u32, is_fn: bool) -> Value<'g
     let key = Value::Integer(slot as i64);
     let existing = weak.get(key);
     if !existing.is_nil() {
-        return existing;
+        return Ok(existing);
     }
+    let r = raw::WeakRef::new(cv.env, obj)?;
     let host = {
         let mut st = cv.vm.st.borrow_mut();
+        let i = slot as usize;
+        if st.import_refs.len() <= i {
+            st.import_refs.resize_with(i + 1, || None);
+        }
+        st.import_refs[i] = Some(r);
         let h = binding::host_id(slot, st.next_host);
         st.next_host = st.next_host.wrapping_add(1);
         st.slot_host.insert(slot, h);
@@ -115,7 +121,7 @@ pub fn proxy_for_slot<'gc>(cv: &Cv<'gc, '_>, slot: u32, is_fn: bool) -> Value<'g
         Value::UserData(ud)
     };
     let _ = weak.set(cv.mc, key, v);
-    v
+    Ok(v)
 }
 
 // ---------------------------------------------------------------- trampolines
@@ -213,7 +219,7 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
     let result = {
         let p = &mut ctx as *mut Ctx<'gc, '_> as *mut ();
         let _guard = CtxGuard::push(vm, p);
-        raw::call(env, this, f, &args)
+        raw::call(env, this, f, args.as_slice())
     };
     match result {
         Ok(r) if vm.async_running.get() && matches!(op, Op::Call | Op::Method) => {
@@ -309,14 +315,14 @@ fn slot_of<'gc>(cv: &Cv<'gc, '_>, v: Value<'gc>) -> Js<u32> {
     ))
 }
 
-fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVal, Vec<JsVal>)> {
+fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVal, raw::ArgBuf)> {
     let env = cv.env;
     let undefined = raw::undefined(env);
     let helpers = &cv.vm.helpers;
     match op {
         Op::Call => {
             let f = cv.import_value(slot_of(cv, ctx.upvalue(0))?)?;
-            let mut args = Vec::with_capacity(ctx.nargs);
+            let mut args = raw::ArgBuf::new();
             for v in ctx.args() {
                 args.push(cv.to_js(*v)?);
             }
@@ -328,7 +334,7 @@ fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVa
             let this = cv.import_value(slot_of(cv, recv)?)?;
             let all = ctx.args();
             let skip = usize::from(all.first().is_some_and(|a| a.raw_eq(recv)));
-            let mut args = Vec::with_capacity(all.len());
+            let mut args = raw::ArgBuf::new();
             for v in &all[skip..] {
                 args.push(cv.to_js(*v)?);
             }
@@ -344,7 +350,8 @@ fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVa
                 _ => (&helpers.tostring, 0),
             };
             let f = Helpers::get(env, helper)?;
-            let mut args = vec![obj];
+            let mut args = raw::ArgBuf::new();
+            args.push(obj);
             for i in 1..=extra {
                 args.push(cv.to_js(ctx.arg(i))?);
             }

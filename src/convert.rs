@@ -93,6 +93,13 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     /// The JS object at an import slot.
     pub fn import_value(&self, slot: u32) -> Js<JsVal> {
+        let cached = match self.vm.st.borrow().import_refs.get(slot as usize) {
+            Some(Some(r)) => r.get()?,
+            _ => None,
+        };
+        if let Some(v) = cached {
+            return Ok(v);
+        }
         let arr = Helpers::get(self.env, &self.vm.helpers.imports)?;
         raw::get_element(self.env, arr, slot)
     }
@@ -229,7 +236,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
             return self.exported((-n - 1.0) as u32);
         }
         let slot = n as u32;
-        Ok(callback::proxy_for_slot(self, slot, is_fn))
+        callback::proxy_for_slot(self, slot, v, is_fn)
     }
 
     // ---------------------------------------------------------------- deep copies

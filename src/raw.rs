@@ -415,44 +415,96 @@ impl Drop for HandleScope {
     }
 }
 
-/// The arguments of a native callback.
+/// Arguments kept inline by [`cb_info`] and [`ArgBuf`]; more spill to the heap.
+const INLINE_ARGS: usize = 8;
+
+/// Arguments for a call into JS, without an allocation for up to 8.
+pub struct ArgBuf {
+    inline: [JsVal; INLINE_ARGS],
+    len: usize,
+    spilled: Vec<JsVal>,
+}
+
+impl ArgBuf {
+    pub fn new() -> ArgBuf {
+        ArgBuf {
+            inline: [ptr::null_mut(); INLINE_ARGS],
+            len: 0,
+            spilled: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, v: JsVal) {
+        if self.len < INLINE_ARGS {
+            self.inline[self.len] = v;
+        } else {
+            if self.spilled.is_empty() {
+                self.spilled.extend_from_slice(&self.inline);
+            }
+            self.spilled.push(v);
+        }
+        self.len += 1;
+    }
+
+    pub fn as_slice(&self) -> &[JsVal] {
+        if self.len <= INLINE_ARGS {
+            &self.inline[..self.len]
+        } else {
+            &self.spilled
+        }
+    }
+}
+
+/// The arguments of a native callback (no allocation for up to 8).
 pub struct CbInfo {
-    pub args: Vec<JsVal>,
+    inline: [JsVal; INLINE_ARGS],
+    len: usize,
+    spilled: Vec<JsVal>,
+}
+
+impl CbInfo {
+    pub fn args(&self) -> &[JsVal] {
+        if self.spilled.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spilled
+        }
+    }
 }
 
 pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
-    let mut argc = 8usize;
-    let mut argv = [ptr::null_mut(); 8];
-    let mut this = ptr::null_mut();
+    let mut ci = CbInfo {
+        inline: [ptr::null_mut(); INLINE_ARGS],
+        len: INLINE_ARGS,
+        spilled: Vec::new(),
+    };
     check(env, unsafe {
         sys::napi_get_cb_info(
             env,
             info,
-            &mut argc,
-            argv.as_mut_ptr(),
-            &mut this,
+            &mut ci.len,
+            ci.inline.as_mut_ptr(),
+            ptr::null_mut(),
             ptr::null_mut(),
         )
     })?;
-    if argc <= 8 {
-        return Ok(CbInfo {
-            args: argv[..argc].to_vec(),
-        });
+    if ci.len <= INLINE_ARGS {
+        return Ok(ci);
     }
-    let mut args = vec![ptr::null_mut(); argc];
-    let mut n = argc;
+    let mut n = ci.len;
+    ci.spilled = vec![ptr::null_mut(); n];
     check(env, unsafe {
         sys::napi_get_cb_info(
             env,
             info,
             &mut n,
-            args.as_mut_ptr(),
-            &mut this,
+            ci.spilled.as_mut_ptr(),
+            ptr::null_mut(),
             ptr::null_mut(),
         )
     })?;
-    args.truncate(n.min(argc));
-    Ok(CbInfo { args })
+    ci.spilled.truncate(n.min(ci.len));
+    Ok(ci)
 }
 
 /// Makes a JS function from a raw callback.
@@ -477,12 +529,6 @@ pub fn external(env: Env, data: *mut c_void, finalize: sys::napi_finalize) -> Js
         sys::napi_create_external(env, data, finalize, ptr::null_mut(), &mut v)
     })?;
     Ok(v)
-}
-
-pub fn get_external(env: Env, v: JsVal) -> Js<*mut c_void> {
-    let mut p = ptr::null_mut();
-    check(env, unsafe { sys::napi_get_value_external(env, v, &mut p) })?;
-    Ok(p)
 }
 
 pub fn adjust_external_memory(env: Env, delta: i64) {

@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+use gc_arena::lock::RefLock;
 use gc_arena::{DynamicRoot, Gc, Mutation, Rootable};
 
 use crate::error::{LimitKind, RtError};
@@ -17,6 +18,9 @@ use crate::vm::meta;
 
 /// A Lua value held by the host; keeps the value alive until dropped.
 pub type StashedValue = DynamicRoot<Rootable![Value<'_>]>;
+
+/// Where a finished call leaves its results, until the host takes them.
+type ResultBuf<'gc> = Gc<'gc, RefLock<Vec<Value<'gc>>>>;
 
 /// Which standard libraries a VM gets.
 #[derive(Debug, Clone, Copy)]
@@ -119,12 +123,24 @@ pub struct Lua {
     /// Called between fuel slices; returning false stops the running call
     /// with `LimitKind::Interrupted` (see `set_slice_hook`).
     slice_hook: Option<Box<dyn FnMut() -> bool>>,
+    /// The results of the call that finished last (a reused buffer, so
+    /// that a short call allocates nothing for its results).
+    results: DynamicRoot<Rootable![RefLock<Vec<Value<'_>>>]>,
 }
 
 enum Step {
-    Done(Vec<StashedValue>),
+    /// Finished; the results are in `Lua::results`.
+    Done,
     Failed(LuaError, Option<StashedValue>),
     Continue,
+}
+
+/// Where a call stands after `Lua::advance` (results in `Lua::results`).
+enum Outcome {
+    Done,
+    Failed(LuaError),
+    Pending,
+    Await,
 }
 
 impl Lua {
@@ -143,6 +159,12 @@ impl Lua {
             ..gc_arena::metrics::Pacing::DEFAULT
         });
         let mem = arena.mutate(|_, g| &g.budget.0.mem_used as *const Cell<isize>);
+        let results = arena.mutate(|mc, g| {
+            g.roots.stash::<Rootable![RefLock<Vec<Value<'_>>>]>(
+                mc,
+                Gc::new(mc, RefLock::new(Vec::new())),
+            )
+        });
         Lua {
             arena,
             mem,
@@ -150,6 +172,33 @@ impl Lua {
             next_call: 1,
             last_error: None,
             slice_hook: None,
+            results,
+        }
+    }
+
+    /// Runs `f` inside the arena with the result buffer.
+    fn enter_buf<F, R>(&self, f: F) -> R
+    where
+        F: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, ResultBuf<'gc>) -> R,
+    {
+        let results = &self.results;
+        self.enter(|mc, g| f(mc, g, g.roots.fetch(results)))
+    }
+
+    /// The results of the call that just finished, stashed.
+    fn take_results(&self) -> Vec<StashedValue> {
+        self.enter_buf(|mc, g, buf| {
+            let vals = std::mem::take(&mut *buf.unlock(mc).borrow_mut());
+            vals.into_iter().map(|v| Lua::stash(mc, g, v)).collect()
+        })
+    }
+
+    fn outcome_to_poll(&self, o: Outcome) -> Poll {
+        match o {
+            Outcome::Done => Poll::Done(self.take_results()),
+            Outcome::Failed(e) => Poll::Failed(e),
+            Outcome::Pending => Poll::Pending,
+            Outcome::Await => Poll::Await,
         }
     }
 
@@ -267,14 +316,15 @@ impl Lua {
     {
         let id = self.next_id();
         let saved = self.begin_sync();
-        let step = self.enter(|mc, g| {
+        let step = self.enter_buf(|mc, g, buf| {
             let fv = Lua::fetch(g, f);
             let args = args(mc, g);
-            start_call(mc, g, id, fv, &args)
+            let next = push_call(mc, g, id, fv, &args);
+            continue_call(mc, g, buf, id, next)
         });
         let r = self.drive(id, step);
         self.end_sync(saved);
-        r
+        r.map(|()| self.take_results())
     }
 
     /// An outermost synchronous call starts: fresh instruction count and
@@ -304,11 +354,48 @@ impl Lua {
             GlobalRef<'gc>,
         ) -> Result<(Value<'gc>, Vec<Value<'gc>>), E>,
     {
+        let r = self.try_call_then(
+            |mc, g, args| {
+                let (f, a) = setup(mc, g)?;
+                args.extend_from_slice(&a);
+                Ok(f)
+            },
+            |_, _, _| (),
+        )?;
+        Ok(r.map(|()| self.take_results()))
+    }
+
+    /// Like [`Lua::try_call`], but the results are handed to `finish` inside
+    /// the arena instead of being stashed: nothing is allocated per result,
+    /// which makes short calls from the host cheap. `setup` returns the
+    /// function and pushes the arguments on the vector it is given (empty,
+    /// and reused between calls, so it allocates nothing either).
+    pub fn try_call_then<S, F, R, E>(
+        &mut self,
+        setup: S,
+        finish: F,
+    ) -> Result<Result<R, LuaError>, E>
+    where
+        S: for<'gc> FnOnce(
+            &'gc Mutation<'gc>,
+            GlobalRef<'gc>,
+            &mut Vec<Value<'gc>>,
+        ) -> Result<Value<'gc>, E>,
+        F: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, &[Value<'gc>]) -> R,
+    {
         let id = self.next_id();
         let saved = self.begin_sync();
-        let step = match self
-            .enter(|mc, g| setup(mc, g).map(|(f, args)| start_call(mc, g, id, f, &args)))
-        {
+        let step = match self.enter_buf(|mc, g, buf| {
+            // The result buffer lends its storage to the arguments; they
+            // are on the thread's stack before any result is written.
+            let mut args = std::mem::take(&mut *buf.unlock(mc).borrow_mut());
+            args.clear();
+            let f = setup(mc, g, &mut args);
+            let next = f.as_ref().ok().map(|f| push_call(mc, g, id, *f, &args));
+            args.clear();
+            *buf.unlock(mc).borrow_mut() = args;
+            f.map(|_| continue_call(mc, g, buf, id, next.flatten()))
+        }) {
             Ok(step) => step,
             Err(e) => {
                 self.end_sync(saved);
@@ -317,37 +404,43 @@ impl Lua {
         };
         let r = self.drive(id, step);
         self.end_sync(saved);
-        Ok(r)
+        Ok(r.map(|()| {
+            self.enter_buf(|mc, g, buf| {
+                let out = finish(mc, g, &buf.borrow());
+                buf.unlock(mc).borrow_mut().clear();
+                out
+            })
+        }))
     }
 
     /// Runs a started call to completion: fuel slices with collection steps
-    /// and pending finalizers in between.
-    fn drive(&mut self, id: u64, mut step: Step) -> Result<Vec<StashedValue>, LuaError> {
+    /// and pending finalizers in between. The results are left in `results`.
+    fn drive(&mut self, id: u64, mut step: Step) -> Result<(), LuaError> {
         loop {
             match self.advance(id, step, None) {
-                Poll::Done(v) => return Ok(v),
-                Poll::Failed(e) => return Err(e),
+                Outcome::Done => return Ok(()),
+                Outcome::Failed(e) => return Err(e),
                 // Only async runs await; a stray request is dropped.
-                Poll::Await | Poll::Pending => {}
+                Outcome::Await | Outcome::Pending => {}
             }
             step = Step::Continue;
         }
     }
 
     /// Runs slices of call `id` until it finishes, awaits, or `until` passes.
-    fn advance(&mut self, id: u64, mut step: Step, until: Option<Instant>) -> Poll {
+    fn advance(&mut self, id: u64, mut step: Step, until: Option<Instant>) -> Outcome {
         loop {
             match step {
-                Step::Done(v) => return Poll::Done(v),
+                Step::Done => return Outcome::Done,
                 Step::Failed(e, value) => {
                     self.last_error = value;
-                    return Poll::Failed(e);
+                    return Outcome::Failed(e);
                 }
                 Step::Continue => {}
             }
             let b = self.budget();
             if b.await_requested.replace(false) {
-                return Poll::Await;
+                return Outcome::Await;
             }
             if b.gc_requested.replace(false) {
                 self.collect_full();
@@ -369,11 +462,11 @@ impl Lua {
                 }
             }
             if until.is_some_and(|t| Instant::now() >= t) {
-                return Poll::Pending;
+                return Outcome::Pending;
             }
-            step = self.enter(|mc, g| {
+            step = self.enter_buf(|mc, g, buf| {
                 run_finalizers(mc, g, Some(id));
-                continue_call(mc, g, id, None)
+                continue_call(mc, g, buf, id, None)
             });
         }
     }
@@ -399,16 +492,20 @@ impl Lua {
         };
         let id = call.id;
         let saved = self.load_async(&call);
-        let step = match self
-            .enter(|mc, g| setup(mc, g).map(|(f, args)| start_call(mc, g, id, f, &args)))
-        {
+        let step = match self.enter_buf(|mc, g, buf| {
+            setup(mc, g).map(|(f, args)| {
+                let next = push_call(mc, g, id, f, &args);
+                continue_call(mc, g, buf, id, next)
+            })
+        }) {
             Ok(step) => step,
             Err(e) => {
                 self.save_async(&mut call, saved);
                 return Err(e);
             }
         };
-        let poll = self.advance(id, step, Some(Instant::now() + slice));
+        let o = self.advance(id, step, Some(Instant::now() + slice));
+        let poll = self.outcome_to_poll(o);
         self.save_async(&mut call, saved);
         call.finished = matches!(poll, Poll::Done(_) | Poll::Failed(_));
         Ok((call, poll))
@@ -423,7 +520,8 @@ impl Lua {
             });
         }
         let saved = self.load_async(call);
-        let poll = self.advance(call.id, Step::Continue, Some(Instant::now() + slice));
+        let o = self.advance(call.id, Step::Continue, Some(Instant::now() + slice));
+        let poll = self.outcome_to_poll(o);
         self.save_async(call, saved);
         call.finished = matches!(poll, Poll::Done(_) | Poll::Failed(_));
         poll
@@ -447,11 +545,12 @@ impl Lua {
         }
         let saved = self.load_async(call);
         let id = call.id;
-        let step = self.enter(|mc, g| {
+        let step = self.enter_buf(|mc, g, buf| {
             let r = result(mc, g);
-            resume_host_call(mc, g, id, r)
+            resume_host_call(mc, g, buf, id, r)
         });
-        let poll = self.advance(id, step, Some(Instant::now() + slice));
+        let o = self.advance(id, step, Some(Instant::now() + slice));
+        let poll = self.outcome_to_poll(o);
         self.save_async(call, saved);
         call.finished = matches!(poll, Poll::Done(_) | Poll::Failed(_));
         poll
@@ -609,13 +708,15 @@ pub fn load_proto<'gc>(
     Value::Function(Function::Lua(Closure::with_env(mc, p, env)))
 }
 
-fn start_call<'gc>(
+/// Registers host call `id` and calls `f` on its thread; what happened
+/// (if the call already finished or failed) goes to `continue_call`.
+fn push_call<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
     id: u64,
     f: Value<'gc>,
     args: &[Value<'gc>],
-) -> Step {
+) -> Option<Exit<'gc>> {
     let thread = if g.host_calls.borrow().is_empty() {
         g.main_thread
     } else {
@@ -629,37 +730,34 @@ fn start_call<'gc>(
         chain: Vec::new(),
     });
     thread.set_status(mc, crate::thread::ThreadStatus::Running);
-    let next = {
-        let mut st = match borrow_state(mc, thread) {
-            Ok(st) => st,
-            Err(_) => return fail(mc, g, id, RtError::msg("thread busy")),
-        };
-        let ts = &mut *st;
-        let func = ts.top;
-        let need = func + args.len() + 1;
-        if ts.stack.len() < need {
-            ts.stack.resize(need, Value::Nil);
-        }
-        ts.stack[func] = f;
-        ts.stack[func + 1..need].copy_from_slice(args);
-        ts.top = need;
-        let mut ex = Exec {
-            mc,
-            g,
-            th: thread,
-            ts,
-        };
-        match ex.precall(func, args.len(), -1, true) {
-            Ok(Pre::Lua) => None,
-            Ok(Pre::Done(n)) => Some(Exit::Returned(n.unwrap_or(0))),
-            Ok(Pre::Switch(e)) => Some(e),
-            Err(e) => Some(Exit::Error(match ex.unwind(e) {
-                Err(e) => e,
-                Ok(_) => RtError::msg("call failed"),
-            })),
-        }
+    let mut st = match borrow_state(mc, thread) {
+        Ok(st) => st,
+        Err(_) => return Some(Exit::Error(RtError::msg("thread busy"))),
     };
-    continue_call(mc, g, id, next)
+    let ts = &mut *st;
+    let func = ts.top;
+    let need = func + args.len() + 1;
+    if ts.stack.len() < need {
+        ts.stack.resize(need, Value::Nil);
+    }
+    ts.stack[func] = f;
+    ts.stack[func + 1..need].copy_from_slice(args);
+    ts.top = need;
+    let mut ex = Exec {
+        mc,
+        g,
+        th: thread,
+        ts,
+    };
+    match ex.precall(func, args.len(), -1, true) {
+        Ok(Pre::Lua) => None,
+        Ok(Pre::Done(n)) => Some(Exit::Returned(n.unwrap_or(0))),
+        Ok(Pre::Switch(e)) => Some(e),
+        Err(e) => Some(Exit::Error(match ex.unwind(e) {
+            Err(e) => e,
+            Ok(_) => RtError::msg("call failed"),
+        })),
+    }
 }
 
 /// Gives a suspended host call the result of what it awaited: values for
@@ -667,6 +765,7 @@ fn start_call<'gc>(
 fn resume_host_call<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
+    buf: ResultBuf<'gc>,
     id: u64,
     result: Result<Vec<Value<'gc>>, Value<'gc>>,
 ) -> Step {
@@ -678,7 +777,7 @@ fn resume_host_call<'gc>(
             .map(|c| c.chain.last().map(|e| e.0).unwrap_or(c.thread))
     };
     let Some(th) = top else {
-        return continue_call(mc, g, id, None);
+        return continue_call(mc, g, buf, id, None);
     };
     let next = match borrow_state(mc, th) {
         Ok(mut st) => {
@@ -707,12 +806,13 @@ fn resume_host_call<'gc>(
         }
         Err(e) => Some(Exit::Error(e)),
     };
-    continue_call(mc, g, id, next)
+    continue_call(mc, g, buf, id, next)
 }
 
 fn continue_call<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
+    buf: ResultBuf<'gc>,
     id: u64,
     next: Option<Exit<'gc>>,
 ) -> Step {
@@ -742,17 +842,15 @@ fn continue_call<'gc>(
         }
         Ok(LevelOutcome::Returned(n)) => {
             remove_call(mc, g, id);
-            let vals = match borrow_state(mc, thread) {
-                Ok(mut st) => {
-                    let start = st.top - n;
-                    let v: Vec<Value<'gc>> = st.stack[start..st.top].to_vec();
-                    st.top = start;
-                    v
-                }
-                Err(_) => Vec::new(),
-            };
+            let mut out = buf.unlock(mc).borrow_mut();
+            out.clear();
+            if let Ok(mut st) = borrow_state(mc, thread) {
+                let start = st.top - n;
+                out.extend_from_slice(&st.stack[start..st.top]);
+                st.top = start;
+            }
             thread.set_status(mc, crate::thread::ThreadStatus::Suspended);
-            Step::Done(vals.into_iter().map(|v| Lua::stash(mc, g, v)).collect())
+            Step::Done
         }
         Err(e) => fail(mc, g, id, e),
     }
