@@ -821,7 +821,10 @@ fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Optio
             th
         });
         if let Ok(mut st) = borrow_state(mc, thread) {
+            let depth = st.frames.len();
+            let saved = st.finalizer_frame.replace(depth);
             let r = crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[next]);
+            st.finalizer_frame = saved;
             if let Err(RtError::Value(v)) = r {
                 let msg = meta::tostring_raw(g, v);
                 eprintln!(
