@@ -114,7 +114,7 @@ fn hook_function<'gc>(ex: &Exec<'gc, '_>) -> Option<Value<'gc>> {
 fn call_hook<'gc>(
     ex: &mut Exec<'gc, '_>,
     event: &[u8],
-    line: Option<u32>,
+    line: Option<Value<'gc>>,
     fi: usize,
 ) -> RtResult<'gc, ()> {
     let Some(f) = hook_function(ex) else {
@@ -122,7 +122,7 @@ fn call_hook<'gc>(
     };
     let ev = Value::String(Global::intern(ex.g, ex.mc, event));
     let args = match line {
-        Some(l) => vec![ev, Value::Integer(l as i64)],
+        Some(l) => vec![ev, l],
         None => vec![ev],
     };
     let save_top = ex.ts.top;
@@ -186,8 +186,10 @@ pub fn trace<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, pc: usize) -> RtResult<'gc,
         };
         let old = if old < p.code.len() { old } else { 0 };
         let line = |i: usize| p.line_info.get(i).copied();
-        if !p.line_info.is_empty() && (pc <= old || line(old) != line(pc)) {
-            line_event = line(pc);
+        // Code without line information reports a nil line, and only on
+        // entry and backward jumps.
+        if pc <= old || line(old) != line(pc) {
+            line_event = Some(line(pc).map_or(Value::Nil, |l| Value::Integer(l.into())));
         }
         h.last = (fi, pc);
     }
