@@ -1774,6 +1774,13 @@ pub fn execute<'gc, const HOOKED: bool>(
                         ex.ts.top = ex.ts.top.max(base + a + n);
                         tri!(ex.close_level(base, None));
                         ex.ts.top = save_top;
+                        if !HOOKED && ex.ts.hook.live {
+                            // A closing method set a hook: return hooked
+                            // (closing again finds nothing left to close).
+                            pc -= 1;
+                            save_pc!();
+                            return Exit::Rehook;
+                        }
                     }
                     if HOOKED {
                         save_pc!();
