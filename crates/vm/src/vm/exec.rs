@@ -1750,6 +1750,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                                 continue 'frame;
                             }
                             let n = ex.ts.top - func;
+                            if HOOKED {
+                                if let Err(e) = crate::vm::hook::leave(ex, fi, func, n) {
+                                    pending = Some(e);
+                                    continue 'frame;
+                                }
+                            }
                             if let Some(n) = ex.deliver(func, n) {
                                 return Exit::Returned(n);
                             }

@@ -108,7 +108,7 @@ fn hook_function<'gc>(ex: &Exec<'gc, '_>) -> Option<Value<'gc>> {
     matches!(f, Value::Function(_)).then_some(f)
 }
 
-/// Calls the hook with `event` (and the line for line events) while frame
+/// Calls the hook with `event` and the line (nil but for line events) while frame
 /// `fi` (the top frame) is the hooked function. No hooks fire while it runs;
 /// it may not yield. Its errors propagate from the hooked code.
 fn call_hook<'gc>(
@@ -121,10 +121,7 @@ fn call_hook<'gc>(
         return Ok(());
     };
     let ev = Value::String(Global::intern(ex.g, ex.mc, event));
-    let args = match line {
-        Some(l) => vec![ev, l],
-        None => vec![ev],
-    };
+    let args = [ev, line.unwrap_or(Value::Nil)];
     let save_top = ex.ts.top;
     ex.ts.hook.running = Some(fi);
     ex.ts.hook.refresh();
@@ -187,8 +184,10 @@ pub fn trace<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, pc: usize) -> RtResult<'gc,
         let old = if old < p.code.len() { old } else { 0 };
         let line = |i: usize| p.line_info.get(i).copied();
         // Code without line information reports a nil line, and only on
-        // entry and backward jumps.
-        if pc <= old || line(old) != line(pc) {
+        // entry and backward jumps. After a count event the line event
+        // fires too, as in the reference implementation (where the count
+        // hook's return resets the last traced instruction).
+        if count_event || pc <= old || line(old) != line(pc) {
             line_event = Some(line(pc).map_or(Value::Nil, |l| Value::Integer(l.into())));
         }
         h.last = (fi, pc);
