@@ -83,7 +83,10 @@ pub fn run<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<crate::error::RtError<'g
 }
 
 /// The registry table of hook functions, created on first use.
-pub fn hook_table<'gc>(mc: &gc_arena::Mutation<'gc>, g: crate::state::GlobalRef<'gc>) -> Table<'gc> {
+pub fn hook_table<'gc>(
+    mc: &gc_arena::Mutation<'gc>,
+    g: crate::state::GlobalRef<'gc>,
+) -> Table<'gc> {
     let key = Value::String(Global::intern(g, mc, HOOK_KEY));
     if let Value::Table(t) = g.registry.borrow().get(key) {
         return t;
