@@ -571,8 +571,6 @@ fn sethook<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         }
         (f, mask, count)
     };
-    let target = th.unwrap_or(ctx.th);
-    let _ = hook_table(ctx.mc, ctx.g).set(ctx.mc, Value::Thread(target), func);
     let own = th.is_none();
     with_thread(&mut ctx, th, |ts, _| {
         ts.hook.set(mask, count);
@@ -585,6 +583,8 @@ fn sethook<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             }
         }
     })?;
+    let target = th.unwrap_or(ctx.th);
+    let _ = hook_table(ctx.mc, ctx.g).set(ctx.mc, Value::Thread(target), func);
     Ok(0)
 }
 

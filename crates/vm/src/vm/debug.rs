@@ -155,7 +155,8 @@ pub fn traceback<'gc>(
                         None => format!("in function <{}:{}>", id, p.line_defined),
                     }
                 };
-                levels.push(format!("\n\t{id}:{line}: {what}"));
+                let tail = if f.tail { "\n\t(...tail calls...)" } else { "" };
+                levels.push(format!("\n\t{id}:{line}: {what}{tail}"));
             }
         }
     }
