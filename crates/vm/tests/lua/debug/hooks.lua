@@ -125,3 +125,20 @@ print(table.concat(transfer, ", "))
 local function t2() return debug.getinfo(1, "t").istailcall end
 local function t1() return t2() end
 print(t1(), (t2()))
+
+-- a hook cannot yield
+local co2 = coroutine.create(function ()
+  debug.sethook(function () coroutine.yield() end, "l")
+  local x = 1
+  return x
+end)
+print(coroutine.resume(co2))
+
+-- hooks of a suspended coroutine, set and removed from outside
+local co3 = coroutine.create(function () coroutine.yield() return 1 end)
+coroutine.resume(co3)
+local lines = 0
+debug.sethook(co3, function () lines = lines + 1 end, "l")
+print(debug.gethook(co3) ~= nil, select(2, debug.gethook(co3)))
+debug.sethook(co3)
+print(debug.gethook(co3), coroutine.resume(co3), lines)
