@@ -8,6 +8,7 @@
 //! keys: threads), as the reference implementation keeps them; a thread's
 //! state only holds the event mask and the count.
 
+use crate::compiler::opcode::OpCode;
 use crate::error::RtResult;
 use crate::state::Global;
 use crate::table::Table;
@@ -162,7 +163,23 @@ pub fn enter_lua<'gc>(ex: &mut Exec<'gc, '_>, fi: usize) -> RtResult<'gc, usize>
 /// Before the instruction at `pc` of the Lua frame `fi` (on top): the count
 /// and line hooks.
 pub fn trace<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, pc: usize) -> RtResult<'gc, ()> {
+    let Some(p) = crate::vm::debug::frame_proto(ex.ts, fi) else {
+        return Ok(());
+    };
     let h = &mut ex.ts.hook;
+    let last = h.last;
+    // Instructions the reference implementation runs as part of the one
+    // before: TFORLOOP after TFORCALL, and the first TFORCALL after
+    // TFORPREP. They are not traced.
+    let op_at = |i: usize| p.code.get(i).map(|i| i.op());
+    match op_at(pc) {
+        Some(OpCode::TForLoop) => return Ok(()),
+        Some(OpCode::TForCall) if last.0 == fi && op_at(last.1) == Some(OpCode::TForPrep) => {
+            return Ok(())
+        }
+        _ => {}
+    }
+    h.last = (fi, pc);
     let mut count_event = false;
     if h.mask & MASK_COUNT != 0 {
         h.count_left = h.count_left.saturating_sub(1);
@@ -173,14 +190,10 @@ pub fn trace<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, pc: usize) -> RtResult<'gc,
     }
     let mut line_event = None;
     if h.mask & MASK_LINE != 0 {
-        let Some(p) = crate::vm::debug::frame_proto(ex.ts, fi) else {
-            return Ok(());
-        };
-        let h = &mut ex.ts.hook;
         // Back from a call (deeper frames ran): the last instruction of this
         // frame was the one before `pc`.
-        let old = if h.last.0 == fi {
-            h.last.1
+        let old = if last.0 == fi {
+            last.1
         } else {
             pc.saturating_sub(1)
         };
@@ -193,7 +206,6 @@ pub fn trace<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, pc: usize) -> RtResult<'gc,
         if count_event || pc <= old || line(old) != line(pc) {
             line_event = Some(line(pc).map_or(Value::Nil, |l| Value::Integer(l.into())));
         }
-        h.last = (fi, pc);
     }
     if !count_event && line_event.is_none() {
         return Ok(());
