@@ -235,7 +235,7 @@ pub fn leave<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, first: usize, n: usize) -> 
         return Ok(());
     }
     let base = ex.ts.frames[fi].base;
-    ex.ts.hook.transfer = Some((fi, first + 1 - base, n));
+    ex.ts.hook.transfer = Some((fi, (first + 1).saturating_sub(base), n));
     let save_top = ex.ts.top;
     ex.ts.top = ex.ts.top.max(first + n);
     let r = call_hook(ex, b"return", None, fi);
