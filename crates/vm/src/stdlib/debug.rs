@@ -59,11 +59,10 @@ fn with_thread<'gc, R>(
 ) -> RtResult<'gc, R> {
     match th {
         None => Ok(f(ctx.ts, true)),
-        Some(t) => {
-            let mut st = borrow_state(ctx.mc, t)
-                .map_err(|_| RtError::msg("cannot inspect a running coroutine"))?;
-            Ok(f(&mut st, false))
-        }
+        // A coroutine that waits for the one it resumed has lent its state.
+        Some(t) => t
+            .with_stack(ctx.mc, |st| f(st, false))
+            .ok_or_else(|| RtError::msg("cannot inspect a running coroutine")),
     }
 }
 

@@ -142,3 +142,17 @@ debug.sethook(co3, function () lines = lines + 1 end, "l")
 print(debug.gethook(co3) ~= nil, select(2, debug.gethook(co3)))
 debug.sethook(co3)
 print(debug.gethook(co3), coroutine.resume(co3), lines)
+
+-- hooks set on a coroutine that waits for the one it resumed
+local outer = coroutine.create(function ()
+  local me = coroutine.running()
+  local inner = coroutine.create(function ()
+    debug.sethook(me, function () end, "l")
+    return coroutine.status(me)
+  end)
+  print(coroutine.resume(inner))
+  local f, m = debug.gethook()
+  debug.sethook()
+  return f ~= nil, m
+end)
+print(coroutine.resume(outer))
