@@ -7,6 +7,10 @@
 //! slice. The hook functions live in the registry table `_HOOKKEY` (weak
 //! keys: threads), as the reference implementation keeps them; a thread's
 //! state only holds the event mask and the count.
+//!
+//! Not reported: call and return events of `pcall`, `xpcall`, `resume` and
+//! wrap functions (they are control transfers here, not native calls), and
+//! a count hook does not count the hook function's own instructions.
 
 use crate::compiler::opcode::OpCode;
 use crate::error::RtResult;
@@ -22,7 +26,7 @@ pub const MASK_LINE: u8 = 4;
 pub const MASK_COUNT: u8 = 8;
 
 /// The registry field holding the hook functions, keyed by thread.
-pub const HOOK_KEY: &[u8] = b"_HOOKKEY";
+const HOOK_KEY: &[u8] = b"_HOOKKEY";
 
 /// A thread's hook settings and the bookkeeping of line events.
 #[derive(Default)]
@@ -43,7 +47,7 @@ pub struct HookState {
     pub running: Option<usize>,
     /// Values a call or return hook of frame `.0` can inspect: the first
     /// local index and the count (`getinfo` fields `ftransfer`, `ntransfer`).
-    pub transfer: Option<(usize, usize, usize)>,
+    transfer: Option<(usize, usize, usize)>,
 }
 
 impl HookState {
