@@ -919,8 +919,12 @@ fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Optio
         match borrow_state(mc, thread) {
             // Finalizers run between slices: they cannot yield or await.
             Ok(mut st) => {
-                crate::vm::level::call_nested_noyield(mc, g, thread, &mut st, f, &[obj])
-                    .map(drop)
+                let depth = st.frames.len();
+                let saved = st.finalizer_frame.replace(depth);
+                let r = crate::vm::level::call_nested_noyield(mc, g, thread, &mut st, f, &[obj])
+                    .map(drop);
+                st.finalizer_frame = saved;
+                r
             }
             Err(_) => Ok(()),
         }

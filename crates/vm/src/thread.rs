@@ -128,6 +128,9 @@ pub struct ThreadState<'gc> {
     pub traceback: Option<String>,
     /// Debug hooks of this thread (`debug.sethook`).
     pub hook: crate::vm::hook::HookState,
+    /// The frame index of a running `__gc` metamethod (`debug.getinfo`
+    /// names it).
+    pub finalizer_frame: Option<usize>,
 }
 
 unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {

@@ -59,11 +59,10 @@ fn with_thread<'gc, R>(
 ) -> RtResult<'gc, R> {
     match th {
         None => Ok(f(ctx.ts, true)),
-        Some(t) => {
-            let mut st = borrow_state(ctx.mc, t)
-                .map_err(|_| RtError::msg("cannot inspect a running coroutine"))?;
-            Ok(f(&mut st, false))
-        }
+        // A coroutine that waits for the one it resumed has lent its state.
+        Some(t) => t
+            .with_stack(ctx.mc, |st| f(st, false))
+            .ok_or_else(|| RtError::msg("cannot inspect a running coroutine")),
     }
 }
 
@@ -493,26 +492,21 @@ fn upvalueid<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 /// `debug.upvaluejoin(f1, n1, f2, n2)`: upvalue `n1` of `f1` becomes upvalue
-/// `n2` of `f2`.
+/// `n2` of `f2`. The indices are checked first, as `db_upvaluejoin` does.
 fn upvaluejoin<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    for (argf, argn) in [(0, 1), (2, 3)] {
+        if upvalue_identity(&ctx, argf, argn)?.is_none() {
+            return Err(RtError::bad_arg(argn + 1, "invalid upvalue index"));
+        }
+    }
     let lua_closure = |arg: usize| match ctx.arg(arg) {
         Value::Function(Function::Lua(cl)) => Ok(cl),
-        Value::Function(Function::Native(_)) => {
-            Err(RtError::bad_arg(arg + 1, "Lua function expected"))
-        }
-        _ => Err(ctx.expect_type(arg, "function")),
-    };
-    let slot = |arg: usize, cl: gc_arena::Gc<'gc, crate::function::Closure<'gc>>| {
-        let n = ctx.check_integer(arg)?;
-        usize::try_from(n - 1)
-            .ok()
-            .filter(|&i| i < cl.upvalues.len())
-            .ok_or_else(|| RtError::bad_arg(arg + 1, "invalid upvalue index"))
+        _ => Err(RtError::bad_arg(arg + 1, "Lua function expected")),
     };
     let f1 = lua_closure(0)?;
     let f2 = lua_closure(2)?;
-    let n1 = slot(1, f1)?;
-    let n2 = slot(3, f2)?;
+    let n1 = ctx.check_integer(1)? as usize - 1;
+    let n2 = ctx.check_integer(3)? as usize - 1;
     crate::function::Closure::set_upvalue_slot(f1, ctx.mc, n1, f2.upvalue(n2));
     Ok(0)
 }
@@ -576,8 +570,6 @@ fn sethook<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         }
         (f, mask, count)
     };
-    let target = th.unwrap_or(ctx.th);
-    let _ = hook_table(ctx.mc, ctx.g).set(ctx.mc, Value::Thread(target), func);
     let own = th.is_none();
     with_thread(&mut ctx, th, |ts, _| {
         ts.hook.set(mask, count);
@@ -590,6 +582,8 @@ fn sethook<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             }
         }
     })?;
+    let target = th.unwrap_or(ctx.th);
+    let _ = hook_table(ctx.mc, ctx.g).set(ctx.mc, Value::Thread(target), func);
     Ok(0)
 }
 

@@ -195,7 +195,8 @@ pub fn called_name(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, Str
 }
 
 /// `called_name` with the name's bytes. A function called by a tail call
-/// has no name; a hook function is named "?", of kind "hook".
+/// has no name; a hook function is named "?", of kind "hook"; a finalizer
+/// is the metamethod "__gc".
 pub fn called_name_bytes(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, Vec<u8>)> {
     let caller = fi.checked_sub(1)?;
     if ts.frames.get(fi)?.tail {
@@ -203,6 +204,9 @@ pub fn called_name_bytes(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static st
     }
     if ts.hook.running == Some(caller) {
         return Some(("hook", b"?".to_vec()));
+    }
+    if ts.finalizer_frame == Some(fi) {
+        return Some(("metamethod", b"__gc".to_vec()));
     }
     let p = frame_proto(ts, caller)?;
     let pc = ts.frames[caller].pc.saturating_sub(1);

@@ -1885,6 +1885,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                                 continue 'frame;
                             }
                             let n = ex.ts.top - func;
+                            if HOOKED {
+                                if let Err(e) = crate::vm::hook::leave(ex, fi, func, n) {
+                                    pending = Some(e);
+                                    continue 'frame;
+                                }
+                            }
                             if let Some(n) = ex.deliver(func, n) {
                                 return Exit::Returned(n);
                             }
@@ -1936,6 +1942,13 @@ pub fn execute<'gc, const HOOKED: bool>(
                         ex.ts.top = ex.ts.top.max(base + a + n);
                         tri!(ex.close_level(base, None));
                         ex.ts.top = save_top;
+                        if !HOOKED && ex.ts.hook.live {
+                            // A closing method set a hook: return hooked
+                            // (closing again finds nothing left to close).
+                            pc -= 1;
+                            save_pc!();
+                            return Exit::Rehook;
+                        }
                     }
                     if HOOKED {
                         save_pc!();

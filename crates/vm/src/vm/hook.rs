@@ -7,7 +7,12 @@
 //! slice. The hook functions live in the registry table `_HOOKKEY` (weak
 //! keys: threads), as the reference implementation keeps them; a thread's
 //! state only holds the event mask and the count.
+//!
+//! Not reported: call and return events of `pcall`, `xpcall`, `resume` and
+//! wrap functions (they are control transfers here, not native calls), and
+//! a count hook does not count the hook function's own instructions.
 
+use crate::compiler::opcode::OpCode;
 use crate::error::RtResult;
 use crate::state::Global;
 use crate::table::Table;
@@ -21,7 +26,7 @@ pub const MASK_LINE: u8 = 4;
 pub const MASK_COUNT: u8 = 8;
 
 /// The registry field holding the hook functions, keyed by thread.
-pub const HOOK_KEY: &[u8] = b"_HOOKKEY";
+const HOOK_KEY: &[u8] = b"_HOOKKEY";
 
 /// A thread's hook settings and the bookkeeping of line events.
 #[derive(Default)]
@@ -42,7 +47,7 @@ pub struct HookState {
     pub running: Option<usize>,
     /// Values a call or return hook of frame `.0` can inspect: the first
     /// local index and the count (`getinfo` fields `ftransfer`, `ntransfer`).
-    pub transfer: Option<(usize, usize, usize)>,
+    transfer: Option<(usize, usize, usize)>,
 }
 
 impl HookState {
@@ -83,7 +88,10 @@ pub fn run<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<crate::error::RtError<'g
 }
 
 /// The registry table of hook functions, created on first use.
-pub fn hook_table<'gc>(mc: &gc_arena::Mutation<'gc>, g: crate::state::GlobalRef<'gc>) -> Table<'gc> {
+pub fn hook_table<'gc>(
+    mc: &gc_arena::Mutation<'gc>,
+    g: crate::state::GlobalRef<'gc>,
+) -> Table<'gc> {
     let key = Value::String(Global::intern(g, mc, HOOK_KEY));
     if let Value::Table(t) = g.registry.borrow().get(key) {
         return t;
@@ -108,23 +116,20 @@ fn hook_function<'gc>(ex: &Exec<'gc, '_>) -> Option<Value<'gc>> {
     matches!(f, Value::Function(_)).then_some(f)
 }
 
-/// Calls the hook with `event` (and the line for line events) while frame
+/// Calls the hook with `event` and the line (nil but for line events) while frame
 /// `fi` (the top frame) is the hooked function. No hooks fire while it runs;
 /// it may not yield. Its errors propagate from the hooked code.
 fn call_hook<'gc>(
     ex: &mut Exec<'gc, '_>,
     event: &[u8],
-    line: Option<u32>,
+    line: Option<Value<'gc>>,
     fi: usize,
 ) -> RtResult<'gc, ()> {
     let Some(f) = hook_function(ex) else {
         return Ok(());
     };
     let ev = Value::String(Global::intern(ex.g, ex.mc, event));
-    let args = match line {
-        Some(l) => vec![ev, Value::Integer(l as i64)],
-        None => vec![ev],
-    };
+    let args = [ev, line.unwrap_or(Value::Nil)];
     let save_top = ex.ts.top;
     ex.ts.hook.running = Some(fi);
     ex.ts.hook.refresh();
@@ -162,7 +167,23 @@ pub fn enter_lua<'gc>(ex: &mut Exec<'gc, '_>, fi: usize) -> RtResult<'gc, usize>
 /// Before the instruction at `pc` of the Lua frame `fi` (on top): the count
 /// and line hooks.
 pub fn trace<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, pc: usize) -> RtResult<'gc, ()> {
+    let Some(p) = crate::vm::debug::frame_proto(ex.ts, fi) else {
+        return Ok(());
+    };
     let h = &mut ex.ts.hook;
+    let last = h.last;
+    // Instructions the reference implementation runs as part of the one
+    // before: TFORLOOP after TFORCALL, and the first TFORCALL after
+    // TFORPREP. They are not traced.
+    let op_at = |i: usize| p.code.get(i).map(|i| i.op());
+    match op_at(pc) {
+        Some(OpCode::TForLoop) => return Ok(()),
+        Some(OpCode::TForCall) if last.0 == fi && op_at(last.1) == Some(OpCode::TForPrep) => {
+            return Ok(())
+        }
+        _ => {}
+    }
+    h.last = (fi, pc);
     let mut count_event = false;
     if h.mask & MASK_COUNT != 0 {
         h.count_left = h.count_left.saturating_sub(1);
@@ -173,23 +194,22 @@ pub fn trace<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, pc: usize) -> RtResult<'gc,
     }
     let mut line_event = None;
     if h.mask & MASK_LINE != 0 {
-        let Some(p) = crate::vm::debug::frame_proto(ex.ts, fi) else {
-            return Ok(());
-        };
-        let h = &mut ex.ts.hook;
         // Back from a call (deeper frames ran): the last instruction of this
         // frame was the one before `pc`.
-        let old = if h.last.0 == fi {
-            h.last.1
+        let old = if last.0 == fi {
+            last.1
         } else {
             pc.saturating_sub(1)
         };
         let old = if old < p.code.len() { old } else { 0 };
         let line = |i: usize| p.line_info.get(i).copied();
-        if !p.line_info.is_empty() && (pc <= old || line(old) != line(pc)) {
-            line_event = line(pc);
+        // Code without line information reports a nil line, and only on
+        // entry and backward jumps. After a count event the line event
+        // fires too, as in the reference implementation (where the count
+        // hook's return resets the last traced instruction).
+        if count_event || pc <= old || line(old) != line(pc) {
+            line_event = Some(line(pc).map_or(Value::Nil, |l| Value::Integer(l.into())));
         }
-        h.last = (fi, pc);
     }
     if !count_event && line_event.is_none() {
         return Ok(());
@@ -219,7 +239,7 @@ pub fn leave<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, first: usize, n: usize) -> 
         return Ok(());
     }
     let base = ex.ts.frames[fi].base;
-    ex.ts.hook.transfer = Some((fi, first + 1 - base, n));
+    ex.ts.hook.transfer = Some((fi, (first + 1).saturating_sub(base), n));
     let save_top = ex.ts.top;
     ex.ts.top = ex.ts.top.max(first + n);
     let r = call_hook(ex, b"return", None, fi);

@@ -393,7 +393,13 @@ fn start_or_continue<'gc>(
         });
     }
     // The pending `yield` returns: its return hook.
-    if ex.ts.hook.live && ex.ts.frames.last().is_some_and(|f| f.kind == FrameKind::Native) {
+    if ex.ts.hook.live
+        && ex
+            .ts
+            .frames
+            .last()
+            .is_some_and(|f| f.kind == FrameKind::Native)
+    {
         if let Err(e) = hook::leave_native(&mut ex, args.len()) {
             return Ok(match ex.unwind(e) {
                 Ok(None) => None,
