@@ -305,6 +305,14 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 self.precall_protected(func + 2, nargs - 2)
             }
             Special::Yield => {
+                if self.ts.is_coroutine && crate::vm::ctx::in_native_call(self.ts) {
+                    let m = Global::intern(
+                        self.g,
+                        self.mc,
+                        b"attempt to yield across a C-call boundary",
+                    );
+                    return Err(RtError::Value(Value::String(m)));
+                }
                 self.ts.frames.push(marker(FrameKind::Native));
                 self.ts.top = func + 1 + nargs;
                 Ok(Pre::Switch(Exit::Yield(nargs)))
