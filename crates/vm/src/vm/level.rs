@@ -411,6 +411,13 @@ pub fn call_nested<'gc>(
     call_nested_at(mc, g, th, ts, f, args, at)
 }
 
+/// Whether a nested call may yield (or await): made by an instruction (a
+/// Lua frame on top), on a thread where nothing forbids it (closing
+/// variables while an error unwinds).
+fn is_yieldable(ts: &ThreadState<'_>) -> bool {
+    ts.nny == 0 && ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua)
+}
+
 /// Like `call_nested`, but returns only the first result (no allocation).
 pub fn call_nested1<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -420,7 +427,7 @@ pub fn call_nested1<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Value<'gc>> {
-    let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
+    let yieldable = is_yieldable(ts);
     let at = ts.frame_top();
     let (func, n) = call_nested_ex(mc, g, th, ts, f, args, yieldable, at)?;
     let v = if n > 0 {
@@ -455,7 +462,7 @@ pub fn call_nested_at<'gc>(
     args: &[Value<'gc>],
     at: usize,
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
-    let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
+    let yieldable = is_yieldable(ts);
     let r = call_nested_ex(mc, g, th, ts, f, args, yieldable, at);
     take_results(ts, r)
 }
