@@ -92,15 +92,9 @@ pub fn run_level<'gc>(
         };
         match exit {
             // Nested levels never run out of fuel: an await stopped the run.
-            Exit::OutOfFuel if nested => return Err(suspend_level(mc, g, chain)),
+            Exit::OutOfFuel if nested => return suspend_level(mc, g, chain, nested),
             Exit::OutOfFuel => return Ok(LevelOutcome::OutOfFuel),
-            Exit::Error(e) if e.is_await() => {
-                if nested {
-                    return Err(suspend_level(mc, g, chain));
-                }
-                chain.append(&mut Global::awaiting_chain_mut(g, mc));
-                return Ok(LevelOutcome::OutOfFuel);
-            }
+            Exit::Error(e) if e.is_await() => return suspend_level(mc, g, chain, nested),
             Exit::Returned(n) => {
                 let Some((co, wrap)) = chain.pop() else {
                     return Ok(LevelOutcome::Returned(n));
@@ -206,21 +200,28 @@ pub fn run_level<'gc>(
     }
 }
 
-/// An await (see `LimitKind::Await`) leaves this nested level: its
-/// coroutines go in front of those of the levels it unwound already, for the
-/// driver's level to continue them.
+/// An await (see `LimitKind::Await`) stops this level. A nested level
+/// unwinds: its coroutines go in front of those of the levels it unwound
+/// already. The driver's level takes them all over and stops as if out of
+/// fuel (the driver then sees the await).
+#[cold]
+#[inline(never)]
 fn suspend_level<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
     chain: &mut Vec<ChainEntry<'gc>>,
-) -> RtError<'gc> {
+    nested: bool,
+) -> RtResult<'gc, LevelOutcome> {
     if !g.budget.0.await_requested.get() {
-        return RtError::msg("internal error: nested run out of fuel");
+        return Err(RtError::msg("internal error: nested run out of fuel"));
     }
     let mut waiting = Global::awaiting_chain_mut(g, mc);
     chain.append(&mut waiting);
+    if !nested {
+        return Ok(LevelOutcome::OutOfFuel);
+    }
     std::mem::swap(&mut *waiting, chain);
-    RtError::Limit(crate::error::LimitKind::Await)
+    Err(RtError::Limit(crate::error::LimitKind::Await))
 }
 
 /// Closes a suspended or dead coroutine (`lua_closethread`): drops its
