@@ -98,6 +98,32 @@ describe('awaits in every position', () => {
   });
 });
 
+describe('edge cases', () => {
+  test('a JS function as the metamethod itself', async () => {
+    const lua = vm();
+    lua.set('lazy', (_, k) => sleep(2, `${k}?`));
+    await expect(lua.runAsync('return setmetatable({}, { __index = lazy }).key')).resolves.toBe('key?');
+    lua.close();
+  });
+
+  test('places that cannot wait raise a clear error and the VM stays usable', async () => {
+    const lua = vm();
+    // A closing method run while an error unwinds.
+    const e = await lua
+      .runAsync('do local x <close> = setmetatable({}, { __close = function() sleep(1) end }) error("boom") end')
+      .catch((x) => x);
+    expect(e).toBeInstanceOf(LuaError);
+    expect(e.message).toMatch(/cannot wait for a JavaScript promise here/);
+    // Comparisons by __lt during a sort without an order function.
+    const m = '{ __lt = function(a, b) return sleep(1, a.v < b.v) end }';
+    await expect(
+      lua.runAsync(`local m = ${m} local t = { setmetatable({ v = 2 }, m), setmetatable({ v = 1 }, m) } table.sort(t)`),
+    ).rejects.toThrow(/cannot wait for a JavaScript promise here/);
+    await expect(lua.runAsync('return sleep(1, 5)')).resolves.toBe(5);
+    lua.close();
+  });
+});
+
 describe('Lua functions called back from JS', () => {
   test('through callAsync: the JS function returns its promise', async () => {
     const lua = vm();

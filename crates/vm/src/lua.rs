@@ -592,6 +592,7 @@ impl Lua {
             b.max_call_depth.get(),
         );
         b.used.set(call.used);
+        b.async_call.set(true);
         b.deadline.set(call.deadline);
         b.instruction_limit.set(call.instruction_limit);
         b.max_call_depth.set(call.max_call_depth);
@@ -605,6 +606,7 @@ impl Lua {
     ) {
         let b = self.budget();
         call.used = b.used.get();
+        b.async_call.set(false);
         b.used.set(saved.0);
         b.deadline.set(saved.1);
         b.instruction_limit.set(saved.2);

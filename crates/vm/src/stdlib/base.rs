@@ -64,7 +64,8 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
     }
     // `load` calls a reader function through `pcall` (its errors are
     // load's failure).
-    let pcall = NativeFunction::with_upvalues(mc, "pcall", NativeKind::Special(Special::PCall), &[]);
+    let pcall =
+        NativeFunction::with_upvalues(mc, "pcall", NativeKind::Special(Special::PCall), &[]);
     let load = NativeFunction::with_upvalues(
         mc,
         "load",
@@ -86,7 +87,7 @@ fn print<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     // the n arguments, the text so far and the index being converted.
     let (n, mut i, mut out) = if ctx.resumed() {
         let n = ctx.nargs - 3;
-        let mut out = cont::take_bytes(ctx.arg(n));
+        let mut out = cont::take::<Vec<u8>>(ctx.arg(n));
         let s = meta::tostring_result(ctx.mc, ctx.g, ctx.arg(n + 2))?;
         out.extend_from_slice(s.as_bytes());
         let i = match ctx.arg(n + 1) {
@@ -110,7 +111,7 @@ fn print<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                 if !tm.is_nil() {
                     let held = ctx.arg(n);
                     ctx.set_args(n);
-                    let buf = cont::stash_bytes(ctx.mc, held, out);
+                    let buf = cont::stash(ctx.mc, held, out);
                     ctx.push(buf);
                     ctx.push(Value::Integer(i as i64));
                     return ctx.call_then(tm, &[v], 1);
@@ -433,7 +434,7 @@ fn load<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             // how many arguments were given.
             let given = ctx.nargs;
             ctx.set_args(4);
-            let buf = cont::stash_bytes(ctx.mc, Value::Nil, Vec::new());
+            let buf = cont::stash(ctx.mc, Value::Nil, Vec::<u8>::new());
             ctx.push(buf);
             ctx.push(Value::Integer(given as i64));
             return read_piece(ctx);
@@ -457,7 +458,7 @@ fn load_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         ctx.push(piece);
         return Ok(2);
     }
-    let mut text = cont::take_bytes(buf);
+    let mut text = cont::take::<Vec<u8>>(buf);
     match piece {
         Value::String(s) if !s.is_empty() => text.extend_from_slice(s.as_bytes()),
         v @ (Value::Integer(_) | Value::Number(_)) => meta::number_to_bytes(v, &mut text),
@@ -476,7 +477,7 @@ fn load_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             return Ok(2);
         }
     }
-    cont::stash_bytes(ctx.mc, buf, text);
+    cont::stash(ctx.mc, buf, text);
     ctx.set_args(6);
     read_piece(ctx)
 }

@@ -483,7 +483,7 @@ impl GsubState {
     fn save<'gc>(self, ctx: &mut Ctx<'gc, '_>, resumed: bool, whole: (usize, usize)) {
         let held = if resumed { ctx.arg(4) } else { Value::Nil };
         ctx.set_args(4);
-        let buf = cont::stash_bytes(ctx.mc, held, self.out);
+        let buf = cont::stash(ctx.mc, held, self.out);
         let (pos, last_end, done) = self.at;
         for v in [
             buf,
@@ -509,7 +509,7 @@ impl GsubState {
             return Err(RtError::msg("internal error: bad gsub state"));
         }
         let mut st = GsubState {
-            out: cont::take_bytes(ctx.arg(4)),
+            out: cont::take::<Vec<u8>>(ctx.arg(4)),
             count: int(8) as i64,
             changed: ctx.arg(9).is_truthy(),
             at: (

@@ -39,6 +39,10 @@ pub struct Budget {
     /// call with its frame still on top (see exec.rs `precall`). The
     /// driver then reports `Poll::Await` instead of collecting.
     pub await_requested: Cell<bool>,
+    /// An async host call is running: natives that have a faster nested
+    /// way to call Lua (table.sort) use `Ctx::call_then`, where the host
+    /// can await.
+    pub async_call: Cell<bool>,
     /// Depth of nested native-to-Lua calls, over all threads.
     pub nested: Cell<u32>,
     /// Those of them that cannot be suspended (natives calling Lua, message

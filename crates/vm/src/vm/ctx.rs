@@ -282,6 +282,16 @@ pub const CALL_THEN: usize = 1 << 61;
 pub const NATIVE_WAITING: usize = usize::MAX;
 pub const NATIVE_RESUMED: usize = usize::MAX - 1;
 
+/// Whether a native of this thread waits for a function it called with
+/// `call_then`. Coroutines cannot yield then, as in PUC-Rio Lua, where
+/// those natives (gsub, load, tostring...) cannot be yielded across; only
+/// the host's awaits suspend them.
+pub fn in_native_call(ts: &ThreadState<'_>) -> bool {
+    ts.frames
+        .iter()
+        .any(|f| f.kind == crate::thread::FrameKind::Native && f.pc == NATIVE_WAITING)
+}
+
 /// (arguments, wanted results) of a native's tail call.
 pub fn decode_tail_call(n: usize) -> (usize, Option<i32>) {
     let want = (n >> 32) & 0x3fff_ffff;

@@ -314,6 +314,14 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 self.precall_protected(func + 2, nargs - 2)
             }
             Special::Yield => {
+                if self.ts.is_coroutine && crate::vm::ctx::in_native_call(self.ts) {
+                    let m = Global::intern(
+                        self.g,
+                        self.mc,
+                        b"attempt to yield across a C-call boundary",
+                    );
+                    return Err(RtError::Value(Value::String(m)));
+                }
                 self.ts.frames.push(marker(FrameKind::Native));
                 self.ts.top = func + 1 + nargs;
                 if self.ts.hook.live {
@@ -367,8 +375,14 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 let nargs = n & 0xffff_ffff;
                 let want = (n >> 32) & 0x1fff_ffff;
                 let src = self.ts.top - nargs - 1;
+                let depth = self.native_depth();
+                if depth + self.g.budget.0.nested.get() >= crate::vm::budget::MAX_NESTED_CALLS {
+                    let m = Global::intern(self.g, self.mc, b"C stack overflow");
+                    return Err(RtError::Value(Value::String(m)));
+                }
                 if let Some(f) = self.ts.frames.last_mut() {
                     f.pc = crate::vm::ctx::NATIVE_WAITING;
+                    f.nvarargs = depth;
                 }
                 match self.precall(src, nargs, want as i32, false)? {
                     // Done at once (a native): continue the waiting one now.
@@ -411,6 +425,26 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         }
         let src = self.ts.top - n;
         Ok(Pre::Done(self.deliver(src, n)))
+    }
+
+    /// How many natives of this thread wait in `call_then`, counting the
+    /// one on top: like PUC-Rio's C calls, they are limited (a `__tostring`
+    /// that calls `tostring` forever ends in "C stack overflow"). Kept in
+    /// the waiting frames' `nvarargs`, unused by natives.
+    fn native_depth(&self) -> u32 {
+        let frames = &self.ts.frames;
+        let Some((top, below)) = frames.split_last() else {
+            return 0;
+        };
+        if top.pc == crate::vm::ctx::NATIVE_RESUMED {
+            return top.nvarargs;
+        }
+        below
+            .iter()
+            .rev()
+            .find(|f| f.kind == FrameKind::Native && f.pc == crate::vm::ctx::NATIVE_WAITING)
+            .map_or(0, |f| f.nvarargs)
+            + 1
     }
 
     /// Runs the native on top again after the function it called with

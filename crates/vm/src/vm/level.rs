@@ -93,16 +93,10 @@ pub fn run_level<'gc>(
         };
         match exit {
             // Nested levels never run out of fuel: an await stopped the run.
-            Exit::OutOfFuel if nested => return Err(suspend_level(mc, g, chain)),
+            Exit::OutOfFuel if nested => return suspend_level(mc, g, chain, nested),
             Exit::OutOfFuel => return Ok(LevelOutcome::OutOfFuel),
             Exit::Rehook => {}
-            Exit::Error(e) if e.is_await() => {
-                if nested {
-                    return Err(suspend_level(mc, g, chain));
-                }
-                chain.append(&mut Global::awaiting_chain_mut(g, mc));
-                return Ok(LevelOutcome::OutOfFuel);
-            }
+            Exit::Error(e) if e.is_await() => return suspend_level(mc, g, chain, nested),
             Exit::Returned(n) => {
                 let Some((co, wrap)) = chain.pop() else {
                     return Ok(LevelOutcome::Returned(n));
@@ -208,21 +202,28 @@ pub fn run_level<'gc>(
     }
 }
 
-/// An await (see `LimitKind::Await`) leaves this nested level: its
-/// coroutines go in front of those of the levels it unwound already, for the
-/// driver's level to continue them.
+/// An await (see `LimitKind::Await`) stops this level. A nested level
+/// unwinds: its coroutines go in front of those of the levels it unwound
+/// already. The driver's level takes them all over and stops as if out of
+/// fuel (the driver then sees the await).
+#[cold]
+#[inline(never)]
 fn suspend_level<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
     chain: &mut Vec<ChainEntry<'gc>>,
-) -> RtError<'gc> {
+    nested: bool,
+) -> RtResult<'gc, LevelOutcome> {
     if !g.budget.0.await_requested.get() {
-        return RtError::msg("internal error: nested run out of fuel");
+        return Err(RtError::msg("internal error: nested run out of fuel"));
     }
     let mut waiting = Global::awaiting_chain_mut(g, mc);
     chain.append(&mut waiting);
+    if !nested {
+        return Ok(LevelOutcome::OutOfFuel);
+    }
     std::mem::swap(&mut *waiting, chain);
-    RtError::Limit(crate::error::LimitKind::Await)
+    Err(RtError::Limit(crate::error::LimitKind::Await))
 }
 
 /// Closes a suspended or dead coroutine (`lua_closethread`): drops its
@@ -429,6 +430,13 @@ pub fn call_nested<'gc>(
     call_nested_at(mc, g, th, ts, f, args, at)
 }
 
+/// Whether a nested call may yield (or await): made by an instruction (a
+/// Lua frame on top), on a thread where nothing forbids it (closing
+/// variables while an error unwinds).
+fn is_yieldable(ts: &ThreadState<'_>) -> bool {
+    ts.nny == 0 && ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua)
+}
+
 /// Like `call_nested`, but returns only the first result (no allocation).
 pub fn call_nested1<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -438,7 +446,7 @@ pub fn call_nested1<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Value<'gc>> {
-    let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
+    let yieldable = is_yieldable(ts);
     let at = ts.frame_top();
     let (func, n) = call_nested_ex(mc, g, th, ts, f, args, yieldable, at)?;
     let v = if n > 0 {
@@ -473,7 +481,7 @@ pub fn call_nested_at<'gc>(
     args: &[Value<'gc>],
     at: usize,
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
-    let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
+    let yieldable = is_yieldable(ts);
     let r = call_nested_ex(mc, g, th, ts, f, args, yieldable, at);
     take_results(ts, r)
 }
