@@ -165,9 +165,12 @@ fn mark_ephemerons<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>, backwards: bo
     marked
 }
 
-/// Whether an object value was found unreachable (strings and plain values never are).
+/// Whether a value was found unreachable (plain values never are; strings
+/// only as keys of empty entries in weak tables, the one place they are
+/// not traced).
 fn is_dead<'gc>(fc: &Finalization<'gc>, v: Value<'gc>) -> bool {
     match v {
+        Value::String(s) => Gc::is_dead(fc, s.0),
         Value::Table(t) => Gc::is_dead(fc, t.0),
         Value::Function(Function::Lua(f)) => Gc::is_dead(fc, f),
         Value::Function(Function::Native(f)) => Gc::is_dead(fc, f),

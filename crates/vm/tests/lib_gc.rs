@@ -27,3 +27,8 @@ fn finalizers_and_weak_tables() {
 fn collectgarbage_options() {
     check_script(Libs::ALL, "gc/options");
 }
+
+#[test]
+fn weak_tables() {
+    check_script(Libs::ALL, "gc/weak");
+}
