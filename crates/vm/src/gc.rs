@@ -81,17 +81,18 @@ pub fn step(arena: &mut LuaArena) {
     }
 }
 
-/// Runs a full collection cycle (finishing any cycle in progress first).
+/// Runs a full collection: finishes the cycle under way (whose marks may
+/// predate deaths), then one whole fresh cycle.
 pub fn full_collect(arena: &mut LuaArena) {
+    if arena.collection_phase() == CollectionPhase::Marking {
+        finalize_and_sweep(arena);
+    }
     if arena.collection_phase() == CollectionPhase::Sweeping {
         arena.finish_cycle();
     }
-    for _ in 0..2 {
-        if arena.finish_marking().is_some() {
-            finalize_and_sweep(arena);
-        }
-        arena.finish_cycle();
-    }
+    // Sleeping now: this starts a cycle and marks it through.
+    finalize_and_sweep(arena);
+    arena.finish_cycle();
 }
 
 /// Called with the arena fully marked. The order is Lua 5.4's: ephemerons
@@ -166,8 +167,7 @@ fn mark_ephemerons<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>, backwards: bo
 }
 
 /// Whether a value was found unreachable (plain values never are; strings
-/// only as keys of empty entries in weak tables, the one place they are
-/// not traced).
+/// only as keys in weak tables, the one place they may not be traced).
 fn is_dead<'gc>(fc: &Finalization<'gc>, v: Value<'gc>) -> bool {
     match v {
         Value::String(s) => Gc::is_dead(fc, s.0),
@@ -188,6 +188,7 @@ fn resurrect<'gc>(fc: &Finalization<'gc>, v: Value<'gc>) {
         Value::Function(Function::Native(f)) => Gc::resurrect(fc, f),
         Value::Thread(t) => Gc::resurrect(fc, t.0),
         Value::UserData(u) => Gc::resurrect(fc, u.0),
+        Value::String(s) => Gc::resurrect(fc, s.0),
         _ => {}
     }
 }
@@ -244,6 +245,14 @@ fn clear_weak_tables<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>, keys: bool)
             continue;
         }
         if let Some(t) = w.upgrade(fc) {
+            if keys {
+                // Entries that survive keep their string keys.
+                for (k, v) in t.borrow().untraced_string_keys() {
+                    if !is_dead(fc, v) {
+                        resurrect(fc, k);
+                    }
+                }
+            }
             t.borrow_mut(fc).clear_dead(&|v| is_dead(fc, v), keys);
         }
     }

@@ -137,7 +137,11 @@ unsafe impl<'gc> Collect<'gc> for TableState<'gc> {
                 }
                 continue;
             }
-            trace_value(cc, n.key, weak.keys);
+            // With both sides weak, even a string key lives only as long as
+            // its entry: `gc.rs` keeps the keys of the entries that survive.
+            if !(weak.keys && weak.values && is_weak_ref(n.value)) {
+                trace_value(cc, n.key, weak.keys);
+            }
             // With weak keys the entry is an ephemeron: its value is reached
             // only once the collector finds the key alive (`gc.rs`).
             trace_value(
@@ -613,6 +617,20 @@ impl<'gc> TableState<'gc> {
         entries
             .iter()
             .filter(|n| is_weak_ref(n.key) && is_weak_ref(n.value))
+            .map(|n| (n.key, n.value))
+    }
+
+    /// In a table with weak keys and values, the entries with a string key
+    /// and an object value: their keys are not traced (see `trace`).
+    pub fn untraced_string_keys(&self) -> impl Iterator<Item = (Value<'gc>, Value<'gc>)> + '_ {
+        let entries: &[Node<'gc>] = if self.weak.keys && self.weak.values {
+            &self.entries
+        } else {
+            &[]
+        };
+        entries
+            .iter()
+            .filter(|n| matches!(n.key, Value::String(_)) && is_weak_ref(n.value))
             .map(|n| (n.key, n.value))
     }
 

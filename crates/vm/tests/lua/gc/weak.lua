@@ -1,5 +1,6 @@
 -- Weak tables: traversal while the collector clears entries, and keys of
 -- removed entries (strings included) do not keep memory alive.
+collectgarbage("incremental")
 
 -- Fields may be cleared during a traversal, with collections in between.
 for _, mode in ipairs({"k", "v", "kv"}) do
@@ -51,4 +52,20 @@ do
   local present = {}
   for i = 1, 10 do if t[i] then present[#present + 1] = i end end
   print("array part", table.concat(present, ","))
+end
+
+-- With weak keys and values, a string key goes with its entry in the same
+-- collection, and stays as long as its entry does.
+do
+  collectgarbage()
+  local before = collectgarbage("count")
+  local t = setmetatable({}, {__mode = "kv"})
+  local v = {}
+  t[string.rep("s", 100)] = v
+  t[string.rep("d", 1 << 20)] = {}
+  collectgarbage()
+  print("kv string key freed", collectgarbage("count") < before + 512)
+  for _ = 1, 3 do collectgarbage() end
+  local k, w = next(t)
+  print("kv string key kept", k == string.rep("s", 100), w == v, next(t, k))
 end
