@@ -70,15 +70,17 @@ pub fn heap_kbytes(mc: &Mutation<'_>, budget: &Budget) -> f64 {
     bytes as f64 / 1024.0
 }
 
-/// Does a bounded amount of collection work (proportional to allocation debt).
-pub fn step(arena: &mut LuaArena) {
+/// Does a bounded amount of collection work (proportional to allocation
+/// debt); whether that ended a cycle.
+pub fn step(arena: &mut LuaArena) -> bool {
     if arena.collection_phase() == CollectionPhase::Sweeping {
         arena.cycle_debt();
-        return;
+        return arena.collection_phase() == CollectionPhase::Sleeping;
     }
     if arena.mark_debt().is_some() {
         finalize_and_sweep(arena);
     }
+    false
 }
 
 /// Runs a full collection: finishes the cycle under way (whose marks may

@@ -227,11 +227,12 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 continue;
                             }
                             let budget = &self.g.budget.0;
-                            if budget.gc_requested.get()
+                            if (budget.gc_requested.get() || budget.gc_step_due())
                                 && budget.nested.get() == 0
                                 && self.ts.nested == 0
                             {
-                                // `collectgarbage` asked for a full collection:
+                                // `collectgarbage` asked for a full collection,
+                                // or the native allocated enough for a step:
                                 // return to the driver with this frame still on
                                 // top (as PUC-Rio Lua collects inside the call),
                                 // its result count kept in `pc`.
