@@ -32,3 +32,8 @@ fn collectgarbage_options() {
 fn weak_tables() {
     check_script(Libs::ALL, "gc/weak");
 }
+
+#[test]
+fn garbage_is_collected_while_the_program_runs() {
+    check_script(Libs::ALL, "gc/pacing");
+}
