@@ -70,28 +70,31 @@ pub fn heap_kbytes(mc: &Mutation<'_>, budget: &Budget) -> f64 {
     bytes as f64 / 1024.0
 }
 
-/// Does a bounded amount of collection work (proportional to allocation debt).
-pub fn step(arena: &mut LuaArena) {
+/// Does a bounded amount of collection work (proportional to allocation
+/// debt); whether that ended a cycle.
+pub fn step(arena: &mut LuaArena) -> bool {
     if arena.collection_phase() == CollectionPhase::Sweeping {
         arena.cycle_debt();
-        return;
+        return arena.collection_phase() == CollectionPhase::Sleeping;
     }
     if arena.mark_debt().is_some() {
         finalize_and_sweep(arena);
     }
+    false
 }
 
-/// Runs a full collection cycle (finishing any cycle in progress first).
+/// Runs a full collection: finishes the cycle under way (whose marks may
+/// predate deaths), then one whole fresh cycle.
 pub fn full_collect(arena: &mut LuaArena) {
+    if arena.collection_phase() == CollectionPhase::Marking {
+        finalize_and_sweep(arena);
+    }
     if arena.collection_phase() == CollectionPhase::Sweeping {
         arena.finish_cycle();
     }
-    for _ in 0..2 {
-        if arena.finish_marking().is_some() {
-            finalize_and_sweep(arena);
-        }
-        arena.finish_cycle();
-    }
+    // Sleeping now: this starts a cycle and marks it through.
+    finalize_and_sweep(arena);
+    arena.finish_cycle();
 }
 
 /// Called with the arena fully marked. The order is Lua 5.4's: ephemerons
@@ -165,9 +168,11 @@ fn mark_ephemerons<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>, backwards: bo
     marked
 }
 
-/// Whether an object value was found unreachable (strings and plain values never are).
+/// Whether a value was found unreachable (plain values never are; strings
+/// only as keys in weak tables, the one place they may not be traced).
 fn is_dead<'gc>(fc: &Finalization<'gc>, v: Value<'gc>) -> bool {
     match v {
+        Value::String(s) => Gc::is_dead(fc, s.0),
         Value::Table(t) => Gc::is_dead(fc, t.0),
         Value::Function(Function::Lua(f)) => Gc::is_dead(fc, f),
         Value::Function(Function::Native(f)) => Gc::is_dead(fc, f),
@@ -185,6 +190,7 @@ fn resurrect<'gc>(fc: &Finalization<'gc>, v: Value<'gc>) {
         Value::Function(Function::Native(f)) => Gc::resurrect(fc, f),
         Value::Thread(t) => Gc::resurrect(fc, t.0),
         Value::UserData(u) => Gc::resurrect(fc, u.0),
+        Value::String(s) => Gc::resurrect(fc, s.0),
         _ => {}
     }
 }
@@ -241,6 +247,14 @@ fn clear_weak_tables<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>, keys: bool)
             continue;
         }
         if let Some(t) = w.upgrade(fc) {
+            if keys {
+                // Entries that survive keep their string keys.
+                for (k, v) in t.borrow().untraced_string_keys() {
+                    if !is_dead(fc, v) {
+                        resurrect(fc, k);
+                    }
+                }
+            }
             t.borrow_mut(fc).clear_dead(&|v| is_dead(fc, v), keys);
         }
     }

@@ -117,6 +117,8 @@ pub struct Lua {
     mem: *const Cell<isize>,
     /// The byte count when the collector was last told about it.
     paced_mem: isize,
+    /// Bytes in use when the last collection cycle ended.
+    cycle_mem: isize,
     next_call: u64,
     /// The error value of the last runtime error, for hosts that want it.
     last_error: Option<StashedValue>,
@@ -169,6 +171,7 @@ impl Lua {
             arena,
             mem,
             paced_mem: 0,
+            cycle_mem: 0,
             next_call: 1,
             last_error: None,
             slice_hook: None,
@@ -221,13 +224,22 @@ impl Lua {
             self.arena.metrics().adjust_debt(grown as f64 / 256.0);
         }
         self.paced_mem = now;
-        gc::step(&mut self.arena);
+        if gc::step(&mut self.arena) {
+            self.cycle_mem = self.budget().mem_used.get();
+        } else if now / 2 > self.cycle_mem.max(1 << 20) {
+            // Memory doubled since the last cycle (few objects holding many
+            // bytes outpace the object-counting pacing): collect it all now.
+            gc::full_collect(&mut self.arena);
+            self.cycle_mem = self.budget().mem_used.get();
+            self.paced_mem = self.cycle_mem;
+        }
     }
 
     fn collect_full(&mut self) {
         let _count = crate::alloc::enter(self.mem);
         gc::full_collect(&mut self.arena);
         self.paced_mem = self.budget().mem_used.get();
+        self.cycle_mem = self.paced_mem;
     }
 
     /// The budget, outside the arena (it is `'static` data in the root).
@@ -447,6 +459,7 @@ impl Lua {
             } else if !b.gc_stopped.get() {
                 self.collect_step();
             }
+            b.set_gc_mem_mark();
             if b.memory_limit.get().is_some() && b.check_memory(0).is_err() {
                 self.collect_full();
                 if self.budget().check_memory(0).is_err() {

@@ -129,12 +129,19 @@ unsafe impl<'gc> Collect<'gc> for TableState<'gc> {
         }
         for n in &self.entries {
             if n.value.is_nil() {
-                // A removed entry's key is still compared by `next`; weak
-                // tables replace such keys when the collector clears them.
-                trace_value(cc, n.key, weak.keys || weak.values);
+                // A removed entry's key is still compared by `next`. Weak
+                // tables hold it weakly, strings included, and drop the
+                // entry once the key is dead (`clear_dead`).
+                if !(weak.keys || weak.values) {
+                    cc.trace(&n.key);
+                }
                 continue;
             }
-            trace_value(cc, n.key, weak.keys);
+            // With both sides weak, even a string key lives only as long as
+            // its entry: `gc.rs` keeps the keys of the entries that survive.
+            if !(weak.keys && weak.values && is_weak_ref(n.value)) {
+                trace_value(cc, n.key, weak.keys);
+            }
             // With weak keys the entry is an ephemeron: its value is reached
             // only once the collector finds the key alive (`gc.rs`).
             trace_value(
@@ -599,9 +606,11 @@ impl<'gc> TableState<'gc> {
         self.entries.capacity()
     }
 
-    /// Removes entries whose weakly-held key or value the collector found dead.
-    /// With `keys` false only weakly-held values are considered (the step
-    /// before finalizers resurrect objects, as in PUC-Rio Lua).
+    /// Clears what the collector found dead in a weak table: a dead value
+    /// leaves its entry empty (the key stays, as `next` may continue from
+    /// it), an entry with a dead key goes. With `keys` false only values
+    /// are considered (the step before finalizers resurrect objects, as in
+    /// PUC-Rio Lua).
     pub fn clear_dead(&mut self, is_dead: &dyn Fn(Value<'gc>) -> bool, keys: bool) {
         if self.weak.values {
             for v in self.array.iter_mut() {
@@ -610,30 +619,28 @@ impl<'gc> TableState<'gc> {
                 }
             }
         }
+        let mut dead_keys = false;
         for n in self.entries.iter_mut() {
-            if n.value.is_nil() {
-                if keys && is_dead(n.key) {
-                    // A dead key is replaced so no dangling pointer stays behind.
-                    n.key = Value::Boolean(false);
-                }
-                continue;
-            }
-            if (keys && self.weak.keys && is_dead(n.key)) || (self.weak.values && is_dead(n.value))
-            {
+            if self.weak.values && is_dead(n.value) {
                 n.value = Value::Nil;
-                n.key = Value::Boolean(false);
+            }
+            // The key of an empty entry is held weakly in any weak table
+            // (even a string: see `trace`).
+            if keys && (self.weak.keys || n.value.is_nil()) && is_dead(n.key) {
+                n.key = Value::Nil;
+                dead_keys = true;
             }
         }
-        // Replaced keys no longer hash to their slots: rebuild the index.
+        if !dead_keys {
+            return;
+        }
+        // Dropping entries moves the others: rebuild the index.
         let entries = std::mem::take(&mut self.entries);
-        let cap = self.index.len();
-        self.index = if cap == 0 {
-            Vec::new()
-        } else {
-            vec![EMPTY; cap]
-        };
+        if !self.index.is_empty() {
+            self.index.fill(EMPTY);
+        }
         for n in entries {
-            if !n.value.is_nil() {
+            if !n.key.is_nil() {
                 self.insert_entry(n.key, n.value);
             }
         }
@@ -651,6 +658,20 @@ impl<'gc> TableState<'gc> {
         entries
             .iter()
             .filter(|n| is_weak_ref(n.key) && is_weak_ref(n.value))
+            .map(|n| (n.key, n.value))
+    }
+
+    /// In a table with weak keys and values, the entries with a string key
+    /// and an object value: their keys are not traced (see `trace`).
+    pub fn untraced_string_keys(&self) -> impl Iterator<Item = (Value<'gc>, Value<'gc>)> + '_ {
+        let entries: &[Node<'gc>] = if self.weak.keys && self.weak.values {
+            &self.entries
+        } else {
+            &[]
+        };
+        entries
+            .iter()
+            .filter(|n| matches!(n.key, Value::String(_)) && is_weak_ref(n.value))
             .map(|n| (n.key, n.value))
     }
 

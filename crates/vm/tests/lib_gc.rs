@@ -27,3 +27,13 @@ fn finalizers_and_weak_tables() {
 fn collectgarbage_options() {
     check_script(Libs::ALL, "gc/options");
 }
+
+#[test]
+fn weak_tables() {
+    check_script(Libs::ALL, "gc/weak");
+}
+
+#[test]
+fn garbage_is_collected_while_the_program_runs() {
+    check_script(Libs::ALL, "gc/pacing");
+}

@@ -57,6 +57,10 @@ pub struct Budget {
     pub gc_generational: Cell<bool>,
     /// `collectgarbage("stop")`: no automatic collection steps until "restart".
     pub gc_stopped: Cell<bool>,
+    /// Memory use past which a native's return goes back to the driver
+    /// for a collection step: a few instructions that allocate a lot (big
+    /// strings) must not wait for the fuel to run out.
+    pub gc_mem_mark: Cell<isize>,
     /// Tuning parameters and finalizer state that `collectgarbage` reports.
     pub gc_params: crate::gc::Params,
 }
@@ -77,6 +81,20 @@ impl Budget {
             }
         }
         Ok(())
+    }
+
+    /// Whether memory grew enough since the last collection step for another.
+    #[inline]
+    pub fn gc_step_due(&self) -> bool {
+        self.mem_used.get() > self.gc_mem_mark.get()
+    }
+
+    /// Sets the next `gc_mem_mark`: a quarter more memory in use, or 1 MiB
+    /// more for a small heap.
+    pub fn set_gc_mem_mark(&self) {
+        let now = self.mem_used.get();
+        self.gc_mem_mark
+            .set(now.saturating_add((now / 4).max(1 << 20)));
     }
 
     /// Bytes in use now (never negative).

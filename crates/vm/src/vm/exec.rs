@@ -408,11 +408,13 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         }
         let budget = &self.g.budget.0;
         if budget.await_requested.get()
-            || budget.gc_requested.get() && budget.nested.get() == 0 && self.ts.nested == 0
+            || (budget.gc_requested.get() || budget.gc_step_due())
+                && budget.nested.get() == 0
+                && self.ts.nested == 0
         {
             // The host awaits (out of nested levels too, see
-            // `level::run_level`), or `collectgarbage` asked for a full
-            // collection: return to the driver with this frame still on top
+            // `level::run_level`), `collectgarbage` asked for a full
+            // collection, or the native allocated enough for a step: return to the driver with this frame still on top
             // (as PUC-Rio Lua collects inside the call), its result count
             // kept in `pc`.
             if let Some(f) = self.ts.frames.last_mut() {
