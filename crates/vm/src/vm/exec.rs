@@ -930,7 +930,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         let Some(top_frame) = ex.ts.frames.last() else {
             return Exit::Returned(0);
         };
-        let (kind, func, base, mut pc) =
+        let (kind, func, mut base, mut pc) =
             (top_frame.kind, top_frame.func, top_frame.base, top_frame.pc);
         if kind == FrameKind::Native {
             // A native call that finished before a collection: deliver its
@@ -955,14 +955,16 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
             }
             return Exit::Error(RtError::msg("internal error: resumed into a marker frame"));
         }
-        let fi = ex.ts.frames.len() - 1;
+        // The running function; Lua-to-Lua calls and returns switch these
+        // in place (`enter!`).
+        let mut fi = ex.ts.frames.len() - 1;
         let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
             return Exit::Error(RtError::msg("internal error: frame without a Lua function"));
         };
-        let cl: &'gc Closure<'gc> = Gc::as_ref(cl);
-        let proto = Gc::as_ref(cl.proto);
-        let code: &'gc [Instr] = &proto.info.0.code;
-        let k: &'gc [Value<'gc>] = &proto.constants;
+        let mut cl: &'gc Closure<'gc> = Gc::as_ref(cl);
+        let mut proto = Gc::as_ref(cl.proto);
+        let mut code: &'gc [Instr] = &proto.info.0.code;
+        let mut k: &'gc [Value<'gc>] = &proto.constants;
 
         macro_rules! save_pc {
             () => {
@@ -977,11 +979,26 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         // register at or past `max_stack`; `sync!` re-derives the pointer after
         // anything that may touch the stack vector.
         let mut regs: *mut Value<'gc> = ex.ts.stack.as_mut_ptr().wrapping_add(base);
-        let max_stack = proto.info.0.max_stack as usize;
+        let mut max_stack = proto.info.0.max_stack as usize;
         macro_rules! sync {
             () => {
                 regs = ex.ts.stack.as_mut_ptr().wrapping_add(base)
             };
+        }
+        // Switches to the Lua frame `fi`, whose closure is `$cl`, at its
+        // saved pc (the frame's stack room is as at the top of 'frame).
+        macro_rules! enter {
+            ($cl:expr) => {{
+                let f = &ex.ts.frames[fi];
+                base = f.base;
+                pc = f.pc;
+                cl = Gc::as_ref($cl);
+                proto = Gc::as_ref(cl.proto);
+                code = &proto.info.0.code;
+                k = &proto.constants;
+                max_stack = proto.info.0.max_stack as usize;
+                sync!();
+            }};
         }
         macro_rules! r {
             ($i:expr) => {{
@@ -1677,7 +1694,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                                 finish: false,
                             });
                             ex.ts.top = ntop;
-                            continue 'frame;
+                            fi += 1;
+                            enter!(callee);
+                            continue;
                         }
                     }
                     let (func, nargs) = call_operands!(i);
@@ -1783,7 +1802,11 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         }
                     }
                     ex.ts.top = f.func + want;
-                    continue 'frame;
+                    fi -= 1;
+                    match ex.ts.stack[ex.ts.frames[fi].func] {
+                        Value::Function(Function::Lua(caller)) => enter!(caller),
+                        _ => continue 'frame,
+                    }
                 }
                 OpCode::Return | OpCode::Return0 | OpCode::Return1 => {
                     let a = i.a();
