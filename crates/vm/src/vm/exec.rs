@@ -1779,12 +1779,12 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     }
                 }
                 OpCode::Return0 | OpCode::Return1
-                    if fi >= 1
-                        && !ex.ts.frames[fi].fresh
-                        && !ex.ts.frames[fi].finish
-                        && ex.ts.frames[fi - 1].kind == FrameKind::Lua =>
+                    if !ex.ts.frames[fi].finish
+                        && (ex.ts.frames[fi].fresh
+                            || (fi >= 1 && ex.ts.frames[fi - 1].kind == FrameKind::Lua)) =>
                 {
-                    // Fast path: back to the calling Lua function.
+                    // Fast path: back to the calling Lua function, or out of
+                    // this run.
                     let f = ex.ts.frames[fi];
                     let n = if i.op() == OpCode::Return1 { 1 } else { 0 };
                     let v = if n == 1 { r!(i.a()) } else { Value::Nil };
@@ -1802,6 +1802,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         }
                     }
                     ex.ts.top = f.func + want;
+                    if f.fresh {
+                        return Exit::Returned(want);
+                    }
                     fi -= 1;
                     match ex.ts.stack[ex.ts.frames[fi].func] {
                         Value::Function(Function::Lua(caller)) => enter!(caller),
@@ -2053,9 +2056,7 @@ fn index_chain_fast<'gc>(
     let mut m = m;
     // Longer chains (and their loop errors) are left to `MetaCx::index`.
     for _ in 0..16 {
-        let h = m
-            .borrow()
-            .get_tm(Tm::Index as usize, g.tm_name(Tm::Index));
+        let h = m.borrow().get_tm(Tm::Index as usize, g.tm_name(Tm::Index));
         let Value::Table(t) = h else {
             return if h.is_nil() { Some(Value::Nil) } else { None };
         };
