@@ -262,6 +262,29 @@ impl<'gc> TableState<'gc> {
         self.get_hashed(Value::String(key))
     }
 
+    /// Raw set of a string key.
+    #[inline]
+    pub fn set_str(&mut self, key: crate::string::LuaString<'gc>, value: Value<'gc>) {
+        if !self.long_keys && self.index.is_empty() {
+            // The common case of a small record, inlined (as `set_hashed`).
+            self.tm_absent.set(0);
+            for n in self.entries.iter_mut() {
+                if matches!(n.key, Value::String(k) if Gc::ptr_eq(k.0, key.0)) {
+                    n.value = value;
+                    return;
+                }
+            }
+            if value.is_nil() {
+                return;
+            }
+            if self.entries.len() < SMALL {
+                self.insert_entry(Value::String(key), value);
+                return;
+            }
+        }
+        self.set_hashed(Value::String(key), value);
+    }
+
     /// Stores `value` at `key` if the key is present with a non-nil value
     /// (so no metamethod can be involved); returns whether it did.
     #[inline]

@@ -2075,7 +2075,7 @@ fn index_chain_fast<'gc>(
 
 /// Table store without metamethods when possible. Returns false when the
 /// slow path (metamethods, errors) is needed.
-#[inline]
+#[inline(always)]
 fn store_fast<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, key: Value<'gc>, val: Value<'gc>) -> bool {
     let Value::Table(t) = t else { return false };
     let mut tb = t.borrow_mut(mc);
@@ -2083,7 +2083,17 @@ fn store_fast<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, key: Value<'gc>, val: Valu
     if tb.meta.is_some() {
         return tb.replace_present(key, val);
     }
-    tb.set(key, val).is_ok()
+    match key {
+        Value::String(s) => {
+            tb.set_str(s, val);
+            true
+        }
+        Value::Integer(n) => {
+            tb.set_int(n, val);
+            true
+        }
+        _ => tb.set(key, val).is_ok(),
+    }
 }
 
 fn upvalue_name(proto: &crate::function::FnProto<'_>, idx: usize) -> String {
