@@ -274,8 +274,12 @@ impl<'gc> TableState<'gc> {
 
     #[inline]
     pub fn get_str(&self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
-        if !self.long_keys && self.index.is_empty() {
-            // The common case of a small record or metatable, inlined.
+        if !self.long_keys {
+            // Identity comparisons only; small tables (the common case of
+            // records and metatables) are scanned inline.
+            if !self.index.is_empty() {
+                return self.get_interned_indexed(key);
+            }
             for n in &self.entries {
                 if matches!(n.key, Value::String(k) if Gc::ptr_eq(k.0, key.0)) {
                     return n.value;
@@ -284,6 +288,37 @@ impl<'gc> TableState<'gc> {
             return Value::Nil;
         }
         self.get_hashed(Value::String(key))
+    }
+
+    #[inline(never)]
+    fn get_interned_indexed(&self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
+        match self.find_interned(key) {
+            Some(e) => self.entries[e].value,
+            None => Value::Nil,
+        }
+    }
+
+    /// Raw set of a string key.
+    #[inline]
+    pub fn set_str(&mut self, key: crate::string::LuaString<'gc>, value: Value<'gc>) {
+        if !self.long_keys && self.index.is_empty() {
+            // The common case of a small record, inlined (as `set_hashed`).
+            self.tm_absent.set(0);
+            for n in self.entries.iter_mut() {
+                if matches!(n.key, Value::String(k) if Gc::ptr_eq(k.0, key.0)) {
+                    n.value = value;
+                    return;
+                }
+            }
+            if value.is_nil() {
+                return;
+            }
+            if self.entries.len() < SMALL {
+                self.insert_entry(Value::String(key), value);
+                return;
+            }
+        }
+        self.set_hashed(Value::String(key), value);
     }
 
     /// Stores `value` at `key` if the key is present with a non-nil value

@@ -1067,7 +1067,7 @@ pub fn execute<'gc, const HOOKED: bool>(
         let Some(top_frame) = ex.ts.frames.last() else {
             return Exit::Returned(0);
         };
-        let (kind, func, base, mut pc) =
+        let (kind, func, mut base, mut pc) =
             (top_frame.kind, top_frame.func, top_frame.base, top_frame.pc);
         if kind == FrameKind::Native {
             if pc == crate::vm::ctx::NATIVE_WAITING {
@@ -1104,14 +1104,16 @@ pub fn execute<'gc, const HOOKED: bool>(
             }
             return Exit::Error(RtError::msg("internal error: resumed into a marker frame"));
         }
-        let fi = ex.ts.frames.len() - 1;
+        // The running function; Lua-to-Lua calls and returns switch these
+        // in place (`enter!`).
+        let mut fi = ex.ts.frames.len() - 1;
         let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
             return Exit::Error(RtError::msg("internal error: frame without a Lua function"));
         };
-        let cl: &'gc Closure<'gc> = Gc::as_ref(cl);
-        let proto = Gc::as_ref(cl.proto);
-        let code: &'gc [Instr] = &proto.info.0.code;
-        let k: &'gc [Value<'gc>] = &proto.constants;
+        let mut cl: &'gc Closure<'gc> = Gc::as_ref(cl);
+        let mut proto = Gc::as_ref(cl.proto);
+        let mut code: &'gc [Instr] = &proto.info.0.code;
+        let mut k: &'gc [Value<'gc>] = &proto.constants;
         if HOOKED && pc == 0 {
             match crate::vm::hook::enter_lua(ex, fi) {
                 Ok(start) => pc = start,
@@ -1135,11 +1137,26 @@ pub fn execute<'gc, const HOOKED: bool>(
         // register at or past `max_stack`; `sync!` re-derives the pointer after
         // anything that may touch the stack vector.
         let mut regs: *mut Value<'gc> = ex.ts.stack.as_mut_ptr().wrapping_add(base);
-        let max_stack = proto.info.0.max_stack as usize;
+        let mut max_stack = proto.info.0.max_stack as usize;
         macro_rules! sync {
             () => {
                 regs = ex.ts.stack.as_mut_ptr().wrapping_add(base)
             };
+        }
+        // Switches to the Lua frame `fi`, whose closure is `$cl`, at its
+        // saved pc (the frame's stack room is as at the top of 'frame).
+        macro_rules! enter {
+            ($cl:expr) => {{
+                let f = &ex.ts.frames[fi];
+                base = f.base;
+                pc = f.pc;
+                cl = Gc::as_ref($cl);
+                proto = Gc::as_ref(cl.proto);
+                code = &proto.info.0.code;
+                k = &proto.constants;
+                max_stack = proto.info.0.max_stack as usize;
+                sync!();
+            }};
         }
         macro_rules! r {
             ($i:expr) => {{
@@ -1843,7 +1860,13 @@ pub fn execute<'gc, const HOOKED: bool>(
                                 tail: false,
                             });
                             ex.ts.top = ntop;
-                            continue 'frame;
+                            if HOOKED {
+                                // The call event comes from the top of the frame loop.
+                                continue 'frame;
+                            }
+                            fi += 1;
+                            enter!(callee);
+                            continue;
                         }
                     }
                     let (func, nargs) = call_operands!(i);
@@ -1939,12 +1962,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::Return0 | OpCode::Return1
                     if !HOOKED
-                        && fi >= 1
-                        && !ex.ts.frames[fi].fresh
                         && !ex.ts.frames[fi].finish
-                        && ex.ts.frames[fi - 1].kind == FrameKind::Lua =>
+                        && (ex.ts.frames[fi].fresh
+                            || (fi >= 1 && ex.ts.frames[fi - 1].kind == FrameKind::Lua)) =>
                 {
-                    // Fast path: back to the calling Lua function.
+                    // Fast path: back to the calling Lua function, or out of
+                    // this run.
                     let f = ex.ts.frames[fi];
                     let n = if i.op() == OpCode::Return1 { 1 } else { 0 };
                     let v = if n == 1 { r!(i.a()) } else { Value::Nil };
@@ -1962,7 +1985,14 @@ pub fn execute<'gc, const HOOKED: bool>(
                         }
                     }
                     ex.ts.top = f.func + want;
-                    continue 'frame;
+                    if f.fresh {
+                        return Exit::Returned(want);
+                    }
+                    fi -= 1;
+                    match ex.ts.stack[ex.ts.frames[fi].func] {
+                        Value::Function(Function::Lua(caller)) => enter!(caller),
+                        _ => continue 'frame,
+                    }
                 }
                 OpCode::Return | OpCode::Return0 | OpCode::Return1 => {
                     let a = i.a();
@@ -2217,9 +2247,7 @@ fn index_chain_fast<'gc>(
     let mut m = m;
     // Longer chains (and their loop errors) are left to `MetaCx::index`.
     for _ in 0..16 {
-        let h = m
-            .borrow()
-            .get_tm(Tm::Index as usize, g.tm_name(Tm::Index));
+        let h = m.borrow().get_tm(Tm::Index as usize, g.tm_name(Tm::Index));
         let Value::Table(t) = h else {
             return if h.is_nil() { Some(Value::Nil) } else { None };
         };
@@ -2238,7 +2266,7 @@ fn index_chain_fast<'gc>(
 
 /// Table store without metamethods when possible. Returns false when the
 /// slow path (metamethods, errors) is needed.
-#[inline]
+#[inline(always)]
 fn store_fast<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, key: Value<'gc>, val: Value<'gc>) -> bool {
     let Value::Table(t) = t else { return false };
     let mut tb = t.borrow_mut(mc);
@@ -2246,7 +2274,17 @@ fn store_fast<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, key: Value<'gc>, val: Valu
     if tb.meta.is_some() {
         return tb.replace_present(key, val);
     }
-    tb.set(key, val).is_ok()
+    match key {
+        Value::String(s) => {
+            tb.set_str(s, val);
+            true
+        }
+        Value::Integer(n) => {
+            tb.set_int(n, val);
+            true
+        }
+        _ => tb.set(key, val).is_ok(),
+    }
 }
 
 fn upvalue_name(proto: &crate::function::FnProto<'_>, idx: usize) -> String {
