@@ -160,6 +160,8 @@ pub struct Helpers {
     pub tostring: WeakRef,
     pub error_value: WeakRef,
     pub plain_kind: WeakRef,
+    /// Float64Array -> a plain array of its numbers.
+    pub array_from: WeakRef,
     pub imports: WeakRef,
     /// Receives the promise an async run waits for (see callback.rs).
     pub awaited: WeakRef,

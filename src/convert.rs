@@ -263,8 +263,17 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                 return Ok(Value::Table(*t));
             }
         }
-        // 0: not plain data, 1: array, 2: plain object, 3: Map (any realm).
-        let pk = raw::get_number(env, raw::call(env, raw::undefined(env), plain_kind, &[v])?)?;
+        // 0: not plain data, 1: array, 2: plain object, 3: Map (any realm),
+        // or the numbers of an array of numbers as a Float64Array (copied
+        // in bulk: one call instead of a Node-API read per element).
+        let pk = raw::call(env, raw::undefined(env), plain_kind, &[v])?;
+        if let Some(nums) = raw::get_f64s(env, pk)? {
+            let t = Table::with_capacity(self.mc, nums.len(), 0);
+            let vals: Vec<Value<'gc>> = nums.iter().map(|n| number_to_lua(*n)).collect();
+            t.borrow_mut(self.mc).set_list(0, &vals);
+            return Ok(Value::Table(t));
+        }
+        let pk = raw::get_number(env, pk)?;
         if pk == 0.0 {
             return self.to_lua(v);
         }
@@ -358,6 +367,14 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         };
         if sequence {
             let n = len.max(0) as usize;
+            if let Some(nums) = numbers_of(t, n) {
+                // In bulk: a Float64Array made here becomes an array in JS.
+                let f = Helpers::get(env, &self.vm.helpers.array_from)?;
+                let ta = raw::f64_array(env, &nums)?;
+                let arr = raw::call(env, raw::undefined(env), f, &[ta])?;
+                seen.insert(addr, arr);
+                return Ok(arr);
+            }
             let arr = raw::array(env, n)?;
             seen.insert(addr, arr);
             for i in 0..n {
@@ -390,6 +407,23 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         }
         Ok(obj)
     }
+}
+
+/// `t[1..n]` as numbers, when they all are and convert to JS numbers
+/// (integers beyond 2^53 become BigInts).
+fn numbers_of(t: Table<'_>, n: usize) -> Option<Vec<f64>> {
+    let t = t.borrow();
+    let mut out = Vec::with_capacity(n);
+    for i in 1..=n as i64 {
+        match t.get_int(i) {
+            Value::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) => {
+                out.push(i as f64)
+            }
+            Value::Number(x) => out.push(x),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// A JS number into Lua: safe integers become integers, others floats.
