@@ -410,7 +410,8 @@ const tableMethods = {
   },
   /**
    * A deep copy as plain JS data: a table with keys 1..n becomes an array,
-   * any other an object (keys as strings). Cycles are kept.
+   * one with only string and number keys an object (keys as strings), any
+   * other a Map. Cycles are kept.
    */
   toObject() {
     const r = live(this);
@@ -565,6 +566,7 @@ class Core {
       errorValue: (e) => core.errorValue(e),
       plainKind,
       arrayFrom,
+      newMap: () => new Map(),
       alive: () => true,
       awaited: (p) => {
         core.awaited = p;

@@ -57,9 +57,17 @@ pub const MAX_JS_DEPTH: usize = 180;
 /// Outermost calls between two collection steps.
 const GC_STEP_EVERY: u32 = 16;
 
-/// Bytes reported to V8 per live Lua object (an estimate: the arena counts
-/// objects, not bytes).
-const BYTES_PER_OBJECT: i64 = 64;
+/// Change in the VM's memory that is worth telling V8 about.
+const REPORT_BYTES: i64 = 256 * 1024;
+
+/// Bytes per live Lua object on top of the counted bytes (the standard
+/// libraries are made before counting starts, and object headers).
+const BYTES_PER_OBJECT: usize = 64;
+
+/// What the VM holds, as reported to V8 (an estimate).
+fn vm_bytes(lua: &Lua) -> i64 {
+    (lua.memory_used() + lua.object_count() * BYTES_PER_OBJECT) as i64
+}
 
 /// The error codes `index.js` understands (see lib.rs).
 pub const CODE_ERROR: &str = "LUA_ERROR";
@@ -162,6 +170,8 @@ pub struct Helpers {
     pub plain_kind: WeakRef,
     /// Float64Array -> a plain array of its numbers.
     pub array_from: WeakRef,
+    /// Makes an empty Map (for `toObject()` of tables with non-string keys).
+    pub new_map: WeakRef,
     pub imports: WeakRef,
     /// Receives the promise an async run waits for (see callback.rs).
     pub awaited: WeakRef,
@@ -264,6 +274,9 @@ impl Vm {
         let gaddr = lua.enter(|_, g| Gc::as_ptr(g) as usize);
         let fixed = crate::callback::make_fixed(&lua);
         LIVE.with(|n| n.set(n.get() + 1));
+        // V8 feels the VM's memory, so that dropped VMs get collected.
+        let bytes = vm_bytes(&lua);
+        raw::adjust_external_memory(env, bytes);
         let st = State {
             fixed: Some(fixed),
             next_export: 1,
@@ -279,7 +292,7 @@ impl Vm {
             locked: Cell::new(false),
             poisoned: Cell::new(false),
             gaddr: Cell::new(gaddr),
-            reported_bytes: Cell::new(0),
+            reported_bytes: Cell::new(bytes),
             calls: Cell::new(0),
             jobs: RefCell::new(IdMap::default()),
             async_running: Cell::new(false),
@@ -494,16 +507,22 @@ impl Vm {
             let mut guard = self.lua.borrow_mut();
             let Some(lua) = guard.as_mut() else { return };
             lua.gc_step();
-            let bytes = lua.object_count() as i64 * BYTES_PER_OBJECT;
-            let delta = bytes - self.reported_bytes.get();
-            if delta.abs() > 256 * 1024 {
-                raw::adjust_external_memory(self.env, delta);
-                self.reported_bytes.set(bytes);
-            }
+            self.report_memory(lua);
             lua.take_released_host_ids()
         };
         self.release_hosts(&ids);
         let _ = self.flush_released_slots();
+    }
+
+    /// Tells V8 (`adjust_external_memory`) how much the VM holds, when that
+    /// changed noticeably since the last report.
+    fn report_memory(&self, lua: &Lua) {
+        let bytes = vm_bytes(lua);
+        let delta = bytes - self.reported_bytes.get();
+        if delta.abs() > REPORT_BYTES {
+            raw::adjust_external_memory(self.env, delta);
+            self.reported_bytes.set(bytes);
+        }
     }
 
     /// Records host ids the collector freed; their slots become free.
@@ -564,6 +583,7 @@ impl Vm {
             lua.clear_stale_slots();
             lua.gc_collect();
             lua.gc_collect();
+            self.report_memory(lua);
             lua.take_released_host_ids()
         };
         self.release_hosts(&ids);

@@ -325,9 +325,9 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     /// `toObject()` / `toArray()`: a Lua table copied into plain JS data.
     /// A table whose keys are exactly 1..n (n > 0) becomes an array (always,
-    /// with `as_array`: the values 1..#t); any other an object whose
-    /// property names are the keys as strings. Cycles and shared tables map
-    /// to the same JS object.
+    /// with `as_array`: the values 1..#t); one whose keys are all strings
+    /// and numbers an object whose property names are the keys as strings;
+    /// any other a Map. Cycles and shared tables map to the same JS object.
     pub fn copy_out(&self, t: Table<'gc>, as_array: bool) -> Js<JsVal> {
         let mut seen = HashMap::new();
         self.copy_out_rec(t, as_array, &mut seen, 0)
@@ -384,23 +384,33 @@ impl<'gc, 'v> Cv<'gc, 'v> {
             }
             return Ok(arr);
         }
+        let string_keys = entries
+            .iter()
+            .all(|(k, _)| matches!(k, Value::String(_) | Value::Integer(_) | Value::Number(_)));
+        if !string_keys {
+            // Keys a property name cannot stand for (booleans, tables,
+            // functions, ...): a Map, keys copied like values.
+            let new_map = Helpers::get(env, &self.vm.helpers.new_map)?;
+            let map = raw::call(env, raw::undefined(env), new_map, &[])?;
+            seen.insert(addr, map);
+            let set = raw::get_named(env, map, "set\0")?;
+            for (k, v) in entries {
+                let jk = value(k, seen)?;
+                let jv = value(v, seen)?;
+                raw::call(env, map, set, &[jk, jv])?;
+            }
+            return Ok(map);
+        }
         let obj = raw::object(env)?;
         seen.insert(addr, obj);
         for (k, v) in entries {
             let key = match k {
                 Value::String(s) => bytes_to_js(env, s.as_bytes())?,
-                Value::Integer(_) | Value::Number(_) | Value::Boolean(_) => {
+                _ => {
                     let mut out = Vec::new();
-                    match k {
-                        Value::Boolean(b) => {
-                            out.extend_from_slice(if b { b"true" } else { b"false" })
-                        }
-                        _ => lunarena_vm::vm::meta::number_to_bytes(k, &mut out),
-                    }
+                    lunarena_vm::vm::meta::number_to_bytes(k, &mut out);
                     raw::ascii_string(env, &out)?
                 }
-                // Tables, functions, ... as keys: their JS value's string form.
-                other => self.to_js(other)?,
             };
             let jv = value(v, seen)?;
             raw::set_property(env, obj, key, jv)?;
