@@ -203,7 +203,7 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
         )));
     }
     let env = vm.env;
-    let _scope = raw::HandleScope::open(env);
+    vm.call_scope();
     let cv = Cv::new(vm, ctx.mc, ctx.g);
     if matches!(op, Op::Index | Op::Len) {
         match array_fast_path(&cv, &ctx, op) {
