@@ -201,7 +201,11 @@ export interface LuaTable extends LuaHandle {
   /** `[key, value]` pairs in `next` order (a snapshot). */
   entries(): [LuaValue, LuaValue][];
   [Symbol.iterator](): IterableIterator<[LuaValue, LuaValue]>;
-  /** A deep copy: a table with keys 1..n becomes an array, any other an object. Cycles are kept. */
+  /**
+   * A deep copy: a table with keys 1..n becomes an array, one with only
+   * string and number keys a plain object, any other a `Map` (keys
+   * converted like values). Cycles are kept.
+   */
   toObject(): any;
   /** A deep copy of `t[1..#t]` as an array. */
   toArray(): any[];

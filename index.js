@@ -410,7 +410,8 @@ const tableMethods = {
   },
   /**
    * A deep copy as plain JS data: a table with keys 1..n becomes an array,
-   * any other an object (keys as strings). Cycles are kept.
+   * one with only string and number keys an object (keys as strings), any
+   * other a Map. Cycles are kept.
    */
   toObject() {
     const r = live(this);
@@ -564,6 +565,8 @@ class Core {
       tostring: proxyToString,
       errorValue: (e) => core.errorValue(e),
       plainKind,
+      arrayFrom,
+      newMap: () => new Map(),
       alive: () => true,
       awaited: (p) => {
         core.awaited = p;
@@ -1033,12 +1036,36 @@ function proxyPairs(obj) {
   return out;
 }
 
-/** For lua.table(): 0 not plain data (proxied), 1 array, 2 plain object, 3 Map. Works across realms. */
+/**
+ * For lua.table(): 0 not plain data (proxied), 1 array, 2 plain object, 3 Map,
+ * or for an array of numbers its numbers as a Float64Array (the native side
+ * copies those in bulk). Works across realms.
+ */
 function plainKind(v) {
-  if (Array.isArray(v)) return 1;
+  if (Array.isArray(v)) return numbersOf(v) || 1;
   if (v instanceof Map || Object.prototype.toString.call(v) === '[object Map]') return 3;
   const p = Object.getPrototypeOf(v);
   return p === null || Object.getPrototypeOf(p) === null ? 2 : 0;
+}
+
+/** The elements of an array as a Float64Array if they are all numbers (no holes). */
+function numbersOf(a) {
+  const n = a.length;
+  if (n === 0) return undefined;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    if (typeof x !== 'number') return undefined;
+    out[i] = x;
+  }
+  return out;
+}
+
+/** A Float64Array's numbers as a plain array (toObject()/toArray() of a table of numbers). */
+function arrayFrom(ta) {
+  const out = [];
+  for (let i = 0; i < ta.length; i++) out.push(ta[i]);
+  return out;
 }
 
 function proxyToString(obj) {

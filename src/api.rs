@@ -192,6 +192,8 @@ mod handlers {
             tostring: get("tostring\0")?,
             error_value: get("errorValue\0")?,
             plain_kind: get("plainKind\0")?,
+            array_from: get("arrayFrom\0")?,
+            new_map: get("newMap\0")?,
             imports: get("imports\0")?,
             awaited: get("awaited\0")?,
         };

@@ -203,7 +203,7 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
         )));
     }
     let env = vm.env;
-    let _scope = raw::HandleScope::open(env);
+    vm.call_scope();
     let cv = Cv::new(vm, ctx.mc, ctx.g);
     if matches!(op, Op::Index | Op::Len) {
         match array_fast_path(&cv, &ctx, op) {
@@ -287,10 +287,10 @@ fn array_fast_path<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<Opti
     if !raw::is_array(env, obj)? {
         return Ok(None);
     }
-    let len = raw::array_len(env, obj)?;
     match index {
-        None => Ok(Some(Value::Integer(len as i64))),
-        Some(i) if i >= 1 && i <= len as i64 => {
+        None => Ok(Some(Value::Integer(raw::array_len(env, obj)? as i64))),
+        // Past the end the read gives undefined (nil): no length check.
+        Some(i) if i >= 1 && i <= u32::MAX as i64 => {
             let v = raw::get_element(env, obj, (i - 1) as u32)?;
             if raw::kind(env, v)? == raw::Kind::Function {
                 // Functions read from objects are bound to them: the general path.

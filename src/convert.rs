@@ -265,8 +265,17 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                 return Ok(Value::Table(*t));
             }
         }
-        // 0: not plain data, 1: array, 2: plain object, 3: Map (any realm).
-        let pk = raw::get_number(env, raw::call(env, raw::undefined(env), plain_kind, &[v])?)?;
+        // 0: not plain data, 1: array, 2: plain object, 3: Map (any realm),
+        // or the numbers of an array of numbers as a Float64Array (copied
+        // in bulk: one call instead of a Node-API read per element).
+        let pk = raw::call(env, raw::undefined(env), plain_kind, &[v])?;
+        if let Some(nums) = raw::get_f64s(env, pk)? {
+            let t = Table::with_capacity(self.mc, nums.len(), 0);
+            let vals: Vec<Value<'gc>> = nums.iter().map(|n| number_to_lua(*n)).collect();
+            t.borrow_mut(self.mc).set_list(0, &vals);
+            return Ok(Value::Table(t));
+        }
+        let pk = raw::get_number(env, pk)?;
         if pk == 0.0 {
             return self.to_lua(v);
         }
@@ -318,9 +327,9 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     /// `toObject()` / `toArray()`: a Lua table copied into plain JS data.
     /// A table whose keys are exactly 1..n (n > 0) becomes an array (always,
-    /// with `as_array`: the values 1..#t); any other an object whose
-    /// property names are the keys as strings. Cycles and shared tables map
-    /// to the same JS object.
+    /// with `as_array`: the values 1..#t); one whose keys are all strings
+    /// and numbers an object whose property names are the keys as strings;
+    /// any other a Map. Cycles and shared tables map to the same JS object.
     pub fn copy_out(&self, t: Table<'gc>, as_array: bool) -> Js<JsVal> {
         let mut seen = HashMap::new();
         self.copy_out_rec(t, as_array, &mut seen, 0)
@@ -360,6 +369,14 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         };
         if sequence {
             let n = len.max(0) as usize;
+            if let Some(nums) = numbers_of(t, n) {
+                // In bulk: a Float64Array made here becomes an array in JS.
+                let f = Helpers::get(env, &self.vm.helpers.array_from)?;
+                let ta = raw::f64_array(env, &nums)?;
+                let arr = raw::call(env, raw::undefined(env), f, &[ta])?;
+                seen.insert(addr, arr);
+                return Ok(arr);
+            }
             let arr = raw::array(env, n)?;
             seen.insert(addr, arr);
             for i in 0..n {
@@ -369,29 +386,56 @@ impl<'gc, 'v> Cv<'gc, 'v> {
             }
             return Ok(arr);
         }
+        let string_keys = entries
+            .iter()
+            .all(|(k, _)| matches!(k, Value::String(_) | Value::Integer(_) | Value::Number(_)));
+        if !string_keys {
+            // Keys a property name cannot stand for (booleans, tables,
+            // functions, ...): a Map, keys copied like values.
+            let new_map = Helpers::get(env, &self.vm.helpers.new_map)?;
+            let map = raw::call(env, raw::undefined(env), new_map, &[])?;
+            seen.insert(addr, map);
+            let set = raw::get_named(env, map, "set\0")?;
+            for (k, v) in entries {
+                let jk = value(k, seen)?;
+                let jv = value(v, seen)?;
+                raw::call(env, map, set, &[jk, jv])?;
+            }
+            return Ok(map);
+        }
         let obj = raw::object(env)?;
         seen.insert(addr, obj);
         for (k, v) in entries {
             let key = match k {
                 Value::String(s) => bytes_to_js(env, s.as_bytes())?,
-                Value::Integer(_) | Value::Number(_) | Value::Boolean(_) => {
+                _ => {
                     let mut out = Vec::new();
-                    match k {
-                        Value::Boolean(b) => {
-                            out.extend_from_slice(if b { b"true" } else { b"false" })
-                        }
-                        _ => lunarena_vm::vm::meta::number_to_bytes(k, &mut out),
-                    }
+                    lunarena_vm::vm::meta::number_to_bytes(k, &mut out);
                     raw::ascii_string(env, &out)?
                 }
-                // Tables, functions, ... as keys: their JS value's string form.
-                other => self.to_js(other)?,
             };
             let jv = value(v, seen)?;
             raw::set_property(env, obj, key, jv)?;
         }
         Ok(obj)
     }
+}
+
+/// `t[1..n]` as numbers, when they all are and convert to JS numbers
+/// (integers beyond 2^53 become BigInts).
+fn numbers_of(t: Table<'_>, n: usize) -> Option<Vec<f64>> {
+    let t = t.borrow();
+    let mut out = Vec::with_capacity(n);
+    for i in 1..=n as i64 {
+        match t.get_int(i) {
+            Value::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) => {
+                out.push(i as f64)
+            }
+            Value::Number(x) => out.push(x),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// A JS number into Lua: safe integers become integers, others floats.

@@ -207,6 +207,65 @@ pub fn get_string(env: Env, v: JsVal) -> Js<String> {
 
 /// The bytes of a Buffer or Uint8Array; `None` for any other value.
 pub fn get_bytes<'a>(env: Env, v: JsVal) -> Js<Option<&'a [u8]>> {
+    let Some((ty, len, data)) = typedarray_info(env, v)? else {
+        return Ok(None);
+    };
+    if ty != sys::TypedarrayType::uint8_array {
+        return Ok(None);
+    }
+    if len == 0 || data.is_null() {
+        return Ok(Some(&[]));
+    }
+    Ok(Some(unsafe {
+        std::slice::from_raw_parts(data as *const u8, len)
+    }))
+}
+
+/// The numbers of a Float64Array; `None` for any other value.
+pub fn get_f64s<'a>(env: Env, v: JsVal) -> Js<Option<&'a [f64]>> {
+    let Some((ty, len, data)) = typedarray_info(env, v)? else {
+        return Ok(None);
+    };
+    if ty != sys::TypedarrayType::float64_array {
+        return Ok(None);
+    }
+    if len == 0 || data.is_null() {
+        return Ok(Some(&[]));
+    }
+    // A Float64Array's data is 8-byte aligned (its byte offset is a
+    // multiple of 8).
+    Ok(Some(unsafe {
+        std::slice::from_raw_parts(data as *const f64, len)
+    }))
+}
+
+/// A new Float64Array holding `nums`.
+pub fn f64_array(env: Env, nums: &[f64]) -> Js<JsVal> {
+    let mut data: *mut c_void = ptr::null_mut();
+    let mut ab = ptr::null_mut();
+    let bytes = std::mem::size_of_val(nums);
+    check(env, unsafe {
+        sys::napi_create_arraybuffer(env, bytes, &mut data, &mut ab)
+    })?;
+    if bytes != 0 {
+        unsafe { ptr::copy_nonoverlapping(nums.as_ptr(), data as *mut f64, nums.len()) };
+    }
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_create_typedarray(
+            env,
+            sys::TypedarrayType::float64_array,
+            nums.len(),
+            ab,
+            0,
+            &mut v,
+        )
+    })?;
+    Ok(v)
+}
+
+/// Type, length (in elements) and data pointer of a typed array.
+fn typedarray_info(env: Env, v: JsVal) -> Js<Option<(i32, usize, *mut c_void)>> {
     let mut is = false;
     check(env, unsafe { sys::napi_is_typedarray(env, v, &mut is) })?;
     if !is {
@@ -220,15 +279,7 @@ pub fn get_bytes<'a>(env: Env, v: JsVal) -> Js<Option<&'a [u8]>> {
     check(env, unsafe {
         sys::napi_get_typedarray_info(env, v, &mut ty, &mut len, &mut data, &mut ab, &mut off)
     })?;
-    if ty != sys::TypedarrayType::uint8_array {
-        return Ok(None);
-    }
-    if len == 0 || data.is_null() {
-        return Ok(Some(&[]));
-    }
-    Ok(Some(unsafe {
-        std::slice::from_raw_parts(data as *const u8, len)
-    }))
+    Ok(Some((ty, len, data)))
 }
 
 pub fn is_array(env: Env, v: JsVal) -> Js<bool> {
