@@ -325,9 +325,18 @@ pub fn run_queued_finalizers<'gc>(
         if f.is_nil() {
             continue;
         }
-        let outer = in_finalizer.replace(true);
-        let r = call(f, obj);
-        in_finalizer.set(outer);
+        let callable = matches!(f, Value::Function(_)) || !meta::get_tm(g, f, Tm::Call).is_nil();
+        let r = if callable {
+            let outer = in_finalizer.replace(true);
+            let r = call(f, obj);
+            in_finalizer.set(outer);
+            r
+        } else {
+            let t = meta::type_name_meta(g, f);
+            Err(RtError::msg(format!(
+                "attempt to call a {t} value (metamethod '__gc')"
+            )))
+        };
         if let Err(e) = r {
             let msg: &[u8] = match &e {
                 RtError::Value(Value::String(s)) => s.as_bytes(),
