@@ -209,7 +209,10 @@ fn resurrect_finalizable<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) -> usiz
                     t.borrow().gc_marked.set(false);
                     Value::Table(Table(t))
                 }),
-                Finalizable::UserData(w) => w.resurrect(fc).map(|u| Value::UserData(UserData(u))),
+                Finalizable::UserData(w) => w.resurrect(fc).map(|u| {
+                    u.gc_marked.set(false);
+                    Value::UserData(UserData(u))
+                }),
             };
             if let Some(v) = v {
                 queued.push(v);
@@ -302,7 +305,10 @@ pub fn queue_all_finalizers<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
                 t.borrow().gc_marked.set(false);
                 Value::Table(Table(t))
             }),
-            Finalizable::UserData(w) => w.upgrade(mc).map(|u| Value::UserData(UserData(u))),
+            Finalizable::UserData(w) => w.upgrade(mc).map(|u| {
+                u.gc_marked.set(false);
+                Value::UserData(UserData(u))
+            }),
         };
         queue.extend(v);
     }

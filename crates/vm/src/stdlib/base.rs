@@ -8,6 +8,7 @@ use crate::lua::Libs;
 use crate::state::{Finalizable, Global, GlobalRef, Tm};
 use crate::stdlib::{set_fn, set_value};
 use crate::table::{Table, WeakMode};
+use crate::userdata::UserData;
 use crate::value::{Function, Value};
 use crate::vm::ctx::Ctx;
 use crate::vm::meta::{self, MetaCx};
@@ -341,6 +342,25 @@ pub fn set_table_metatable<'gc>(
     }
     if newly_marked {
         Global::finalizable_mut(g, mc).push(Finalizable::Table(gc_arena::Gc::downgrade(t.0)));
+    }
+}
+
+/// Sets a userdata's metatable (`debug.setmetatable`) and marks the
+/// userdata for finalization if the metatable has `__gc`.
+pub fn set_userdata_metatable<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    u: UserData<'gc>,
+    mt: Option<Table<'gc>>,
+) {
+    u.set_metatable(mc, mt);
+    let has_gc = mt.is_some_and(|m| {
+        !m.borrow()
+            .get_tm(Tm::Gc as usize, g.tm_name(Tm::Gc))
+            .is_nil()
+    });
+    if has_gc && !g.budget.0.gc_params.closing.get() && !u.0.gc_marked.replace(true) {
+        Global::finalizable_mut(g, mc).push(Finalizable::UserData(gc_arena::Gc::downgrade(u.0)));
     }
 }
 
