@@ -30,6 +30,10 @@ pub struct Params {
     pub in_finalizer: Cell<bool>,
     /// The state is closing: objects get no finalizer any more.
     pub closing: Cell<bool>,
+    /// `collectgarbage("step", kb)` is waiting for the driver: the size,
+    /// and the frame count of the thread whose `collectgarbage` frame will
+    /// get the result (see `Lua::finish_step_request`).
+    pub step_request: Cell<Option<(i32, usize)>>,
 }
 
 impl Default for Params {
@@ -39,6 +43,7 @@ impl Default for Params {
             stepmul: Cell::new(100 / 4),
             in_finalizer: Cell::new(false),
             closing: Cell::new(false),
+            step_request: Cell::new(None),
         }
     }
 }
@@ -81,6 +86,55 @@ pub fn step(arena: &mut LuaArena) -> bool {
         finalize_and_sweep(arena);
     }
     false
+}
+
+/// Collector work of a basic step (`collectgarbage("step", 0)`), in
+/// gc-arena's units (about one object each).
+const BASIC_STEP_WORK: f64 = 1024.0;
+
+/// `collectgarbage("step", kb)`: collector work worth `kb` kilobytes of
+/// allocation (a basic step for 0), starting a cycle if none is under way;
+/// whether a cycle ended.
+pub fn step_by(arena: &mut LuaArena, kb: i32) -> bool {
+    // About 64 bytes per object.
+    let work = if kb > 0 {
+        f64::from(kb) * 16.0
+    } else {
+        BASIC_STEP_WORK
+    };
+    set_debt(arena, work);
+    let mut started = arena.collection_phase() != CollectionPhase::Sleeping;
+    loop {
+        match arena.collection_phase() {
+            CollectionPhase::Sleeping if started => return true,
+            CollectionPhase::Sweeping => arena.cycle_debt(),
+            _ => {
+                started = true;
+                if arena.mark_debt().is_some() {
+                    finalize_and_sweep(arena);
+                }
+            }
+        }
+        if arena.metrics().allocation_debt() <= 0.0 {
+            return arena.collection_phase() == CollectionPhase::Sleeping;
+        }
+    }
+}
+
+/// Makes the arena's allocation debt `work`. Debt only counts past the
+/// point where the collector wakes up, which the arena does not tell:
+/// add debt in growing amounts until it counts, then trim the excess.
+fn set_debt(arena: &LuaArena, work: f64) {
+    let metrics = arena.metrics();
+    let mut add = work;
+    for _ in 0..64 {
+        if metrics.allocation_debt() > 0.0 {
+            metrics.adjust_debt(work - metrics.allocation_debt());
+            return;
+        }
+        metrics.adjust_debt(add);
+        add *= 2.0;
+    }
 }
 
 /// Runs a full collection: finishes the cycle under way (whose marks may

@@ -686,9 +686,17 @@ fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             budget.gc_requested.set(true);
             Value::Integer(0)
         }
-        // A step is a full collection here, so it always ends a cycle.
         "step" => {
             budget.gc_requested.set(true);
+            // The driver does the step when this call returns and replaces
+            // the result with whether a cycle ended. Inside a nested call
+            // it cannot (the collection waits for the next slice): then the
+            // step is a full collection, which does end one.
+            if budget.nested.get() == 0 && ctx.ts.nested == 0 {
+                params
+                    .step_request
+                    .set(Some((args[0], ctx.ts.frames.len())));
+            }
             Value::Boolean(true)
         }
         "count" => Value::Number(crate::gc::heap_kbytes(ctx.mc, budget)),
