@@ -654,11 +654,10 @@ fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         Some(s) => s.as_bytes(),
         None => b"collect",
     };
-    let Some(opt) = GC_OPTIONS.iter().position(|o| o.as_bytes() == opt) else {
+    let Some(&name) = GC_OPTIONS.iter().find(|o| o.as_bytes() == opt) else {
         let o = String::from_utf8_lossy(opt).into_owned();
         return Err(RtError::bad_arg(1, format!("invalid option '{o}'")));
     };
-    let name = GC_OPTIONS[opt];
     let nargs = match name {
         "step" | "setpause" | "setstepmul" => 1,
         "generational" => 2,
