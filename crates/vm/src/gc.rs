@@ -18,11 +18,11 @@ use crate::vm::meta;
 
 pub type LuaArena = Arena<Rootable![GlobalRef<'_>]>;
 
-/// What `collectgarbage` reads and sets besides the mode. The collector's
-/// own pacing does not depend on them; they are kept, in PUC-Rio Lua's
-/// storage (a quarter of the value, in a byte), so that scripts read back
-/// exactly what Lua 5.4 would give them.
-pub struct Params {
+/// The collector's state that `collectgarbage` and the driver share.
+pub struct Control {
+    /// Pause and step multiplier: the collector's own pacing does not use
+    /// them; they are kept in PUC-Rio Lua's storage (a quarter of the
+    /// value, in a byte) so that scripts read back what Lua 5.4 gives.
     pause: Cell<u8>,
     stepmul: Cell<u8>,
     /// A `__gc` metamethod is running: `collectgarbage` then fails, as the
@@ -36,9 +36,9 @@ pub struct Params {
     pub step_request: Cell<Option<(i32, usize)>>,
 }
 
-impl Default for Params {
+impl Default for Control {
     fn default() -> Self {
-        Params {
+        Control {
             pause: Cell::new(200 / 4),
             stepmul: Cell::new(100 / 4),
             in_finalizer: Cell::new(false),
@@ -48,7 +48,7 @@ impl Default for Params {
     }
 }
 
-impl Params {
+impl Control {
     /// Sets the pause (percent); returns the previous one.
     pub fn set_pause(&self, v: i32) -> i32 {
         Self::replace(&self.pause, v)
@@ -350,7 +350,7 @@ fn release_host_objects<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) {
 /// reverse order of marking after those already queued: what closing a
 /// Lua state does. Objects marked from now on get no finalizer.
 pub fn queue_all_finalizers<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
-    g.budget.0.gc_params.closing.set(true);
+    g.budget.0.gc.closing.set(true);
     let all = std::mem::take(&mut *Global::finalizable_mut(g, mc));
     let mut queue = Global::to_finalize_mut(g, mc);
     for f in all.into_iter().rev() {
@@ -375,7 +375,7 @@ pub fn run_queued_finalizers<'gc>(
     g: GlobalRef<'gc>,
     mut call: impl FnMut(Value<'gc>, Value<'gc>) -> RtResult<'gc, ()>,
 ) {
-    let in_finalizer = &g.budget.0.gc_params.in_finalizer;
+    let in_finalizer = &g.budget.0.gc.in_finalizer;
     loop {
         let Some(obj) = Global::to_finalize_mut(g, mc).pop_front() else {
             return;

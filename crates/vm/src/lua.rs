@@ -399,11 +399,11 @@ impl Lua {
             let b = self.budget();
             if b.await_requested.replace(false) {
                 b.gc_requested.set(false);
-                b.gc_params.step_request.set(None);
+                b.gc.step_request.set(None);
                 return Poll::Await;
             }
             if b.gc_requested.replace(false) {
-                match b.gc_params.step_request.take() {
+                match b.gc.step_request.take() {
                     Some(request) => self.finish_step_request(id, request),
                     None => self.collect_full(),
                 }

@@ -329,7 +329,7 @@ pub fn set_table_metatable<'gc>(
     }
     // An object is marked for finalization once, until its finalizer is
     // queued; none is marked while the state closes.
-    let mark_for_gc = has_gc && !g.budget.0.gc_params.closing.get();
+    let mark_for_gc = has_gc && !g.budget.0.gc.closing.get();
     let (was_weak, newly_marked) = {
         let mut tb = t.borrow_mut(mc);
         let was = tb.weak != WeakMode::default();
@@ -359,7 +359,7 @@ pub fn set_userdata_metatable<'gc>(
             .get_tm(Tm::Gc as usize, g.tm_name(Tm::Gc))
             .is_nil()
     });
-    if has_gc && !g.budget.0.gc_params.closing.get() && !u.0.gc_marked.replace(true) {
+    if has_gc && !g.budget.0.gc.closing.get() && !u.0.gc_marked.replace(true) {
         Global::finalizable_mut(g, mc).push(Finalizable::UserData(gc_arena::Gc::downgrade(u.0)));
     }
 }
@@ -670,8 +670,8 @@ fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         *a = ctx.opt_integer(i + 1, 0)? as i32;
     }
     let budget = &ctx.g.budget.0;
-    let params = &budget.gc_params;
-    if params.in_finalizer.get() {
+    let control = &budget.gc;
+    if control.in_finalizer.get() {
         // The collector is busy (this is one of its finalizers): fail.
         return ctx.ret(Value::Nil);
     }
@@ -692,24 +692,24 @@ fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             // it cannot (the collection waits for the next slice): then the
             // step is a full collection, which does end one.
             if budget.nested.get() == 0 && ctx.ts.nested == 0 {
-                params
+                control
                     .step_request
                     .set(Some((args[0], ctx.ts.frames.len())));
             }
             Value::Boolean(true)
         }
         "count" => Value::Number(crate::gc::heap_kbytes(ctx.mc, budget)),
-        "setpause" => Value::Integer(params.set_pause(args[0]).into()),
-        "setstepmul" => Value::Integer(params.set_stepmul(args[0]).into()),
+        "setpause" => Value::Integer(control.set_pause(args[0]).into()),
+        "setstepmul" => Value::Integer(control.set_stepmul(args[0]).into()),
         "isrunning" => Value::Boolean(!budget.gc_stopped.get()),
         mode => {
             if mode == "incremental" {
                 // Zero keeps a parameter unchanged.
                 if args[0] != 0 {
-                    params.set_pause(args[0]);
+                    control.set_pause(args[0]);
                 }
                 if args[1] != 0 {
-                    params.set_stepmul(args[1]);
+                    control.set_stepmul(args[1]);
                 }
             }
             let was = budget.gc_generational.replace(mode == "generational");
