@@ -18,11 +18,11 @@ use crate::vm::meta;
 
 pub type LuaArena = Arena<Rootable![GlobalRef<'_>]>;
 
-/// What `collectgarbage` reads and sets besides the mode. The collector's
-/// own pacing does not depend on them; they are kept, in PUC-Rio Lua's
-/// storage (a quarter of the value, in a byte), so that scripts read back
-/// exactly what Lua 5.4 would give them.
-pub struct Params {
+/// The collector's state that `collectgarbage` and the driver share.
+pub struct Control {
+    /// Pause and step multiplier: the collector's own pacing does not use
+    /// them; they are kept in PUC-Rio Lua's storage (a quarter of the
+    /// value, in a byte) so that scripts read back what Lua 5.4 gives.
     pause: Cell<u8>,
     stepmul: Cell<u8>,
     /// A `__gc` metamethod is running: `collectgarbage` then fails, as the
@@ -30,20 +30,25 @@ pub struct Params {
     pub in_finalizer: Cell<bool>,
     /// The state is closing: objects get no finalizer any more.
     pub closing: Cell<bool>,
+    /// `collectgarbage("step", kb)` is waiting for the driver: the size,
+    /// and the frame count of the thread whose `collectgarbage` frame will
+    /// get the result (see `Lua::finish_step_request`).
+    pub step_request: Cell<Option<(i32, usize)>>,
 }
 
-impl Default for Params {
+impl Default for Control {
     fn default() -> Self {
-        Params {
+        Control {
             pause: Cell::new(200 / 4),
             stepmul: Cell::new(100 / 4),
             in_finalizer: Cell::new(false),
             closing: Cell::new(false),
+            step_request: Cell::new(None),
         }
     }
 }
 
-impl Params {
+impl Control {
     /// Sets the pause (percent); returns the previous one.
     pub fn set_pause(&self, v: i32) -> i32 {
         Self::replace(&self.pause, v)
@@ -81,6 +86,55 @@ pub fn step(arena: &mut LuaArena) -> bool {
         finalize_and_sweep(arena);
     }
     false
+}
+
+/// Collector work of a basic step (`collectgarbage("step", 0)`), in
+/// gc-arena's units (about one object each).
+const BASIC_STEP_WORK: f64 = 1024.0;
+
+/// `collectgarbage("step", kb)`: collector work worth `kb` kilobytes of
+/// allocation (a basic step for 0), starting a cycle if none is under way;
+/// whether a cycle ended.
+pub fn step_by(arena: &mut LuaArena, kb: i32) -> bool {
+    // About 64 bytes per object.
+    let work = if kb > 0 {
+        f64::from(kb) * 16.0
+    } else {
+        BASIC_STEP_WORK
+    };
+    set_debt(arena, work);
+    let mut started = arena.collection_phase() != CollectionPhase::Sleeping;
+    loop {
+        match arena.collection_phase() {
+            CollectionPhase::Sleeping if started => return true,
+            CollectionPhase::Sweeping => arena.cycle_debt(),
+            _ => {
+                started = true;
+                if arena.mark_debt().is_some() {
+                    finalize_and_sweep(arena);
+                }
+            }
+        }
+        if arena.metrics().allocation_debt() <= 0.0 {
+            return arena.collection_phase() == CollectionPhase::Sleeping;
+        }
+    }
+}
+
+/// Makes the arena's allocation debt `work`. Debt only counts past the
+/// point where the collector wakes up, which the arena does not tell:
+/// add debt in growing amounts until it counts, then trim the excess.
+fn set_debt(arena: &LuaArena, work: f64) {
+    let metrics = arena.metrics();
+    let mut add = work;
+    for _ in 0..64 {
+        if metrics.allocation_debt() > 0.0 {
+            metrics.adjust_debt(work - metrics.allocation_debt());
+            return;
+        }
+        metrics.adjust_debt(add);
+        add *= 2.0;
+    }
 }
 
 /// Runs a full collection: finishes the cycle under way (whose marks may
@@ -209,7 +263,10 @@ fn resurrect_finalizable<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) -> usiz
                     t.borrow().gc_marked.set(false);
                     Value::Table(Table(t))
                 }),
-                Finalizable::UserData(w) => w.resurrect(fc).map(|u| Value::UserData(UserData(u))),
+                Finalizable::UserData(w) => w.resurrect(fc).map(|u| {
+                    u.gc_marked.set(false);
+                    Value::UserData(UserData(u))
+                }),
             };
             if let Some(v) = v {
                 queued.push(v);
@@ -293,7 +350,7 @@ fn release_host_objects<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) {
 /// reverse order of marking after those already queued: what closing a
 /// Lua state does. Objects marked from now on get no finalizer.
 pub fn queue_all_finalizers<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
-    g.budget.0.gc_params.closing.set(true);
+    g.budget.0.gc.closing.set(true);
     let all = std::mem::take(&mut *Global::finalizable_mut(g, mc));
     let mut queue = Global::to_finalize_mut(g, mc);
     for f in all.into_iter().rev() {
@@ -302,7 +359,10 @@ pub fn queue_all_finalizers<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
                 t.borrow().gc_marked.set(false);
                 Value::Table(Table(t))
             }),
-            Finalizable::UserData(w) => w.upgrade(mc).map(|u| Value::UserData(UserData(u))),
+            Finalizable::UserData(w) => w.upgrade(mc).map(|u| {
+                u.gc_marked.set(false);
+                Value::UserData(UserData(u))
+            }),
         };
         queue.extend(v);
     }
@@ -315,7 +375,7 @@ pub fn run_queued_finalizers<'gc>(
     g: GlobalRef<'gc>,
     mut call: impl FnMut(Value<'gc>, Value<'gc>) -> RtResult<'gc, ()>,
 ) {
-    let in_finalizer = &g.budget.0.gc_params.in_finalizer;
+    let in_finalizer = &g.budget.0.gc.in_finalizer;
     loop {
         let Some(obj) = Global::to_finalize_mut(g, mc).pop_front() else {
             return;
@@ -325,9 +385,18 @@ pub fn run_queued_finalizers<'gc>(
         if f.is_nil() {
             continue;
         }
-        let outer = in_finalizer.replace(true);
-        let r = call(f, obj);
-        in_finalizer.set(outer);
+        let callable = matches!(f, Value::Function(_)) || !meta::get_tm(g, f, Tm::Call).is_nil();
+        let r = if callable {
+            let outer = in_finalizer.replace(true);
+            let r = call(f, obj);
+            in_finalizer.set(outer);
+            r
+        } else {
+            let t = meta::type_name_meta(g, f);
+            Err(RtError::msg(format!(
+                "attempt to call a {t} value (metamethod '__gc')"
+            )))
+        };
         if let Err(e) = r {
             let msg: &[u8] = match &e {
                 RtError::Value(Value::String(s)) => s.as_bytes(),

@@ -235,6 +235,45 @@ impl Lua {
         }
     }
 
+    /// Does the step `collectgarbage("step", kb)` of call `id` asked for,
+    /// and gives that call its result: whether a cycle ended. The
+    /// `collectgarbage` frame is on top of the running thread (which had
+    /// `frames` frames then) with its one result, a placeholder `true`.
+    fn finish_step_request(&mut self, id: u64, (kb, frames): (i32, usize)) {
+        let done = {
+            let _count = crate::alloc::enter(self.mem);
+            let done = gc::step_by(&mut self.arena, kb);
+            self.paced_mem = self.budget().mem_used.get();
+            if done {
+                self.cycle_mem = self.paced_mem;
+            }
+            done
+        };
+        self.enter(|mc, g| {
+            let thread = {
+                let calls = g.host_calls.borrow();
+                let Some(call) = calls.iter().find(|c| c.id == id) else {
+                    return;
+                };
+                call.chain.last().map_or(call.thread, |c| c.0)
+            };
+            let Ok(mut st) = borrow_state(mc, thread) else {
+                return;
+            };
+            let top = st.top;
+            let waiting = st.frames.len() == frames
+                && st
+                    .frames
+                    .last()
+                    .is_some_and(|f| f.kind == crate::thread::FrameKind::Native && f.pc == 1)
+                && top > 0
+                && matches!(st.stack[top - 1], Value::Boolean(true));
+            if waiting {
+                st.stack[top - 1] = Value::Boolean(done);
+            }
+        });
+    }
+
     fn collect_full(&mut self) {
         let _count = crate::alloc::enter(self.mem);
         gc::full_collect(&mut self.arena);
@@ -455,7 +494,10 @@ impl Lua {
                 return Outcome::Await;
             }
             if b.gc_requested.replace(false) {
-                self.collect_full();
+                match b.gc.step_request.take() {
+                    Some(request) => self.finish_step_request(id, request),
+                    None => self.collect_full(),
+                }
             } else if !b.gc_stopped.get() {
                 self.collect_step();
             }

@@ -241,3 +241,22 @@ fn closing_the_state_runs_every_finalizer() {
     let out = lunarena(&["-e", &format!("{CLOSING} os.exit(0)")], b"");
     assert_eq!(text(&out.stdout), "end\n");
 }
+
+#[test]
+fn finalizer_errors_are_warnings() {
+    let code = "setmetatable({}, {__gc = true}) collectgarbage() \
+                setmetatable({}, {__gc = function () error({}) end}) collectgarbage() \
+                setmetatable({}, {__gc = function () error('boom', 0) end}) collectgarbage() \
+                print('still running')";
+    let out = lunarena(&["-W", "-e", code], b"");
+    assert_eq!(text(&out.stdout), "still running\n");
+    assert_eq!(
+        text(&out.stderr),
+        "Lua warning: error in __gc (attempt to call a boolean value (metamethod '__gc'))\n\
+         Lua warning: error in __gc (error object is not a string)\n\
+         Lua warning: error in __gc (boom)\n"
+    );
+    // Warnings are off by default.
+    let out = lunarena(&["-e", code], b"");
+    assert_eq!(text(&out.stderr), "");
+}

@@ -37,3 +37,8 @@ fn weak_tables() {
 fn garbage_is_collected_while_the_program_runs() {
     check_script(Libs::ALL, "gc/pacing");
 }
+
+#[test]
+fn random_churn_of_weak_tables() {
+    check_script(Libs::ALL, "gc/churn");
+}

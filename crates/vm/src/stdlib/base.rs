@@ -8,6 +8,7 @@ use crate::lua::Libs;
 use crate::state::{Finalizable, Global, GlobalRef, Tm};
 use crate::stdlib::{set_fn, set_value};
 use crate::table::{Table, WeakMode};
+use crate::userdata::UserData;
 use crate::value::{Function, Value};
 use crate::vm::cont;
 use crate::vm::ctx::Ctx;
@@ -366,7 +367,7 @@ pub fn set_table_metatable<'gc>(
     }
     // An object is marked for finalization once, until its finalizer is
     // queued; none is marked while the state closes.
-    let mark_for_gc = has_gc && !g.budget.0.gc_params.closing.get();
+    let mark_for_gc = has_gc && !g.budget.0.gc.closing.get();
     let (was_weak, newly_marked) = {
         let mut tb = t.borrow_mut(mc);
         let was = tb.weak != WeakMode::default();
@@ -379,6 +380,25 @@ pub fn set_table_metatable<'gc>(
     }
     if newly_marked {
         Global::finalizable_mut(g, mc).push(Finalizable::Table(gc_arena::Gc::downgrade(t.0)));
+    }
+}
+
+/// Sets a userdata's metatable (`debug.setmetatable`) and marks the
+/// userdata for finalization if the metatable has `__gc`.
+pub fn set_userdata_metatable<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    u: UserData<'gc>,
+    mt: Option<Table<'gc>>,
+) {
+    u.set_metatable(mc, mt);
+    let has_gc = mt.is_some_and(|m| {
+        !m.borrow()
+            .get_tm(Tm::Gc as usize, g.tm_name(Tm::Gc))
+            .is_nil()
+    });
+    if has_gc && !g.budget.0.gc.closing.get() && !u.0.gc_marked.replace(true) {
+        Global::finalizable_mut(g, mc).push(Finalizable::UserData(gc_arena::Gc::downgrade(u.0)));
     }
 }
 
@@ -684,11 +704,10 @@ fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         Some(s) => s.as_bytes(),
         None => b"collect",
     };
-    let Some(opt) = GC_OPTIONS.iter().position(|o| o.as_bytes() == opt) else {
+    let Some(&name) = GC_OPTIONS.iter().find(|o| o.as_bytes() == opt) else {
         let o = String::from_utf8_lossy(opt).into_owned();
         return Err(RtError::bad_arg(1, format!("invalid option '{o}'")));
     };
-    let name = GC_OPTIONS[opt];
     let nargs = match name {
         "step" | "setpause" | "setstepmul" => 1,
         "generational" => 2,
@@ -701,8 +720,8 @@ fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         *a = ctx.opt_integer(i + 1, 0)? as i32;
     }
     let budget = &ctx.g.budget.0;
-    let params = &budget.gc_params;
-    if params.in_finalizer.get() {
+    let control = &budget.gc;
+    if control.in_finalizer.get() {
         // The collector is busy (this is one of its finalizers): fail.
         return ctx.ret(Value::Nil);
     }
@@ -716,23 +735,31 @@ fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             budget.gc_requested.set(true);
             Value::Integer(0)
         }
-        // A step is a full collection here, so it always ends a cycle.
         "step" => {
             budget.gc_requested.set(true);
+            // The driver does the step when this call returns and replaces
+            // the result with whether a cycle ended. Inside a nested call
+            // it cannot (the collection waits for the next slice): then the
+            // step is a full collection, which does end one.
+            if budget.nested.get() == 0 && ctx.ts.nested == 0 {
+                control
+                    .step_request
+                    .set(Some((args[0], ctx.ts.frames.len())));
+            }
             Value::Boolean(true)
         }
         "count" => Value::Number(crate::gc::heap_kbytes(ctx.mc, budget)),
-        "setpause" => Value::Integer(params.set_pause(args[0]).into()),
-        "setstepmul" => Value::Integer(params.set_stepmul(args[0]).into()),
+        "setpause" => Value::Integer(control.set_pause(args[0]).into()),
+        "setstepmul" => Value::Integer(control.set_stepmul(args[0]).into()),
         "isrunning" => Value::Boolean(!budget.gc_stopped.get()),
         mode => {
             if mode == "incremental" {
                 // Zero keeps a parameter unchanged.
                 if args[0] != 0 {
-                    params.set_pause(args[0]);
+                    control.set_pause(args[0]);
                 }
                 if args[1] != 0 {
-                    params.set_stepmul(args[1]);
+                    control.set_stepmul(args[1]);
                 }
             }
             let was = budget.gc_generational.replace(mode == "generational");

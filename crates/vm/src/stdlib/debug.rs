@@ -345,7 +345,7 @@ fn setmetatable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     };
     match v {
         Value::Table(t) => crate::stdlib::base::set_table_metatable(ctx.mc, ctx.g, t, mt),
-        Value::UserData(u) => u.set_metatable(ctx.mc, mt),
+        Value::UserData(u) => crate::stdlib::base::set_userdata_metatable(ctx.mc, ctx.g, u, mt),
         other => crate::vm::meta::set_type_metatable(ctx.mc, ctx.g, other, mt),
     }
     ctx.ret(v)

@@ -61,8 +61,8 @@ pub struct Budget {
     /// for a collection step: a few instructions that allocate a lot (big
     /// strings) must not wait for the fuel to run out.
     pub gc_mem_mark: Cell<isize>,
-    /// Tuning parameters and finalizer state that `collectgarbage` reports.
-    pub gc_params: crate::gc::Params,
+    /// Collector state shared by `collectgarbage` and the driver.
+    pub gc: crate::gc::Control,
 }
 
 impl Budget {

@@ -164,3 +164,13 @@ do
   flush("coroutine")
   print("coroutine key", next(e))
 end
+
+-- Userdata get finalizers through debug.setmetatable, marked once.
+do
+  local f = io.tmpfile()
+  debug.setmetatable(f, {__gc = function (o) note(type(o)) end})
+  debug.setmetatable(f, getmetatable(f))
+  f = nil
+  collectgarbage()
+  flush("userdata")
+end

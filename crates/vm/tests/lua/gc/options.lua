@@ -41,3 +41,33 @@ big = nil
 collectgarbage()
 local after = collectgarbage("count")
 print("count grows", during > before + 100, "and shrinks", after < during - 100)
+
+-- "step": true when the step ended a cycle.
+do
+  local function dosteps(kb)
+    collectgarbage()
+    local a = {}
+    for i = 1, 100 do a[i] = {{}} end
+    a = nil
+    local x = collectgarbage("count")
+    local i = 0
+    repeat i = i + 1 until collectgarbage("step", kb)
+    return i, collectgarbage("count") < x
+  end
+  collectgarbage("stop")
+  print("steps", dosteps(20000))
+  print("small steps end a cycle", select(2, dosteps(1)))
+  collectgarbage("restart")
+  local big = {}
+  for i = 1, 50000 do big[i] = {} end
+  collectgarbage()
+  print("a small step on a big heap", collectgarbage("step", 1), collectgarbage("step", 0))
+  local n = 1
+  while not collectgarbage("step", 1) do n = n + 1 end
+  print("many small steps", n > 10)
+  -- Inside a coroutine, a protected call and a metamethod.
+  local co = coroutine.wrap(function () repeat until collectgarbage("step", 100000) return "ended" end)
+  print(co(), pcall(collectgarbage, "step", 100000))
+  local t = setmetatable({}, {__index = function (_, k) return collectgarbage("step", k) end})
+  print(t[100000], select("#", collectgarbage("step")))
+end
