@@ -915,7 +915,10 @@ pub fn close_upvalues<'gc>(mc: &Mutation<'gc>, ts: &mut ThreadState<'gc>, level:
 /// raise first (at the current top frame).
 pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Exit<'gc> {
     let budget: &'gc crate::vm::budget::Budget = &Gc::as_ref(ex.g).budget.0;
-    let mut fuel = budget.slice_fuel();
+    // In memory rather than a register: the dispatch loop then carries no
+    // copy of it from one instruction to the next.
+    let fuel = std::cell::Cell::new(budget.slice_fuel());
+    std::hint::black_box(&fuel);
     let mut pending = pending;
     'frame: loop {
         if let Some(e) = pending.take() {
@@ -1109,10 +1112,10 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         // Every backward jump spends fuel, so loops can be paused and stopped.
         macro_rules! back_edge {
             () => {{
-                fuel -= 1;
-                if fuel <= 0 {
+                fuel.set(fuel.get() - 1);
+                if fuel.get() <= 0 {
                     save_pc!();
-                    match out_of_fuel(ex, &mut fuel) {
+                    match out_of_fuel(ex, &fuel) {
                         Ok(true) => {
                             // Only locals are live at a loop's back edge.
                             ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
@@ -1304,7 +1307,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         i.a(),
                         Value::Table(Table::with_capacity(ex.mc, i.c(), i.b()))
                     );
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                 }
                 OpCode::AddI => {
                     let b = i.b();
@@ -1533,7 +1536,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     save_pc!();
                     let v = tri!(concat(ex, fi, base + a, n));
                     set!(a, v);
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                 }
                 OpCode::Close => {
                     save_pc!();
@@ -1678,7 +1681,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                                 ex.ts.top.saturating_sub(nbase)
                             };
                             save_pc!();
-                            fuel -= 1;
+                            fuel.set(fuel.get() - 1);
                             let np = p.num_params as usize;
                             if nargs < np {
                                 ex.ts.stack[nbase + nargs..nbase + np].fill(Value::Nil);
@@ -1702,12 +1705,12 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     let (func, nargs) = call_operands!(i);
                     let nresults = i.c() as i32 - 1;
                     save_pc!();
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                     match ex.precall(func, nargs, nresults, false) {
                         Ok(Pre::Lua) => continue 'frame,
                         Ok(Pre::Done(None)) => {
-                            if fuel <= 0 {
-                                match out_of_fuel(ex, &mut fuel) {
+                            if fuel.get() <= 0 {
+                                match out_of_fuel(ex, &fuel) {
                                     Ok(true) => return Exit::OutOfFuel,
                                     Ok(false) => {}
                                     Err(e) => throw!(e),
@@ -1733,7 +1736,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if i.k() {
                         tri!(ex.close_level(base, None));
                     }
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                     // Only Lua-to-Lua tail calls reuse the frame; others are plain calls.
                     if let Value::Function(Function::Lua(_)) = ex.ts.stack[func] {
                         let Some(f) = ex.ts.frames.pop() else {
@@ -1743,8 +1746,8 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         ex.ts.stack.copy_within(func..func + 1 + nargs, dst);
                         match ex.precall(dst, nargs, f.nresults, f.fresh) {
                             Ok(_) => {
-                                if fuel <= 0 {
-                                    match out_of_fuel(ex, &mut fuel) {
+                                if fuel.get() <= 0 {
+                                    match out_of_fuel(ex, &fuel) {
                                         Ok(true) => return Exit::OutOfFuel,
                                         Ok(false) => {}
                                         Err(e) => {
@@ -1890,7 +1893,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     ex.ts.stack.copy_within(base + a..base + a + 3, cb);
                     sync!();
                     save_pc!();
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                     match ex.precall(cb, 2, i.c() as i32, false) {
                         Ok(Pre::Lua) => continue 'frame,
                         Ok(Pre::Done(None)) => {
@@ -1952,7 +1955,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         },
                     );
                     set!(i.a(), Value::Function(Function::Lua(c)));
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                 }
                 OpCode::VarArg => {
                     let a = i.a();
@@ -2105,11 +2108,12 @@ fn upvalue_name(proto: &crate::function::FnProto<'_>, idx: usize) -> String {
 }
 
 /// Accounts a used-up slice. `Ok(true)`: return to the driver.
-fn out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &mut i64) -> RtResult<'gc, bool> {
+#[inline(never)]
+fn out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &std::cell::Cell<i64>) -> RtResult<'gc, bool> {
     let budget = &ex.g.budget.0;
-    let spent = budget.slice_fuel() - *fuel;
+    let spent = budget.slice_fuel() - fuel.get();
     budget.charge(spent).map_err(RtError::Limit)?;
-    *fuel = budget.slice_fuel();
+    fuel.set(budget.slice_fuel());
     // Nested runs cannot give control back; the outermost run can.
     Ok(budget.nested.get() == 0 && ex.ts.nested == 0)
 }
