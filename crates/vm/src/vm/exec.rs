@@ -1052,7 +1052,10 @@ pub fn execute<'gc, const HOOKED: bool>(
     pending: Option<RtError<'gc>>,
 ) -> Exit<'gc> {
     let budget: &'gc crate::vm::budget::Budget = &Gc::as_ref(ex.g).budget.0;
-    let mut fuel = budget.slice_fuel();
+    // In memory rather than a register: the dispatch loop then carries no
+    // copy of it from one instruction to the next.
+    let fuel = std::cell::Cell::new(budget.slice_fuel());
+    std::hint::black_box(&fuel);
     let mut pending = pending;
     'frame: loop {
         if let Some(e) = pending.take() {
@@ -1267,10 +1270,10 @@ pub fn execute<'gc, const HOOKED: bool>(
         // Every backward jump spends fuel, so loops can be paused and stopped.
         macro_rules! back_edge {
             () => {{
-                fuel -= 1;
-                if fuel <= 0 {
+                fuel.set(fuel.get() - 1);
+                if fuel.get() <= 0 {
                     save_pc!();
-                    match out_of_fuel(ex, &mut fuel) {
+                    match out_of_fuel(ex, &fuel) {
                         Ok(true) => {
                             // Only locals are live at a loop's back edge.
                             ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
@@ -1469,7 +1472,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                         i.a(),
                         Value::Table(Table::with_capacity(ex.mc, i.c(), i.b()))
                     );
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                 }
                 OpCode::AddI => {
                     let b = i.b();
@@ -1698,7 +1701,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     save_pc!();
                     let v = tri!(concat(ex, fi, base + a, n));
                     set!(a, v);
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                 }
                 OpCode::Close => {
                     save_pc!();
@@ -1843,7 +1846,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                                 ex.ts.top.saturating_sub(nbase)
                             };
                             save_pc!();
-                            fuel -= 1;
+                            fuel.set(fuel.get() - 1);
                             let np = p.num_params as usize;
                             if nargs < np {
                                 ex.ts.stack[nbase + nargs..nbase + np].fill(Value::Nil);
@@ -1872,12 +1875,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let (func, nargs) = call_operands!(i);
                     let nresults = i.c() as i32 - 1;
                     save_pc!();
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                     match ex.precall(func, nargs, nresults, false) {
                         Ok(Pre::Lua) => continue 'frame,
                         Ok(Pre::Done(None)) => {
-                            if fuel <= 0 {
-                                match out_of_fuel(ex, &mut fuel) {
+                            if fuel.get() <= 0 {
+                                match out_of_fuel(ex, &fuel) {
                                     Ok(true) => return Exit::OutOfFuel,
                                     Ok(false) => {}
                                     Err(e) => throw!(e),
@@ -1906,7 +1909,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     if i.k() {
                         tri!(ex.close_level(base, None));
                     }
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                     // Only Lua-to-Lua tail calls reuse the frame; others are plain calls.
                     if let Value::Function(Function::Lua(_)) = ex.ts.stack[func] {
                         let Some(f) = ex.ts.frames.pop() else {
@@ -1919,8 +1922,8 @@ pub fn execute<'gc, const HOOKED: bool>(
                                 if let Some(top) = ex.ts.frames.last_mut() {
                                     top.tail = true;
                                 }
-                                if fuel <= 0 {
-                                    match out_of_fuel(ex, &mut fuel) {
+                                if fuel.get() <= 0 {
+                                    match out_of_fuel(ex, &fuel) {
                                         Ok(true) => return Exit::OutOfFuel,
                                         Ok(false) => {}
                                         Err(e) => {
@@ -2087,7 +2090,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     ex.ts.stack.copy_within(base + a..base + a + 3, cb);
                     sync!();
                     save_pc!();
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                     match ex.precall(cb, 2, i.c() as i32, false) {
                         Ok(Pre::Lua) => continue 'frame,
                         Ok(Pre::Done(None)) => {
@@ -2143,7 +2146,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                     let c = Closure::new(ex.mc, p, ups);
                     set!(i.a(), Value::Function(Function::Lua(c)));
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                 }
                 OpCode::VarArg => {
                     let a = i.a();
@@ -2296,11 +2299,12 @@ fn upvalue_name(proto: &crate::function::FnProto<'_>, idx: usize) -> String {
 }
 
 /// Accounts a used-up slice. `Ok(true)`: return to the driver.
-fn out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &mut i64) -> RtResult<'gc, bool> {
+#[inline(never)]
+fn out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &std::cell::Cell<i64>) -> RtResult<'gc, bool> {
     let budget = &ex.g.budget.0;
-    let spent = budget.slice_fuel() - *fuel;
+    let spent = budget.slice_fuel() - fuel.get();
     budget.charge(spent).map_err(RtError::Limit)?;
-    *fuel = budget.slice_fuel();
+    fuel.set(budget.slice_fuel());
     // Nested runs cannot give control back; the outermost run can.
     Ok(budget.nested.get() == 0 && ex.ts.nested == 0)
 }
