@@ -21,6 +21,7 @@ pub type StashedValue = DynamicRoot<Rootable![Value<'_>]>;
 
 /// Where a finished call leaves its results, until the host takes them.
 type ResultBuf<'gc> = Gc<'gc, RefLock<Vec<Value<'gc>>>>;
+type ResultRoot = DynamicRoot<Rootable![RefLock<Vec<Value<'_>>>]>;
 
 /// Which standard libraries a VM gets.
 #[derive(Debug, Clone, Copy)]
@@ -125,7 +126,7 @@ pub struct Lua {
     slice_hook: Option<Box<dyn FnMut() -> bool>>,
     /// The results of the call that finished last (a reused buffer, so
     /// that a short call allocates nothing for its results).
-    results: DynamicRoot<Rootable![RefLock<Vec<Value<'_>>>]>,
+    results: ResultRoot,
 }
 
 enum Step {
