@@ -355,14 +355,11 @@ impl Lua {
             GlobalRef<'gc>,
         ) -> Result<(Value<'gc>, Vec<Value<'gc>>), E>,
     {
-        let r = self.try_call_then(
-            |mc, g, args| {
-                let (f, a) = setup(mc, g)?;
-                args.extend_from_slice(&a);
-                Ok(f)
-            },
-            |_, _, _| (),
-        )?;
+        let r = self.run_call(|mc, g, args| {
+            let (f, a) = setup(mc, g)?;
+            args.extend_from_slice(&a);
+            Ok(f)
+        })?;
         Ok(r.map(|()| self.take_results()))
     }
 
@@ -383,6 +380,26 @@ impl Lua {
             &mut Vec<Value<'gc>>,
         ) -> Result<Value<'gc>, E>,
         F: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, &[Value<'gc>]) -> R,
+    {
+        let r = self.run_call(setup)?;
+        Ok(r.map(|()| {
+            self.enter_buf(|mc, g, buf| {
+                let out = finish(mc, g, &buf.borrow());
+                buf.unlock(mc).borrow_mut().clear();
+                out
+            })
+        }))
+    }
+
+    /// Runs a synchronous call made by `setup` (see `try_call_then`); the
+    /// results are left in `results`.
+    fn run_call<S, E>(&mut self, setup: S) -> Result<Result<(), LuaError>, E>
+    where
+        S: for<'gc> FnOnce(
+            &'gc Mutation<'gc>,
+            GlobalRef<'gc>,
+            &mut Vec<Value<'gc>>,
+        ) -> Result<Value<'gc>, E>,
     {
         let id = self.next_id();
         let saved = self.begin_sync();
@@ -405,13 +422,7 @@ impl Lua {
         };
         let r = self.drive(id, step);
         self.end_sync(saved);
-        Ok(r.map(|()| {
-            self.enter_buf(|mc, g, buf| {
-                let out = finish(mc, g, &buf.borrow());
-                buf.unlock(mc).borrow_mut().clear();
-                out
-            })
-        }))
+        Ok(r)
     }
 
     /// Runs a started call to completion: fuel slices with collection steps
