@@ -456,24 +456,25 @@ function entriesOf(h, mode) {
   }
 }
 
-const call = nvm.call;
+const nvmCall = nvm.call;
 function callLua(r, multi, args) {
   const c = r.core;
   if (c.closed) throw new LuaClosedError();
   if (r.id < 0) throw new LuaClosedError('this LuaFunction handle was released');
   if (c.pending.length !== 0) c.flush();
+  const call = multi ? nvm.callMulti : nvm.call;
   try {
     switch (args.length) {
       case 0:
-        return call(c.ext, r.id, multi);
+        return call(c.ext, r.id);
       case 1:
-        return call(c.ext, r.id, multi, args[0]);
+        return call(c.ext, r.id, args[0]);
       case 2:
-        return call(c.ext, r.id, multi, args[0], args[1]);
+        return call(c.ext, r.id, args[0], args[1]);
       case 3:
-        return call(c.ext, r.id, multi, args[0], args[1], args[2]);
+        return call(c.ext, r.id, args[0], args[1], args[2]);
       default:
-        return call(c.ext, r.id, multi, ...args);
+        return call(c.ext, r.id, ...args);
     }
   } catch (e) {
     throw c.convert(e);
@@ -873,8 +874,26 @@ class Core {
     const r = { core: this, id, kind };
     let h;
     if (kind === KIND_FUNCTION) {
-      h = function (...args) {
-        return callLua(r, false, args);
+      h = function (a, b, c) {
+        // The common case without an arguments array (a hot path).
+        const core = r.core;
+        if (arguments.length > 3 || core.closed || r.id < 0 || core.pending.length !== 0) {
+          return callLua(r, false, Array.prototype.slice.call(arguments));
+        }
+        try {
+          switch (arguments.length) {
+            case 0:
+              return nvmCall(core.ext, r.id);
+            case 1:
+              return nvmCall(core.ext, r.id, a);
+            case 2:
+              return nvmCall(core.ext, r.id, a, b);
+            default:
+              return nvmCall(core.ext, r.id, a, b, c);
+          }
+        } catch (e) {
+          throw core.convert(e);
+        }
       };
       Object.setPrototypeOf(h, LuaFunction.prototype);
     } else {

@@ -296,6 +296,48 @@ describe('the API surface of issue 4', () => {
   });
 });
 
+describe('calls across the boundary, nested and many', () => {
+  test('a long Lua loop calling JS returns the right values (handles do not pile up)', () => {
+    const lua = new Lua();
+    lua.set('mk', (i) => ({ i, s: `x${i}` }));
+    lua.set('id', (x) => x);
+    expect(lua.run('local s = 0 for i = 1, 100000 do s = s + mk(i).i + id(1) end return s')).toBe(5000050000 + 100000);
+    lua.close();
+  });
+
+  test('nesting across two VMs and back, with errors caught at each level', () => {
+    const a = new Lua();
+    const b = new Lua();
+    a.set('double', (x) => x * 2);
+    b.set('back', (x) => a.run(`return ${x} + double(1)`));
+    a.set('toB', (x) => b.run(`return back(${x}) + 1`));
+    a.set('bad', () => {
+      throw new Error('bad');
+    });
+    expect(a.run('local s = 0 for i = 1, 500 do s = s + toB(i) + double(i) end return s')).toBe(3 * ((500 * 501) / 2) + 3 * 500);
+    expect(a.run('local n = 0 for i = 1, 200 do if not pcall(bad) then n = n + 1 end end return n')).toBe(200);
+    b.set('badB', () => a.run('error("deep")'));
+    expect(a.run('local n = 0 for i = 1, 100 do local ok, e = pcall(toB, i) n = n + (ok and 1 or 0) end return n')).toBe(100);
+    expect(() => b.run('badB()')).toThrow(/deep/);
+    a.close();
+    b.close();
+  });
+
+  test('__gc metamethods that call JS run during collections', () => {
+    const lua = new Lua();
+    let n = 0;
+    lua.set('note', () => {
+      n++;
+    });
+    lua.run('for i = 1, 100 do setmetatable({}, { __gc = function() note() end }) end');
+    lua.gc();
+    expect(n).toBe(100);
+    const t = lua.run('return { 1, 2, 3 }');
+    expect(t.toArray()).toEqual([1, 2, 3]);
+    lua.close();
+  });
+});
+
 describe('threads', () => {
   test('handles cannot be used from another thread: a LuaFunction is not cloneable, a LuaTable arrives empty', async () => {
     const lua = new Lua();

@@ -80,6 +80,7 @@ raw_fns! {
     "run" => run,
     "load" => load,
     "call" => call,
+    "callMulti" => call_multi,
     "index" => index,
     "setIndex" => set_index,
     "rawGet" => raw_get,
@@ -241,12 +242,20 @@ mod handlers {
         })
     }
 
-    /// `call(vm, id, multi, ...args)`
+    /// `call(vm, id, ...args)`: the first result.
     pub fn call(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        call_export(env, a, false)
+    }
+
+    /// `callMulti(vm, id, ...args)`: all results, as an array.
+    pub fn call_multi(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        call_export(env, a, true)
+    }
+
+    fn call_export(env: Env, a: &[JsVal], multi: bool) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
         let id = get_u32(env, arg(a, 1, env))?;
-        let multi = truthy(env, arg(a, 2, env))?;
-        let rest = a.get(3..).unwrap_or(&[]);
+        let rest = a.get(2..).unwrap_or(&[]);
         let e = vm.begin()?;
         vm.call(
             &e,

@@ -185,6 +185,10 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     pub fn to_lua(&self, v: JsVal) -> Js<Value<'gc>> {
         let env = self.env;
+        // Numbers first: the commonest argument, one Node-API call.
+        if let Some(n) = raw::try_number(env, v) {
+            return Ok(number_to_lua(n));
+        }
         match raw::kind(env, v)? {
             Kind::Undefined | Kind::Null => Ok(Value::Nil),
             Kind::Boolean => Ok(Value::Boolean(raw::get_bool(env, v)?)),

@@ -165,6 +165,14 @@ pub fn get_number(env: Env, v: JsVal) -> Js<f64> {
     Ok(n)
 }
 
+/// The value of a number; `None` (and no exception) for anything else.
+#[inline]
+pub fn try_number(env: Env, v: JsVal) -> Option<f64> {
+    let mut n = 0.0;
+    let status = unsafe { sys::napi_get_value_double(env, v, &mut n) };
+    (status == sys::Status::napi_ok).then_some(n)
+}
+
 /// A BigInt as i64, and whether it fitted.
 pub fn get_bigint(env: Env, v: JsVal) -> Js<(i64, bool)> {
     let mut n = 0;

@@ -21,6 +21,7 @@ pub type StashedValue = DynamicRoot<Rootable![Value<'_>]>;
 
 /// Where a finished call leaves its results, until the host takes them.
 type ResultBuf<'gc> = Gc<'gc, RefLock<Vec<Value<'gc>>>>;
+type ResultRoot = DynamicRoot<Rootable![RefLock<Vec<Value<'_>>>]>;
 
 /// Which standard libraries a VM gets.
 #[derive(Debug, Clone, Copy)]
@@ -127,7 +128,7 @@ pub struct Lua {
     slice_hook: Option<Box<dyn FnMut() -> bool>>,
     /// The results of the call that finished last (a reused buffer, so
     /// that a short call allocates nothing for its results).
-    results: DynamicRoot<Rootable![RefLock<Vec<Value<'_>>>]>,
+    results: ResultRoot,
 }
 
 enum Step {
@@ -405,14 +406,11 @@ impl Lua {
             GlobalRef<'gc>,
         ) -> Result<(Value<'gc>, Vec<Value<'gc>>), E>,
     {
-        let r = self.try_call_then(
-            |mc, g, args| {
-                let (f, a) = setup(mc, g)?;
-                args.extend_from_slice(&a);
-                Ok(f)
-            },
-            |_, _, _| (),
-        )?;
+        let r = self.run_call(|mc, g, args| {
+            let (f, a) = setup(mc, g)?;
+            args.extend_from_slice(&a);
+            Ok(f)
+        })?;
         Ok(r.map(|()| self.take_results()))
     }
 
@@ -433,6 +431,26 @@ impl Lua {
             &mut Vec<Value<'gc>>,
         ) -> Result<Value<'gc>, E>,
         F: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, &[Value<'gc>]) -> R,
+    {
+        let r = self.run_call(setup)?;
+        Ok(r.map(|()| {
+            self.enter_buf(|mc, g, buf| {
+                let out = finish(mc, g, &buf.borrow());
+                buf.unlock(mc).borrow_mut().clear();
+                out
+            })
+        }))
+    }
+
+    /// Runs a synchronous call made by `setup` (see `try_call_then`); the
+    /// results are left in `results`.
+    fn run_call<S, E>(&mut self, setup: S) -> Result<Result<(), LuaError>, E>
+    where
+        S: for<'gc> FnOnce(
+            &'gc Mutation<'gc>,
+            GlobalRef<'gc>,
+            &mut Vec<Value<'gc>>,
+        ) -> Result<Value<'gc>, E>,
     {
         let id = self.next_id();
         let saved = self.begin_sync();
@@ -455,13 +473,7 @@ impl Lua {
         };
         let r = self.drive(id, step);
         self.end_sync(saved);
-        Ok(r.map(|()| {
-            self.enter_buf(|mc, g, buf| {
-                let out = finish(mc, g, &buf.borrow());
-                buf.unlock(mc).borrow_mut().clear();
-                out
-            })
-        }))
+        Ok(r)
     }
 
     /// Runs a started call to completion: fuel slices with collection steps
