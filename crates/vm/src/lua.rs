@@ -119,6 +119,8 @@ pub struct Lua {
     /// Called between fuel slices; returning false stops the running call
     /// with `LimitKind::Interrupted` (see `set_slice_hook`).
     slice_hook: Option<Box<dyn FnMut() -> bool>>,
+    /// Checked between fuel slices (see `set_interrupt`).
+    interrupt: Option<&'static std::sync::atomic::AtomicBool>,
 }
 
 enum Step {
@@ -150,6 +152,7 @@ impl Lua {
             next_call: 1,
             last_error: None,
             slice_hook: None,
+            interrupt: None,
         }
     }
 
@@ -248,6 +251,26 @@ impl Lua {
                 column: e.column,
             }
         })?;
+        Ok(self.enter(|mc, g| {
+            let f = load_proto(mc, g, proto, Value::Table(g.globals));
+            Lua::stash(mc, g, f)
+        }))
+    }
+
+    /// `load` for a chunk that may be binary (`string.dump`'s output), as
+    /// `luaL_loadfile` does.
+    pub fn load_any(&mut self, source: &[u8], chunk_name: &str) -> Result<StashedValue, LuaError> {
+        if !source.starts_with(crate::stdlib::dump::SIGNATURE) {
+            return self.load(source, chunk_name);
+        }
+        let proto =
+            crate::stdlib::dump::undump(source, chunk_name.as_bytes()).map_err(|message| {
+                LuaError::Syntax {
+                    message,
+                    line: 0,
+                    column: 0,
+                }
+            })?;
         Ok(self.enter(|mc, g| {
             let f = load_proto(mc, g, proto, Value::Table(g.globals));
             Lua::stash(mc, g, f)
@@ -368,6 +391,13 @@ impl Lua {
                         self.enter(|mc, g| fail(mc, g, id, RtError::Limit(LimitKind::Interrupted)));
                     continue;
                 }
+            }
+            if self
+                .interrupt
+                .is_some_and(|f| f.swap(false, std::sync::atomic::Ordering::Relaxed))
+            {
+                step = self.enter(|mc, g| raise_in_call(mc, g, id, RtError::msg("interrupted!")));
+                continue;
             }
             if until.is_some_and(|t| Instant::now() >= t) {
                 return Poll::Pending;
@@ -522,6 +552,13 @@ impl Lua {
         self.slice_hook = hook;
     }
 
+    /// A flag (set by a signal handler, say) checked between fuel slices:
+    /// when set, it is cleared and the running Lua code raises the error
+    /// "interrupted!", which `pcall` can catch (lua.c's Ctrl-C).
+    pub fn set_interrupt(&mut self, flag: Option<&'static std::sync::atomic::AtomicBool>) {
+        self.interrupt = flag;
+    }
+
     /// The error value of the last failed call.
     pub fn last_error_value(&self) -> Option<&StashedValue> {
         self.last_error.as_ref()
@@ -558,6 +595,15 @@ impl Lua {
     pub fn gc_collect(&mut self) {
         self.collect_full();
         self.enter(|mc, g| run_finalizers(mc, g, None));
+    }
+
+    /// As `lua_close`: calls the pending finalizers, then those of all
+    /// objects still marked for finalization, newest first.
+    pub fn close(&mut self) {
+        self.enter(|mc, g| {
+            begin_close(mc, g);
+            run_finalizers(mc, g, None);
+        });
     }
 
     /// Ids of host objects whose userdata the collector freed since the last call.
@@ -664,6 +710,34 @@ fn start_call<'gc>(
                 Ok(_) => RtError::msg("call failed"),
             })),
         }
+    };
+    continue_call(mc, g, id, next)
+}
+
+/// Raises `e` in the running code of host call `id` (its innermost
+/// thread), then goes on with the call.
+fn raise_in_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtError<'gc>) -> Step {
+    let top = {
+        let calls = g.host_calls.borrow();
+        calls
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.chain.last().map(|e| e.0).unwrap_or(c.thread))
+    };
+    let Some(th) = top else {
+        return continue_call(mc, g, id, None);
+    };
+    let next = match borrow_state(mc, th) {
+        Ok(mut st) => Some(crate::vm::exec::execute(
+            &mut Exec {
+                mc,
+                g,
+                th,
+                ts: &mut st,
+            },
+            Some(e),
+        )),
+        Err(e) => Some(Exit::Error(e)),
     };
     continue_call(mc, g, id, next)
 }
@@ -806,6 +880,23 @@ fn fail<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtError<'gc>
     }
 }
 
+/// Starts closing the state (`lua_close`, `os.exit(code, true)`): every
+/// object still marked for finalization is queued, newest first, after
+/// those already queued; objects get no finalizer from now on.
+pub(crate) fn begin_close<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
+    g.host.0.closing.set(true);
+    let marked = std::mem::take(&mut *Global::finalizable_mut(g, mc));
+    let live = marked.iter().rev().filter_map(|f| match f {
+        crate::state::Finalizable::Table(w) => {
+            w.upgrade(mc).map(|t| Value::Table(crate::table::Table(t)))
+        }
+        crate::state::Finalizable::UserData(w) => w
+            .upgrade(mc)
+            .map(|u| Value::UserData(crate::userdata::UserData(u))),
+    });
+    Global::to_finalize_mut(g, mc).extend(live);
+}
+
 /// Calls the `__gc` metamethods of objects the collector queued: on the
 /// thread of the running call `running`, else on an idle thread.
 fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Option<u64>) {
@@ -838,11 +929,7 @@ fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Optio
         if let Ok(mut st) = borrow_state(mc, thread) {
             let r = crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[next]);
             if let Err(RtError::Value(v)) = r {
-                let msg = meta::tostring_raw(g, v);
-                eprintln!(
-                    "lunarena: warning: error in __gc ({})",
-                    String::from_utf8_lossy(&msg)
-                );
+                crate::stdlib::base::warn_error(mc, g, "__gc", v);
             }
         }
     }

@@ -112,6 +112,8 @@ pub struct Host {
     /// Ids of host objects (see `UserData::new_host`) that the collector
     /// found dead, in the order found; the embedding drains them.
     pub released: RefCell<Vec<u64>>,
+    /// `lua_close` has begun: objects get no finalizer from now on.
+    pub closing: std::cell::Cell<bool>,
 }
 
 impl Default for Host {
@@ -123,6 +125,7 @@ impl Default for Host {
                 let _ = out.write_all(bytes);
             })),
             released: RefCell::new(Vec::new()),
+            closing: std::cell::Cell::new(false),
         }
     }
 }

@@ -336,7 +336,7 @@ pub fn set_table_metatable<'gc>(
     if weak != WeakMode::default() && !was_weak {
         Global::weak_tables_mut(g, mc).push(gc_arena::Gc::downgrade(t.0));
     }
-    if has_gc {
+    if has_gc && !g.host.0.closing.get() {
         let mut list = Global::finalizable_mut(g, mc);
         let already = list.iter().any(|f| matches!(f, Finalizable::Table(w) if std::ptr::eq(w.as_ptr(), gc_arena::Gc::as_ptr(t.0))));
         if !already {
@@ -589,14 +589,34 @@ fn warning<'gc>(ctx: &Ctx<'gc, '_>) -> RtResult<'gc, Option<Vec<u8>>> {
 
 fn warn<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if let Some(msg) = warning(&ctx)? {
-        use std::io::Write;
-        let mut line = b"Lua warning: ".to_vec();
-        line.extend_from_slice(&msg);
-        line.push(b'\n');
-        let _ = std::io::stdout().flush();
-        let _ = std::io::stderr().write_all(&line);
+        write_warning(&msg);
     }
     Ok(0)
+}
+
+fn write_warning(msg: &[u8]) {
+    use std::io::Write;
+    let mut line = b"Lua warning: ".to_vec();
+    line.extend_from_slice(msg);
+    line.push(b'\n');
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().write_all(&line);
+}
+
+/// The warning PUC-Rio Lua gives for an error it cannot raise (in a
+/// finalizer, `what` = "__gc"), if warnings are on.
+pub fn warn_error<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, what: &str, err: Value<'gc>) {
+    let key = Value::String(Global::intern(g, mc, WARN_KEY));
+    if !g.registry.get(key).is_truthy() {
+        return;
+    }
+    let mut msg = format!("error in {what} (").into_bytes();
+    match err {
+        Value::String(s) => msg.extend_from_slice(s.as_bytes()),
+        _ => msg.extend_from_slice(b"error object is not a string"),
+    }
+    msg.push(b')');
+    write_warning(&msg);
 }
 
 fn warn_dropped<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
@@ -605,6 +625,10 @@ fn warn_dropped<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if ctx.g.host.0.closing.get() {
+        // The state is closing (`lua_gc` fails then): no collector to drive.
+        return ctx.ret(Value::Nil);
+    }
     let opt = ctx
         .opt_string(0)?
         .map(|s| s.as_bytes().to_vec())

@@ -379,18 +379,53 @@ fn signal_of(_: &std::process::ExitStatus) -> i64 {
     0
 }
 
-fn exit<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+fn exit<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     use std::io::Write;
     let code = match ctx.arg(0) {
         Value::Nil | Value::Boolean(true) => 0,
         Value::Boolean(false) => 1,
         _ => ctx.check_integer(0)? as i32,
     };
+    if ctx.arg(1).is_truthy() {
+        close_state(&mut ctx);
+    }
     // C's exit flushes every open stream.
     crate::stdlib::io::flush_all();
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     std::process::exit(code)
+}
+
+/// `os.exit(code, true)` closes the state first: the pending to-be-closed
+/// variables of the main thread are closed, then the finalizers of all
+/// objects run (errors in them become warnings).
+fn close_state(ctx: &mut Ctx<'_, '_>) {
+    if ctx.th == ctx.g.main_thread {
+        while let Some(slot) = ctx.ts.tbc.pop() {
+            let v = ctx.ts.stack[slot];
+            let f = crate::vm::meta::get_tm(ctx.g, v, crate::state::Tm::Close);
+            if !f.is_nil() {
+                let _ = ctx.call(f, &[v, Value::Nil]);
+            }
+        }
+    }
+    crate::lua::begin_close(ctx.mc, ctx.g);
+    loop {
+        let next = {
+            let mut q = crate::state::Global::to_finalize_mut(ctx.g, ctx.mc);
+            if q.is_empty() {
+                break;
+            }
+            q.remove(0)
+        };
+        let f = crate::vm::meta::get_tm(ctx.g, next, crate::state::Tm::Gc);
+        if f.is_nil() {
+            continue;
+        }
+        if let Err(crate::error::RtError::Value(e)) = ctx.call(f, &[next]) {
+            crate::stdlib::base::warn_error(ctx.mc, ctx.g, "__gc", e);
+        }
+    }
 }
 
 /// Only the C locale exists: queries and requests for "C", "POSIX" or the
