@@ -24,6 +24,35 @@ Available options are:
   --        stop handling options
   -         stop handling options and execute stdin";
 
+/// Set by the SIGINT handler while a chunk runs: the VM then raises
+/// "interrupted!" in the running code (see `Lua::set_interrupt`).
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(unix)]
+extern "C" fn on_sigint(_: libc::c_int) {
+    // As lua.c's `laction`: a second Ctrl-C kills the process (when the
+    // running code never gets back to the VM's checks).
+    unsafe { libc::signal(libc::SIGINT, libc::SIG_DFL) };
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Runs `f` with Ctrl-C interrupting the Lua code it runs (lua.c's `docall`).
+fn interruptible<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        )
+    };
+    let r = f();
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL)
+    };
+    r
+}
+
 /// Runs the interpreter with the given arguments (without the program
 /// name), as if invoked as `lunarena`; returns the process exit code.
 pub fn main(args: &[String]) -> i32 {
@@ -115,14 +144,16 @@ pub fn main_with_progname(progname: &str, args: &[String]) -> i32 {
     let mut lua = Lua::new(Libs::ALL);
     // lua.c runs scripts with the collector in generational mode.
     lua.with_budget(|b| b.gc_generational.set(true));
-    let code = run(&mut lua, &opts, progname, args);
-    // Closing the state, as lua.c does on every exit path.
+    lua.set_interrupt(Some(&INTERRUPTED));
+    let code = run(&mut lua, progname, args, &opts);
+    // As lua.c ends, with `lua_close`: the remaining finalizers run.
     lua.run_close_finalizers();
+    let _ = std::io::stdout().flush();
     code
 }
 
-/// Everything lua.c's `pmain` does with the options and the script.
-fn run(lua: &mut Lua, opts: &Options, progname: &str, args: &[String]) -> i32 {
+/// lua.c's `pmain`, after the options are checked.
+fn run(lua: &mut Lua, progname: &str, args: &[String], opts: &Options) -> i32 {
     if opts.no_env {
         ignore_env(lua);
     }
@@ -137,7 +168,7 @@ fn run(lua: &mut Lua, opts: &Options, progname: &str, args: &[String]) -> i32 {
     if let Some(s) = opts.script {
         let stdin = args[s] == "-" && (s == 0 || args[s - 1] != "--");
         let path = (!stdin).then(|| args[s].as_bytes());
-        if run_file(lua, path, &args[s + 1..]) != 0 {
+        if run_file(lua, path, true) != 0 {
             return 1;
         }
     }
@@ -148,7 +179,7 @@ fn run(lua: &mut Lua, opts: &Options, progname: &str, args: &[String]) -> i32 {
             println!("{}", version());
             repl(lua);
         } else {
-            return run_file(lua, None, &[]);
+            return run_file(lua, None, false);
         }
     }
     0
@@ -179,7 +210,7 @@ fn lua_init(lua: &mut Lua) -> bool {
         },
     };
     match init.strip_prefix('@') {
-        Some(file) => run_file(lua, Some(file.as_bytes()), &[]) == 0,
+        Some(file) => run_file(lua, Some(file.as_bytes()), false) == 0,
         None => run_string(lua, &init, name),
     }
 }
@@ -213,7 +244,7 @@ fn run_args(lua: &mut Lua, opts: &[String]) -> bool {
 }
 
 fn run_string(lua: &mut Lua, code: &str, chunk_name: &str) -> bool {
-    match lua.exec(code.as_bytes(), chunk_name) {
+    match interruptible(|| lua.exec(code.as_bytes(), chunk_name)) {
         Ok(_) => true,
         Err(e) => {
             report(lua, &e);
@@ -226,10 +257,12 @@ fn run_string(lua: &mut Lua, code: &str, chunk_name: &str) -> bool {
 fn require_library(lua: &mut Lua, spec: &str) -> bool {
     let (global, module) = spec.split_once('=').unwrap_or((spec, spec));
     let module = module.as_bytes().to_vec();
-    let r = lua.try_call(|mc, g| {
-        let key = |s: &[u8]| Value::String(crate::state::Global::intern(g, mc, s));
-        let req = g.globals.get(key(b"require"));
-        Ok::<_, ()>((req, vec![key(&module)]))
+    let r = interruptible(|| {
+        lua.try_call(|mc, g| {
+            let key = |s: &[u8]| Value::String(crate::state::Global::intern(g, mc, s));
+            let req = g.globals.get(key(b"require"));
+            Ok::<_, ()>((req, vec![key(&module)]))
+        })
     });
     match r {
         Ok(Ok(results)) => {
@@ -248,10 +281,11 @@ fn require_library(lua: &mut Lua, spec: &str) -> bool {
 }
 
 /// lua.c's `handle_script`/`dofile`: loads a file (`None`: standard input)
-/// and runs it with the given arguments; returns the exit code.
-fn run_file(lua: &mut Lua, path: Option<&[u8]>, script_args: &[String]) -> i32 {
+/// and runs it, with the arguments in `arg` if it is the script; returns
+/// the exit code.
+fn run_file(lua: &mut Lua, path: Option<&[u8]>, script: bool) -> i32 {
     match crate::stdlib::package::read_source(path) {
-        Ok((src, chunk)) => run_source(lua, src, &String::from_utf8_lossy(&chunk), script_args),
+        Ok((src, chunk)) => run_source(lua, src, &String::from_utf8_lossy(&chunk), script),
         Err(msg) => {
             eprintln!("{PROGNAME}: {msg}");
             1
@@ -259,24 +293,49 @@ fn run_file(lua: &mut Lua, path: Option<&[u8]>, script_args: &[String]) -> i32 {
     }
 }
 
+/// The version line; it ends like lua.c's (with the language's copyright),
+/// which scripts look for.
 fn version() -> String {
-    format!("lunarena {} (Lua 5.4)", env!("CARGO_PKG_VERSION"))
+    format!(
+        "lunarena {}, Lua 5.4  Copyright (C) 1994-2023 Lua.org, PUC-Rio",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
-fn run_source(lua: &mut Lua, src: Vec<u8>, chunk_name: &str, script_args: &[String]) -> i32 {
-    let f = match lua.load(&src, chunk_name) {
+fn run_source(lua: &mut Lua, src: Vec<u8>, chunk_name: &str, script: bool) -> i32 {
+    let f = match lua.load_any(&src, chunk_name) {
         Ok(f) => f,
         Err(e) => {
             report(lua, &e);
             return 1;
         }
     };
-    let owned: Vec<Vec<u8>> = script_args.iter().map(|a| a.as_bytes().to_vec()).collect();
-    let r = lua.call(&f, move |mc, g| {
-        owned
-            .iter()
-            .map(|a| Value::String(crate::state::Global::intern(g, mc, a)))
-            .collect()
+    // As lua.c's `pushargs`: the arguments are `arg[1..#arg]` as the
+    // program left them (`-e` may have changed `arg`).
+    let args = lua.enter(|mc, g| {
+        if !script {
+            return Some(Vec::new());
+        }
+        let arg = g
+            .globals
+            .get(Value::String(crate::state::Global::intern(g, mc, b"arg")));
+        let Value::Table(t) = arg else {
+            return None;
+        };
+        Some(
+            (1..=t.length())
+                .map(|i| Lua::stash(mc, g, t.get_int(i)))
+                .collect::<Vec<_>>(),
+        )
+    });
+    let Some(args) = args else {
+        eprintln!("{PROGNAME}: 'arg' is not a table");
+        return 1;
+    };
+    let r = interruptible(|| {
+        lua.call(&f, move |_, g| {
+            args.iter().map(|a| Lua::fetch(g, a)).collect()
+        })
     });
     let _ = std::io::stdout().flush();
     match r {
@@ -293,9 +352,15 @@ fn run_source(lua: &mut Lua, src: Vec<u8>, chunk_name: &str, script_args: &[Stri
 /// or number is shown by its `__tostring` (then without traceback), or
 /// named by type.
 fn report(lua: &mut Lua, e: &LuaError) {
+    report_to(lua, e, Some(PROGNAME));
+}
+
+/// `report` with the program name to start with (none in interactive mode).
+fn report_to(lua: &mut Lua, e: &LuaError, progname: Option<&str>) {
+    let prefix = progname.map(|p| format!("{p}: ")).unwrap_or_default();
     let _ = std::io::stdout().flush();
     let LuaError::Runtime { message, traceback } = e else {
-        eprintln!("{PROGNAME}: {e}");
+        eprintln!("{prefix}{e}");
         return;
     };
     // The traceback starts with the error value as text.
@@ -321,11 +386,11 @@ fn report(lua: &mut Lua, e: &LuaError) {
         }),
     };
     match shown {
-        Shown::Message => eprintln!("{PROGNAME}: {message}{rest}"),
-        Shown::Text(t) => eprintln!("{PROGNAME}: {t}{rest}"),
+        Shown::Message => eprintln!("{prefix}{message}{rest}"),
+        Shown::Text(t) => eprintln!("{prefix}{t}{rest}"),
         Shown::Named(type_name) => match tostring_meta(lua) {
-            Some(t) => eprintln!("{PROGNAME}: {t}"),
-            None => eprintln!("{PROGNAME}: (error object is a {type_name} value){rest}"),
+            Some(t) => eprintln!("{prefix}{t}"),
+            None => eprintln!("{prefix}(error object is a {type_name} value){rest}"),
         },
     }
 }
@@ -365,57 +430,118 @@ fn set_arg_table(lua: &mut Lua, progname: &str, args: &[String], script: Option<
     });
 }
 
-/// The interactive loop: expressions print their values; incomplete
-/// statements continue on the next line.
+/// lua.c's `doREPL`: reads lines with the `_PROMPT`/`_PROMPT2` prompts;
+/// a line is first tried as an expression to print (`return line;`), then
+/// as statements, reading more lines while it is incomplete. Errors are
+/// reported without the program name.
 fn repl(lua: &mut Lua) {
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
-    loop {
-        print!("> ");
-        let _ = std::io::stdout().flush();
-        let Some(Ok(mut line)) = lines.next() else {
-            println!();
-            return;
+    while let Some(mut line) = read_line(lua, true) {
+        if line.first() == Some(&b'=') {
+            // 5.2 compatibility: `=expr` prints the expression.
+            line.splice(0..1, b"return ".iter().copied());
+        }
+        let mut ret = b"return ".to_vec();
+        ret.extend_from_slice(&line);
+        ret.push(b';');
+        let loaded = match lua.load(&ret, "=stdin") {
+            Ok(f) => Ok(f),
+            Err(_) => load_statements(lua, line),
         };
-        let f = loop {
-            if let Ok(f) = lua.load(format!("return {line}").as_bytes(), "=stdin") {
-                break Some(f);
-            }
-            match lua.load(line.as_bytes(), "=stdin") {
-                Ok(f) => break Some(f),
-                Err(LuaError::Syntax { message, .. }) if message.ends_with("<eof>") => {
-                    print!(">> ");
-                    let _ = std::io::stdout().flush();
-                    match lines.next() {
-                        Some(Ok(more)) => {
-                            line.push('\n');
-                            line.push_str(&more);
-                        }
-                        _ => return,
-                    }
-                }
-                Err(e) => {
-                    report(lua, &e);
-                    break None;
-                }
-            }
-        };
-        let Some(f) = f else { continue };
-        match lua.call(&f, |_, _| Vec::new()) {
-            Ok(results) if !results.is_empty() => print_values(lua, &results),
+        let results = loaded.and_then(|f| interruptible(|| lua.call(&f, |_, _| Vec::new())));
+        match results {
+            Ok(values) if !values.is_empty() => print_values(lua, values),
             Ok(_) => {}
-            Err(e) => report(lua, &e),
+            Err(e) => report_to(lua, &e, None),
+        }
+    }
+    println!();
+}
+
+/// lua.c's `multiline`: loads `line` as statements, adding lines while
+/// the only problem is its unexpected end.
+fn load_statements(lua: &mut Lua, mut line: Vec<u8>) -> Result<StashedValue, LuaError> {
+    loop {
+        let r = lua.load(&line, "=stdin");
+        let incomplete =
+            matches!(&r, Err(LuaError::Syntax { message, .. }) if message.ends_with("<eof>"));
+        if incomplete {
+            if let Some(more) = read_line(lua, false) {
+                line.push(b'\n');
+                line.extend_from_slice(&more);
+                continue;
+            }
+        }
+        return r;
+    }
+}
+
+/// Shows the prompt (`_PROMPT`, or `_PROMPT2` for continuation lines,
+/// through `tostring`) and reads a line without its newline; `None` at the
+/// end of input.
+fn read_line(lua: &mut Lua, first: bool) -> Option<Vec<u8>> {
+    let name = if first { "_PROMPT" } else { "_PROMPT2" };
+    let r = lua.try_call(|mc, g| {
+        let v = g.globals.get(Value::String(crate::state::Global::intern(
+            g,
+            mc,
+            name.as_bytes(),
+        )));
+        if v.is_nil() {
+            return Err(());
+        }
+        let tostring = g.globals.get(Value::String(crate::state::Global::intern(
+            g,
+            mc,
+            b"tostring",
+        )));
+        Ok((tostring, vec![v]))
+    });
+    let prompt = match r {
+        Ok(Ok(v)) => lua.enter(|_, g| match v.first().map(|s| Lua::fetch(g, s)) {
+            Some(Value::String(s)) => s.as_bytes().to_vec(),
+            _ => Vec::new(),
+        }),
+        Ok(Err(_)) => Vec::new(),
+        Err(()) => {
+            if first {
+                b"> ".to_vec()
+            } else {
+                b">> ".to_vec()
+            }
+        }
+    };
+    let mut out = std::io::stdout();
+    let _ = out.write_all(&prompt);
+    let _ = out.flush();
+    let mut line = Vec::new();
+    let stdin = std::io::stdin();
+    match stdin.lock().read_until(b'\n', &mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => {
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            if !stdin.is_terminal() {
+                // lua5.4 reads with readline, which shows lines that do
+                // not come from a terminal after the prompt.
+                let _ = out.write_all(&line);
+                let _ = out.write_all(b"\n");
+            }
+            Some(line)
         }
     }
 }
 
-fn print_values(lua: &mut Lua, values: &[StashedValue]) {
-    let text = lua.enter(|_, g| {
-        let parts: Vec<String> = values
-            .iter()
-            .map(|s| String::from_utf8_lossy(&meta::tostring_raw(g, Lua::fetch(g, s))).into_owned())
-            .collect();
-        parts.join("\t")
+/// lua.c's `l_print`: the values of an expression line, through the
+/// global `print`.
+fn print_values(lua: &mut Lua, values: Vec<StashedValue>) {
+    let r = lua.try_call(|mc, g| {
+        let print = g
+            .globals
+            .get(Value::String(crate::state::Global::intern(g, mc, b"print")));
+        Ok::<_, ()>((print, values.iter().map(|v| Lua::fetch(g, v)).collect()))
     });
-    println!("{text}");
+    if let Ok(Err(e)) = r {
+        eprintln!("error calling 'print' ({})", e);
+    }
 }

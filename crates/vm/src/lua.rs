@@ -129,6 +129,8 @@ pub struct Lua {
     /// The results of the call that finished last (a reused buffer, so
     /// that a short call allocates nothing for its results).
     results: ResultRoot,
+    /// Checked between fuel slices (see `set_interrupt`).
+    interrupt: Option<&'static std::sync::atomic::AtomicBool>,
 }
 
 enum Step {
@@ -177,6 +179,7 @@ impl Lua {
             last_error: None,
             slice_hook: None,
             results,
+            interrupt: None,
         }
     }
 
@@ -349,6 +352,26 @@ impl Lua {
                 column: e.column,
             }
         })?;
+        Ok(self.enter(|mc, g| {
+            let f = load_proto(mc, g, proto, Value::Table(g.globals));
+            Lua::stash(mc, g, f)
+        }))
+    }
+
+    /// `load` for a chunk that may be binary (`string.dump`'s output), as
+    /// `luaL_loadfile` does.
+    pub fn load_any(&mut self, source: &[u8], chunk_name: &str) -> Result<StashedValue, LuaError> {
+        if !source.starts_with(crate::stdlib::dump::SIGNATURE) {
+            return self.load(source, chunk_name);
+        }
+        let proto =
+            crate::stdlib::dump::undump(source, chunk_name.as_bytes()).map_err(|message| {
+                LuaError::Syntax {
+                    message,
+                    line: 0,
+                    column: 0,
+                }
+            })?;
         Ok(self.enter(|mc, g| {
             let f = load_proto(mc, g, proto, Value::Table(g.globals));
             Lua::stash(mc, g, f)
@@ -528,6 +551,15 @@ impl Lua {
                     continue;
                 }
             }
+            if self
+                .interrupt
+                .is_some_and(|f| f.swap(false, std::sync::atomic::Ordering::Relaxed))
+            {
+                step = self.enter_buf(|mc, g, buf| {
+                    raise_in_call(mc, g, buf, id, RtError::msg("interrupted!"))
+                });
+                continue;
+            }
             if until.is_some_and(|t| Instant::now() >= t) {
                 return Outcome::Pending;
             }
@@ -689,6 +721,13 @@ impl Lua {
         self.slice_hook = hook;
     }
 
+    /// A flag (set by a signal handler, say) checked between fuel slices:
+    /// when set, it is cleared and the running Lua code raises the error
+    /// "interrupted!", which `pcall` can catch (lua.c's Ctrl-C).
+    pub fn set_interrupt(&mut self, flag: Option<&'static std::sync::atomic::AtomicBool>) {
+        self.interrupt = flag;
+    }
+
     /// The error value of the last failed call.
     pub fn last_error_value(&self) -> Option<&StashedValue> {
         self.last_error.as_ref()
@@ -827,6 +866,40 @@ fn push_call<'gc>(
             Ok(_) => RtError::msg("call failed"),
         })),
     }
+}
+
+/// Raises `e` in the running code of host call `id` (its innermost
+/// thread), then goes on with the call.
+fn raise_in_call<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    buf: ResultBuf<'gc>,
+    id: u64,
+    e: RtError<'gc>,
+) -> Step {
+    let top = {
+        let calls = g.host_calls.borrow();
+        calls
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.chain.last().map(|e| e.0).unwrap_or(c.thread))
+    };
+    let Some(th) = top else {
+        return continue_call(mc, g, buf, id, None);
+    };
+    let next = match borrow_state(mc, th) {
+        Ok(mut st) => Some(crate::vm::hook::run(
+            &mut Exec {
+                mc,
+                g,
+                th,
+                ts: &mut st,
+            },
+            Some(e),
+        )),
+        Err(e) => Some(Exit::Error(e)),
+    };
+    continue_call(mc, g, buf, id, next)
 }
 
 /// Gives a suspended host call the result of what it awaited: values for

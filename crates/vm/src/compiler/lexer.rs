@@ -527,6 +527,8 @@ impl<'s> Lexer<'s> {
                             }
                             out.push(v as u8);
                         }
+                        // At the end of the source the string is unfinished.
+                        _ if self.at_end() => {}
                         _ => return Err(self.escape_error(start, "invalid escape sequence")),
                     }
                 }

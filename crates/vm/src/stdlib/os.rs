@@ -387,16 +387,31 @@ fn exit<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         _ => ctx.check_integer(0)? as i32,
     };
     if ctx.arg(1).is_truthy() {
-        // Closing the state first runs every pending finalizer.
-        let (mc, g) = (ctx.mc, ctx.g);
-        crate::gc::queue_all_finalizers(mc, g);
-        crate::gc::run_queued_finalizers(mc, g, |f, obj| ctx.call(f, &[obj]).map(drop));
+        close_state(&mut ctx);
     }
     // C's exit flushes every open stream.
     crate::stdlib::io::flush_all();
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     std::process::exit(code)
+}
+
+/// `os.exit(code, true)` closes the state first: the pending to-be-closed
+/// variables of the main thread are closed, then the finalizers of all
+/// objects run (errors in them become warnings).
+fn close_state(ctx: &mut Ctx<'_, '_>) {
+    if ctx.th == ctx.g.main_thread {
+        while let Some(slot) = ctx.ts.tbc.pop() {
+            let v = ctx.ts.stack[slot];
+            let f = crate::vm::meta::get_tm(ctx.g, v, crate::state::Tm::Close);
+            if !f.is_nil() {
+                let _ = ctx.call(f, &[v, Value::Nil]);
+            }
+        }
+    }
+    let (mc, g) = (ctx.mc, ctx.g);
+    crate::gc::queue_all_finalizers(mc, g);
+    crate::gc::run_queued_finalizers(mc, g, |f, obj| ctx.call(f, &[obj]).map(drop));
 }
 
 /// Only the C locale exists: queries and requests for "C", "POSIX" or the
