@@ -87,6 +87,16 @@ describe('awaits in every position', () => {
     lua.close();
   });
 
+  test('two jobs waiting inside metamethods wait at the same time', async () => {
+    const lua = vm();
+    const code = 'return setmetatable({}, { __index = function(_, k) return sleep(50, k) end }).x';
+    const t0 = Date.now();
+    await expect(Promise.all([lua.runAsync(code), lua.runAsync(code)])).resolves.toEqual(['x', 'x']);
+    // About 50 ms, not 100 (the margin is for loaded machines).
+    expect(Date.now() - t0).toBeLessThan(95);
+    lua.close();
+  });
+
   test('a rejection inside a metamethod is a Lua error pcall catches', async () => {
     const lua = vm();
     const code = `
