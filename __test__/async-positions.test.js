@@ -113,6 +113,11 @@ describe('edge cases', () => {
     const lua = vm();
     lua.set('lazy', (_, k) => sleep(2, `${k}?`));
     await expect(lua.runAsync('return setmetatable({}, { __index = lazy }).key')).resolves.toBe('key?');
+    // ... as the gsub replacement and the sort order function.
+    lua.set('upper', (c) => sleep(1, c.toUpperCase()));
+    lua.set('before', (a, b) => sleep(1, a > b));
+    await expect(lua.runAsync('return (("abc"):gsub("%w", upper))')).resolves.toBe('ABC');
+    await expect(lua.runAsync('local t = {1, 3, 2} table.sort(t, before) return table.concat(t)')).resolves.toBe('321');
     lua.close();
   });
 
@@ -130,6 +135,26 @@ describe('edge cases', () => {
       lua.runAsync(`local m = ${m} local t = { setmetatable({ v = 2 }, m), setmetatable({ v = 1 }, m) } table.sort(t)`),
     ).rejects.toThrow(/cannot wait for a JavaScript promise here/);
     await expect(lua.runAsync('return sleep(1, 5)')).resolves.toBe(5);
+    lua.close();
+  });
+});
+
+describe('stopping jobs that wait inside metamethods and library callbacks', () => {
+  test.each([
+    ['__index', 'return setmetatable({}, { __index = function() return sleep(5000) end }).x'],
+    ['a coroutine in __index', 'return setmetatable({}, { __index = function() return coroutine.wrap(function() return sleep(5000) end)() end }).x'],
+    ['a sort comparator', 'local t = {2, 1} table.sort(t, function(a, b) return sleep(5000, a < b) end)'],
+    ['a gsub function', 'return ("a"):gsub(".", function(c) return sleep(5000, c) end)'],
+  ])('%s: timeout and abort', async (_, code) => {
+    const lua = vm();
+    const e1 = await lua.runAsync(code, { timeout: 20 }).catch((x) => x);
+    expect(e1.limit).toBe('time');
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 20);
+    const e2 = await lua.runAsync(code, { signal: ac.signal }).catch((x) => x);
+    expect(e2.limit).toBe('aborted');
+    await expect(lua.runAsync('return setmetatable({}, { __index = function() return sleep(1, 3) end }).x')).resolves.toBe(3);
+    expect(lua.run('local t = {2, 1} table.sort(t) return t[1]')).toBe(1);
     lua.close();
   });
 });
