@@ -52,6 +52,11 @@ const positions = [
     'local t = setmetatable({}, { __pairs = function(t) return sleep(2, next), { a = 1 }, nil end }) local s = 0 for k, v in pairs(t) do s = s + v end return s',
     1,
   ],
+  [
+    'ipairs over an __index function',
+    'local s = 0 for _, v in ipairs(setmetatable({}, { __index = function(_, i) if i <= 3 then return sleep(1, i) end end })) do s = s + v end return s',
+    6,
+  ],
   ['a Lua iterator', 'local s = 0 for i in function(_, i) if i < 3 then return sleep(1, i + 1) end end, nil, 0 do s = s + i end return s', 6],
   ['table.sort comparator', 'local t = {3, 1, 2} table.sort(t, function(a, b) return sleep(1, a < b) end) return table.concat(t, ",")', '1,2,3'],
   ['string.gsub replacement function', 'return (("abc"):gsub("%w", function(c) return sleep(1, c:upper()) end))', 'ABC'],
