@@ -59,6 +59,18 @@ const positions = [
   ],
   ['a Lua iterator', 'local s = 0 for i in function(_, i) if i < 3 then return sleep(1, i + 1) end end, nil, 0 do s = s + i end return s', 6],
   ['table.sort comparator', 'local t = {3, 1, 2} table.sort(t, function(a, b) return sleep(1, a < b) end) return table.concat(t, ",")', '1,2,3'],
+  [
+    '__lt during table.sort',
+    'local m = { __lt = function(a, b) return sleep(1, a.v < b.v) end } ' +
+      'local t = { setmetatable({ v = 2 }, m), setmetatable({ v = 3 }, m), setmetatable({ v = 1 }, m) } ' +
+      'table.sort(t) return t[1].v .. t[2].v .. t[3].v',
+    '123',
+  ],
+  [
+    'an __index function of a gsub replacement table',
+    'return (("abc"):gsub("%w", setmetatable({}, { __index = function(_, k) return sleep(1, k:upper()) end })))',
+    'ABC',
+  ],
   ['string.gsub replacement function', 'return (("abc"):gsub("%w", function(c) return sleep(1, c:upper()) end))', 'ABC'],
   [
     'load reader function',
@@ -134,10 +146,9 @@ describe('edge cases', () => {
       .catch((x) => x);
     expect(e).toBeInstanceOf(LuaError);
     expect(e.message).toMatch(/cannot wait for a JavaScript promise here/);
-    // Comparisons by __lt during a sort without an order function.
-    const m = '{ __lt = function(a, b) return sleep(1, a.v < b.v) end }';
+    // __tostring called by string.format.
     await expect(
-      lua.runAsync(`local m = ${m} local t = { setmetatable({ v = 2 }, m), setmetatable({ v = 1 }, m) } table.sort(t)`),
+      lua.runAsync('return ("%s"):format(setmetatable({}, { __tostring = function() return sleep(1, "x") end }))'),
     ).rejects.toThrow(/cannot wait for a JavaScript promise here/);
     await expect(lua.runAsync('return sleep(1, 5)')).resolves.toBe(5);
     lua.close();

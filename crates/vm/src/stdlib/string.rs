@@ -430,16 +430,26 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                 }
                 continue;
             }
-            (None, Value::Table(_)) => {
+            (None, Value::Table(t)) => {
                 let key =
                     capture_value(&ctx, src, m.capture(0).map_err(|e| pattern_error(e, None))?);
-                MetaCx {
-                    mc: ctx.mc,
-                    g: ctx.g,
-                    th: ctx.th,
-                    ts: &mut *ctx.ts,
+                match (t.get(key), meta::get_tm(g, repl, Tm::Index)) {
+                    // An `__index` function runs like a replacement function.
+                    (Value::Nil, f @ Value::Function(_)) => {
+                        st.at = matcher.position();
+                        st.save(&mut ctx, resumed, (m.start, m.end));
+                        return ctx.call_then(f, &[repl, key], 1);
+                    }
+                    (Value::Nil, Value::Nil) => Value::Nil,
+                    (Value::Nil, _) => MetaCx {
+                        mc: ctx.mc,
+                        g: ctx.g,
+                        th: ctx.th,
+                        ts: &mut *ctx.ts,
+                    }
+                    .index(repl, key, &|_| String::new())?,
+                    (v, _) => v,
                 }
-                .index(repl, key, &|_| String::new())?
             }
             (None, _) => {
                 // The function runs as a normal call (it may yield or
