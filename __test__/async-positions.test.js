@@ -40,6 +40,11 @@ const positions = [
     'closed',
   ],
   ['__call', 'return setmetatable({}, { __call = function(_, v) return sleep(2, v) end })(8)', 8],
+  [
+    'string.format %s with __tostring',
+    'return ("<%5s>"):format(setmetatable({}, { __tostring = function() return sleep(2, "F") end }))',
+    '<    F>',
+  ],
   ['tostring with __tostring', 'return tostring(setmetatable({}, { __tostring = function() return sleep(2, "T") end }))', 'T'],
   [
     'print with __tostring',
@@ -146,10 +151,8 @@ describe('edge cases', () => {
       .catch((x) => x);
     expect(e).toBeInstanceOf(LuaError);
     expect(e.message).toMatch(/cannot wait for a JavaScript promise here/);
-    // __tostring called by string.format.
-    await expect(
-      lua.runAsync('return ("%s"):format(setmetatable({}, { __tostring = function() return sleep(1, "x") end }))'),
-    ).rejects.toThrow(/cannot wait for a JavaScript promise here/);
+    // __newindex met by a table function.
+    await expect(lua.runAsync('table.insert(setmetatable({}, { __newindex = function(t, k, v) sleep(1) rawset(t, k, v) end }), 1)')).rejects.toThrow(/cannot wait for a JavaScript promise here/);
     await expect(lua.runAsync('return sleep(1, 5)')).resolves.toBe(5);
     lua.close();
   });
