@@ -575,6 +575,11 @@ fn to_numeric(v: Value<'_>) -> Option<Value<'_>> {
 }
 
 fn string_arith<'gc>(mut ctx: Ctx<'gc, '_>, op: ArithOp, tm: Tm) -> RtResult<'gc, usize> {
+    if ctx.resumed() {
+        // The second operand's metamethod returned (see below).
+        let r = ctx.arg(2);
+        return ctx.ret(r);
+    }
     let (a, b) = (ctx.arg(0), ctx.arg(1));
     // With one argument PUC-Rio's code reads its own converted copy of the
     // first operand as the second one.
@@ -605,8 +610,9 @@ fn string_arith<'gc>(mut ctx: Ctx<'gc, '_>, op: ArithOp, tm: Tm) -> RtResult<'gc
             b.type_name()
         )));
     }
-    let r = ctx.call1(f, &[a, b])?;
-    ctx.ret(r)
+    // A normal call, which may await the host.
+    ctx.set_args(2);
+    ctx.call_then(f, &[a, b], 1)
 }
 
 macro_rules! string_arith_fns {
