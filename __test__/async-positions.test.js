@@ -183,6 +183,21 @@ describe('stopping jobs that wait inside metamethods and library callbacks', () 
   });
 });
 
+test('close() while jobs wait inside metamethods and callbacks rejects them in order', async () => {
+  const { LuaClosedError } = require('..');
+  const lua = vm();
+  const order = [];
+  const jobs = [
+    'return setmetatable({}, { __index = function() return sleep(5000) end }).x',
+    'local t = {2, 1} table.sort(t, function(a, b) return sleep(5000, a < b) end)',
+    'return tostring(setmetatable({}, { __tostring = function() return sleep(5000, "") end }))',
+  ].map((code, i) => lua.runAsync(code).catch((e) => order.push(`${i}:${e instanceof LuaClosedError}`)));
+  await sleep(10);
+  await lua.close().then(() => order.push('closed'));
+  await Promise.all(jobs);
+  expect(order).toEqual(['0:true', '1:true', '2:true', 'closed']);
+});
+
 describe('Lua functions called back from JS', () => {
   test('through callAsync: the JS function returns its promise', async () => {
     const lua = vm();
