@@ -224,7 +224,10 @@ export interface LuaFunction extends LuaHandle {
   callMultiple(...args: unknown[]): any[];
   /**
    * Calls the function as an async job of its VM (see `Lua#runAsync`):
-   * a promise of its first result.
+   * a promise of its first result. Called by a JS function that Lua code
+   * of a running job called, the new job settles before that job, which
+   * may wait for it. (Called synchronously from there, a Lua function
+   * cannot wait for promises.)
    */
   callAsync(...args: unknown[]): Promise<any>;
 }

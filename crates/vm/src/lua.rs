@@ -519,6 +519,11 @@ impl Lua {
             match step {
                 Step::Done => return Outcome::Done,
                 Step::Failed(e, value) => {
+                    if matches!(e, LuaError::Limit(LimitKind::Memory)) {
+                        // What the stopped call held is garbage now: free
+                        // it, so that the next call has its memory back.
+                        self.collect_full();
+                    }
                     self.last_error = value;
                     return Outcome::Failed(e);
                 }

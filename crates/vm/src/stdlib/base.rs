@@ -232,16 +232,21 @@ fn ipairs_aux<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let t = ctx.arg(0);
     let i = ctx.check_integer(1)?.wrapping_add(1);
     let v = match t {
+        // An `__index` function returned (see below).
+        _ if ctx.resumed() => ctx.arg(2),
         Value::Table(tb) if tb.metatable().is_none() => tb.get_int(i),
-        _ => MetaCx {
-            mc: ctx.mc,
-            g: ctx.g,
-            th: ctx.th,
-            ts: ctx.ts,
-        }
-        .index(t, Value::Integer(i), &|_: &crate::thread::ThreadState<
-            'gc,
-        >| String::new())?,
+        Value::Table(tb) => match tb.get_int(i) {
+            Value::Nil => match meta::get_tm(ctx.g, t, Tm::Index) {
+                // Called as a normal call, which may await the host.
+                f @ Value::Function(_) => {
+                    ctx.set_args(2);
+                    return ctx.call_then(f, &[t, Value::Integer(i)], 1);
+                }
+                _ => index_meta(&mut ctx, t, i)?,
+            },
+            v => v,
+        },
+        _ => index_meta(&mut ctx, t, i)?,
     };
     if v.is_nil() {
         return ctx.ret(Value::Nil);
@@ -249,6 +254,19 @@ fn ipairs_aux<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     ctx.push(Value::Integer(i));
     ctx.push(v);
     Ok(2)
+}
+
+/// `t[i]` with metamethods, through nested calls.
+fn index_meta<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, i: i64) -> RtResult<'gc, Value<'gc>> {
+    MetaCx {
+        mc: ctx.mc,
+        g: ctx.g,
+        th: ctx.th,
+        ts: ctx.ts,
+    }
+    .index(t, Value::Integer(i), &|_: &crate::thread::ThreadState<
+        'gc,
+    >| String::new())
 }
 
 fn ipairs<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {

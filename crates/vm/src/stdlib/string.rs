@@ -430,16 +430,26 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                 }
                 continue;
             }
-            (None, Value::Table(_)) => {
+            (None, Value::Table(t)) => {
                 let key =
                     capture_value(&ctx, src, m.capture(0).map_err(|e| pattern_error(e, None))?);
-                MetaCx {
-                    mc: ctx.mc,
-                    g: ctx.g,
-                    th: ctx.th,
-                    ts: &mut *ctx.ts,
+                match (t.get(key), meta::get_tm(g, repl, Tm::Index)) {
+                    // An `__index` function runs like a replacement function.
+                    (Value::Nil, f @ Value::Function(_)) => {
+                        st.at = matcher.position();
+                        st.save(&mut ctx, resumed, (m.start, m.end));
+                        return ctx.call_then(f, &[repl, key], 1);
+                    }
+                    (Value::Nil, Value::Nil) => Value::Nil,
+                    (Value::Nil, _) => MetaCx {
+                        mc: ctx.mc,
+                        g: ctx.g,
+                        th: ctx.th,
+                        ts: &mut *ctx.ts,
+                    }
+                    .index(repl, key, &|_| String::new())?,
+                    (v, _) => v,
                 }
-                .index(repl, key, &|_| String::new())?
             }
             (None, _) => {
                 // The function runs as a normal call (it may yield or
@@ -565,6 +575,11 @@ fn to_numeric(v: Value<'_>) -> Option<Value<'_>> {
 }
 
 fn string_arith<'gc>(mut ctx: Ctx<'gc, '_>, op: ArithOp, tm: Tm) -> RtResult<'gc, usize> {
+    if ctx.resumed() {
+        // The second operand's metamethod returned (see below).
+        let r = ctx.arg(2);
+        return ctx.ret(r);
+    }
     let (a, b) = (ctx.arg(0), ctx.arg(1));
     // With one argument PUC-Rio's code reads its own converted copy of the
     // first operand as the second one.
@@ -595,8 +610,9 @@ fn string_arith<'gc>(mut ctx: Ctx<'gc, '_>, op: ArithOp, tm: Tm) -> RtResult<'gc
             b.type_name()
         )));
     }
-    let r = ctx.call1(f, &[a, b])?;
-    ctx.ret(r)
+    // A normal call, which may await the host.
+    ctx.set_args(2);
+    ctx.call_then(f, &[a, b], 1)
 }
 
 macro_rules! string_arith_fns {

@@ -416,14 +416,14 @@ impl<'gc> QuickSort<'gc> {
         seti(ctx, self.t, j as i64, vj)
     }
 
-    /// Runs until sorted (`None`) or, in an async call, until the order
-    /// function must be called on two values. `answer` is the result of
-    /// the last call.
+    /// Runs until sorted (`None`) or, in an async call, until a function
+    /// (the order function, or an `__lt` metamethod) must be called on two
+    /// values. `answer` is the result of the last call.
     fn run(
         &mut self,
         ctx: &mut Ctx<'gc, '_>,
         mut answer: bool,
-    ) -> RtResult<'gc, Option<(Value<'gc>, Value<'gc>)>> {
+    ) -> RtResult<'gc, Option<(Value<'gc>, Value<'gc>, Value<'gc>)>> {
         let invalid = || RtError::msg("invalid order function for sorting");
         loop {
             // Each step either goes on to another one, or compares x < y
@@ -554,21 +554,26 @@ impl<'gc> QuickSort<'gc> {
                 self.work = 0;
                 charge(ctx, CHARGE_EVERY)?;
             }
-            if !self.cmp.is_nil() {
-                if ctx.g.budget.0.async_call.get() {
-                    return Ok(Some((x, y)));
-                }
-                // Faster, but the order function cannot await.
-                answer = ctx.call1(self.cmp, &[x, y])?.is_truthy();
+            let f = if !self.cmp.is_nil() {
+                self.cmp
+            } else if let Some(r) = crate::vm::arith::num_lt(x, y) {
+                answer = r;
                 continue;
-            }
-            answer = match crate::vm::arith::num_lt(x, y) {
-                Some(r) => r,
-                None => {
-                    let r = mcx(ctx).compare(x, y, false);
-                    in_native(ctx, r)?
+            } else {
+                match lt_metamethod(ctx, x, y) {
+                    Some(f) => f,
+                    None => {
+                        let r = mcx(ctx).compare(x, y, false);
+                        answer = in_native(ctx, r)?;
+                        continue;
+                    }
                 }
             };
+            if ctx.g.budget.0.async_call.get() {
+                return Ok(Some((f, x, y)));
+            }
+            // Faster, but the function cannot await.
+            answer = ctx.call1(f, &[x, y])?.is_truthy();
         }
     }
 
@@ -636,6 +641,19 @@ impl<'gc> QuickSort<'gc> {
     }
 }
 
+/// The `__lt` metamethod that orders two values that are neither both
+/// numbers nor both strings.
+fn lt_metamethod<'gc>(ctx: &Ctx<'gc, '_>, x: Value<'gc>, y: Value<'gc>) -> Option<Value<'gc>> {
+    if matches!((x, y), (Value::String(_), Value::String(_))) {
+        return None;
+    }
+    let f = match meta::get_tm(ctx.g, x, Tm::Lt) {
+        Value::Nil => meta::get_tm(ctx.g, y, Tm::Lt),
+        f => f,
+    };
+    (!f.is_nil()).then_some(f)
+}
+
 fn random_pivot_seed() -> u64 {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -681,11 +699,10 @@ fn sort<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     };
     match qs.run(&mut ctx, answer)? {
         None => Ok(0),
-        Some((x, y)) => {
-            let cmp = qs.cmp;
+        Some((f, x, y)) => {
             let held = if resumed { ctx.arg(14) } else { Value::Nil };
             qs.save(&mut ctx, held);
-            ctx.call_then(cmp, &[x, y], 1)
+            ctx.call_then(f, &[x, y], 1)
         }
     }
 }

@@ -258,10 +258,6 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         crate::vm::level::call_nested1(self.mc, self.g, self.th, self.ts, f, args)
     }
 
-    /// `tostring` semantics, including `__tostring` and `__name`.
-    pub fn to_string(&mut self, v: Value<'gc>) -> RtResult<'gc, LuaString<'gc>> {
-        crate::vm::meta::tostring(self.mc, self.g, self.th, self.ts, v)
-    }
 
     /// "chunk:line:" of the Lua function at `level` (1 = the caller of this native).
     pub fn where_(&self, level: usize) -> String {

@@ -408,22 +408,6 @@ fn tm_for(op: ArithOp) -> Tm {
     }
 }
 
-/// `tostring(v)` with `__tostring` and `__name`.
-pub fn tostring<'gc>(
-    mc: &'gc Mutation<'gc>,
-    g: GlobalRef<'gc>,
-    th: Thread<'gc>,
-    ts: &mut ThreadState<'gc>,
-    v: Value<'gc>,
-) -> RtResult<'gc, LuaString<'gc>> {
-    let f = get_tm(g, v, Tm::ToString);
-    if !f.is_nil() {
-        let r = call_nested(mc, g, th, ts, f, &[v])?;
-        return tostring_result(mc, g, r.first().copied().unwrap_or(Value::Nil));
-    }
-    Ok(Global::intern(g, mc, &tostring_raw(g, v)))
-}
-
 /// What a `__tostring` metamethod returned, as `tostring`'s result.
 pub fn tostring_result<'gc>(
     mc: &Mutation<'gc>,
