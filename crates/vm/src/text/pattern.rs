@@ -138,13 +138,15 @@ impl State<'_, '_> {
         self.pat.get(p).copied().unwrap_or(0)
     }
 
-    /// End of the single-character class starting at `p`.
-    fn class_end(&self, p: usize) -> Result<usize, PatternError> {
+    /// End of the single-character class starting at `p`. (The error is
+    /// a plain message so that the result fits in registers: this runs for
+    /// every pattern item matched.)
+    fn class_end(&self, p: usize) -> Result<usize, &'static str> {
         let c = self.pb(p);
         let mut p = p + 1;
         if c == b'%' {
             if p >= self.pat.len() {
-                return err("malformed pattern (ends with '%')");
+                return Err("malformed pattern (ends with '%')");
             }
             return Ok(p + 1);
         }
@@ -155,7 +157,7 @@ impl State<'_, '_> {
             // The first byte of the set is taken literally, even if it is ']'.
             loop {
                 if p >= self.pat.len() {
-                    return err("malformed pattern (missing ']')");
+                    return Err("malformed pattern (missing ']')");
                 }
                 let c = self.pat[p];
                 p += 1;
@@ -249,7 +251,7 @@ impl State<'_, '_> {
                     if self.pb(p) != b'[' {
                         return err("missing '[' after '%f' in pattern");
                     }
-                    let ep = self.class_end(p)?;
+                    let ep = self.class_end(p).or_else(err)?;
                     let prev = if s == 0 { 0 } else { self.src[s - 1] };
                     let cur = self.src.get(s).copied().unwrap_or(0);
                     if !self.match_bracket(prev, p, ep - 1) && self.match_bracket(cur, p, ep - 1) {
@@ -271,7 +273,7 @@ impl State<'_, '_> {
                 _ => {}
             }
             // A single-character class, possibly followed by a quantifier.
-            let ep = self.class_end(p)?;
+            let ep = self.class_end(p).or_else(err)?;
             let q = self.pb(ep);
             if !self.single(s, p, ep) {
                 if matches!(q, b'*' | b'?' | b'-') {
