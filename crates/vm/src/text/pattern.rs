@@ -119,15 +119,50 @@ struct State<'a, 'b> {
     budget: &'b mut dyn FnMut() -> bool,
 }
 
-type Step = Result<Option<usize>, PatternError>;
+/// Why the matcher stopped early. One byte or two, so that the results of
+/// the matching functions travel in registers; a `PatternError` at the end.
+#[derive(Debug, Clone, Copy)]
+enum Fail {
+    TooComplex,
+    EndsWithPercent,
+    MissingBracket,
+    MissingFrontierBracket,
+    MissingBalanceArgs,
+    TooManyCaptures,
+    InvalidCapture,
+    BadIndex(u8),
+    Interrupted,
+}
+
+impl From<Fail> for PatternError {
+    fn from(f: Fail) -> Self {
+        let msg = match f {
+            Fail::TooComplex => "pattern too complex",
+            Fail::EndsWithPercent => "malformed pattern (ends with '%')",
+            Fail::MissingBracket => "malformed pattern (missing ']')",
+            Fail::MissingFrontierBracket => "missing '[' after '%f' in pattern",
+            Fail::MissingBalanceArgs => "malformed pattern (missing arguments to '%b')",
+            Fail::TooManyCaptures => "too many captures",
+            Fail::InvalidCapture => "invalid pattern capture",
+            Fail::BadIndex(i) => {
+                return PatternError::Message(format!("invalid capture index %{i}"))
+            }
+            Fail::Interrupted => return PatternError::Interrupted,
+        };
+        PatternError::Message(msg.to_string())
+    }
+}
+
+type Step = Result<Option<usize>, Fail>;
+const _: () = assert!(std::mem::size_of::<Step>() <= 16);
 
 impl State<'_, '_> {
-    fn tick(&mut self, n: usize) -> Result<(), PatternError> {
+    fn tick(&mut self, n: usize) -> Result<(), Fail> {
         self.steps = self.steps.saturating_add(n);
         if self.steps >= BUDGET_INTERVAL {
             self.steps = 0;
             if !(self.budget)() {
-                return Err(PatternError::Interrupted);
+                return Err(Fail::Interrupted);
             }
         }
         Ok(())
@@ -139,12 +174,12 @@ impl State<'_, '_> {
     }
 
     /// End of the single-character class starting at `p`.
-    fn class_end(&self, p: usize) -> Result<usize, PatternError> {
+    fn class_end(&self, p: usize) -> Result<usize, Fail> {
         let c = self.pb(p);
         let mut p = p + 1;
         if c == b'%' {
             if p >= self.pat.len() {
-                return err("malformed pattern (ends with '%')");
+                return Err(Fail::EndsWithPercent);
             }
             return Ok(p + 1);
         }
@@ -155,7 +190,7 @@ impl State<'_, '_> {
             // The first byte of the set is taken literally, even if it is ']'.
             loop {
                 if p >= self.pat.len() {
-                    return err("malformed pattern (missing ']')");
+                    return Err(Fail::MissingBracket);
                 }
                 let c = self.pat[p];
                 p += 1;
@@ -213,7 +248,7 @@ impl State<'_, '_> {
 
     fn do_match(&mut self, s: usize, p: usize) -> Step {
         if self.depth == 0 {
-            return err("pattern too complex");
+            return Err(Fail::TooComplex);
         }
         self.depth -= 1;
         let r = self.match_body(s, p);
@@ -247,7 +282,7 @@ impl State<'_, '_> {
                 b'%' if self.pb(p + 1) == b'f' => {
                     p += 2;
                     if self.pb(p) != b'[' {
-                        return err("missing '[' after '%f' in pattern");
+                        return Err(Fail::MissingFrontierBracket);
                     }
                     let ep = self.class_end(p)?;
                     let prev = if s == 0 { 0 } else { self.src[s - 1] };
@@ -329,7 +364,7 @@ impl State<'_, '_> {
 
     fn start_capture(&mut self, s: usize, p: usize, what: CapState) -> Step {
         if self.caps.len() >= MAX_CAPTURES {
-            return err("too many captures");
+            return Err(Fail::TooManyCaptures);
         }
         self.caps.push((s, what));
         let r = self.do_match(s, p)?;
@@ -341,7 +376,7 @@ impl State<'_, '_> {
 
     fn end_capture(&mut self, s: usize, p: usize) -> Step {
         let Some(l) = self.caps.iter().rposition(|c| c.1 == CapState::Unfinished) else {
-            return err("invalid pattern capture");
+            return Err(Fail::InvalidCapture);
         };
         self.caps[l].1 = CapState::Closed(s - self.caps[l].0);
         let r = self.do_match(s, p)?;
@@ -354,7 +389,7 @@ impl State<'_, '_> {
     /// `%bxy` with `p` at `x`.
     fn match_balance(&mut self, s: usize, p: usize) -> Step {
         if p + 1 >= self.pat.len() {
-            return err("malformed pattern (missing arguments to '%b')");
+            return Err(Fail::MissingBalanceArgs);
         }
         let (open, close) = (self.pat[p], self.pat[p + 1]);
         if self.src.get(s) != Some(&open) {
@@ -384,7 +419,7 @@ impl State<'_, '_> {
             Some(&(start, CapState::Closed(len))) => (start, len),
             // A position capture has no text and never matches.
             Some(&(_, CapState::Position)) => return Ok(None),
-            _ => return bad_index(idx),
+            _ => return Err(Fail::BadIndex(digit - b'0')),
         };
         let want = &self.src[start..start + len];
         let ok = self.src.get(s..s + len) == Some(want);
@@ -393,7 +428,7 @@ impl State<'_, '_> {
     }
 
     /// Tries a match starting exactly at `s` (pattern from `p`).
-    fn try_at(&mut self, s: usize, p: usize) -> Result<Option<Match>, PatternError> {
+    fn try_at(&mut self, s: usize, p: usize) -> Result<Option<Match>, Fail> {
         self.caps.clear();
         self.depth = MAX_DEPTH;
         Ok(self.do_match(s, p)?.map(|end| Match {
