@@ -309,15 +309,8 @@ impl Vm {
     /// `alive` is a JS function that does nothing: calling it between fuel
     /// slices fails once the thread is being torn down (a terminated
     /// worker), which stops the running call.
-    pub fn new(env: Env, helpers: Helpers, libs: Libs, alive: WeakRef) -> Vm {
-        let mut lua = Lua::new(libs);
-        lua.set_slice_hook(Some(Box::new(move || {
-            let Ok(Some(f)) = alive.get() else {
-                return true;
-            };
-            let _scope = raw::HandleScope::open(env);
-            raw::call(env, raw::undefined(env), f, &[]).is_ok()
-        })));
+    pub fn new(env: Env, helpers: Helpers, libs: Libs, alive: WeakRef) -> Box<Vm> {
+        let lua = Lua::new(libs);
         let gaddr = lua.enter(|_, g| Gc::as_ptr(g) as usize);
         let fixed = crate::callback::make_fixed(&lua);
         LIVE.with(|n| n.set(n.get() + 1));
@@ -330,7 +323,7 @@ impl Vm {
             next_host: 1,
             ..State::default()
         };
-        Vm {
+        let vm = Box::new(Vm {
             lua: RefCell::new(Some(lua)),
             st: RefCell::new(st),
             env,
@@ -344,7 +337,27 @@ impl Vm {
             jobs: RefCell::new(IdMap::default()),
             async_running: Cell::new(false),
             scopes: CallScopes::default(),
+        });
+        let this: *const Vm = &*vm;
+        let hook = move |released: &[u64]| {
+            // SAFETY: the hook belongs to the VM's `Lua`, which the VM owns
+            // (and drops first); the box does not move.
+            let vm = unsafe { &*this };
+            let _scope = raw::HandleScope::open(env);
+            // Proxies Lua freed during a long call are let go at once.
+            vm.release_hosts(released);
+            if vm.flush_released_slots().is_err() {
+                let _ = raw::take_exception(env);
+            }
+            let Ok(Some(f)) = alive.get() else {
+                return true;
+            };
+            raw::call(env, raw::undefined(env), f, &[]).is_ok()
+        };
+        if let Some(lua) = vm.lua.borrow_mut().as_mut() {
+            lua.set_slice_hook(Some(Box::new(hook)));
         }
+        vm
     }
 
     /// Makes sure a call from Lua into JS at the current nesting level runs

@@ -19,6 +19,9 @@ use crate::vm::meta;
 /// A Lua value held by the host; keeps the value alive until dropped.
 pub type StashedValue = DynamicRoot<Rootable![Value<'_>]>;
 
+/// What the driver calls between fuel slices (see `Lua::set_slice_hook`).
+pub type SliceHook = dyn FnMut(&[u64]) -> bool;
+
 /// Where a finished call leaves its results, until the host takes them.
 type ResultBuf<'gc> = Gc<'gc, RefLock<Vec<Value<'gc>>>>;
 type ResultRoot = DynamicRoot<Rootable![RefLock<Vec<Value<'_>>>]>;
@@ -123,7 +126,7 @@ pub struct Lua {
     last_error: Option<StashedValue>,
     /// Called between fuel slices; returning false stops the running call
     /// with `LimitKind::Interrupted` (see `set_slice_hook`).
-    slice_hook: Option<Box<dyn FnMut() -> bool>>,
+    slice_hook: Option<Box<SliceHook>>,
     /// The results of the call that finished last (a reused buffer, so
     /// that a short call allocates nothing for its results).
     results: ResultRoot,
@@ -464,8 +467,13 @@ impl Lua {
                     continue;
                 }
             }
+            let released = if self.slice_hook.is_some() {
+                self.take_released_host_ids()
+            } else {
+                Vec::new()
+            };
             if let Some(hook) = self.slice_hook.as_mut() {
-                if !hook() {
+                if !hook(&released) {
                     step =
                         self.enter(|mc, g| fail(mc, g, id, RtError::Limit(LimitKind::Interrupted)));
                     continue;
@@ -623,10 +631,13 @@ impl Lua {
     }
 
     /// Sets a function the driver calls between fuel slices of a call
-    /// (every few thousand instructions). When it returns false, the call
-    /// stops with `LuaError::Limit(LimitKind::Interrupted)`: a host uses it
-    /// to notice that its thread is being torn down (a terminated worker).
-    pub fn set_slice_hook(&mut self, hook: Option<Box<dyn FnMut() -> bool>>) {
+    /// (every few thousand instructions), outside the arena, with the ids of
+    /// the host objects the collector freed since the last report (so that a
+    /// long call does not hold on to them until it returns). When it returns
+    /// false, the call stops with `LuaError::Limit(LimitKind::Interrupted)`:
+    /// a host uses it to notice that its thread is being torn down (a
+    /// terminated worker).
+    pub fn set_slice_hook(&mut self, hook: Option<Box<SliceHook>>) {
         self.slice_hook = hook;
     }
 
