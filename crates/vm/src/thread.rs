@@ -124,7 +124,8 @@ pub struct ThreadState<'gc> {
     /// tracebacks show as a C caller at the bottom).
     pub is_coroutine: bool,
     /// The traceback of the last error that escaped this thread's host call.
-    pub traceback: Option<String>,
+    /// (With the error value it is for.)
+    pub traceback: Option<(Value<'gc>, String)>,
 }
 
 unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {
