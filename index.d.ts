@@ -201,7 +201,11 @@ export interface LuaTable extends LuaHandle {
   /** `[key, value]` pairs in `next` order (a snapshot). */
   entries(): [LuaValue, LuaValue][];
   [Symbol.iterator](): IterableIterator<[LuaValue, LuaValue]>;
-  /** A deep copy: a table with keys 1..n becomes an array, any other an object. Cycles are kept. */
+  /**
+   * A deep copy: a table with keys 1..n becomes an array, one with only
+   * string and number keys a plain object, any other a `Map` (keys
+   * converted like values). Cycles are kept.
+   */
   toObject(): any;
   /** A deep copy of `t[1..#t]` as an array. */
   toArray(): any[];
@@ -220,7 +224,10 @@ export interface LuaFunction extends LuaHandle {
   callMultiple(...args: unknown[]): any[];
   /**
    * Calls the function as an async job of its VM (see `Lua#runAsync`):
-   * a promise of its first result.
+   * a promise of its first result. Called by a JS function that Lua code
+   * of a running job called, the new job settles before that job, which
+   * may wait for it. (Called synchronously from there, a Lua function
+   * cannot wait for promises.)
    */
   callAsync(...args: unknown[]): Promise<any>;
 }

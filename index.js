@@ -410,7 +410,8 @@ const tableMethods = {
   },
   /**
    * A deep copy as plain JS data: a table with keys 1..n becomes an array,
-   * any other an object (keys as strings). Cycles are kept.
+   * one with only string and number keys an object (keys as strings), any
+   * other a Map. Cycles are kept.
    */
   toObject() {
     const r = live(this);
@@ -455,24 +456,25 @@ function entriesOf(h, mode) {
   }
 }
 
-const call = nvm.call;
+const nvmCall = nvm.call;
 function callLua(r, multi, args) {
   const c = r.core;
   if (c.closed) throw new LuaClosedError();
   if (r.id < 0) throw new LuaClosedError('this LuaFunction handle was released');
   if (c.pending.length !== 0) c.flush();
+  const call = multi ? nvm.callMulti : nvm.call;
   try {
     switch (args.length) {
       case 0:
-        return call(c.ext, r.id, multi);
+        return call(c.ext, r.id);
       case 1:
-        return call(c.ext, r.id, multi, args[0]);
+        return call(c.ext, r.id, args[0]);
       case 2:
-        return call(c.ext, r.id, multi, args[0], args[1]);
+        return call(c.ext, r.id, args[0], args[1]);
       case 3:
-        return call(c.ext, r.id, multi, args[0], args[1], args[2]);
+        return call(c.ext, r.id, args[0], args[1], args[2]);
       default:
-        return call(c.ext, r.id, multi, ...args);
+        return call(c.ext, r.id, ...args);
     }
   } catch (e) {
     throw c.convert(e);
@@ -564,6 +566,8 @@ class Core {
       tostring: proxyToString,
       errorValue: (e) => core.errorValue(e),
       plainKind,
+      arrayFrom,
+      newMap: () => new Map(),
       alive: () => true,
       awaited: (p) => {
         core.awaited = p;
@@ -597,6 +601,8 @@ class Core {
     this.nextJob = 1;
     this.pumpScheduled = false;
     this.asyncDepth = 0;
+    /** The job whose slice is running now, if any. */
+    this.running = undefined;
     this.awaited = undefined;
   }
 
@@ -682,7 +688,11 @@ class Core {
         signal: options && options.signal,
         onAbort: undefined,
       };
-      core.jobs.push(job);
+      // A job submitted by JS code that a running job called (`f.callAsync`
+      // in a callback) goes before that job: the running job may wait for it.
+      const parent = core.running === undefined ? -1 : core.jobs.indexOf(core.running);
+      if (parent >= 0) core.jobs.splice(parent, 0, job);
+      else core.jobs.push(job);
       const signal = job.signal;
       if (signal) {
         if (signal.aborted) {
@@ -718,6 +728,7 @@ class Core {
     const limits = job.limits;
     let status;
     this.asyncDepth++;
+    this.running = job;
     try {
       if (limits !== undefined) this.applyLimits(limits);
       if (job.state === 'queued') {
@@ -745,12 +756,14 @@ class Core {
       }
     } catch (e) {
       this.asyncDepth--;
+      this.running = undefined;
       this.awaited = undefined;
       if (limits !== undefined && !this.closed) this.applyLimits(this.limits);
       this.finish(job, false, this.convert(e, job.chunkName));
       return;
     }
     this.asyncDepth--;
+    this.running = undefined;
     if (limits !== undefined && !this.closed) this.applyLimits(this.limits);
     switch (status[0]) {
       case 0:
@@ -861,8 +874,26 @@ class Core {
     const r = { core: this, id, kind };
     let h;
     if (kind === KIND_FUNCTION) {
-      h = function (...args) {
-        return callLua(r, false, args);
+      h = function (a, b, c) {
+        // The common case without an arguments array (a hot path).
+        const core = r.core;
+        if (arguments.length > 3 || core.closed || r.id < 0 || core.pending.length !== 0) {
+          return callLua(r, false, Array.prototype.slice.call(arguments));
+        }
+        try {
+          switch (arguments.length) {
+            case 0:
+              return nvmCall(core.ext, r.id);
+            case 1:
+              return nvmCall(core.ext, r.id, a);
+            case 2:
+              return nvmCall(core.ext, r.id, a, b);
+            default:
+              return nvmCall(core.ext, r.id, a, b, c);
+          }
+        } catch (e) {
+          throw core.convert(e);
+        }
       };
       Object.setPrototypeOf(h, LuaFunction.prototype);
     } else {
@@ -1024,12 +1055,36 @@ function proxyPairs(obj) {
   return out;
 }
 
-/** For lua.table(): 0 not plain data (proxied), 1 array, 2 plain object, 3 Map. Works across realms. */
+/**
+ * For lua.table(): 0 not plain data (proxied), 1 array, 2 plain object, 3 Map,
+ * or for an array of numbers its numbers as a Float64Array (the native side
+ * copies those in bulk). Works across realms.
+ */
 function plainKind(v) {
-  if (Array.isArray(v)) return 1;
+  if (Array.isArray(v)) return numbersOf(v) || 1;
   if (v instanceof Map || Object.prototype.toString.call(v) === '[object Map]') return 3;
   const p = Object.getPrototypeOf(v);
   return p === null || Object.getPrototypeOf(p) === null ? 2 : 0;
+}
+
+/** The elements of an array as a Float64Array if they are all numbers (no holes). */
+function numbersOf(a) {
+  const n = a.length;
+  if (n === 0) return undefined;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    if (typeof x !== 'number') return undefined;
+    out[i] = x;
+  }
+  return out;
+}
+
+/** A Float64Array's numbers as a plain array (toObject()/toArray() of a table of numbers). */
+function arrayFrom(ta) {
+  const out = [];
+  for (let i = 0; i < ta.length; i++) out.push(ta[i]);
+  return out;
 }
 
 function proxyToString(obj) {

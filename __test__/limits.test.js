@@ -68,6 +68,39 @@ describe('limits', () => {
     lua.close();
   });
 
+  test('the same limits stop async jobs; the VM stays usable', async () => {
+    const lua = new Lua({ memoryLimit: 64 * 1024 * 1024, maxCallDepth: 200 });
+    const limitOfJob = (code, opts) =>
+      lua.runAsync(code, opts).then(
+        () => 'none',
+        (e) => {
+          expect(e).toBeInstanceOf(LuaLimitError);
+          return e.limit;
+        },
+      );
+    const base = lua.stats().heapBytes;
+    await expect(limitOfJob('local t = {} while true do t[#t+1] = ("x"):rep(1e6) end')).resolves.toBe('memory');
+    // Its memory is freed when it stops (no lua.gc() needed).
+    await expect(lua.runAsync('return #("y"):rep(1e6)')).resolves.toBe(1e6);
+    expect(lua.stats().heapBytes).toBeLessThan(base + 4 * 1024 * 1024);
+    const pattern = 'return ("a"):rep(1e5):find(("a*"):rep(100) .. "b")';
+    await expect(limitOfJob(pattern, { instructionLimit: 1e6 })).resolves.toBe('instructions');
+    await expect(limitOfJob(pattern, { timeout: 100 })).resolves.toBe('time');
+    await expect(limitOfJob('local function f() return 1 + f() end return f()')).resolves.toBe('callDepth');
+    // Inside a metamethod and a sort comparator too.
+    await expect(
+      limitOfJob('return setmetatable({}, { __index = function() while true do end end }).x', { timeout: 50 }),
+    ).resolves.toBe('time');
+    await expect(
+      limitOfJob('local t = {} for i = 1, 1e4 do t[i] = i end table.sort(t, function(a, b) while true do end end)', {
+        timeout: 50,
+      }),
+    ).resolves.toBe('time');
+    await expect(lua.runAsync('return 6 * 7')).resolves.toBe(42);
+    expect(lua.run('return 1')).toBe(1);
+    lua.close();
+  });
+
   test('bad limit values are refused', () => {
     expect(() => new Lua({ memoryLimit: -1 })).toThrow(RangeError);
     expect(() => new Lua({ timeout: 'soon' })).toThrow(RangeError);

@@ -5,28 +5,24 @@
 //!
 //! Every function but `create` takes the VM (an external) first.
 
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
 use lunarena_vm::{lua::load_chunk, Libs, LuaError, Value};
 use napi::sys;
 
-use crate::binding::{self, Helpers, Vm};
+use crate::binding::{self, Helpers, IdMap, Vm};
 use crate::callback::fixed_value;
 use crate::convert::Cv;
 use crate::raw::{self, Env, Js, JsVal, Thrown, WeakRef};
 
 type Handler = fn(Env, &[JsVal]) -> Js<JsVal>;
 
-const VM_TAG: sys::napi_type_tag = sys::napi_type_tag {
-    lower: 0x6c75_6e61_7265_6e61,
-    upper: 0x2d76_6d2d_7461_6731,
-};
-
 fn dispatch(env: Env, info: sys::napi_callback_info, h: Handler) -> JsVal {
     let r = catch_unwind(AssertUnwindSafe(|| {
         let ci = raw::cb_info(env, info)?;
-        h(env, &ci.args)
+        h(env, ci.args())
     }));
     match r {
         Ok(Ok(v)) => v,
@@ -42,7 +38,7 @@ fn dispatch(env: Env, info: sys::napi_callback_info, h: Handler) -> JsVal {
             std::mem::forget(payload);
             let _ = catch_unwind(AssertUnwindSafe(|| {
                 if let Ok(ci) = raw::cb_info(env, info) {
-                    if let Some(a) = ci.args.first() {
+                    if let Some(a) = ci.args().first() {
                         if let Ok(vm) = vm_of(env, *a) {
                             vm.poisoned.set(true);
                         }
@@ -84,6 +80,7 @@ raw_fns! {
     "run" => run,
     "load" => load,
     "call" => call,
+    "callMulti" => call_multi,
     "index" => index,
     "setIndex" => set_index,
     "rawGet" => raw_get,
@@ -110,17 +107,21 @@ raw_fns! {
 /// Time an async call runs before the event loop gets a turn.
 const SLICE: std::time::Duration = std::time::Duration::from_millis(4);
 
+thread_local! {
+    /// The VMs made on this thread and not yet freed: an external passed to
+    /// a native function is used only if its pointer is one of them (cheaper
+    /// than a type-tag check on every call, and as safe).
+    static VMS: RefCell<IdMap<usize, ()>> = RefCell::new(IdMap::default());
+}
+
 fn vm_of<'a>(env: Env, v: JsVal) -> Js<&'a Vm> {
-    let mut ok = false;
-    if raw::kind(env, v)? == raw::Kind::External {
-        raw::check(env, unsafe {
-            sys::napi_check_object_type_tag(env, v, &VM_TAG, &mut ok)
-        })?;
-    }
-    if !ok {
+    let mut p = ptr::null_mut();
+    let status = unsafe { sys::napi_get_value_external(env, v, &mut p) };
+    let known =
+        status == sys::Status::napi_ok && VMS.with(|vms| vms.borrow().contains_key(&(p as usize)));
+    if !known {
         return Err(raw::throw_type_error(env, "lunarena: not a Lua VM"));
     }
-    let p = raw::get_external(env, v)?;
     Ok(unsafe { &*(p as *const Vm) })
 }
 
@@ -169,6 +170,7 @@ unsafe extern "C" fn finalize_vm(
     _hint: *mut std::ffi::c_void,
 ) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
+        let _ = VMS.try_with(|vms| vms.borrow_mut().remove(&(data as usize)));
         drop(unsafe { Box::from_raw(data as *mut Vm) });
     }));
 }
@@ -191,6 +193,8 @@ mod handlers {
             tostring: get("tostring\0")?,
             error_value: get("errorValue\0")?,
             plain_kind: get("plainKind\0")?,
+            array_from: get("arrayFrom\0")?,
+            new_map: get("newMap\0")?,
             imports: get("imports\0")?,
             awaited: get("awaited\0")?,
         };
@@ -208,7 +212,7 @@ mod handlers {
                 return Err(t);
             }
         };
-        raw::check(env, unsafe { sys::napi_type_tag_object(env, ext, &VM_TAG) })?;
+        VMS.with(|vms| vms.borrow_mut().insert(vm as usize, ()));
         Ok(ext)
     }
 
@@ -221,10 +225,7 @@ mod handlers {
         let e = vm.begin()?;
         vm.call(
             &e,
-            |mc, g| match load_chunk(mc, g, &code, &name) {
-                Ok(f) => Ok((f, Vec::new())),
-                Err(err) => Err(compile_error(env, err)),
-            },
+            |mc, g, _| load_chunk(mc, g, &code, &name).map_err(|err| compile_error(env, err)),
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, multi),
         )
     }
@@ -241,23 +242,30 @@ mod handlers {
         })
     }
 
-    /// `call(vm, id, multi, ...args)`
+    /// `call(vm, id, ...args)`: the first result.
     pub fn call(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        call_export(env, a, false)
+    }
+
+    /// `callMulti(vm, id, ...args)`: all results, as an array.
+    pub fn call_multi(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        call_export(env, a, true)
+    }
+
+    fn call_export(env: Env, a: &[JsVal], multi: bool) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
         let id = get_u32(env, arg(a, 1, env))?;
-        let multi = truthy(env, arg(a, 2, env))?;
-        let rest = a.get(3..).unwrap_or(&[]);
+        let rest = a.get(2..).unwrap_or(&[]);
         let e = vm.begin()?;
         vm.call(
             &e,
-            |mc, g| {
+            |mc, g, args| {
                 let cv = Cv::new(vm, mc, g);
                 let f = cv.exported(id)?;
-                let mut args = Vec::with_capacity(rest.len());
                 for v in rest {
                     args.push(cv.to_lua(*v)?);
                 }
-                Ok((f, args))
+                Ok(f)
             },
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, multi),
         )
@@ -271,10 +279,11 @@ mod handlers {
         let e = vm.begin()?;
         vm.call(
             &e,
-            |mc, g| {
+            |mc, g, args| {
                 let cv = Cv::new(vm, mc, g);
-                let f = fixed_value(vm, g, |f| &f.op_index);
-                Ok((f, vec![cv.exported(id)?, cv.to_lua(key)?]))
+                args.push(cv.exported(id)?);
+                args.push(cv.to_lua(key)?);
+                Ok(fixed_value(vm, g, |f| &f.op_index))
             },
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, false),
         )
@@ -288,13 +297,12 @@ mod handlers {
         let e = vm.begin()?;
         vm.call(
             &e,
-            |mc, g| {
+            |mc, g, args| {
                 let cv = Cv::new(vm, mc, g);
-                let f = fixed_value(vm, g, |f| &f.op_newindex);
-                Ok((
-                    f,
-                    vec![cv.exported(id)?, cv.to_lua(key)?, cv.to_lua(value)?],
-                ))
+                args.push(cv.exported(id)?);
+                args.push(cv.to_lua(key)?);
+                args.push(cv.to_lua(value)?);
+                Ok(fixed_value(vm, g, |f| &f.op_newindex))
             },
             |_, _, _| Ok(raw::undefined(env)),
         )
@@ -307,10 +315,9 @@ mod handlers {
         let e = vm.begin()?;
         vm.call(
             &e,
-            |mc, g| {
-                let cv = Cv::new(vm, mc, g);
-                let f = fixed_value(vm, g, |f| &f.op_len);
-                Ok((f, vec![cv.exported(id)?]))
+            |mc, g, args| {
+                args.push(Cv::new(vm, mc, g).exported(id)?);
+                Ok(fixed_value(vm, g, |f| &f.op_len))
             },
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, false),
         )

@@ -57,9 +57,20 @@ pub const MAX_JS_DEPTH: usize = 180;
 /// Outermost calls between two collection steps.
 const GC_STEP_EVERY: u32 = 16;
 
-/// Bytes reported to V8 per live Lua object (an estimate: the arena counts
-/// objects, not bytes).
-const BYTES_PER_OBJECT: i64 = 64;
+/// Calls from Lua into JS that share one handle scope (see `CallScopes`).
+const CALLS_PER_SCOPE: u32 = 32;
+
+/// Change in the VM's memory that is worth telling V8 about.
+const REPORT_BYTES: i64 = 256 * 1024;
+
+/// Bytes per live Lua object on top of the counted bytes (the standard
+/// libraries are made before counting starts, and object headers).
+const BYTES_PER_OBJECT: usize = 64;
+
+/// What the VM holds, as reported to V8 (an estimate).
+fn vm_bytes(lua: &Lua) -> i64 {
+    (lua.memory_used() + lua.object_count() * BYTES_PER_OBJECT) as i64
+}
 
 /// The error codes `index.js` understands (see lib.rs).
 pub const CODE_ERROR: &str = "LUA_ERROR";
@@ -141,6 +152,9 @@ pub struct State {
     pub next_host: u32,
     /// Slots released by the collector, not yet handed to JS.
     pub released_slots: Vec<u32>,
+    /// Import slot -> a weak reference to its JS object (the `imports`
+    /// array holds it strongly): reading one is cheaper than an array read.
+    pub import_refs: Vec<Option<WeakRef>>,
     pub fixed: Option<Fixed>,
 }
 
@@ -157,6 +171,10 @@ pub struct Helpers {
     pub tostring: WeakRef,
     pub error_value: WeakRef,
     pub plain_kind: WeakRef,
+    /// Float64Array -> a plain array of its numbers.
+    pub array_from: WeakRef,
+    /// Makes an empty Map (for `toObject()` of tables with non-string keys).
+    pub new_map: WeakRef,
     pub imports: WeakRef,
     /// Receives the promise an async run waits for (see callback.rs).
     pub awaited: WeakRef,
@@ -174,6 +192,19 @@ impl Helpers {
             )),
         }
     }
+}
+
+/// Handle scopes for calls from Lua into JS. Each call needs one (a long Lua
+/// loop calling JS must not pile up handles in the caller's scope), but
+/// opening and closing one costs as much as the rest of a short call; so
+/// consecutive calls at one nesting level share a scope, renewed every
+/// `CALLS_PER_SCOPE` calls. A level's scope is closed as soon as its Lua
+/// code returns to the binding (`end_level`), before anything that must
+/// outlive it (results, errors) is made: scopes stay strictly nested.
+#[derive(Default)]
+pub struct CallScopes {
+    /// (nesting level, scope, calls made in it), innermost last.
+    open: RefCell<Vec<(usize, raw::HandleScope, u32)>>,
 }
 
 pub struct Vm {
@@ -197,6 +228,7 @@ pub struct Vm {
     /// A slice of an async call is running: a JS function that returns a
     /// promise suspends the call instead of returning the promise.
     pub async_running: Cell<bool>,
+    scopes: CallScopes,
 }
 
 thread_local! {
@@ -227,6 +259,8 @@ pub struct Entry<'a> {
 
 impl Drop for Entry<'_> {
     fn drop(&mut self) {
+        // Normally closed already, when the Lua code returned.
+        self.vm.end_level();
         self.vm.locked.set(self.prev_locked);
         ACTIVE.with(|a| a.set(self.prev));
     }
@@ -259,6 +293,9 @@ impl Vm {
         let gaddr = lua.enter(|_, g| Gc::as_ptr(g) as usize);
         let fixed = crate::callback::make_fixed(&lua);
         LIVE.with(|n| n.set(n.get() + 1));
+        // V8 feels the VM's memory, so that dropped VMs get collected.
+        let bytes = vm_bytes(&lua);
+        raw::adjust_external_memory(env, bytes);
         let st = State {
             fixed: Some(fixed),
             next_export: 1,
@@ -274,10 +311,39 @@ impl Vm {
             locked: Cell::new(false),
             poisoned: Cell::new(false),
             gaddr: Cell::new(gaddr),
-            reported_bytes: Cell::new(0),
+            reported_bytes: Cell::new(bytes),
             calls: Cell::new(0),
             jobs: RefCell::new(IdMap::default()),
             async_running: Cell::new(false),
+            scopes: CallScopes::default(),
+        }
+    }
+
+    /// Makes sure a call from Lua into JS at the current nesting level runs
+    /// inside a handle scope (see `CallScopes`).
+    pub fn call_scope(&self) {
+        let level = self.ctxs.borrow().len();
+        let mut open = self.scopes.open.borrow_mut();
+        if let Some((l, _, n)) = open.last_mut() {
+            if *l == level {
+                *n += 1;
+                if *n < CALLS_PER_SCOPE {
+                    return;
+                }
+                // The innermost scope: closed first, then opened again.
+                open.pop();
+            }
+        }
+        open.push((level, raw::HandleScope::open(self.env), 0));
+    }
+
+    /// The Lua code of the current nesting level returned to the binding:
+    /// its calls' handle scope closes.
+    pub fn end_level(&self) {
+        let level = self.ctxs.borrow().len();
+        let mut open = self.scopes.open.borrow_mut();
+        if open.last().is_some_and(|(l, _, _)| *l == level) {
+            open.pop();
         }
     }
 
@@ -336,21 +402,25 @@ impl Vm {
         lua.enter(f)
     }
 
-    /// Calls a Lua value: `setup` makes the function and its arguments,
-    /// `finish` converts the results. Errors become JS exceptions.
+    /// Calls a Lua value: `setup` returns the function and pushes its
+    /// arguments, `finish` converts the results. Errors become JS exceptions.
     pub fn call<T>(
         &self,
         e: &Entry<'_>,
         setup: impl for<'gc> FnOnce(
             &'gc Mutation<'gc>,
             GlobalRef<'gc>,
-        ) -> Js<(Value<'gc>, Vec<Value<'gc>>)>,
+            &mut Vec<Value<'gc>>,
+        ) -> Js<Value<'gc>>,
         finish: impl for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, &[Value<'gc>]) -> Js<T>,
     ) -> Js<T> {
         if let Some(p) = e.nested() {
             let ctx = unsafe { &mut *(p as *mut Ctx<'static, 'static>) };
-            let (f, args) = setup(ctx.mc, ctx.g)?;
-            return match ctx.call(f, &args) {
+            let mut args = Vec::new();
+            let f = setup(ctx.mc, ctx.g, &mut args)?;
+            let r = ctx.call(f, &args);
+            self.end_level();
+            return match r {
                 Ok(results) => finish(ctx.mc, ctx.g, &results),
                 Err(err) => {
                     let (mc, g) = (ctx.mc, ctx.g);
@@ -362,13 +432,14 @@ impl Vm {
         let Some(lua) = guard.as_mut() else {
             return Err(closed_error(self.env));
         };
-        let r = lua.try_call(setup);
+        let r = lua.try_call_then(setup, |mc, g, vals| {
+            self.end_level();
+            finish(mc, g, vals)
+        });
+        self.end_level();
         let out = match r {
-            Err(t) => Err(t),
-            Ok(Ok(vals)) => lua.enter(|mc, g| {
-                let v: Vec<Value<'_>> = vals.iter().map(|s| Lua::fetch(g, s)).collect();
-                finish(mc, g, &v)
-            }),
+            Err(t) | Ok(Ok(Err(t))) => Err(t),
+            Ok(Ok(Ok(v))) => Ok(v),
             Ok(Err(err)) => Err(self.throw_lua_error(lua, &err)),
         };
         drop(guard);
@@ -411,6 +482,7 @@ impl Vm {
         self.async_running.set(true);
         let r = f(lua, entry.as_mut().map(|x| &mut x.0));
         self.async_running.set(false);
+        self.end_level();
         let (poll, started) = match r {
             Ok(x) => x,
             Err(t) => {
@@ -491,16 +563,24 @@ impl Vm {
             let mut guard = self.lua.borrow_mut();
             let Some(lua) = guard.as_mut() else { return };
             lua.gc_step();
-            let bytes = lua.object_count() as i64 * BYTES_PER_OBJECT;
-            let delta = bytes - self.reported_bytes.get();
-            if delta.abs() > 256 * 1024 {
-                raw::adjust_external_memory(self.env, delta);
-                self.reported_bytes.set(bytes);
-            }
+            // `__gc` metamethods may have called JS.
+            self.end_level();
+            self.report_memory(lua);
             lua.take_released_host_ids()
         };
         self.release_hosts(&ids);
         let _ = self.flush_released_slots();
+    }
+
+    /// Tells V8 (`adjust_external_memory`) how much the VM holds, when that
+    /// changed noticeably since the last report.
+    fn report_memory(&self, lua: &Lua) {
+        let bytes = vm_bytes(lua);
+        let delta = bytes - self.reported_bytes.get();
+        if delta.abs() > REPORT_BYTES {
+            raw::adjust_external_memory(self.env, delta);
+            self.reported_bytes.set(bytes);
+        }
     }
 
     /// Records host ids the collector freed; their slots become free.
@@ -514,6 +594,9 @@ impl Vm {
             if st.slot_host.get(&slot) == Some(h) {
                 st.slot_host.remove(&slot);
                 st.released_slots.push(slot);
+                if let Some(r) = st.import_refs.get_mut(slot as usize) {
+                    *r = None;
+                }
             }
         }
     }
@@ -558,6 +641,9 @@ impl Vm {
             lua.clear_stale_slots();
             lua.gc_collect();
             lua.gc_collect();
+            // `__gc` metamethods may have called JS.
+            self.end_level();
+            self.report_memory(lua);
             lua.take_released_host_ids()
         };
         self.release_hosts(&ids);

@@ -83,7 +83,7 @@ pub fn is_js_trampoline(nf: Gc<'_, NativeFunction<'_>>) -> bool {
 
 /// The Lua value for the JS object at an import slot: the live one if there
 /// is one (identity), else a new proxy.
-pub fn proxy_for_slot<'gc>(cv: &Cv<'gc, '_>, slot: u32, is_fn: bool) -> Value<'gc> {
+pub fn proxy_for_slot<'gc>(cv: &Cv<'gc, '_>, slot: u32, obj: JsVal, is_fn: bool) -> Js<Value<'gc>> {
     let (weak, meta) = {
         let st = cv.vm.st.borrow();
         let fixed = st.fixed.as_ref().expect("VM state present while open");
@@ -98,10 +98,16 @@ pub fn proxy_for_slot<'gc>(cv: &Cv<'gc, '_>, slot: u32, is_fn: bool) -> Value<'g
     let key = Value::Integer(slot as i64);
     let existing = weak.get(key);
     if !existing.is_nil() {
-        return existing;
+        return Ok(existing);
     }
+    let r = raw::WeakRef::new(cv.env, obj)?;
     let host = {
         let mut st = cv.vm.st.borrow_mut();
+        let i = slot as usize;
+        if st.import_refs.len() <= i {
+            st.import_refs.resize_with(i + 1, || None);
+        }
+        st.import_refs[i] = Some(r);
         let h = binding::host_id(slot, st.next_host);
         st.next_host = st.next_host.wrapping_add(1);
         st.slot_host.insert(slot, h);
@@ -115,7 +121,7 @@ pub fn proxy_for_slot<'gc>(cv: &Cv<'gc, '_>, slot: u32, is_fn: bool) -> Value<'g
         Value::UserData(ud)
     };
     let _ = weak.set(cv.mc, key, v);
-    v
+    Ok(v)
 }
 
 // ---------------------------------------------------------------- trampolines
@@ -197,7 +203,7 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
         )));
     }
     let env = vm.env;
-    let _scope = raw::HandleScope::open(env);
+    vm.call_scope();
     let cv = Cv::new(vm, ctx.mc, ctx.g);
     if matches!(op, Op::Index | Op::Len) {
         match array_fast_path(&cv, &ctx, op) {
@@ -213,7 +219,7 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
     let result = {
         let p = &mut ctx as *mut Ctx<'gc, '_> as *mut ();
         let _guard = CtxGuard::push(vm, p);
-        raw::call(env, this, f, &args)
+        raw::call(env, this, f, args.as_slice())
     };
     match result {
         Ok(r) if vm.async_running.get() && matches!(op, Op::Call | Op::Method) => {
@@ -241,13 +247,19 @@ fn is_thenable(env: raw::Env, v: JsVal) -> Js<bool> {
 
 /// In an async run, a JS function returned a promise: the Lua call
 /// suspends (the driver returns `Poll::Await`) and resumes with what the
-/// promise settles to. Calls nested inside natives (metamethods, sort
-/// comparators, calls from JS back into Lua) cannot suspend.
+/// promise settles to. Metamethod calls made by the interpreter suspend
+/// too; a library function that calls Lua in a way it cannot resume, or a
+/// synchronous call from JS back into Lua, cannot.
 fn await_promise<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, p: JsVal) -> RtResult<'gc, usize> {
     let budget = &ctx.g.budget.0;
-    if budget.nested.get() != 0 || ctx.ts.nested != 0 || !cv.vm.ctxs.borrow().is_empty() {
+    if !cv.vm.ctxs.borrow().is_empty() {
         return Err(RtError::msg(
-            "cannot wait for a JavaScript promise here: this call is nested inside a metamethod, a library callback (e.g. a sort comparator) or a call from JavaScript, which cannot be suspended",
+            "cannot wait for a JavaScript promise in a Lua function called synchronously from JavaScript; call it with callAsync() and return that promise",
+        ));
+    }
+    if budget.nested_noyield.get() != 0 {
+        return Err(RtError::msg(
+            "cannot wait for a JavaScript promise here: this call is nested inside a library function that calls Lua and cannot be suspended",
         ));
     }
     let env = cv.env;
@@ -260,7 +272,6 @@ fn await_promise<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, p: JsVal) -> RtR
         return Err(exception_to_lua(cv));
     }
     budget.await_requested.set(true);
-    budget.gc_requested.set(true);
     Ok(0)
 }
 
@@ -276,10 +287,10 @@ fn array_fast_path<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<Opti
     if !raw::is_array(env, obj)? {
         return Ok(None);
     }
-    let len = raw::array_len(env, obj)?;
     match index {
-        None => Ok(Some(Value::Integer(len as i64))),
-        Some(i) if i >= 1 && i <= len as i64 => {
+        None => Ok(Some(Value::Integer(raw::array_len(env, obj)? as i64))),
+        // Past the end the read gives undefined (nil): no length check.
+        Some(i) if i >= 1 && i <= u32::MAX as i64 => {
             let v = raw::get_element(env, obj, (i - 1) as u32)?;
             if raw::kind(env, v)? == raw::Kind::Function {
                 // Functions read from objects are bound to them: the general path.
@@ -304,14 +315,14 @@ fn slot_of<'gc>(cv: &Cv<'gc, '_>, v: Value<'gc>) -> Js<u32> {
     ))
 }
 
-fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVal, Vec<JsVal>)> {
+fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVal, raw::ArgBuf)> {
     let env = cv.env;
     let undefined = raw::undefined(env);
     let helpers = &cv.vm.helpers;
     match op {
         Op::Call => {
             let f = cv.import_value(slot_of(cv, ctx.upvalue(0))?)?;
-            let mut args = Vec::with_capacity(ctx.nargs);
+            let mut args = raw::ArgBuf::new();
             for v in ctx.args() {
                 args.push(cv.to_js(*v)?);
             }
@@ -323,7 +334,7 @@ fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVa
             let this = cv.import_value(slot_of(cv, recv)?)?;
             let all = ctx.args();
             let skip = usize::from(all.first().is_some_and(|a| a.raw_eq(recv)));
-            let mut args = Vec::with_capacity(all.len());
+            let mut args = raw::ArgBuf::new();
             for v in &all[skip..] {
                 args.push(cv.to_js(*v)?);
             }
@@ -339,7 +350,8 @@ fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVa
                 _ => (&helpers.tostring, 0),
             };
             let f = Helpers::get(env, helper)?;
-            let mut args = vec![obj];
+            let mut args = raw::ArgBuf::new();
+            args.push(obj);
             for i in 1..=extra {
                 args.push(cv.to_js(ctx.arg(i))?);
             }

@@ -60,6 +60,8 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                 Some(slot) => self.import_value(slot),
                 None => self.export(v, KIND_USERDATA),
             },
+            // A handle too: its identity is its address.
+            Value::LightUserData(_) => self.export(v, KIND_USERDATA),
             Value::Function(f) => {
                 if let Some(slot) = self.host_slot_of_fn(f) {
                     return self.import_value(slot);
@@ -91,6 +93,13 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     /// The JS object at an import slot.
     pub fn import_value(&self, slot: u32) -> Js<JsVal> {
+        let cached = match self.vm.st.borrow().import_refs.get(slot as usize) {
+            Some(Some(r)) => r.get()?,
+            _ => None,
+        };
+        if let Some(v) = cached {
+            return Ok(v);
+        }
         let arr = Helpers::get(self.env, &self.vm.helpers.imports)?;
         raw::get_element(self.env, arr, slot)
     }
@@ -176,6 +185,10 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     pub fn to_lua(&self, v: JsVal) -> Js<Value<'gc>> {
         let env = self.env;
+        // Numbers first: the commonest argument, one Node-API call.
+        if let Some(n) = raw::try_number(env, v) {
+            return Ok(number_to_lua(n));
+        }
         match raw::kind(env, v)? {
             Kind::Undefined | Kind::Null => Ok(Value::Nil),
             Kind::Boolean => Ok(Value::Boolean(raw::get_bool(env, v)?)),
@@ -227,7 +240,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
             return self.exported((-n - 1.0) as u32);
         }
         let slot = n as u32;
-        Ok(callback::proxy_for_slot(self, slot, is_fn))
+        callback::proxy_for_slot(self, slot, v, is_fn)
     }
 
     // ---------------------------------------------------------------- deep copies
@@ -256,8 +269,17 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                 return Ok(Value::Table(*t));
             }
         }
-        // 0: not plain data, 1: array, 2: plain object, 3: Map (any realm).
-        let pk = raw::get_number(env, raw::call(env, raw::undefined(env), plain_kind, &[v])?)?;
+        // 0: not plain data, 1: array, 2: plain object, 3: Map (any realm),
+        // or the numbers of an array of numbers as a Float64Array (copied
+        // in bulk: one call instead of a Node-API read per element).
+        let pk = raw::call(env, raw::undefined(env), plain_kind, &[v])?;
+        if let Some(nums) = raw::get_f64s(env, pk)? {
+            let t = Table::with_capacity(self.mc, nums.len(), 0);
+            let vals: Vec<Value<'gc>> = nums.iter().map(|n| number_to_lua(*n)).collect();
+            t.borrow_mut(self.mc).set_list(0, &vals);
+            return Ok(Value::Table(t));
+        }
+        let pk = raw::get_number(env, pk)?;
         if pk == 0.0 {
             return self.to_lua(v);
         }
@@ -309,9 +331,9 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     /// `toObject()` / `toArray()`: a Lua table copied into plain JS data.
     /// A table whose keys are exactly 1..n (n > 0) becomes an array (always,
-    /// with `as_array`: the values 1..#t); any other an object whose
-    /// property names are the keys as strings. Cycles and shared tables map
-    /// to the same JS object.
+    /// with `as_array`: the values 1..#t); one whose keys are all strings
+    /// and numbers an object whose property names are the keys as strings;
+    /// any other a Map. Cycles and shared tables map to the same JS object.
     pub fn copy_out(&self, t: Table<'gc>, as_array: bool) -> Js<JsVal> {
         let mut seen = HashMap::new();
         self.copy_out_rec(t, as_array, &mut seen, 0)
@@ -351,6 +373,14 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         };
         if sequence {
             let n = len.max(0) as usize;
+            if let Some(nums) = numbers_of(t, n) {
+                // In bulk: a Float64Array made here becomes an array in JS.
+                let f = Helpers::get(env, &self.vm.helpers.array_from)?;
+                let ta = raw::f64_array(env, &nums)?;
+                let arr = raw::call(env, raw::undefined(env), f, &[ta])?;
+                seen.insert(addr, arr);
+                return Ok(arr);
+            }
             let arr = raw::array(env, n)?;
             seen.insert(addr, arr);
             for i in 0..n {
@@ -360,29 +390,56 @@ impl<'gc, 'v> Cv<'gc, 'v> {
             }
             return Ok(arr);
         }
+        let string_keys = entries
+            .iter()
+            .all(|(k, _)| matches!(k, Value::String(_) | Value::Integer(_) | Value::Number(_)));
+        if !string_keys {
+            // Keys a property name cannot stand for (booleans, tables,
+            // functions, ...): a Map, keys copied like values.
+            let new_map = Helpers::get(env, &self.vm.helpers.new_map)?;
+            let map = raw::call(env, raw::undefined(env), new_map, &[])?;
+            seen.insert(addr, map);
+            let set = raw::get_named(env, map, "set\0")?;
+            for (k, v) in entries {
+                let jk = value(k, seen)?;
+                let jv = value(v, seen)?;
+                raw::call(env, map, set, &[jk, jv])?;
+            }
+            return Ok(map);
+        }
         let obj = raw::object(env)?;
         seen.insert(addr, obj);
         for (k, v) in entries {
             let key = match k {
                 Value::String(s) => bytes_to_js(env, s.as_bytes())?,
-                Value::Integer(_) | Value::Number(_) | Value::Boolean(_) => {
+                _ => {
                     let mut out = Vec::new();
-                    match k {
-                        Value::Boolean(b) => {
-                            out.extend_from_slice(if b { b"true" } else { b"false" })
-                        }
-                        _ => lunarena_vm::vm::meta::number_to_bytes(k, &mut out),
-                    }
+                    lunarena_vm::vm::meta::number_to_bytes(k, &mut out);
                     raw::ascii_string(env, &out)?
                 }
-                // Tables, functions, ... as keys: their JS value's string form.
-                other => self.to_js(other)?,
             };
             let jv = value(v, seen)?;
             raw::set_property(env, obj, key, jv)?;
         }
         Ok(obj)
     }
+}
+
+/// `t[1..n]` as numbers, when they all are and convert to JS numbers
+/// (integers beyond 2^53 become BigInts).
+fn numbers_of(t: Table<'_>, n: usize) -> Option<Vec<f64>> {
+    let t = t.borrow();
+    let mut out = Vec::with_capacity(n);
+    for i in 1..=n as i64 {
+        match t.get_int(i) {
+            Value::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) => {
+                out.push(i as f64)
+            }
+            Value::Number(x) => out.push(x),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// A JS number into Lua: safe integers become integers, others floats.

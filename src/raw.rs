@@ -165,6 +165,14 @@ pub fn get_number(env: Env, v: JsVal) -> Js<f64> {
     Ok(n)
 }
 
+/// The value of a number; `None` (and no exception) for anything else.
+#[inline]
+pub fn try_number(env: Env, v: JsVal) -> Option<f64> {
+    let mut n = 0.0;
+    let status = unsafe { sys::napi_get_value_double(env, v, &mut n) };
+    (status == sys::Status::napi_ok).then_some(n)
+}
+
 /// A BigInt as i64, and whether it fitted.
 pub fn get_bigint(env: Env, v: JsVal) -> Js<(i64, bool)> {
     let mut n = 0;
@@ -207,6 +215,65 @@ pub fn get_string(env: Env, v: JsVal) -> Js<String> {
 
 /// The bytes of a Buffer or Uint8Array; `None` for any other value.
 pub fn get_bytes<'a>(env: Env, v: JsVal) -> Js<Option<&'a [u8]>> {
+    let Some((ty, len, data)) = typedarray_info(env, v)? else {
+        return Ok(None);
+    };
+    if ty != sys::TypedarrayType::uint8_array {
+        return Ok(None);
+    }
+    if len == 0 || data.is_null() {
+        return Ok(Some(&[]));
+    }
+    Ok(Some(unsafe {
+        std::slice::from_raw_parts(data as *const u8, len)
+    }))
+}
+
+/// The numbers of a Float64Array; `None` for any other value.
+pub fn get_f64s<'a>(env: Env, v: JsVal) -> Js<Option<&'a [f64]>> {
+    let Some((ty, len, data)) = typedarray_info(env, v)? else {
+        return Ok(None);
+    };
+    if ty != sys::TypedarrayType::float64_array {
+        return Ok(None);
+    }
+    if len == 0 || data.is_null() {
+        return Ok(Some(&[]));
+    }
+    // A Float64Array's data is 8-byte aligned (its byte offset is a
+    // multiple of 8).
+    Ok(Some(unsafe {
+        std::slice::from_raw_parts(data as *const f64, len)
+    }))
+}
+
+/// A new Float64Array holding `nums`.
+pub fn f64_array(env: Env, nums: &[f64]) -> Js<JsVal> {
+    let mut data: *mut c_void = ptr::null_mut();
+    let mut ab = ptr::null_mut();
+    let bytes = std::mem::size_of_val(nums);
+    check(env, unsafe {
+        sys::napi_create_arraybuffer(env, bytes, &mut data, &mut ab)
+    })?;
+    if bytes != 0 {
+        unsafe { ptr::copy_nonoverlapping(nums.as_ptr(), data as *mut f64, nums.len()) };
+    }
+    let mut v = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_create_typedarray(
+            env,
+            sys::TypedarrayType::float64_array,
+            nums.len(),
+            ab,
+            0,
+            &mut v,
+        )
+    })?;
+    Ok(v)
+}
+
+/// Type, length (in elements) and data pointer of a typed array.
+fn typedarray_info(env: Env, v: JsVal) -> Js<Option<(i32, usize, *mut c_void)>> {
     let mut is = false;
     check(env, unsafe { sys::napi_is_typedarray(env, v, &mut is) })?;
     if !is {
@@ -220,15 +287,7 @@ pub fn get_bytes<'a>(env: Env, v: JsVal) -> Js<Option<&'a [u8]>> {
     check(env, unsafe {
         sys::napi_get_typedarray_info(env, v, &mut ty, &mut len, &mut data, &mut ab, &mut off)
     })?;
-    if ty != sys::TypedarrayType::uint8_array {
-        return Ok(None);
-    }
-    if len == 0 || data.is_null() {
-        return Ok(Some(&[]));
-    }
-    Ok(Some(unsafe {
-        std::slice::from_raw_parts(data as *const u8, len)
-    }))
+    Ok(Some((ty, len, data)))
 }
 
 pub fn is_array(env: Env, v: JsVal) -> Js<bool> {
@@ -415,44 +474,96 @@ impl Drop for HandleScope {
     }
 }
 
-/// The arguments of a native callback.
+/// Arguments kept inline by [`cb_info`] and [`ArgBuf`]; more spill to the heap.
+const INLINE_ARGS: usize = 8;
+
+/// Arguments for a call into JS, without an allocation for up to 8.
+pub struct ArgBuf {
+    inline: [JsVal; INLINE_ARGS],
+    len: usize,
+    spilled: Vec<JsVal>,
+}
+
+impl ArgBuf {
+    pub fn new() -> ArgBuf {
+        ArgBuf {
+            inline: [ptr::null_mut(); INLINE_ARGS],
+            len: 0,
+            spilled: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, v: JsVal) {
+        if self.len < INLINE_ARGS {
+            self.inline[self.len] = v;
+        } else {
+            if self.spilled.is_empty() {
+                self.spilled.extend_from_slice(&self.inline);
+            }
+            self.spilled.push(v);
+        }
+        self.len += 1;
+    }
+
+    pub fn as_slice(&self) -> &[JsVal] {
+        if self.len <= INLINE_ARGS {
+            &self.inline[..self.len]
+        } else {
+            &self.spilled
+        }
+    }
+}
+
+/// The arguments of a native callback (no allocation for up to 8).
 pub struct CbInfo {
-    pub args: Vec<JsVal>,
+    inline: [JsVal; INLINE_ARGS],
+    len: usize,
+    spilled: Vec<JsVal>,
+}
+
+impl CbInfo {
+    pub fn args(&self) -> &[JsVal] {
+        if self.spilled.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spilled
+        }
+    }
 }
 
 pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
-    let mut argc = 8usize;
-    let mut argv = [ptr::null_mut(); 8];
-    let mut this = ptr::null_mut();
+    let mut ci = CbInfo {
+        inline: [ptr::null_mut(); INLINE_ARGS],
+        len: INLINE_ARGS,
+        spilled: Vec::new(),
+    };
     check(env, unsafe {
         sys::napi_get_cb_info(
             env,
             info,
-            &mut argc,
-            argv.as_mut_ptr(),
-            &mut this,
+            &mut ci.len,
+            ci.inline.as_mut_ptr(),
+            ptr::null_mut(),
             ptr::null_mut(),
         )
     })?;
-    if argc <= 8 {
-        return Ok(CbInfo {
-            args: argv[..argc].to_vec(),
-        });
+    if ci.len <= INLINE_ARGS {
+        return Ok(ci);
     }
-    let mut args = vec![ptr::null_mut(); argc];
-    let mut n = argc;
+    let mut n = ci.len;
+    ci.spilled = vec![ptr::null_mut(); n];
     check(env, unsafe {
         sys::napi_get_cb_info(
             env,
             info,
             &mut n,
-            args.as_mut_ptr(),
-            &mut this,
+            ci.spilled.as_mut_ptr(),
+            ptr::null_mut(),
             ptr::null_mut(),
         )
     })?;
-    args.truncate(n.min(argc));
-    Ok(CbInfo { args })
+    ci.spilled.truncate(n.min(ci.len));
+    Ok(ci)
 }
 
 /// Makes a JS function from a raw callback.
@@ -477,12 +588,6 @@ pub fn external(env: Env, data: *mut c_void, finalize: sys::napi_finalize) -> Js
         sys::napi_create_external(env, data, finalize, ptr::null_mut(), &mut v)
     })?;
     Ok(v)
-}
-
-pub fn get_external(env: Env, v: JsVal) -> Js<*mut c_void> {
-    let mut p = ptr::null_mut();
-    check(env, unsafe { sys::napi_get_value_external(env, v, &mut p) })?;
-    Ok(p)
 }
 
 pub fn adjust_external_memory(env: Env, delta: i64) {

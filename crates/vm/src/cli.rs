@@ -142,10 +142,12 @@ pub fn main_with_progname(progname: &str, args: &[String]) -> i32 {
         println!("{}", version());
     }
     let mut lua = Lua::new(Libs::ALL);
+    // lua.c runs scripts with the collector in generational mode.
+    lua.with_budget(|b| b.gc_generational.set(true));
     lua.set_interrupt(Some(&INTERRUPTED));
     let code = run(&mut lua, progname, args, &opts);
     // As lua.c ends, with `lua_close`: the remaining finalizers run.
-    lua.close();
+    lua.run_close_finalizers();
     let _ = std::io::stdout().flush();
     code
 }

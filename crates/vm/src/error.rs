@@ -15,6 +15,10 @@ pub enum LimitKind {
     /// It unwinds the Rust stack up to the level that resumed the coroutine,
     /// leaving the coroutine's frames in place. Never seen outside the VM.
     Yield,
+    /// Not a limit: an async host call waits for the host (a JS promise)
+    /// inside a nested call. Like `Yield`, it unwinds the Rust stack, up to
+    /// the driver, leaving all frames in place (see `level::run_level`).
+    Await,
 }
 
 impl LimitKind {
@@ -26,6 +30,7 @@ impl LimitKind {
             LimitKind::CallDepth => "callDepth",
             LimitKind::Interrupted => "interrupted",
             LimitKind::Yield => "yield",
+            LimitKind::Await => "await",
         }
     }
 
@@ -37,6 +42,7 @@ impl LimitKind {
             LimitKind::CallDepth => "call depth limit reached",
             LimitKind::Interrupted => "interrupted",
             LimitKind::Yield => "attempt to yield across a C-call boundary",
+            LimitKind::Await => "cannot wait for the host here",
         }
     }
 }
@@ -69,6 +75,16 @@ impl<'gc> RtError<'gc> {
     /// The internal yield through nested calls (see `LimitKind::Yield`).
     pub fn is_yield(&self) -> bool {
         matches!(self, RtError::Limit(LimitKind::Yield))
+    }
+
+    /// The internal await through nested calls (see `LimitKind::Await`).
+    pub fn is_await(&self) -> bool {
+        matches!(self, RtError::Limit(LimitKind::Await))
+    }
+
+    /// A yield or an await on its way out of nested calls: the frames stay.
+    pub fn is_suspension(&self) -> bool {
+        self.is_yield() || self.is_await()
     }
 
     pub fn is_catchable(&self) -> bool {

@@ -97,7 +97,54 @@ pub type UpValue<'gc> = Gc<'gc, Lock<UpState<'gc>>>;
 #[collect(no_drop)]
 pub struct Closure<'gc> {
     pub proto: Gc<'gc, FnProto<'gc>>,
-    pub upvalues: Box<[UpValue<'gc>]>,
+    /// One slot per upvalue. A slot is a cell (reading it is a plain load)
+    /// so that `debug.upvaluejoin` can point it at another upvalue.
+    pub upvalues: Box<[Lock<UpValue<'gc>>]>,
+}
+
+impl<'gc> Closure<'gc> {
+    pub fn new(
+        mc: &Mutation<'gc>,
+        proto: Gc<'gc, FnProto<'gc>>,
+        upvalues: impl IntoIterator<Item = UpValue<'gc>>,
+    ) -> Gc<'gc, Closure<'gc>> {
+        let upvalues = upvalues.into_iter().map(Lock::new).collect();
+        Gc::new(mc, Closure { proto, upvalues })
+    }
+
+    /// A closure of `proto` whose upvalues are closed: the first holds
+    /// `env`, the others nil (loaded chunks).
+    pub fn with_env(
+        mc: &Mutation<'gc>,
+        proto: Gc<'gc, FnProto<'gc>>,
+        env: Value<'gc>,
+    ) -> Gc<'gc, Closure<'gc>> {
+        let n = proto.info.0.upvalues.len();
+        let ups = (0..n).map(|i| {
+            let v = if i == 0 { env } else { Value::Nil };
+            Gc::new(mc, Lock::new(UpState::Closed(v)))
+        });
+        Closure::new(mc, proto, ups)
+    }
+
+    /// The upvalue in slot `i`.
+    #[inline]
+    pub fn upvalue(&self, i: usize) -> UpValue<'gc> {
+        self.upvalues[i].get()
+    }
+
+    /// Points slot `i` of `this` at `uv` (`debug.upvaluejoin`).
+    pub fn set_upvalue_slot(
+        this: Gc<'gc, Closure<'gc>>,
+        mc: &Mutation<'gc>,
+        i: usize,
+        uv: UpValue<'gc>,
+    ) {
+        let w = Gc::write(mc, this);
+        gc_arena::barrier::field!(w, Closure, upvalues).as_deref()[i]
+            .unlock()
+            .set(uv);
+    }
 }
 
 /// The result of a native function: how many values it pushed.

@@ -3,57 +3,249 @@
 //! fully marked, and the arena moves to sweeping right after, with no
 //! mutation in between.
 
-use gc_arena::arena::CollectionPhase;
-use gc_arena::{Arena, Finalization, Gc, Rootable};
+use std::cell::Cell;
 
-use crate::state::{Finalizable, Global, GlobalRef};
-use crate::value::Value;
+use gc_arena::arena::CollectionPhase;
+use gc_arena::{Arena, Finalization, Gc, Mutation, Rootable};
+
+use crate::error::{RtError, RtResult};
+use crate::state::{Finalizable, Global, GlobalRef, Tm};
+use crate::table::Table;
+use crate::userdata::UserData;
+use crate::value::{Function, Value};
+use crate::vm::budget::Budget;
+use crate::vm::meta;
 
 pub type LuaArena = Arena<Rootable![GlobalRef<'_>]>;
 
-/// Does a bounded amount of collection work (proportional to allocation debt).
-pub fn step(arena: &mut LuaArena) {
+/// The collector's state that `collectgarbage` and the driver share.
+pub struct Control {
+    /// Pause and step multiplier: the collector's own pacing does not use
+    /// them; they are kept in PUC-Rio Lua's storage (a quarter of the
+    /// value, in a byte) so that scripts read back what Lua 5.4 gives.
+    pause: Cell<u8>,
+    stepmul: Cell<u8>,
+    /// A `__gc` metamethod is running: `collectgarbage` then fails, as the
+    /// collector cannot be driven from inside one of its own steps.
+    pub in_finalizer: Cell<bool>,
+    /// The state is closing: objects get no finalizer any more.
+    pub closing: Cell<bool>,
+    /// `collectgarbage("step", kb)` is waiting for the driver: the size,
+    /// and the frame count of the thread whose `collectgarbage` frame will
+    /// get the result (see `Lua::finish_step_request`).
+    pub step_request: Cell<Option<(i32, usize)>>,
+}
+
+impl Default for Control {
+    fn default() -> Self {
+        Control {
+            pause: Cell::new(200 / 4),
+            stepmul: Cell::new(100 / 4),
+            in_finalizer: Cell::new(false),
+            closing: Cell::new(false),
+            step_request: Cell::new(None),
+        }
+    }
+}
+
+impl Control {
+    /// Sets the pause (percent); returns the previous one.
+    pub fn set_pause(&self, v: i32) -> i32 {
+        Self::replace(&self.pause, v)
+    }
+
+    /// Sets the step multiplier (percent); returns the previous one.
+    pub fn set_stepmul(&self, v: i32) -> i32 {
+        Self::replace(&self.stepmul, v)
+    }
+
+    fn replace(cell: &Cell<u8>, v: i32) -> i32 {
+        // Truncating to a byte is PUC-Rio's storage, kept on purpose.
+        i32::from(cell.replace((v / 4) as u8)) * 4
+    }
+}
+
+/// The heap size in kilobytes, as `collectgarbage("count")` reports it.
+pub fn heap_kbytes(mc: &Mutation<'_>, budget: &Budget) -> f64 {
+    let bytes = match budget.memory_used() {
+        // No counting allocator (see alloc.rs): estimate from the objects.
+        0 => mc.metrics().total_gc_count() * 64,
+        n => n,
+    };
+    bytes as f64 / 1024.0
+}
+
+/// Does a bounded amount of collection work (proportional to allocation
+/// debt); whether that ended a cycle.
+pub fn step(arena: &mut LuaArena) -> bool {
     if arena.collection_phase() == CollectionPhase::Sweeping {
         arena.cycle_debt();
-        return;
+        return arena.collection_phase() == CollectionPhase::Sleeping;
     }
     if arena.mark_debt().is_some() {
         finalize_and_sweep(arena);
     }
+    false
 }
 
-/// Runs a full collection cycle (finishing any cycle in progress first).
+/// Collector work of a basic step (`collectgarbage("step", 0)`), in
+/// gc-arena's units (about one object each).
+const BASIC_STEP_WORK: f64 = 1024.0;
+
+/// `collectgarbage("step", kb)`: collector work worth `kb` kilobytes of
+/// allocation (a basic step for 0), starting a cycle if none is under way;
+/// whether a cycle ended.
+pub fn step_by(arena: &mut LuaArena, kb: i32) -> bool {
+    // About 64 bytes per object.
+    let work = if kb > 0 {
+        f64::from(kb) * 16.0
+    } else {
+        BASIC_STEP_WORK
+    };
+    set_debt(arena, work);
+    let mut started = arena.collection_phase() != CollectionPhase::Sleeping;
+    loop {
+        match arena.collection_phase() {
+            CollectionPhase::Sleeping if started => return true,
+            CollectionPhase::Sweeping => arena.cycle_debt(),
+            _ => {
+                started = true;
+                if arena.mark_debt().is_some() {
+                    finalize_and_sweep(arena);
+                }
+            }
+        }
+        if arena.metrics().allocation_debt() <= 0.0 {
+            return arena.collection_phase() == CollectionPhase::Sleeping;
+        }
+    }
+}
+
+/// Makes the arena's allocation debt `work`. Debt only counts past the
+/// point where the collector wakes up, which the arena does not tell:
+/// add debt in growing amounts until it counts, then trim the excess.
+fn set_debt(arena: &LuaArena, work: f64) {
+    let metrics = arena.metrics();
+    let mut add = work;
+    for _ in 0..64 {
+        if metrics.allocation_debt() > 0.0 {
+            metrics.adjust_debt(work - metrics.allocation_debt());
+            return;
+        }
+        metrics.adjust_debt(add);
+        add *= 2.0;
+    }
+}
+
+/// Runs a full collection: finishes the cycle under way (whose marks may
+/// predate deaths), then one whole fresh cycle.
 pub fn full_collect(arena: &mut LuaArena) {
+    if arena.collection_phase() == CollectionPhase::Marking {
+        finalize_and_sweep(arena);
+    }
     if arena.collection_phase() == CollectionPhase::Sweeping {
         arena.finish_cycle();
     }
-    for _ in 0..2 {
-        if arena.finish_marking().is_some() {
-            finalize_and_sweep(arena);
-        }
-        arena.finish_cycle();
-    }
+    // Sleeping now: this starts a cycle and marks it through.
+    finalize_and_sweep(arena);
+    arena.finish_cycle();
 }
 
-/// Called with the arena fully marked.
+/// Called with the arena fully marked. The order is Lua 5.4's: ephemerons
+/// converge, dead weak values are cleared, objects with `__gc` found dead
+/// are resurrected (with what they reach, ephemerons again), and only then
+/// are dead weak keys and the remaining dead values cleared.
 fn finalize_and_sweep(arena: &mut LuaArena) {
-    // 1. Objects with __gc found dead are resurrected and queued for their finalizer.
-    //    Weak values that are dead now are cleared first, so a finalizer does
-    //    not see them come back.
-    match arena.finish_marking() {
+    converge_ephemerons(arena);
+    // Weak values that are dead now are cleared before the resurrection, so
+    // a finalizer does not see them come back.
+    let resurrected = match arena.finish_marking() {
         Some(m) => m.finalize(|fc, root| {
             clear_weak_tables(fc, *root, false);
-            resurrect_finalizable(fc, *root);
+            resurrect_finalizable(fc, *root)
         }),
         None => return,
+    };
+    if resurrected > 0 {
+        converge_ephemerons(arena);
     }
-    // 2. Mark what the resurrected objects reach, then clear weak references
-    //    to what is still dead, and move to sweeping in the same step.
     if let Some(m) = arena.finish_marking() {
         m.finalize(|fc, root| clear_weak(fc, *root));
     }
+    // Clearing wrote to the weak tables (a write barrier), so marking runs
+    // once more over them before the arena moves to sweeping.
     if let Some(m) = arena.finish_marking() {
         m.start_sweeping();
+    }
+}
+
+/// Marks ephemeron values whose keys are alive, until marking what they
+/// reach makes no more keys alive. Each round is one finalization callback
+/// (which sees the arena as marking left it) followed by more marking.
+fn converge_ephemerons(arena: &mut LuaArena) {
+    let mut backwards = false;
+    while let Some(m) = arena.finish_marking() {
+        if !m.finalize(|fc, root| mark_ephemerons(fc, *root, backwards)) {
+            return;
+        }
+        // Alternating the direction lets chains built in either order
+        // advance by more than one link per round.
+        backwards = !backwards;
+    }
+}
+
+/// One round of ephemeron marking; whether any value was marked.
+fn mark_ephemerons<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>, backwards: bool) -> bool {
+    let mut marked = false;
+    for w in g.weak_tables.borrow().iter() {
+        // A dead table is skipped: if a finalizer resurrects it, the
+        // round after the resurrection sees it alive.
+        if w.is_dead(fc) {
+            continue;
+        }
+        let Some(t) = w.upgrade(fc) else { continue };
+        let t = t.borrow();
+        let mut visit = |(k, v): (Value<'gc>, Value<'gc>)| {
+            // A resurrected object is gray, hence already not dead, so a
+            // key marked earlier in this round counts as alive.
+            if !is_dead(fc, k) && is_dead(fc, v) {
+                resurrect(fc, v);
+                marked = true;
+            }
+        };
+        if backwards {
+            t.ephemerons().rev().for_each(&mut visit);
+        } else {
+            t.ephemerons().for_each(&mut visit);
+        }
+    }
+    marked
+}
+
+/// Whether a value was found unreachable (plain values never are; strings
+/// only as keys in weak tables, the one place they may not be traced).
+fn is_dead<'gc>(fc: &Finalization<'gc>, v: Value<'gc>) -> bool {
+    match v {
+        Value::String(s) => Gc::is_dead(fc, s.0),
+        Value::Table(t) => Gc::is_dead(fc, t.0),
+        Value::Function(Function::Lua(f)) => Gc::is_dead(fc, f),
+        Value::Function(Function::Native(f)) => Gc::is_dead(fc, f),
+        Value::Thread(t) => Gc::is_dead(fc, t.0),
+        Value::UserData(u) => Gc::is_dead(fc, u.0),
+        _ => false,
+    }
+}
+
+/// Keeps an object value (and, once marking resumes, what it reaches) alive this cycle.
+fn resurrect<'gc>(fc: &Finalization<'gc>, v: Value<'gc>) {
+    match v {
+        Value::Table(t) => Gc::resurrect(fc, t.0),
+        Value::Function(Function::Lua(f)) => Gc::resurrect(fc, f),
+        Value::Function(Function::Native(f)) => Gc::resurrect(fc, f),
+        Value::Thread(t) => Gc::resurrect(fc, t.0),
+        Value::UserData(u) => Gc::resurrect(fc, u.0),
+        Value::String(s) => Gc::resurrect(fc, s.0),
+        _ => {}
     }
 }
 
@@ -67,12 +259,14 @@ fn resurrect_finalizable<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) -> usiz
         };
         if dead {
             let v = match f {
-                Finalizable::Table(w) => w
-                    .resurrect(fc)
-                    .map(|t| Value::Table(crate::table::Table(t))),
-                Finalizable::UserData(w) => w
-                    .resurrect(fc)
-                    .map(|u| Value::UserData(crate::userdata::UserData(u))),
+                Finalizable::Table(w) => w.resurrect(fc).map(|t| {
+                    t.borrow().gc_marked.set(false);
+                    Value::Table(Table(t))
+                }),
+                Finalizable::UserData(w) => w.resurrect(fc).map(|u| {
+                    u.gc_marked.set(false);
+                    Value::UserData(UserData(u))
+                }),
             };
             if let Some(v) = v {
                 queued.push(v);
@@ -97,23 +291,28 @@ fn clear_weak<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) {
     release_host_objects(fc, g);
 }
 
-/// Removes weak entries whose key (when `keys`) or value the cycle found dead.
+/// Removes weak entries whose key (when `keys`) or value the cycle found
+/// dead. Dead weak tables are dropped from the list only in the last pass
+/// (`keys`): before that a finalizer may still resurrect them.
 fn clear_weak_tables<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>, keys: bool) {
-    let is_dead = |v: Value<'gc>| -> bool {
-        match v {
-            Value::Table(t) => Gc::is_dead(fc, t.0),
-            Value::Function(crate::value::Function::Lua(f)) => Gc::is_dead(fc, f),
-            Value::Function(crate::value::Function::Native(f)) => Gc::is_dead(fc, f),
-            Value::Thread(t) => Gc::is_dead(fc, t.0),
-            Value::UserData(u) => Gc::is_dead(fc, u.0),
-            _ => false,
-        }
-    };
     let mut weak = Global::weak_tables_mut(g, fc);
-    weak.retain(|w| !w.is_dead(fc));
+    if keys {
+        weak.retain(|w| !w.is_dead(fc));
+    }
     for w in weak.iter() {
+        if w.is_dead(fc) {
+            continue;
+        }
         if let Some(t) = w.upgrade(fc) {
-            t.borrow_mut(fc).clear_dead(&is_dead, keys);
+            if keys {
+                // Entries that survive keep their string keys.
+                for (k, v) in t.borrow().untraced_string_keys() {
+                    if !is_dead(fc, v) {
+                        resurrect(fc, k);
+                    }
+                }
+            }
+            t.borrow_mut(fc).clear_dead(&|v| is_dead(fc, v), keys);
         }
     }
 }
@@ -145,4 +344,69 @@ fn release_host_objects<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) {
         }
         !dead
     });
+}
+
+/// Queues every object that has a `__gc` metamethod, dead or alive, in
+/// reverse order of marking after those already queued: what closing a
+/// Lua state does. Objects marked from now on get no finalizer.
+pub fn queue_all_finalizers<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
+    g.budget.0.gc.closing.set(true);
+    let all = std::mem::take(&mut *Global::finalizable_mut(g, mc));
+    let mut queue = Global::to_finalize_mut(g, mc);
+    for f in all.into_iter().rev() {
+        let v = match f {
+            Finalizable::Table(w) => w.upgrade(mc).map(|t| {
+                t.borrow().gc_marked.set(false);
+                Value::Table(Table(t))
+            }),
+            Finalizable::UserData(w) => w.upgrade(mc).map(|u| {
+                u.gc_marked.set(false);
+                Value::UserData(UserData(u))
+            }),
+        };
+        queue.extend(v);
+    }
+}
+
+/// Calls the `__gc` metamethod of each queued object, in order, with
+/// `call(metamethod, object)`. An error in one is a warning, as in Lua 5.4.
+pub fn run_queued_finalizers<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    mut call: impl FnMut(Value<'gc>, Value<'gc>) -> RtResult<'gc, ()>,
+) {
+    let in_finalizer = &g.budget.0.gc.in_finalizer;
+    loop {
+        let Some(obj) = Global::to_finalize_mut(g, mc).pop_front() else {
+            return;
+        };
+        // The metamethod is looked up now: one removed since does not run.
+        let f = meta::get_tm(g, obj, Tm::Gc);
+        if f.is_nil() {
+            continue;
+        }
+        let callable = matches!(f, Value::Function(_)) || !meta::get_tm(g, f, Tm::Call).is_nil();
+        let r = if callable {
+            let outer = in_finalizer.replace(true);
+            let r = call(f, obj);
+            in_finalizer.set(outer);
+            r
+        } else {
+            let t = meta::type_name_meta(g, f);
+            Err(RtError::msg(format!(
+                "attempt to call a {t} value (metamethod '__gc')"
+            )))
+        };
+        if let Err(e) = r {
+            let msg: &[u8] = match &e {
+                RtError::Value(Value::String(s)) => s.as_bytes(),
+                RtError::Message(m) | RtError::BadArg { msg: m, .. } => m.as_bytes(),
+                _ => b"error object is not a string",
+            };
+            let mut line = b"error in __gc (".to_vec();
+            line.extend_from_slice(msg);
+            line.push(b')');
+            crate::stdlib::base::emit_warning(mc, g, &line);
+        }
+    }
 }

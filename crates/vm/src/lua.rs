@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+use gc_arena::lock::RefLock;
 use gc_arena::{DynamicRoot, Gc, Mutation, Rootable};
 
 use crate::error::{LimitKind, RtError};
@@ -17,6 +18,10 @@ use crate::vm::meta;
 
 /// A Lua value held by the host; keeps the value alive until dropped.
 pub type StashedValue = DynamicRoot<Rootable![Value<'_>]>;
+
+/// Where a finished call leaves its results, until the host takes them.
+type ResultBuf<'gc> = Gc<'gc, RefLock<Vec<Value<'gc>>>>;
+type ResultRoot = DynamicRoot<Rootable![RefLock<Vec<Value<'_>>>]>;
 
 /// Which standard libraries a VM gets.
 #[derive(Debug, Clone, Copy)]
@@ -113,20 +118,34 @@ pub struct Lua {
     mem: *const Cell<isize>,
     /// The byte count when the collector was last told about it.
     paced_mem: isize,
+    /// Bytes in use when the last collection cycle ended.
+    cycle_mem: isize,
     next_call: u64,
     /// The error value of the last runtime error, for hosts that want it.
     last_error: Option<StashedValue>,
     /// Called between fuel slices; returning false stops the running call
     /// with `LimitKind::Interrupted` (see `set_slice_hook`).
     slice_hook: Option<Box<dyn FnMut() -> bool>>,
+    /// The results of the call that finished last (a reused buffer, so
+    /// that a short call allocates nothing for its results).
+    results: ResultRoot,
     /// Checked between fuel slices (see `set_interrupt`).
     interrupt: Option<&'static std::sync::atomic::AtomicBool>,
 }
 
 enum Step {
-    Done(Vec<StashedValue>),
+    /// Finished; the results are in `Lua::results`.
+    Done,
     Failed(LuaError, Option<StashedValue>),
     Continue,
+}
+
+/// Where a call stands after `Lua::advance` (results in `Lua::results`).
+enum Outcome {
+    Done,
+    Failed(LuaError),
+    Pending,
+    Await,
 }
 
 impl Lua {
@@ -145,14 +164,48 @@ impl Lua {
             ..gc_arena::metrics::Pacing::DEFAULT
         });
         let mem = arena.mutate(|_, g| &g.budget.0.mem_used as *const Cell<isize>);
+        let results = arena.mutate(|mc, g| {
+            g.roots.stash::<Rootable![RefLock<Vec<Value<'_>>>]>(
+                mc,
+                Gc::new(mc, RefLock::new(Vec::new())),
+            )
+        });
         Lua {
             arena,
             mem,
             paced_mem: 0,
+            cycle_mem: 0,
             next_call: 1,
             last_error: None,
             slice_hook: None,
+            results,
             interrupt: None,
+        }
+    }
+
+    /// Runs `f` inside the arena with the result buffer.
+    fn enter_buf<F, R>(&self, f: F) -> R
+    where
+        F: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, ResultBuf<'gc>) -> R,
+    {
+        let results = &self.results;
+        self.enter(|mc, g| f(mc, g, g.roots.fetch(results)))
+    }
+
+    /// The results of the call that just finished, stashed.
+    fn take_results(&self) -> Vec<StashedValue> {
+        self.enter_buf(|mc, g, buf| {
+            let vals = std::mem::take(&mut *buf.unlock(mc).borrow_mut());
+            vals.into_iter().map(|v| Lua::stash(mc, g, v)).collect()
+        })
+    }
+
+    fn outcome_to_poll(&self, o: Outcome) -> Poll {
+        match o {
+            Outcome::Done => Poll::Done(self.take_results()),
+            Outcome::Failed(e) => Poll::Failed(e),
+            Outcome::Pending => Poll::Pending,
+            Outcome::Await => Poll::Await,
         }
     }
 
@@ -175,13 +228,61 @@ impl Lua {
             self.arena.metrics().adjust_debt(grown as f64 / 256.0);
         }
         self.paced_mem = now;
-        gc::step(&mut self.arena);
+        if gc::step(&mut self.arena) {
+            self.cycle_mem = self.budget().mem_used.get();
+        } else if now / 2 > self.cycle_mem.max(1 << 20) {
+            // Memory doubled since the last cycle (few objects holding many
+            // bytes outpace the object-counting pacing): collect it all now.
+            gc::full_collect(&mut self.arena);
+            self.cycle_mem = self.budget().mem_used.get();
+            self.paced_mem = self.cycle_mem;
+        }
+    }
+
+    /// Does the step `collectgarbage("step", kb)` of call `id` asked for,
+    /// and gives that call its result: whether a cycle ended. The
+    /// `collectgarbage` frame is on top of the running thread (which had
+    /// `frames` frames then) with its one result, a placeholder `true`.
+    fn finish_step_request(&mut self, id: u64, (kb, frames): (i32, usize)) {
+        let done = {
+            let _count = crate::alloc::enter(self.mem);
+            let done = gc::step_by(&mut self.arena, kb);
+            self.paced_mem = self.budget().mem_used.get();
+            if done {
+                self.cycle_mem = self.paced_mem;
+            }
+            done
+        };
+        self.enter(|mc, g| {
+            let thread = {
+                let calls = g.host_calls.borrow();
+                let Some(call) = calls.iter().find(|c| c.id == id) else {
+                    return;
+                };
+                call.chain.last().map_or(call.thread, |c| c.0)
+            };
+            let Ok(mut st) = borrow_state(mc, thread) else {
+                return;
+            };
+            let top = st.top;
+            let waiting = st.frames.len() == frames
+                && st
+                    .frames
+                    .last()
+                    .is_some_and(|f| f.kind == crate::thread::FrameKind::Native && f.pc == 1)
+                && top > 0
+                && matches!(st.stack[top - 1], Value::Boolean(true));
+            if waiting {
+                st.stack[top - 1] = Value::Boolean(done);
+            }
+        });
     }
 
     fn collect_full(&mut self) {
         let _count = crate::alloc::enter(self.mem);
         gc::full_collect(&mut self.arena);
         self.paced_mem = self.budget().mem_used.get();
+        self.cycle_mem = self.paced_mem;
     }
 
     /// The budget, outside the arena (it is `'static` data in the root).
@@ -290,14 +391,15 @@ impl Lua {
     {
         let id = self.next_id();
         let saved = self.begin_sync();
-        let step = self.enter(|mc, g| {
+        let step = self.enter_buf(|mc, g, buf| {
             let fv = Lua::fetch(g, f);
             let args = args(mc, g);
-            start_call(mc, g, id, fv, &args)
+            let next = push_call(mc, g, id, fv, &args);
+            continue_call(mc, g, buf, id, next)
         });
         let r = self.drive(id, step);
         self.end_sync(saved);
-        r
+        r.map(|()| self.take_results())
     }
 
     /// An outermost synchronous call starts: fresh instruction count and
@@ -327,11 +429,65 @@ impl Lua {
             GlobalRef<'gc>,
         ) -> Result<(Value<'gc>, Vec<Value<'gc>>), E>,
     {
+        let r = self.run_call(|mc, g, args| {
+            let (f, a) = setup(mc, g)?;
+            args.extend_from_slice(&a);
+            Ok(f)
+        })?;
+        Ok(r.map(|()| self.take_results()))
+    }
+
+    /// Like [`Lua::try_call`], but the results are handed to `finish` inside
+    /// the arena instead of being stashed: nothing is allocated per result,
+    /// which makes short calls from the host cheap. `setup` returns the
+    /// function and pushes the arguments on the vector it is given (empty,
+    /// and reused between calls, so it allocates nothing either).
+    pub fn try_call_then<S, F, R, E>(
+        &mut self,
+        setup: S,
+        finish: F,
+    ) -> Result<Result<R, LuaError>, E>
+    where
+        S: for<'gc> FnOnce(
+            &'gc Mutation<'gc>,
+            GlobalRef<'gc>,
+            &mut Vec<Value<'gc>>,
+        ) -> Result<Value<'gc>, E>,
+        F: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, &[Value<'gc>]) -> R,
+    {
+        let r = self.run_call(setup)?;
+        Ok(r.map(|()| {
+            self.enter_buf(|mc, g, buf| {
+                let out = finish(mc, g, &buf.borrow());
+                buf.unlock(mc).borrow_mut().clear();
+                out
+            })
+        }))
+    }
+
+    /// Runs a synchronous call made by `setup` (see `try_call_then`); the
+    /// results are left in `results`.
+    fn run_call<S, E>(&mut self, setup: S) -> Result<Result<(), LuaError>, E>
+    where
+        S: for<'gc> FnOnce(
+            &'gc Mutation<'gc>,
+            GlobalRef<'gc>,
+            &mut Vec<Value<'gc>>,
+        ) -> Result<Value<'gc>, E>,
+    {
         let id = self.next_id();
         let saved = self.begin_sync();
-        let step = match self
-            .enter(|mc, g| setup(mc, g).map(|(f, args)| start_call(mc, g, id, f, &args)))
-        {
+        let step = match self.enter_buf(|mc, g, buf| {
+            // The result buffer lends its storage to the arguments; they
+            // are on the thread's stack before any result is written.
+            let mut args = std::mem::take(&mut *buf.unlock(mc).borrow_mut());
+            args.clear();
+            let f = setup(mc, g, &mut args);
+            let next = f.as_ref().ok().map(|f| push_call(mc, g, id, *f, &args));
+            args.clear();
+            *buf.unlock(mc).borrow_mut() = args;
+            f.map(|_| continue_call(mc, g, buf, id, next.flatten()))
+        }) {
             Ok(step) => step,
             Err(e) => {
                 self.end_sync(saved);
@@ -344,40 +500,48 @@ impl Lua {
     }
 
     /// Runs a started call to completion: fuel slices with collection steps
-    /// and pending finalizers in between.
-    fn drive(&mut self, id: u64, mut step: Step) -> Result<Vec<StashedValue>, LuaError> {
+    /// and pending finalizers in between. The results are left in `results`.
+    fn drive(&mut self, id: u64, mut step: Step) -> Result<(), LuaError> {
         loop {
             match self.advance(id, step, None) {
-                Poll::Done(v) => return Ok(v),
-                Poll::Failed(e) => return Err(e),
+                Outcome::Done => return Ok(()),
+                Outcome::Failed(e) => return Err(e),
                 // Only async runs await; a stray request is dropped.
-                Poll::Await | Poll::Pending => {}
+                Outcome::Await | Outcome::Pending => {}
             }
             step = Step::Continue;
         }
     }
 
     /// Runs slices of call `id` until it finishes, awaits, or `until` passes.
-    fn advance(&mut self, id: u64, mut step: Step, until: Option<Instant>) -> Poll {
+    fn advance(&mut self, id: u64, mut step: Step, until: Option<Instant>) -> Outcome {
         loop {
             match step {
-                Step::Done(v) => return Poll::Done(v),
+                Step::Done => return Outcome::Done,
                 Step::Failed(e, value) => {
+                    if matches!(e, LuaError::Limit(LimitKind::Memory)) {
+                        // What the stopped call held is garbage now: free
+                        // it, so that the next call has its memory back.
+                        self.collect_full();
+                    }
                     self.last_error = value;
-                    return Poll::Failed(e);
+                    return Outcome::Failed(e);
                 }
                 Step::Continue => {}
             }
             let b = self.budget();
             if b.await_requested.replace(false) {
-                b.gc_requested.set(false);
-                return Poll::Await;
+                return Outcome::Await;
             }
             if b.gc_requested.replace(false) {
-                self.collect_full();
+                match b.gc.step_request.take() {
+                    Some(request) => self.finish_step_request(id, request),
+                    None => self.collect_full(),
+                }
             } else if !b.gc_stopped.get() {
                 self.collect_step();
             }
+            b.set_gc_mem_mark();
             if b.memory_limit.get().is_some() && b.check_memory(0).is_err() {
                 self.collect_full();
                 if self.budget().check_memory(0).is_err() {
@@ -396,15 +560,17 @@ impl Lua {
                 .interrupt
                 .is_some_and(|f| f.swap(false, std::sync::atomic::Ordering::Relaxed))
             {
-                step = self.enter(|mc, g| raise_in_call(mc, g, id, RtError::msg("interrupted!")));
+                step = self.enter_buf(|mc, g, buf| {
+                    raise_in_call(mc, g, buf, id, RtError::msg("interrupted!"))
+                });
                 continue;
             }
             if until.is_some_and(|t| Instant::now() >= t) {
-                return Poll::Pending;
+                return Outcome::Pending;
             }
-            step = self.enter(|mc, g| {
+            step = self.enter_buf(|mc, g, buf| {
                 run_finalizers(mc, g, Some(id));
-                continue_call(mc, g, id, None)
+                continue_call(mc, g, buf, id, None)
             });
         }
     }
@@ -430,16 +596,20 @@ impl Lua {
         };
         let id = call.id;
         let saved = self.load_async(&call);
-        let step = match self
-            .enter(|mc, g| setup(mc, g).map(|(f, args)| start_call(mc, g, id, f, &args)))
-        {
+        let step = match self.enter_buf(|mc, g, buf| {
+            setup(mc, g).map(|(f, args)| {
+                let next = push_call(mc, g, id, f, &args);
+                continue_call(mc, g, buf, id, next)
+            })
+        }) {
             Ok(step) => step,
             Err(e) => {
                 self.save_async(&mut call, saved);
                 return Err(e);
             }
         };
-        let poll = self.advance(id, step, Some(Instant::now() + slice));
+        let o = self.advance(id, step, Some(Instant::now() + slice));
+        let poll = self.outcome_to_poll(o);
         self.save_async(&mut call, saved);
         call.finished = matches!(poll, Poll::Done(_) | Poll::Failed(_));
         Ok((call, poll))
@@ -454,7 +624,8 @@ impl Lua {
             });
         }
         let saved = self.load_async(call);
-        let poll = self.advance(call.id, Step::Continue, Some(Instant::now() + slice));
+        let o = self.advance(call.id, Step::Continue, Some(Instant::now() + slice));
+        let poll = self.outcome_to_poll(o);
         self.save_async(call, saved);
         call.finished = matches!(poll, Poll::Done(_) | Poll::Failed(_));
         poll
@@ -478,11 +649,12 @@ impl Lua {
         }
         let saved = self.load_async(call);
         let id = call.id;
-        let step = self.enter(|mc, g| {
+        let step = self.enter_buf(|mc, g, buf| {
             let r = result(mc, g);
-            resume_host_call(mc, g, id, r)
+            resume_host_call(mc, g, buf, id, r)
         });
-        let poll = self.advance(id, step, Some(Instant::now() + slice));
+        let o = self.advance(id, step, Some(Instant::now() + slice));
+        let poll = self.outcome_to_poll(o);
         self.save_async(call, saved);
         call.finished = matches!(poll, Poll::Done(_) | Poll::Failed(_));
         poll
@@ -524,6 +696,7 @@ impl Lua {
             b.max_call_depth.get(),
         );
         b.used.set(call.used);
+        b.async_call.set(true);
         b.deadline.set(call.deadline);
         b.instruction_limit.set(call.instruction_limit);
         b.max_call_depth.set(call.max_call_depth);
@@ -537,6 +710,7 @@ impl Lua {
     ) {
         let b = self.budget();
         call.used = b.used.get();
+        b.async_call.set(false);
         b.used.set(saved.0);
         b.deadline.set(saved.1);
         b.instruction_limit.set(saved.2);
@@ -591,19 +765,20 @@ impl Lua {
         })
     }
 
+    /// Runs the `__gc` metamethod of every object that has one, as closing
+    /// a Lua state does (pending ones first, then all others in reverse
+    /// order of marking). Objects given a `__gc` afterwards get no finalizer.
+    pub fn run_close_finalizers(&mut self) {
+        self.enter(|mc, g| {
+            crate::gc::queue_all_finalizers(mc, g);
+            run_finalizers(mc, g, None);
+        });
+    }
+
     /// A full collection, then pending finalizers.
     pub fn gc_collect(&mut self) {
         self.collect_full();
         self.enter(|mc, g| run_finalizers(mc, g, None));
-    }
-
-    /// As `lua_close`: calls the pending finalizers, then those of all
-    /// objects still marked for finalization, newest first.
-    pub fn close(&mut self) {
-        self.enter(|mc, g| {
-            begin_close(mc, g);
-            run_finalizers(mc, g, None);
-        });
     }
 
     /// Ids of host objects whose userdata the collector freed since the last call.
@@ -643,31 +818,18 @@ pub fn load_proto<'gc>(
     env: Value<'gc>,
 ) -> Value<'gc> {
     let p = FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), proto);
-    let upvalues = p
-        .info
-        .0
-        .upvalues
-        .iter()
-        .enumerate()
-        .map(|(i, _)| {
-            // The first upvalue is the environment; a binary chunk may have others.
-            let v = if i == 0 { env } else { Value::Nil };
-            Gc::new(
-                mc,
-                gc_arena::lock::Lock::new(crate::function::UpState::Closed(v)),
-            )
-        })
-        .collect();
-    Value::Function(Function::Lua(Gc::new(mc, Closure { proto: p, upvalues })))
+    Value::Function(Function::Lua(Closure::with_env(mc, p, env)))
 }
 
-fn start_call<'gc>(
+/// Registers host call `id` and calls `f` on its thread; what happened
+/// (if the call already finished or failed) goes to `continue_call`.
+fn push_call<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
     id: u64,
     f: Value<'gc>,
     args: &[Value<'gc>],
-) -> Step {
+) -> Option<Exit<'gc>> {
     let thread = if g.host_calls.borrow().is_empty() {
         g.main_thread
     } else {
@@ -681,42 +843,45 @@ fn start_call<'gc>(
         chain: Vec::new(),
     });
     thread.set_status(mc, crate::thread::ThreadStatus::Running);
-    let next = {
-        let mut st = match borrow_state(mc, thread) {
-            Ok(st) => st,
-            Err(_) => return fail(mc, g, id, RtError::msg("thread busy")),
-        };
-        let ts = &mut *st;
-        let func = ts.top;
-        let need = func + args.len() + 1;
-        if ts.stack.len() < need {
-            ts.stack.resize(need, Value::Nil);
-        }
-        ts.stack[func] = f;
-        ts.stack[func + 1..need].copy_from_slice(args);
-        ts.top = need;
-        let mut ex = Exec {
-            mc,
-            g,
-            th: thread,
-            ts,
-        };
-        match ex.precall(func, args.len(), -1, true) {
-            Ok(Pre::Lua) => None,
-            Ok(Pre::Done(n)) => Some(Exit::Returned(n.unwrap_or(0))),
-            Ok(Pre::Switch(e)) => Some(e),
-            Err(e) => Some(Exit::Error(match ex.unwind(e) {
-                Err(e) => e,
-                Ok(_) => RtError::msg("call failed"),
-            })),
-        }
+    let mut st = match borrow_state(mc, thread) {
+        Ok(st) => st,
+        Err(_) => return Some(Exit::Error(RtError::msg("thread busy"))),
     };
-    continue_call(mc, g, id, next)
+    let ts = &mut *st;
+    let func = ts.top;
+    let need = func + args.len() + 1;
+    if ts.stack.len() < need {
+        ts.stack.resize(need, Value::Nil);
+    }
+    ts.stack[func] = f;
+    ts.stack[func + 1..need].copy_from_slice(args);
+    ts.top = need;
+    let mut ex = Exec {
+        mc,
+        g,
+        th: thread,
+        ts,
+    };
+    match ex.precall(func, args.len(), -1, true) {
+        Ok(Pre::Lua) => None,
+        Ok(Pre::Done(n)) => Some(Exit::Returned(n.unwrap_or(0))),
+        Ok(Pre::Switch(e)) => Some(e),
+        Err(e) => Some(Exit::Error(match ex.unwind(e) {
+            Err(e) => e,
+            Ok(_) => RtError::msg("call failed"),
+        })),
+    }
 }
 
 /// Raises `e` in the running code of host call `id` (its innermost
 /// thread), then goes on with the call.
-fn raise_in_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtError<'gc>) -> Step {
+fn raise_in_call<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    buf: ResultBuf<'gc>,
+    id: u64,
+    e: RtError<'gc>,
+) -> Step {
     let top = {
         let calls = g.host_calls.borrow();
         calls
@@ -725,10 +890,10 @@ fn raise_in_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtE
             .map(|c| c.chain.last().map(|e| e.0).unwrap_or(c.thread))
     };
     let Some(th) = top else {
-        return continue_call(mc, g, id, None);
+        return continue_call(mc, g, buf, id, None);
     };
     let next = match borrow_state(mc, th) {
-        Ok(mut st) => Some(crate::vm::exec::execute(
+        Ok(mut st) => Some(crate::vm::hook::run(
             &mut Exec {
                 mc,
                 g,
@@ -739,7 +904,7 @@ fn raise_in_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtE
         )),
         Err(e) => Some(Exit::Error(e)),
     };
-    continue_call(mc, g, id, next)
+    continue_call(mc, g, buf, id, next)
 }
 
 /// Gives a suspended host call the result of what it awaited: values for
@@ -747,6 +912,7 @@ fn raise_in_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtE
 fn resume_host_call<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
+    buf: ResultBuf<'gc>,
     id: u64,
     result: Result<Vec<Value<'gc>>, Value<'gc>>,
 ) -> Step {
@@ -758,7 +924,7 @@ fn resume_host_call<'gc>(
             .map(|c| c.chain.last().map(|e| e.0).unwrap_or(c.thread))
     };
     let Some(th) = top else {
-        return continue_call(mc, g, id, None);
+        return continue_call(mc, g, buf, id, None);
     };
     let next = match borrow_state(mc, th) {
         Ok(mut st) => {
@@ -779,7 +945,7 @@ fn resume_host_call<'gc>(
                     }
                     None
                 }
-                Err(v) => Some(crate::vm::exec::execute(
+                Err(v) => Some(crate::vm::hook::run(
                     &mut Exec { mc, g, th, ts },
                     Some(RtError::Value(v)),
                 )),
@@ -787,12 +953,13 @@ fn resume_host_call<'gc>(
         }
         Err(e) => Some(Exit::Error(e)),
     };
-    continue_call(mc, g, id, next)
+    continue_call(mc, g, buf, id, next)
 }
 
 fn continue_call<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
+    buf: ResultBuf<'gc>,
     id: u64,
     next: Option<Exit<'gc>>,
 ) -> Step {
@@ -822,17 +989,15 @@ fn continue_call<'gc>(
         }
         Ok(LevelOutcome::Returned(n)) => {
             remove_call(mc, g, id);
-            let vals = match borrow_state(mc, thread) {
-                Ok(mut st) => {
-                    let start = st.top - n;
-                    let v: Vec<Value<'gc>> = st.stack[start..st.top].to_vec();
-                    st.top = start;
-                    v
-                }
-                Err(_) => Vec::new(),
-            };
+            let mut out = buf.unlock(mc).borrow_mut();
+            out.clear();
+            if let Ok(mut st) = borrow_state(mc, thread) {
+                let start = st.top - n;
+                out.extend_from_slice(&st.stack[start..st.top]);
+                st.top = start;
+            }
             thread.set_status(mc, crate::thread::ThreadStatus::Suspended);
-            Step::Done(vals.into_iter().map(|v| Lua::stash(mc, g, v)).collect())
+            Step::Done
         }
         Err(e) => fail(mc, g, id, e),
     }
@@ -884,38 +1049,10 @@ fn fail<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtError<'gc>
     }
 }
 
-/// Starts closing the state (`lua_close`, `os.exit(code, true)`): every
-/// object still marked for finalization is queued, newest first, after
-/// those already queued; objects get no finalizer from now on.
-pub(crate) fn begin_close<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
-    g.host.0.closing.set(true);
-    let marked = std::mem::take(&mut *Global::finalizable_mut(g, mc));
-    let live = marked.iter().rev().filter_map(|f| match f {
-        crate::state::Finalizable::Table(w) => {
-            w.upgrade(mc).map(|t| Value::Table(crate::table::Table(t)))
-        }
-        crate::state::Finalizable::UserData(w) => w
-            .upgrade(mc)
-            .map(|u| Value::UserData(crate::userdata::UserData(u))),
-    });
-    Global::to_finalize_mut(g, mc).extend(live);
-}
-
 /// Calls the `__gc` metamethods of objects the collector queued: on the
 /// thread of the running call `running`, else on an idle thread.
 fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Option<u64>) {
-    loop {
-        let next = {
-            let mut q = Global::to_finalize_mut(g, mc);
-            if q.is_empty() {
-                return;
-            }
-            q.remove(0)
-        };
-        let f = meta::get_tm(g, next, crate::state::Tm::Gc);
-        if f.is_nil() {
-            continue;
-        }
+    crate::gc::run_queued_finalizers(mc, g, |f, obj| {
         let thread = {
             let calls = g.host_calls.borrow();
             match running {
@@ -930,11 +1067,17 @@ fn run_finalizers<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, running: Optio
             Global::register_thread(g, mc, th);
             th
         });
-        if let Ok(mut st) = borrow_state(mc, thread) {
-            let r = crate::vm::level::call_nested(mc, g, thread, &mut st, f, &[next]);
-            if let Err(RtError::Value(v)) = r {
-                crate::stdlib::base::warn_error(mc, g, "__gc", v);
+        match borrow_state(mc, thread) {
+            // Finalizers run between slices: they cannot yield or await.
+            Ok(mut st) => {
+                let depth = st.frames.len();
+                let saved = st.finalizer_frame.replace(depth);
+                let r = crate::vm::level::call_nested_noyield(mc, g, thread, &mut st, f, &[obj])
+                    .map(drop);
+                st.finalizer_frame = saved;
+                r
             }
+            Err(_) => Ok(()),
         }
-    }
+    });
 }

@@ -112,8 +112,6 @@ pub struct Host {
     /// Ids of host objects (see `UserData::new_host`) that the collector
     /// found dead, in the order found; the embedding drains them.
     pub released: RefCell<Vec<u64>>,
-    /// `lua_close` has begun: objects get no finalizer from now on.
-    pub closing: std::cell::Cell<bool>,
 }
 
 impl Default for Host {
@@ -125,7 +123,6 @@ impl Default for Host {
                 let _ = out.write_all(bytes);
             })),
             released: RefCell::new(Vec::new()),
-            closing: std::cell::Cell::new(false),
         }
     }
 }
@@ -138,7 +135,8 @@ pub struct Global<'gc> {
     pub strings: RefLock<Interner<'gc>>,
     pub string_meta: Lock<Option<Table<'gc>>>,
     /// Metatables of the other basic types (`debug.setmetatable`), indexed
-    /// by `meta::basic_type_index`: nil, boolean, number, function, thread.
+    /// by `meta::basic_type_index`: nil, boolean, number, function, thread,
+    /// light userdata.
     pub type_metas: Box<[Lock<Option<Table<'gc>>>]>,
     pub main_thread: Thread<'gc>,
     tm_names: Box<[LuaString<'gc>]>,
@@ -151,13 +149,16 @@ pub struct Global<'gc> {
     /// Objects with a `__gc` metamethod, not yet found dead.
     pub finalizable: RefLock<Vec<Finalizable<'gc>>>,
     /// Dead objects resurrected for their `__gc` call, in order.
-    pub to_finalize: RefLock<Vec<Value<'gc>>>,
+    pub to_finalize: RefLock<std::collections::VecDeque<Value<'gc>>>,
     pub host: Static<Host>,
     /// Values held by the embedding (handles); see `DynamicRootSet`.
     pub roots: gc_arena::DynamicRootSet<'gc>,
     /// Host calls in progress (re-entrant calls nest): each runs on a thread
     /// and remembers the coroutines it resumed.
     pub host_calls: RefLock<Vec<HostCall<'gc>>>,
+    /// Coroutines resumed inside nested levels that an await is unwinding,
+    /// outermost first: the driver's level takes them over.
+    pub awaiting_chain: RefLock<Vec<crate::vm::level::ChainEntry<'gc>>>,
     pub budget: Static<crate::vm::budget::Budget>,
 }
 
@@ -173,17 +174,18 @@ impl<'gc> Global<'gc> {
             registry: Table::new(mc),
             strings: RefLock::new(strings),
             string_meta: Lock::new(None),
-            type_metas: (0..5).map(|_| Lock::new(None)).collect(),
+            type_metas: (0..6).map(|_| Lock::new(None)).collect(),
             main_thread: Thread::new(mc),
             tm_names,
             weak_tables: RefLock::new(Vec::new()),
             finalizable: RefLock::new(Vec::new()),
             host_objects: RefLock::new(Vec::new()),
             threads: RefLock::new(Vec::new()),
-            to_finalize: RefLock::new(Vec::new()),
+            to_finalize: RefLock::new(Default::default()),
             host: Static(Host::default()),
             roots: gc_arena::DynamicRootSet::new(mc),
             host_calls: RefLock::new(Vec::new()),
+            awaiting_chain: RefLock::new(Vec::new()),
             budget: Static(Default::default()),
         }
     }
@@ -237,6 +239,13 @@ impl<'gc> Global<'gc> {
             .push(Gc::downgrade(th.0));
     }
 
+    pub fn awaiting_chain_mut(
+        this: GlobalRef<'gc>,
+        mc: &Mutation<'gc>,
+    ) -> std::cell::RefMut<'gc, Vec<crate::vm::level::ChainEntry<'gc>>> {
+        gc_arena::barrier::unlock!(Gc::write(mc, this), Global, awaiting_chain).borrow_mut()
+    }
+
     pub fn host_calls_mut(
         this: GlobalRef<'gc>,
         mc: &Mutation<'gc>,
@@ -247,7 +256,7 @@ impl<'gc> Global<'gc> {
     pub fn to_finalize_mut(
         this: GlobalRef<'gc>,
         mc: &Mutation<'gc>,
-    ) -> std::cell::RefMut<'gc, Vec<Value<'gc>>> {
+    ) -> std::cell::RefMut<'gc, std::collections::VecDeque<Value<'gc>>> {
         gc_arena::barrier::unlock!(Gc::write(mc, this), Global, to_finalize).borrow_mut()
     }
 

@@ -52,6 +52,8 @@ pub struct TableState<'gc> {
     /// For a table used as a metatable: bit `tm` set means that metamethod
     /// is known to be absent. Cleared by any store of a non-integer key.
     tm_absent: std::cell::Cell<u32>,
+    /// In the collector's list of objects to finalize (`Global::finalizable`).
+    pub gc_marked: std::cell::Cell<bool>,
 }
 
 /// `next` was given a key that is not in the table.
@@ -127,15 +129,37 @@ unsafe impl<'gc> Collect<'gc> for TableState<'gc> {
         }
         for n in &self.entries {
             if n.value.is_nil() {
-                // A removed entry's key is still compared by `next`; weak
-                // tables replace such keys when the collector clears them.
-                trace_value(cc, n.key, weak.keys || weak.values);
+                // A removed entry's key is still compared by `next`. Weak
+                // tables hold it weakly, strings included, and drop the
+                // entry once the key is dead (`clear_dead`).
+                if !(weak.keys || weak.values) {
+                    cc.trace(&n.key);
+                }
                 continue;
             }
-            trace_value(cc, n.key, weak.keys);
-            trace_value(cc, n.value, weak.values);
+            // With both sides weak, even a string key lives only as long as
+            // its entry: `gc.rs` keeps the keys of the entries that survive.
+            if !(weak.keys && weak.values && is_weak_ref(n.value)) {
+                trace_value(cc, n.key, weak.keys);
+            }
+            // With weak keys the entry is an ephemeron: its value is reached
+            // only once the collector finds the key alive (`gc.rs`).
+            trace_value(
+                cc,
+                n.value,
+                weak.values || (weak.keys && is_weak_ref(n.key)),
+            );
         }
     }
+}
+
+/// Whether a weak table may lose this value: objects other than strings.
+#[inline]
+pub fn is_weak_ref(v: Value<'_>) -> bool {
+    matches!(
+        v,
+        Value::Table(_) | Value::Function(_) | Value::Thread(_) | Value::UserData(_)
+    )
 }
 
 /// Traces a value, skipping weakly-held objects. Strings are values in Lua's
@@ -165,10 +189,9 @@ impl<'gc> TableState<'gc> {
         t
     }
 
-    #[inline]
     fn find(&self, key: Value<'gc>) -> Option<usize> {
         if let Value::String(s) = key {
-            if !self.long_keys && s.is_short() {
+            if !self.long_keys {
                 return self.find_interned(s);
             }
         }
@@ -189,8 +212,9 @@ impl<'gc> TableState<'gc> {
         }
     }
 
-    /// Lookup of an interned string when every string key is interned too:
-    /// identity comparison, without reading the strings.
+    /// Lookup of a string when every string key is interned: identity
+    /// comparison, without reading the strings. (A long `s` matches no
+    /// key: it is longer than any of them.)
     #[inline]
     fn find_interned(&self, s: crate::string::LuaString<'gc>) -> Option<usize> {
         let same = |k: Value<'gc>| matches!(k, Value::String(t) if Gc::ptr_eq(t.0, s.0));
@@ -250,7 +274,78 @@ impl<'gc> TableState<'gc> {
 
     #[inline]
     pub fn get_str(&self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
+        if !self.long_keys {
+            // Identity comparisons only; small tables (the common case of
+            // records and metatables) are scanned inline.
+            if !self.index.is_empty() {
+                return self.get_interned_indexed(key);
+            }
+            for n in &self.entries {
+                if matches!(n.key, Value::String(k) if Gc::ptr_eq(k.0, key.0)) {
+                    return n.value;
+                }
+            }
+            return Value::Nil;
+        }
         self.get_hashed(Value::String(key))
+    }
+
+    #[inline(never)]
+    fn get_interned_indexed(&self, key: crate::string::LuaString<'gc>) -> Value<'gc> {
+        match self.find_interned(key) {
+            Some(e) => self.entries[e].value,
+            None => Value::Nil,
+        }
+    }
+
+    /// Raw set of a string key.
+    #[inline]
+    pub fn set_str(&mut self, key: crate::string::LuaString<'gc>, value: Value<'gc>) {
+        if !self.long_keys && self.index.is_empty() {
+            // The common case of a small record, inlined (as `set_hashed`).
+            self.tm_absent.set(0);
+            for n in self.entries.iter_mut() {
+                if matches!(n.key, Value::String(k) if Gc::ptr_eq(k.0, key.0)) {
+                    n.value = value;
+                    return;
+                }
+            }
+            if value.is_nil() {
+                return;
+            }
+            if self.entries.len() < SMALL {
+                self.insert_entry(Value::String(key), value);
+                return;
+            }
+        }
+        self.set_hashed(Value::String(key), value);
+    }
+
+    /// Stores `value` at `key` if the key is present with a non-nil value
+    /// (so no metamethod can be involved); returns whether it did.
+    #[inline]
+    pub fn replace_present(&mut self, key: Value<'gc>, value: Value<'gc>) -> bool {
+        let key = normalize_key(key);
+        if let Value::Integer(i) = key {
+            let idx = (i as u64).wrapping_sub(1);
+            if idx < self.array.len() as u64 {
+                let slot = &mut self.array[idx as usize];
+                if slot.is_nil() {
+                    return false;
+                }
+                *slot = value;
+                return true;
+            }
+        }
+        match self.find(key) {
+            Some(e) if !self.entries[e].value.is_nil() => {
+                // Replacing a present value cannot make a metamethod appear,
+                // so `tm_absent` stays valid.
+                self.entries[e].value = value;
+                true
+            }
+            _ => false,
+        }
     }
 
     #[inline]
@@ -546,9 +641,11 @@ impl<'gc> TableState<'gc> {
         self.entries.capacity()
     }
 
-    /// Removes entries whose weakly-held key or value the collector found dead.
-    /// With `keys` false only weakly-held values are considered (the step
-    /// before finalizers resurrect objects, as in PUC-Rio Lua).
+    /// Clears what the collector found dead in a weak table: a dead value
+    /// leaves its entry empty (the key stays, as `next` may continue from
+    /// it), an entry with a dead key goes. With `keys` false only values
+    /// are considered (the step before finalizers resurrect objects, as in
+    /// PUC-Rio Lua).
     pub fn clear_dead(&mut self, is_dead: &dyn Fn(Value<'gc>) -> bool, keys: bool) {
         if self.weak.values {
             for v in self.array.iter_mut() {
@@ -557,33 +654,60 @@ impl<'gc> TableState<'gc> {
                 }
             }
         }
+        let mut dead_keys = false;
         for n in self.entries.iter_mut() {
-            if n.value.is_nil() {
-                if keys && is_dead(n.key) {
-                    // A dead key is replaced so no dangling pointer stays behind.
-                    n.key = Value::Boolean(false);
-                }
-                continue;
-            }
-            if (keys && self.weak.keys && is_dead(n.key)) || (self.weak.values && is_dead(n.value))
-            {
+            if self.weak.values && is_dead(n.value) {
                 n.value = Value::Nil;
-                n.key = Value::Boolean(false);
+            }
+            // The key of an empty entry is held weakly in any weak table
+            // (even a string: see `trace`).
+            if keys && (self.weak.keys || n.value.is_nil()) && is_dead(n.key) {
+                n.key = Value::Nil;
+                dead_keys = true;
             }
         }
-        // Replaced keys no longer hash to their slots: rebuild the index.
+        if !dead_keys {
+            return;
+        }
+        // Dropping entries moves the others: rebuild the index.
         let entries = std::mem::take(&mut self.entries);
-        let cap = self.index.len();
-        self.index = if cap == 0 {
-            Vec::new()
-        } else {
-            vec![EMPTY; cap]
-        };
+        if !self.index.is_empty() {
+            self.index.fill(EMPTY);
+        }
         for n in entries {
-            if !n.value.is_nil() {
+            if !n.key.is_nil() {
                 self.insert_entry(n.key, n.value);
             }
         }
+    }
+
+    /// The ephemeron entries of a table with weak keys only: live entries
+    /// whose key and value are both objects, so the value must not outlive
+    /// the key. Other tables have none.
+    pub fn ephemerons(&self) -> impl DoubleEndedIterator<Item = (Value<'gc>, Value<'gc>)> + '_ {
+        let entries: &[Node<'gc>] = if self.weak.keys && !self.weak.values {
+            &self.entries
+        } else {
+            &[]
+        };
+        entries
+            .iter()
+            .filter(|n| is_weak_ref(n.key) && is_weak_ref(n.value))
+            .map(|n| (n.key, n.value))
+    }
+
+    /// In a table with weak keys and values, the entries with a string key
+    /// and an object value: their keys are not traced (see `trace`).
+    pub fn untraced_string_keys(&self) -> impl Iterator<Item = (Value<'gc>, Value<'gc>)> + '_ {
+        let entries: &[Node<'gc>] = if self.weak.keys && self.weak.values {
+            &self.entries
+        } else {
+            &[]
+        };
+        entries
+            .iter()
+            .filter(|n| matches!(n.key, Value::String(_)) && is_weak_ref(n.value))
+            .map(|n| (n.key, n.value))
     }
 
     /// Iterates the live entries (array then hash), for library code.

@@ -80,7 +80,8 @@ pub struct Frame {
     /// finish the interrupted instruction of the Lua frame below.
     pub finish: bool,
     /// Entered by a Lua tail call: the caller's frame is gone, so the
-    /// function has no name from its caller (tracebacks say so).
+    /// function has no name from its caller (tracebacks say so), and
+    /// `debug.getinfo` reports `istailcall`.
     pub tail: bool,
 }
 
@@ -126,6 +127,11 @@ pub struct ThreadState<'gc> {
     /// The traceback of the last error that escaped this thread's host call.
     /// (With the error value it is for.)
     pub traceback: Option<(Value<'gc>, String)>,
+    /// Debug hooks of this thread (`debug.sethook`).
+    pub hook: crate::vm::hook::HookState,
+    /// The frame index of a running `__gc` metamethod (`debug.getinfo`
+    /// names it).
+    pub finalizer_frame: Option<usize>,
 }
 
 unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {
@@ -145,6 +151,9 @@ unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {
             cc.trace(v);
         }
         if let Some((_, v)) = &self.handled {
+            cc.trace(v);
+        }
+        if let Some((v, _)) = &self.traceback {
             cc.trace(v);
         }
     }

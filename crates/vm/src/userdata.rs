@@ -22,6 +22,8 @@ pub struct UserDataObj<'gc> {
     /// The user value (`debug.setuservalue`), also usable by hosts.
     pub user_value: Lock<Value<'gc>>,
     pub payload: Static<Box<dyn Any>>,
+    /// In the collector's list of objects to finalize (`Global::finalizable`).
+    pub gc_marked: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for UserData<'_> {
@@ -42,6 +44,7 @@ impl<'gc> UserData<'gc> {
                 meta: Lock::new(meta),
                 user_value: Lock::new(Value::Nil),
                 payload: Static(payload),
+                gc_marked: std::cell::Cell::new(false),
             },
         ))
     }

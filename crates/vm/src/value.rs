@@ -23,6 +23,9 @@ pub enum Value<'gc> {
     Function(Function<'gc>),
     Thread(Thread<'gc>),
     UserData(UserData<'gc>),
+    /// A light userdata: an opaque address, compared by value, with no
+    /// object behind it (`debug.upvalueid` returns these).
+    LightUserData(usize),
 }
 
 /// A function value: a Lua closure or a native (Rust) function.
@@ -63,7 +66,7 @@ impl<'gc> Value<'gc> {
             Value::Table(_) => "table",
             Value::Function(_) => "function",
             Value::Thread(_) => "thread",
-            Value::UserData(_) => "userdata",
+            Value::UserData(_) | Value::LightUserData(_) => "userdata",
         }
     }
 
@@ -93,6 +96,7 @@ impl<'gc> Value<'gc> {
             (Value::Function(a), Value::Function(b)) => a.ptr_eq(b),
             (Value::Thread(a), Value::Thread(b)) => Gc::ptr_eq(a.0, b.0),
             (Value::UserData(a), Value::UserData(b)) => Gc::ptr_eq(a.0, b.0),
+            (Value::LightUserData(a), Value::LightUserData(b)) => a == b,
             _ => false,
         }
     }
@@ -105,6 +109,7 @@ impl<'gc> Value<'gc> {
             Value::Function(f) => f.addr(),
             Value::Thread(t) => Gc::as_ptr(t.0) as *const () as usize,
             Value::UserData(u) => Gc::as_ptr(u.0) as *const () as usize,
+            Value::LightUserData(p) => p,
             _ => return None,
         })
     }

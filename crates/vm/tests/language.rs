@@ -75,6 +75,21 @@ fn coroutines() {
     assert_eq!(run(src).unwrap(), "true\t2\ntrue\t20\ndead\n");
 }
 
+/// A `__concat` or `__close` method that yields with the stack top below
+/// its operands (after a call with fixed results): resumed, the values of
+/// the yield must not land on the suspended frames.
+#[test]
+fn yields_in_concat_and_close_metamethods() {
+    let src = "local co = coroutine.wrap(function()
+          local a = setmetatable({}, { __concat = function(a, b) local x = coroutine.yield('C') return x end })
+          local r = 'x' .. a .. 'z'
+          do local c <close> = setmetatable({}, { __close = function() local y = coroutine.yield('D') r = r .. y end }) end
+          return r
+        end)
+        print(co()) print(co('c')) print(co('!'))";
+    assert_eq!(run(src).unwrap(), "C\nD\nxc!\n");
+}
+
 #[test]
 fn metatables() {
     let src = "local mt = {__add = function(a, b) return a.v + b.v end, __index = function(t, k) return k .. '!' end}
@@ -124,4 +139,48 @@ fn tables_grow_shrink_and_iterate() {
         local m = {1, 2, 3, nil, 5, x = 1, [2.0] = 'two', [-1] = 'neg'}
         print(n, sum, t.k2, t.k1, c, a[10], m[2], m[-1], #'abc')";
     assert_eq!(run(src).unwrap(), "50\t2550\t2\tnil\t9\t10\t2\tneg\t3\n");
+}
+
+/// The interpreter's fast paths (inline lookups and stores, `__index`
+/// chains, Lua-to-Lua calls and returns) keep the general semantics.
+#[test]
+fn fast_paths_keep_semantics() {
+    let src = r##"-- __index chains: tables, a long chain, a function at the end
+local base = {greet = "hi"}
+local t = base
+for i = 1, 20 do t = setmetatable({}, {__index = t}) end
+local mid = setmetatable({}, {__index = function(_, k) return k .. "!" end})
+local top = setmetatable({}, {__index = setmetatable({}, {__index = mid})})
+print(t.greet, t.missing, top.x, rawget(top, "x"))
+-- stores into tables with metatables: present keys, nil array slots, float keys
+local log = {}
+local o = setmetatable({1, nil, 3, a = 1}, {__newindex = function(tb, k, v) log[#log + 1] = tostring(k); rawset(tb, k, v) end})
+o.a = 2; o[1.0] = 10; o[2] = 20; o.b = 5; o.a = nil; o.a = 7
+print(o.a, o[1], o[2], o.b, table.concat(log, ","))
+-- small records: overwrite, delete, re-add, grow past the inline size
+local r = {x = 1, y = 2}
+r.x = nil; r.z = 3; r.x = 4
+for i = 1, 12 do r["k" .. i] = i end
+local n = 0; for _ in pairs(r) do n = n + 1 end
+print(r.x, r.y, r.z, r.k12, n)
+-- calls: missing arguments, extra arguments, results padded with nil
+local function f(a, b, c) return c end
+local function g(a) return a end
+local function h() end
+local x, y, z = g(1, 2, 3)
+local p, q = h()
+print(f(1), f(1, 2, 3, 4), x, y, z, p, q, select("#", h()), select("#", g()))
+-- a Lua comparator and a deep recursion through the fast paths
+local arr = {5, 3, 8, 1, 9, 2}
+table.sort(arr, function(a, b) return a > b end)
+local function depth(k) if k == 0 then return 0 end return 1 + depth(k - 1) end
+print(table.concat(arr, " "), depth(10000))
+print(pcall(function() local function inf(k) return 1 + inf(k) end return inf(1) end))
+"##;
+    assert_eq!(
+        run(src).unwrap(),
+        "hi\tnil\tx!\tnil\n7\t10\t20\t5\t2,b,a\n4\t2\t3\t12\t15\n\
+         nil\t3\t1\tnil\tnil\tnil\tnil\t0\t1\n9 8 5 3 2 1\t10000\n\
+         false\ttest:31: stack overflow\n"
+    );
 }

@@ -287,3 +287,51 @@ fn traceback_shows_tail_calls_and_required_chunks() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Objects with `__gc` still alive when the program ends, registered in
+/// the order t, garbage, X, u.
+const CLOSING: &str = "local t = setmetatable({}, {__gc = function () print('t') end}) \
+    setmetatable({}, {__gc = function () print('garbage') end}) \
+    X = setmetatable({}, {__gc = function () print('global') end}) \
+    local u = setmetatable({}, {__gc = function () print('u') \
+      setmetatable({}, {__gc = function () print('made while closing') end}) end}) \
+    local bad = setmetatable({}, {__gc = function () error('in gc') end}) \
+    print('end')";
+
+#[test]
+fn closing_the_state_runs_every_finalizer() {
+    let finalized = "end\nu\nglobal\ngarbage\nt\n";
+    // Normal end, os.exit(code, true) and an error all close the state.
+    for (tail, code) in [("", 0), (" os.exit(3, true)", 3), (" error('x')", 1)] {
+        let out = lunarena(&["-W", "-e", &format!("{CLOSING}{tail}")], b"");
+        assert_eq!(text(&out.stdout), finalized, "after{tail}");
+        assert_eq!(out.status.code(), Some(code));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("Lua warning: error in __gc ((command line):1: in gc)\n"),
+            "{err}"
+        );
+    }
+    // Without `close`, os.exit leaves at once.
+    let out = lunarena(&["-e", &format!("{CLOSING} os.exit(0)")], b"");
+    assert_eq!(text(&out.stdout), "end\n");
+}
+
+#[test]
+fn finalizer_errors_are_warnings() {
+    let code = "setmetatable({}, {__gc = true}) collectgarbage() \
+                setmetatable({}, {__gc = function () error({}) end}) collectgarbage() \
+                setmetatable({}, {__gc = function () error('boom', 0) end}) collectgarbage() \
+                print('still running')";
+    let out = lunarena(&["-W", "-e", code], b"");
+    assert_eq!(text(&out.stdout), "still running\n");
+    assert_eq!(
+        text(&out.stderr),
+        "Lua warning: error in __gc (attempt to call a boolean value (metamethod '__gc'))\n\
+         Lua warning: error in __gc (error object is not a string)\n\
+         Lua warning: error in __gc (boom)\n"
+    );
+    // Warnings are off by default.
+    let out = lunarena(&["-e", code], b"");
+    assert_eq!(text(&out.stderr), "");
+}

@@ -17,3 +17,13 @@ fn traceback_of_deep_stacks() {
 fn upvalues() {
     check_script(Libs::ALL, "debug/upvalues");
 }
+
+#[test]
+fn hooks() {
+    check_script(Libs::ALL, "debug/hooks");
+}
+
+#[test]
+fn upvalue_join_and_light_userdata() {
+    check_script(Libs::ALL, "debug/upvaluejoin");
+}

@@ -763,7 +763,12 @@ impl<'s> Parser<'s> {
 
     /// Condition of if/while: returns the false-exit list.
     fn cond(&mut self) -> R<i32> {
-        let mut v = self.expr()?;
+        let v = self.expr()?;
+        self.jump_if_false(v)
+    }
+
+    /// The jump taken when the condition `v` is false.
+    fn jump_if_false(&mut self, mut v: ExpDesc) -> R<i32> {
         if v.k == ExpK::Nil {
             v.k = ExpK::False;
         }
@@ -773,8 +778,10 @@ impl<'s> Parser<'s> {
 
     fn test_then_block(&mut self, escapes: &mut i32) -> R<()> {
         self.advance()?;
-        let jf = self.cond()?;
+        let v = self.expr()?;
         self.check_next(Tok::Then)?;
+        // After `then`: the test is on that line (line hooks see it there).
+        let jf = self.jump_if_false(v)?;
         self.block()?;
         if self.tok == Tok::Else || self.tok == Tok::Elseif {
             let j = self.jump() as i32;

@@ -8,7 +8,9 @@ use crate::lua::Libs;
 use crate::state::{Finalizable, Global, GlobalRef, Tm};
 use crate::stdlib::{set_fn, set_value};
 use crate::table::{Table, WeakMode};
+use crate::userdata::UserData;
 use crate::value::{Function, Value};
+use crate::vm::cont;
 use crate::vm::ctx::Ctx;
 use crate::vm::meta::{self, MetaCx};
 
@@ -31,7 +33,6 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
         ("setmetatable", setmetatable),
         ("assert", assert),
         ("error", error),
-        ("load", load),
         ("collectgarbage", collectgarbage),
     ] {
         set_fn(mc, g, t, name, f);
@@ -62,6 +63,17 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
         let f = NativeFunction::with_upvalues(mc, name, NativeKind::Special(s), &[]);
         set_value(mc, g, t, name, Value::Function(Function::Native(f)));
     }
+    // `load` calls a reader function through `pcall` (its errors are
+    // load's failure).
+    let pcall =
+        NativeFunction::with_upvalues(mc, "pcall", NativeKind::Special(Special::PCall), &[]);
+    let load = NativeFunction::with_upvalues(
+        mc,
+        "load",
+        NativeKind::Plain(load),
+        &[Value::Function(Function::Native(pcall))],
+    );
+    set_value(mc, g, t, "load", Value::Function(Function::Native(load)));
     // Outside the sandbox warnings go to standard error; in it they are
     // checked and dropped.
     set_fn(mc, g, t, "warn", if libs.io { warn } else { warn_dropped });
@@ -72,8 +84,22 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
 }
 
 fn print<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let mut out = Vec::new();
-    for i in 0..ctx.nargs {
+    // State kept across `__tostring` calls (see `Ctx::call_then`): after
+    // the n arguments, the text so far and the index being converted.
+    let (n, mut i, mut out) = if ctx.resumed() {
+        let n = ctx.nargs - 3;
+        let mut out = cont::take::<Vec<u8>>(ctx.arg(n));
+        let s = meta::tostring_result(ctx.mc, ctx.g, ctx.arg(n + 2))?;
+        out.extend_from_slice(s.as_bytes());
+        let i = match ctx.arg(n + 1) {
+            Value::Integer(i) => i as usize + 1,
+            _ => n,
+        };
+        (n, i, out)
+    } else {
+        (ctx.nargs, 0, Vec::new())
+    };
+    while i < n {
         if i > 0 {
             out.push(b'\t');
         }
@@ -82,10 +108,19 @@ fn print<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             Value::String(s) => out.extend_from_slice(s.as_bytes()),
             Value::Integer(_) | Value::Number(_) => meta::number_to_bytes(v, &mut out),
             _ => {
-                let s = ctx.to_string(v)?;
-                out.extend_from_slice(s.as_bytes());
+                let tm = meta::get_tm(ctx.g, v, Tm::ToString);
+                if !tm.is_nil() {
+                    let held = ctx.arg(n);
+                    ctx.set_args(n);
+                    let buf = cont::stash(ctx.mc, held, out);
+                    ctx.push(buf);
+                    ctx.push(Value::Integer(i as i64));
+                    return ctx.call_then(tm, &[v], 1);
+                }
+                out.extend_from_slice(&meta::tostring_raw(ctx.g, v));
             }
         }
+        i += 1;
     }
     out.push(b'\n');
     (ctx.g.host.0.print.borrow_mut())(&out);
@@ -99,8 +134,18 @@ fn lua_type<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn tostring<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if ctx.resumed() {
+        // `__tostring` returned (see `Ctx::call_then`).
+        let s = meta::tostring_result(ctx.mc, ctx.g, ctx.arg(1))?;
+        return ctx.ret(Value::String(s));
+    }
     let v = ctx.check_any(0)?;
-    let s = ctx.to_string(v)?;
+    let tm = meta::get_tm(ctx.g, v, Tm::ToString);
+    if !tm.is_nil() {
+        ctx.set_args(1);
+        return ctx.call_then(tm, &[v], 1);
+    }
+    let s = ctx.intern(&meta::tostring_raw(ctx.g, v));
     ctx.ret(Value::String(s))
 }
 
@@ -161,13 +206,7 @@ fn pairs_helper<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) -> Value<'gc> {
         return Value::Nil;
     };
     let p = crate::function::FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), inner);
-    let cl = gc_arena::Gc::new(
-        mc,
-        crate::function::Closure {
-            proto: p,
-            upvalues: Box::new([]),
-        },
-    );
+    let cl = crate::function::Closure::new(mc, p, []);
     Value::Function(Function::Lua(cl))
 }
 
@@ -192,16 +231,21 @@ fn ipairs_aux<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let t = ctx.arg(0);
     let i = ctx.check_integer(1)?.wrapping_add(1);
     let v = match t {
+        // An `__index` function returned (see below).
+        _ if ctx.resumed() => ctx.arg(2),
         Value::Table(tb) if tb.metatable().is_none() => tb.get_int(i),
-        _ => MetaCx {
-            mc: ctx.mc,
-            g: ctx.g,
-            th: ctx.th,
-            ts: ctx.ts,
-        }
-        .index(t, Value::Integer(i), &|_: &crate::thread::ThreadState<
-            'gc,
-        >| String::new())?,
+        Value::Table(tb) => match tb.get_int(i) {
+            Value::Nil => match meta::get_tm(ctx.g, t, Tm::Index) {
+                // Called as a normal call, which may await the host.
+                f @ Value::Function(_) => {
+                    ctx.set_args(2);
+                    return ctx.call_then(f, &[t, Value::Integer(i)], 1);
+                }
+                _ => index_meta(&mut ctx, t, i)?,
+            },
+            v => v,
+        },
+        _ => index_meta(&mut ctx, t, i)?,
     };
     if v.is_nil() {
         return ctx.ret(Value::Nil);
@@ -209,6 +253,19 @@ fn ipairs_aux<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     ctx.push(Value::Integer(i));
     ctx.push(v);
     Ok(2)
+}
+
+/// `t[i]` with metamethods, through nested calls.
+fn index_meta<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, i: i64) -> RtResult<'gc, Value<'gc>> {
+    MetaCx {
+        mc: ctx.mc,
+        g: ctx.g,
+        th: ctx.th,
+        ts: ctx.ts,
+    }
+    .index(t, Value::Integer(i), &|_: &crate::thread::ThreadState<
+        'gc,
+    >| String::new())
 }
 
 fn ipairs<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
@@ -328,22 +385,40 @@ pub fn set_table_metatable<'gc>(
         }
         has_gc = !mb.get_tm(Tm::Gc as usize, g.tm_name(Tm::Gc)).is_nil();
     }
-    let was_weak = {
+    // An object is marked for finalization once, until its finalizer is
+    // queued; none is marked while the state closes.
+    let mark_for_gc = has_gc && !g.budget.0.gc.closing.get();
+    let (was_weak, newly_marked) = {
         let mut tb = t.borrow_mut(mc);
         let was = tb.weak != WeakMode::default();
         tb.meta = mt;
         tb.weak = weak;
-        was
+        (was, mark_for_gc && !tb.gc_marked.replace(true))
     };
     if weak != WeakMode::default() && !was_weak {
         Global::weak_tables_mut(g, mc).push(gc_arena::Gc::downgrade(t.0));
     }
-    if has_gc && !g.host.0.closing.get() {
-        let mut list = Global::finalizable_mut(g, mc);
-        let already = list.iter().any(|f| matches!(f, Finalizable::Table(w) if std::ptr::eq(w.as_ptr(), gc_arena::Gc::as_ptr(t.0))));
-        if !already {
-            list.push(Finalizable::Table(gc_arena::Gc::downgrade(t.0)));
-        }
+    if newly_marked {
+        Global::finalizable_mut(g, mc).push(Finalizable::Table(gc_arena::Gc::downgrade(t.0)));
+    }
+}
+
+/// Sets a userdata's metatable (`debug.setmetatable`) and marks the
+/// userdata for finalization if the metatable has `__gc`.
+pub fn set_userdata_metatable<'gc>(
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    u: UserData<'gc>,
+    mt: Option<Table<'gc>>,
+) {
+    u.set_metatable(mc, mt);
+    let has_gc = mt.is_some_and(|m| {
+        !m.borrow()
+            .get_tm(Tm::Gc as usize, g.tm_name(Tm::Gc))
+            .is_nil()
+    });
+    if has_gc && !g.budget.0.gc.closing.get() && !u.0.gc_marked.replace(true) {
+        Global::finalizable_mut(g, mc).push(Finalizable::UserData(gc_arena::Gc::downgrade(u.0)));
     }
 }
 
@@ -386,49 +461,70 @@ fn error<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn load<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if ctx.resumed() {
+        return load_read(ctx);
+    }
     let chunk = ctx.arg(0);
     let source: Vec<u8> = match chunk {
         Value::String(s) => s.as_bytes().to_vec(),
         Value::Integer(_) | Value::Number(_) => ctx.check_string(0)?.as_bytes().to_vec(),
         Value::Function(_) => {
-            let mut buf = Vec::new();
-            loop {
-                // Errors of the reader are load's failure, as in lua_load.
-                let piece = match ctx.call1(chunk, &[]) {
-                    Ok(p) => p,
-                    Err(e) if !e.is_catchable() => return Err(e),
-                    Err(e) => {
-                        let m = match e {
-                            RtError::Value(v) => v,
-                            RtError::Message(m) | RtError::BadArg { msg: m, .. } => {
-                                ctx.str_value(m.as_bytes())
-                            }
-                            RtError::Limit(_) => Value::Nil,
-                        };
-                        ctx.push(Value::Nil);
-                        ctx.push(m);
-                        return Ok(2);
-                    }
-                };
-                match piece {
-                    Value::Nil => break,
-                    Value::String(s) if s.is_empty() => break,
-                    Value::String(s) => buf.extend_from_slice(s.as_bytes()),
-                    v @ (Value::Integer(_) | Value::Number(_)) => {
-                        meta::number_to_bytes(v, &mut buf)
-                    }
-                    _ => {
-                        ctx.push(Value::Nil);
-                        let m = ctx.str_value(b"reader function must return a string");
-                        ctx.push(m);
-                        return Ok(2);
-                    }
-                }
-            }
-            buf
+            // Read the pieces with `Ctx::call_then` (the reader may yield or
+            // await). State after the four arguments: the text so far and
+            // how many arguments were given.
+            let given = ctx.nargs;
+            ctx.set_args(4);
+            let buf = cont::stash(ctx.mc, Value::Nil, Vec::<u8>::new());
+            ctx.push(buf);
+            ctx.push(Value::Integer(given as i64));
+            return read_piece(ctx);
         }
         _ => return Err(ctx.expect_type(0, "function")),
     };
+    load_source(ctx, source)
+}
+
+/// Calls the reader of `load` (protected: its errors are load's failure).
+fn read_piece<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (pcall, reader) = (ctx.upvalue(0), ctx.arg(0));
+    ctx.call_then(pcall, &[reader], 2)
+}
+
+/// `load` with a reader, after the reader returned.
+fn load_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (buf, ok, piece) = (ctx.arg(4), ctx.arg(6), ctx.arg(7));
+    if !ok.is_truthy() {
+        ctx.push(Value::Nil);
+        ctx.push(piece);
+        return Ok(2);
+    }
+    let mut text = cont::take::<Vec<u8>>(buf);
+    match piece {
+        Value::String(s) if !s.is_empty() => text.extend_from_slice(s.as_bytes()),
+        v @ (Value::Integer(_) | Value::Number(_)) => meta::number_to_bytes(v, &mut text),
+        Value::Nil | Value::String(_) => {
+            let given = match ctx.arg(5) {
+                Value::Integer(n) => n as usize,
+                _ => 1,
+            };
+            ctx.set_args(given.min(4));
+            return load_source(ctx, text);
+        }
+        _ => {
+            ctx.push(Value::Nil);
+            let m = ctx.str_value(b"reader function must return a string");
+            ctx.push(m);
+            return Ok(2);
+        }
+    }
+    cont::stash(ctx.mc, buf, text);
+    ctx.set_args(6);
+    read_piece(ctx)
+}
+
+/// The rest of `load`, once the source is read: name, mode, environment.
+fn load_source<'gc>(ctx: Ctx<'gc, '_>, source: Vec<u8>) -> RtResult<'gc, usize> {
+    let chunk = ctx.arg(0);
     let name = match ctx.opt_string(1)? {
         Some(n) => n.as_bytes().to_vec(),
         None => match chunk {
@@ -505,18 +601,9 @@ fn binary_closure<'gc>(
     proto: crate::compiler::proto::Proto,
     env: Value<'gc>,
 ) -> Value<'gc> {
-    use crate::function::{Closure, FnProto, UpState};
+    use crate::function::{Closure, FnProto};
     let p = FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), proto);
-    let upvalues = (0..p.info.0.upvalues.len())
-        .map(|i| {
-            let v = if i == 0 { env } else { Value::Nil };
-            gc_arena::Gc::new(mc, gc_arena::lock::Lock::new(UpState::Closed(v)))
-        })
-        .collect();
-    Value::Function(Function::Lua(gc_arena::Gc::new(
-        mc,
-        Closure { proto: p, upvalues },
-    )))
+    Value::Function(Function::Lua(Closure::with_env(mc, p, env)))
 }
 
 /// The chunk `loadfile`/`dofile` read (`luaL_loadfilex`): the file named
@@ -585,19 +672,23 @@ fn warning<'gc>(ctx: &Ctx<'gc, '_>) -> RtResult<'gc, Option<Vec<u8>>> {
         }
         return Ok(None);
     }
-    let on = ctx.g.registry.get(ctx.str_value(WARN_KEY)).is_truthy();
-    Ok(on.then_some(msg))
+    Ok(Some(msg))
 }
 
 fn warn<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if let Some(msg) = warning(&ctx)? {
-        write_warning(&msg);
+        emit_warning(ctx.mc, ctx.g, &msg);
     }
     Ok(0)
 }
 
-fn write_warning(msg: &[u8]) {
+/// Writes a warning to standard error if warnings are on.
+pub fn emit_warning<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, msg: &[u8]) {
     use std::io::Write;
+    let key = Value::String(Global::intern(g, mc, WARN_KEY));
+    if !g.registry.get(key).is_truthy() {
+        return;
+    }
     let mut line = b"Lua warning: ".to_vec();
     line.extend_from_slice(msg);
     line.push(b'\n');
@@ -605,71 +696,95 @@ fn write_warning(msg: &[u8]) {
     let _ = std::io::stderr().write_all(&line);
 }
 
-/// The warning PUC-Rio Lua gives for an error it cannot raise (in a
-/// finalizer, `what` = "__gc"), if warnings are on.
-pub fn warn_error<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, what: &str, err: Value<'gc>) {
-    let key = Value::String(Global::intern(g, mc, WARN_KEY));
-    if !g.registry.get(key).is_truthy() {
-        return;
-    }
-    let mut msg = format!("error in {what} (").into_bytes();
-    match err {
-        Value::String(s) => msg.extend_from_slice(s.as_bytes()),
-        _ => msg.extend_from_slice(b"error object is not a string"),
-    }
-    msg.push(b')');
-    write_warning(&msg);
-}
-
+/// The sandbox's `warn`: checks its arguments, and never turns warnings
+/// on (which would let finalizer errors reach standard error).
 fn warn_dropped<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    warning(&ctx)?;
+    ctx.check_string(0)?;
+    for i in 1..ctx.nargs {
+        ctx.check_string(i)?;
+    }
     Ok(0)
 }
 
+const GC_OPTIONS: [&str; 10] = [
+    "stop",
+    "restart",
+    "collect",
+    "count",
+    "step",
+    "setpause",
+    "setstepmul",
+    "isrunning",
+    "generational",
+    "incremental",
+];
+
 fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    if ctx.g.host.0.closing.get() {
-        // The state is closing (`lua_gc` fails then): no collector to drive.
+    let opt = match ctx.opt_string(0)? {
+        Some(s) => s.as_bytes(),
+        None => b"collect",
+    };
+    let Some(&name) = GC_OPTIONS.iter().find(|o| o.as_bytes() == opt) else {
+        let o = String::from_utf8_lossy(opt).into_owned();
+        return Err(RtError::bad_arg(1, format!("invalid option '{o}'")));
+    };
+    let nargs = match name {
+        "step" | "setpause" | "setstepmul" => 1,
+        "generational" => 2,
+        "incremental" => 3,
+        _ => 0,
+    };
+    let mut args = [0i32; 3];
+    for (i, a) in args.iter_mut().enumerate().take(nargs) {
+        // C ints in PUC-Rio Lua: truncated, on purpose.
+        *a = ctx.opt_integer(i + 1, 0)? as i32;
+    }
+    let budget = &ctx.g.budget.0;
+    let control = &budget.gc;
+    if control.in_finalizer.get() {
+        // The collector is busy (this is one of its finalizers): fail.
         return ctx.ret(Value::Nil);
     }
-    let opt = ctx
-        .opt_string(0)?
-        .map(|s| s.as_bytes().to_vec())
-        .unwrap_or_else(|| b"collect".to_vec());
-    match opt.as_slice() {
-        b"collect" | b"step" => {
-            ctx.g.budget.0.gc_requested.set(true);
-            let r = if opt == b"step" {
-                Value::Boolean(true)
-            } else {
-                Value::Integer(0)
-            };
-            ctx.ret(r)
+    let r = match name {
+        "stop" | "restart" => {
+            budget.gc_stopped.set(name == "stop");
+            Value::Integer(0)
         }
-        b"count" => {
-            let kb = ctx.mc.metrics().total_gc_count() as f64 * 64.0 / 1024.0;
-            ctx.ret(Value::Number(kb))
+        "collect" => {
+            // The driver collects when this call returns (see exec.rs).
+            budget.gc_requested.set(true);
+            Value::Integer(0)
         }
-        b"isrunning" => {
-            let running = !ctx.g.budget.0.gc_stopped.get();
-            ctx.ret(Value::Boolean(running))
+        "step" => {
+            budget.gc_requested.set(true);
+            // The driver does the step when this call returns and replaces
+            // the result with whether a cycle ended. Inside a nested call
+            // it cannot (the collection waits for the next slice): then the
+            // step is a full collection, which does end one.
+            if budget.nested.get() == 0 && ctx.ts.nested == 0 {
+                control
+                    .step_request
+                    .set(Some((args[0], ctx.ts.frames.len())));
+            }
+            Value::Boolean(true)
         }
-        b"incremental" | b"generational" => {
-            let budget = &ctx.g.budget.0;
-            let was = budget
-                .gc_generational
-                .replace(opt.as_slice() == b"generational");
-            let s = ctx.str_value(if was { b"generational" } else { b"incremental" });
-            ctx.ret(s)
+        "count" => Value::Number(crate::gc::heap_kbytes(ctx.mc, budget)),
+        "setpause" => Value::Integer(control.set_pause(args[0]).into()),
+        "setstepmul" => Value::Integer(control.set_stepmul(args[0]).into()),
+        "isrunning" => Value::Boolean(!budget.gc_stopped.get()),
+        mode => {
+            if mode == "incremental" {
+                // Zero keeps a parameter unchanged.
+                if args[0] != 0 {
+                    control.set_pause(args[0]);
+                }
+                if args[1] != 0 {
+                    control.set_stepmul(args[1]);
+                }
+            }
+            let was = budget.gc_generational.replace(mode == "generational");
+            ctx.str_value(if was { b"generational" } else { b"incremental" })
         }
-        b"stop" | b"restart" => {
-            ctx.g.budget.0.gc_stopped.set(opt.as_slice() == b"stop");
-            ctx.ret(Value::Integer(0))
-        }
-        b"setpause" => ctx.ret(Value::Integer(200)),
-        b"setstepmul" => ctx.ret(Value::Integer(100)),
-        _ => {
-            let o = String::from_utf8_lossy(&opt).into_owned();
-            Err(RtError::bad_arg(1, format!("invalid option '{o}'")))
-        }
-    }
+    };
+    ctx.ret(r)
 }

@@ -93,9 +93,11 @@ fn isyieldable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     };
     let yieldable = co != ctx.g.main_thread
         && if co == ctx.th {
-            ctx.ts.nny == 0
+            ctx.ts.nny == 0 && !crate::vm::ctx::in_native_call(ctx.ts)
         } else {
-            borrow_state(ctx.mc, co).map_or(true, |st| st.nny == 0)
+            borrow_state(ctx.mc, co).map_or(true, |st| {
+                st.nny == 0 && !crate::vm::ctx::in_native_call(&st)
+            })
         };
     ctx.ret(Value::Boolean(yieldable))
 }

@@ -1,5 +1,4 @@
-//! The debug library (reference manual §6.10). Hooks are not supported;
-//! `upvalueid` returns an integer identity instead of a light userdata.
+//! The debug library (reference manual §6.10).
 
 use gc_arena::Mutation;
 
@@ -13,6 +12,7 @@ use crate::thread::{FrameKind, Thread, ThreadState};
 use crate::value::{Function, Value};
 use crate::vm::ctx::Ctx;
 use crate::vm::debug::{frame_line, level_frame};
+use crate::vm::hook::{hook_table, MASK_CALL, MASK_COUNT, MASK_LINE, MASK_RET};
 use crate::vm::level::borrow_state;
 
 pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
@@ -59,11 +59,10 @@ fn with_thread<'gc, R>(
 ) -> RtResult<'gc, R> {
     match th {
         None => Ok(f(ctx.ts, true)),
-        Some(t) => {
-            let mut st = borrow_state(ctx.mc, t)
-                .map_err(|_| RtError::msg("cannot inspect a running coroutine"))?;
-            Ok(f(&mut st, false))
-        }
+        // A coroutine that waits for the one it resumed has lent its state.
+        Some(t) => t
+            .with_stack(ctx.mc, |st| f(st, false))
+            .ok_or_else(|| RtError::msg("cannot inspect a running coroutine")),
     }
 }
 
@@ -87,6 +86,9 @@ struct FrameInfo<'gc> {
     func: Value<'gc>,
     currentline: i64,
     name: Option<(String, Vec<u8>)>,
+    tail: bool,
+    /// `ftransfer`, `ntransfer` (see `hook::transfer_info`).
+    transfer: (usize, usize),
 }
 
 fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
@@ -101,6 +103,8 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             func: target,
             currentline: -1,
             name: None,
+            tail: false,
+            transfer: (0, 0),
         }
     } else {
         let level = ctx.check_integer(a)?;
@@ -120,7 +124,10 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             Some(FrameInfo {
                 func,
                 currentline,
-                name: called_name(ts, fi),
+                name: crate::vm::debug::called_name_bytes(ts, fi)
+                    .map(|(kind, name)| (kind.to_string(), name)),
+                tail: ts.frames[fi].tail,
+                transfer: crate::vm::hook::transfer_info(ts, fi),
             })
         })?;
         match r {
@@ -192,10 +199,10 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                     set(&ctx, "namewhat", w);
                 }
             },
-            b't' => set(&ctx, "istailcall", Value::Boolean(false)),
+            b't' => set(&ctx, "istailcall", Value::Boolean(info.tail)),
             b'r' => {
-                set(&ctx, "ftransfer", Value::Integer(0));
-                set(&ctx, "ntransfer", Value::Integer(0));
+                set(&ctx, "ftransfer", Value::Integer(info.transfer.0 as i64));
+                set(&ctx, "ntransfer", Value::Integer(info.transfer.1 as i64));
             }
             b'L' => {
                 if let Some(p) = proto {
@@ -211,21 +218,6 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         }
     }
     ctx.ret(Value::Table(t))
-}
-
-/// How the function running in frame `fi` was named by its caller.
-fn called_name(ts: &ThreadState<'_>, fi: usize) -> Option<(String, Vec<u8>)> {
-    if fi == 0 {
-        return None;
-    }
-    let caller = fi - 1;
-    if ts.frames[caller].kind != FrameKind::Lua {
-        return None;
-    }
-    let p = crate::vm::debug::frame_proto(ts, caller)?;
-    let pc = ts.frames[caller].pc.saturating_sub(1);
-    let (kind, name) = crate::compiler::debuginfo::describe_called_function(p, pc)?;
-    Some((kind.to_string(), name))
 }
 
 /// Where local `n` of frame `fi` lives and its name (`luaG_findlocal`).
@@ -353,7 +345,7 @@ fn setmetatable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     };
     match v {
         Value::Table(t) => crate::stdlib::base::set_table_metatable(ctx.mc, ctx.g, t, mt),
-        Value::UserData(u) => u.set_metatable(ctx.mc, mt),
+        Value::UserData(u) => crate::stdlib::base::set_userdata_metatable(ctx.mc, ctx.g, u, mt),
         other => crate::vm::meta::set_type_metatable(ctx.mc, ctx.g, other, mt),
     }
     ctx.ret(v)
@@ -409,7 +401,7 @@ fn aux_upvalue<'gc>(ctx: &Ctx<'gc, '_>, f: Value<'gc>, n: i64) -> Option<(Vec<u8
     let i = n as usize - 1;
     match f {
         Value::Function(Function::Lua(cl)) => {
-            let uv = *cl.upvalues.get(i)?;
+            let uv = cl.upvalues.get(i)?.get();
             let name = cl
                 .proto
                 .info
@@ -452,7 +444,7 @@ fn setupvalue<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     };
     match f {
         Value::Function(Function::Lua(cl)) => {
-            let uv = cl.upvalues[n as usize - 1];
+            let uv = cl.upvalue(n as usize - 1);
             upvalue_set(&mut ctx, uv, v);
         }
         Value::Function(Function::Native(nf)) => {
@@ -468,32 +460,55 @@ fn setupvalue<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     ctx.ret(nv)
 }
 
-fn upvalueid<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let n = ctx.check_integer(1)?;
-    let f = ctx.check_function(0)?;
-    let id = match f {
-        Value::Function(Function::Lua(cl)) if n >= 1 => cl
+/// The identity of upvalue `n` of function argument `argf` (the address
+/// of the shared upvalue, or of a native's own slot), checking the
+/// arguments as `checkupval` does.
+fn upvalue_identity<'gc>(
+    ctx: &Ctx<'gc, '_>,
+    argf: usize,
+    argn: usize,
+) -> RtResult<'gc, Option<usize>> {
+    let n = ctx.check_integer(argn)?;
+    let f = ctx.check_function(argf)?;
+    let Ok(i) = usize::try_from(n - 1) else {
+        return Ok(None);
+    };
+    Ok(match f {
+        Value::Function(Function::Lua(cl)) => cl
             .upvalues
-            .get(n as usize - 1)
-            .map(|u| gc_arena::Gc::as_ptr(*u) as *const () as usize),
-        Value::Function(Function::Native(nf)) if n >= 1 => nf
+            .get(i)
+            .map(|u| gc_arena::Gc::as_ptr(u.get()) as *const () as usize),
+        Value::Function(Function::Native(nf)) => nf
             .upvalues
-            .get(n as usize - 1)
+            .get(i)
             .map(|u| u as *const _ as *const () as usize),
         _ => None,
-    };
-    // No light userdata here: the id is an integer. An index out of
-    // range gives fail, as in 5.4.4.
-    let v = id.map_or(Value::Nil, |id| Value::Integer(id as i64));
+    })
+}
+
+fn upvalueid<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let v = upvalue_identity(&ctx, 0, 1)?.map_or(Value::Nil, Value::LightUserData);
     ctx.ret(v)
 }
 
+/// `debug.upvaluejoin(f1, n1, f2, n2)`: upvalue `n1` of `f1` becomes upvalue
+/// `n2` of `f2`. The indices are checked first, as `db_upvaluejoin` does.
 fn upvaluejoin<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    ctx.check_function(0)?;
-    ctx.check_integer(1)?;
-    ctx.check_function(2)?;
-    ctx.check_integer(3)?;
-    Err(RtError::msg("debug.upvaluejoin is not supported"))
+    for (argf, argn) in [(0, 1), (2, 3)] {
+        if upvalue_identity(&ctx, argf, argn)?.is_none() {
+            return Err(RtError::bad_arg(argn + 1, "invalid upvalue index"));
+        }
+    }
+    let lua_closure = |arg: usize| match ctx.arg(arg) {
+        Value::Function(Function::Lua(cl)) => Ok(cl),
+        _ => Err(RtError::bad_arg(arg + 1, "Lua function expected")),
+    };
+    let f1 = lua_closure(0)?;
+    let f2 = lua_closure(2)?;
+    let n1 = ctx.check_integer(1)? as usize - 1;
+    let n2 = ctx.check_integer(3)? as usize - 1;
+    crate::function::Closure::set_upvalue_slot(f1, ctx.mc, n1, f2.upvalue(n2));
+    Ok(0)
 }
 
 fn getuservalue<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
@@ -533,17 +548,65 @@ fn setuservalue<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     ctx.ret(Value::UserData(ud))
 }
 
-fn sethook<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let (_, a) = thread_arg(&ctx);
-    if ctx.arg(a).is_nil() {
-        return Ok(0);
-    }
-    ctx.check_function(a)?;
-    Err(RtError::msg("debug.sethook is not supported"))
+/// `debug.sethook([thread,] hook, mask [, count])`; no hook (or an empty
+/// mask and no count) turns the thread's hooks off.
+fn sethook<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (th, a) = thread_arg(&ctx);
+    let (func, mask, count) = if ctx.arg(a).is_nil() {
+        (Value::Nil, 0, 0)
+    } else {
+        let smask = ctx.check_string(a + 1)?;
+        let f = ctx.check_function(a)?;
+        let count = ctx.opt_integer(a + 2, 0)?;
+        let mut mask = 0;
+        for (c, m) in [(b'c', MASK_CALL), (b'r', MASK_RET), (b'l', MASK_LINE)] {
+            if smask.as_bytes().contains(&c) {
+                mask |= m;
+            }
+        }
+        let count = u32::try_from(count.clamp(0, i64::from(i32::MAX))).unwrap_or(0);
+        if count > 0 {
+            mask |= MASK_COUNT;
+        }
+        (f, mask, count)
+    };
+    let own = th.is_none();
+    with_thread(&mut ctx, th, |ts, _| {
+        ts.hook.set(mask, count);
+        if own {
+            // The caller goes on after this call: not a new line.
+            let n = ts.frames.len();
+            if let Some(caller) = n.checked_sub(2) {
+                let pc = ts.frames[caller].pc.saturating_sub(1);
+                ts.hook.set_last(caller, pc);
+            }
+        }
+    })?;
+    let target = th.unwrap_or(ctx.th);
+    let _ = hook_table(ctx.mc, ctx.g).set(ctx.mc, Value::Thread(target), func);
+    Ok(0)
 }
 
-fn gethook<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    ctx.ret(Value::Nil)
+/// `debug.gethook([thread])`: the hook function, its mask and count.
+fn gethook<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let (th, _) = thread_arg(&ctx);
+    let target = th.unwrap_or(ctx.th);
+    let (mask, count) = with_thread(&mut ctx, th, |ts, _| (ts.hook.mask(), ts.hook.count()))?;
+    if mask == 0 {
+        return ctx.ret(Value::Nil);
+    }
+    let f = hook_table(ctx.mc, ctx.g).get(Value::Thread(target));
+    let mut smask = Vec::new();
+    for (c, m) in [(b'c', MASK_CALL), (b'r', MASK_RET), (b'l', MASK_LINE)] {
+        if mask & m != 0 {
+            smask.push(c);
+        }
+    }
+    let sv = ctx.str_value(&smask);
+    ctx.push(f);
+    ctx.push(sv);
+    ctx.push(Value::Integer(i64::from(count)));
+    Ok(3)
 }
 
 fn setcstacklimit<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {

@@ -409,23 +409,9 @@ fn close_state(ctx: &mut Ctx<'_, '_>) {
             }
         }
     }
-    crate::lua::begin_close(ctx.mc, ctx.g);
-    loop {
-        let next = {
-            let mut q = crate::state::Global::to_finalize_mut(ctx.g, ctx.mc);
-            if q.is_empty() {
-                break;
-            }
-            q.remove(0)
-        };
-        let f = crate::vm::meta::get_tm(ctx.g, next, crate::state::Tm::Gc);
-        if f.is_nil() {
-            continue;
-        }
-        if let Err(crate::error::RtError::Value(e)) = ctx.call(f, &[next]) {
-            crate::stdlib::base::warn_error(ctx.mc, ctx.g, "__gc", e);
-        }
-    }
+    let (mc, g) = (ctx.mc, ctx.g);
+    crate::gc::queue_all_finalizers(mc, g);
+    crate::gc::run_queued_finalizers(mc, g, |f, obj| ctx.call(f, &[obj]).map(drop));
 }
 
 /// Only the C locale exists: queries and requests for "C", "POSIX" or the

@@ -181,15 +181,29 @@ fn setfield<'gc>(
 }
 
 fn require<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if ctx.resumed() {
+        return require_loaded(ctx);
+    }
     let name = ctx.check_string(0)?;
-    let nb = name.as_bytes();
     let loaded = ctx.g.registry.get(ctx.str_value(LOADED_KEY));
-    let cur = getfield(&mut ctx, loaded, nb)?;
+    let cur = getfield(&mut ctx, loaded, name.as_bytes())?;
     if cur.is_truthy() {
         return ctx.ret(cur);
     }
     let (loader, data) = find_loader(&mut ctx, Value::String(name))?;
-    let r = ctx.call1(loader, &[Value::String(name), data])?;
+    // The loader runs as a normal call (it may await the host); its data
+    // waits after the name.
+    ctx.set_args(1);
+    ctx.push(data);
+    ctx.call_then(loader, &[Value::String(name), data], 1)
+}
+
+/// `require` after the loader returned `r` (arguments: name, data, r).
+fn require_loaded<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let name = ctx.check_string(0)?;
+    let nb = name.as_bytes();
+    let (data, r) = (ctx.arg(1), ctx.arg(2));
+    let loaded = ctx.g.registry.get(ctx.str_value(LOADED_KEY));
     if !r.is_nil() {
         setfield(&mut ctx, loaded, nb, r)?;
     }

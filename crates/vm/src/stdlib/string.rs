@@ -12,6 +12,7 @@ use crate::table::Table;
 use crate::text::pattern::{self, Capture, GlobalMatcher, Match, PatternError};
 use crate::value::{Function, Value};
 use crate::vm::arith::{self, ArithError, ArithOp};
+use crate::vm::cont;
 use crate::vm::ctx::Ctx;
 use crate::vm::meta::{self, MetaCx};
 
@@ -399,57 +400,150 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     };
     let g = ctx.g;
     let mut hit = None;
-    let mut out = Vec::new();
-    let mut count: i64 = 0;
-    // Whether any replacement changed the text (else the subject itself is
-    // returned, the same string object).
-    let mut changed = false;
-    let mut matcher = GlobalMatcher::new(src, p, 0, true);
-    while count < max_n {
+    let resumed = ctx.resumed();
+    let mut st = if resumed {
+        GsubState::restore(&ctx, src)?
+    } else {
+        GsubState {
+            out: Vec::new(),
+            count: 0,
+            changed: false,
+            at: (0, None, false),
+        }
+    };
+    let mut matcher = GlobalMatcher::resume(src, p, st.at);
+    while st.count < max_n {
         let next = matcher.next(&mut || charge(g, PATTERN_CHARGE, &mut hit));
         let Some((from, m)) = next.map_err(|e| pattern_error(e, hit))? else {
             break;
         };
-        count += 1;
-        out.extend_from_slice(&src[from..m.start]);
+        st.count += 1;
+        st.out.extend_from_slice(&src[from..m.start]);
         let whole = &src[m.start..m.end];
         let value = match (repl_bytes, repl) {
             (Some(r), _) => {
-                pattern::expand_replacement(r, &m, src, &mut out)
+                pattern::expand_replacement(r, &m, src, &mut st.out)
                     .map_err(|e| pattern_error(e, None))?;
-                changed = true;
-                if out.len() > MAX_STRING {
+                st.changed = true;
+                if st.out.len() > MAX_STRING {
                     return Err(RtError::msg("resulting string too large"));
                 }
                 continue;
             }
-            (None, Value::Table(_)) => {
+            (None, Value::Table(t)) => {
                 let key =
                     capture_value(&ctx, src, m.capture(0).map_err(|e| pattern_error(e, None))?);
-                MetaCx {
-                    mc: ctx.mc,
-                    g: ctx.g,
-                    th: ctx.th,
-                    ts: &mut *ctx.ts,
+                match (t.get(key), meta::get_tm(g, repl, Tm::Index)) {
+                    // An `__index` function runs like a replacement function.
+                    (Value::Nil, f @ Value::Function(_)) => {
+                        st.at = matcher.position();
+                        st.save(&mut ctx, resumed, (m.start, m.end));
+                        return ctx.call_then(f, &[repl, key], 1);
+                    }
+                    (Value::Nil, Value::Nil) => Value::Nil,
+                    (Value::Nil, _) => MetaCx {
+                        mc: ctx.mc,
+                        g: ctx.g,
+                        th: ctx.th,
+                        ts: &mut *ctx.ts,
+                    }
+                    .index(repl, key, &|_| String::new())?,
+                    (v, _) => v,
                 }
-                .index(repl, key, &|_| String::new())?
             }
             (None, _) => {
+                // The function runs as a normal call (it may yield or
+                // await); gsub goes on when it returns.
                 let caps = m.results().map_err(|e| pattern_error(e, None))?;
                 let args: Vec<Value<'gc>> =
                     caps.iter().map(|c| capture_value(&ctx, src, *c)).collect();
-                ctx.call1(repl, &args)?
+                st.at = matcher.position();
+                st.save(&mut ctx, resumed, (m.start, m.end));
+                return ctx.call_then(repl, &args, 1);
             }
         };
+        st.add(value, whole)?;
+    }
+    let result = if !st.changed {
+        Value::String(src_str)
+    } else {
+        let mut out = st.out;
+        out.extend_from_slice(&src[matcher.rest_start()..]);
+        charge_bytes(g, out.len())?;
+        Value::String(ctx.intern_vec(out))
+    };
+    ctx.push(result);
+    ctx.push(Value::Integer(st.count));
+    Ok(2)
+}
+
+/// What `gsub` keeps while a replacement function runs: after its four
+/// arguments, the text so far, the matcher's position (3 values), the
+/// count, whether anything changed, and the match being replaced.
+struct GsubState {
+    out: Vec<u8>,
+    count: i64,
+    changed: bool,
+    at: (usize, Option<usize>, bool),
+}
+
+impl GsubState {
+    const SLOTS: usize = 4 + 8;
+
+    fn save<'gc>(self, ctx: &mut Ctx<'gc, '_>, resumed: bool, whole: (usize, usize)) {
+        let held = if resumed { ctx.arg(4) } else { Value::Nil };
+        ctx.set_args(4);
+        let buf = cont::stash(ctx.mc, held, self.out);
+        let (pos, last_end, done) = self.at;
+        for v in [
+            buf,
+            Value::Integer(pos as i64),
+            last_end.map_or(Value::Nil, |e| Value::Integer(e as i64)),
+            Value::Boolean(done),
+            Value::Integer(self.count),
+            Value::Boolean(self.changed),
+            Value::Integer(whole.0 as i64),
+            Value::Integer(whole.1 as i64),
+        ] {
+            ctx.push(v);
+        }
+    }
+
+    /// The state `save` kept, with the function's result added.
+    fn restore<'gc>(ctx: &Ctx<'gc, '_>, src: &[u8]) -> RtResult<'gc, GsubState> {
+        let int = |i: usize| match ctx.arg(i) {
+            Value::Integer(n) => n.max(0) as usize,
+            _ => 0,
+        };
+        if ctx.nargs != Self::SLOTS + 1 {
+            return Err(RtError::msg("internal error: bad gsub state"));
+        }
+        let mut st = GsubState {
+            out: cont::take::<Vec<u8>>(ctx.arg(4)),
+            count: int(8) as i64,
+            changed: ctx.arg(9).is_truthy(),
+            at: (
+                int(5),
+                ctx.arg(6).is_truthy().then(|| int(6)),
+                ctx.arg(7).is_truthy(),
+            ),
+        };
+        let whole = src.get(int(10)..int(11)).unwrap_or_default();
+        st.add(ctx.arg(Self::SLOTS), whole)?;
+        Ok(st)
+    }
+
+    /// Appends a replacement value (`whole`, the match, for nil or false).
+    fn add<'gc>(&mut self, value: Value<'gc>, whole: &[u8]) -> RtResult<'gc, ()> {
         match value {
-            Value::Nil | Value::Boolean(false) => out.extend_from_slice(whole),
+            Value::Nil | Value::Boolean(false) => self.out.extend_from_slice(whole),
             Value::String(s) => {
-                out.extend_from_slice(s.as_bytes());
-                changed = true;
+                self.out.extend_from_slice(s.as_bytes());
+                self.changed = true;
             }
             v @ (Value::Integer(_) | Value::Number(_)) => {
-                meta::number_to_bytes(v, &mut out);
-                changed = true;
+                meta::number_to_bytes(v, &mut self.out);
+                self.changed = true;
             }
             v => {
                 return Err(RtError::msg(format!(
@@ -458,20 +552,11 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                 )))
             }
         }
-        if out.len() > MAX_STRING {
+        if self.out.len() > MAX_STRING {
             return Err(RtError::msg("resulting string too large"));
         }
+        Ok(())
     }
-    let result = if !changed {
-        Value::String(src_str)
-    } else {
-        out.extend_from_slice(&src[matcher.rest_start()..]);
-        charge_bytes(g, out.len())?;
-        Value::String(ctx.intern_vec(out))
-    };
-    ctx.push(result);
-    ctx.push(Value::Integer(count));
-    Ok(2)
 }
 
 // ---- arithmetic metamethods ----
@@ -490,6 +575,11 @@ fn to_numeric(v: Value<'_>) -> Option<Value<'_>> {
 }
 
 fn string_arith<'gc>(mut ctx: Ctx<'gc, '_>, op: ArithOp, tm: Tm) -> RtResult<'gc, usize> {
+    if ctx.resumed() {
+        // The second operand's metamethod returned (see below).
+        let r = ctx.arg(2);
+        return ctx.ret(r);
+    }
     let (a, b) = (ctx.arg(0), ctx.arg(1));
     // With one argument PUC-Rio's code reads its own converted copy of the
     // first operand as the second one.
@@ -520,8 +610,9 @@ fn string_arith<'gc>(mut ctx: Ctx<'gc, '_>, op: ArithOp, tm: Tm) -> RtResult<'gc
             b.type_name()
         )));
     }
-    let r = ctx.call1(f, &[a, b])?;
-    ctx.ret(r)
+    // A normal call, which may await the host.
+    ctx.set_args(2);
+    ctx.call_then(f, &[a, b], 1)
 }
 
 macro_rules! string_arith_fns {

@@ -512,6 +512,23 @@ impl<'a> GlobalMatcher<'a> {
         Ok(None)
     }
 
+    /// Where the iteration stands (position, end of the last match,
+    /// finished), for `resume`.
+    pub fn position(&self) -> (usize, Option<usize>, bool) {
+        (self.pos, self.last_end, self.done)
+    }
+
+    /// Continues an iteration (gsub's) from a `position`.
+    pub fn resume(
+        subject: &'a [u8],
+        pattern: &'a [u8],
+        (pos, last_end, done): (usize, Option<usize>, bool),
+    ) -> Self {
+        let mut m = GlobalMatcher::new(subject, pattern, pos, true).with_last_end(last_end);
+        m.done = done || pos > subject.len();
+        m
+    }
+
     /// Offset of the text not consumed by matches so far (gsub appends
     /// `subject[rest_start()..]` once `next` returns None).
     pub fn rest_start(&self) -> usize {

@@ -39,8 +39,15 @@ pub struct Budget {
     /// call with its frame still on top (see exec.rs `precall`). The
     /// driver then reports `Poll::Await` instead of collecting.
     pub await_requested: Cell<bool>,
+    /// An async host call is running: natives that have a faster nested
+    /// way to call Lua (table.sort) use `Ctx::call_then`, where the host
+    /// can await.
+    pub async_call: Cell<bool>,
     /// Depth of nested native-to-Lua calls, over all threads.
     pub nested: Cell<u32>,
+    /// Those of them that cannot be suspended (natives calling Lua, message
+    /// handlers, closing after errors): an await is possible only at 0.
+    pub nested_noyield: Cell<u32>,
     /// Lua call depth limit set by the host (frames on one thread).
     pub max_call_depth: Cell<Option<usize>>,
     /// `collectgarbage("collect")` asked for a full collection at the next slice boundary.
@@ -50,6 +57,12 @@ pub struct Budget {
     pub gc_generational: Cell<bool>,
     /// `collectgarbage("stop")`: no automatic collection steps until "restart".
     pub gc_stopped: Cell<bool>,
+    /// Memory use past which a native's return goes back to the driver
+    /// for a collection step: a few instructions that allocate a lot (big
+    /// strings) must not wait for the fuel to run out.
+    pub gc_mem_mark: Cell<isize>,
+    /// Collector state shared by `collectgarbage` and the driver.
+    pub gc: crate::gc::Control,
 }
 
 impl Budget {
@@ -68,6 +81,20 @@ impl Budget {
             }
         }
         Ok(())
+    }
+
+    /// Whether memory grew enough since the last collection step for another.
+    #[inline]
+    pub fn gc_step_due(&self) -> bool {
+        self.mem_used.get() > self.gc_mem_mark.get()
+    }
+
+    /// Sets the next `gc_mem_mark`: a quarter more memory in use, or 1 MiB
+    /// more for a small heap.
+    pub fn set_gc_mem_mark(&self) {
+        let now = self.mem_used.get();
+        self.gc_mem_mark
+            .set(now.saturating_add((now / 4).max(1 << 20)));
     }
 
     /// Bytes in use now (never negative).

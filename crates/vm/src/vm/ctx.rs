@@ -74,10 +74,16 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     // ---- argument checks, with PUC-Rio's messages ----
 
     fn type_error(&self, i: usize, expected: &str) -> RtError<'gc> {
-        let got = if i < self.nargs {
-            crate::vm::meta::type_name_meta(self.g, self.arg(i))
-        } else {
+        let v = self.arg(i);
+        let got = if i >= self.nargs {
             "no value".into()
+        } else if matches!(v, Value::LightUserData(_))
+            && crate::vm::meta::get_tm(self.g, v, crate::state::Tm::Name).is_nil()
+        {
+            // As luaL_typeerror words it.
+            "light userdata".into()
+        } else {
+            crate::vm::meta::type_name_meta(self.g, v)
         };
         RtError::bad_arg(i + 1, format!("{expected} expected, got {got}"))
     }
@@ -210,14 +216,46 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         Ok(TAIL_CALL | (results.map_or(0, |k| k + 1) << 32) | args.len())
     }
 
+    /// Ends this run of the native by calling `f` with `args` as a normal
+    /// call (like `lua_callk`: it may yield or await, and does not nest).
+    /// When `f` returns, the native is called again ([`Ctx::resumed`] is
+    /// then true) with its stack as it left it (its arguments and the
+    /// values it pushed, which hold its state) followed by `f`'s results;
+    /// `results` is how many results `f` gives (padded with nil or cut).
+    pub fn call_then(
+        mut self,
+        f: Value<'gc>,
+        args: &[Value<'gc>],
+        results: usize,
+    ) -> RtResult<'gc, usize> {
+        self.push(f);
+        for &a in args {
+            self.push(a);
+        }
+        Ok(CALL_THEN | (results << 32) | args.len())
+    }
+
+    /// Makes the arguments exactly `n` (dropping extra ones, adding nils),
+    /// so that values pushed after them have fixed places.
+    pub fn set_args(&mut self, n: usize) {
+        for _ in self.nargs..n {
+            self.push(Value::Nil);
+        }
+        self.ts.top = self.base + n;
+        self.nargs = n;
+    }
+
+    /// Whether this run of the native continues after a `call_then`.
+    pub fn resumed(&self) -> bool {
+        self.ts
+            .frames
+            .last()
+            .is_some_and(|f| f.pc == NATIVE_RESUMED)
+    }
+
     /// Calls a value and returns its first result.
     pub fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
         crate::vm::level::call_nested1(self.mc, self.g, self.th, self.ts, f, args)
-    }
-
-    /// `tostring` semantics, including `__tostring` and `__name`.
-    pub fn to_string(&mut self, v: Value<'gc>) -> RtResult<'gc, LuaString<'gc>> {
-        crate::vm::meta::tostring(self.mc, self.g, self.th, self.ts, v)
     }
 
     /// "chunk:line:" of the Lua function at `level` (1 = the caller of this native).
@@ -229,6 +267,25 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
 /// Flag of a native's result count: it ends with a tail call (see
 /// `Ctx::tail_call`).
 pub const TAIL_CALL: usize = 1 << 62;
+
+/// Flag of a native's result count: call a function, then run the native
+/// again (see `Ctx::call_then`).
+pub const CALL_THEN: usize = 1 << 61;
+
+/// `pc` of a native frame waiting for the function it called with
+/// `call_then`, and of one running again after it.
+pub const NATIVE_WAITING: usize = usize::MAX;
+pub const NATIVE_RESUMED: usize = usize::MAX - 1;
+
+/// Whether a native of this thread waits for a function it called with
+/// `call_then`. Coroutines cannot yield then, as in PUC-Rio Lua, where
+/// those natives (gsub, load, tostring...) cannot be yielded across; only
+/// the host's awaits suspend them.
+pub fn in_native_call(ts: &ThreadState<'_>) -> bool {
+    ts.frames
+        .iter()
+        .any(|f| f.kind == crate::thread::FrameKind::Native && f.pc == NATIVE_WAITING)
+}
 
 /// (arguments, wanted results) of a native's tail call.
 pub fn decode_tail_call(n: usize) -> (usize, Option<i32>) {

@@ -190,14 +190,27 @@ pub fn traceback<'gc>(
 /// How the caller of frame `fi` named the function (kind, name), when the
 /// caller is a Lua function.
 pub fn called_name(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, String)> {
-    if ts.frames[fi].tail {
+    let (kind, name) = called_name_bytes(ts, fi)?;
+    Some((kind, String::from_utf8_lossy(&name).into_owned()))
+}
+
+/// `called_name` with the name's bytes. A function called by a tail call
+/// has no name; a hook function is named "?", of kind "hook"; a finalizer
+/// is the metamethod "__gc".
+pub fn called_name_bytes(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, Vec<u8>)> {
+    let caller = fi.checked_sub(1)?;
+    if ts.frames.get(fi)?.tail {
         return None;
     }
-    let caller = fi.checked_sub(1)?;
+    if ts.hook.running == Some(caller) {
+        return Some(("hook", b"?".to_vec()));
+    }
+    if ts.finalizer_frame == Some(fi) {
+        return Some(("metamethod", b"__gc".to_vec()));
+    }
     let p = frame_proto(ts, caller)?;
     let pc = ts.frames[caller].pc.saturating_sub(1);
-    let (kind, name) = crate::compiler::debuginfo::describe_called_function(p, pc)?;
-    Some((kind, String::from_utf8_lossy(&name).into_owned()))
+    crate::compiler::debuginfo::describe_called_function(p, pc)
 }
 
 /// How the caller of frame `fi` named it ("function 'f'", "method 'm'", ...).

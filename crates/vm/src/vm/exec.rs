@@ -35,6 +35,9 @@ pub enum Exit<'gc> {
     Error(RtError<'gc>),
     /// The slice's fuel ran out; call again to continue.
     OutOfFuel,
+    /// A native call turned on this thread's hooks: run it again, hooked
+    /// (see `hook::run`).
+    Rehook,
 }
 
 /// What `precall` did.
@@ -208,6 +211,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 tail: false,
                             });
                             self.ts.top = func + 1 + nargs;
+                            if self.ts.hook.live {
+                                crate::vm::hook::enter_native(self, nargs)?;
+                            }
                             let n = f(Ctx {
                                 mc: self.mc,
                                 g: self.g,
@@ -228,22 +234,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 }
                                 continue;
                             }
-                            let budget = &self.g.budget.0;
-                            if budget.gc_requested.get()
-                                && budget.nested.get() == 0
-                                && self.ts.nested == 0
-                            {
-                                // `collectgarbage` asked for a full collection:
-                                // return to the driver with this frame still on
-                                // top (as PUC-Rio Lua collects inside the call),
-                                // its result count kept in `pc`.
-                                if let Some(f) = self.ts.frames.last_mut() {
-                                    f.pc = n;
-                                }
-                                return Ok(Pre::Switch(Exit::OutOfFuel));
-                            }
-                            let src = self.ts.top - n;
-                            Ok(Pre::Done(self.deliver(src, n)))
+                            self.native_returned(n)
                         }
                         NativeKind::Special(s) => self.special(
                             s,
@@ -323,8 +314,19 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 self.precall_protected(func + 2, nargs - 2)
             }
             Special::Yield => {
+                if self.ts.is_coroutine && crate::vm::ctx::in_native_call(self.ts) {
+                    let m = Global::intern(
+                        self.g,
+                        self.mc,
+                        b"attempt to yield across a C-call boundary",
+                    );
+                    return Err(RtError::Value(Value::String(m)));
+                }
                 self.ts.frames.push(marker(FrameKind::Native));
                 self.ts.top = func + 1 + nargs;
+                if self.ts.hook.live {
+                    crate::vm::hook::enter_native(self, nargs)?;
+                }
                 Ok(Pre::Switch(Exit::Yield(nargs)))
             }
             Special::Resume => {
@@ -362,6 +364,121 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 }))
             }
         }
+    }
+
+    /// The native on top returned `n` (a result count, or a request of
+    /// `Ctx::call_then` or, from a resumed native, `Ctx::tail_call`).
+    fn native_returned(&mut self, mut n: usize) -> RtResult<'gc, Pre<'gc>> {
+        loop {
+            if n & crate::vm::ctx::CALL_THEN != 0 {
+                // Call the function above the native's frame, which waits.
+                let nargs = n & 0xffff_ffff;
+                let want = (n >> 32) & 0x1fff_ffff;
+                let src = self.ts.top - nargs - 1;
+                let depth = self.native_depth();
+                if depth + self.g.budget.0.nested.get() >= crate::vm::budget::MAX_NESTED_CALLS {
+                    let m = Global::intern(self.g, self.mc, b"C stack overflow");
+                    return Err(RtError::Value(Value::String(m)));
+                }
+                if let Some(f) = self.ts.frames.last_mut() {
+                    f.pc = crate::vm::ctx::NATIVE_WAITING;
+                    f.nvarargs = depth;
+                }
+                match self.precall(src, nargs, want as i32, false)? {
+                    // Done at once (a native): continue the waiting one now.
+                    Pre::Done(None) => n = self.resume_native()?,
+                    p => return Ok(p),
+                }
+                continue;
+            }
+            if n & crate::vm::ctx::TAIL_CALL != 0 {
+                let Some(f) = self.ts.frames.pop() else {
+                    return Err(RtError::msg("internal error: no native frame"));
+                };
+                let (targs, want) = crate::vm::ctx::decode_tail_call(n);
+                let src = self.ts.top - targs - 1;
+                self.ts.stack.copy_within(src..src + targs + 1, f.func);
+                let nresults = match want {
+                    Some(w) if f.nresults < 0 => w,
+                    _ => f.nresults,
+                };
+                return self.precall(f.func, targs, nresults, f.fresh);
+            }
+            break;
+        }
+        let budget = &self.g.budget.0;
+        if budget.await_requested.get()
+            || (budget.gc_requested.get() || budget.gc_step_due())
+                && budget.nested.get() == 0
+                && self.ts.nested == 0
+        {
+            // The host awaits (out of nested levels too, see
+            // `level::run_level`), `collectgarbage` asked for a full
+            // collection, or the native allocated enough for a step: return to the driver with this frame still on top
+            // (as PUC-Rio Lua collects inside the call), its result count
+            // kept in `pc`.
+            if let Some(f) = self.ts.frames.last_mut() {
+                f.pc = n;
+            }
+            return Ok(Pre::Switch(Exit::OutOfFuel));
+        }
+        if self.ts.hook.live {
+            crate::vm::hook::leave_native(self, n)?;
+        }
+        let src = self.ts.top - n;
+        Ok(Pre::Done(self.deliver(src, n)))
+    }
+
+    /// How many natives of this thread wait in `call_then`, counting the
+    /// one on top: like PUC-Rio's C calls, they are limited (a `__tostring`
+    /// that calls `tostring` forever ends in "C stack overflow"). Kept in
+    /// the waiting frames' `nvarargs`, unused by natives.
+    fn native_depth(&self) -> u32 {
+        let frames = &self.ts.frames;
+        let Some((top, below)) = frames.split_last() else {
+            return 0;
+        };
+        if top.pc == crate::vm::ctx::NATIVE_RESUMED {
+            return top.nvarargs;
+        }
+        below
+            .iter()
+            .rev()
+            .find(|f| f.kind == FrameKind::Native && f.pc == crate::vm::ctx::NATIVE_WAITING)
+            .map_or(0, |f| f.nvarargs)
+            + 1
+    }
+
+    /// Runs the native on top again after the function it called with
+    /// `Ctx::call_then` returned: with its own stack values and then that
+    /// function's results as arguments.
+    fn resume_native(&mut self) -> RtResult<'gc, usize> {
+        let Some(fr) = self.ts.frames.last_mut() else {
+            return Err(RtError::msg("internal error: no native frame"));
+        };
+        fr.pc = crate::vm::ctx::NATIVE_RESUMED;
+        let func = fr.func;
+        let Value::Function(Function::Native(nf)) = self.ts.stack[func] else {
+            return Err(RtError::msg("internal error: resumed a non-native frame"));
+        };
+        let NativeKind::Plain(f) = nf.kind.0 else {
+            return Err(RtError::msg("internal error: resumed a special native"));
+        };
+        let nargs = self.ts.top - func - 1;
+        f(Ctx {
+            mc: self.mc,
+            g: self.g,
+            th: self.th,
+            ts: self.ts,
+            base: func + 1,
+            nargs,
+        })
+    }
+
+    /// `resume_native`, then what its result asks for.
+    pub(crate) fn continue_native(&mut self) -> RtResult<'gc, Pre<'gc>> {
+        let n = self.resume_native()?;
+        self.native_returned(n)
     }
 
     /// Calls the function of a protected call; errors in the call setup are
@@ -567,7 +684,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// continue running; `Ok(Some(n))`: caught and a fresh frame returned;
     /// `Err`: not caught in this run (frames of this run are popped).
     pub fn unwind(&mut self, e: RtError<'gc>) -> Result<Option<usize>, RtError<'gc>> {
-        if e.is_yield() {
+        if e.is_suspension() {
             return Err(e);
         }
         // The innermost protected call of this run, if any.
@@ -819,6 +936,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 &[v, err.unwrap_or(Value::Nil)],
                 at,
             );
+            if matches!(&r, Err(e) if e.is_suspension()) {
+                // The method's frames stay above `at` (see `finish_op`).
+                return r.map(drop);
+            }
             self.ts.top = save_top;
             if let Err(e) = r {
                 // The other variables are left to whoever handles the
@@ -922,10 +1043,17 @@ pub fn close_upvalues<'gc>(mc: &Mutation<'gc>, ts: &mut ThreadState<'gc>, level:
 
 /// Runs the thread until its bottom frame of this run returns, it switches
 /// coroutines, an error escapes, or fuel runs out. `pending` is an error to
-/// raise first (at the current top frame).
-pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Exit<'gc> {
+/// raise first (at the current top frame). `HOOKED`: report debug hook
+/// events (see `hook.rs`, which picks the instantiation).
+pub fn execute<'gc, const HOOKED: bool>(
+    ex: &mut Exec<'gc, '_>,
+    pending: Option<RtError<'gc>>,
+) -> Exit<'gc> {
     let budget: &'gc crate::vm::budget::Budget = &Gc::as_ref(ex.g).budget.0;
-    let mut fuel = budget.slice_fuel();
+    // In memory rather than a register: the dispatch loop then carries no
+    // copy of it from one instruction to the next.
+    let fuel = std::cell::Cell::new(budget.slice_fuel());
+    std::hint::black_box(&fuel);
     let mut pending = pending;
     'frame: loop {
         if let Some(e) = pending.take() {
@@ -940,9 +1068,21 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         let Some(top_frame) = ex.ts.frames.last() else {
             return Exit::Returned(0);
         };
-        let (kind, func, base, mut pc) =
+        let (kind, func, mut base, mut pc) =
             (top_frame.kind, top_frame.func, top_frame.base, top_frame.pc);
         if kind == FrameKind::Native {
+            if pc == crate::vm::ctx::NATIVE_WAITING {
+                // The function a native called with `Ctx::call_then` returned.
+                match ex.continue_native() {
+                    Ok(Pre::Lua | Pre::Done(None)) => continue 'frame,
+                    Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
+                    Ok(Pre::Switch(e)) => return e,
+                    Err(e) => {
+                        pending = Some(e);
+                        continue 'frame;
+                    }
+                }
+            }
             // A native call that finished before a collection: deliver its
             // results (their count is in `pc`).
             let n = pc;
@@ -965,14 +1105,25 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
             }
             return Exit::Error(RtError::msg("internal error: resumed into a marker frame"));
         }
-        let fi = ex.ts.frames.len() - 1;
+        // The running function; Lua-to-Lua calls and returns switch these
+        // in place (`enter!`).
+        let mut fi = ex.ts.frames.len() - 1;
         let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
             return Exit::Error(RtError::msg("internal error: frame without a Lua function"));
         };
-        let cl: &'gc Closure<'gc> = Gc::as_ref(cl);
-        let proto = Gc::as_ref(cl.proto);
-        let code: &'gc [Instr] = &proto.info.0.code;
-        let k: &'gc [Value<'gc>] = &proto.constants;
+        let mut cl: &'gc Closure<'gc> = Gc::as_ref(cl);
+        let mut proto = Gc::as_ref(cl.proto);
+        let mut code: &'gc [Instr] = &proto.info.0.code;
+        let mut k: &'gc [Value<'gc>] = &proto.constants;
+        if HOOKED && pc == 0 {
+            match crate::vm::hook::enter_lua(ex, fi) {
+                Ok(start) => pc = start,
+                Err(e) => {
+                    pending = Some(e);
+                    continue 'frame;
+                }
+            }
+        }
 
         macro_rules! save_pc {
             () => {
@@ -987,11 +1138,26 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         // register at or past `max_stack`; `sync!` re-derives the pointer after
         // anything that may touch the stack vector.
         let mut regs: *mut Value<'gc> = ex.ts.stack.as_mut_ptr().wrapping_add(base);
-        let max_stack = proto.info.0.max_stack as usize;
+        let mut max_stack = proto.info.0.max_stack as usize;
         macro_rules! sync {
             () => {
                 regs = ex.ts.stack.as_mut_ptr().wrapping_add(base)
             };
+        }
+        // Switches to the Lua frame `fi`, whose closure is `$cl`, at its
+        // saved pc (the frame's stack room is as at the top of 'frame).
+        macro_rules! enter {
+            ($cl:expr) => {{
+                let f = &ex.ts.frames[fi];
+                base = f.base;
+                pc = f.pc;
+                cl = Gc::as_ref($cl);
+                proto = Gc::as_ref(cl.proto);
+                code = &proto.info.0.code;
+                k = &proto.constants;
+                max_stack = proto.info.0.max_stack as usize;
+                sync!();
+            }};
         }
         macro_rules! r {
             ($i:expr) => {{
@@ -1102,10 +1268,10 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         // Every backward jump spends fuel, so loops can be paused and stopped.
         macro_rules! back_edge {
             () => {{
-                fuel -= 1;
-                if fuel <= 0 {
+                fuel.set(fuel.get() - 1);
+                if fuel.get() <= 0 {
                     save_pc!();
-                    match out_of_fuel(ex, &mut fuel) {
+                    match out_of_fuel(ex, &fuel) {
                         Ok(true) => {
                             // Only locals are live at a loop's back edge.
                             ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
@@ -1143,6 +1309,13 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
         }
 
         loop {
+            if HOOKED && ex.ts.hook.live {
+                if let Err(e) = crate::vm::hook::trace(ex, fi, pc) {
+                    pending = Some(e);
+                    continue 'frame;
+                }
+                sync!();
+            }
             let i = code[pc];
             pc += 1;
             match i.op() {
@@ -1168,17 +1341,17 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     }
                 }
                 OpCode::GetUpval => {
-                    let v = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
+                    let v = tri!(ex.get_upvalue(cl.upvalue(i.b())));
                     set!(i.a(), v);
                 }
                 OpCode::SetUpval => {
                     let v = r!(i.a());
-                    tri!(ex.set_upvalue(cl.upvalues[i.b()], v));
+                    tri!(ex.set_upvalue(cl.upvalue(i.b()), v));
                 }
                 OpCode::GetTabUp => {
-                    let t = tri!(ex.get_upvalue(cl.upvalues[i.b()]));
+                    let t = tri!(ex.get_upvalue(cl.upvalue(i.b())));
                     let key = kst!(i.c());
-                    let fast = get_str_fast(t, key);
+                    let fast = get_str_fast(ex.g, t, key);
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -1254,7 +1427,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if i.op() == OpCode::OpSelf {
                         set!(i.a() + 1, tv);
                     }
-                    let fast = get_str_fast(tv, key);
+                    let fast = get_str_fast(ex.g, tv, key);
                     let v = match fast {
                         Some(v) => v,
                         None => {
@@ -1267,7 +1440,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     set!(i.a(), v);
                 }
                 OpCode::SetTabUp => {
-                    let t = tri!(ex.get_upvalue(cl.upvalues[i.a()]));
+                    let t = tri!(ex.get_upvalue(cl.upvalue(i.a())));
                     let key = kst!(i.b());
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
@@ -1297,7 +1470,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         i.a(),
                         Value::Table(Table::with_capacity(ex.mc, i.c(), i.b()))
                     );
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                 }
                 OpCode::AddI => {
                     let b = i.b();
@@ -1526,7 +1699,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     save_pc!();
                     let v = tri!(concat(ex, fi, base + a, n));
                     set!(a, v);
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                 }
                 OpCode::Close => {
                     save_pc!();
@@ -1650,15 +1823,62 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     }
                 }
                 OpCode::Call => {
+                    if let Value::Function(Function::Lua(callee)) = r!(i.a()) {
+                        // Fast path: a Lua function with fixed parameters and
+                        // room on the stack and in the frame list.
+                        let p = &callee.proto.info.0;
+                        let func = base + i.a();
+                        let nbase = func + 1;
+                        let ntop = nbase + p.max_stack as usize;
+                        let frame_limit = match budget.max_call_depth.get() {
+                            Some(l) => l.min(MAX_FRAMES),
+                            None => MAX_FRAMES,
+                        };
+                        if !p.is_vararg
+                            && ntop < ex.ts.stack.len()
+                            && ex.ts.frames.len() < frame_limit
+                        {
+                            let nargs = if i.b() != 0 {
+                                i.b() - 1
+                            } else {
+                                ex.ts.top.saturating_sub(nbase)
+                            };
+                            save_pc!();
+                            fuel.set(fuel.get() - 1);
+                            let np = p.num_params as usize;
+                            if nargs < np {
+                                ex.ts.stack[nbase + nargs..nbase + np].fill(Value::Nil);
+                            }
+                            ex.ts.frames.push(Frame {
+                                kind: FrameKind::Lua,
+                                func,
+                                base: nbase,
+                                pc: 0,
+                                nresults: i.c() as i32 - 1,
+                                nvarargs: 0,
+                                fresh: false,
+                                finish: false,
+                                tail: false,
+                            });
+                            ex.ts.top = ntop;
+                            if HOOKED {
+                                // The call event comes from the top of the frame loop.
+                                continue 'frame;
+                            }
+                            fi += 1;
+                            enter!(callee);
+                            continue;
+                        }
+                    }
                     let (func, nargs) = call_operands!(i);
                     let nresults = i.c() as i32 - 1;
                     save_pc!();
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                     match ex.precall(func, nargs, nresults, false) {
                         Ok(Pre::Lua) => continue 'frame,
                         Ok(Pre::Done(None)) => {
-                            if fuel <= 0 {
-                                match out_of_fuel(ex, &mut fuel) {
+                            if fuel.get() <= 0 {
+                                match out_of_fuel(ex, &fuel) {
                                     Ok(true) => return Exit::OutOfFuel,
                                     Ok(false) => {}
                                     Err(e) => throw!(e),
@@ -1670,6 +1890,9 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                             }
                             if nresults >= 0 {
                                 ex.ts.top = base + proto.info.0.max_stack as usize;
+                            }
+                            if !HOOKED && ex.ts.hook.live {
+                                return Exit::Rehook;
                             }
                             sync!();
                         }
@@ -1684,7 +1907,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     if i.k() {
                         tri!(ex.close_level(base, None));
                     }
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                     // Only Lua-to-Lua tail calls reuse the frame; others are plain calls.
                     if let Value::Function(Function::Lua(_)) = ex.ts.stack[func] {
                         let Some(f) = ex.ts.frames.pop() else {
@@ -1697,8 +1920,8 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                                 if let Some(top) = ex.ts.frames.last_mut() {
                                     top.tail = true;
                                 }
-                                if fuel <= 0 {
-                                    match out_of_fuel(ex, &mut fuel) {
+                                if fuel.get() <= 0 {
+                                    match out_of_fuel(ex, &fuel) {
                                         Ok(true) => return Exit::OutOfFuel,
                                         Ok(false) => {}
                                         Err(e) => {
@@ -1722,6 +1945,12 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                                 continue 'frame;
                             }
                             let n = ex.ts.top - func;
+                            if HOOKED {
+                                if let Err(e) = crate::vm::hook::leave(ex, fi, func, n) {
+                                    pending = Some(e);
+                                    continue 'frame;
+                                }
+                            }
                             if let Some(n) = ex.deliver(func, n) {
                                 return Exit::Returned(n);
                             }
@@ -1730,6 +1959,40 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
                         Ok(Pre::Switch(exit)) => return exit,
                         Err(e) => throw!(e),
+                    }
+                }
+                OpCode::Return0 | OpCode::Return1
+                    if !HOOKED
+                        && !ex.ts.frames[fi].finish
+                        && (ex.ts.frames[fi].fresh
+                            || (fi >= 1 && ex.ts.frames[fi - 1].kind == FrameKind::Lua)) =>
+                {
+                    // Fast path: back to the calling Lua function, or out of
+                    // this run.
+                    let f = ex.ts.frames[fi];
+                    let n = if i.op() == OpCode::Return1 { 1 } else { 0 };
+                    let v = if n == 1 { r!(i.a()) } else { Value::Nil };
+                    ex.ts.frames.pop();
+                    let want = if f.nresults >= 0 {
+                        f.nresults as usize
+                    } else {
+                        n
+                    };
+                    let stack = &mut ex.ts.stack;
+                    if want > 0 {
+                        stack[f.func] = v;
+                        if want > 1 {
+                            stack[f.func + 1..f.func + want].fill(Value::Nil);
+                        }
+                    }
+                    ex.ts.top = f.func + want;
+                    if f.fresh {
+                        return Exit::Returned(want);
+                    }
+                    fi -= 1;
+                    match ex.ts.stack[ex.ts.frames[fi].func] {
+                        Value::Function(Function::Lua(caller)) => enter!(caller),
+                        _ => continue 'frame,
                     }
                 }
                 OpCode::Return | OpCode::Return0 | OpCode::Return1 => {
@@ -1746,6 +2009,20 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         ex.ts.top = ex.ts.top.max(base + a + n);
                         tri!(ex.close_level(base, None));
                         ex.ts.top = save_top;
+                        if !HOOKED && ex.ts.hook.live {
+                            // A closing method set a hook: return hooked
+                            // (closing again finds nothing left to close).
+                            pc -= 1;
+                            save_pc!();
+                            return Exit::Rehook;
+                        }
+                    }
+                    if HOOKED {
+                        save_pc!();
+                        if let Err(e) = crate::vm::hook::leave(ex, fi, base + a, n) {
+                            pending = Some(e);
+                            continue 'frame;
+                        }
                     }
                     if let Some(n) = ex.deliver(base + a, n) {
                         return Exit::Returned(n);
@@ -1811,7 +2088,7 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                     ex.ts.stack.copy_within(base + a..base + a + 3, cb);
                     sync!();
                     save_pc!();
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                     match ex.precall(cb, 2, i.c() as i32, false) {
                         Ok(Pre::Lua) => continue 'frame,
                         Ok(Pre::Done(None)) => {
@@ -1862,18 +2139,12 @@ pub fn execute<'gc>(ex: &mut Exec<'gc, '_>, pending: Option<RtError<'gc>>) -> Ex
                         if d.in_stack {
                             ups.push(ex.find_upvalue(base + d.index as usize));
                         } else {
-                            ups.push(cl.upvalues[d.index as usize]);
+                            ups.push(cl.upvalue(d.index as usize));
                         }
                     }
-                    let c = Gc::new(
-                        ex.mc,
-                        Closure {
-                            proto: p,
-                            upvalues: ups.into_boxed_slice(),
-                        },
-                    );
+                    let c = Closure::new(ex.mc, p, ups);
                     set!(i.a(), Value::Function(Function::Lua(c)));
-                    fuel -= 1;
+                    fuel.set(fuel.get() - 1);
                 }
                 OpCode::VarArg => {
                     let a = i.a();
@@ -1949,34 +2220,72 @@ fn pow(x: f64, y: f64) -> f64 {
     }
 }
 
-/// `t[key]` for a string key without metamethods, when that settles it.
-#[inline]
-fn get_str_fast<'gc>(t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
-    match (t, key) {
-        (Value::Table(t), Value::String(s)) => {
-            let tb = t.borrow();
-            let v = tb.get_str(s);
-            if v.is_nil() && tb.meta.is_some() {
-                None
-            } else {
-                Some(v)
-            }
-        }
-        _ => None,
+/// `t[key]` for a string key, following `__index` tables, when no
+/// function metamethod (or non-table value) is involved.
+#[inline(always)]
+fn get_str_fast<'gc>(g: GlobalRef<'gc>, t: Value<'gc>, key: Value<'gc>) -> Option<Value<'gc>> {
+    let (Value::Table(t), Value::String(s)) = (t, key) else {
+        return None;
+    };
+    let tb = t.borrow();
+    let v = tb.get_str(s);
+    if !v.is_nil() {
+        return Some(v);
     }
+    match tb.meta {
+        None => Some(Value::Nil),
+        Some(m) => index_chain_fast(g, m, s),
+    }
+}
+
+/// `get_str_fast` after a miss in a table with metatable `m`.
+#[inline(never)]
+fn index_chain_fast<'gc>(
+    g: GlobalRef<'gc>,
+    m: Table<'gc>,
+    s: crate::string::LuaString<'gc>,
+) -> Option<Value<'gc>> {
+    let mut m = m;
+    // Longer chains (and their loop errors) are left to `MetaCx::index`.
+    for _ in 0..16 {
+        let h = m.borrow().get_tm(Tm::Index as usize, g.tm_name(Tm::Index));
+        let Value::Table(t) = h else {
+            return if h.is_nil() { Some(Value::Nil) } else { None };
+        };
+        let tb = t.borrow();
+        let v = tb.get_str(s);
+        if !v.is_nil() {
+            return Some(v);
+        }
+        match tb.meta {
+            None => return Some(Value::Nil),
+            Some(next) => m = next,
+        }
+    }
+    None
 }
 
 /// Table store without metamethods when possible. Returns false when the
 /// slow path (metamethods, errors) is needed.
-#[inline]
+#[inline(always)]
 fn store_fast<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, key: Value<'gc>, val: Value<'gc>) -> bool {
     let Value::Table(t) = t else { return false };
     let mut tb = t.borrow_mut(mc);
-    // With a metatable, only existing keys can be stored directly.
-    if tb.meta.is_some() && tb.get(key).is_nil() {
-        return false;
+    // With a metatable, only present keys can be stored directly.
+    if tb.meta.is_some() {
+        return tb.replace_present(key, val);
     }
-    tb.set(key, val).is_ok()
+    match key {
+        Value::String(s) => {
+            tb.set_str(s, val);
+            true
+        }
+        Value::Integer(n) => {
+            tb.set_int(n, val);
+            true
+        }
+        _ => tb.set(key, val).is_ok(),
+    }
 }
 
 fn upvalue_name(proto: &crate::function::FnProto<'_>, idx: usize) -> String {
@@ -1988,11 +2297,12 @@ fn upvalue_name(proto: &crate::function::FnProto<'_>, idx: usize) -> String {
 }
 
 /// Accounts a used-up slice. `Ok(true)`: return to the driver.
-fn out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &mut i64) -> RtResult<'gc, bool> {
+#[inline(never)]
+fn out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &std::cell::Cell<i64>) -> RtResult<'gc, bool> {
     let budget = &ex.g.budget.0;
-    let spent = budget.slice_fuel() - *fuel;
+    let spent = budget.slice_fuel() - fuel.get();
     budget.charge(spent).map_err(RtError::Limit)?;
-    *fuel = budget.slice_fuel();
+    fuel.set(budget.slice_fuel());
     // Nested runs cannot give control back; the outermost run can.
     Ok(budget.nested.get() == 0 && ex.ts.nested == 0)
 }
@@ -2154,8 +2464,14 @@ fn concat<'gc>(
                 .concat_meta(a, b, &|ts: &ThreadState<'gc>, i: usize| {
                     debug::describe_reg(ts, fi, regs[i])
                 });
-            ex.ts.top = save_top;
-            ex.ts.stack[top - 2] = r?;
+            match r {
+                // The metamethod's frames stay above `top` (see `finish_op`).
+                Err(e) if e.is_suspension() => return Err(e),
+                r => {
+                    ex.ts.top = save_top;
+                    ex.ts.stack[top - 2] = r?;
+                }
+            }
             top -= 1;
         }
     }

@@ -5,11 +5,12 @@ use gc_arena::{Gc, Mutation};
 
 use crate::compiler::opcode::OpCode;
 use crate::error::{RtError, RtResult};
-use crate::state::GlobalRef;
+use crate::state::{Global, GlobalRef};
 use crate::thread::{FrameKind, Thread, ThreadObj, ThreadState, ThreadStatus};
 use crate::value::Value;
 use crate::vm::budget::MAX_NESTED_CALLS;
-use crate::vm::exec::{execute, Exec, Exit, Pre};
+use crate::vm::exec::{Exec, Exit, Pre};
+use crate::vm::hook;
 
 /// A coroutine resumed from this level, and whether through a wrap function.
 pub type ChainEntry<'gc> = (Thread<'gc>, bool);
@@ -74,7 +75,7 @@ pub fn run_level<'gc>(
                     // state: lend it, for upvalues open on the base's stack.
                     Some(bts) if cur != base => base.lend(bts, || {
                         let mut st = borrow_state(mc, cur)?;
-                        Ok(execute(
+                        Ok(hook::run(
                             &mut Exec {
                                 mc,
                                 g,
@@ -85,13 +86,17 @@ pub fn run_level<'gc>(
                         ))
                     })?,
                     _ => with_state(mc, cur, base, &mut base_ts, |ts| {
-                        execute(&mut Exec { mc, g, th: cur, ts }, p)
+                        hook::run(&mut Exec { mc, g, th: cur, ts }, p)
                     })?,
                 }
             }
         };
         match exit {
+            // Nested levels never run out of fuel: an await stopped the run.
+            Exit::OutOfFuel if nested => return suspend_level(mc, g, chain, nested),
             Exit::OutOfFuel => return Ok(LevelOutcome::OutOfFuel),
+            Exit::Rehook => {}
+            Exit::Error(e) if e.is_await() => return suspend_level(mc, g, chain, nested),
             Exit::Returned(n) => {
                 let Some((co, wrap)) = chain.pop() else {
                     return Ok(LevelOutcome::Returned(n));
@@ -130,7 +135,7 @@ pub fn run_level<'gc>(
                     if wrap {
                         pending = Some(RtError::msg(msg));
                     } else {
-                        let m = crate::state::Global::intern(g, mc, msg.as_bytes());
+                        let m = Global::intern(g, mc, msg.as_bytes());
                         next = deliver_to(
                             mc,
                             g,
@@ -176,7 +181,7 @@ pub fn run_level<'gc>(
                         })?;
                         let mut m = w.into_bytes();
                         m.extend_from_slice(s.as_bytes());
-                        let m = crate::state::Global::intern(g, mc, &m);
+                        let m = Global::intern(g, mc, &m);
                         pending = Some(RtError::Value(Value::String(m)));
                     }
                     e if wrap => pending = Some(e),
@@ -195,6 +200,30 @@ pub fn run_level<'gc>(
             }
         }
     }
+}
+
+/// An await (see `LimitKind::Await`) stops this level. A nested level
+/// unwinds: its coroutines go in front of those of the levels it unwound
+/// already. The driver's level takes them all over and stops as if out of
+/// fuel (the driver then sees the await).
+#[cold]
+#[inline(never)]
+fn suspend_level<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    chain: &mut Vec<ChainEntry<'gc>>,
+    nested: bool,
+) -> RtResult<'gc, LevelOutcome> {
+    if !g.budget.0.await_requested.get() {
+        return Err(RtError::msg("internal error: nested run out of fuel"));
+    }
+    let mut waiting = Global::awaiting_chain_mut(g, mc);
+    chain.append(&mut waiting);
+    if !nested {
+        return Ok(LevelOutcome::OutOfFuel);
+    }
+    std::mem::swap(&mut *waiting, chain);
+    Err(RtError::Limit(crate::error::LimitKind::Await))
 }
 
 /// Closes a suspended or dead coroutine (`lua_closethread`): drops its
@@ -273,7 +302,7 @@ fn yield_out<'gc>(
             "attempt to yield across a C-call boundary"
         };
         // Raised by the yield itself, a native: no position.
-        let m = crate::state::Global::intern(g, mc, msg.as_bytes());
+        let m = Global::intern(g, mc, msg.as_bytes());
         return Ok(YieldTo::Refused(RtError::Value(Value::String(m))));
     };
     co.set_status(mc, ThreadStatus::Suspended);
@@ -364,6 +393,22 @@ fn start_or_continue<'gc>(
             })),
         });
     }
+    // The pending `yield` returns: its return hook.
+    if ex.ts.hook.live
+        && ex
+            .ts
+            .frames
+            .last()
+            .is_some_and(|f| f.kind == FrameKind::Native)
+    {
+        if let Err(e) = hook::leave_native(&mut ex, args.len()) {
+            return Ok(match ex.unwind(e) {
+                Ok(None) => None,
+                Ok(Some(n)) => Some(Exit::Returned(n)),
+                Err(e) => Some(Exit::Error(e)),
+            });
+        }
+    }
     Ok(ex.deliver(src, args.len()).map(Exit::Returned))
 }
 
@@ -385,6 +430,13 @@ pub fn call_nested<'gc>(
     call_nested_at(mc, g, th, ts, f, args, at)
 }
 
+/// Whether a nested call may yield (or await): made by an instruction (a
+/// Lua frame on top), on a thread where nothing forbids it (closing
+/// variables while an error unwinds).
+fn is_yieldable(ts: &ThreadState<'_>) -> bool {
+    ts.nny == 0 && ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua)
+}
+
 /// Like `call_nested`, but returns only the first result (no allocation).
 pub fn call_nested1<'gc>(
     mc: &'gc Mutation<'gc>,
@@ -394,7 +446,7 @@ pub fn call_nested1<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Value<'gc>> {
-    let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
+    let yieldable = is_yieldable(ts);
     let at = ts.frame_top();
     let (func, n) = call_nested_ex(mc, g, th, ts, f, args, yieldable, at)?;
     let v = if n > 0 {
@@ -429,7 +481,7 @@ pub fn call_nested_at<'gc>(
     args: &[Value<'gc>],
     at: usize,
 ) -> RtResult<'gc, Vec<Value<'gc>>> {
-    let yieldable = ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua);
+    let yieldable = is_yieldable(ts);
     let r = call_nested_ex(mc, g, th, ts, f, args, yieldable, at);
     take_results(ts, r)
 }
@@ -468,7 +520,7 @@ fn call_nested_ex<'gc>(
             if ts.frames.last().is_some_and(|f| f.kind == FrameKind::Lua) {
                 RtError::msg("C stack overflow")
             } else {
-                let m = crate::state::Global::intern(g, mc, b"C stack overflow");
+                let m = Global::intern(g, mc, b"C stack overflow");
                 RtError::Value(Value::String(m))
             },
         );
@@ -493,6 +545,7 @@ fn call_nested_ex<'gc>(
     ts.nested += 1;
     if !yieldable {
         ts.nny += 1;
+        budget.nested_noyield.set(budget.nested_noyield.get() + 1);
     }
     let result = {
         let mut ex = Exec {
@@ -504,7 +557,12 @@ fn call_nested_ex<'gc>(
         match ex.precall(func, args.len(), -1, true) {
             Ok(Pre::Done(Some(n))) => Ok(n),
             Ok(Pre::Done(None)) => Ok(0),
-            Ok(Pre::Lua) => run_nested(mc, g, th, ex.ts, None),
+            // Run the called function here; only a switch of coroutines
+            // (or an error or a yield) needs the level loop.
+            Ok(Pre::Lua) => match crate::vm::hook::run(&mut ex, None) {
+                Exit::Returned(n) => Ok(n),
+                exit => run_nested(mc, g, th, ex.ts, Some(exit)),
+            },
             Ok(Pre::Switch(e)) => run_nested(mc, g, th, ex.ts, Some(e)),
             // An error of a native called directly: give it its position now.
             Err(e) if e.is_catchable() && ex.ts.frames.len() > depth => {
@@ -517,10 +575,11 @@ fn call_nested_ex<'gc>(
     ts.nested -= 1;
     if !yieldable {
         ts.nny -= 1;
+        budget.nested_noyield.set(budget.nested_noyield.get() - 1);
     }
     match result {
         Ok(n) => Ok((func, n)),
-        Err(e) if e.is_yield() => {
+        Err(e) if e.is_suspension() => {
             // The frames stay; the call's frame now finishes the caller's
             // instruction when it returns.
             if let Some(f) = ts.frames.get_mut(depth) {

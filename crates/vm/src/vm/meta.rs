@@ -44,6 +44,7 @@ pub fn basic_type_index(v: Value<'_>) -> Option<usize> {
         Value::Integer(_) | Value::Number(_) => Some(2),
         Value::Function(_) => Some(3),
         Value::Thread(_) => Some(4),
+        Value::LightUserData(_) => Some(5),
         _ => None,
     }
 }
@@ -407,28 +408,21 @@ fn tm_for(op: ArithOp) -> Tm {
     }
 }
 
-/// `tostring(v)` with `__tostring` and `__name`.
-pub fn tostring<'gc>(
-    mc: &'gc Mutation<'gc>,
+/// What a `__tostring` metamethod returned, as `tostring`'s result.
+pub fn tostring_result<'gc>(
+    mc: &Mutation<'gc>,
     g: GlobalRef<'gc>,
-    th: Thread<'gc>,
-    ts: &mut ThreadState<'gc>,
-    v: Value<'gc>,
+    r: Value<'gc>,
 ) -> RtResult<'gc, LuaString<'gc>> {
-    let f = get_tm(g, v, Tm::ToString);
-    if !f.is_nil() {
-        let r = call_nested(mc, g, th, ts, f, &[v])?;
-        return match r.first() {
-            Some(Value::String(s)) => Ok(*s),
-            Some(n @ (Value::Integer(_) | Value::Number(_))) => {
-                let mut buf = Vec::new();
-                number_to_bytes(*n, &mut buf);
-                Ok(Global::intern(g, mc, &buf))
-            }
-            _ => Err(RtError::msg("'__tostring' must return a string")),
-        };
+    match r {
+        Value::String(s) => Ok(s),
+        n @ (Value::Integer(_) | Value::Number(_)) => {
+            let mut buf = Vec::new();
+            number_to_bytes(n, &mut buf);
+            Ok(Global::intern(g, mc, &buf))
+        }
+        _ => Err(RtError::msg("'__tostring' must return a string")),
     }
-    Ok(Global::intern(g, mc, &tostring_raw(g, v)))
 }
 
 /// The default string form of a value (no `__tostring`).

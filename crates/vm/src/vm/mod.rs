@@ -2,9 +2,11 @@
 
 pub mod arith;
 pub mod budget;
+pub mod cont;
 pub mod convert;
 pub mod ctx;
 pub mod debug;
 pub mod exec;
+pub mod hook;
 pub mod level;
 pub mod meta;

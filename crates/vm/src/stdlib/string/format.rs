@@ -3,7 +3,12 @@
 use crate::error::{RtError, RtResult};
 use crate::text::printf::{self, Spec};
 use crate::value::Value;
+use crate::vm::cont;
 use crate::vm::ctx::Ctx;
+
+fn int<'gc>(n: usize) -> Value<'gc> {
+    Value::Integer(n as i64)
+}
 
 use super::{charge_bytes, MAX_STRING};
 
@@ -18,9 +23,26 @@ fn peek_conv(fmt: &[u8], pos: usize) -> Option<u8> {
 
 pub(super) fn format<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let fmt = ctx.check_string(0)?.as_bytes();
-    let mut out = Vec::with_capacity(fmt.len());
-    let mut arg = 0usize; // 0-based index of the last argument used
-    let mut i = 0;
+    // A `__tostring` called for `%s` may await the host (`Ctx::call_then`):
+    // after the n arguments, the text so far, where the format goes on,
+    // where the `%s` spec starts, and the index of its argument.
+    let (mut out, mut i, mut arg, held) = if ctx.resumed() {
+        let n = ctx.nargs - 5;
+        let int = |k: usize| match ctx.arg(k) {
+            Value::Integer(v) => v.max(0) as usize,
+            _ => 0,
+        };
+        let (held, i, start, arg) = (ctx.arg(n), int(n + 1), int(n + 2), int(n + 3));
+        let s = crate::vm::meta::tostring_result(ctx.mc, ctx.g, ctx.arg(n + 4))?;
+        let mut out = cont::take::<Vec<u8>>(held);
+        let (spec, _) = printf::parse_spec(fmt, start).map_err(RtError::msg)?;
+        printf::format_str(&spec, s.as_bytes(), &mut out)
+            .map_err(|e| RtError::bad_arg(arg + 1, e))?;
+        ctx.set_args(n);
+        (out, i, arg, held)
+    } else {
+        (Vec::with_capacity(fmt.len()), 0, 0, Value::Nil)
+    };
     while i < fmt.len() {
         let c = fmt[i];
         i += 1;
@@ -47,6 +69,7 @@ pub(super) fn format<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             }
             _ => None,
         };
+        let start = i;
         let (spec, next) = printf::parse_spec(fmt, i).map_err(RtError::msg)?;
         i = next;
         match (spec.conv, value) {
@@ -60,8 +83,18 @@ pub(super) fn format<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             (b'q', _) => quote(&ctx, arg, &mut out)?,
             _ => {
                 // `%s`: tostring semantics, `__tostring` included.
-                let s = ctx.to_string(ctx.arg(arg))?;
-                printf::format_str(&spec, s.as_bytes(), &mut out)
+                let v = ctx.arg(arg);
+                let tm = crate::vm::meta::get_tm(ctx.g, v, crate::state::Tm::ToString);
+                if !tm.is_nil() {
+                    ctx.set_args(ctx.nargs);
+                    let buf = cont::stash(ctx.mc, held, out);
+                    for k in [buf, int(i), int(start), int(arg)] {
+                        ctx.push(k);
+                    }
+                    return ctx.call_then(tm, &[v], 1);
+                }
+                let s = crate::vm::meta::tostring_raw(ctx.g, v);
+                printf::format_str(&spec, &s, &mut out)
                     .map_err(|e| RtError::bad_arg(arg + 1, e))?;
             }
         }

@@ -1,0 +1,122 @@
+//! Async host calls that wait for the host (as the Node binding's awaits
+//! do) from every place Lua code can run: metamethods, and natives that
+//! call Lua through `Ctx::call_then` (sort, gsub, tostring, print, load).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use lunarena_vm::function::NativeFunction;
+use lunarena_vm::lua::Poll;
+use lunarena_vm::value::Function;
+use lunarena_vm::vm::ctx::Ctx;
+use lunarena_vm::{Libs, Lua, Value};
+
+/// `wait(v)`: asks the host to wait; the host then gives back `v`.
+fn wait<'gc>(ctx: Ctx<'gc, '_>) -> Result<usize, lunarena_vm::error::RtError<'gc>> {
+    ctx.g.budget.0.await_requested.set(true);
+    Ok(0)
+}
+
+/// Runs `src` as an async call; each wait is answered with its argument
+/// (kept by `wait` on the stack: the host reads it back through `echo`).
+/// Returns the printed output and how many waits happened.
+fn run_async(src: &str) -> (String, usize) {
+    let mut lua = Lua::new(Libs::SAFE);
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let sink = out.clone();
+    lua.set_print(Box::new(move |b| sink.borrow_mut().extend_from_slice(b)));
+    let f = lua.load(src.as_bytes(), "=test").expect("compiles");
+    lua.enter(|mc, g| {
+        let w = Value::Function(Function::Native(NativeFunction::new(mc, "wait", wait)));
+        let key = lunarena_vm::state::Global::intern(g, mc, b"wait");
+        g.globals.set(mc, Value::String(key), w).unwrap();
+    });
+    let slice = Duration::from_millis(50);
+    let (mut call, mut poll) = lua
+        .start_async::<_, ()>(|_, g| Ok((Lua::fetch(g, &f), Vec::new())), slice)
+        .unwrap();
+    let mut waits = 0;
+    loop {
+        match poll {
+            Poll::Done(_) => break,
+            Poll::Failed(e) => panic!("failed: {e}"),
+            Poll::Pending => poll = lua.poll_async(&mut call, slice),
+            Poll::Await => {
+                waits += 1;
+                // The argument of `wait` is just below the stack top.
+                poll = lua.resume_async(&mut call, slice, |_, g| Ok(vec![last_wait_arg(g)]));
+            }
+        }
+    }
+    let s = String::from_utf8(out.borrow().clone()).unwrap();
+    (s, waits)
+}
+
+/// The argument of the `wait` call that is waiting (its frame is on top of
+/// the innermost thread of the only host call).
+fn last_wait_arg<'gc>(g: lunarena_vm::state::GlobalRef<'gc>) -> Value<'gc> {
+    let calls = g.host_calls.borrow();
+    let call = &calls[0];
+    let th = call.chain.last().map(|e| e.0).unwrap_or(call.thread);
+    let st = th.0.state.borrow();
+    let f = st.frames.last().unwrap();
+    if st.top > f.base {
+        st.stack[f.base]
+    } else {
+        Value::Nil
+    }
+}
+
+#[test]
+fn waits_in_metamethods() {
+    let (out, waits) = run_async(
+        "local m = { __index = function(_, k) return wait(k .. '!') end,
+                     __add = function(a, b) return wait(40) + b end,
+                     __lt = function() return wait(true) end,
+                     __concat = function() return wait('C') end,
+                     __len = function() return wait(7) end }
+         local a = setmetatable({}, m)
+         print(a.x, a + 2, a < a, 'x' .. a .. 'z', #a)",
+    );
+    assert_eq!(out, "x!\t42\ttrue\txC\t7\n");
+    assert_eq!(waits, 5);
+}
+
+#[test]
+fn waits_in_natives_that_call_lua() {
+    let (out, waits) = run_async(
+        "local t = {5, 3, 8, 1, 9, 2}
+         table.sort(t, function(a, b) return wait(a < b) end)
+         print(table.concat(t, ','))
+         print((('abc'):gsub('%w', function(c) return wait(c:upper()) end)))
+         local T = setmetatable({}, { __tostring = function() return wait('T') end })
+         print(tostring(T), T)
+         local parts, i = { 'return ', '4', '2' }, 0
+         print(load(function() i = i + 1 return wait(parts[i]) end)())",
+    );
+    assert_eq!(out, "1,2,3,5,8,9\nABC\nT\tT\n42\n");
+    assert!(waits > 10, "{waits}");
+}
+
+#[test]
+fn coroutines_do_not_yield_across_natives_waiting_for_lua() {
+    let mut lua = Lua::new(Libs::SAFE);
+    let r = lua.exec(
+        b"local co = coroutine.wrap(function()
+            local s = ('a'):gsub('.', function(c)
+              assert(not coroutine.isyieldable())
+              return select(2, pcall(coroutine.yield, c))
+            end)
+            return s
+          end)
+          return co()",
+        "=test",
+    );
+    let v = r.unwrap();
+    let s = lua.enter(|_, g| match Lua::fetch(g, &v[0]) {
+        Value::String(s) => s.to_str_lossy().into_owned(),
+        _ => String::new(),
+    });
+    assert_eq!(s, "attempt to yield across a C-call boundary");
+}
