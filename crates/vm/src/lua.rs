@@ -1041,7 +1041,11 @@ fn fail<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtError<'gc>
         borrow_state(mc, t).ok().and_then(|mut st| {
             st.frames.clear();
             st.top = 0;
-            st.traceback.take()
+            // Only the traceback taken for this very error.
+            st.traceback.take().and_then(|(tv, tb)| match &e {
+                RtError::Value(v) if !tv.raw_eq(*v) => None,
+                _ => Some(tb),
+            })
         })
     });
     match e {

@@ -125,7 +125,8 @@ pub struct ThreadState<'gc> {
     /// tracebacks show as a C caller at the bottom).
     pub is_coroutine: bool,
     /// The traceback of the last error that escaped this thread's host call.
-    pub traceback: Option<String>,
+    /// (With the error value it is for.)
+    pub traceback: Option<(Value<'gc>, String)>,
     /// Debug hooks of this thread (`debug.sethook`).
     pub hook: crate::vm::hook::HookState,
     /// The frame index of a running `__gc` metamethod (`debug.getinfo`
@@ -150,6 +151,9 @@ unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {
             cc.trace(v);
         }
         if let Some((_, v)) = &self.handled {
+            cc.trace(v);
+        }
+        if let Some((v, _)) = &self.traceback {
             cc.trace(v);
         }
     }

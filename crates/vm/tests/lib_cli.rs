@@ -213,6 +213,81 @@ fn lua_init_and_no_env() {
     assert_eq!(run(&env, &["-E", "-e", code]).0, "false\tfalse\n");
 }
 
+#[test]
+fn script_arguments_come_from_arg() {
+    let out = lunarena(&["-e", "arg[1] = 100", "-", "x"], b"print(...)");
+    assert_eq!(text(&out.stdout), "100\n");
+    let out = lunarena(&["-e", "arg = 1", "-"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "lunarena: 'arg' is not a table\n");
+}
+
+#[test]
+fn interactive_prompts_echo_and_print() {
+    // As lua5.4 with readline: lines not from a terminal are shown after the prompt.
+    let code =
+        "_PROMPT = setmetatable({}, {__tostring = function() return 'P' end}) _PROMPT2 = '+'";
+    let out = lunarena(&["-e", code, "-i"], b"1 + 1\nx = [[a\nb]]\n=x\n");
+    let stdout = text(&out.stdout);
+    let session = stdout.split_once('\n').unwrap().1;
+    assert_eq!(session, "P1 + 1\n2\nPx = [[a\n+b]]\nP=x\na\nb\nP\n");
+    let out = lunarena(&["-e", "print = nil", "-i"], b"10\nerror('e')\n");
+    assert_eq!(
+        text(&out.stderr),
+        "error calling 'print' (attempt to call a nil value)\n\
+         stdin:1: e\nstack traceback:\n\t[C]: in function 'error'\n\tstdin:1: in main chunk\n\t[C]: in ?\n"
+    );
+}
+
+#[test]
+fn closing_runs_finalizers_and_pending_closes() {
+    let code = "warn('@on') setmetatable({}, {__gc = function() print('gc 1') end}) \
+                local keep = setmetatable({}, {__gc = function() error('in gc') end})";
+    let out = lunarena(&["-e", code], b"");
+    assert_eq!(text(&out.stdout), "gc 1\n");
+    assert_eq!(
+        text(&out.stderr),
+        "Lua warning: error in __gc ((command line):1: in gc)\n"
+    );
+    let code = "local x <close> = setmetatable({}, {__close = function() print('closed') end}) \
+                setmetatable({}, {__gc = function() print('gc') end}) os.exit(true, true)";
+    let out = lunarena(&["-e", code], b"");
+    assert_eq!(text(&out.stdout), "closed\ngc\n");
+    let out = lunarena(
+        &[
+            "-e",
+            "setmetatable({}, {__gc = function() print('gc') end}) os.exit(0)",
+        ],
+        b"",
+    );
+    assert_eq!(text(&out.stdout), "");
+}
+
+#[test]
+fn traceback_shows_tail_calls_and_required_chunks() {
+    let dir = scratch("tailcalls");
+    std::fs::write(dir.join("m.lua"), "local t = nil\nreturn t.x\n").unwrap();
+    let script = "local function g() error('x') end\nlocal function f() return g() end\n\
+                  print(select(2, xpcall(f, debug.traceback)))\nrequire 'm'\n";
+    std::fs::write(dir.join("s.lua"), script).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lunarena"))
+        .arg("s.lua")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&out.stdout),
+        "s.lua:1: x\nstack traceback:\n\t[C]: in function 'error'\n\ts.lua:1: in function <s.lua:1>\n\
+         \t(...tail calls...)\n\t[C]: in function 'xpcall'\n\ts.lua:3: in main chunk\n\t[C]: in ?\n"
+    );
+    assert_eq!(
+        text(&out.stderr),
+        "lunarena: ./m.lua:2: attempt to index a nil value (local 't')\nstack traceback:\n\
+         \t./m.lua:2: in main chunk\n\t[C]: in function 'require'\n\ts.lua:4: in main chunk\n\t[C]: in ?\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Objects with `__gc` still alive when the program ends, registered in
 /// the order t, garbage, X, u.
 const CLOSING: &str = "local t = setmetatable({}, {__gc = function () print('t') end}) \

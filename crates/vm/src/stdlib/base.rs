@@ -190,7 +190,8 @@ fn next<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             Ok(2)
         }
         Ok(None) => ctx.ret(Value::Nil),
-        Err(_) => Err(RtError::msg("invalid key to 'next'")),
+        // Raised by the API (`lua_next`): no position.
+        Err(_) => Err(RtError::Value(ctx.str_value(b"invalid key to 'next'"))),
     }
 }
 
@@ -218,9 +219,7 @@ fn pairs<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         let helper = ctx.upvalue(1);
         return ctx.tail_call(helper, &[tm, v], None);
     }
-    if !matches!(v, Value::Table(_)) {
-        return Err(ctx.expect_type(0, "table"));
-    }
+    // Any value will do: `next` checks it on the first step.
     let next = ctx.upvalue(0);
     ctx.push(next);
     ctx.push(v);
@@ -315,7 +314,10 @@ fn rawset<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let t = ctx.check_table(0)?;
     let k = ctx.check_any(1)?;
     let v = ctx.check_any(2)?;
-    t.set(ctx.mc, k, v).map_err(|e| RtError::msg(e.message()))?;
+    // Raised by the API, not by Lua code: the message has no position.
+    if let Err(e) = t.set(ctx.mc, k, v) {
+        return Err(RtError::Value(ctx.str_value(e.message().as_bytes())));
+    }
     ctx.ret(Value::Table(t))
 }
 
@@ -329,7 +331,7 @@ fn rawlen<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let n = match ctx.arg(0) {
         Value::Table(t) => t.length(),
         Value::String(s) => s.len() as i64,
-        _ => return Err(RtError::bad_arg(1, "table or string expected")),
+        _ => return Err(ctx.expect_type(0, "table or string")),
     };
     ctx.ret(Value::Integer(n))
 }
@@ -355,7 +357,7 @@ fn setmetatable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let mt = match ctx.arg(1) {
         Value::Nil => None,
         Value::Table(m) => Some(m),
-        _ => return Err(RtError::bad_arg(2, "nil or table expected")),
+        _ => return Err(ctx.expect_type(1, "nil or table")),
     };
     if let Some(old) = t.metatable() {
         if !old.borrow().get_str(ctx.g.tm_name(Tm::Metatable)).is_nil() {

@@ -239,12 +239,8 @@ fn pack<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let n = ctx.nargs;
     charge(&ctx, n as i64)?;
     let t = Table::with_capacity(ctx.mc, n, 1);
-    {
-        let mut tb = t.borrow_mut(ctx.mc);
-        for (i, v) in ctx.args().iter().enumerate() {
-            tb.set_int(i as i64 + 1, *v);
-        }
-    }
+    // All in the array part, nils included (`#` then sees them as PUC does).
+    t.borrow_mut(ctx.mc).set_list(0, ctx.args());
     let key = ctx.str_value(b"n");
     let _ = t.set(ctx.mc, key, Value::Integer(n as i64));
     ctx.ret(Value::Table(t))

@@ -720,21 +720,19 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             }
             // The traceback of an error no pcall will catch is taken here,
             // before a nested call (such as `require` running a chunk)
-            // drops its frames.
+            // drops its frames. It is kept with the error it is for: a
+            // native may catch the error (`load` from a reader).
             let uncaught = stop == 0
                 || !self
                     .ts
                     .frames
                     .iter()
                     .any(|f| matches!(f.kind, FrameKind::PCall | FrameKind::XPCall));
-            if uncaught && self.ts.traceback.is_none() {
+            let known = matches!(&self.ts.traceback, Some((tv, _)) if tv.raw_eq(v));
+            if uncaught && !known {
                 let msg = meta::tostring_raw(self.g, v);
-                self.ts.traceback = Some(debug::traceback(
-                    self.g,
-                    self.ts,
-                    Some(&String::from_utf8_lossy(&msg)),
-                    0,
-                ));
+                let tb = debug::traceback(self.g, self.ts, Some(&String::from_utf8_lossy(&msg)), 0);
+                self.ts.traceback = Some((v, tb));
             }
             let v = self.abandon(stop, v);
             return Err(RtError::Value(v));

@@ -1,0 +1,31 @@
+//! Byte-for-byte comparisons with the reference interpreter: scripts in
+//! `tests/lua/diff/` exercise corners real programs print (number
+//! formatting, error messages, syntax errors, library results), with the
+//! expected output made by `regen.sh` with lua5.4.
+
+#[path = "lua/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
+use harness::check_script;
+use lunarena_vm::Libs;
+
+#[test]
+fn numbers() {
+    check_script(Libs::SAFE, "diff/numbers");
+}
+
+#[test]
+fn error_messages() {
+    check_script(Libs::ALL, "diff/errors");
+}
+
+#[test]
+fn syntax_errors() {
+    check_script(Libs::SAFE, "diff/syntax");
+}
+
+#[test]
+fn values() {
+    check_script(Libs::ALL, "diff/values");
+}
