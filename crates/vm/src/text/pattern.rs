@@ -3,6 +3,10 @@
 
 use std::fmt;
 
+mod class;
+
+use class::{find_byte, match_class};
+
 /// Maximum number of captures in one pattern.
 pub const MAX_CAPTURES: usize = 32;
 /// Maximum nesting of recursive matching calls (PUC's MAXCCALLS).
@@ -49,12 +53,19 @@ pub fn has_specials(pattern: &[u8]) -> bool {
 /// Plain substring search from byte offset `init`; returns the match start.
 pub fn find_plain(subject: &[u8], needle: &[u8], init: usize) -> Option<usize> {
     let hay = subject.get(init..)?;
-    if needle.is_empty() {
+    let Some((&first, rest)) = needle.split_first() else {
         return Some(init);
+    };
+    let last_start = hay.len().checked_sub(needle.len())?;
+    let mut i = 0;
+    while i <= last_start {
+        i += find_byte(first, &hay[i..=last_start])?;
+        if &hay[i + 1..i + needle.len()] == rest {
+            return Some(init + i);
+        }
+        i += 1;
     }
-    hay.windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + init)
+    None
 }
 
 /// A capture value: a byte range of the subject or a 0-based position
@@ -117,17 +128,33 @@ struct State<'a, 'b> {
     depth: usize,
     steps: usize,
     budget: &'b mut dyn FnMut() -> bool,
+    /// Why matching stopped, when a step returned `Halt`.
+    error: Option<PatternError>,
 }
 
-type Step = Result<Option<usize>, PatternError>;
+/// Matching stopped with an error (kept in `State::error`). Steps return
+/// it instead of the error itself so their results fit in registers.
+struct Halt;
+
+type Step = Result<Option<usize>, Halt>;
 
 impl State<'_, '_> {
-    fn tick(&mut self, n: usize) -> Result<(), PatternError> {
+    fn fail(&mut self, e: PatternError) -> Halt {
+        self.error = Some(e);
+        Halt
+    }
+
+    fn fail_msg(&mut self, msg: &str) -> Halt {
+        self.fail(PatternError::Message(msg.to_string()))
+    }
+
+    #[inline]
+    fn tick(&mut self, n: usize) -> Result<(), Halt> {
         self.steps = self.steps.saturating_add(n);
         if self.steps >= BUDGET_INTERVAL {
             self.steps = 0;
             if !(self.budget)() {
-                return Err(PatternError::Interrupted);
+                return Err(self.fail(PatternError::Interrupted));
             }
         }
         Ok(())
@@ -139,12 +166,12 @@ impl State<'_, '_> {
     }
 
     /// End of the single-character class starting at `p`.
-    fn class_end(&self, p: usize) -> Result<usize, PatternError> {
+    fn class_end(&mut self, p: usize) -> Result<usize, Halt> {
         let c = self.pb(p);
         let mut p = p + 1;
         if c == b'%' {
             if p >= self.pat.len() {
-                return err("malformed pattern (ends with '%')");
+                return Err(self.fail_msg("malformed pattern (ends with '%')"));
             }
             return Ok(p + 1);
         }
@@ -155,7 +182,7 @@ impl State<'_, '_> {
             // The first byte of the set is taken literally, even if it is ']'.
             loop {
                 if p >= self.pat.len() {
-                    return err("malformed pattern (missing ']')");
+                    return Err(self.fail_msg("malformed pattern (missing ']')"));
                 }
                 let c = self.pat[p];
                 p += 1;
@@ -213,7 +240,7 @@ impl State<'_, '_> {
 
     fn do_match(&mut self, s: usize, p: usize) -> Step {
         if self.depth == 0 {
-            return err("pattern too complex");
+            return Err(self.fail_msg("pattern too complex"));
         }
         self.depth -= 1;
         let r = self.match_body(s, p);
@@ -247,7 +274,7 @@ impl State<'_, '_> {
                 b'%' if self.pb(p + 1) == b'f' => {
                     p += 2;
                     if self.pb(p) != b'[' {
-                        return err("missing '[' after '%f' in pattern");
+                        return Err(self.fail_msg("missing '[' after '%f' in pattern"));
                     }
                     let ep = self.class_end(p)?;
                     let prev = if s == 0 { 0 } else { self.src[s - 1] };
@@ -329,7 +356,7 @@ impl State<'_, '_> {
 
     fn start_capture(&mut self, s: usize, p: usize, what: CapState) -> Step {
         if self.caps.len() >= MAX_CAPTURES {
-            return err("too many captures");
+            return Err(self.fail_msg("too many captures"));
         }
         self.caps.push((s, what));
         let r = self.do_match(s, p)?;
@@ -341,7 +368,7 @@ impl State<'_, '_> {
 
     fn end_capture(&mut self, s: usize, p: usize) -> Step {
         let Some(l) = self.caps.iter().rposition(|c| c.1 == CapState::Unfinished) else {
-            return err("invalid pattern capture");
+            return Err(self.fail_msg("invalid pattern capture"));
         };
         self.caps[l].1 = CapState::Closed(s - self.caps[l].0);
         let r = self.do_match(s, p)?;
@@ -354,7 +381,7 @@ impl State<'_, '_> {
     /// `%bxy` with `p` at `x`.
     fn match_balance(&mut self, s: usize, p: usize) -> Step {
         if p + 1 >= self.pat.len() {
-            return err("malformed pattern (missing arguments to '%b')");
+            return Err(self.fail_msg("malformed pattern (missing arguments to '%b')"));
         }
         let (open, close) = (self.pat[p], self.pat[p + 1]);
         if self.src.get(s) != Some(&open) {
@@ -384,7 +411,10 @@ impl State<'_, '_> {
             Some(&(start, CapState::Closed(len))) => (start, len),
             // A position capture has no text and never matches.
             Some(&(_, CapState::Position)) => return Ok(None),
-            _ => return bad_index(idx),
+            _ => {
+                let e = PatternError::Message(format!("invalid capture index %{idx}"));
+                return Err(self.fail(e));
+            }
         };
         let want = &self.src[start..start + len];
         let ok = self.src.get(s..s + len) == Some(want);
@@ -396,34 +426,14 @@ impl State<'_, '_> {
     fn try_at(&mut self, s: usize, p: usize) -> Result<Option<Match>, PatternError> {
         self.caps.clear();
         self.depth = MAX_DEPTH;
-        Ok(self.do_match(s, p)?.map(|end| Match {
-            start: s,
-            end,
-            caps: std::mem::take(&mut self.caps),
-        }))
-    }
-}
-
-/// C-locale `%x` class test; an unknown class letter matches itself.
-fn match_class(c: u8, cl: u8) -> bool {
-    let res = match cl.to_ascii_lowercase() {
-        b'a' => c.is_ascii_alphabetic(),
-        b'c' => c.is_ascii_control(),
-        b'd' => c.is_ascii_digit(),
-        b'g' => c.is_ascii_graphic(),
-        b'l' => c.is_ascii_lowercase(),
-        b'p' => c.is_ascii_punctuation(),
-        b's' => crate::text::number::is_space(c),
-        b'u' => c.is_ascii_uppercase(),
-        b'w' => c.is_ascii_alphanumeric(),
-        b'x' => c.is_ascii_hexdigit(),
-        b'z' => c == 0, // deprecated, still accepted by 5.4
-        _ => return cl == c,
-    };
-    if cl.is_ascii_uppercase() {
-        !res
-    } else {
-        res
+        match self.do_match(s, p) {
+            Ok(end) => Ok(end.map(|end| Match {
+                start: s,
+                end,
+                caps: std::mem::take(&mut self.caps),
+            })),
+            Err(Halt) => Err(self.error.take().unwrap_or(PatternError::Interrupted)),
+        }
     }
 }
 
@@ -492,6 +502,7 @@ impl<'a> GlobalMatcher<'a> {
             depth: MAX_DEPTH,
             steps: 0,
             budget,
+            error: None,
         };
         let mut s = from;
         while s <= self.subject.len() {
