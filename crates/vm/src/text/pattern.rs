@@ -167,34 +167,7 @@ impl State<'_, '_> {
 
     /// End of the single-character class starting at `p`.
     fn class_end(&mut self, p: usize) -> Result<usize, Halt> {
-        let c = self.pb(p);
-        let mut p = p + 1;
-        if c == b'%' {
-            if p >= self.pat.len() {
-                return Err(self.fail_msg("malformed pattern (ends with '%')"));
-            }
-            return Ok(p + 1);
-        }
-        if c == b'[' {
-            if self.pb(p) == b'^' {
-                p += 1;
-            }
-            // The first byte of the set is taken literally, even if it is ']'.
-            loop {
-                if p >= self.pat.len() {
-                    return Err(self.fail_msg("malformed pattern (missing ']')"));
-                }
-                let c = self.pat[p];
-                p += 1;
-                if c == b'%' && p < self.pat.len() {
-                    p += 1;
-                }
-                if self.pb(p) == b']' {
-                    return Ok(p + 1);
-                }
-            }
-        }
-        Ok(p)
+        item_end(self.pat, p).map_err(|m| self.fail_msg(m))
     }
 
     /// Whether `c` is in the set `pat[p..=ec]` where `pat[p]` is '[' and `pat[ec]` is ']'.
@@ -230,6 +203,12 @@ impl State<'_, '_> {
         let Some(&c) = self.src.get(s) else {
             return false;
         };
+        self.single_byte(c, p, ep)
+    }
+
+    /// Whether byte `c` matches the class `pat[p..ep]`.
+    #[inline]
+    fn single_byte(&self, c: u8, p: usize, ep: usize) -> bool {
         match self.pat[p] {
             b'.' => true,
             b'%' => match_class(c, self.pb(p + 1)),
@@ -326,10 +305,20 @@ impl State<'_, '_> {
     }
 
     fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> Step {
-        let mut i = 0;
-        while self.single(s + i, p, ep) {
-            i += 1;
-        }
+        let rest = self.src.get(s..).unwrap_or_default();
+        // The longest run of matching bytes, with the class decoded once.
+        let mut i = match self.pat[p] {
+            b'.' => rest.len(),
+            b'%' => {
+                let cl = self.pb(p + 1);
+                rest.iter().take_while(|&&c| match_class(c, cl)).count()
+            }
+            b'[' => rest
+                .iter()
+                .take_while(|&&c| self.match_bracket(c, p, ep - 1))
+                .count(),
+            pc => rest.iter().take_while(|&&c| c == pc).count(),
+        };
         self.tick(i)?;
         loop {
             if let Some(e) = self.do_match(s + i, ep + 1)? {
@@ -437,6 +426,79 @@ impl State<'_, '_> {
     }
 }
 
+/// End of the single-character class starting at `pat[p]`.
+fn item_end(pat: &[u8], p: usize) -> Result<usize, &'static str> {
+    let at = |p: usize| pat.get(p).copied().unwrap_or(0);
+    let c = at(p);
+    let mut p = p + 1;
+    if c == b'%' {
+        if p >= pat.len() {
+            return Err("malformed pattern (ends with '%')");
+        }
+        return Ok(p + 1);
+    }
+    if c == b'[' {
+        if at(p) == b'^' {
+            p += 1;
+        }
+        // The first byte of the set is taken literally, even if it is ']'.
+        loop {
+            if p >= pat.len() {
+                return Err("malformed pattern (missing ']')");
+            }
+            let c = pat[p];
+            p += 1;
+            if c == b'%' && p < pat.len() {
+                p += 1;
+            }
+            if at(p) == b']' {
+                return Ok(p + 1);
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// The first item of a pattern when every match must begin with one byte
+/// it matches (a single-character class without `*`, `?` or `-`, after
+/// any opening captures): positions where it fails need no matching.
+#[derive(Clone, Copy)]
+enum FirstItem {
+    /// No such item.
+    Any,
+    /// A literal byte.
+    Byte(u8),
+    /// The class `pat[p..ep]`.
+    Class(usize, usize),
+}
+
+impl FirstItem {
+    fn of(pat: &[u8], mut p: usize) -> FirstItem {
+        while pat.get(p) == Some(&b'(') {
+            p += if pat.get(p + 1) == Some(&b')') { 2 } else { 1 };
+        }
+        let Some(&c) = pat.get(p) else {
+            return FirstItem::Any;
+        };
+        let special = match c {
+            b')' => true,
+            b'$' => p + 1 == pat.len(),
+            b'%' => matches!(pat.get(p + 1), Some(b'b' | b'f' | b'0'..=b'9')),
+            _ => false,
+        };
+        let Ok(ep) = item_end(pat, p) else {
+            return FirstItem::Any;
+        };
+        if special || matches!(pat.get(ep), Some(b'*' | b'?' | b'-')) {
+            return FirstItem::Any;
+        }
+        match c {
+            b'.' | b'%' | b'[' => FirstItem::Class(p, ep),
+            _ => FirstItem::Byte(c),
+        }
+    }
+}
+
 /// Finds the first match at or after byte offset `init` (`string.find` /
 /// `string.match`); a leading `^` anchors the match at `init`. `budget` is
 /// called every few thousand steps and returns false to interrupt.
@@ -460,6 +522,7 @@ pub struct GlobalMatcher<'a> {
     pos: usize,
     last_end: Option<usize>,
     done: bool,
+    first: FirstItem,
 }
 
 impl<'a> GlobalMatcher<'a> {
@@ -467,14 +530,16 @@ impl<'a> GlobalMatcher<'a> {
     /// anchor (gsub, find) instead of a literal (gmatch).
     pub fn new(subject: &'a [u8], pattern: &'a [u8], init: usize, honor_anchor: bool) -> Self {
         let anchored = honor_anchor && pattern.first() == Some(&b'^');
+        let pat_start = usize::from(anchored);
         GlobalMatcher {
             subject,
             pattern,
-            pat_start: usize::from(anchored),
+            pat_start,
             anchored,
             pos: init,
             last_end: None,
             done: init > subject.len(),
+            first: FirstItem::of(pattern, pat_start),
         }
     }
 
@@ -506,6 +571,19 @@ impl<'a> GlobalMatcher<'a> {
         };
         let mut s = from;
         while s <= self.subject.len() {
+            // Skip to where the first item can match.
+            let skip = match self.first {
+                _ if self.anchored => Some(0),
+                FirstItem::Any => Some(0),
+                FirstItem::Byte(b) => find_byte(b, &self.subject[s..]),
+                FirstItem::Class(p, ep) => self.subject[s..]
+                    .iter()
+                    .position(|&c| st.single_byte(c, p, ep)),
+            };
+            let Some(skip) = skip else {
+                break;
+            };
+            s += skip;
             if let Some(m) = st.try_at(s, self.pat_start)? {
                 if Some(m.end) != self.last_end {
                     self.pos = m.end;
