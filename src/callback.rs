@@ -369,6 +369,10 @@ fn deliver<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, op: Op, r: JsVal) -> J
     let env = cv.env;
     match op {
         Op::Call | Op::Method => {
+            if let Some(n) = raw::try_number(env, r) {
+                ctx.push(crate::convert::number_to_lua(n));
+                return Ok(1);
+            }
             if raw::kind(env, r)? == raw::Kind::Undefined {
                 return Ok(0);
             }
