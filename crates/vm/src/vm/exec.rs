@@ -1185,10 +1185,26 @@ pub fn execute<'gc, const HOOKED: bool>(
                 unsafe { *regs.add(idx) = v }
             }};
         }
+        // Instructions and constants are read without bounds checks.
+        // Invariant: every prototype comes from the compiler or passed the
+        // binary-chunk verifier (`stdlib::dump`): constant indices are in
+        // range, jumps land inside the code, and the code ends with a return
+        // or a jump, so `pc` never runs past the end.
         macro_rules! kst {
-            ($i:expr) => {
-                k[$i]
-            };
+            ($i:expr) => {{
+                let idx: usize = $i;
+                debug_assert!(idx < k.len());
+                // SAFETY: see the invariant above.
+                unsafe { *k.get_unchecked(idx) }
+            }};
+        }
+        macro_rules! fetch {
+            ($pc:expr) => {{
+                let at: usize = $pc;
+                debug_assert!(at < code.len());
+                // SAFETY: see the invariant above.
+                unsafe { *code.get_unchecked(at) }
+            }};
         }
         macro_rules! throw {
             ($e:expr) => {{
@@ -1294,7 +1310,7 @@ pub fn execute<'gc, const HOOKED: bool>(
         }
         macro_rules! jump_next {
             () => {{
-                let off = code[pc].sj_field();
+                let off = fetch!(pc).sj_field();
                 pc = (pc as i64 + 1 + off as i64) as usize;
                 if off < 0 {
                     back_edge!();
@@ -1325,7 +1341,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 sync!();
             }
-            let i = code[pc];
+            let i = fetch!(pc);
             pc += 1;
             match i.op() {
                 OpCode::Move => set!(i.a(), r!(i.b())),
@@ -1333,7 +1349,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 OpCode::LoadF => set!(i.a(), Value::Number(i.sbx() as f64)),
                 OpCode::LoadK => set!(i.a(), kst!(i.bx())),
                 OpCode::LoadKx => {
-                    let extra = code[pc].ax_field();
+                    let extra = fetch!(pc).ax_field();
                     pc += 1;
                     set!(i.a(), kst!(extra));
                 }
@@ -2130,7 +2146,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let mut start = i.c();
                     if i.k() {
                         start +=
-                            code[pc].ax_field() * (crate::compiler::opcode::MAX_C as usize + 1);
+                            fetch!(pc).ax_field() * (crate::compiler::opcode::MAX_C as usize + 1);
                         pc += 1;
                     }
                     if let Value::Table(t) = r!(a) {
