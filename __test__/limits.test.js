@@ -56,6 +56,23 @@ describe('limits', () => {
     lua.close();
   });
 
+  test('recursion without loops is stopped by the instruction and time limits', async () => {
+    const fib = 'local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end return fib(40)';
+    const lua = new Lua();
+    expect(limitOf(() => lua.run(fib, { instructionLimit: 1e6 }))).toBe('instructions');
+    const t0 = Date.now();
+    expect(limitOf(() => lua.run(fib, { timeout: 50 }))).toBe('time');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    // Time slicing reaches it too: the job is paused between slices, so a
+    // timer fires while it runs.
+    let fired = false;
+    setTimeout(() => { fired = true; }, 5);
+    await expect(lua.runAsync(fib, { timeout: 200 })).rejects.toThrow(LuaLimitError);
+    expect(fired).toBe(true);
+    expect(lua.run('local function f(n) if n < 2 then return n end return f(n - 1) + f(n - 2) end return f(20)')).toBe(6765);
+    lua.close();
+  });
+
   test('instruction and time limits, per VM and per call', () => {
     const lua = new Lua({ instructionLimit: 1e6 });
     expect(limitOf(() => lua.run('while true do end'))).toBe('instructions');

@@ -1848,6 +1848,26 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::Call => {
+                    if fuel.get() <= 0 {
+                        // Calls spend fuel too, so recursion without loops
+                        // can be paused and stopped: before the call, which
+                        // runs again when the thread continues.
+                        pc -= 1;
+                        save_pc!();
+                        if i.b() != 0 {
+                            // The registers are live (a variable argument
+                            // count keeps its own top).
+                            ex.ts.top = base + max_stack;
+                        }
+                        match out_of_fuel(ex, &fuel) {
+                            Ok(true) => return Exit::OutOfFuel,
+                            Ok(false) => pc += 1,
+                            Err(e) => {
+                                pc += 1;
+                                throw!(e)
+                            }
+                        }
+                    }
                     if let Value::Function(Function::Lua(callee)) = r!(i.a()) {
                         // Fast path: a Lua function with fixed parameters and
                         // room on the stack and in the frame list.
