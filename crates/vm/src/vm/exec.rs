@@ -2099,8 +2099,11 @@ fn out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &mut i64) -> RtResult<'gc, boo
     let spent = budget.slice_fuel() - *fuel;
     budget.charge(spent).map_err(RtError::Limit)?;
     *fuel = budget.slice_fuel();
-    // Nested runs cannot give control back; the outermost run can.
-    Ok(budget.nested.get() == 0 && ex.ts.nested == 0)
+    // The outermost run gives control back; nested runs only in an async
+    // call where each nested call can be suspended, as for an await (see
+    // `level::run_level`).
+    Ok(budget.nested.get() == 0 && ex.ts.nested == 0
+        || budget.async_call.get() && budget.nested_noyield.get() == 0)
 }
 
 /// Prepares a numeric for loop at `ra`. Returns true when the loop must be skipped.
