@@ -352,6 +352,7 @@ impl Lua {
             }
             let b = self.budget();
             if b.await_requested.replace(false) {
+                b.gc_requested.set(false);
                 return Poll::Await;
             }
             if b.gc_requested.replace(false) {

@@ -15,6 +15,7 @@ use lunarena_vm::{Libs, Lua, Value};
 /// `wait(v)`: asks the host to wait; the host then gives back `v`.
 fn wait<'gc>(ctx: Ctx<'gc, '_>) -> Result<usize, lunarena_vm::error::RtError<'gc>> {
     ctx.g.budget.0.await_requested.set(true);
+    ctx.g.budget.0.gc_requested.set(true);
     Ok(0)
 }
 

@@ -214,6 +214,13 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 base: func + 1,
                                 nargs,
                             })?;
+                            // Plain results, the common case, inline.
+                            if n & (crate::vm::ctx::TAIL_CALL | crate::vm::ctx::CALL_THEN) == 0
+                                && !self.g.budget.0.gc_requested.get()
+                            {
+                                let src = self.ts.top - n;
+                                return Ok(Pre::Done(self.deliver(src, n)));
+                            }
                             if n & crate::vm::ctx::TAIL_CALL != 0 {
                                 // The native ends by calling a function in its place.
                                 let (targs, want) = crate::vm::ctx::decode_tail_call(n);
@@ -356,6 +363,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
 
     /// The native on top returned `n` (a result count, or a request of
     /// `Ctx::call_then` or, from a resumed native, `Ctx::tail_call`).
+    #[inline(never)]
     fn native_returned(&mut self, mut n: usize) -> RtResult<'gc, Pre<'gc>> {
         loop {
             if n & crate::vm::ctx::CALL_THEN != 0 {
@@ -399,7 +407,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             || budget.gc_requested.get() && budget.nested.get() == 0 && self.ts.nested == 0
         {
             // The host awaits (out of nested levels too, see
-            // `level::run_level`), or `collectgarbage` asked for a full
+            // `level::run_level`; an await sets `gc_requested` too, which
+            // the fast path checks), or `collectgarbage` asked for a full
             // collection: return to the driver with this frame still on top
             // (as PUC-Rio Lua collects inside the call), its result count
             // kept in `pc`.
