@@ -124,6 +124,24 @@ describe('awaits in every position', () => {
     lua.close();
   });
 
+  test('a long loop inside a metamethod lets timers run between slices', async () => {
+    const lua = vm();
+    const t0 = Date.now();
+    let fired = 0;
+    setTimeout(() => {
+      fired = Date.now() - t0;
+    }, 10);
+    const code = `return setmetatable({}, { __index = function(_, k)
+      local co = coroutine.wrap(function() local t = os.clock() while os.clock() - t < 0.3 do end return k end)
+      return co()
+    end }).done`;
+    await expect(lua.runAsync(code)).resolves.toBe('done');
+    expect(fired).toBeGreaterThan(0);
+    // A slice is a few ms; the margin is for loaded machines.
+    expect(fired).toBeLessThan(200);
+    lua.close();
+  });
+
   test('a rejection inside a metamethod is a Lua error pcall catches', async () => {
     const lua = vm();
     const code = `

@@ -277,6 +277,7 @@ fn await_promise<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, p: JsVal) -> RtR
         return Err(exception_to_lua(cv));
     }
     budget.await_requested.set(true);
+    budget.gc_requested.set(true);
     Ok(0)
 }
 

@@ -15,9 +15,10 @@ pub enum LimitKind {
     /// It unwinds the Rust stack up to the level that resumed the coroutine,
     /// leaving the coroutine's frames in place. Never seen outside the VM.
     Yield,
-    /// Not a limit: an async host call waits for the host (a JS promise)
-    /// inside a nested call. Like `Yield`, it unwinds the Rust stack, up to
-    /// the driver, leaving all frames in place (see `level::run_level`).
+    /// Not a limit: an async host call waits for the host (a JS promise),
+    /// or ends a slice, inside a nested call. Like `Yield`, it unwinds the
+    /// Rust stack, up to the driver, leaving all frames in place (see
+    /// `level::run_level`).
     Await,
 }
 

@@ -531,6 +531,8 @@ impl Lua {
             }
             let b = self.budget();
             if b.await_requested.replace(false) {
+                b.gc_requested.set(false);
+                b.gc.step_request.set(None);
                 return Outcome::Await;
             }
             if b.gc_requested.replace(false) {

@@ -15,13 +15,20 @@ use lunarena_vm::{Libs, Lua, Value};
 /// `wait(v)`: asks the host to wait; the host then gives back `v`.
 fn wait<'gc>(ctx: Ctx<'gc, '_>) -> Result<usize, lunarena_vm::error::RtError<'gc>> {
     ctx.g.budget.0.await_requested.set(true);
+    ctx.g.budget.0.gc_requested.set(true);
     Ok(0)
 }
 
-/// Runs `src` as an async call; each wait is answered with its argument
-/// (kept by `wait` on the stack: the host reads it back through `echo`).
+/// Runs `src` as an async call; each wait is answered with its argument.
 /// Returns the printed output and how many waits happened.
 fn run_async(src: &str) -> (String, usize) {
+    let (out, waits, _) = run_async_sliced(src, Duration::from_millis(50));
+    (out, waits)
+}
+
+/// `run_async` with slices of `slice`; also returns how many times the
+/// call paused between slices.
+fn run_async_sliced(src: &str, slice: Duration) -> (String, usize, usize) {
     let mut lua = Lua::new(Libs::SAFE);
     let out = Rc::new(RefCell::new(Vec::new()));
     let sink = out.clone();
@@ -32,16 +39,18 @@ fn run_async(src: &str) -> (String, usize) {
         let key = lunarena_vm::state::Global::intern(g, mc, b"wait");
         g.globals.set(mc, Value::String(key), w).unwrap();
     });
-    let slice = Duration::from_millis(50);
     let (mut call, mut poll) = lua
         .start_async::<_, ()>(|_, g| Ok((Lua::fetch(g, &f), Vec::new())), slice)
         .unwrap();
-    let mut waits = 0;
+    let (mut waits, mut pauses) = (0, 0);
     loop {
         match poll {
             Poll::Done(_) => break,
             Poll::Failed(e) => panic!("failed: {e}"),
-            Poll::Pending => poll = lua.poll_async(&mut call, slice),
+            Poll::Pending => {
+                pauses += 1;
+                poll = lua.poll_async(&mut call, slice);
+            }
             Poll::Await => {
                 waits += 1;
                 // The argument of `wait` is just below the stack top.
@@ -50,7 +59,7 @@ fn run_async(src: &str) -> (String, usize) {
         }
     }
     let s = String::from_utf8(out.borrow().clone()).unwrap();
-    (s, waits)
+    (s, waits, pauses)
 }
 
 /// The argument of the `wait` call that is waiting (its frame is on top of
@@ -97,6 +106,22 @@ fn waits_in_natives_that_call_lua() {
     );
     assert_eq!(out, "1,2,3,5,8,9\nABC\nT\tT\n42\n");
     assert!(waits > 10, "{waits}");
+}
+
+/// Slices end inside metamethods too (nested calls that can be suspended),
+/// so that a long metamethod does not hold up the host.
+#[test]
+fn slices_end_inside_metamethods() {
+    let (out, _, pauses) = run_async_sliced(
+        "local t = setmetatable({}, { __index = function(_, k)
+           local co = coroutine.wrap(function() local s = 0 for i = 1, 1000000 do s = s + i end return s end)
+           return co() + #k
+         end })
+         print(t.abc .. '!')",
+        Duration::from_micros(100),
+    );
+    assert_eq!(out, "500000500003!\n");
+    assert!(pauses > 1, "{pauses}");
 }
 
 #[test]

@@ -436,7 +436,7 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                     capture_value(&ctx, src, m.capture(0).map_err(|e| pattern_error(e, None))?);
                 match (t.get(key), meta::get_tm(g, repl, Tm::Index)) {
                     // An `__index` function runs like a replacement function.
-                    (Value::Nil, f @ Value::Function(_)) => {
+                    (Value::Nil, f @ Value::Function(_)) if g.budget.0.async_call.get() => {
                         st.at = matcher.position();
                         st.save(&mut ctx, resumed, (m.start, m.end));
                         return ctx.call_then(f, &[repl, key], 1);
@@ -453,15 +453,20 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                 }
             }
             (None, _) => {
-                // The function runs as a normal call (it may yield or
-                // await); gsub goes on when it returns.
                 let args = (0..m.capture_count().max(1))
                     .map(|i| m.capture(i).map(|c| capture_value(&ctx, src, c)))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| pattern_error(e, None))?;
-                st.at = matcher.position();
-                st.save(&mut ctx, resumed, (m.start, m.end));
-                return ctx.call_then(repl, &args, 1);
+                if !g.budget.0.async_call.get() {
+                    // Faster, but the function cannot await.
+                    ctx.call1(repl, &args)?
+                } else {
+                    // A normal call, which may await the host; gsub goes
+                    // on when it returns.
+                    st.at = matcher.position();
+                    st.save(&mut ctx, resumed, (m.start, m.end));
+                    return ctx.call_then(repl, &args, 1);
+                }
             }
         };
         st.add(value, whole)?;

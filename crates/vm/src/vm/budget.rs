@@ -39,9 +39,9 @@ pub struct Budget {
     /// call with its frame still on top (see exec.rs `precall`). The
     /// driver then reports `Poll::Await` instead of collecting.
     pub await_requested: Cell<bool>,
-    /// An async host call is running: natives that have a faster nested
-    /// way to call Lua (table.sort) use `Ctx::call_then`, where the host
-    /// can await.
+    /// An async host call is running: natives that call Lua in a loop
+    /// (table.sort, string.gsub) use `Ctx::call_then`, where the host can
+    /// await, instead of faster nested calls.
     pub async_call: Cell<bool>,
     /// Depth of nested native-to-Lua calls, over all threads.
     pub nested: Cell<u32>,

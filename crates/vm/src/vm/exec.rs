@@ -222,6 +222,13 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 base: func + 1,
                                 nargs,
                             })?;
+                            // Plain results, the common case, inline.
+                            if n & (crate::vm::ctx::TAIL_CALL | crate::vm::ctx::CALL_THEN) == 0
+                                && !self.g.budget.0.gc_requested.get()
+                            {
+                                let src = self.ts.top - n;
+                                return Ok(Pre::Done(self.deliver(src, n)));
+                            }
                             if n & crate::vm::ctx::TAIL_CALL != 0 {
                                 // The native ends by calling a function in its place.
                                 let (targs, want) = crate::vm::ctx::decode_tail_call(n);
@@ -368,6 +375,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
 
     /// The native on top returned `n` (a result count, or a request of
     /// `Ctx::call_then` or, from a resumed native, `Ctx::tail_call`).
+    #[inline(never)]
     fn native_returned(&mut self, mut n: usize) -> RtResult<'gc, Pre<'gc>> {
         loop {
             if n & crate::vm::ctx::CALL_THEN != 0 {
@@ -413,8 +421,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 && self.ts.nested == 0
         {
             // The host awaits (out of nested levels too, see
-            // `level::run_level`), `collectgarbage` asked for a full
-            // collection, or the native allocated enough for a step: return to the driver with this frame still on top
+            // `level::run_level`; an await sets `gc_requested` too, which
+            // the fast path checks), `collectgarbage` asked for a full
+            // collection, or the native allocated enough for a step: return
+            // to the driver with this frame still on top
             // (as PUC-Rio Lua collects inside the call), its result count
             // kept in `pc`.
             if let Some(f) = self.ts.frames.last_mut() {
@@ -2348,8 +2358,11 @@ fn out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &std::cell::Cell<i64>) -> RtRe
     let spent = budget.slice_fuel() - fuel.get();
     budget.charge(spent).map_err(RtError::Limit)?;
     fuel.set(budget.slice_fuel());
-    // Nested runs cannot give control back; the outermost run can.
-    Ok(budget.nested.get() == 0 && ex.ts.nested == 0)
+    // The outermost run gives control back; nested runs only in an async
+    // call where each nested call can be suspended, as for an await (see
+    // `level::run_level`).
+    Ok(budget.nested.get() == 0 && ex.ts.nested == 0
+        || budget.async_call.get() && budget.nested_noyield.get() == 0)
 }
 
 /// Prepares a numeric for loop at `ra`. Returns true when the loop must be skipped.

@@ -92,7 +92,7 @@ pub fn run_level<'gc>(
             }
         };
         match exit {
-            // Nested levels never run out of fuel: an await stopped the run.
+            // An await, or the end of a slice in an async call.
             Exit::OutOfFuel if nested => return suspend_level(mc, g, chain, nested),
             Exit::OutOfFuel => return Ok(LevelOutcome::OutOfFuel),
             Exit::Rehook => {}
@@ -202,10 +202,11 @@ pub fn run_level<'gc>(
     }
 }
 
-/// An await (see `LimitKind::Await`) stops this level. A nested level
-/// unwinds: its coroutines go in front of those of the levels it unwound
-/// already. The driver's level takes them all over and stops as if out of
-/// fuel (the driver then sees the await).
+/// An await, or the end of a slice of an async call (see
+/// `LimitKind::Await`), stops this level. A nested level unwinds: its
+/// coroutines go in front of those of the levels it unwound already. The
+/// driver's level takes them all over and stops as if out of fuel (the
+/// driver then sees the await, or runs the next slice).
 #[cold]
 #[inline(never)]
 fn suspend_level<'gc>(
@@ -214,7 +215,8 @@ fn suspend_level<'gc>(
     chain: &mut Vec<ChainEntry<'gc>>,
     nested: bool,
 ) -> RtResult<'gc, LevelOutcome> {
-    if !g.budget.0.await_requested.get() {
+    let budget = &g.budget.0;
+    if !budget.await_requested.get() && !budget.async_call.get() {
         return Err(RtError::msg("internal error: nested run out of fuel"));
     }
     let mut waiting = Global::awaiting_chain_mut(g, mc);
