@@ -222,9 +222,13 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 base: func + 1,
                                 nargs,
                             })?;
-                            // Plain results, the common case, inline.
+                            // Plain results, the common case, inline (no
+                            // collection due, no hook to tell).
+                            let budget = &self.g.budget.0;
                             if n & (crate::vm::ctx::TAIL_CALL | crate::vm::ctx::CALL_THEN) == 0
-                                && !self.g.budget.0.gc_requested.get()
+                                && !budget.gc_requested.get()
+                                && !budget.gc_step_due()
+                                && !self.ts.hook.live
                             {
                                 let src = self.ts.top - n;
                                 return Ok(Pre::Done(self.deliver(src, n)));
