@@ -900,6 +900,16 @@ fn push_call<'gc>(
     }
 }
 
+/// The thread host call `id` runs on now: the innermost coroutine it
+/// resumed, else its own thread.
+fn innermost_thread<'gc>(g: GlobalRef<'gc>, id: u64) -> Option<Thread<'gc>> {
+    let calls = g.host_calls.borrow();
+    calls
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| c.chain.last().map(|e| e.0).unwrap_or(c.thread))
+}
+
 /// Raises `e` in the running code of host call `id` (its innermost
 /// thread), then goes on with the call.
 fn raise_in_call<'gc>(
@@ -909,14 +919,7 @@ fn raise_in_call<'gc>(
     id: u64,
     e: RtError<'gc>,
 ) -> Step {
-    let top = {
-        let calls = g.host_calls.borrow();
-        calls
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.chain.last().map(|e| e.0).unwrap_or(c.thread))
-    };
-    let Some(th) = top else {
+    let Some(th) = innermost_thread(g, id) else {
         return continue_call(mc, g, buf, id, None);
     };
     let next = match borrow_state(mc, th) {
@@ -943,14 +946,7 @@ fn resume_host_call<'gc>(
     id: u64,
     result: Result<Vec<Value<'gc>>, Value<'gc>>,
 ) -> Step {
-    let top = {
-        let calls = g.host_calls.borrow();
-        calls
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.chain.last().map(|e| e.0).unwrap_or(c.thread))
-    };
-    let Some(th) = top else {
+    let Some(th) = innermost_thread(g, id) else {
         return continue_call(mc, g, buf, id, None);
     };
     let next = match borrow_state(mc, th) {
