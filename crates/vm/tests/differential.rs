@@ -39,3 +39,8 @@ fn names_in_error_messages() {
 fn loops_and_number_keys() {
     check_script(Libs::ALL, "diff/loops");
 }
+
+#[test]
+fn tracebacks() {
+    check_script(Libs::ALL, "diff/tracebacks");
+}
