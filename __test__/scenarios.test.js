@@ -305,6 +305,19 @@ describe('calls across the boundary, nested and many', () => {
     lua.close();
   });
 
+  test('a long run lets go of the JS objects Lua dropped while it runs', () => {
+    const lua = new Lua();
+    let calls = 0;
+    let most = 0;
+    lua.set('mk', (i) => {
+      if (++calls % 1000 === 0) most = Math.max(most, lua.stats().imports);
+      return { i };
+    });
+    expect(lua.run('local s = 0 for i = 1, 200000 do s = s + mk(i).i end return s')).toBe(20000100000);
+    expect(most).toBeLessThan(100000);
+    lua.close();
+  });
+
   test('nesting across two VMs and back, with errors caught at each level', () => {
     const a = new Lua();
     const b = new Lua();

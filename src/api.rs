@@ -204,7 +204,7 @@ mod handlers {
             Libs::SAFE
         };
         let alive = get("alive\0")?;
-        let vm = Box::into_raw(Box::new(Vm::new(env, helpers, libs, alive)));
+        let vm = Box::into_raw(Vm::new(env, helpers, libs, alive));
         let ext = match raw::external(env, vm.cast(), Some(finalize_vm)) {
             Ok(e) => e,
             Err(t) => {

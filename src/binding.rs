@@ -54,6 +54,12 @@ use crate::raw::{self, Env, Js, JsVal, Thrown, WeakRef};
 /// Calls from Lua into JS that may be active at once on one VM.
 pub const MAX_JS_DEPTH: usize = 180;
 
+/// Native stack the nested calls of one outermost entry may use. V8 throws
+/// "Maximum call stack size exceeded" at about 984 KiB (its default limit,
+/// counted from where the thread's JS started): stopping well before makes
+/// deep recursion through both languages end with our clear error.
+pub const MAX_STACK_BYTES: usize = 640 * 1024;
+
 /// Outermost calls between two collection steps.
 const GC_STEP_EVERY: u32 = 16;
 
@@ -238,6 +244,25 @@ thread_local! {
     /// The VM whose entry is innermost on this thread (the one whose Lua
     /// code may call a trampoline). Saved and restored by `Entry`.
     static ACTIVE: Cell<*const Vm> = const { Cell::new(ptr::null()) };
+    /// Stack address at this thread's outermost entry (0: none active).
+    static STACK_BASE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// An address in the current stack frame.
+#[inline(never)]
+fn stack_address() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// Bytes of native stack used since this thread's outermost entry (the
+/// stack grows down on every platform Node supports).
+pub fn stack_used() -> usize {
+    let base = STACK_BASE.with(|b| b.get());
+    if base == 0 {
+        return 0;
+    }
+    base.saturating_sub(stack_address())
 }
 
 /// The VM of the innermost entry on this thread.
@@ -263,6 +288,9 @@ impl Drop for Entry<'_> {
         self.vm.end_level();
         self.vm.locked.set(self.prev_locked);
         ACTIVE.with(|a| a.set(self.prev));
+        if self.prev.is_null() {
+            STACK_BASE.with(|b| b.set(0));
+        }
     }
 }
 
@@ -281,15 +309,8 @@ impl Vm {
     /// `alive` is a JS function that does nothing: calling it between fuel
     /// slices fails once the thread is being torn down (a terminated
     /// worker), which stops the running call.
-    pub fn new(env: Env, helpers: Helpers, libs: Libs, alive: WeakRef) -> Vm {
-        let mut lua = Lua::new(libs);
-        lua.set_slice_hook(Some(Box::new(move || {
-            let Ok(Some(f)) = alive.get() else {
-                return true;
-            };
-            let _scope = raw::HandleScope::open(env);
-            raw::call(env, raw::undefined(env), f, &[]).is_ok()
-        })));
+    pub fn new(env: Env, helpers: Helpers, libs: Libs, alive: WeakRef) -> Box<Vm> {
+        let lua = Lua::new(libs);
         let gaddr = lua.enter(|_, g| Gc::as_ptr(g) as usize);
         let fixed = crate::callback::make_fixed(&lua);
         LIVE.with(|n| n.set(n.get() + 1));
@@ -302,7 +323,7 @@ impl Vm {
             next_host: 1,
             ..State::default()
         };
-        Vm {
+        let vm = Box::new(Vm {
             lua: RefCell::new(Some(lua)),
             st: RefCell::new(st),
             env,
@@ -316,7 +337,27 @@ impl Vm {
             jobs: RefCell::new(IdMap::default()),
             async_running: Cell::new(false),
             scopes: CallScopes::default(),
+        });
+        let this: *const Vm = &*vm;
+        let hook = move |released: &[u64]| {
+            // SAFETY: the hook belongs to the VM's `Lua`, which the VM owns
+            // (and drops first); the box does not move.
+            let vm = unsafe { &*this };
+            let _scope = raw::HandleScope::open(env);
+            // Proxies Lua freed during a long call are let go at once.
+            vm.release_hosts(released);
+            if vm.flush_released_slots().is_err() {
+                let _ = raw::take_exception(env);
+            }
+            let Ok(Some(f)) = alive.get() else {
+                return true;
+            };
+            raw::call(env, raw::undefined(env), f, &[]).is_ok()
+        };
+        if let Some(lua) = vm.lua.borrow_mut().as_mut() {
+            lua.set_slice_hook(Some(Box::new(hook)));
         }
+        vm
     }
 
     /// Makes sure a call from Lua into JS at the current nesting level runs
@@ -377,6 +418,9 @@ impl Vm {
             ));
         }
         let prev = ACTIVE.with(|a| a.replace(self as *const Vm));
+        if prev.is_null() {
+            STACK_BASE.with(|b| b.set(stack_address()));
+        }
         let prev_locked = self.locked.replace(true);
         Ok(Entry {
             vm: self,

@@ -25,7 +25,7 @@ use lunarena_vm::vm::ctx::Ctx;
 use lunarena_vm::vm::meta::MetaCx;
 use lunarena_vm::{Lua, Value};
 
-use crate::binding::{self, Fixed, Helpers, Vm, MAX_JS_DEPTH};
+use crate::binding::{self, Fixed, Helpers, Vm, MAX_JS_DEPTH, MAX_STACK_BYTES};
 use crate::convert::{native_is, Cv};
 use crate::raw::{self, Js, JsVal};
 
@@ -201,6 +201,11 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
         return Err(RtError::msg(format!(
             "too many nested calls between Lua and JavaScript (more than {MAX_JS_DEPTH})"
         )));
+    }
+    if binding::stack_used() > MAX_STACK_BYTES {
+        return Err(RtError::msg(
+            "too many nested calls between Lua and JavaScript (the stack is nearly full)",
+        ));
     }
     let env = vm.env;
     vm.call_scope();

@@ -19,6 +19,9 @@ use crate::vm::meta;
 /// A Lua value held by the host; keeps the value alive until dropped.
 pub type StashedValue = DynamicRoot<Rootable![Value<'_>]>;
 
+/// What the driver calls between fuel slices (see `Lua::set_slice_hook`).
+pub type SliceHook = dyn FnMut(&[u64]) -> bool;
+
 /// Where a finished call leaves its results, until the host takes them.
 type ResultBuf<'gc> = Gc<'gc, RefLock<Vec<Value<'gc>>>>;
 type ResultRoot = DynamicRoot<Rootable![RefLock<Vec<Value<'_>>>]>;
@@ -125,7 +128,7 @@ pub struct Lua {
     last_error: Option<StashedValue>,
     /// Called between fuel slices; returning false stops the running call
     /// with `LimitKind::Interrupted` (see `set_slice_hook`).
-    slice_hook: Option<Box<dyn FnMut() -> bool>>,
+    slice_hook: Option<Box<SliceHook>>,
     /// The results of the call that finished last (a reused buffer, so
     /// that a short call allocates nothing for its results).
     results: ResultRoot,
@@ -429,12 +432,14 @@ impl Lua {
             GlobalRef<'gc>,
         ) -> Result<(Value<'gc>, Vec<Value<'gc>>), E>,
     {
-        let r = self.run_call(|mc, g, args| {
-            let (f, a) = setup(mc, g)?;
-            args.extend_from_slice(&a);
-            Ok(f)
-        })?;
-        Ok(r.map(|()| self.take_results()))
+        self.try_call_then(
+            |mc, g, args| {
+                let (f, a) = setup(mc, g)?;
+                args.extend_from_slice(&a);
+                Ok(f)
+            },
+            |mc, g, vals| vals.iter().map(|v| Lua::stash(mc, g, *v)).collect(),
+        )
     }
 
     /// Like [`Lua::try_call`], but the results are handed to `finish` inside
@@ -455,29 +460,10 @@ impl Lua {
         ) -> Result<Value<'gc>, E>,
         F: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, &[Value<'gc>]) -> R,
     {
-        let r = self.run_call(setup)?;
-        Ok(r.map(|()| {
-            self.enter_buf(|mc, g, buf| {
-                let out = finish(mc, g, &buf.borrow());
-                buf.unlock(mc).borrow_mut().clear();
-                out
-            })
-        }))
-    }
-
-    /// Runs a synchronous call made by `setup` (see `try_call_then`); the
-    /// results are left in `results`.
-    fn run_call<S, E>(&mut self, setup: S) -> Result<Result<(), LuaError>, E>
-    where
-        S: for<'gc> FnOnce(
-            &'gc Mutation<'gc>,
-            GlobalRef<'gc>,
-            &mut Vec<Value<'gc>>,
-        ) -> Result<Value<'gc>, E>,
-    {
         let id = self.next_id();
         let saved = self.begin_sync();
-        let step = match self.enter_buf(|mc, g, buf| {
+        let mut finish = Some(finish);
+        let first = self.enter_buf(|mc, g, buf| {
             // The result buffer lends its storage to the arguments; they
             // are on the thread's stack before any result is written.
             let mut args = std::mem::take(&mut *buf.unlock(mc).borrow_mut());
@@ -486,9 +472,19 @@ impl Lua {
             let next = f.as_ref().ok().map(|f| push_call(mc, g, id, *f, &args));
             args.clear();
             *buf.unlock(mc).borrow_mut() = args;
-            f.map(|_| continue_call(mc, g, buf, id, next.flatten()))
-        }) {
-            Ok(step) => step,
+            f.map(|_| match continue_call(mc, g, buf, id, next.flatten()) {
+                // Done within the first slice (short calls): the results
+                // are handed over at once, in the same visit to the arena.
+                Step::Done => Ok(hand_over(mc, g, buf, take_finish(&mut finish))),
+                step => Err(step),
+            })
+        });
+        let step = match first {
+            Ok(Ok(out)) => {
+                self.end_sync(saved);
+                return Ok(Ok(out));
+            }
+            Ok(Err(step)) => step,
             Err(e) => {
                 self.end_sync(saved);
                 return Err(e);
@@ -496,7 +492,11 @@ impl Lua {
         };
         let r = self.drive(id, step);
         self.end_sync(saved);
-        Ok(r)
+        Ok(
+            r.map(|()| {
+                self.enter_buf(|mc, g, buf| hand_over(mc, g, buf, take_finish(&mut finish)))
+            }),
+        )
     }
 
     /// Runs a started call to completion: fuel slices with collection steps
@@ -549,8 +549,13 @@ impl Lua {
                     continue;
                 }
             }
+            let released = if self.slice_hook.is_some() {
+                self.take_released_host_ids()
+            } else {
+                Vec::new()
+            };
             if let Some(hook) = self.slice_hook.as_mut() {
-                if !hook() {
+                if !hook(&released) {
                     step =
                         self.enter(|mc, g| fail(mc, g, id, RtError::Limit(LimitKind::Interrupted)));
                     continue;
@@ -719,10 +724,13 @@ impl Lua {
     }
 
     /// Sets a function the driver calls between fuel slices of a call
-    /// (every few thousand instructions). When it returns false, the call
-    /// stops with `LuaError::Limit(LimitKind::Interrupted)`: a host uses it
-    /// to notice that its thread is being torn down (a terminated worker).
-    pub fn set_slice_hook(&mut self, hook: Option<Box<dyn FnMut() -> bool>>) {
+    /// (every few thousand instructions), outside the arena, with the ids of
+    /// the host objects the collector freed since the last report (so that a
+    /// long call does not hold on to them until it returns). When it returns
+    /// false, the call stops with `LuaError::Limit(LimitKind::Interrupted)`:
+    /// a host uses it to notice that its thread is being torn down (a
+    /// terminated worker).
+    pub fn set_slice_hook(&mut self, hook: Option<Box<SliceHook>>) {
         self.slice_hook = hook;
     }
 
@@ -790,6 +798,23 @@ impl Lua {
     pub fn object_count(&self) -> usize {
         self.arena.metrics().total_gc_count()
     }
+}
+
+/// Hands the results in `buf` to `f`, then empties `buf` (keeping its storage).
+fn hand_over<'gc, R>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    buf: ResultBuf<'gc>,
+    f: impl FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, &[Value<'gc>]) -> R,
+) -> R {
+    let out = f(mc, g, &buf.borrow());
+    buf.unlock(mc).borrow_mut().clear();
+    out
+}
+
+/// The host's result handler, used once per call.
+fn take_finish<F>(finish: &mut Option<F>) -> F {
+    finish.take().expect("a call finishes once")
 }
 
 /// Compiles a chunk into a function whose `_ENV` is the globals table,

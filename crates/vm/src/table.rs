@@ -176,15 +176,14 @@ fn trace_value<'gc, T: Trace<'gc>>(cc: &mut T, v: Value<'gc>, weak: bool) {
 
 impl<'gc> TableState<'gc> {
     pub fn with_capacity(narray: usize, nhash: usize) -> Self {
+        // `with_capacity` rather than `reserve`: a direct allocation.
         let mut t = TableState {
             array: Vec::with_capacity(narray),
+            entries: Vec::with_capacity(nhash),
             ..Default::default()
         };
-        if nhash > 0 {
-            t.entries.reserve(nhash);
-            if nhash > SMALL {
-                t.index = vec![EMPTY; (nhash * 2).next_power_of_two()];
-            }
+        if nhash > SMALL {
+            t.index = vec![EMPTY; (nhash * 2).next_power_of_two()];
         }
         t
     }

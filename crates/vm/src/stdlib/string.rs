@@ -150,12 +150,13 @@ fn push_results<'gc>(
     if !whole_if_none && m.capture_count() == 0 {
         return Ok(0);
     }
-    let caps = m.results().map_err(|e| pattern_error(e, None))?;
-    for c in &caps {
-        let v = capture_value(ctx, subject, *c);
+    let n = m.capture_count().max(1);
+    for i in 0..n {
+        let c = m.capture(i).map_err(|e| pattern_error(e, None))?;
+        let v = capture_value(ctx, subject, c);
         ctx.push(v);
     }
-    Ok(caps.len())
+    Ok(n)
 }
 
 /// How many results a native may still push (Lua's `luaL_checkstack`).
@@ -454,9 +455,10 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             (None, _) => {
                 // The function runs as a normal call (it may yield or
                 // await); gsub goes on when it returns.
-                let caps = m.results().map_err(|e| pattern_error(e, None))?;
-                let args: Vec<Value<'gc>> =
-                    caps.iter().map(|c| capture_value(&ctx, src, *c)).collect();
+                let args = (0..m.capture_count().max(1))
+                    .map(|i| m.capture(i).map(|c| capture_value(&ctx, src, c)))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| pattern_error(e, None))?;
                 st.at = matcher.position();
                 st.save(&mut ctx, resumed, (m.start, m.end));
                 return ctx.call_then(repl, &args, 1);

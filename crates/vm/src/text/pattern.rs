@@ -3,6 +3,10 @@
 
 use std::fmt;
 
+mod class;
+
+use class::{find_byte, match_class};
+
 /// Maximum number of captures in one pattern.
 pub const MAX_CAPTURES: usize = 32;
 /// Maximum nesting of recursive matching calls (PUC's MAXCCALLS).
@@ -49,12 +53,19 @@ pub fn has_specials(pattern: &[u8]) -> bool {
 /// Plain substring search from byte offset `init`; returns the match start.
 pub fn find_plain(subject: &[u8], needle: &[u8], init: usize) -> Option<usize> {
     let hay = subject.get(init..)?;
-    if needle.is_empty() {
+    let Some((&first, rest)) = needle.split_first() else {
         return Some(init);
+    };
+    let last_start = hay.len().checked_sub(needle.len())?;
+    let mut i = 0;
+    while i <= last_start {
+        i += find_byte(first, &hay[i..=last_start])?;
+        if &hay[i + 1..i + needle.len()] == rest {
+            return Some(init + i);
+        }
+        i += 1;
     }
-    hay.windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + init)
+    None
 }
 
 /// A capture value: a byte range of the subject or a 0-based position
@@ -117,17 +128,33 @@ struct State<'a, 'b> {
     depth: usize,
     steps: usize,
     budget: &'b mut dyn FnMut() -> bool,
+    /// Why matching stopped, when a step returned `Halt`.
+    error: Option<PatternError>,
 }
 
-type Step = Result<Option<usize>, PatternError>;
+/// Matching stopped with an error (kept in `State::error`). Steps return
+/// it instead of the error itself so their results fit in registers.
+struct Halt;
+
+type Step = Result<Option<usize>, Halt>;
 
 impl State<'_, '_> {
-    fn tick(&mut self, n: usize) -> Result<(), PatternError> {
+    fn fail(&mut self, e: PatternError) -> Halt {
+        self.error = Some(e);
+        Halt
+    }
+
+    fn fail_msg(&mut self, msg: &str) -> Halt {
+        self.fail(PatternError::Message(msg.to_string()))
+    }
+
+    #[inline]
+    fn tick(&mut self, n: usize) -> Result<(), Halt> {
         self.steps = self.steps.saturating_add(n);
         if self.steps >= BUDGET_INTERVAL {
             self.steps = 0;
             if !(self.budget)() {
-                return Err(PatternError::Interrupted);
+                return Err(self.fail(PatternError::Interrupted));
             }
         }
         Ok(())
@@ -139,35 +166,8 @@ impl State<'_, '_> {
     }
 
     /// End of the single-character class starting at `p`.
-    fn class_end(&self, p: usize) -> Result<usize, PatternError> {
-        let c = self.pb(p);
-        let mut p = p + 1;
-        if c == b'%' {
-            if p >= self.pat.len() {
-                return err("malformed pattern (ends with '%')");
-            }
-            return Ok(p + 1);
-        }
-        if c == b'[' {
-            if self.pb(p) == b'^' {
-                p += 1;
-            }
-            // The first byte of the set is taken literally, even if it is ']'.
-            loop {
-                if p >= self.pat.len() {
-                    return err("malformed pattern (missing ']')");
-                }
-                let c = self.pat[p];
-                p += 1;
-                if c == b'%' && p < self.pat.len() {
-                    p += 1;
-                }
-                if self.pb(p) == b']' {
-                    return Ok(p + 1);
-                }
-            }
-        }
-        Ok(p)
+    fn class_end(&mut self, p: usize) -> Result<usize, Halt> {
+        item_end(self.pat, p).map_err(|m| self.fail_msg(m))
     }
 
     /// Whether `c` is in the set `pat[p..=ec]` where `pat[p]` is '[' and `pat[ec]` is ']'.
@@ -203,6 +203,12 @@ impl State<'_, '_> {
         let Some(&c) = self.src.get(s) else {
             return false;
         };
+        self.single_byte(c, p, ep)
+    }
+
+    /// Whether byte `c` matches the class `pat[p..ep]`.
+    #[inline]
+    fn single_byte(&self, c: u8, p: usize, ep: usize) -> bool {
         match self.pat[p] {
             b'.' => true,
             b'%' => match_class(c, self.pb(p + 1)),
@@ -213,7 +219,7 @@ impl State<'_, '_> {
 
     fn do_match(&mut self, s: usize, p: usize) -> Step {
         if self.depth == 0 {
-            return err("pattern too complex");
+            return Err(self.fail_msg("pattern too complex"));
         }
         self.depth -= 1;
         let r = self.match_body(s, p);
@@ -247,7 +253,7 @@ impl State<'_, '_> {
                 b'%' if self.pb(p + 1) == b'f' => {
                     p += 2;
                     if self.pb(p) != b'[' {
-                        return err("missing '[' after '%f' in pattern");
+                        return Err(self.fail_msg("missing '[' after '%f' in pattern"));
                     }
                     let ep = self.class_end(p)?;
                     let prev = if s == 0 { 0 } else { self.src[s - 1] };
@@ -299,10 +305,20 @@ impl State<'_, '_> {
     }
 
     fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> Step {
-        let mut i = 0;
-        while self.single(s + i, p, ep) {
-            i += 1;
-        }
+        let rest = self.src.get(s..).unwrap_or_default();
+        // The longest run of matching bytes, with the class decoded once.
+        let mut i = match self.pat[p] {
+            b'.' => rest.len(),
+            b'%' => {
+                let cl = self.pb(p + 1);
+                rest.iter().take_while(|&&c| match_class(c, cl)).count()
+            }
+            b'[' => rest
+                .iter()
+                .take_while(|&&c| self.match_bracket(c, p, ep - 1))
+                .count(),
+            pc => rest.iter().take_while(|&&c| c == pc).count(),
+        };
         self.tick(i)?;
         loop {
             if let Some(e) = self.do_match(s + i, ep + 1)? {
@@ -329,7 +345,7 @@ impl State<'_, '_> {
 
     fn start_capture(&mut self, s: usize, p: usize, what: CapState) -> Step {
         if self.caps.len() >= MAX_CAPTURES {
-            return err("too many captures");
+            return Err(self.fail_msg("too many captures"));
         }
         self.caps.push((s, what));
         let r = self.do_match(s, p)?;
@@ -341,7 +357,7 @@ impl State<'_, '_> {
 
     fn end_capture(&mut self, s: usize, p: usize) -> Step {
         let Some(l) = self.caps.iter().rposition(|c| c.1 == CapState::Unfinished) else {
-            return err("invalid pattern capture");
+            return Err(self.fail_msg("invalid pattern capture"));
         };
         self.caps[l].1 = CapState::Closed(s - self.caps[l].0);
         let r = self.do_match(s, p)?;
@@ -354,7 +370,7 @@ impl State<'_, '_> {
     /// `%bxy` with `p` at `x`.
     fn match_balance(&mut self, s: usize, p: usize) -> Step {
         if p + 1 >= self.pat.len() {
-            return err("malformed pattern (missing arguments to '%b')");
+            return Err(self.fail_msg("malformed pattern (missing arguments to '%b')"));
         }
         let (open, close) = (self.pat[p], self.pat[p + 1]);
         if self.src.get(s) != Some(&open) {
@@ -384,7 +400,10 @@ impl State<'_, '_> {
             Some(&(start, CapState::Closed(len))) => (start, len),
             // A position capture has no text and never matches.
             Some(&(_, CapState::Position)) => return Ok(None),
-            _ => return bad_index(idx),
+            _ => {
+                let e = PatternError::Message(format!("invalid capture index %{idx}"));
+                return Err(self.fail(e));
+            }
         };
         let want = &self.src[start..start + len];
         let ok = self.src.get(s..s + len) == Some(want);
@@ -396,34 +415,87 @@ impl State<'_, '_> {
     fn try_at(&mut self, s: usize, p: usize) -> Result<Option<Match>, PatternError> {
         self.caps.clear();
         self.depth = MAX_DEPTH;
-        Ok(self.do_match(s, p)?.map(|end| Match {
-            start: s,
-            end,
-            caps: std::mem::take(&mut self.caps),
-        }))
+        match self.do_match(s, p) {
+            Ok(end) => Ok(end.map(|end| Match {
+                start: s,
+                end,
+                caps: std::mem::take(&mut self.caps),
+            })),
+            Err(Halt) => Err(self.error.take().unwrap_or(PatternError::Interrupted)),
+        }
     }
 }
 
-/// C-locale `%x` class test; an unknown class letter matches itself.
-fn match_class(c: u8, cl: u8) -> bool {
-    let res = match cl.to_ascii_lowercase() {
-        b'a' => c.is_ascii_alphabetic(),
-        b'c' => c.is_ascii_control(),
-        b'd' => c.is_ascii_digit(),
-        b'g' => c.is_ascii_graphic(),
-        b'l' => c.is_ascii_lowercase(),
-        b'p' => c.is_ascii_punctuation(),
-        b's' => crate::text::number::is_space(c),
-        b'u' => c.is_ascii_uppercase(),
-        b'w' => c.is_ascii_alphanumeric(),
-        b'x' => c.is_ascii_hexdigit(),
-        b'z' => c == 0, // deprecated, still accepted by 5.4
-        _ => return cl == c,
-    };
-    if cl.is_ascii_uppercase() {
-        !res
-    } else {
-        res
+/// End of the single-character class starting at `pat[p]`.
+fn item_end(pat: &[u8], p: usize) -> Result<usize, &'static str> {
+    let at = |p: usize| pat.get(p).copied().unwrap_or(0);
+    let c = at(p);
+    let mut p = p + 1;
+    if c == b'%' {
+        if p >= pat.len() {
+            return Err("malformed pattern (ends with '%')");
+        }
+        return Ok(p + 1);
+    }
+    if c == b'[' {
+        if at(p) == b'^' {
+            p += 1;
+        }
+        // The first byte of the set is taken literally, even if it is ']'.
+        loop {
+            if p >= pat.len() {
+                return Err("malformed pattern (missing ']')");
+            }
+            let c = pat[p];
+            p += 1;
+            if c == b'%' && p < pat.len() {
+                p += 1;
+            }
+            if at(p) == b']' {
+                return Ok(p + 1);
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// The first item of a pattern when every match must begin with one byte
+/// it matches (a single-character class without `*`, `?` or `-`, after
+/// any opening captures): positions where it fails need no matching.
+#[derive(Clone, Copy)]
+enum FirstItem {
+    /// No such item.
+    Any,
+    /// A literal byte.
+    Byte(u8),
+    /// The class `pat[p..ep]`.
+    Class(usize, usize),
+}
+
+impl FirstItem {
+    fn of(pat: &[u8], mut p: usize) -> FirstItem {
+        while pat.get(p) == Some(&b'(') {
+            p += if pat.get(p + 1) == Some(&b')') { 2 } else { 1 };
+        }
+        let Some(&c) = pat.get(p) else {
+            return FirstItem::Any;
+        };
+        let special = match c {
+            b')' => true,
+            b'$' => p + 1 == pat.len(),
+            b'%' => matches!(pat.get(p + 1), Some(b'b' | b'f' | b'0'..=b'9')),
+            _ => false,
+        };
+        let Ok(ep) = item_end(pat, p) else {
+            return FirstItem::Any;
+        };
+        if special || matches!(pat.get(ep), Some(b'*' | b'?' | b'-')) {
+            return FirstItem::Any;
+        }
+        match c {
+            b'.' | b'%' | b'[' => FirstItem::Class(p, ep),
+            _ => FirstItem::Byte(c),
+        }
     }
 }
 
@@ -450,6 +522,7 @@ pub struct GlobalMatcher<'a> {
     pos: usize,
     last_end: Option<usize>,
     done: bool,
+    first: FirstItem,
 }
 
 impl<'a> GlobalMatcher<'a> {
@@ -457,14 +530,16 @@ impl<'a> GlobalMatcher<'a> {
     /// anchor (gsub, find) instead of a literal (gmatch).
     pub fn new(subject: &'a [u8], pattern: &'a [u8], init: usize, honor_anchor: bool) -> Self {
         let anchored = honor_anchor && pattern.first() == Some(&b'^');
+        let pat_start = usize::from(anchored);
         GlobalMatcher {
             subject,
             pattern,
-            pat_start: usize::from(anchored),
+            pat_start,
             anchored,
             pos: init,
             last_end: None,
             done: init > subject.len(),
+            first: FirstItem::of(pattern, pat_start),
         }
     }
 
@@ -492,9 +567,23 @@ impl<'a> GlobalMatcher<'a> {
             depth: MAX_DEPTH,
             steps: 0,
             budget,
+            error: None,
         };
         let mut s = from;
         while s <= self.subject.len() {
+            // Skip to where the first item can match.
+            let skip = match self.first {
+                _ if self.anchored => Some(0),
+                FirstItem::Any => Some(0),
+                FirstItem::Byte(b) => find_byte(b, &self.subject[s..]),
+                FirstItem::Class(p, ep) => self.subject[s..]
+                    .iter()
+                    .position(|&c| st.single_byte(c, p, ep)),
+            };
+            let Some(skip) = skip else {
+                break;
+            };
+            s += skip;
             if let Some(m) = st.try_at(s, self.pat_start)? {
                 if Some(m.end) != self.last_end {
                     self.pos = m.end;

@@ -987,40 +987,49 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         uv
     }
 
-    #[inline]
+    // Upvalue access is inlined into the dispatch loop; only upvalues open
+    // on another thread's stack take the out-of-line path.
+    #[inline(always)]
     fn get_upvalue(&self, uv: UpValue<'gc>) -> RtResult<'gc, Value<'gc>> {
         match uv.get() {
             UpState::Closed(v) => Ok(v),
-            UpState::Open { thread, index } => {
-                if thread == self.th {
-                    Ok(self.ts.stack[index])
-                } else {
-                    thread
-                        .with_stack(self.mc, |st| st.stack[index])
-                        .ok_or_else(foreign_upvalue_error)
-                }
-            }
+            UpState::Open { thread, index } if thread == self.th => Ok(self.ts.stack[index]),
+            UpState::Open { thread, index } => self.get_foreign_upvalue(thread, index),
         }
     }
 
-    #[inline]
+    #[inline(never)]
+    fn get_foreign_upvalue(&self, thread: Thread<'gc>, index: usize) -> RtResult<'gc, Value<'gc>> {
+        thread
+            .with_stack(self.mc, |st| st.stack[index])
+            .ok_or_else(foreign_upvalue_error)
+    }
+
+    #[inline(always)]
     fn set_upvalue(&mut self, uv: UpValue<'gc>, v: Value<'gc>) -> RtResult<'gc, ()> {
         match uv.get() {
             UpState::Closed(_) => {
                 uv.set(self.mc, UpState::Closed(v));
                 Ok(())
             }
-            UpState::Open { thread, index } => {
-                if thread == self.th {
-                    self.ts.stack[index] = v;
-                } else {
-                    thread
-                        .with_stack(self.mc, |st| st.stack[index] = v)
-                        .ok_or_else(foreign_upvalue_error)?;
-                }
+            UpState::Open { thread, index } if thread == self.th => {
+                self.ts.stack[index] = v;
                 Ok(())
             }
+            UpState::Open { thread, index } => self.set_foreign_upvalue(thread, index, v),
         }
+    }
+
+    #[inline(never)]
+    fn set_foreign_upvalue(
+        &mut self,
+        thread: Thread<'gc>,
+        index: usize,
+        v: Value<'gc>,
+    ) -> RtResult<'gc, ()> {
+        thread
+            .with_stack(self.mc, |st| st.stack[index] = v)
+            .ok_or_else(foreign_upvalue_error)
     }
 }
 
