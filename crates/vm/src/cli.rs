@@ -36,10 +36,12 @@ extern "C" fn on_sigint(_: libc::c_int) {
     INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Runs `f` with Ctrl-C interrupting the Lua code it runs (lua.c's `docall`).
+/// Runs `f` with Ctrl-C interrupting the Lua code it runs (lua.c's
+/// `docall`); the handler before it is put back after (the interpreter
+/// may run inside a host process, such as Node).
 fn interruptible<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(unix)]
-    unsafe {
+    let previous = unsafe {
         libc::signal(
             libc::SIGINT,
             on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
@@ -48,7 +50,7 @@ fn interruptible<R>(f: impl FnOnce() -> R) -> R {
     let r = f();
     #[cfg(unix)]
     unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL)
+        libc::signal(libc::SIGINT, previous)
     };
     r
 }

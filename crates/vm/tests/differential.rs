@@ -29,3 +29,18 @@ fn syntax_errors() {
 fn values() {
     check_script(Libs::ALL, "diff/values");
 }
+
+#[test]
+fn names_in_error_messages() {
+    check_script(Libs::ALL, "diff/names");
+}
+
+#[test]
+fn loops_and_number_keys() {
+    check_script(Libs::ALL, "diff/loops");
+}
+
+#[test]
+fn tracebacks() {
+    check_script(Libs::ALL, "diff/tracebacks");
+}
