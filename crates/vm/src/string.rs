@@ -102,13 +102,24 @@ impl PartialEq for LuaString<'_> {
 
 impl Eq for LuaString<'_> {}
 
+/// One slot of the interner's open-addressing table.
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+enum Slot<'gc> {
+    Empty,
+    /// A string that died: probing goes on past it, and it may be reused.
+    Dead,
+    Live(u64, GcWeak<'gc, StrData>),
+}
+
 /// The set of live short strings, held weakly.
 #[derive(Collect, Default)]
 #[collect(no_drop)]
 pub struct Interner<'gc> {
-    /// Open addressing; `None` is an empty slot.
-    slots: Vec<Option<(u64, GcWeak<'gc, StrData>)>>,
-    len: usize,
+    /// Open addressing with linear probing and tombstones.
+    slots: Vec<Slot<'gc>>,
+    /// Slots in use (live or dead): the load that probing sees.
+    used: usize,
 }
 
 impl<'gc> Interner<'gc> {
@@ -141,109 +152,97 @@ impl<'gc> Interner<'gc> {
             ));
         }
         let hash = hash_bytes(bytes);
+        let mut free = None;
         if !self.slots.is_empty() {
             let mask = self.slots.len() - 1;
             let mut i = hash as usize & mask;
-            let mut free = None;
             loop {
                 match self.slots[i] {
-                    None => break,
-                    Some((h, weak)) => {
-                        if h == hash {
-                            match weak.upgrade(mc) {
-                                Some(s) if *s.bytes == *bytes => return LuaString(s),
-                                Some(_) => {}
-                                None => {
-                                    if free.is_none() {
-                                        free = Some(i);
-                                    }
-                                }
-                            }
-                        }
+                    Slot::Empty => break,
+                    Slot::Dead => {
+                        free = free.or(Some(i));
                     }
+                    Slot::Live(h, weak) if h == hash => match weak.upgrade(mc) {
+                        Some(s) if *s.bytes == *bytes => return LuaString(s),
+                        Some(_) => {}
+                        None => free = free.or(Some(i)),
+                    },
+                    Slot::Live(..) => {}
                 }
                 i = (i + 1) & mask;
             }
-            let s = Gc::new(
-                mc,
-                StrData {
-                    bytes: bytes.into(),
-                    hash: Cell::new(hash),
-                    short: true,
-                },
-            );
-            if let Some(slot) = free {
-                self.slots[slot] = Some((hash, Gc::downgrade(s)));
-                return LuaString(s);
-            }
-            self.insert_new(hash, s);
-            LuaString(s)
-        } else {
-            let s = Gc::new(
-                mc,
-                StrData {
-                    bytes: bytes.into(),
-                    hash: Cell::new(hash),
-                    short: true,
-                },
-            );
-            self.insert_new(hash, s);
-            LuaString(s)
         }
+        let s = Gc::new(
+            mc,
+            StrData {
+                bytes: bytes.into(),
+                hash: Cell::new(hash),
+                short: true,
+            },
+        );
+        match free {
+            Some(slot) => self.slots[slot] = Slot::Live(hash, Gc::downgrade(s)),
+            None => self.insert_new(hash, Gc::downgrade(s)),
+        }
+        LuaString(s)
     }
 
-    fn insert_new(&mut self, hash: u64, s: Gc<'gc, StrData>) {
-        if (self.len + 1) * 2 > self.slots.len() {
-            self.grow();
+    fn insert_new(&mut self, hash: u64, s: GcWeak<'gc, StrData>) {
+        if (self.used + 1) * 2 > self.slots.len() {
+            let live = self
+                .slots
+                .iter()
+                .filter(|s| matches!(s, Slot::Live(_, w) if !w.is_dropped()))
+                .count();
+            self.rebuild(live + 1);
         }
+        self.place(hash, s);
+    }
+
+    /// Puts an entry in the first empty slot of its probe sequence.
+    fn place(&mut self, hash: u64, s: GcWeak<'gc, StrData>) {
         let mask = self.slots.len() - 1;
         let mut i = hash as usize & mask;
-        while self.slots[i].is_some() {
+        while !matches!(self.slots[i], Slot::Empty) {
             i = (i + 1) & mask;
         }
-        self.slots[i] = Some((hash, Gc::downgrade(s)));
-        self.len += 1;
+        self.slots[i] = Slot::Live(hash, s);
+        self.used += 1;
     }
 
-    fn grow(&mut self) {
-        let new_cap = (self.slots.len() * 2).max(256);
-        let old = std::mem::replace(&mut self.slots, vec![None; new_cap]);
-        self.len = 0;
-        let mask = new_cap - 1;
-        for (hash, weak) in old.into_iter().flatten() {
-            if weak.is_dropped() {
-                continue;
+    /// Re-inserts the live entries into a table sized for `live` of them
+    /// (a quarter full), dropping the dead ones.
+    fn rebuild(&mut self, live: usize) {
+        let cap = (live * 4).next_power_of_two().max(256);
+        let old = std::mem::replace(&mut self.slots, vec![Slot::Empty; cap]);
+        self.used = 0;
+        for slot in old {
+            if let Slot::Live(hash, weak) = slot {
+                if !weak.is_dropped() {
+                    self.place(hash, weak);
+                }
             }
-            let mut i = hash as usize & mask;
-            while self.slots[i].is_some() {
-                i = (i + 1) & mask;
-            }
-            self.slots[i] = Some((hash, weak));
-            self.len += 1;
         }
     }
 
     /// Drops the entries of strings that this collection cycle found dead.
-    /// Called in the finalization step, so no dead entry survives into sweeping.
+    /// Called in the finalization step, so no dead entry survives into
+    /// sweeping. Dead entries become tombstones in place; the table is
+    /// rebuilt only when they, or its emptiness, make probing slow.
     pub fn prune(&mut self, fc: &Finalization<'gc>) {
-        let live: Vec<(u64, GcWeak<'gc, StrData>)> = self
-            .slots
-            .iter()
-            .flatten()
-            .filter(|(_, w)| !w.is_dead(fc))
-            .copied()
-            .collect();
-        let cap = (live.len() * 4).next_power_of_two().max(256);
-        self.slots = vec![None; cap];
-        self.len = 0;
-        let mask = cap - 1;
-        for (hash, weak) in live {
-            let mut i = hash as usize & mask;
-            while self.slots[i].is_some() {
-                i = (i + 1) & mask;
+        let mut live = 0;
+        for slot in &mut self.slots {
+            if let Slot::Live(_, w) = slot {
+                if w.is_dead(fc) {
+                    *slot = Slot::Dead;
+                } else {
+                    live += 1;
+                }
             }
-            self.slots[i] = Some((hash, weak));
-            self.len += 1;
+        }
+        let cap = self.slots.len();
+        if self.used - live > cap / 4 || (cap > 256 && live * 16 < cap) {
+            self.rebuild(live);
         }
     }
 }
