@@ -12,10 +12,53 @@ pub const SHORT_STRING_MAX: usize = 40;
 #[derive(Collect)]
 #[collect(require_static)]
 pub struct StrData {
-    bytes: Box<[u8]>,
+    bytes: Bytes,
     /// The hash; computed eagerly for short strings, lazily (0 = unknown) for long ones.
     hash: Cell<u64>,
-    short: bool,
+}
+
+/// A string's bytes: short (interned) strings keep them inline, so that
+/// creating one takes a single allocation.
+enum Bytes {
+    Short {
+        len: u8,
+        buf: [u8; SHORT_STRING_MAX],
+    },
+    Long(Box<[u8]>),
+}
+
+impl StrData {
+    fn short(bytes: &[u8], hash: u64) -> StrData {
+        let mut buf = [0; SHORT_STRING_MAX];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        StrData {
+            bytes: Bytes::Short {
+                len: bytes.len() as u8,
+                buf,
+            },
+            hash: Cell::new(hash),
+        }
+    }
+
+    fn long(bytes: Box<[u8]>) -> StrData {
+        StrData {
+            bytes: Bytes::Long(bytes),
+            hash: Cell::new(0),
+        }
+    }
+
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        match &self.bytes {
+            Bytes::Short { len, buf } => &buf[..usize::from(*len)],
+            Bytes::Long(b) => b,
+        }
+    }
+
+    #[inline]
+    fn is_short(&self) -> bool {
+        matches!(self.bytes, Bytes::Short { .. })
+    }
 }
 
 #[derive(Clone, Copy, Collect)]
@@ -48,23 +91,23 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
 impl<'gc> LuaString<'gc> {
     #[inline]
     pub fn as_bytes(self) -> &'gc [u8] {
-        &Gc::as_ref(self.0).bytes
+        Gc::as_ref(self.0).as_bytes()
     }
 
     /// Short strings are interned: equal short strings are the same object.
     #[inline]
     pub fn is_short(self) -> bool {
-        self.0.short
+        self.0.is_short()
     }
 
     #[inline]
     pub fn len(self) -> usize {
-        self.0.bytes.len()
+        self.as_bytes().len()
     }
 
     #[inline]
     pub fn is_empty(self) -> bool {
-        self.0.bytes.is_empty()
+        self.as_bytes().is_empty()
     }
 
     #[inline]
@@ -73,7 +116,7 @@ impl<'gc> LuaString<'gc> {
         if h != 0 {
             return h;
         }
-        let h = hash_bytes(&self.0.bytes);
+        let h = hash_bytes(self.as_bytes());
         self.0.hash.set(h);
         h
     }
@@ -93,10 +136,10 @@ impl PartialEq for LuaString<'_> {
         if Gc::ptr_eq(self.0, other.0) {
             return true;
         }
-        if self.0.short && other.0.short {
+        if self.0.is_short() && other.0.is_short() {
             return false;
         }
-        self.0.bytes == other.0.bytes
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -129,27 +172,13 @@ impl<'gc> Interner<'gc> {
         if bytes.len() <= SHORT_STRING_MAX {
             return self.intern(mc, &bytes);
         }
-        LuaString(Gc::new(
-            mc,
-            StrData {
-                bytes: bytes.into_boxed_slice(),
-                hash: Cell::new(0),
-                short: false,
-            },
-        ))
+        LuaString(Gc::new(mc, StrData::long(bytes.into_boxed_slice())))
     }
 
     /// Returns the string with these bytes, creating it if needed.
     pub fn intern(&mut self, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
         if bytes.len() > SHORT_STRING_MAX {
-            return LuaString(Gc::new(
-                mc,
-                StrData {
-                    bytes: bytes.into(),
-                    hash: Cell::new(0),
-                    short: false,
-                },
-            ));
+            return LuaString(Gc::new(mc, StrData::long(bytes.into())));
         }
         let hash = hash_bytes(bytes);
         let mut free = None;
@@ -163,7 +192,7 @@ impl<'gc> Interner<'gc> {
                         free = free.or(Some(i));
                     }
                     Slot::Live(h, weak) if h == hash => match weak.upgrade(mc) {
-                        Some(s) if *s.bytes == *bytes => return LuaString(s),
+                        Some(s) if s.as_bytes() == bytes => return LuaString(s),
                         Some(_) => {}
                         None => free = free.or(Some(i)),
                     },
@@ -172,14 +201,7 @@ impl<'gc> Interner<'gc> {
                 i = (i + 1) & mask;
             }
         }
-        let s = Gc::new(
-            mc,
-            StrData {
-                bytes: bytes.into(),
-                hash: Cell::new(hash),
-                short: true,
-            },
-        );
+        let s = Gc::new(mc, StrData::short(bytes, hash));
         match free {
             Some(slot) => self.slots[slot] = Slot::Live(hash, Gc::downgrade(s)),
             None => self.insert_new(hash, Gc::downgrade(s)),
