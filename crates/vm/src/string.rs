@@ -12,10 +12,53 @@ pub const SHORT_STRING_MAX: usize = 40;
 #[derive(Collect)]
 #[collect(require_static)]
 pub struct StrData {
-    bytes: Box<[u8]>,
+    bytes: Bytes,
     /// The hash; computed eagerly for short strings, lazily (0 = unknown) for long ones.
     hash: Cell<u64>,
-    short: bool,
+}
+
+/// A string's bytes: short (interned) strings keep them inline, so that
+/// creating one takes a single allocation.
+enum Bytes {
+    Short {
+        len: u8,
+        buf: [u8; SHORT_STRING_MAX],
+    },
+    Long(Box<[u8]>),
+}
+
+impl StrData {
+    fn short(bytes: &[u8], hash: u64) -> StrData {
+        let mut buf = [0; SHORT_STRING_MAX];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        StrData {
+            bytes: Bytes::Short {
+                len: bytes.len() as u8,
+                buf,
+            },
+            hash: Cell::new(hash),
+        }
+    }
+
+    fn long(bytes: Box<[u8]>) -> StrData {
+        StrData {
+            bytes: Bytes::Long(bytes),
+            hash: Cell::new(0),
+        }
+    }
+
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        match &self.bytes {
+            Bytes::Short { len, buf } => &buf[..usize::from(*len)],
+            Bytes::Long(b) => b,
+        }
+    }
+
+    #[inline]
+    fn is_short(&self) -> bool {
+        matches!(self.bytes, Bytes::Short { .. })
+    }
 }
 
 #[derive(Clone, Copy, Collect)]
@@ -48,23 +91,23 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
 impl<'gc> LuaString<'gc> {
     #[inline]
     pub fn as_bytes(self) -> &'gc [u8] {
-        &Gc::as_ref(self.0).bytes
+        Gc::as_ref(self.0).as_bytes()
     }
 
     /// Short strings are interned: equal short strings are the same object.
     #[inline]
     pub fn is_short(self) -> bool {
-        self.0.short
+        self.0.is_short()
     }
 
     #[inline]
     pub fn len(self) -> usize {
-        self.0.bytes.len()
+        self.as_bytes().len()
     }
 
     #[inline]
     pub fn is_empty(self) -> bool {
-        self.0.bytes.is_empty()
+        self.as_bytes().is_empty()
     }
 
     #[inline]
@@ -73,7 +116,7 @@ impl<'gc> LuaString<'gc> {
         if h != 0 {
             return h;
         }
-        let h = hash_bytes(&self.0.bytes);
+        let h = hash_bytes(self.as_bytes());
         self.0.hash.set(h);
         h
     }
@@ -93,22 +136,33 @@ impl PartialEq for LuaString<'_> {
         if Gc::ptr_eq(self.0, other.0) {
             return true;
         }
-        if self.0.short && other.0.short {
+        if self.0.is_short() && other.0.is_short() {
             return false;
         }
-        self.0.bytes == other.0.bytes
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl Eq for LuaString<'_> {}
 
+/// One slot of the interner's open-addressing table.
+#[derive(Clone, Copy, Collect)]
+#[collect(no_drop)]
+enum Slot<'gc> {
+    Empty,
+    /// A string that died: probing goes on past it, and it may be reused.
+    Dead,
+    Live(u64, GcWeak<'gc, StrData>),
+}
+
 /// The set of live short strings, held weakly.
 #[derive(Collect, Default)]
 #[collect(no_drop)]
 pub struct Interner<'gc> {
-    /// Open addressing; `None` is an empty slot.
-    slots: Vec<Option<(u64, GcWeak<'gc, StrData>)>>,
-    len: usize,
+    /// Open addressing with linear probing and tombstones.
+    slots: Vec<Slot<'gc>>,
+    /// Slots in use (live or dead): the load that probing sees.
+    used: usize,
 }
 
 impl<'gc> Interner<'gc> {
@@ -118,132 +172,99 @@ impl<'gc> Interner<'gc> {
         if bytes.len() <= SHORT_STRING_MAX {
             return self.intern(mc, &bytes);
         }
-        LuaString(Gc::new(
-            mc,
-            StrData {
-                bytes: bytes.into_boxed_slice(),
-                hash: Cell::new(0),
-                short: false,
-            },
-        ))
+        LuaString(Gc::new(mc, StrData::long(bytes.into_boxed_slice())))
     }
 
     /// Returns the string with these bytes, creating it if needed.
     pub fn intern(&mut self, mc: &Mutation<'gc>, bytes: &[u8]) -> LuaString<'gc> {
         if bytes.len() > SHORT_STRING_MAX {
-            return LuaString(Gc::new(
-                mc,
-                StrData {
-                    bytes: bytes.into(),
-                    hash: Cell::new(0),
-                    short: false,
-                },
-            ));
+            return LuaString(Gc::new(mc, StrData::long(bytes.into())));
         }
         let hash = hash_bytes(bytes);
+        let mut free = None;
         if !self.slots.is_empty() {
             let mask = self.slots.len() - 1;
             let mut i = hash as usize & mask;
-            let mut free = None;
             loop {
                 match self.slots[i] {
-                    None => break,
-                    Some((h, weak)) => {
-                        if h == hash {
-                            match weak.upgrade(mc) {
-                                Some(s) if *s.bytes == *bytes => return LuaString(s),
-                                Some(_) => {}
-                                None => {
-                                    if free.is_none() {
-                                        free = Some(i);
-                                    }
-                                }
-                            }
-                        }
+                    Slot::Empty => break,
+                    Slot::Dead => {
+                        free = free.or(Some(i));
                     }
+                    Slot::Live(h, weak) if h == hash => match weak.upgrade(mc) {
+                        Some(s) if s.as_bytes() == bytes => return LuaString(s),
+                        Some(_) => {}
+                        None => free = free.or(Some(i)),
+                    },
+                    Slot::Live(..) => {}
                 }
                 i = (i + 1) & mask;
             }
-            let s = Gc::new(
-                mc,
-                StrData {
-                    bytes: bytes.into(),
-                    hash: Cell::new(hash),
-                    short: true,
-                },
-            );
-            if let Some(slot) = free {
-                self.slots[slot] = Some((hash, Gc::downgrade(s)));
-                return LuaString(s);
-            }
-            self.insert_new(hash, s);
-            LuaString(s)
-        } else {
-            let s = Gc::new(
-                mc,
-                StrData {
-                    bytes: bytes.into(),
-                    hash: Cell::new(hash),
-                    short: true,
-                },
-            );
-            self.insert_new(hash, s);
-            LuaString(s)
         }
+        let s = Gc::new(mc, StrData::short(bytes, hash));
+        match free {
+            Some(slot) => self.slots[slot] = Slot::Live(hash, Gc::downgrade(s)),
+            None => self.insert_new(hash, Gc::downgrade(s)),
+        }
+        LuaString(s)
     }
 
-    fn insert_new(&mut self, hash: u64, s: Gc<'gc, StrData>) {
-        if (self.len + 1) * 2 > self.slots.len() {
-            self.grow();
+    fn insert_new(&mut self, hash: u64, s: GcWeak<'gc, StrData>) {
+        if (self.used + 1) * 2 > self.slots.len() {
+            let live = self
+                .slots
+                .iter()
+                .filter(|s| matches!(s, Slot::Live(_, w) if !w.is_dropped()))
+                .count();
+            self.rebuild(live + 1);
         }
+        self.place(hash, s);
+    }
+
+    /// Puts an entry in the first empty slot of its probe sequence.
+    fn place(&mut self, hash: u64, s: GcWeak<'gc, StrData>) {
         let mask = self.slots.len() - 1;
         let mut i = hash as usize & mask;
-        while self.slots[i].is_some() {
+        while !matches!(self.slots[i], Slot::Empty) {
             i = (i + 1) & mask;
         }
-        self.slots[i] = Some((hash, Gc::downgrade(s)));
-        self.len += 1;
+        self.slots[i] = Slot::Live(hash, s);
+        self.used += 1;
     }
 
-    fn grow(&mut self) {
-        let new_cap = (self.slots.len() * 2).max(256);
-        let old = std::mem::replace(&mut self.slots, vec![None; new_cap]);
-        self.len = 0;
-        let mask = new_cap - 1;
-        for (hash, weak) in old.into_iter().flatten() {
-            if weak.is_dropped() {
-                continue;
+    /// Re-inserts the live entries into a table sized for `live` of them
+    /// (a quarter full), dropping the dead ones.
+    fn rebuild(&mut self, live: usize) {
+        let cap = (live * 4).next_power_of_two().max(256);
+        let old = std::mem::replace(&mut self.slots, vec![Slot::Empty; cap]);
+        self.used = 0;
+        for slot in old {
+            if let Slot::Live(hash, weak) = slot {
+                if !weak.is_dropped() {
+                    self.place(hash, weak);
+                }
             }
-            let mut i = hash as usize & mask;
-            while self.slots[i].is_some() {
-                i = (i + 1) & mask;
-            }
-            self.slots[i] = Some((hash, weak));
-            self.len += 1;
         }
     }
 
     /// Drops the entries of strings that this collection cycle found dead.
-    /// Called in the finalization step, so no dead entry survives into sweeping.
+    /// Called in the finalization step, so no dead entry survives into
+    /// sweeping. Dead entries become tombstones in place; the table is
+    /// rebuilt only when they, or its emptiness, make probing slow.
     pub fn prune(&mut self, fc: &Finalization<'gc>) {
-        let live: Vec<(u64, GcWeak<'gc, StrData>)> = self
-            .slots
-            .iter()
-            .flatten()
-            .filter(|(_, w)| !w.is_dead(fc))
-            .copied()
-            .collect();
-        let cap = (live.len() * 4).next_power_of_two().max(256);
-        self.slots = vec![None; cap];
-        self.len = 0;
-        let mask = cap - 1;
-        for (hash, weak) in live {
-            let mut i = hash as usize & mask;
-            while self.slots[i].is_some() {
-                i = (i + 1) & mask;
+        let mut live = 0;
+        for slot in &mut self.slots {
+            if let Slot::Live(_, w) = slot {
+                if w.is_dead(fc) {
+                    *slot = Slot::Dead;
+                } else {
+                    live += 1;
+                }
             }
-            self.slots[i] = Some((hash, weak));
-            self.len += 1;
+        }
+        let cap = self.slots.len();
+        if self.used - live > cap / 4 || (cap > 256 && live * 16 < cap) {
+            self.rebuild(live);
         }
     }
 }

@@ -68,6 +68,11 @@ fn patterns() {
 }
 
 #[test]
+fn pattern_shortcuts() {
+    check_script(Libs::SAFE, "string/pattern_shortcuts");
+}
+
+#[test]
 fn format() {
     check_script(Libs::SAFE, "string/format");
 }

@@ -453,19 +453,22 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                 }
             }
             (None, _) => {
-                let args = (0..m.capture_count().max(1))
-                    .map(|i| m.capture(i).map(|c| capture_value(&ctx, src, c)))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| pattern_error(e, None))?;
+                let n = m.capture_count().max(1);
+                let mut args = [Value::Nil; pattern::MAX_CAPTURES];
+                for (i, arg) in args.iter_mut().enumerate().take(n) {
+                    let c = m.capture(i).map_err(|e| pattern_error(e, None))?;
+                    *arg = capture_value(&ctx, src, c);
+                }
+                let args = &args[..n];
                 if !g.budget.0.async_call.get() {
                     // Faster, but the function cannot await.
-                    ctx.call1(repl, &args)?
+                    ctx.call1(repl, args)?
                 } else {
                     // A normal call, which may await the host; gsub goes
                     // on when it returns.
                     st.at = matcher.position();
                     st.save(&mut ctx, resumed, (m.start, m.end));
-                    return ctx.call_then(repl, &args, 1);
+                    return ctx.call_then(repl, args, 1);
                 }
             }
         };

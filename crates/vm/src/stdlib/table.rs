@@ -2,6 +2,8 @@
 //! `__index`/`__newindex`/`__len` when the table has a metatable, with a raw
 //! fast path otherwise.
 
+use std::ops::Range;
+
 use gc_arena::Mutation;
 
 use crate::error::{RtError, RtResult};
@@ -139,6 +141,26 @@ fn charge<'gc>(ctx: &Ctx<'gc, '_>, work: i64) -> RtResult<'gc, ()> {
     ctx.g.budget.0.charge(work).map_err(RtError::Limit)
 }
 
+/// Copies `t[src]` to the keys from `dst` on, as one slice copy, when `t`
+/// is a table without metatable whose array part holds all those keys (no
+/// metamethod can then observe the moves one by one); false otherwise.
+fn move_in_array<'gc>(ctx: &Ctx<'gc, '_>, t: Value<'gc>, src: Range<i64>, dst: i64) -> bool {
+    let Value::Table(tb) = t else {
+        return false;
+    };
+    if tb.metatable().is_some() {
+        return false;
+    }
+    let len = tb.0.borrow().array.len() as i64;
+    let last = dst + (src.end - src.start);
+    if src.start < 1 || dst < 1 || src.end > len + 1 || last > len + 1 {
+        return false;
+    }
+    let (from, to) = ((src.start - 1) as usize..(src.end - 1) as usize, dst - 1);
+    tb.borrow_mut(ctx.mc).array.copy_within(from, to as usize);
+    true
+}
+
 fn insert<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let e = aux_getn(&mut ctx, 0, TAB_R | TAB_W)?.wrapping_add(1);
     let t = ctx.arg(0);
@@ -150,6 +172,18 @@ fn insert<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                 return Err(RtError::bad_arg(2, "position out of bounds"));
             }
             let mut i = e;
+            if i > pos + 1 {
+                // The first move may grow the array part; the others then
+                // stay inside it.
+                let v = geti(&mut ctx, t, i - 1)?;
+                seti(&mut ctx, t, i, v)?;
+                if move_in_array(&ctx, t, pos..i - 1, pos + 1) {
+                    charge(&ctx, (e - pos) / CHARGE_EVERY * CHARGE_EVERY)?;
+                    i = pos;
+                } else {
+                    i -= 1;
+                }
+            }
             while i > pos {
                 let v = geti(&mut ctx, t, i - 1)?;
                 seti(&mut ctx, t, i, v)?;
@@ -176,6 +210,10 @@ fn remove<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     }
     let result = geti(&mut ctx, t, pos)?;
     let mut steps = 0i64;
+    if pos < size && move_in_array(&ctx, t, pos + 1..size + 1, pos) {
+        charge(&ctx, (size - pos) / CHARGE_EVERY * CHARGE_EVERY)?;
+        pos = size;
+    }
     while pos < size {
         let v = geti(&mut ctx, t, pos + 1)?;
         seti(&mut ctx, t, pos, v)?;

@@ -320,15 +320,59 @@ impl State<'_, '_> {
             pc => rest.iter().take_while(|&&c| c == pc).count(),
         };
         self.tick(i)?;
+        let need = self.required_byte(ep + 1);
         loop {
-            if let Some(e) = self.do_match(s + i, ep + 1)? {
-                return Ok(Some(e));
+            let hopeless = matches!(need, Some(b) if self.src.get(s + i) != Some(&b));
+            if !hopeless {
+                if let Some(e) = self.do_match(s + i, ep + 1)? {
+                    return Ok(Some(e));
+                }
             }
             if i == 0 {
                 return Ok(None);
             }
             i -= 1;
         }
+    }
+
+    /// The byte a match of `pat[p..]` must begin with, when that is a
+    /// literal byte that must occur (after captures that cannot fail): a
+    /// position without it can be skipped without matching, as doing so
+    /// could not raise an error either.
+    fn required_byte(&self, mut p: usize) -> Option<u8> {
+        let mut open = self
+            .caps
+            .iter()
+            .filter(|c| c.1 == CapState::Unfinished)
+            .count();
+        let (mut opened, mut steps) = (0, 0);
+        loop {
+            match (self.pat.get(p)?, self.pat.get(p + 1)) {
+                (b'(', Some(b')')) => {
+                    opened += 1;
+                    p += 2;
+                }
+                (b'(', _) => {
+                    opened += 1;
+                    open += 1;
+                    p += 1;
+                }
+                (b')', _) if open > 0 => {
+                    open -= 1;
+                    p += 1;
+                }
+                (b')', _) => return None,
+                _ => break,
+            }
+            steps += 1;
+        }
+        if self.caps.len() + opened > MAX_CAPTURES || self.depth <= steps + 2 {
+            return None;
+        }
+        let c = self.pat[p];
+        let literal = !SPECIALS.contains(&c) && c != b')';
+        let optional = matches!(self.pat.get(p + 1), Some(b'*' | b'?' | b'-'));
+        (literal && !optional).then_some(c)
     }
 
     fn min_expand(&mut self, mut s: usize, p: usize, ep: usize) -> Step {

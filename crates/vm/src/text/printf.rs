@@ -56,7 +56,7 @@ pub fn parse_spec(fmt: &[u8], pos: usize) -> Result<(Spec, usize), String> {
     let rest = fmt.get(pos..).unwrap_or_default();
     let span = rest
         .iter()
-        .take_while(|b| b"-+ #0123456789.".contains(b))
+        .take_while(|b| matches!(b, b'-' | b'+' | b' ' | b'#' | b'0'..=b'9' | b'.'))
         .count();
     if span > MAX_SPAN {
         return Err("invalid format (too long)".into());
@@ -151,6 +151,12 @@ fn sign_prefix(spec: &Spec, negative: bool) -> &'static [u8] {
 
 /// Formats an integer for `d i u o x X c`.
 pub fn format_int(spec: &Spec, i: i64, out: &mut Vec<u8>) {
+    if matches!(spec.conv, b'd' | b'i') && spec.precision.is_none() {
+        // The common case, without building a string first.
+        let mut buf = [0; 20];
+        let digits = decimal(i.unsigned_abs(), &mut buf);
+        return pad(spec, sign_prefix(spec, i < 0), digits, true, out);
+    }
     let u = i as u64;
     let (prefix, mut digits): (&[u8], String) = match spec.conv {
         b'c' => return pad(spec, b"", &[i as u8], false, out),
@@ -184,6 +190,19 @@ pub fn format_int(spec: &Spec, i: i64, out: &mut Vec<u8>) {
         spec.precision.is_none(),
         out,
     );
+}
+
+/// The decimal digits of `n`, written at the end of `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[at..];
+        }
+    }
 }
 
 /// Formats a float for `a A e E f g G`.

@@ -126,3 +126,47 @@ pub fn find_byte(byte: u8, hay: &[u8]) -> Option<usize> {
         .position(|&b| b == byte)
         .map(|i| base + i)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The C-locale definition the tables encode.
+    fn reference(c: u8, cl: u8) -> bool {
+        let res = match cl.to_ascii_lowercase() {
+            b'a' => c.is_ascii_alphabetic(),
+            b'c' => c.is_ascii_control(),
+            b'd' => c.is_ascii_digit(),
+            b'g' => c.is_ascii_graphic(),
+            b'l' => c.is_ascii_lowercase(),
+            b'p' => c.is_ascii_punctuation(),
+            b's' => crate::text::number::is_space(c),
+            b'u' => c.is_ascii_uppercase(),
+            b'w' => c.is_ascii_alphanumeric(),
+            b'x' => c.is_ascii_hexdigit(),
+            b'z' => c == 0,
+            _ => return cl == c,
+        };
+        res != cl.is_ascii_uppercase()
+    }
+
+    #[test]
+    fn classes_match_the_c_locale() {
+        for cl in 0..=255u8 {
+            for c in 0..=255u8 {
+                assert_eq!(match_class(c, cl), reference(c, cl), "%{} {c}", cl as char);
+            }
+        }
+    }
+
+    #[test]
+    fn find_byte_finds_the_first_occurrence() {
+        let hay: Vec<u8> = (0..40u8).map(|i| i % 7 + 1).collect();
+        for start in 0..hay.len() {
+            for b in 0..=9 {
+                let want = hay[start..].iter().position(|&c| c == b);
+                assert_eq!(find_byte(b, &hay[start..]), want);
+            }
+        }
+    }
+}

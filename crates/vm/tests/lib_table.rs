@@ -1,0 +1,14 @@
+//! The table library, checked against the output of the reference
+//! interpreter (`tests/lua/table/*.expected`).
+
+#[path = "lua/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
+use harness::check_script;
+use lunarena_vm::Libs;
+
+#[test]
+fn insert_remove() {
+    check_script(Libs::SAFE, "table/insert_remove");
+}
