@@ -503,7 +503,10 @@ pub fn call_nested_noyield<'gc>(
     take_results(ts, r)
 }
 
+// Inlined: its callers are themselves thin, and the call with eight
+// arguments costs as much as a small Lua function's body.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn call_nested_ex<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
