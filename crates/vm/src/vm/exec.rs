@@ -1172,8 +1172,12 @@ pub fn execute<'gc, const HOOKED: bool>(
         macro_rules! enter {
             ($cl:expr) => {{
                 let f = &ex.ts.frames[fi];
-                base = f.base;
-                pc = f.pc;
+                enter!($cl, f.base, f.pc)
+            }};
+            // The frame's base and pc already known (a call just pushed it).
+            ($cl:expr, $base:expr, $pc:expr) => {{
+                base = $base;
+                pc = $pc;
                 cl = Gc::as_ref($cl);
                 proto = Gc::as_ref(cl.proto);
                 code = &proto.info.0.code;
@@ -1925,7 +1929,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                                 continue 'frame;
                             }
                             fi += 1;
-                            enter!(callee);
+                            enter!(callee, nbase, 0);
                             continue;
                         }
                     }
