@@ -2053,8 +2053,9 @@ pub fn execute<'gc, const HOOKED: bool>(
                         return Exit::Returned(want);
                     }
                     fi -= 1;
-                    match ex.ts.stack[ex.ts.frames[fi].func] {
-                        Value::Function(Function::Lua(caller)) => enter!(caller),
+                    let caller = ex.ts.frames[fi];
+                    match ex.ts.stack[caller.func] {
+                        Value::Function(Function::Lua(cl)) => enter!(cl, caller.base, caller.pc),
                         _ => continue 'frame,
                     }
                 }
