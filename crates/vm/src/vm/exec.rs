@@ -1070,14 +1070,13 @@ pub fn close_upvalues<'gc>(mc: &Mutation<'gc>, ts: &mut ThreadState<'gc>, level:
 /// events (see `hook.rs`, which picks the instantiation).
 pub fn execute<'gc, const HOOKED: bool>(
     ex: &mut Exec<'gc, '_>,
-    pending: Option<RtError<'gc>>,
+    mut pending: Option<RtError<'gc>>,
 ) -> Exit<'gc> {
     let budget: &'gc crate::vm::budget::Budget = &Gc::as_ref(ex.g).budget.0;
     // In memory rather than a register: the dispatch loop then carries no
     // copy of it from one instruction to the next.
     let fuel = std::cell::Cell::new(budget.slice_fuel());
     std::hint::black_box(&fuel);
-    let mut pending = pending;
     'frame: loop {
         if let Some(e) = pending.take() {
             match ex.unwind(e) {
