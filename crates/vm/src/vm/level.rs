@@ -543,7 +543,14 @@ fn call_nested_ex<'gc>(
         ts.stack.resize(need.max(ts.stack.len() * 2), Value::Nil);
     }
     ts.stack[func] = f;
-    ts.stack[func + 1..need].copy_from_slice(args);
+    let dst = &mut ts.stack[func + 1..need];
+    // Most nested calls pass one or two values (comparators, metamethods):
+    // plain moves for those, where `copy_from_slice` would call `memcpy`.
+    match *args {
+        [a] => dst[0] = a,
+        [a, b] => (dst[0], dst[1]) = (a, b),
+        _ => dst.copy_from_slice(args),
+    }
     ts.top = need;
     let depth = ts.frames.len();
     budget.nested.set(budget.nested.get() + 1);
