@@ -1160,7 +1160,6 @@ pub fn execute<'gc, const HOOKED: bool>(
         // register at or past `max_stack`; `sync!` re-derives the pointer after
         // anything that may touch the stack vector.
         let mut regs: *mut Value<'gc> = ex.ts.stack.as_mut_ptr().wrapping_add(base);
-        let mut max_stack = proto.info.0.max_stack as usize;
         macro_rules! sync {
             () => {
                 regs = ex.ts.stack.as_mut_ptr().wrapping_add(base)
@@ -1181,14 +1180,15 @@ pub fn execute<'gc, const HOOKED: bool>(
                 proto = Gc::as_ref(cl.proto);
                 code = &proto.info.0.code;
                 k = &proto.constants;
-                max_stack = proto.info.0.max_stack as usize;
                 sync!();
             }};
         }
         macro_rules! r {
             ($i:expr) => {{
                 let idx: usize = $i;
-                debug_assert!(idx <= max_stack && base + idx < ex.ts.stack.len());
+                debug_assert!(
+                    idx <= proto.info.0.max_stack as usize && base + idx < ex.ts.stack.len()
+                );
                 // SAFETY: see the invariant above.
                 unsafe { load_value(regs.add(idx)) }
             }};
@@ -1197,7 +1197,9 @@ pub fn execute<'gc, const HOOKED: bool>(
             ($i:expr, $v:expr) => {{
                 let v: Value<'gc> = $v;
                 let idx: usize = $i;
-                debug_assert!(idx <= max_stack && base + idx < ex.ts.stack.len());
+                debug_assert!(
+                    idx <= proto.info.0.max_stack as usize && base + idx < ex.ts.stack.len()
+                );
                 // SAFETY: see the invariant above.
                 unsafe { *regs.add(idx) = v }
             }};
@@ -1874,7 +1876,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                         if i.b() != 0 {
                             // The registers are live (a variable argument
                             // count keeps its own top).
-                            ex.ts.top = base + max_stack;
+                            ex.ts.top = base + proto.info.0.max_stack as usize;
                         }
                         match out_of_fuel(ex, &fuel) {
                             Ok(true) => return Exit::OutOfFuel,
