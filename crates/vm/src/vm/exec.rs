@@ -1232,6 +1232,16 @@ pub fn execute<'gc, const HOOKED: bool>(
                 continue 'frame;
             }};
         }
+        // `tri!` for calls that never touch the stack vector (upvalue
+        // access): the register pointer stays valid.
+        macro_rules! tri_nosync {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => throw!(e),
+                }
+            };
+        }
         macro_rules! tri {
             ($e:expr) => {
                 match $e {
@@ -1385,7 +1395,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::GetUpval => {
-                    let v = tri!(ex.get_upvalue(cl.upvalue(i.b())));
+                    let v = tri_nosync!(ex.get_upvalue(cl.upvalue(i.b())));
                     set!(i.a(), v);
                 }
                 OpCode::SetUpval => {
@@ -1393,7 +1403,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     tri!(ex.set_upvalue(cl.upvalue(i.b()), v));
                 }
                 OpCode::GetTabUp => {
-                    let t = tri!(ex.get_upvalue(cl.upvalue(i.b())));
+                    let t = tri_nosync!(ex.get_upvalue(cl.upvalue(i.b())));
                     let key = kst!(i.c());
                     let fast = get_str_fast(ex.g, t, key);
                     let v = match fast {
@@ -1484,7 +1494,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     set!(i.a(), v);
                 }
                 OpCode::SetTabUp => {
-                    let t = tri!(ex.get_upvalue(cl.upvalue(i.a())));
+                    let t = tri_nosync!(ex.get_upvalue(cl.upvalue(i.a())));
                     let key = kst!(i.b());
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
