@@ -2043,10 +2043,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                 {
                     // Fast path: back to the calling Lua function, or out of
                     // this run.
-                    let f = ex.ts.frames[fi];
                     let n = if i.op() == OpCode::Return1 { 1 } else { 0 };
                     let v = if n == 1 { r!(i.a()) } else { Value::Nil };
-                    ex.ts.frames.pop();
+                    // The running frame is the top one.
+                    let Some(f) = ex.ts.frames.pop() else {
+                        return Exit::Error(RtError::msg("internal error: no frame"));
+                    };
                     let want = if f.nresults >= 0 {
                         f.nresults as usize
                     } else {
