@@ -1917,7 +1917,10 @@ pub fn execute<'gc, const HOOKED: bool>(
                             } else {
                                 ex.ts.top.saturating_sub(nbase)
                             };
-                            save_pc!();
+                            // The running frame is the top one.
+                            if let Some(f) = ex.ts.frames.last_mut() {
+                                f.pc = pc
+                            }
                             fuel.set(fuel.get() - 1);
                             let np = p.num_params as usize;
                             if nargs < np {
