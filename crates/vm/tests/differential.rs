@@ -44,3 +44,8 @@ fn loops_and_number_keys() {
 fn tracebacks() {
     check_script(Libs::ALL, "diff/tracebacks");
 }
+
+#[test]
+fn math_and_coercion() {
+    check_script(Libs::ALL, "diff/mathops");
+}
