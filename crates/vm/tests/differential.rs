@@ -49,3 +49,13 @@ fn tracebacks() {
 fn math_and_coercion() {
     check_script(Libs::ALL, "diff/mathops");
 }
+
+#[test]
+fn string_format() {
+    check_script(Libs::ALL, "diff/format");
+}
+
+#[test]
+fn string_table_utf8_libraries() {
+    check_script(Libs::ALL, "diff/strlib");
+}
