@@ -59,3 +59,8 @@ fn string_format() {
 fn string_table_utf8_libraries() {
     check_script(Libs::ALL, "diff/strlib");
 }
+
+#[test]
+fn coroutines_goto_load_os() {
+    check_script(Libs::ALL, "diff/misc");
+}
