@@ -44,3 +44,23 @@ fn loops_and_number_keys() {
 fn tracebacks() {
     check_script(Libs::ALL, "diff/tracebacks");
 }
+
+#[test]
+fn math_and_coercion() {
+    check_script(Libs::ALL, "diff/mathops");
+}
+
+#[test]
+fn string_format() {
+    check_script(Libs::ALL, "diff/format");
+}
+
+#[test]
+fn string_table_utf8_libraries() {
+    check_script(Libs::ALL, "diff/strlib");
+}
+
+#[test]
+fn coroutines_goto_load_os() {
+    check_script(Libs::ALL, "diff/misc");
+}

@@ -466,7 +466,7 @@ impl<'s> Parser<'s> {
 
     fn undef_goto(&self, g: LabelDesc) -> SyntaxError {
         let msg = if self.strings[g.name as usize] == b"break" {
-            format!("break outside a loop at line {}", g.line)
+            format!("break outside loop at line {}", g.line)
         } else {
             format!(
                 "no visible label '{}' for <goto> at line {}",

@@ -66,7 +66,7 @@ fn syntax_error_messages() {
         ("x = 3x", "[string \"x = 3x\"]:1: malformed number near '3x'"),
         ("for i do end", "[string \"for i do end\"]:1: '=' or 'in' expected near 'do'"),
         ("f(", "[string \"f(\"]:1: unexpected symbol near <eof>"),
-        ("do break end", "[string \"do break end\"]:1: break outside a loop at line 1"),
+        ("do break end", "[string \"do break end\"]:1: break outside loop at line 1"),
         ("goto l", "[string \"goto l\"]:1: no visible label 'l' for <goto> at line 1"),
         ("::a:: ::a::", "[string \"::a:: ::a::\"]:1: label 'a' already defined on line 1"),
         ("local x <const> = 1; x = 2", "[string \"local x <const> = 1; x = 2\"]:1: attempt to assign to const variable 'x'"),

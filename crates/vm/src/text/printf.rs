@@ -359,7 +359,6 @@ pub fn quote_string(s: &[u8], out: &mut Vec<u8>) {
     for (i, &b) in s.iter().enumerate() {
         match b {
             b'"' | b'\\' | b'\n' => out.extend_from_slice(&[b'\\', b]),
-            b'\r' => out.extend_from_slice(b"\\13"),
             0..=31 | 127 => {
                 let next_digit = s.get(i + 1).is_some_and(u8::is_ascii_digit);
                 let code = if next_digit {

@@ -251,6 +251,17 @@ pub fn to_num(v: Value<'_>) -> Option<Num> {
     }
 }
 
+/// A number operand without string coercion: bitwise operators convert
+/// only numbers (strings reach them through metamethods, as in PUC-Rio).
+#[inline]
+pub fn to_plain_num(v: Value<'_>) -> Option<Num> {
+    match v {
+        Value::Integer(i) => Some(Num::Int(i)),
+        Value::Number(n) => Some(Num::Float(n)),
+        _ => None,
+    }
+}
+
 fn num_to_int(n: Num) -> Option<i64> {
     match n {
         Num::Int(i) => Some(i),
@@ -266,13 +277,19 @@ fn num_to_float(n: Num) -> f64 {
 }
 
 /// Performs an arithmetic operation on two values (the second is ignored by
-/// unary operators), with string coercion, without metamethods.
+/// unary operators), without metamethods. Arithmetic coerces strings;
+/// bitwise operators do not.
 pub fn arith<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> Result<Value<'gc>, ArithError> {
-    let x = to_num(a).ok_or(ArithError::NotNumbers)?;
+    let convert = if op.is_bitwise() {
+        to_plain_num
+    } else {
+        to_num
+    };
+    let x = convert(a).ok_or(ArithError::NotNumbers)?;
     let y = if matches!(op, ArithOp::Unm | ArithOp::BNot) {
         x
     } else {
-        to_num(b).ok_or(ArithError::NotNumbers)?
+        convert(b).ok_or(ArithError::NotNumbers)?
     };
     if op.is_bitwise() {
         let i = num_to_int(x).ok_or(ArithError::NoIntegerRep)?;

@@ -183,7 +183,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
     pub fn check_thread(&self, i: usize) -> RtResult<'gc, Thread<'gc>> {
         match self.arg(i) {
             Value::Thread(t) => Ok(t),
-            _ => Err(self.type_error(i, "coroutine")),
+            _ => Err(self.type_error(i, "thread")),
         }
     }
 

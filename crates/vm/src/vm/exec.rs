@@ -350,7 +350,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                             meta::type_name_meta(self.g, v)
                         };
                         return Err(RtError::msg(format!(
-                            "bad argument #1 to 'resume' (coroutine expected, got {got})"
+                            "bad argument #1 to 'coroutine.resume' (thread expected, got {got})"
                         )));
                     }
                 };

@@ -209,7 +209,7 @@ impl<'gc> MetaCx<'gc, '_> {
             Ok(v) => Ok(v),
             Err(ArithError::DivByZero) => Err(RtError::msg("attempt to divide by zero")),
             Err(ArithError::ModByZero) => Err(RtError::msg("attempt to perform 'n%0'")),
-            Err(e) => {
+            Err(_) => {
                 let tm = tm_for(op);
                 let mut f = get_tm(self.g, a, tm);
                 if f.is_nil() {
@@ -218,7 +218,7 @@ impl<'gc> MetaCx<'gc, '_> {
                 if !f.is_nil() {
                     return self.call1(f, &[a, b]);
                 }
-                Err(self.arith_error(op, e, a, b, describe))
+                Err(self.arith_error(op, a, b, describe))
             }
         }
     }
@@ -226,16 +226,15 @@ impl<'gc> MetaCx<'gc, '_> {
     fn arith_error(
         &self,
         op: ArithOp,
-        e: ArithError,
         a: Value<'gc>,
         b: Value<'gc>,
         describe: &dyn Fn(&ThreadState<'gc>, usize) -> String,
     ) -> RtError<'gc> {
         if op.is_bitwise() {
-            let both_numbers = arith::to_num(a).is_some() && arith::to_num(b).is_some();
-            if both_numbers || e == ArithError::NoIntegerRep {
+            let num = arith::to_plain_num;
+            if num(a).is_some() && num(b).is_some() {
                 // Name the operand that does not convert (the first one if both fail).
-                let has_int = |v: Value<'gc>| match arith::to_num(v) {
+                let has_int = |v: Value<'gc>| match num(v) {
                     Some(arith::Num::Int(_)) => true,
                     Some(arith::Num::Float(f)) => arith::float_to_int_exact(f).is_some(),
                     None => false,
@@ -246,11 +245,7 @@ impl<'gc> MetaCx<'gc, '_> {
                     describe(self.ts, i)
                 ));
             }
-            let (bad, i) = if arith::to_num(a).is_none() {
-                (a, 0)
-            } else {
-                (b, 1)
-            };
+            let (bad, i) = if num(a).is_none() { (a, 0) } else { (b, 1) };
             return RtError::msg(format!(
                 "attempt to perform bitwise operation on a {} value{}",
                 type_name_meta(self.g, bad),

@@ -1,0 +1,47 @@
+-- string.format conversions, %q and float printing, compared with lua5.4.
+local function p(...) print(pcall(string.format, ...)) end
+for _, f in ipairs{"%a","%A","%.3a","%.0a","%g","%.3g","%.10g","%.0g","%#g","%e","%+.3e","%.0e","%10.4f","%-10.2f|","%05.1f"} do
+  for _, v in ipairs{0.0, -0.0, 1.0, 0.1, 1/3, 1e100, -1e-100, 2^53, 2^63, 1e15, 123456789012.0, math.huge, -math.huge} do
+    print(f, string.format(f, v))
+  end
+end
+for _, v in ipairs{0, 1, -1, 255, math.maxinteger, math.mininteger} do
+  print(string.format("%d|%5d|%-10d|%+d|%x|%X|%o|%#x|%08x|%.3d|%c", v, v, v, v, v, v, v, v, v, v, 65))
+end
+print(string.format("%q", 1/0), string.format("%q", -1/0), string.format("%q", 0/0))
+print(string.format("%q", math.mininteger), string.format("%q", math.maxinteger), string.format("%q", 0.1), string.format("%q", 1.0), string.format("%q", -0.0), string.format("%q", 1e100), string.format("%q", 2^63))
+print(string.format("%q", "a\0b\r\n\t\"\\\1\0012\200\255x\127"))
+print(string.format("%q", "\0001"), string.format("%q", "\r9"))
+print(string.format("%5.2s|%-5s|%.1s|%s", "abc", "x", "yz", 12))
+print(string.format("%s %s %s", nil, true, 1.5))
+print(string.format("%i", 42), string.format("%u", 3))
+print(string.format("%%"))
+p("%d", 1.5)
+p("%d", "1.0")
+p("%d", "x")
+p("%y", 1)
+p("%10q", "a")
+p("%", 1)
+p("%d")
+p("%123d", 1)
+p("%.123d", 1)
+p("%q", {})
+p("%c", "a")
+p("%s %s", 1)
+p("%x", -1.5)
+p("%x", 3.0)
+p("%5.3q", 1)
+p("%#q", 1)
+p("%-#5.3x", 10)
+p("%0s", "a")
+p("%.99f", 1)
+p("%99.99f", 1)
+p("%.100f", 1)
+print(string.format("%.14g", 0.1), string.format("%.17g", 0.1), string.format("%.20f", 0.1))
+p("%5s|%-5s|", "\0a", "b")
+print(#string.format("%s", "a\0b"))
+p("%.3s", "a\0bc")
+print(tostring(1e100), tostring(-0.0), 0.1, 1/3, 2^53, 2^63, math.huge, -math.huge, -(0/0), 1e15, 1e16, -1e16, 123456789012345.0, 2^-1074, 1.7976931348623157e308)
+print(0/0)
+print(math.pi, -math.pi, 100 // 1.0, 3.0 % -2, -3 % 2.0, 5 // 0.0, -5 // 0.0, 0/0 == 0/0)
+print(string.format("%q", "\u{10FFFF}\xF4"))
