@@ -214,14 +214,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                             if self.ts.hook.live {
                                 crate::vm::hook::enter_native(self, nargs)?;
                             }
-                            let n = f(Ctx {
-                                mc: self.mc,
-                                g: self.g,
-                                th: self.th,
-                                ts: self.ts,
-                                base: func + 1,
-                                nargs,
-                            })?;
+                            let n = self.run_native(f, func, nargs)?;
                             // Plain results, the common case, inline (no
                             // collection due, no hook to tell).
                             let budget = &self.g.budget.0;
@@ -479,6 +472,18 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             return Err(RtError::msg("internal error: resumed a special native"));
         };
         let nargs = self.ts.top - func - 1;
+        self.run_native(f, func, nargs)
+    }
+
+    /// Calls native `f`, whose frame is on top, on its `nargs` arguments
+    /// above `func`.
+    #[inline(always)]
+    fn run_native(
+        &mut self,
+        f: crate::function::NativeFn,
+        func: usize,
+        nargs: usize,
+    ) -> RtResult<'gc, usize> {
         f(Ctx {
             mc: self.mc,
             g: self.g,
