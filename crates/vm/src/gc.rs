@@ -249,6 +249,21 @@ fn resurrect<'gc>(fc: &Finalization<'gc>, v: Value<'gc>) {
     }
 }
 
+/// A table taken off the finalization list to be finalized: no longer
+/// marked, so a new `__gc` metatable marks it again.
+fn queued_table<'gc>(
+    t: Gc<'gc, gc_arena::lock::RefLock<crate::table::TableState<'gc>>>,
+) -> Value<'gc> {
+    t.borrow().gc_marked.set(false);
+    Value::Table(Table(t))
+}
+
+/// `queued_table` for a userdata.
+fn queued_userdata<'gc>(u: Gc<'gc, crate::userdata::UserDataObj<'gc>>) -> Value<'gc> {
+    u.gc_marked.set(false);
+    Value::UserData(UserData(u))
+}
+
 fn resurrect_finalizable<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) -> usize {
     let mut list = Global::finalizable_mut(g, fc);
     let mut queued = Vec::new();
@@ -259,14 +274,8 @@ fn resurrect_finalizable<'gc>(fc: &Finalization<'gc>, g: GlobalRef<'gc>) -> usiz
         };
         if dead {
             let v = match f {
-                Finalizable::Table(w) => w.resurrect(fc).map(|t| {
-                    t.borrow().gc_marked.set(false);
-                    Value::Table(Table(t))
-                }),
-                Finalizable::UserData(w) => w.resurrect(fc).map(|u| {
-                    u.gc_marked.set(false);
-                    Value::UserData(UserData(u))
-                }),
+                Finalizable::Table(w) => w.resurrect(fc).map(queued_table),
+                Finalizable::UserData(w) => w.resurrect(fc).map(queued_userdata),
             };
             if let Some(v) = v {
                 queued.push(v);
@@ -355,14 +364,8 @@ pub fn queue_all_finalizers<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
     let mut queue = Global::to_finalize_mut(g, mc);
     for f in all.into_iter().rev() {
         let v = match f {
-            Finalizable::Table(w) => w.upgrade(mc).map(|t| {
-                t.borrow().gc_marked.set(false);
-                Value::Table(Table(t))
-            }),
-            Finalizable::UserData(w) => w.upgrade(mc).map(|u| {
-                u.gc_marked.set(false);
-                Value::UserData(UserData(u))
-            }),
+            Finalizable::Table(w) => w.upgrade(mc).map(queued_table),
+            Finalizable::UserData(w) => w.upgrade(mc).map(queued_userdata),
         };
         queue.extend(v);
     }
