@@ -450,13 +450,21 @@ describe('close', () => {
 describe('stats and gc', () => {
   test('stats reports exports, imports and heap objects', () => {
     const s0 = lua.stats();
-    expect(s0).toEqual(expect.objectContaining({ exports: expect.any(Number), imports: expect.any(Number), heapObjects: expect.any(Number) }));
+    expect(s0).toEqual(
+      expect.objectContaining({
+        exports: expect.any(Number),
+        imports: expect.any(Number),
+        heapObjects: expect.any(Number),
+        heapBytes: expect.any(Number),
+      }),
+    );
     const t = lua.run('return {}');
     lua.set('o', {});
     const s1 = lua.stats();
     expect(s1.exports).toBe(s0.exports + 1);
     expect(s1.imports).toBe(s0.imports + 1);
     t.release();
+    expect(lua.stats().exports).toBe(s0.exports);
     lua.run('o = nil');
     lua.gc();
     const s2 = lua.stats();

@@ -235,22 +235,6 @@ describe('the API surface of issue 4', () => {
     lua.close();
   });
 
-  test('stats() counts exports, imports and heap size', () => {
-    const lua = new Lua();
-    const s0 = lua.stats();
-    expect(s0).toEqual(
-      expect.objectContaining({ exports: expect.any(Number), imports: expect.any(Number), heapBytes: expect.any(Number) }),
-    );
-    const t = lua.run('return {}');
-    lua.set('o', {});
-    const s1 = lua.stats();
-    expect(s1.exports).toBe(s0.exports + 1);
-    expect(s1.imports).toBe(s0.imports + 1);
-    t.release();
-    expect(lua.stats().exports).toBe(s0.exports);
-    lua.close();
-  });
-
   test('release() and Symbol.dispose; use afterwards throws LuaClosedError', () => {
     const lua = new Lua();
     const t = lua.run('return { 1 }');
