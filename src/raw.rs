@@ -215,35 +215,31 @@ pub fn get_string(env: Env, v: JsVal) -> Js<String> {
 
 /// The bytes of a Buffer or Uint8Array; `None` for any other value.
 pub fn get_bytes<'a>(env: Env, v: JsVal) -> Js<Option<&'a [u8]>> {
-    let Some((ty, len, data)) = typedarray_info(env, v)? else {
-        return Ok(None);
-    };
-    if ty != sys::TypedarrayType::uint8_array {
-        return Ok(None);
-    }
-    if len == 0 || data.is_null() {
-        return Ok(Some(&[]));
-    }
-    Ok(Some(unsafe {
-        std::slice::from_raw_parts(data as *const u8, len)
-    }))
+    typed_elements(env, v, sys::TypedarrayType::uint8_array)
 }
 
 /// The numbers of a Float64Array; `None` for any other value.
 pub fn get_f64s<'a>(env: Env, v: JsVal) -> Js<Option<&'a [f64]>> {
+    typed_elements(env, v, sys::TypedarrayType::float64_array)
+}
+
+/// The elements of `v` if it is a typed array of kind `kind`, whose
+/// elements must be `T`s; `None` for any other value.
+fn typed_elements<'a, T>(env: Env, v: JsVal, kind: i32) -> Js<Option<&'a [T]>> {
     let Some((ty, len, data)) = typedarray_info(env, v)? else {
         return Ok(None);
     };
-    if ty != sys::TypedarrayType::float64_array {
+    if ty != kind {
         return Ok(None);
     }
     if len == 0 || data.is_null() {
         return Ok(Some(&[]));
     }
-    // A Float64Array's data is 8-byte aligned (its byte offset is a
-    // multiple of 8).
+    // SAFETY: Node-API gives the data pointer and element count of a live
+    // typed array whose elements are `T`s; the data is aligned for `T` (a
+    // typed array's byte offset is a multiple of its element size).
     Ok(Some(unsafe {
-        std::slice::from_raw_parts(data as *const f64, len)
+        std::slice::from_raw_parts(data as *const T, len)
     }))
 }
 
