@@ -1,7 +1,5 @@
-//! Conversions between byte strings and Lua numbers, and exact float/integer
-//! conversions and comparisons.
-
-use std::cmp::Ordering;
+//! Conversions between byte strings and Lua numbers: parsing numerals and
+//! `tostring` of numbers.
 
 /// A Lua number: either a 64-bit integer or a double.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -237,58 +235,21 @@ pub fn fmt_float(f: f64, out: &mut Vec<u8>) {
 
 /// Appends the decimal form of an integer.
 pub fn fmt_int(i: i64, out: &mut Vec<u8>) {
-    out.extend_from_slice(i.to_string().as_bytes());
-}
-
-/// 2^63 as a float, the first value above the i64 range.
-const TWO_63: f64 = 9_223_372_036_854_775_808.0;
-
-/// Converts a float in [-2^63, 2^63) after rounding; None if out of range.
-fn in_range(f: f64) -> Option<i64> {
-    if (-TWO_63..TWO_63).contains(&f) {
-        Some(f as i64)
-    } else {
-        None
+    let mut buf = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut p = buf.len();
+    loop {
+        p -= 1;
+        buf[p] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
-}
-
-/// The integer equal to `f`, if `f` is integral and fits in an i64.
-pub fn float_to_int(f: f64) -> Option<i64> {
-    if f.floor() == f {
-        in_range(f)
-    } else {
-        None
+    if i < 0 {
+        out.push(b'-');
     }
-}
-
-/// `floor(f)` as an integer, if it fits (`math.floor`, for-loop limits).
-pub fn float_floor_to_int(f: f64) -> Option<i64> {
-    in_range(f.floor())
-}
-
-/// `ceil(f)` as an integer, if it fits (for-loop limits).
-pub fn float_ceil_to_int(f: f64) -> Option<i64> {
-    in_range(f.ceil())
-}
-
-/// Exact comparison of an integer with a float; None if `f` is NaN.
-pub fn cmp_int_float(i: i64, f: f64) -> Option<Ordering> {
-    if f.is_nan() {
-        return None;
-    }
-    if f >= TWO_63 {
-        return Some(Ordering::Less);
-    }
-    if f < -TWO_63 {
-        return Some(Ordering::Greater);
-    }
-    // f is within range: compare against its floor, then the fraction.
-    let fl = f.floor();
-    let fi = fl as i64;
-    Some(match i.cmp(&fi) {
-        Ordering::Equal if fl != f => Ordering::Less,
-        o => o,
-    })
+    out.extend_from_slice(&buf[p..]);
 }
 
 #[cfg(test)]
@@ -399,23 +360,5 @@ mod tests {
         let mut v = Vec::new();
         fmt_int(i64::MIN, &mut v);
         assert_eq!(v, b"-9223372036854775808");
-    }
-
-    #[test]
-    fn float_int_conversions() {
-        assert_eq!(float_to_int(3.0), Some(3));
-        assert_eq!(float_to_int(3.5), None);
-        assert_eq!(float_to_int(TWO_63), None);
-        assert_eq!(float_to_int(-TWO_63), Some(i64::MIN));
-        assert_eq!(float_to_int(f64::NAN), None);
-        assert_eq!(float_floor_to_int(-3.5), Some(-4));
-        assert_eq!(float_ceil_to_int(-3.5), Some(-3));
-        assert_eq!(float_floor_to_int(f64::INFINITY), None);
-        assert_eq!(cmp_int_float(1, 1.5), Some(Ordering::Less));
-        assert_eq!(cmp_int_float(2, 1.5), Some(Ordering::Greater));
-        assert_eq!(cmp_int_float(-2, -1.5), Some(Ordering::Less));
-        assert_eq!(cmp_int_float(i64::MAX, TWO_63), Some(Ordering::Less));
-        assert_eq!(cmp_int_float(i64::MIN, -TWO_63), Some(Ordering::Equal));
-        assert_eq!(cmp_int_float(0, f64::NAN), None);
     }
 }

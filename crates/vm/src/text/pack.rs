@@ -188,7 +188,7 @@ fn pack_int(v: u64, little: bool, size: usize, negative: bool, out: &mut Vec<u8>
 fn int_arg(v: PackValue, n: usize) -> Result<i64, PackError> {
     match v {
         PackValue::Int(i) => Ok(i),
-        PackValue::Float(f) => crate::text::number::float_to_int(f)
+        PackValue::Float(f) => crate::vm::arith::float_to_int_exact(f)
             .ok_or_else(|| PackError::Arg(n, "number has no integer representation".into())),
         PackValue::Str(_) => arg_err(n, "number expected, got string"),
     }
