@@ -3,9 +3,15 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use gc_arena::Mutation;
+
+use crate::error::RtResult;
+use crate::function::{NativeFunction, NativeKind, Special};
 use crate::lua::{Libs, Lua, LuaError, StashedValue};
+use crate::state::{GlobalRef, Tm};
 use crate::table::Table;
-use crate::value::Value;
+use crate::value::{Function, Value};
+use crate::vm::ctx::Ctx;
 use crate::vm::meta;
 
 /// The name messages start with (lua.c uses its `argv[0]`; `arg[-n]`
@@ -246,39 +252,37 @@ fn run_args(lua: &mut Lua, opts: &[String]) -> bool {
 }
 
 fn run_string(lua: &mut Lua, code: &str, chunk_name: &str) -> bool {
-    match interruptible(|| lua.exec(code.as_bytes(), chunk_name)) {
-        Ok(_) => true,
+    let f = match lua.load(code.as_bytes(), chunk_name) {
+        Ok(f) => f,
         Err(e) => {
-            report(lua, &e);
-            false
+            report(&e.to_string(), Some(PROGNAME));
+            return false;
         }
-    }
+    };
+    let r = docall(lua, |_, g| (Lua::fetch(g, &f), Vec::new()));
+    r.map_err(|m| report(&m, Some(PROGNAME))).is_ok()
 }
 
 /// `-l g=mod` (or `-l mod`): `g = require(mod)`.
 fn require_library(lua: &mut Lua, spec: &str) -> bool {
     let (global, module) = spec.split_once('=').unwrap_or((spec, spec));
     let module = module.as_bytes().to_vec();
-    let r = interruptible(|| {
-        lua.try_call(|mc, g| {
-            let key = |s: &[u8]| Value::String(crate::state::Global::intern(g, mc, s));
-            let req = g.globals.get(key(b"require"));
-            Ok::<_, ()>((req, vec![key(&module)]))
-        })
+    let r = docall(lua, |mc, g| {
+        let key = |s: &[u8]| Value::String(crate::state::Global::intern(g, mc, s));
+        (g.globals.get(key(b"require")), vec![key(&module)])
     });
     match r {
-        Ok(Ok(results)) => {
+        Ok(results) => {
             lua.enter(|mc, g| {
                 let v = results.first().map_or(Value::Nil, |r| Lua::fetch(g, r));
                 crate::stdlib::set_value(mc, g, g.globals, global, v);
             });
             true
         }
-        Ok(Err(e)) => {
-            report(lua, &e);
+        Err(m) => {
+            report(&m, Some(PROGNAME));
             false
         }
-        Err(()) => false,
     }
 }
 
@@ -308,7 +312,7 @@ fn run_source(lua: &mut Lua, src: Vec<u8>, chunk_name: &str, script: bool) -> i3
     let f = match lua.load_any(&src, chunk_name) {
         Ok(f) => f,
         Err(e) => {
-            report(lua, &e);
+            report(&e.to_string(), Some(PROGNAME));
             return 1;
         }
     };
@@ -334,85 +338,102 @@ fn run_source(lua: &mut Lua, src: Vec<u8>, chunk_name: &str, script: bool) -> i3
         eprintln!("{PROGNAME}: 'arg' is not a table");
         return 1;
     };
-    let r = interruptible(|| {
-        lua.call(&f, move |_, g| {
-            args.iter().map(|a| Lua::fetch(g, a)).collect()
-        })
-    });
-    let _ = std::io::stdout().flush();
-    match r {
+    match docall(lua, move |_, g| {
+        let args = args.iter().map(|a| Lua::fetch(g, a)).collect();
+        (Lua::fetch(g, &f), args)
+    }) {
         Ok(_) => 0,
-        Err(e) => {
-            report(lua, &e);
+        Err(m) => {
+            report(&m, Some(PROGNAME));
             1
         }
     }
 }
 
-/// Prints an error as lua.c does (its `msghandler`, then `l_message`):
-/// the message and the traceback; an error object that is not a string
-/// or number is shown by its `__tostring` (then without traceback), or
-/// named by type.
-fn report(lua: &mut Lua, e: &LuaError) {
-    report_to(lua, e, Some(PROGNAME));
-}
-
-/// `report` with the program name to start with (none in interactive mode).
-fn report_to(lua: &mut Lua, e: &LuaError, progname: Option<&str>) {
-    let prefix = progname.map(|p| format!("{p}: ")).unwrap_or_default();
-    let _ = std::io::stdout().flush();
-    let LuaError::Runtime { message, traceback } = e else {
-        eprintln!("{prefix}{e}");
-        return;
-    };
-    // The traceback starts with the error value as text.
-    let rest = traceback
-        .as_deref()
-        .and_then(|tb| tb.rfind("\nstack traceback:").map(|i| &tb[i..]))
-        .unwrap_or("");
-    enum Shown {
-        Text(String),
-        Named(&'static str),
-        Message,
-    }
-    let shown = match lua.last_error_value() {
-        None => Shown::Message,
-        Some(v) => lua.enter(|_, g| match Lua::fetch(g, v) {
-            Value::String(_) => Shown::Message,
-            v @ (Value::Integer(_) | Value::Number(_)) => {
-                let mut b = Vec::new();
-                meta::number_to_bytes(v, &mut b);
-                Shown::Text(String::from_utf8_lossy(&b).into_owned())
-            }
-            v => Shown::Named(v.type_name()),
-        }),
-    };
-    match shown {
-        Shown::Message => eprintln!("{prefix}{message}{rest}"),
-        Shown::Text(t) => eprintln!("{prefix}{t}{rest}"),
-        Shown::Named(type_name) => match tostring_meta(lua) {
-            Some(t) => eprintln!("{prefix}{t}"),
-            None => eprintln!("{prefix}(error object is a {type_name} value){rest}"),
-        },
-    }
-}
-
-/// The string the `__tostring` metamethod of the last error value gives, if any.
-fn tostring_meta(lua: &mut Lua) -> Option<String> {
-    let v = lua.last_error_value()?;
-    let v = lua.enter(|mc, g| Lua::stash(mc, g, Lua::fetch(g, v)));
-    let r = lua.try_call(|_, g| {
-        let v = Lua::fetch(g, &v);
-        match meta::get_tm(g, v, crate::state::Tm::ToString) {
-            Value::Nil => Err(()),
-            f => Ok((f, vec![v])),
-        }
+/// lua.c's `docall`: calls the function `setup` makes, protected by
+/// lua.c's message handler (`msghandler`), which turns the error into the
+/// text to report while the failed frames still exist; `Err` is that text.
+fn docall<S>(lua: &mut Lua, setup: S) -> Result<Vec<StashedValue>, String>
+where
+    S: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>) -> (Value<'gc>, Vec<Value<'gc>>),
+{
+    let r = interruptible(|| {
+        lua.try_call(|mc, g| {
+            let (f, args) = setup(mc, g);
+            let native = |f| Value::Function(Function::Native(f));
+            let xpcall = NativeFunction::with_upvalues(
+                mc,
+                "xpcall",
+                NativeKind::Special(Special::XPCall),
+                &[],
+            );
+            let handler = NativeFunction::new(mc, "msghandler", msghandler);
+            let mut all = vec![f, native(handler)];
+            all.extend(args);
+            Ok::<_, std::convert::Infallible>((native(xpcall), all))
+        })
     });
-    let results = r.ok()?.ok()?;
-    lua.enter(|_, g| match results.first().map(|r| Lua::fetch(g, r)) {
-        Some(Value::String(s)) => Some(s.to_str_lossy().into_owned()),
-        _ => None,
-    })
+    let _ = std::io::stdout().flush();
+    let mut values = match r {
+        Ok(Ok(values)) => values,
+        Ok(Err(e)) => return Err(e.to_string()),
+        Err(never) => match never {},
+    };
+    let (ok, message) = lua.enter(|_, g| {
+        let ok = values.first().is_some_and(|v| Lua::fetch(g, v).is_truthy());
+        let message = match values.get(1).map(|v| Lua::fetch(g, v)) {
+            Some(v @ Value::String(_)) => {
+                String::from_utf8_lossy(&meta::tostring_raw(g, v)).into_owned()
+            }
+            Some(v) => format!("(error object is a {} value)", v.type_name()),
+            None => "nil".to_string(),
+        };
+        (ok, message)
+    });
+    if ok {
+        values.remove(0);
+        Ok(values)
+    } else {
+        Err(message)
+    }
+}
+
+/// lua.c's `msghandler`: an error object that is not a string (nor a
+/// number) is shown by its `__tostring` (then without traceback) or named
+/// by type; the traceback of the failed frames follows.
+fn msghandler<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let v = ctx.arg(0);
+    if ctx.ts.finalizer_frame.is_some() {
+        // The error left a `__gc` metamethod, whose call is protected
+        // without a handler in PUC-Rio Lua: it becomes a warning as is.
+        return ctx.ret(v);
+    }
+    let message = match v {
+        Value::String(_) | Value::Integer(_) | Value::Number(_) => meta::tostring_raw(ctx.g, v),
+        _ => {
+            let tm = meta::get_tm(ctx.g, v, Tm::ToString);
+            if !tm.is_nil() {
+                if let Value::String(s) = ctx.call1(tm, &[v])? {
+                    return ctx.ret(Value::String(s));
+                }
+            }
+            format!("(error object is a {} value)", v.type_name()).into_bytes()
+        }
+    };
+    let message = String::from_utf8_lossy(&message);
+    let text = crate::vm::debug::traceback(ctx.g, ctx.ts, Some(&message), 1);
+    let s = ctx.str_value(text.as_bytes());
+    ctx.ret(s)
+}
+
+/// Prints an error message as lua.c's `l_message`, with the program name
+/// (none in interactive mode).
+fn report(message: &str, progname: Option<&str>) {
+    let _ = std::io::stdout().flush();
+    match progname {
+        Some(p) => eprintln!("{p}: {message}"),
+        None => eprintln!("{message}"),
+    }
 }
 
 /// The global `arg`, as lua.c's `createargtable`: the script name at 0,
@@ -449,11 +470,14 @@ fn repl(lua: &mut Lua) {
             Ok(f) => Ok(f),
             Err(_) => load_statements(lua, line),
         };
-        let results = loaded.and_then(|f| interruptible(|| lua.call(&f, |_, _| Vec::new())));
+        let results = match loaded {
+            Ok(f) => docall(lua, |_, g| (Lua::fetch(g, &f), Vec::new())),
+            Err(e) => Err(e.to_string()),
+        };
         match results {
             Ok(values) if !values.is_empty() => print_values(lua, values),
             Ok(_) => {}
-            Err(e) => report_to(lua, &e, None),
+            Err(m) => report(&m, None),
         }
     }
     println!();

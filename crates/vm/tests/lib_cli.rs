@@ -180,11 +180,29 @@ fn error_objects_as_lua_c_shows_them() {
             "error(setmetatable({}, {__tostring = function () return 1 end}))",
             format!("(error object is a table value){tb}"),
         ),
+        // `__tostring` runs where the error happened (in lua.c's message
+        // handler): level 4 is the chunk that raised it.
+        (
+            "error(setmetatable({}, {__tostring = function () \
+             return 'at ' .. debug.getinfo(4, 'l').currentline end}))",
+            "at 1\n".to_string(),
+        ),
     ] {
         let out = lunarena(&["-e", code], b"");
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(text(&out.stderr), format!("lunarena: {shown}"), "{code}");
     }
+}
+
+#[test]
+fn the_host_is_a_c_function_below_the_main_chunk() {
+    let code = "local i = debug.getinfo(2, 'Sl') print(i.what, i.short_src, i.currentline) \
+                print(debug.getinfo(3)) print(debug.traceback('m', 2))";
+    let out = lunarena(&["-e", code], b"");
+    assert_eq!(
+        text(&out.stdout),
+        "C\t[C]\t-1\nnil\nm\nstack traceback:\n\t[C]: in ?\n"
+    );
 }
 
 #[test]

@@ -131,9 +131,10 @@ impl<'s> Parser<'s> {
     }
 
     pub(super) fn err_near(&self, msg: &str) -> SyntaxError {
-        let near = match self.tok {
-            Tok::Name(_) | Tok::Str(_) | Tok::Int(_) | Tok::Flt(_) => self.tok_raw.clone(),
-            _ => tok_text(&self.tok),
+        let near = match &self.tok {
+            Tok::Str(s) => string_near_text(&self.tok_raw, s),
+            Tok::Name(_) | Tok::Int(_) | Tok::Flt(_) => self.tok_raw.clone(),
+            t => tok_text(t),
         };
         self.lx.error(msg, Some(&near))
     }
@@ -1516,5 +1517,20 @@ fn bl_copy(b: &BlockCnt) -> BlockCnt {
         upval: b.upval,
         is_loop: b.is_loop,
         inside_tbc: b.inside_tbc,
+    }
+}
+
+/// A string token as PUC-Rio shows it after "near": its delimiters around
+/// the string's value (escapes already decoded).
+fn string_near_text(raw: &str, value: &[u8]) -> String {
+    let value = String::from_utf8_lossy(value);
+    match raw.as_bytes().first() {
+        Some(b'[') => {
+            let level = raw[1..].bytes().take_while(|&b| b == b'=').count();
+            let eq = "=".repeat(level);
+            format!("[{eq}[{value}]{eq}]")
+        }
+        Some(&q) => format!("{}{value}{}", q as char, q as char),
+        None => value.into_owned(),
     }
 }

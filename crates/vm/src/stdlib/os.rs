@@ -411,7 +411,14 @@ fn close_state(ctx: &mut Ctx<'_, '_>) {
     }
     let (mc, g) = (ctx.mc, ctx.g);
     crate::gc::queue_all_finalizers(mc, g);
-    crate::gc::run_queued_finalizers(mc, g, |f, obj| ctx.call(f, &[obj]).map(drop));
+    crate::gc::run_queued_finalizers(mc, g, |f, obj| {
+        // Marked as a finalizer's frame: for its name, and so that its
+        // errors skip message handlers (they become warnings).
+        let saved = ctx.ts.finalizer_frame.replace(ctx.ts.frames.len());
+        let r = ctx.call(f, &[obj]).map(drop);
+        ctx.ts.finalizer_frame = saved;
+        r
+    });
 }
 
 /// Only the C locale exists: queries and requests for "C", "POSIX" or the

@@ -180,18 +180,22 @@ fn hex_float(s: &[u8]) -> Option<f64> {
     Some(ldexp(m, exp))
 }
 
-/// `x * 2^e` without intermediate overflow or underflow for sane inputs.
+/// `x * 2^e` for a mantissa `x` of at least 1 (or 0), without intermediate
+/// overflow or underflow: the factors are exact powers of two, and a step
+/// down leaves `x` normal, so only the last product rounds.
 fn ldexp(mut x: f64, e: i64) -> f64 {
+    // 2^k for k in -1022..=1023, built from its bits.
+    let pow2 = |k: i64| f64::from_bits(((k + 1023) as u64) << 52);
     let mut e = e.clamp(-3000, 3000);
-    while e > 1000 {
-        x *= 2f64.powi(1000);
-        e -= 1000;
+    while e > 1023 {
+        x *= pow2(1023);
+        e -= 1023;
     }
-    while e < -1000 {
-        x *= 2f64.powi(-1000);
-        e += 1000;
+    while e < -1022 {
+        x *= pow2(-1022);
+        e += 1022;
     }
-    x * 2f64.powi(e as i32)
+    x * pow2(e)
 }
 
 /// Converts a string in the given base (2..=36), like `tonumber(s, base)`.

@@ -122,7 +122,17 @@ pub fn traceback<'gc>(
     // One line per level, each starting "\n\t".
     let mut levels: Vec<String> = Vec::new();
     let n = ts.frames.len();
-    for fi in (0..n.saturating_sub(level)).rev() {
+    // A protected call at the bottom of the main thread is the host's own
+    // (the stand-alone interpreter runs chunks under a message handler, as
+    // lua.c does with lua_pcall): it stands for the host, like lua.c's
+    // unnamed C function at the bottom.
+    let host_frame = !ts.is_coroutine
+        && ts
+            .frames
+            .first()
+            .is_some_and(|f| matches!(f.kind, FrameKind::PCall | FrameKind::XPCall));
+    let first = usize::from(host_frame);
+    for fi in (first..n.saturating_sub(level)).rev() {
         let f = ts.frames[fi];
         match f.kind {
             FrameKind::PCall => levels.push("\n\t[C]: in function 'pcall'".into()),

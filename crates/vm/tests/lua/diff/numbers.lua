@@ -61,3 +61,6 @@ print(8 | 1, 7 & 2, 5 ~ 3, ~0, 1 << 63, 1 << 64, -1 >> 1, 2^53 | 0)
 print(pcall(function() return 1.5 | 0 end))
 print(pcall(function() return {} | 0 end))
 print(pcall(function() return 2^64 | 0 end))
+-- Hex numerals down to the smallest subnormal and up to overflow.
+print(tonumber("0x1p-1074"), 0x1p-1074, tonumber("0x1p-1075"), tonumber("0x1.8p-1074"), tonumber("0x3p-1076"), 0x1p-1022, 0x1p-1023)
+print(tonumber("0x1p1023"), tonumber("0x1p1024"), tonumber("0x.8p1025"), tonumber("0x1.fffffffffffff8p1023"), 0x123456789abcdef0123p0)

@@ -22,6 +22,8 @@ local cases = {
   "a.b.c", "a:b", "a:b.c()", "a = function", "return 0x7fffffffffffffff + 1", "return 9223372036854775808",
   "return -9223372036854775808", "return math.type(9223372036854775807)", "return 1e", "return 1e+", "return 0xg",
   "return 08", "return 1.2.3", "return 3 .. 4", "return 0x1P-2", "return '\\065\\x41\\u{41}'",
+  -- A string token is shown decoded, between its delimiters.
+  "x = 0 \"a\\z  \n  b\"", "x = 1 '\\65\\n'", "x = 2 [==[\nlong\r\nstring]==]", "f 'a' 'b' '' 3"
 }
 for i, c in ipairs(cases) do
   local f, err = load(c, "=c" .. i)
