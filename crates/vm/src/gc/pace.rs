@@ -1,0 +1,101 @@
+//! When collection cycles start and how fast they run, in bytes, as
+//! PUC-Rio Lua 5.4's incremental mode paces them: a cycle starts when the
+//! heap reaches `pause` percent of its size after the previous cycle, and
+//! runs in steps proportional to what the program allocates meanwhile.
+//!
+//! gc-arena measures collector work in objects (marking, tracing and
+//! sweeping each cost a fraction of a unit), and on its own starts a cycle
+//! after a number of allocated objects. A few objects can hold most of
+//! the bytes (strings, table parts), so the arena's own wake-up is disabled
+//! ([`ARENA_PACING`]) and bytes are turned into work here: at the start of
+//! a cycle its work is estimated from the object counts, and that work is
+//! spread over the allocation of a fraction of the live heap.
+
+use std::cell::Cell;
+
+use gc_arena::metrics::{Metrics, Pacing};
+
+/// gc-arena's pacing: work factors as its defaults, no sleep of its own
+/// (the driver does not step a sleeping arena before `Pacer::due`).
+pub const ARENA_PACING: Pacing = Pacing {
+    sleep_factor: 0.0,
+    min_sleep: 0,
+    ..Pacing::DEFAULT
+};
+
+/// Work for an object that survives a cycle (marked, traced, kept).
+const LIVE_WORK: f64 =
+    ARENA_PACING.mark_factor + ARENA_PACING.trace_factor + ARENA_PACING.keep_factor;
+/// Work for an object that dies (dropped, freed).
+const DEAD_WORK: f64 = ARENA_PACING.drop_factor + ARENA_PACING.free_factor;
+
+/// At a step multiplier of 100%, a cycle's work is done by the time the
+/// program has allocated this fraction of the live heap: the heap peaks
+/// near `pause + 1/CYCLE_SPAN` times the live size (PUC-Rio's is close).
+const CYCLE_SPAN: f64 = 2.0;
+
+/// The heap never counts as smaller than this when a pause is computed,
+/// so that a tiny heap is not collected over and over.
+const MIN_ESTIMATE: usize = 64 * 1024;
+
+/// The pacing state between steps.
+pub struct Pacer {
+    /// Heap bytes when the last cycle ended (taken as the live size).
+    estimate: Cell<usize>,
+    /// Objects alive then.
+    live_objects: Cell<usize>,
+    /// Heap bytes at the last step: allocation since then is new debt.
+    paced: Cell<usize>,
+    /// Collector work owed per allocated byte in the current cycle.
+    rate: Cell<f64>,
+}
+
+impl Default for Pacer {
+    fn default() -> Self {
+        Pacer {
+            estimate: Cell::new(MIN_ESTIMATE),
+            live_objects: Cell::new(0),
+            paced: Cell::new(0),
+            rate: Cell::new(0.0),
+        }
+    }
+}
+
+impl Pacer {
+    /// Whether a sleeping collector should start a cycle, with the heap at
+    /// `heap` bytes and a pause of `pause` percent.
+    pub fn due(&self, heap: usize, pause: u32) -> bool {
+        let threshold = self.estimate.get() as f64 / 100.0 * f64::from(pause);
+        heap as f64 >= threshold
+    }
+
+    /// Starts paying for a cycle: the arena's debt (objects allocated while
+    /// it slept) is dropped, and the cycle's estimated work (live objects
+    /// kept, the rest freed) is spread over allocation to come.
+    pub fn begin_cycle(&self, metrics: &Metrics, heap: usize, stepmul: u32) {
+        metrics.adjust_debt(-metrics.allocation_debt());
+        let live = self.live_objects.get();
+        let dead = metrics.total_gc_count().saturating_sub(live);
+        let work = live as f64 * LIVE_WORK + dead as f64 * DEAD_WORK;
+        let span = self.estimate.get() as f64 / CYCLE_SPAN;
+        self.rate
+            .set(work / span * f64::from(stepmul.max(1)) / 100.0);
+        self.paced.set(heap);
+    }
+
+    /// Adds to the arena's debt the work owed for what was allocated since
+    /// the last step, plus `extra_bytes` worth (explicit steps).
+    pub fn charge(&self, metrics: &Metrics, heap: usize, extra_bytes: usize) {
+        let grown = heap.saturating_sub(self.paced.get()) + extra_bytes;
+        self.paced.set(heap);
+        // At least one unit, so that every step makes progress.
+        metrics.adjust_debt((grown as f64 * self.rate.get()).max(1.0));
+    }
+
+    /// Records the end of a cycle: what is left is the live heap.
+    pub fn end_cycle(&self, metrics: &Metrics, heap: usize) {
+        self.estimate.set(heap.max(MIN_ESTIMATE));
+        self.live_objects.set(metrics.total_gc_count());
+        self.paced.set(heap);
+    }
+}
