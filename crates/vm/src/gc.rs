@@ -99,6 +99,12 @@ impl Control {
         u32::from(self.stepmul.get()) * 4
     }
 
+    /// How many more bytes the program may allocate, with the heap at
+    /// `heap` bytes, before the collector should step.
+    pub fn step_room(&self, heap: usize) -> usize {
+        self.pacer.room(heap, self.pause())
+    }
+
     /// The bytes a basic step stands for.
     fn step_bytes(&self) -> usize {
         1usize
@@ -136,24 +142,26 @@ pub fn step(arena: &mut LuaArena, budget: &Budget) {
     }
     ctl.pacer.charge(arena.metrics(), heap, 0);
     pay_debt(arena, budget);
+    ctl.pacer.paid(heap_bytes(arena.metrics(), budget));
 }
 
 /// `collectgarbage("step", kb)`: collector work worth `kb` kilobytes of
-/// allocation plus a basic step, starting a cycle if none is under way
-/// (whatever the pause); whether a cycle ended.
+/// allocation, or a basic step for 0, starting a cycle if none is under
+/// way (whatever the pause); whether a cycle ended.
 pub fn step_by(arena: &mut LuaArena, budget: &Budget, kb: i32) -> bool {
     let ctl = &budget.gc;
     let heap = heap_bytes(arena.metrics(), budget);
     if arena.collection_phase() == CollectionPhase::Sleeping {
         ctl.pacer.begin_cycle(arena.metrics(), heap, ctl.stepmul());
     }
-    let extra = usize::try_from(kb).unwrap_or(0).saturating_mul(1024);
-    ctl.pacer.charge(
-        arena.metrics(),
-        heap,
-        extra.saturating_add(ctl.step_bytes()),
-    );
-    pay_debt(arena, budget)
+    let bytes = match usize::try_from(kb) {
+        Ok(kb) if kb > 0 => kb.saturating_mul(1024),
+        _ => ctl.step_bytes(),
+    };
+    ctl.pacer.charge(arena.metrics(), heap, bytes);
+    let ended = pay_debt(arena, budget);
+    ctl.pacer.paid(heap_bytes(arena.metrics(), budget));
+    ended
 }
 
 /// Runs the cycle under way until the arena's debt is paid or the cycle

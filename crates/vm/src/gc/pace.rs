@@ -32,11 +32,19 @@ const DEAD_WORK: f64 = ARENA_PACING.drop_factor + ARENA_PACING.free_factor;
 /// At a step multiplier of 100%, a cycle's work is done by the time the
 /// program has allocated this fraction of the live heap: the heap peaks
 /// near `pause + 1/CYCLE_SPAN` times the live size (PUC-Rio's is close).
-const CYCLE_SPAN: f64 = 2.0;
+const CYCLE_SPAN: f64 = 4.0;
 
 /// The heap never counts as smaller than this when a pause is computed,
 /// so that a tiny heap is not collected over and over.
 const MIN_ESTIMATE: usize = 64 * 1024;
+
+/// During a cycle, steps come at least this often (in allocated bytes) as
+/// a fraction of the live heap, so that the collector keeps up with
+/// natives that allocate a lot in few instructions.
+const STEPS_PER_SPAN: usize = 8;
+
+/// Steps never come more often than this many allocated bytes apart.
+const MIN_STEP_ROOM: usize = 64 * 1024;
 
 /// The pacing state between steps.
 pub struct Pacer {
@@ -48,6 +56,8 @@ pub struct Pacer {
     paced: Cell<usize>,
     /// Collector work owed per allocated byte in the current cycle.
     rate: Cell<f64>,
+    /// A cycle is under way (between `begin_cycle` and `end_cycle`).
+    in_cycle: Cell<bool>,
 }
 
 impl Default for Pacer {
@@ -57,6 +67,7 @@ impl Default for Pacer {
             live_objects: Cell::new(0),
             paced: Cell::new(0),
             rate: Cell::new(0.0),
+            in_cycle: Cell::new(false),
         }
     }
 }
@@ -65,8 +76,24 @@ impl Pacer {
     /// Whether a sleeping collector should start a cycle, with the heap at
     /// `heap` bytes and a pause of `pause` percent.
     pub fn due(&self, heap: usize, pause: u32) -> bool {
-        let threshold = self.estimate.get() as f64 / 100.0 * f64::from(pause);
-        heap as f64 >= threshold
+        heap >= self.threshold(pause)
+    }
+
+    /// The heap size at which a sleeping collector starts a cycle.
+    fn threshold(&self, pause: u32) -> usize {
+        let t = self.estimate.get() as f64 / 100.0 * f64::from(pause);
+        t as usize
+    }
+
+    /// How many more bytes the program may allocate before the next step
+    /// is due: until the pause ends, or a fraction of a cycle's span.
+    pub fn room(&self, heap: usize, pause: u32) -> usize {
+        let room = if self.in_cycle.get() {
+            self.estimate.get() / (CYCLE_SPAN as usize * STEPS_PER_SPAN)
+        } else {
+            self.threshold(pause).saturating_sub(heap)
+        };
+        room.max(MIN_STEP_ROOM)
     }
 
     /// Starts paying for a cycle: the arena's debt (objects allocated while
@@ -81,6 +108,7 @@ impl Pacer {
         self.rate
             .set(work / span * f64::from(stepmul.max(1)) / 100.0);
         self.paced.set(heap);
+        self.in_cycle.set(true);
     }
 
     /// Adds to the arena's debt the work owed for what was allocated since
@@ -92,10 +120,16 @@ impl Pacer {
         metrics.adjust_debt((grown as f64 * self.rate.get()).max(1.0));
     }
 
+    /// Records the heap after a step: what it freed is not allocation.
+    pub fn paid(&self, heap: usize) {
+        self.paced.set(heap);
+    }
+
     /// Records the end of a cycle: what is left is the live heap.
     pub fn end_cycle(&self, metrics: &Metrics, heap: usize) {
         self.estimate.set(heap.max(MIN_ESTIMATE));
         self.live_objects.set(metrics.total_gc_count());
         self.paced.set(heap);
+        self.in_cycle.set(false);
     }
 }
