@@ -149,6 +149,13 @@ pub fn step(arena: &mut LuaArena, budget: &Budget) {
 /// allocation, or a basic step for 0, starting a cycle if none is under
 /// way (whatever the pause); whether a cycle ended.
 pub fn step_by(arena: &mut LuaArena, budget: &Budget, kb: i32) -> bool {
+    if budget.gc_generational.get() {
+        // In generational mode a step is a young collection, which frees
+        // all young garbage: the nearest the incremental collector has is
+        // a whole cycle.
+        full_collect(arena, budget);
+        return true;
+    }
     let ctl = &budget.gc;
     let heap = heap_bytes(arena.metrics(), budget);
     if arena.collection_phase() == CollectionPhase::Sleeping {

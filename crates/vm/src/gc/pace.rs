@@ -36,7 +36,7 @@ const CYCLE_SPAN: f64 = 4.0;
 
 /// The heap never counts as smaller than this when a pause is computed,
 /// so that a tiny heap is not collected over and over.
-const MIN_ESTIMATE: usize = 64 * 1024;
+const MIN_ESTIMATE: usize = 256 * 1024;
 
 /// During a cycle, steps come at least this often (in allocated bytes) as
 /// a fraction of the live heap, so that the collector keeps up with
