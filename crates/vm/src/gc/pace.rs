@@ -29,17 +29,17 @@ const LIVE_WORK: f64 =
 /// Work for an object that dies (dropped, freed).
 const DEAD_WORK: f64 = ARENA_PACING.drop_factor + ARENA_PACING.free_factor;
 
-/// At a step multiplier of 100%, a cycle's work is done by the time the
-/// program has allocated this fraction of the live heap: the heap peaks
-/// near `pause + 1/CYCLE_SPAN` times the live size (PUC-Rio's is close).
+/// At a step multiplier of 100%, a cycle's estimated work is done by the
+/// time the program has allocated `1/CYCLE_SPAN` of the live heap more:
+/// the heap peaks near `pause + 1/CYCLE_SPAN` times the live size.
 const CYCLE_SPAN: f64 = 4.0;
 
 /// The heap never counts as smaller than this when a pause is computed,
 /// so that a tiny heap is not collected over and over.
 const MIN_ESTIMATE: usize = 256 * 1024;
 
-/// During a cycle, steps come at least this often (in allocated bytes) as
-/// a fraction of the live heap, so that the collector keeps up with
+/// During a cycle, a step is due whenever `1/STEPS_PER_SPAN` of the
+/// cycle's span has been allocated, so that the collector keeps up with
 /// natives that allocate a lot in few instructions.
 const STEPS_PER_SPAN: usize = 8;
 
