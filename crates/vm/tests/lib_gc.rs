@@ -90,6 +90,32 @@ fn a_full_collection_leaves_the_live_heap() {
 }
 
 #[test]
+fn dead_interned_strings_are_freed_by_one_collection() {
+    let r = printed_numbers(
+        "collectgarbage()
+        local kept = collectgarbage('count')
+        for i = 1, 20000 do local s = 'k' .. i end
+        collectgarbage()
+        print(collectgarbage('count') / kept)",
+    );
+    assert!(r[0] < 1.05, "after/before = {}", r[0]);
+}
+
+#[test]
+fn a_generational_step_is_a_whole_collection() {
+    let out = harness::run_with(
+        Libs::ALL,
+        b"print(collectgarbage('generational'))
+        local t = setmetatable({}, {__mode = 'v'})
+        t[1] = {}
+        print(collectgarbage('step', 0), t[1])
+        print(collectgarbage('incremental'))",
+        "=test",
+    );
+    assert_eq!(out, "incremental\ntrue\tnil\ngenerational\n");
+}
+
+#[test]
 fn an_allocation_loop_keeps_the_heap_near_the_pause() {
     // A pause of 200% lets the heap double before a cycle starts; the
     // cycle itself runs while a little more is allocated.
