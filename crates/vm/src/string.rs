@@ -242,9 +242,10 @@ impl<'gc> Interner<'gc> {
     }
 
     /// Re-inserts the live entries into a table sized for `live` of them
-    /// (a quarter full), dropping the dead ones.
+    /// (at most half full, the load at which `insert_new` grows it),
+    /// dropping the dead ones.
     fn rebuild(&mut self, live: usize) {
-        let cap = (live * 4).next_power_of_two().max(256);
+        let cap = (live * 2).next_power_of_two().max(256);
         let old = std::mem::replace(&mut self.slots, vec![Slot::Empty; cap]);
         self.used = 0;
         for slot in old {
