@@ -16,15 +16,33 @@ use crate::value::{Function, Value};
 use crate::vm::budget::Budget;
 use crate::vm::meta;
 
+mod pace;
+
 pub type LuaArena = Arena<Rootable![GlobalRef<'_>]>;
+
+/// Creates a VM's arena with `init` building the root; what building it
+/// allocates counts to the VM's bytes like everything after.
+pub fn new_arena(init: impl for<'gc> FnOnce(&'gc Mutation<'gc>) -> GlobalRef<'gc>) -> LuaArena {
+    // The byte counter lives in the root, which does not exist yet.
+    let boot = Cell::new(0);
+    let arena = {
+        let _count = crate::alloc::enter(&boot);
+        LuaArena::new(init)
+    };
+    arena.metrics().set_pacing(pace::ARENA_PACING);
+    arena.mutate(|_, g| g.budget.0.mem_used.set(boot.get()));
+    arena
+}
 
 /// The collector's state that `collectgarbage` and the driver share.
 pub struct Control {
-    /// Pause and step multiplier: the collector's own pacing does not use
-    /// them; they are kept in PUC-Rio Lua's storage (a quarter of the
-    /// value, in a byte) so that scripts read back what Lua 5.4 gives.
+    /// Pause, step multiplier (both percent) and step size (log2 of
+    /// bytes), kept in PUC-Rio Lua's storage (a quarter of the percentage,
+    /// in a byte) so that scripts read back what Lua 5.4 gives.
     pause: Cell<u8>,
     stepmul: Cell<u8>,
+    stepsize: Cell<u8>,
+    pacer: pace::Pacer,
     /// A `__gc` metamethod is running: `collectgarbage` then fails, as the
     /// collector cannot be driven from inside one of its own steps.
     pub in_finalizer: Cell<bool>,
@@ -41,6 +59,8 @@ impl Default for Control {
         Control {
             pause: Cell::new(200 / 4),
             stepmul: Cell::new(100 / 4),
+            stepsize: Cell::new(13),
+            pacer: pace::Pacer::default(),
             in_finalizer: Cell::new(false),
             closing: Cell::new(false),
             step_request: Cell::new(None),
@@ -59,88 +79,130 @@ impl Control {
         Self::replace(&self.stepmul, v)
     }
 
+    /// Sets the step size (log2 of bytes).
+    pub fn set_stepsize(&self, v: i32) {
+        // A byte, as in PUC-Rio Lua; past 63 a step has no size limit there,
+        // here it is as big as it can be.
+        self.stepsize.set(v.clamp(0, 63) as u8);
+    }
+
     fn replace(cell: &Cell<u8>, v: i32) -> i32 {
         // Truncating to a byte is PUC-Rio's storage, kept on purpose.
         i32::from(cell.replace((v / 4) as u8)) * 4
+    }
+
+    fn pause(&self) -> u32 {
+        u32::from(self.pause.get()) * 4
+    }
+
+    fn stepmul(&self) -> u32 {
+        u32::from(self.stepmul.get()) * 4
+    }
+
+    /// How many more bytes the program may allocate, with the heap at
+    /// `heap` bytes, before the collector should step.
+    pub fn step_room(&self, heap: usize) -> usize {
+        self.pacer.room(heap, self.pause())
+    }
+
+    /// The bytes a basic step stands for.
+    fn step_bytes(&self) -> usize {
+        1usize
+            .checked_shl(u32::from(self.stepsize.get()))
+            .unwrap_or(usize::MAX)
+            .min(isize::MAX as usize)
+    }
+}
+
+/// The heap size in bytes: the VM's byte count, or without a counting
+/// allocator (see alloc.rs) an estimate from the number of objects.
+fn heap_bytes(metrics: &gc_arena::metrics::Metrics, budget: &Budget) -> usize {
+    match budget.memory_used() {
+        0 => metrics.total_gc_count() * 64,
+        n => n,
     }
 }
 
 /// The heap size in kilobytes, as `collectgarbage("count")` reports it.
 pub fn heap_kbytes(mc: &Mutation<'_>, budget: &Budget) -> f64 {
-    let bytes = match budget.memory_used() {
-        // No counting allocator (see alloc.rs): estimate from the objects.
-        0 => mc.metrics().total_gc_count() * 64,
-        n => n,
-    };
-    bytes as f64 / 1024.0
+    heap_bytes(mc.metrics(), budget) as f64 / 1024.0
 }
 
-/// Does a bounded amount of collection work (proportional to allocation
-/// debt); whether that ended a cycle.
-pub fn step(arena: &mut LuaArena) -> bool {
-    if arena.collection_phase() == CollectionPhase::Sweeping {
-        arena.cycle_debt();
-        return arena.collection_phase() == CollectionPhase::Sleeping;
-    }
-    if arena.mark_debt().is_some() {
-        finalize_and_sweep(arena);
-    }
-    false
-}
-
-/// Collector work of a basic step (`collectgarbage("step", 0)`), in
-/// gc-arena's units (about one object each).
-const BASIC_STEP_WORK: f64 = 1024.0;
-
-/// `collectgarbage("step", kb)`: collector work worth `kb` kilobytes of
-/// allocation (a basic step for 0), starting a cycle if none is under way;
-/// whether a cycle ended.
-pub fn step_by(arena: &mut LuaArena, kb: i32) -> bool {
-    // About 64 bytes per object.
-    let work = if kb > 0 {
-        f64::from(kb) * 16.0
-    } else {
-        BASIC_STEP_WORK
-    };
-    set_debt(arena, work);
-    let mut started = arena.collection_phase() != CollectionPhase::Sleeping;
-    loop {
-        match arena.collection_phase() {
-            CollectionPhase::Sleeping if started => return true,
-            CollectionPhase::Sweeping => arena.cycle_debt(),
-            _ => {
-                started = true;
-                if arena.mark_debt().is_some() {
-                    finalize_and_sweep(arena);
-                }
-            }
-        }
-        if arena.metrics().allocation_debt() <= 0.0 {
-            return arena.collection_phase() == CollectionPhase::Sleeping;
-        }
-    }
-}
-
-/// Makes the arena's allocation debt `work`. Debt only counts past the
-/// point where the collector wakes up, which the arena does not tell:
-/// add debt in growing amounts until it counts, then trim the excess.
-fn set_debt(arena: &LuaArena, work: f64) {
-    let metrics = arena.metrics();
-    let mut add = work;
-    for _ in 0..64 {
-        if metrics.allocation_debt() > 0.0 {
-            metrics.adjust_debt(work - metrics.allocation_debt());
+/// The automatic step between fuel slices: starts a cycle when the heap
+/// has grown past the pause, and otherwise does collector work in
+/// proportion to what was allocated since the last step.
+pub fn step(arena: &mut LuaArena, budget: &Budget) {
+    let ctl = &budget.gc;
+    let heap = heap_bytes(arena.metrics(), budget);
+    if arena.collection_phase() == CollectionPhase::Sleeping {
+        if !ctl.pacer.due(heap, ctl.pause()) {
             return;
         }
-        metrics.adjust_debt(add);
-        add *= 2.0;
+        ctl.pacer.begin_cycle(arena.metrics(), heap, ctl.stepmul());
+    }
+    ctl.pacer.charge(arena.metrics(), heap, 0);
+    pay_debt(arena, budget);
+    ctl.pacer.paid(heap_bytes(arena.metrics(), budget));
+}
+
+/// `collectgarbage("step", kb)`: collector work worth `kb` kilobytes of
+/// allocation, or a basic step for 0, starting a cycle if none is under
+/// way (whatever the pause); whether a cycle ended.
+pub fn step_by(arena: &mut LuaArena, budget: &Budget, kb: i32) -> bool {
+    if budget.gc_generational.get() {
+        // In generational mode a step is a young collection, which frees
+        // all young garbage: the nearest the incremental collector has is
+        // a whole cycle.
+        full_collect(arena, budget);
+        return true;
+    }
+    let ctl = &budget.gc;
+    let heap = heap_bytes(arena.metrics(), budget);
+    if arena.collection_phase() == CollectionPhase::Sleeping {
+        ctl.pacer.begin_cycle(arena.metrics(), heap, ctl.stepmul());
+    }
+    let bytes = match usize::try_from(kb) {
+        Ok(kb) if kb > 0 => kb.saturating_mul(1024),
+        _ => ctl.step_bytes(),
+    };
+    ctl.pacer.charge(arena.metrics(), heap, bytes);
+    let ended = pay_debt(arena, budget);
+    ctl.pacer.paid(heap_bytes(arena.metrics(), budget));
+    ended
+}
+
+/// Runs the cycle under way until the arena's debt is paid or the cycle
+/// ends; whether it ended.
+fn pay_debt(arena: &mut LuaArena, budget: &Budget) -> bool {
+    loop {
+        match arena.collection_phase() {
+            CollectionPhase::Sweeping => {
+                arena.cycle_debt();
+                if arena.collection_phase() != CollectionPhase::Sleeping {
+                    return false;
+                }
+                let heap = heap_bytes(arena.metrics(), budget);
+                budget.gc.pacer.end_cycle(arena.metrics(), heap);
+                return true;
+            }
+            // A sleeping arena wakes up if it has debt.
+            _ => {
+                if arena.mark_debt().is_none() {
+                    return false;
+                }
+                finalize_and_sweep(arena);
+            }
+        }
     }
 }
 
 /// Runs a full collection: finishes the cycle under way (whose marks may
 /// predate deaths), then one whole fresh cycle.
-pub fn full_collect(arena: &mut LuaArena) {
-    if arena.collection_phase() == CollectionPhase::Marking {
+pub fn full_collect(arena: &mut LuaArena, budget: &Budget) {
+    if matches!(
+        arena.collection_phase(),
+        CollectionPhase::Marking | CollectionPhase::Marked
+    ) {
         finalize_and_sweep(arena);
     }
     if arena.collection_phase() == CollectionPhase::Sweeping {
@@ -149,6 +211,8 @@ pub fn full_collect(arena: &mut LuaArena) {
     // Sleeping now: this starts a cycle and marks it through.
     finalize_and_sweep(arena);
     arena.finish_cycle();
+    let heap = heap_bytes(arena.metrics(), budget);
+    budget.gc.pacer.end_cycle(arena.metrics(), heap);
 }
 
 /// Called with the arena fully marked. The order is Lua 5.4's: ephemerons

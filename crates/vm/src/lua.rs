@@ -119,10 +119,6 @@ pub struct Lua {
     /// The VM's byte counter (`Budget::mem_used`, at a fixed address inside
     /// the root), made current while the arena is entered.
     mem: *const Cell<isize>,
-    /// The byte count when the collector was last told about it.
-    paced_mem: isize,
-    /// Bytes in use when the last collection cycle ended.
-    cycle_mem: isize,
     next_call: u64,
     /// The error value of the last runtime error, for hosts that want it.
     last_error: Option<StashedValue>,
@@ -153,18 +149,11 @@ enum Outcome {
 
 impl Lua {
     pub fn new(libs: Libs) -> Lua {
-        let arena = LuaArena::new(|mc| {
+        let arena = gc::new_arena(|mc| {
             let g = Gc::new(mc, Global::new(mc));
             Global::register_thread(g, mc, g.main_thread);
             crate::stdlib::open_libs(mc, g, libs);
             g
-        });
-        // Like PUC-Rio Lua's default pause of 200%: a new cycle starts when
-        // the live heap has doubled.
-        arena.metrics().set_pacing(gc_arena::metrics::Pacing {
-            sleep_factor: 1.0,
-            min_sleep: 4096,
-            ..gc_arena::metrics::Pacing::DEFAULT
         });
         let mem = arena.mutate(|_, g| &g.budget.0.mem_used as *const Cell<isize>);
         let results = arena.mutate(|mc, g| {
@@ -176,8 +165,6 @@ impl Lua {
         Lua {
             arena,
             mem,
-            paced_mem: 0,
-            cycle_mem: 0,
             next_call: 1,
             last_error: None,
             slice_hook: None,
@@ -223,23 +210,8 @@ impl Lua {
 
     fn collect_step(&mut self) {
         let _count = crate::alloc::enter(self.mem);
-        // Bytes the arena does not see (string contents, table parts) count
-        // as allocation debt too, so big garbage is collected in time.
-        let now = self.budget().mem_used.get();
-        let grown = now - self.paced_mem;
-        if grown > 0 {
-            self.arena.metrics().adjust_debt(grown as f64 / 256.0);
-        }
-        self.paced_mem = now;
-        if gc::step(&mut self.arena) {
-            self.cycle_mem = self.budget().mem_used.get();
-        } else if now / 2 > self.cycle_mem.max(1 << 20) {
-            // Memory doubled since the last cycle (few objects holding many
-            // bytes outpace the object-counting pacing): collect it all now.
-            gc::full_collect(&mut self.arena);
-            self.cycle_mem = self.budget().mem_used.get();
-            self.paced_mem = self.cycle_mem;
-        }
+        let budget = self.budget();
+        gc::step(&mut self.arena, budget);
     }
 
     /// Does the step `collectgarbage("step", kb)` of call `id` asked for,
@@ -249,12 +221,8 @@ impl Lua {
     fn finish_step_request(&mut self, id: u64, (kb, frames): (i32, usize)) {
         let done = {
             let _count = crate::alloc::enter(self.mem);
-            let done = gc::step_by(&mut self.arena, kb);
-            self.paced_mem = self.budget().mem_used.get();
-            if done {
-                self.cycle_mem = self.paced_mem;
-            }
-            done
+            let budget = self.budget();
+            gc::step_by(&mut self.arena, budget, kb)
         };
         self.enter(|mc, g| {
             let thread = {
@@ -283,9 +251,8 @@ impl Lua {
 
     fn collect_full(&mut self) {
         let _count = crate::alloc::enter(self.mem);
-        gc::full_collect(&mut self.arena);
-        self.paced_mem = self.budget().mem_used.get();
-        self.cycle_mem = self.paced_mem;
+        let budget = self.budget();
+        gc::full_collect(&mut self.arena, budget);
     }
 
     /// The budget, outside the arena (it is `'static` data in the root).

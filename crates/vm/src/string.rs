@@ -146,8 +146,7 @@ impl PartialEq for LuaString<'_> {
 impl Eq for LuaString<'_> {}
 
 /// One slot of the interner's open-addressing table.
-#[derive(Clone, Copy, Collect)]
-#[collect(no_drop)]
+#[derive(Clone, Copy)]
 enum Slot<'gc> {
     Empty,
     /// A string that died: probing goes on past it, and it may be reused.
@@ -156,13 +155,23 @@ enum Slot<'gc> {
 }
 
 /// The set of live short strings, held weakly.
-#[derive(Collect, Default)]
-#[collect(no_drop)]
+#[derive(Default)]
 pub struct Interner<'gc> {
     /// Open addressing with linear probing and tombstones.
     slots: Vec<Slot<'gc>>,
     /// Slots in use (live or dead): the load that probing sees.
     used: usize,
+}
+
+// SAFETY: the entries are weak pointers that are deliberately not traced:
+// a traced weak pointer keeps a dead string's allocation until the next
+// cycle, an untraced one lets the sweep free it in the cycle it died in.
+// No entry can then outlive its string: every cycle (gc.rs drives them
+// all) runs `prune` in the finalization step, with the arena fully marked
+// and nothing mutated before sweeping, so each string the cycle frees has
+// lost its entry first.
+unsafe impl<'gc> Collect<'gc> for Interner<'gc> {
+    const NEEDS_TRACE: bool = false;
 }
 
 impl<'gc> Interner<'gc> {
@@ -233,9 +242,10 @@ impl<'gc> Interner<'gc> {
     }
 
     /// Re-inserts the live entries into a table sized for `live` of them
-    /// (a quarter full), dropping the dead ones.
+    /// (at most half full, the load at which `insert_new` grows it),
+    /// dropping the dead ones.
     fn rebuild(&mut self, live: usize) {
-        let cap = (live * 4).next_power_of_two().max(256);
+        let cap = (live * 2).next_power_of_two().max(256);
         let old = std::mem::replace(&mut self.slots, vec![Slot::Empty; cap]);
         self.used = 0;
         for slot in old {

@@ -781,6 +781,9 @@ fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                 if args[1] != 0 {
                     control.set_stepmul(args[1]);
                 }
+                if args[2] != 0 {
+                    control.set_stepsize(args[2]);
+                }
             }
             let was = budget.gc_generational.replace(mode == "generational");
             ctx.str_value(if was { b"generational" } else { b"incremental" })

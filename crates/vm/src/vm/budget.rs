@@ -89,12 +89,15 @@ impl Budget {
         self.mem_used.get() > self.gc_mem_mark.get()
     }
 
-    /// Sets the next `gc_mem_mark`: a quarter more memory in use, or 1 MiB
-    /// more for a small heap.
+    /// Sets the next `gc_mem_mark`: when the collector's pacing wants a
+    /// step, and at most a quarter more memory in use (1 MiB more for a
+    /// small heap), which keeps memory limits checked often enough.
     pub fn set_gc_mem_mark(&self) {
         let now = self.mem_used.get();
-        self.gc_mem_mark
-            .set(now.saturating_add((now / 4).max(1 << 20)));
+        let room = (now / 4)
+            .max(1 << 20)
+            .min(self.gc.step_room(self.memory_used()) as isize);
+        self.gc_mem_mark.set(now.saturating_add(room));
     }
 
     /// Bytes in use now (never negative).
