@@ -14,6 +14,7 @@ use crate::value::Value;
 use crate::vm::cont;
 use crate::vm::ctx::Ctx;
 use crate::vm::meta::{self, MetaCx};
+use crate::vm::prepared::PreparedCall;
 
 pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
     new_lib(
@@ -87,15 +88,22 @@ fn raw_table(v: Value<'_>) -> Option<Table<'_>> {
 }
 
 /// `lua_geti`.
+#[inline]
 pub fn geti<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, i: i64) -> RtResult<'gc, Value<'gc>> {
     if let Some(tb) = raw_table(t) {
         return Ok(tb.get_int(i));
     }
+    geti_meta(ctx, t, i)
+}
+
+#[inline(never)]
+fn geti_meta<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, i: i64) -> RtResult<'gc, Value<'gc>> {
     let r = mcx(ctx).index(t, Value::Integer(i), &crate::vm::meta::no_name);
     in_native(ctx, r)
 }
 
 /// `lua_seti`.
+#[inline]
 pub fn seti<'gc>(
     ctx: &mut Ctx<'gc, '_>,
     t: Value<'gc>,
@@ -106,6 +114,16 @@ pub fn seti<'gc>(
         tb.borrow_mut(ctx.mc).set_int(i, v);
         return Ok(());
     }
+    seti_meta(ctx, t, i, v)
+}
+
+#[inline(never)]
+fn seti_meta<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    t: Value<'gc>,
+    i: i64,
+    v: Value<'gc>,
+) -> RtResult<'gc, ()> {
     let r = mcx(ctx).set_index(t, Value::Integer(i), v, &crate::vm::meta::no_name);
     in_native(ctx, r)
 }
@@ -459,6 +477,7 @@ impl<'gc> QuickSort<'gc> {
         mut answer: bool,
     ) -> RtResult<'gc, Option<(Value<'gc>, Value<'gc>, Value<'gc>)>> {
         let invalid = || RtError::msg("invalid order function for sorting");
+        let order = PreparedCall::new(self.cmp);
         loop {
             // Each step either goes on to another one, or compares x < y
             // and goes on with the answer.
@@ -588,7 +607,12 @@ impl<'gc> QuickSort<'gc> {
                 self.work = 0;
                 charge(ctx, CHARGE_EVERY)?;
             }
+            let async_call = ctx.g.budget.0.async_call.get();
             let f = if !self.cmp.is_nil() {
+                if !async_call {
+                    answer = order.call1(ctx, &[x, y])?.is_truthy();
+                    continue;
+                }
                 self.cmp
             } else if let Some(r) = crate::vm::arith::num_lt(x, y) {
                 answer = r;
@@ -603,7 +627,7 @@ impl<'gc> QuickSort<'gc> {
                     }
                 }
             };
-            if ctx.g.budget.0.async_call.get() {
+            if async_call {
                 return Ok(Some((f, x, y)));
             }
             // Faster, but the function cannot await.
