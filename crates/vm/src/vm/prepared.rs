@@ -17,6 +17,9 @@ pub struct PreparedCall<'gc> {
     f: Value<'gc>,
     /// Set when `f` is a Lua function with fixed parameters.
     shape: Option<Shape>,
+    /// The frames of the thread when the native prepared the call (its
+    /// own on top): while that holds, the native makes the call.
+    depth: usize,
 }
 
 /// What a call of the Lua function needs on the stack.
@@ -27,15 +30,26 @@ struct Shape {
 }
 
 impl<'gc> PreparedCall<'gc> {
-    pub fn new(f: Value<'gc>) -> Self {
+    /// Prepares calls of `f` by the native of `ctx`.
+    pub fn new(ctx: &Ctx<'gc, '_>, f: Value<'gc>) -> Self {
+        let frames = &ctx.ts.frames;
+        let native_on_top = frames.last().is_some_and(|f| f.kind == FrameKind::Native);
         let shape = match f {
-            Value::Function(Function::Lua(cl)) if !cl.proto.info.0.is_vararg => Some(Shape {
-                num_params: cl.proto.info.0.num_params as usize,
-                max_stack: cl.proto.info.0.max_stack as usize,
-            }),
+            Value::Function(Function::Lua(cl))
+                if !cl.proto.info.0.is_vararg && native_on_top && frames.len() < MAX_FRAMES =>
+            {
+                Some(Shape {
+                    num_params: cl.proto.info.0.num_params as usize,
+                    max_stack: cl.proto.info.0.max_stack as usize,
+                })
+            }
             _ => None,
         };
-        PreparedCall { f, shape }
+        PreparedCall {
+            f,
+            shape,
+            depth: frames.len(),
+        }
     }
 
     /// Calls the function with `args` and returns its first result, as
@@ -43,27 +57,29 @@ impl<'gc> PreparedCall<'gc> {
     #[inline]
     pub fn call1(&self, ctx: &mut Ctx<'gc, '_>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
         match self.shape {
-            Some(shape) if ready(ctx, shape, args.len()) => call_lua(ctx, self.f, shape, args),
+            Some(shape) if self.ready(ctx, shape, args.len()) => call_lua(ctx, self.f, shape, args),
             _ => ctx.call1(self.f, args),
         }
     }
-}
 
-/// Whether a call can take the fast path: made by the native on top (so
-/// not yieldable, as for `call_nested1`), no hook to start, below the
-/// nesting and frame limits, and with the stack room already there.
-#[inline(always)]
-fn ready(ctx: &Ctx<'_, '_>, shape: Shape, nargs: usize) -> bool {
-    let ts = &*ctx.ts;
-    let budget = &ctx.g.budget.0;
-    let depth = ts.frames.len();
-    let room = ts.top + 1 + nargs.max(shape.num_params) + shape.max_stack + 1;
-    ts.frames.last().is_some_and(|f| f.kind == FrameKind::Native)
-        && !ts.hook.live
-        && budget.nested.get() < MAX_NESTED_CALLS
-        && depth < MAX_FRAMES
-        && budget.max_call_depth.get().map_or(true, |limit| depth < limit)
-        && room <= ts.stack.len()
+    /// Whether this call can take the fast path: made by the native that
+    /// prepared it (so not yieldable, as for `call_nested1`, and below the
+    /// frame limit), no hook to start, below the host's depth limit and
+    /// the nesting limit, and with the stack room already there.
+    #[inline(always)]
+    fn ready(&self, ctx: &Ctx<'_, '_>, shape: Shape, nargs: usize) -> bool {
+        let ts = &*ctx.ts;
+        let budget = &ctx.g.budget.0;
+        let room = ts.top + 1 + nargs.max(shape.num_params) + shape.max_stack + 1;
+        ts.frames.len() == self.depth
+            && !ts.hook.live
+            && budget.nested.get() < MAX_NESTED_CALLS
+            && budget
+                .max_call_depth
+                .get()
+                .is_none_or(|limit| self.depth < limit)
+            && room <= ts.stack.len()
+    }
 }
 
 /// The call of a Lua function that `ready` accepted: the frame that
@@ -80,14 +96,13 @@ fn call_lua<'gc>(
     let ts = &mut *ctx.ts;
     let func = ts.top;
     let base = func + 1;
-    ts.stack[func] = f;
+    let slots = &mut ts.stack[func..base + args.len().max(shape.num_params)];
+    slots[0] = f;
     match *args {
-        [a, b] => (ts.stack[base], ts.stack[base + 1]) = (a, b),
-        _ => ts.stack[base..base + args.len()].copy_from_slice(args),
+        [a, b] => (slots[1], slots[2]) = (a, b),
+        _ => slots[1..1 + args.len()].copy_from_slice(args),
     }
-    if args.len() < shape.num_params {
-        ts.stack[base + args.len()..base + shape.num_params].fill(Value::Nil);
-    }
+    slots[1 + args.len()..].fill(Value::Nil);
     let depth = ts.frames.len();
     ts.frames.push(Frame {
         kind: FrameKind::Lua,
