@@ -87,22 +87,39 @@ fn raw_table(v: Value<'_>) -> Option<Table<'_>> {
     }
 }
 
-/// `lua_geti`.
+/// `lua_geti`. (The raw path borrows the table once: borrows are memory
+/// writes that each access would otherwise wait for.)
 #[inline(always)]
 pub fn geti<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, i: i64) -> RtResult<'gc, Value<'gc>> {
-    if let Some(tb) = raw_table(t) {
-        return Ok(tb.get_int(i));
+    match raw_geti(t, i) {
+        Some(v) => Ok(v),
+        None => geti_meta(ctx, t, i),
     }
-    geti_meta(ctx, t, i)
+}
+
+/// `t[i]` when `t` is a table without metatable.
+#[inline(always)]
+pub(super) fn raw_geti(t: Value<'_>, i: i64) -> Option<Value<'_>> {
+    match t {
+        Value::Table(tb) => {
+            let st = tb.borrow();
+            st.meta.is_none().then(|| st.get_int(i))
+        }
+        _ => None,
+    }
 }
 
 #[inline(never)]
-fn geti_meta<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, i: i64) -> RtResult<'gc, Value<'gc>> {
+pub(super) fn geti_meta<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    t: Value<'gc>,
+    i: i64,
+) -> RtResult<'gc, Value<'gc>> {
     let r = mcx(ctx).index(t, Value::Integer(i), &crate::vm::meta::no_name);
     in_native(ctx, r)
 }
 
-/// `lua_seti`.
+/// `lua_seti` (borrowing the table once, as `geti`).
 #[inline(always)]
 pub fn seti<'gc>(
     ctx: &mut Ctx<'gc, '_>,
@@ -110,9 +127,12 @@ pub fn seti<'gc>(
     i: i64,
     v: Value<'gc>,
 ) -> RtResult<'gc, ()> {
-    if let Some(tb) = raw_table(t) {
-        tb.borrow_mut(ctx.mc).set_int(i, v);
-        return Ok(());
+    if let Value::Table(tb) = t {
+        let mut st = tb.borrow_mut(ctx.mc);
+        if st.meta.is_none() {
+            st.set_int(i, v);
+            return Ok(());
+        }
     }
     seti_meta(ctx, t, i, v)
 }

@@ -53,8 +53,9 @@ impl<'gc> PreparedCall<'gc> {
     }
 
     /// Calls the function with `args` and returns its first result, as
-    /// `Ctx::call1` does.
-    #[inline]
+    /// `Ctx::call1` does. Inlined: arguments handed over through memory
+    /// would stall the stores of them into the stack.
+    #[inline(always)]
     pub fn call1(&self, ctx: &mut Ctx<'gc, '_>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
         match self.shape {
             Some(shape) if self.ready(ctx, shape, args.len()) => call_lua(ctx, self.f, shape, args),

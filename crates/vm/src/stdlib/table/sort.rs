@@ -17,7 +17,9 @@ use crate::vm::ctx::Ctx;
 use crate::vm::meta;
 use crate::vm::prepared::PreparedCall;
 
-use super::{aux_getn, charge, geti, in_native, mcx, seti, CHARGE_EVERY, TAB_R, TAB_W};
+use super::{
+    aux_getn, charge, geti, geti_meta, in_native, mcx, raw_geti, seti, CHARGE_EVERY, TAB_R, TAB_W,
+};
 
 /// Intervals at least this long get a randomized pivot once partitions
 /// turn out badly unbalanced.
@@ -358,32 +360,67 @@ fn invalid_order<'gc>() -> RtError<'gc> {
     RtError::msg("invalid order function for sorting")
 }
 
-/// The sort calling its comparisons on the spot. `less` compares two
-/// values.
-struct Direct<'gc, L> {
+/// `t[i]` in `Direct`. A raw value stays out of a `Result`: copying one
+/// through memory stalls the loads of the value that follow.
+macro_rules! get {
+    ($d:expr, $ctx:expr, $i:expr) => {
+        match raw_geti($d.t, $i as i64) {
+            Some(v) => v,
+            None => geti_meta($ctx, $d.t, $i as i64)?,
+        }
+    };
+}
+
+/// How `Direct` compares two values. Inlined into the sort, so the values
+/// stay in registers: handed over through memory, they would stall.
+trait Order<'gc> {
+    fn less(&self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool>;
+}
+
+/// Without an order function: numbers directly, strings and `__lt` (a
+/// nested call) in `compare`.
+struct Default;
+
+impl<'gc> Order<'gc> for Default {
+    #[inline(always)]
+    fn less(&self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
+        match crate::vm::arith::num_lt(a, b) {
+            Some(r) => Ok(r),
+            None => compare(ctx, a, b),
+        }
+    }
+}
+
+#[inline(never)]
+fn compare<'gc>(ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
+    let r = mcx(ctx).compare(a, b, false);
+    in_native(ctx, r)
+}
+
+impl<'gc> Order<'gc> for PreparedCall<'gc> {
+    #[inline(always)]
+    fn less(&self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
+        Ok(self.call1(ctx, &[a, b])?.is_truthy())
+    }
+}
+
+/// The sort calling its comparisons on the spot.
+struct Direct<'gc, O> {
     t: Value<'gc>,
-    less: L,
+    order: O,
     /// Comparisons since work was last charged.
     work: i64,
 }
 
-impl<'gc, L> Direct<'gc, L>
-where
-    L: FnMut(&mut Ctx<'gc, '_>, Value<'gc>, Value<'gc>) -> RtResult<'gc, bool>,
-{
-    #[inline]
+impl<'gc, O: Order<'gc>> Direct<'gc, O> {
+    #[inline(always)]
     fn lt(&mut self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
         self.work += 1;
         if self.work >= CHARGE_EVERY {
             self.work = 0;
             charge(ctx, CHARGE_EVERY)?;
         }
-        (self.less)(ctx, a, b)
-    }
-
-    #[inline(always)]
-    fn get(&self, ctx: &mut Ctx<'gc, '_>, i: u64) -> RtResult<'gc, Value<'gc>> {
-        geti(ctx, self.t, i as i64)
+        self.order.less(ctx, a, b)
     }
 
     /// `t[i], t[j] = vi, vj`.
@@ -410,7 +447,7 @@ where
         mut rnd: u64,
     ) -> RtResult<'gc, ()> {
         while lo < up {
-            let (a_lo, a_up) = (self.get(ctx, lo)?, self.get(ctx, up)?);
+            let (a_lo, a_up) = (get!(self, ctx, lo), get!(self, ctx, up));
             if self.lt(ctx, a_up, a_lo)? {
                 self.set2(ctx, lo, a_up, up, a_lo)?;
             }
@@ -418,11 +455,11 @@ where
                 break;
             }
             let p = choose_pivot(lo, up, rnd);
-            let (a_p, a_lo) = (self.get(ctx, p)?, self.get(ctx, lo)?);
+            let (a_p, a_lo) = (get!(self, ctx, p), get!(self, ctx, lo));
             if self.lt(ctx, a_p, a_lo)? {
                 self.set2(ctx, p, a_lo, lo, a_p)?;
             } else {
-                let a_up = self.get(ctx, up)?;
+                let a_up = get!(self, ctx, up);
                 if self.lt(ctx, a_up, a_p)? {
                     self.set2(ctx, p, a_up, up, a_p)?;
                 }
@@ -447,47 +484,37 @@ where
         up: u64,
         p: u64,
     ) -> RtResult<'gc, u64> {
-        let pivot = self.get(ctx, p)?;
-        let a_up1 = self.get(ctx, up - 1)?;
+        let pivot = get!(self, ctx, p);
+        let a_up1 = get!(self, ctx, up - 1);
         self.set2(ctx, p, a_up1, up - 1, pivot)?;
         let (mut i, mut j) = (lo, up - 1);
         loop {
             i += 1;
-            let mut a_i = self.get(ctx, i)?;
+            let mut a_i = get!(self, ctx, i);
             while self.lt(ctx, a_i, pivot)? {
                 if i == up - 1 {
                     return Err(invalid_order());
                 }
                 i += 1;
-                a_i = self.get(ctx, i)?;
+                a_i = get!(self, ctx, i);
             }
             j -= 1;
-            let mut a_j = self.get(ctx, j)?;
+            let mut a_j = get!(self, ctx, j);
             while self.lt(ctx, pivot, a_j)? {
                 if j < i {
                     return Err(invalid_order());
                 }
                 j -= 1;
-                a_j = self.get(ctx, j)?;
+                a_j = get!(self, ctx, j);
             }
             if j < i {
-                let a_up1 = self.get(ctx, up - 1)?;
+                let a_up1 = get!(self, ctx, up - 1);
                 self.set2(ctx, up - 1, a_i, i, a_up1)?;
                 return Ok(i);
             }
             self.set2(ctx, i, a_j, j, a_i)?;
         }
     }
-}
-
-/// `a < b` without an order function: numbers and strings directly, `__lt`
-/// as a nested call.
-fn default_less<'gc>(ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
-    if let Some(r) = crate::vm::arith::num_lt(a, b) {
-        return Ok(r);
-    }
-    let r = mcx(ctx).compare(a, b, false);
-    in_native(ctx, r)
 }
 
 pub(super) fn sort<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
@@ -529,12 +556,11 @@ pub(super) fn sort<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         return run_async(ctx, qs, false, false);
     }
     if cmp.is_nil() {
-        let less = default_less;
-        Direct { t, less, work: 0 }.sort(&mut ctx, 1, up, 0)?;
+        let order = Default;
+        Direct { t, order, work: 0 }.sort(&mut ctx, 1, up, 0)?;
     } else {
         let order = PreparedCall::new(&ctx, cmp);
-        let less = |ctx: &mut Ctx<'gc, '_>, a, b| Ok(order.call1(ctx, &[a, b])?.is_truthy());
-        Direct { t, less, work: 0 }.sort(&mut ctx, 1, up, 0)?;
+        Direct { t, order, work: 0 }.sort(&mut ctx, 1, up, 0)?;
     }
     Ok(0)
 }
