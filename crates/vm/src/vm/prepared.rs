@@ -52,15 +52,32 @@ impl<'gc> PreparedCall<'gc> {
         }
     }
 
-    /// Calls the function with `args` and returns its first result, as
-    /// `Ctx::call1` does. Inlined: arguments handed over through memory
-    /// would stall the stores of them into the stack.
+    /// Calls the function with `a` and `b` and returns its first result,
+    /// as `Ctx::call1` does. Inlined, and the values go straight to the
+    /// stack: handed over through memory, they would stall the stores.
     #[inline(always)]
-    pub fn call1(&self, ctx: &mut Ctx<'gc, '_>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
+    pub fn call2(
+        &self,
+        ctx: &mut Ctx<'gc, '_>,
+        a: Value<'gc>,
+        b: Value<'gc>,
+    ) -> RtResult<'gc, Value<'gc>> {
         match self.shape {
-            Some(shape) if self.ready(ctx, shape, args.len()) => call_lua(ctx, self.f, shape, args),
-            _ => ctx.call1(self.f, args),
+            Some(shape) if self.ready(ctx, shape, 2) => {
+                call_lua(ctx, self.f, shape, 2, |args| (args[0], args[1]) = (a, b))
+            }
+            _ => self.call_other(ctx, a, b),
         }
+    }
+
+    #[inline(never)]
+    fn call_other(
+        &self,
+        ctx: &mut Ctx<'gc, '_>,
+        a: Value<'gc>,
+        b: Value<'gc>,
+    ) -> RtResult<'gc, Value<'gc>> {
+        ctx.call1(self.f, &[a, b])
     }
 
     /// Whether this call can take the fast path: made by the native that
@@ -91,19 +108,17 @@ fn call_lua<'gc>(
     ctx: &mut Ctx<'gc, '_>,
     f: Value<'gc>,
     shape: Shape,
-    args: &[Value<'gc>],
+    nargs: usize,
+    put_args: impl FnOnce(&mut [Value<'gc>]),
 ) -> RtResult<'gc, Value<'gc>> {
     let (mc, g, th) = (ctx.mc, ctx.g, ctx.th);
     let ts = &mut *ctx.ts;
     let func = ts.top;
     let base = func + 1;
-    let slots = &mut ts.stack[func..base + args.len().max(shape.num_params)];
+    let slots = &mut ts.stack[func..base + nargs.max(shape.num_params)];
     slots[0] = f;
-    match *args {
-        [a, b] => (slots[1], slots[2]) = (a, b),
-        _ => slots[1..1 + args.len()].copy_from_slice(args),
-    }
-    slots[1 + args.len()..].fill(Value::Nil);
+    put_args(&mut slots[1..1 + nargs]);
+    slots[1 + nargs..].fill(Value::Nil);
     let depth = ts.frames.len();
     ts.frames.push(Frame {
         kind: FrameKind::Lua,
