@@ -52,21 +52,27 @@ impl<'gc> PreparedCall<'gc> {
         }
     }
 
-    /// Calls the function with `a` and `b` and returns its first result,
-    /// as `Ctx::call1` does. Inlined, and the values go straight to the
-    /// stack: handed over through memory, they would stall the stores.
+    /// Calls the function with `a` and `b`: whether its first result is
+    /// true (as `Ctx::call1` then `is_truthy`). Inlined, and the values go
+    /// straight between registers and the stack: handed over through
+    /// memory, they would stall the loads that follow their stores.
     #[inline(always)]
-    pub fn call2(
+    pub fn test2(
         &self,
         ctx: &mut Ctx<'gc, '_>,
         a: Value<'gc>,
         b: Value<'gc>,
-    ) -> RtResult<'gc, Value<'gc>> {
+    ) -> RtResult<'gc, bool> {
         match self.shape {
-            Some(shape) if self.ready(ctx, shape, 2) => {
-                call_lua(ctx, self.f, shape, 2, |args| (args[0], args[1]) = (a, b))
-            }
-            _ => self.call_other(ctx, a, b),
+            Some(shape) if self.ready(ctx, shape, 2) => call_lua(
+                ctx,
+                self.f,
+                shape,
+                2,
+                |args| (args[0], args[1]) = (a, b),
+                |results| results.first().is_some_and(|v| v.is_truthy()),
+            ),
+            _ => Ok(self.call_other(ctx, a, b)?.is_truthy()),
         }
     }
 
@@ -103,14 +109,16 @@ impl<'gc> PreparedCall<'gc> {
 /// The call of a Lua function that `ready` accepted: the frame that
 /// `precall` would push, run by the interpreter; the bookkeeping and the
 /// outcomes (errors, coroutine switches) of `level::call_nested1`.
+/// `put_args` stores the arguments, `read` looks at the results.
 #[inline(always)]
-fn call_lua<'gc>(
+fn call_lua<'gc, R>(
     ctx: &mut Ctx<'gc, '_>,
     f: Value<'gc>,
     shape: Shape,
     nargs: usize,
     put_args: impl FnOnce(&mut [Value<'gc>]),
-) -> RtResult<'gc, Value<'gc>> {
+    read: impl FnOnce(&[Value<'gc>]) -> R,
+) -> RtResult<'gc, R> {
     let (mc, g, th) = (ctx.mc, ctx.g, ctx.th);
     let ts = &mut *ctx.ts;
     let func = ts.top;
@@ -148,13 +156,9 @@ fn call_lua<'gc>(
     ts.nny -= 1;
     match result {
         Ok(n) => {
-            let v = if n > 0 {
-                ts.stack[ts.top - n]
-            } else {
-                Value::Nil
-            };
+            let r = read(&ts.stack[ts.top - n..ts.top]);
             ts.top = func;
-            Ok(v)
+            Ok(r)
         }
         Err(e) => Err(crate::vm::level::nested_call_failed(ts, e, depth, func)),
     }

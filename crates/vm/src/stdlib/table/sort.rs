@@ -400,7 +400,7 @@ fn compare<'gc>(ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResul
 impl<'gc> Order<'gc> for PreparedCall<'gc> {
     #[inline(always)]
     fn less(&self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
-        Ok(self.call2(ctx, a, b)?.is_truthy())
+        self.test2(ctx, a, b)
     }
 }
 
