@@ -1,5 +1,5 @@
 //! One function called many times by a native (`table.sort`'s order
-//! function, `string.gsub`'s replacement function): what a nested call
+//! function): what a nested call
 //! (`level::call_nested1`) works out about the function is worked out once,
 //! and each call of a Lua function only checks the limits, pushes its frame
 //! and runs it. Anything unusual (hooks to start, a stack to grow, a limit

@@ -377,16 +377,19 @@ trait Order<'gc> {
     fn less(&self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool>;
 }
 
-/// Without an order function: numbers directly, strings and `__lt` (a
-/// nested call) in `compare`.
-struct Default;
+/// Without an order function, Lua's `<`: numbers and strings directly,
+/// `__lt` (a nested call) and errors in `compare`.
+struct LessThan;
 
-impl<'gc> Order<'gc> for Default {
+impl<'gc> Order<'gc> for LessThan {
     #[inline(always)]
     fn less(&self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
-        match crate::vm::arith::num_lt(a, b) {
-            Some(r) => Ok(r),
-            None => compare(ctx, a, b),
+        if let Some(r) = crate::vm::arith::num_lt(a, b) {
+            return Ok(r);
+        }
+        match (a, b) {
+            (Value::String(x), Value::String(y)) => Ok(x.as_bytes() < y.as_bytes()),
+            _ => compare(ctx, a, b),
         }
     }
 }
@@ -556,7 +559,7 @@ pub(super) fn sort<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         return run_async(ctx, qs, false, false);
     }
     if cmp.is_nil() {
-        let order = Default;
+        let order = LessThan;
         Direct { t, order, work: 0 }.sort(&mut ctx, 1, up, 0)?;
     } else {
         let order = PreparedCall::new(&ctx, cmp);
