@@ -118,3 +118,23 @@ table.sort(u, function(a, b)
 end)
 debug.sethook()
 print(n > 10, u[1] <= u[40])
+
+-- Order functions the fast path hands to the general one.
+local function sorted(t, f) table.sort(t, f) return table.concat(t, " ") end
+print(sorted({5, 2, 8, 1}, function(...) local a, b = ... return a < b end))
+print(sorted({5, 2, 8, 1}, function(a, b, c) return c == nil and a > b end))
+print(pcall(table.sort, {5, 2, 8, 1}, rawequal))
+local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
+print(sorted({5, 2, 8, 1, 9, 3}, function(a, b) return depth(300) > 0 and a < b end))
+-- Sorts nested in order functions, until C calls run out.
+local level = 0
+local function nest(a, b)
+  level = level + 1
+  table.sort({2, 1}, nest)
+  return a < b
+end
+print(pcall(table.sort, {2, 1}, nest))
+print(level > 100)
+-- Errors after the stack grew, and caught inside the order function.
+print(pcall(table.sort, {3, 2, 1}, function(a, b) depth(500) error("late") end))
+print(sorted({3, 2, 1}, function(a, b) local ok = pcall(error, "x") return ok or a < b end))
