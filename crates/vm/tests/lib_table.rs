@@ -12,3 +12,38 @@ use lunarena_vm::Libs;
 fn insert_remove() {
     check_script(Libs::SAFE, "table/insert_remove");
 }
+
+#[test]
+fn sort() {
+    // Order functions that sort, 200 deep: room for debug builds' frames.
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| check_script(Libs::ALL, "table/sort"))
+        .expect("thread")
+        .join()
+        .expect("no panic");
+}
+
+/// Runs `src` with an instruction limit; returns the error text.
+fn run_limited(src: &str, limit: u64) -> String {
+    let mut lua = lunarena_vm::Lua::new(Libs::SAFE);
+    lua.with_budget(|b| b.instruction_limit.set(Some(limit)));
+    match lua.exec(src.as_bytes(), "=test") {
+        Ok(_) => "ok".into(),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn sorting_is_stopped_by_the_instruction_limit() {
+    // A comparator that never returns, and one that is cheap but called
+    // many times: both are counted.
+    let src = "local t = {3, 1, 2}
+        table.sort(t, function(a, b) while true do end end)";
+    assert_eq!(run_limited(src, 1_000_000), "instruction limit reached");
+    let src = "local t = {}
+        for i = 1, 20000 do t[i] = (i * 7919) % 20000 end
+        table.sort(t, function(a, b) return a < b end)";
+    assert_eq!(run_limited(src, 100_000), "instruction limit reached");
+    assert_eq!(run_limited(src, 50_000_000), "ok");
+}

@@ -11,9 +11,10 @@ use crate::state::{GlobalRef, Tm};
 use crate::stdlib::new_lib;
 use crate::table::Table;
 use crate::value::Value;
-use crate::vm::cont;
 use crate::vm::ctx::Ctx;
 use crate::vm::meta::{self, MetaCx};
+
+mod sort;
 
 pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
     new_lib(
@@ -26,7 +27,7 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
             ("move", tmove),
             ("pack", pack),
             ("remove", remove),
-            ("sort", sort),
+            ("sort", sort::sort),
             ("unpack", unpack),
         ],
     );
@@ -86,26 +87,63 @@ fn raw_table(v: Value<'_>) -> Option<Table<'_>> {
     }
 }
 
-/// `lua_geti`.
+/// `lua_geti`. (The raw path borrows the table once: borrows are memory
+/// writes that each access would otherwise wait for.)
+#[inline(always)]
 pub fn geti<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, i: i64) -> RtResult<'gc, Value<'gc>> {
-    if let Some(tb) = raw_table(t) {
-        return Ok(tb.get_int(i));
+    match raw_geti(t, i) {
+        Some(v) => Ok(v),
+        None => geti_meta(ctx, t, i),
     }
+}
+
+/// `t[i]` when `t` is a table without metatable.
+#[inline(always)]
+pub(super) fn raw_geti(t: Value<'_>, i: i64) -> Option<Value<'_>> {
+    match t {
+        Value::Table(tb) => {
+            let st = tb.borrow();
+            st.meta.is_none().then(|| st.get_int(i))
+        }
+        _ => None,
+    }
+}
+
+#[inline(never)]
+pub(super) fn geti_meta<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    t: Value<'gc>,
+    i: i64,
+) -> RtResult<'gc, Value<'gc>> {
     let r = mcx(ctx).index(t, Value::Integer(i), &crate::vm::meta::no_name);
     in_native(ctx, r)
 }
 
-/// `lua_seti`.
+/// `lua_seti` (borrowing the table once, as `geti`).
+#[inline(always)]
 pub fn seti<'gc>(
     ctx: &mut Ctx<'gc, '_>,
     t: Value<'gc>,
     i: i64,
     v: Value<'gc>,
 ) -> RtResult<'gc, ()> {
-    if let Some(tb) = raw_table(t) {
-        tb.borrow_mut(ctx.mc).set_int(i, v);
-        return Ok(());
+    if let Value::Table(tb) = t {
+        let mut st = tb.borrow_mut(ctx.mc);
+        if st.meta.is_none() {
+            st.set_int(i, v);
+            return Ok(());
+        }
     }
+    seti_meta(ctx, t, i, v)
+}
+
+#[inline(never)]
+fn seti_meta<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    t: Value<'gc>,
+    i: i64,
+    v: Value<'gc>,
+) -> RtResult<'gc, ()> {
     let r = mcx(ctx).set_index(t, Value::Integer(i), v, &crate::vm::meta::no_name);
     in_native(ctx, r)
 }
@@ -357,386 +395,4 @@ fn concat<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     }
     let s = Value::String(ctx.intern_vec(out));
     ctx.ret(s)
-}
-
-// ---- sort: quicksort with a median-of-three pivot, as in Lua 5.4 ----
-//
-// Written as a state machine that stops at each call of the order
-// function, which runs as a normal call (`Ctx::call_then`): it may await
-// the host. The comparisons happen in the order of PUC-Rio's recursive
-// version (the smaller part first, the larger one waiting on a stack).
-
-/// Intervals at least this long get a randomized pivot once partitions
-/// turn out badly unbalanced.
-const RANLIMIT: u64 = 100;
-
-/// Where the sort stands.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Step {
-    /// Start sorting `lo..=up` (or take the next waiting interval).
-    Interval,
-    /// Compared a[up] < a[lo].
-    Ends,
-    /// Compared a[p] < a[lo].
-    PivotLo,
-    /// Compared a[up] < a[p].
-    PivotUp,
-    /// Median of three in place: start partitioning.
-    Partition,
-    /// Next i: compare a[i] < pivot.
-    NextI,
-    /// Compared a[i] < pivot.
-    LessI,
-    /// Next j: compare pivot < a[j].
-    NextJ,
-    /// Compared pivot < a[j].
-    LessJ,
-    /// Partitioned around `p`: sort both parts.
-    Split,
-}
-
-const STEPS: [Step; 10] = [
-    Step::Interval,
-    Step::Ends,
-    Step::PivotLo,
-    Step::PivotUp,
-    Step::Partition,
-    Step::NextI,
-    Step::LessI,
-    Step::NextJ,
-    Step::LessJ,
-    Step::Split,
-];
-
-struct QuickSort<'gc> {
-    t: Value<'gc>,
-    cmp: Value<'gc>,
-    step: Step,
-    lo: u64,
-    up: u64,
-    rnd: u64,
-    p: u64,
-    i: u64,
-    j: u64,
-    /// Comparisons since work was last charged.
-    work: i64,
-    pivot: Value<'gc>,
-    a_i: Value<'gc>,
-    /// The operands of the pending comparison.
-    x: Value<'gc>,
-    y: Value<'gc>,
-    /// Intervals waiting: (lo, up, rnd).
-    waiting: Vec<(u64, u64, u64)>,
-}
-
-/// Values of the state after sort's two arguments (the last one holds
-/// the waiting intervals).
-const SORT_SLOTS: usize = 13;
-
-impl<'gc> QuickSort<'gc> {
-    fn get(&self, ctx: &mut Ctx<'gc, '_>, i: u64) -> RtResult<'gc, Value<'gc>> {
-        geti(ctx, self.t, i as i64)
-    }
-
-    fn swap_set(
-        &self,
-        ctx: &mut Ctx<'gc, '_>,
-        i: u64,
-        vi: Value<'gc>,
-        j: u64,
-        vj: Value<'gc>,
-    ) -> RtResult<'gc, ()> {
-        seti(ctx, self.t, i as i64, vi)?;
-        seti(ctx, self.t, j as i64, vj)
-    }
-
-    /// Runs until sorted (`None`) or, in an async call, until a function
-    /// (the order function, or an `__lt` metamethod) must be called on two
-    /// values. `answer` is the result of the last call.
-    fn run(
-        &mut self,
-        ctx: &mut Ctx<'gc, '_>,
-        mut answer: bool,
-    ) -> RtResult<'gc, Option<(Value<'gc>, Value<'gc>, Value<'gc>)>> {
-        let invalid = || RtError::msg("invalid order function for sorting");
-        loop {
-            // Each step either goes on to another one, or compares x < y
-            // and goes on with the answer.
-            let (next, x, y) = match self.step {
-                Step::Interval => {
-                    if self.lo >= self.up {
-                        let Some((lo, up, rnd)) = self.waiting.pop() else {
-                            return Ok(None);
-                        };
-                        (self.lo, self.up, self.rnd) = (lo, up, rnd);
-                        continue;
-                    }
-                    let a_lo = self.get(ctx, self.lo)?;
-                    let a_up = self.get(ctx, self.up)?;
-                    (Step::Ends, a_up, a_lo)
-                }
-                Step::Ends => {
-                    if answer {
-                        self.swap_set(ctx, self.lo, self.x, self.up, self.y)?;
-                    }
-                    if self.up - self.lo == 1 {
-                        self.finish_interval();
-                        continue;
-                    }
-                    let (lo, up) = (self.lo, self.up);
-                    self.p = if up - lo < RANLIMIT || self.rnd == 0 {
-                        lo + (up - lo) / 2
-                    } else {
-                        let r4 = (up - lo) / 4;
-                        self.rnd % (r4 * 2) + (lo + r4)
-                    };
-                    let a_p = self.get(ctx, self.p)?;
-                    let a_lo = self.get(ctx, lo)?;
-                    (Step::PivotLo, a_p, a_lo)
-                }
-                Step::PivotLo => {
-                    if answer {
-                        self.swap_set(ctx, self.p, self.y, self.lo, self.x)?;
-                        self.step = Step::Partition;
-                        continue;
-                    }
-                    let a_up = self.get(ctx, self.up)?;
-                    (Step::PivotUp, a_up, self.x)
-                }
-                Step::PivotUp => {
-                    if answer {
-                        self.swap_set(ctx, self.p, self.x, self.up, self.y)?;
-                    }
-                    self.step = Step::Partition;
-                    continue;
-                }
-                Step::Partition => {
-                    if self.up - self.lo == 2 {
-                        self.finish_interval();
-                        continue;
-                    }
-                    let (p, up) = (self.p, self.up);
-                    self.pivot = self.get(ctx, p)?;
-                    let a_up1 = self.get(ctx, up - 1)?;
-                    self.swap_set(ctx, p, a_up1, up - 1, self.pivot)?;
-                    (self.i, self.j) = (self.lo, up - 1);
-                    self.step = Step::NextI;
-                    continue;
-                }
-                Step::NextI => {
-                    self.i += 1;
-                    self.a_i = self.get(ctx, self.i)?;
-                    (Step::LessI, self.a_i, self.pivot)
-                }
-                Step::LessI => {
-                    if answer {
-                        if self.i == self.up - 1 {
-                            return Err(invalid());
-                        }
-                        self.step = Step::NextI;
-                    } else {
-                        self.step = Step::NextJ;
-                    }
-                    continue;
-                }
-                Step::NextJ => {
-                    self.j -= 1;
-                    let a_j = self.get(ctx, self.j)?;
-                    (Step::LessJ, self.pivot, a_j)
-                }
-                Step::LessJ => {
-                    let (i, j, a_j) = (self.i, self.j, self.y);
-                    if answer {
-                        if j < i {
-                            return Err(invalid());
-                        }
-                        self.step = Step::NextJ;
-                    } else if j < i {
-                        let a_up1 = self.get(ctx, self.up - 1)?;
-                        self.swap_set(ctx, self.up - 1, self.a_i, i, a_up1)?;
-                        self.p = i;
-                        self.step = Step::Split;
-                    } else {
-                        self.swap_set(ctx, i, a_j, j, self.a_i)?;
-                        self.step = Step::NextI;
-                    }
-                    continue;
-                }
-                Step::Split => {
-                    // The smaller part now, the larger one later (with a
-                    // random pivot if the parts are badly unbalanced).
-                    let (lo, up, p) = (self.lo, self.up, self.p);
-                    let (small, large, n) = if p - lo < up - p {
-                        ((lo, p - 1), (p + 1, up), p - lo)
-                    } else {
-                        ((p + 1, up), (lo, p - 1), up - p)
-                    };
-                    let mut rnd = self.rnd;
-                    if large.1.wrapping_sub(large.0) / 128 > n && large.1 > large.0 {
-                        rnd = random_pivot_seed();
-                    }
-                    self.waiting.push((large.0, large.1, rnd));
-                    (self.lo, self.up) = small;
-                    self.step = Step::Interval;
-                    continue;
-                }
-            };
-            self.step = next;
-            (self.x, self.y) = (x, y);
-            self.work += 1;
-            if self.work >= CHARGE_EVERY {
-                self.work = 0;
-                charge(ctx, CHARGE_EVERY)?;
-            }
-            let f = if !self.cmp.is_nil() {
-                self.cmp
-            } else if let Some(r) = crate::vm::arith::num_lt(x, y) {
-                answer = r;
-                continue;
-            } else {
-                match lt_metamethod(ctx, x, y) {
-                    Some(f) => f,
-                    None => {
-                        let r = mcx(ctx).compare(x, y, false);
-                        answer = in_native(ctx, r)?;
-                        continue;
-                    }
-                }
-            };
-            if ctx.g.budget.0.async_call.get() {
-                return Ok(Some((f, x, y)));
-            }
-            // Faster, but the function cannot await.
-            answer = ctx.call1(f, &[x, y])?.is_truthy();
-        }
-    }
-
-    /// This interval is sorted: go on with the next waiting one.
-    fn finish_interval(&mut self) {
-        self.lo = self.up;
-        self.step = Step::Interval;
-    }
-
-    /// Keeps the state on sort's stack, after its two arguments; `held` is
-    /// the holder of the waiting intervals from the last run, if any.
-    fn save(self, ctx: &mut Ctx<'gc, '_>, held: Value<'gc>) {
-        ctx.set_args(2);
-        let int = |n: u64| Value::Integer(n as i64);
-        let step = STEPS.iter().position(|&s| s == self.step).unwrap_or(0);
-        let waiting = cont::stash(ctx.mc, held, self.waiting);
-        for v in [
-            int(self.lo),
-            int(self.up),
-            int(self.rnd),
-            int(self.p),
-            int(self.i),
-            int(self.j),
-            int(step as u64),
-            Value::Integer(self.work),
-            self.pivot,
-            self.a_i,
-            self.x,
-            self.y,
-            waiting,
-        ] {
-            ctx.push(v);
-        }
-    }
-
-    /// The state `save` kept (the order function's answer follows it).
-    fn restore(ctx: &Ctx<'gc, '_>) -> RtResult<'gc, QuickSort<'gc>> {
-        if ctx.nargs != 2 + SORT_SLOTS + 1 {
-            return Err(RtError::msg("internal error: bad sort state"));
-        }
-        let int = |i: usize| match ctx.arg(i) {
-            Value::Integer(n) => n as u64,
-            _ => 0,
-        };
-        Ok(QuickSort {
-            t: ctx.arg(0),
-            cmp: ctx.arg(1),
-            lo: int(2),
-            up: int(3),
-            rnd: int(4),
-            p: int(5),
-            i: int(6),
-            j: int(7),
-            step: STEPS
-                .get(int(8) as usize)
-                .copied()
-                .unwrap_or(Step::Interval),
-            work: int(9) as i64,
-            pivot: ctx.arg(10),
-            a_i: ctx.arg(11),
-            x: ctx.arg(12),
-            y: ctx.arg(13),
-            waiting: cont::take(ctx.arg(14)),
-        })
-    }
-}
-
-/// The `__lt` metamethod that orders two values that are neither both
-/// numbers nor both strings.
-fn lt_metamethod<'gc>(ctx: &Ctx<'gc, '_>, x: Value<'gc>, y: Value<'gc>) -> Option<Value<'gc>> {
-    if matches!((x, y), (Value::String(_), Value::String(_))) {
-        return None;
-    }
-    let f = match meta::get_tm(ctx.g, x, Tm::Lt) {
-        Value::Nil => meta::get_tm(ctx.g, y, Tm::Lt),
-        f => f,
-    };
-    (!f.is_nil()).then_some(f)
-}
-
-fn random_pivot_seed() -> u64 {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    (d.as_secs() ^ d.subsec_nanos() as u64).max(1)
-}
-
-fn sort<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let resumed = ctx.resumed();
-    let (mut qs, answer) = if resumed {
-        let answer = ctx.arg(ctx.nargs - 1).is_truthy();
-        (QuickSort::restore(&ctx)?, answer)
-    } else {
-        let n = aux_getn(&mut ctx, 0, TAB_R | TAB_W)?;
-        if n <= 1 {
-            return Ok(0);
-        }
-        if n >= i32::MAX as i64 {
-            return Err(RtError::bad_arg(1, "array too big"));
-        }
-        let cmp = ctx.arg(1);
-        if !cmp.is_nil() && !matches!(cmp, Value::Function(_)) {
-            return Err(ctx.expect_type(1, "function"));
-        }
-        let qs = QuickSort {
-            t: ctx.arg(0),
-            cmp,
-            step: Step::Interval,
-            lo: 1,
-            up: n as u64,
-            rnd: 0,
-            p: 0,
-            i: 0,
-            j: 0,
-            work: 0,
-            pivot: Value::Nil,
-            a_i: Value::Nil,
-            x: Value::Nil,
-            y: Value::Nil,
-            waiting: Vec::new(),
-        };
-        (qs, false)
-    };
-    match qs.run(&mut ctx, answer)? {
-        None => Ok(0),
-        Some((f, x, y)) => {
-            let held = if resumed { ctx.arg(14) } else { Value::Nil };
-            qs.save(&mut ctx, held);
-            ctx.call_then(f, &[x, y], 1)
-        }
-    }
 }

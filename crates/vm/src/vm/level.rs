@@ -591,21 +591,31 @@ fn call_nested_ex<'gc>(
     }
     match result {
         Ok(n) => Ok((func, n)),
-        Err(e) if e.is_suspension() => {
-            // The frames stay; the call's frame now finishes the caller's
-            // instruction when it returns.
-            if let Some(f) = ts.frames.get_mut(depth) {
-                f.fresh = false;
-                f.finish = true;
-            }
-            Err(e)
-        }
-        Err(e) => {
-            ts.frames.truncate(depth);
-            ts.top = func;
-            Err(e)
-        }
+        Err(e) => Err(nested_call_failed(ts, e, depth, func)),
     }
+}
+
+/// Cleans up after a nested call at `func` (whose frame was `depth`) that
+/// did not return: a yield or an await leaves its frames, an error drops
+/// them.
+pub(crate) fn nested_call_failed<'gc>(
+    ts: &mut ThreadState<'gc>,
+    e: RtError<'gc>,
+    depth: usize,
+    func: usize,
+) -> RtError<'gc> {
+    if e.is_suspension() {
+        // The call's frame now finishes the caller's instruction when it
+        // returns.
+        if let Some(f) = ts.frames.get_mut(depth) {
+            f.fresh = false;
+            f.finish = true;
+        }
+    } else {
+        ts.frames.truncate(depth);
+        ts.top = func;
+    }
+    e
 }
 
 /// "attempt to call a nil value (metamethod 'index')": a value that a nested
@@ -689,7 +699,7 @@ pub fn finish_op(ts: &mut ThreadState<'_>, func: usize, n: usize) {
     }
 }
 
-fn run_nested<'gc>(
+pub(crate) fn run_nested<'gc>(
     mc: &'gc Mutation<'gc>,
     g: GlobalRef<'gc>,
     th: Thread<'gc>,

@@ -10,3 +10,4 @@ pub mod exec;
 pub mod hook;
 pub mod level;
 pub mod meta;
+pub mod prepared;

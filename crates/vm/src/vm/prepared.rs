@@ -1,0 +1,165 @@
+//! One function called many times by a native (`table.sort`'s order
+//! function): what a nested call
+//! (`level::call_nested1`) works out about the function is worked out once,
+//! and each call of a Lua function only checks the limits, pushes its frame
+//! and runs it. Anything unusual (hooks to start, a stack to grow, a limit
+//! reached, another kind of function) takes the general path, which also
+//! raises the errors.
+
+use crate::error::RtResult;
+use crate::thread::{Frame, FrameKind};
+use crate::value::{Function, Value};
+use crate::vm::budget::{MAX_FRAMES, MAX_NESTED_CALLS};
+use crate::vm::ctx::Ctx;
+use crate::vm::exec::{Exec, Exit};
+
+pub struct PreparedCall<'gc> {
+    f: Value<'gc>,
+    /// Set when `f` is a Lua function with fixed parameters.
+    shape: Option<Shape>,
+    /// The frames of the thread when the native prepared the call (its
+    /// own on top): while that holds, the native makes the call.
+    depth: usize,
+}
+
+/// What a call of the Lua function needs on the stack.
+#[derive(Clone, Copy)]
+struct Shape {
+    num_params: usize,
+    max_stack: usize,
+}
+
+impl<'gc> PreparedCall<'gc> {
+    /// Prepares calls of `f` by the native of `ctx`.
+    pub fn new(ctx: &Ctx<'gc, '_>, f: Value<'gc>) -> Self {
+        let frames = &ctx.ts.frames;
+        let native_on_top = frames.last().is_some_and(|f| f.kind == FrameKind::Native);
+        let shape = match f {
+            Value::Function(Function::Lua(cl))
+                if !cl.proto.info.0.is_vararg && native_on_top && frames.len() < MAX_FRAMES =>
+            {
+                Some(Shape {
+                    num_params: cl.proto.info.0.num_params as usize,
+                    max_stack: cl.proto.info.0.max_stack as usize,
+                })
+            }
+            _ => None,
+        };
+        PreparedCall {
+            f,
+            shape,
+            depth: frames.len(),
+        }
+    }
+
+    /// Calls the function with `a` and `b`: whether its first result is
+    /// true (as `Ctx::call1` then `is_truthy`). Inlined, and the values go
+    /// straight between registers and the stack: handed over through
+    /// memory, they would stall the loads that follow their stores.
+    #[inline(always)]
+    pub fn test2(
+        &self,
+        ctx: &mut Ctx<'gc, '_>,
+        a: Value<'gc>,
+        b: Value<'gc>,
+    ) -> RtResult<'gc, bool> {
+        match self.shape {
+            Some(shape) if self.ready(ctx, shape, 2) => call_lua(
+                ctx,
+                self.f,
+                shape,
+                2,
+                |args| (args[0], args[1]) = (a, b),
+                |results| results.first().is_some_and(|v| v.is_truthy()),
+            ),
+            _ => Ok(self.call_other(ctx, a, b)?.is_truthy()),
+        }
+    }
+
+    #[inline(never)]
+    fn call_other(
+        &self,
+        ctx: &mut Ctx<'gc, '_>,
+        a: Value<'gc>,
+        b: Value<'gc>,
+    ) -> RtResult<'gc, Value<'gc>> {
+        ctx.call1(self.f, &[a, b])
+    }
+
+    /// Whether this call can take the fast path: made by the native that
+    /// prepared it (so not yieldable, as for `call_nested1`, and below the
+    /// frame limit), no hook to start, below the host's depth limit and
+    /// the nesting limit, and with the stack room already there.
+    #[inline(always)]
+    fn ready(&self, ctx: &Ctx<'_, '_>, shape: Shape, nargs: usize) -> bool {
+        let ts = &*ctx.ts;
+        let budget = &ctx.g.budget.0;
+        let room = ts.top + 1 + nargs.max(shape.num_params) + shape.max_stack + 1;
+        ts.frames.len() == self.depth
+            && !ts.hook.live
+            && budget.nested.get() < MAX_NESTED_CALLS
+            && budget
+                .max_call_depth
+                .get()
+                .is_none_or(|limit| self.depth < limit)
+            && room <= ts.stack.len()
+    }
+}
+
+/// The call of a Lua function that `ready` accepted: the frame that
+/// `precall` would push, run by the interpreter; the bookkeeping and the
+/// outcomes (errors, coroutine switches) of `level::call_nested1`.
+/// `put_args` stores the arguments, `read` looks at the results.
+#[inline(always)]
+fn call_lua<'gc, R>(
+    ctx: &mut Ctx<'gc, '_>,
+    f: Value<'gc>,
+    shape: Shape,
+    nargs: usize,
+    put_args: impl FnOnce(&mut [Value<'gc>]),
+    read: impl FnOnce(&[Value<'gc>]) -> R,
+) -> RtResult<'gc, R> {
+    let (mc, g, th) = (ctx.mc, ctx.g, ctx.th);
+    let ts = &mut *ctx.ts;
+    let func = ts.top;
+    let base = func + 1;
+    let slots = &mut ts.stack[func..base + nargs.max(shape.num_params)];
+    slots[0] = f;
+    put_args(&mut slots[1..1 + nargs]);
+    slots[1 + nargs..].fill(Value::Nil);
+    let depth = ts.frames.len();
+    ts.frames.push(Frame {
+        kind: FrameKind::Lua,
+        func,
+        base,
+        pc: 0,
+        nresults: 1,
+        nvarargs: 0,
+        fresh: true,
+        finish: false,
+        tail: false,
+    });
+    ts.top = base + shape.max_stack;
+    let budget = &g.budget.0;
+    budget.nested.set(budget.nested.get() + 1);
+    budget.nested_noyield.set(budget.nested_noyield.get() + 1);
+    ts.nested += 1;
+    ts.nny += 1;
+    let exit = crate::vm::hook::run(&mut Exec { mc, g, th, ts }, None);
+    let result = match exit {
+        Exit::Returned(n) => Ok(n),
+        exit => crate::vm::level::run_nested(mc, g, th, ts, Some(exit)),
+    };
+    budget.nested.set(budget.nested.get() - 1);
+    budget.nested_noyield.set(budget.nested_noyield.get() - 1);
+    ts.nested -= 1;
+    ts.nny -= 1;
+    match result {
+        Ok(n) => {
+            let r = read(&ts.stack[ts.top - n..ts.top]);
+            ts.top = func;
+            Ok(r)
+        }
+        Err(e) => Err(crate::vm::level::nested_call_failed(ts, e, depth, func)),
+    }
+}

@@ -1,0 +1,140 @@
+-- table.sort: results, comparison counts (no random pivots below 128
+-- elements, so they match the reference exactly), errors and hooks.
+
+local function show(t)
+  local parts = {}
+  for i = 1, #t do parts[i] = tostring(t[i]) end
+  return table.concat(parts, " ")
+end
+
+local function lcg(n, seed)
+  local t = {}
+  for i = 1, n do
+    seed = (seed * 16807) % 2147483647
+    t[i] = seed % 1000
+  end
+  return t
+end
+
+print(show((function() local t = {5, 3, 9, 1, 7, 2} table.sort(t) return t end)()))
+print(show((function() local t = {"pear", "apple", "fig", "b", "", "apple2"} table.sort(t) return t end)()))
+print(show((function() local t = {3, 1.5, -2, 2^53, -0.5, 7, 1} table.sort(t) return t end)()))
+print(show((function() local t = {5, 3, 9, 1, 7, 2} table.sort(t, function(a, b) return a > b end) return t end)()))
+
+-- Comparison counts on inputs of several shapes.
+for _, n in ipairs({2, 3, 10, 50, 120}) do
+  local shapes = {
+    sorted = function() local t = {} for i = 1, n do t[i] = i end return t end,
+    reversed = function() local t = {} for i = 1, n do t[i] = n - i end return t end,
+    equal = function() local t = {} for i = 1, n do t[i] = 7 end return t end,
+    random = function() return lcg(n, 42) end,
+  }
+  for _, name in ipairs({"sorted", "reversed", "equal", "random"}) do
+    local t = shapes[name]()
+    local calls = 0
+    table.sort(t, function(a, b) calls = calls + 1 return a < b end)
+    local ok = true
+    for i = 2, n do if t[i - 1] > t[i] then ok = false end end
+    print(n, name, calls, ok)
+  end
+end
+
+-- Values ordered by __lt, and a proxy table reached through metamethods.
+local mt = {__lt = function(a, b) return a.v < b.v end}
+local objs = {}
+for i, v in ipairs({4, 8, 1, 6, 3}) do objs[i] = setmetatable({v = v}, mt) end
+table.sort(objs)
+local vs = {}
+for i, o in ipairs(objs) do vs[i] = o.v end
+print(show(vs))
+
+local store = {9, 4, 7, 1}
+local log = {}
+local proxy = setmetatable({}, {
+  __index = function(_, k) return store[k] end,
+  __newindex = function(_, k, v) log[#log + 1] = k store[k] = v end,
+  __len = function() return #store end,
+})
+table.sort(proxy)
+print(show(store), #log)
+
+-- Errors.
+local function try(...)
+  local ok, err = pcall(...)
+  print(ok, err)
+end
+try(table.sort, {3, 1, 2}, function(a, b) error("boom") end)
+print(select(2, pcall(table.sort, {3, 1, 2}, function(a, b) error({code = 1}) end)).code)
+try(table.sort, {3, 1, 2}, function(a, b) error("no position", 0) end)
+try(table.sort, {3, 1, 2}, function(a, b) return a.x < b end)
+try(table.sort, {3, nil, 2, 1})
+try(table.sort, {3, "x", 2})
+try(table.sort, {{}, {}})
+try(table.sort, {3, 1, 2}, 42)
+try(table.sort, lcg(200, 7), function(a, b) return true end)
+try(table.sort, setmetatable({}, {__len = function() return math.maxinteger end}))
+print(select(2, pcall(table.sort, {1, 2, 3}, function() local x = nil; return x.y end)))
+
+local tb = select(2, xpcall(table.sort, debug.traceback, {2, 1}, function(a, b) error("deep") end))
+print(tb:match("^(.-'table.sort')"))
+
+-- The comparator cannot yield: sort is a C function in PUC-Rio Lua.
+local co = coroutine.create(function()
+  table.sort({3, 1, 2}, function(a, b) coroutine.yield() return a < b end)
+end)
+print(coroutine.resume(co))
+
+-- A comparator may call back into sort, and into pcall.
+local t = {{3, 1}, {2, 9, 4}, {8}}
+table.sort(t, function(a, b)
+  table.sort(a)
+  table.sort(b)
+  local ok = pcall(error, "inner")
+  return a[1] < b[1] and ok == false
+end)
+print(show(t[1]), show(t[2]), show(t[3]))
+
+-- Hooks see every call of the comparator.
+local cmp = function(a, b) return a < b end
+local seen = 0
+debug.sethook(function()
+  if debug.getinfo(2, "f").func == cmp then seen = seen + 1 end
+end, "c")
+local u = lcg(60, 3)
+table.sort(u, cmp)
+debug.sethook()
+local calls = 0
+u = lcg(60, 3)
+table.sort(u, function(a, b) calls = calls + 1 return a < b end)
+print(seen == calls, calls)
+
+-- A comparator that turns hooks on halfway.
+local n = 0
+u = lcg(40, 5)
+table.sort(u, function(a, b)
+  n = n + 1
+  if n == 10 then debug.sethook(function() end, "l") end
+  return a < b
+end)
+debug.sethook()
+print(n > 10, u[1] <= u[40])
+
+-- Order functions the fast path hands to the general one.
+local function sorted(t, f) table.sort(t, f) return table.concat(t, " ") end
+print(sorted({5, 2, 8, 1}, function(...) local a, b = ... return a < b end))
+print(sorted({5, 2, 8, 1}, function(a, b, c) return c == nil and a > b end))
+print(pcall(table.sort, {5, 2, 8, 1}, rawequal))
+local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
+print(sorted({5, 2, 8, 1, 9, 3}, function(a, b) return depth(300) > 0 and a < b end))
+-- Sorts nested in order functions, until C calls run out.
+local level = 0
+local function nest(a, b)
+  level = level + 1
+  table.sort({2, 1}, nest)
+  return a < b
+end
+print(pcall(table.sort, {2, 1}, nest))
+print(level > 100)
+-- Errors after the stack grew, and caught inside the order function.
+print(pcall(table.sort, {3, 2, 1}, function(a, b) depth(500) error("late") end))
+print(sorted({3, 2, 1}, function(a, b) local ok = pcall(error, "x") return ok or a < b end))
