@@ -1525,9 +1525,10 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::NewTable => {
+                    let nhash = if i.b() > 0 { 1 << (i.b() - 1).min(30) } else { 0 };
                     set!(
                         i.a(),
-                        Value::Table(Table::with_capacity(ex.mc, i.c(), i.b()))
+                        Value::Table(Table::with_capacity(ex.mc, i.c(), nhash))
                     );
                     fuel.set(fuel.get() - 1);
                 }
