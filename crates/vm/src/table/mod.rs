@@ -100,11 +100,12 @@ impl<'gc> TableState<'gc> {
     /// A table with `narray` array slots and room for `nhash` other keys
     /// (as `lua_createtable`).
     pub fn with_capacity(narray: usize, nhash: usize) -> Self {
-        let mut t = TableState::default();
-        if narray > 0 || nhash > 0 {
-            t.resize(narray, nhash);
+        TableState {
+            array: vec![Value::Nil; narray],
+            limit: Cell::new(narray),
+            nodes: Nodes::with_size(nhash),
+            ..Default::default()
         }
-        t
     }
 
     /// The array size.
@@ -151,7 +152,7 @@ impl<'gc> TableState<'gc> {
     }
 
     /// The metamethod named `name` (event number `tm`), remembering absence.
-    #[inline]
+    #[inline(always)]
     pub fn get_tm(&self, tm: usize, name: LuaString<'gc>) -> Value<'gc> {
         let bit = 1u32 << (tm & 31);
         if tm < 32 && self.tm_absent.get() & bit != 0 {
@@ -197,26 +198,17 @@ impl<'gc> TableState<'gc> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn get_str(&self, key: LuaString<'gc>) -> Value<'gc> {
-        if self.long_keys {
-            return self.get_hashed(Value::String(key));
-        }
-        // Identity comparisons only (every string key is interned).
-        let nodes = &*self.nodes.nodes;
-        if nodes.is_empty() {
-            return Value::Nil;
-        }
-        let mut i = key.hash() as usize & (nodes.len() - 1);
-        loop {
-            let n = &nodes[i];
-            if matches!(n.key, Value::String(k) if Gc::ptr_eq(k.0, key.0)) {
-                return n.value;
-            }
-            if n.next == node::NONE {
-                return Value::Nil;
-            }
-            i = n.next as usize;
+        // Identity comparisons only while every string key is interned.
+        let found = if self.long_keys {
+            self.nodes.find(Value::String(key), true)
+        } else {
+            self.nodes.find_interned(key)
+        };
+        match found {
+            Some(n) => self.nodes.nodes[n].value,
+            None => Value::Nil,
         }
     }
 
@@ -231,7 +223,16 @@ impl<'gc> TableState<'gc> {
     /// Raw set of a string key.
     #[inline]
     pub fn set_str(&mut self, key: LuaString<'gc>, value: Value<'gc>) {
-        self.set_hashed(Value::String(key), value);
+        self.tm_absent.set(0);
+        let found = if self.long_keys {
+            self.nodes.find(Value::String(key), true)
+        } else {
+            self.nodes.find_interned(key)
+        };
+        match found {
+            Some(n) => self.nodes.nodes[n].value = value,
+            None => self.new_key(Value::String(key), value),
+        }
     }
 
     /// Stores `value` at `key` if the key is present with a non-nil value
@@ -313,17 +314,24 @@ impl<'gc> TableState<'gc> {
 
     /// Adds an absent (normalised) key, growing the table when no node is
     /// free. Nil values are not stored.
+    #[inline(always)]
     fn new_key(&mut self, key: Value<'gc>, value: Value<'gc>) {
         if value.is_nil() {
             return;
         }
         self.note_key(key);
         if !self.nodes.insert(key, value) {
-            self.rehash(key);
-            match key {
-                Value::Integer(i) => self.set_int(i, value),
-                _ => self.set_hashed(key, value),
-            }
+            self.grow_and_set(key, value);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_and_set(&mut self, key: Value<'gc>, value: Value<'gc>) {
+        self.rehash(key);
+        match key {
+            Value::Integer(i) => self.set_int(i, value),
+            _ => self.set_hashed(key, value),
         }
     }
 

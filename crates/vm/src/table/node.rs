@@ -7,6 +7,10 @@ use gc_arena::Gc;
 
 use crate::value::Value;
 
+/// String lookups in node vectors up to this size compare every key
+/// instead of following the chain (the result is the same).
+const SCAN: usize = 4;
+
 /// No next node in the chain.
 pub(super) const NONE: u32 = u32::MAX;
 
@@ -114,7 +118,7 @@ impl<'gc> Nodes<'gc> {
     /// The node where `key`'s chain starts. Integers and floats use a
     /// remainder by an odd number and booleans their value, as PUC-Rio;
     /// strings use our own hash (PUC-Rio's string order is random anyway).
-    #[inline]
+    #[inline(always)]
     pub fn main_position(&self, key: Value<'gc>) -> usize {
         let size = self.nodes.len();
         debug_assert!(size > 0);
@@ -135,14 +139,23 @@ impl<'gc> Nodes<'gc> {
             return None;
         }
         match key {
-            Value::String(s) if !long_keys => self.find_by(s.hash() as usize, |k| {
-                matches!(k, Value::String(t) if Gc::ptr_eq(t.0, s.0))
-            }),
+            Value::String(s) if !long_keys => self.find_interned(s),
             Value::Integer(i) => {
                 self.find_by(self.main_position(key), |k| matches!(k, Value::Integer(j) if j == i))
             }
             _ => self.find_by(self.main_position(key), |k| key_eq(k, key)),
         }
+    }
+
+    /// The node holding the interned string `s` (compared by identity).
+    #[inline(always)]
+    pub fn find_interned(&self, s: crate::string::LuaString<'gc>) -> Option<usize> {
+        let same = |k: Value<'gc>| matches!(k, Value::String(t) if Gc::ptr_eq(t.0, s.0));
+        if self.nodes.len() <= SCAN {
+            // Cheaper than hashing for records and metatables this small.
+            return self.nodes.iter().position(|n| same(n.key));
+        }
+        self.find_by(s.hash() as usize, same)
     }
 
     /// Walks the chain from `start` (masked) for a key satisfying `same`.
@@ -175,35 +188,44 @@ impl<'gc> Nodes<'gc> {
 
     /// Inserts a key known to be absent with a non-nil value. Returns false
     /// (changing nothing) when there is no free node: the table must grow.
+    #[inline(always)]
     pub fn insert(&mut self, key: Value<'gc>, value: Value<'gc>) -> bool {
         if self.nodes.is_empty() {
             return false;
         }
-        let mut mp = self.main_position(key);
-        if !self.nodes[mp].value.is_nil() {
-            // The main position is taken.
-            let Some(f) = self.free_position() else {
-                return false;
-            };
-            let other = self.main_position(self.nodes[mp].key);
-            if other != mp {
-                // The occupant is not in its own main position: move it to
-                // the free node (its chain follows) and take its place.
-                let mut prev = other;
-                while self.nodes[prev].next as usize != mp {
-                    prev = self.nodes[prev].next as usize;
-                }
-                self.nodes[prev].next = f as u32;
-                self.nodes[f] = self.nodes[mp];
-                self.nodes[mp].next = NONE;
-                self.nodes[mp].value = Value::Nil;
-            } else {
-                // The occupant belongs here: the new key goes to the free
-                // node, second in the occupant's chain.
-                self.nodes[f].next = self.nodes[mp].next;
-                self.nodes[mp].next = f as u32;
-                mp = f;
+        let mp = self.main_position(key);
+        let n = &mut self.nodes[mp];
+        if !n.value.is_nil() {
+            return self.insert_colliding(mp, key, value);
+        }
+        n.key = key;
+        n.value = value;
+        true
+    }
+
+    /// `insert` when the main position `mp` is taken.
+    #[cold]
+    fn insert_colliding(&mut self, mut mp: usize, key: Value<'gc>, value: Value<'gc>) -> bool {
+        let Some(f) = self.free_position() else {
+            return false;
+        };
+        let other = self.main_position(self.nodes[mp].key);
+        if other != mp {
+            // The occupant is not in its own main position: move it to the
+            // free node (its chain follows) and take its place.
+            let mut prev = other;
+            while self.nodes[prev].next as usize != mp {
+                prev = self.nodes[prev].next as usize;
             }
+            self.nodes[prev].next = f as u32;
+            self.nodes[f] = self.nodes[mp];
+            self.nodes[mp].next = NONE;
+        } else {
+            // The occupant belongs here: the new key goes to the free node,
+            // second in the occupant's chain.
+            self.nodes[f].next = self.nodes[mp].next;
+            self.nodes[mp].next = f as u32;
+            mp = f;
         }
         let n = &mut self.nodes[mp];
         n.key = key;
