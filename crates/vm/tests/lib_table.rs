@@ -12,3 +12,13 @@ use lunarena_vm::Libs;
 fn insert_remove() {
     check_script(Libs::SAFE, "table/insert_remove");
 }
+
+#[test]
+fn layout_order_and_borders() {
+    check_script(Libs::ALL, "table/layout");
+}
+
+#[test]
+fn layout_after_random_operations() {
+    check_script(Libs::SAFE, "table/random_ops");
+}

@@ -756,13 +756,8 @@ impl<'s> Parser<'s> {
         } else {
             hsize.next_power_of_two().trailing_zeros() + 1
         };
-        *self.instr_mut(pc) = Instr::abc(
-            OpCode::NewTable,
-            ra as u32,
-            b,
-            asize.min(255) as u32,
-            false,
-        );
+        *self.instr_mut(pc) =
+            Instr::abc(OpCode::NewTable, ra as u32, b, asize.min(255) as u32, false);
     }
 
     pub(super) fn set_list(&mut self, base: usize, nelems: usize, tostore: i32) {

@@ -140,9 +140,10 @@ impl<'gc> Nodes<'gc> {
         }
         match key {
             Value::String(s) if !long_keys => self.find_interned(s),
-            Value::Integer(i) => {
-                self.find_by(self.main_position(key), |k| matches!(k, Value::Integer(j) if j == i))
-            }
+            Value::Integer(i) => self.find_by(
+                self.main_position(key),
+                |k| matches!(k, Value::Integer(j) if j == i),
+            ),
             _ => self.find_by(self.main_position(key), |k| key_eq(k, key)),
         }
     }

@@ -1525,7 +1525,11 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::NewTable => {
-                    let nhash = if i.b() > 0 { 1 << (i.b() - 1).min(30) } else { 0 };
+                    let nhash = if i.b() > 0 {
+                        1 << (i.b() - 1).min(30)
+                    } else {
+                        0
+                    };
                     set!(
                         i.a(),
                         Value::Table(Table::with_capacity(ex.mc, i.c(), nhash))
