@@ -1525,10 +1525,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::NewTable => {
-                    let nhash = if i.b() > 0 {
-                        1 << (i.b() - 1).min(30)
-                    } else {
-                        0
+                    // B is log2(hash size) + 1. A constructor takes an
+                    // instruction per field, so only a corrupt chunk asks
+                    // for more nodes than the function has instructions.
+                    let nhash = match i.b() {
+                        0 => 0,
+                        b => (1usize << (b - 1).min(30)).min(code.len().next_power_of_two()),
                     };
                     set!(
                         i.a(),
