@@ -200,16 +200,11 @@ impl<'gc> TableState<'gc> {
 
     #[inline(always)]
     pub fn get_str(&self, key: LuaString<'gc>) -> Value<'gc> {
-        // Identity comparisons only while every string key is interned.
-        let found = if self.long_keys {
-            self.nodes.find(Value::String(key), true)
-        } else {
-            self.nodes.find_interned(key)
-        };
-        match found {
-            Some(n) => self.nodes.nodes[n].value,
-            None => Value::Nil,
+        if self.long_keys {
+            return self.get_hashed(Value::String(key));
         }
+        // Identity comparisons only while every string key is interned.
+        self.nodes.get_interned(key)
     }
 
     #[inline]

@@ -166,6 +166,32 @@ impl<'gc> Nodes<'gc> {
         self.find_by(string_position(s), same)
     }
 
+    /// The value at the interned string `s` (nil when absent): the lookup
+    /// of `find_interned`, reading the value where it finds the key.
+    #[inline(always)]
+    pub fn get_interned(&self, s: crate::string::LuaString<'gc>) -> Value<'gc> {
+        let same = |k: Value<'gc>| matches!(k, Value::String(t) if Gc::ptr_eq(t.0, s.0));
+        let nodes = &*self.nodes;
+        if nodes.len() <= SCAN {
+            for n in nodes {
+                if same(n.key) {
+                    return n.value;
+                }
+            }
+            return Value::Nil;
+        }
+        let mut n = &nodes[string_position(s) & (nodes.len() - 1)];
+        loop {
+            if same(n.key) {
+                return n.value;
+            }
+            if n.next == NONE {
+                return Value::Nil;
+            }
+            n = &nodes[n.next as usize];
+        }
+    }
+
     /// Walks the chain from `start` (masked) for a key satisfying `same`.
     #[inline(always)]
     pub fn find_by(&self, start: usize, same: impl Fn(Value<'gc>) -> bool) -> Option<usize> {
