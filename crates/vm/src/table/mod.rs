@@ -132,23 +132,27 @@ impl<'gc> TableState<'gc> {
     /// in the array above the length hint raises the hint to it.
     #[inline]
     fn int_slot(&self, i: i64) -> IntSlot {
-        let k = (i as u64).wrapping_sub(1);
-        if k < self.limit.get() as u64 {
-            return IntSlot::Array(k as usize);
+        match self.array_index(i) {
+            Some(k) => IntSlot::Array(k),
+            None => match self.nodes.find(Value::Integer(i), false) {
+                Some(n) => IntSlot::Node(n),
+                None => IntSlot::Absent,
+            },
         }
-        self.int_slot_above_limit(i)
     }
 
-    fn int_slot_above_limit(&self, i: i64) -> IntSlot {
+    /// The array index of key `i` if the array part holds it, raising the
+    /// length hint as `int_slot` does.
+    #[inline(always)]
+    fn array_index(&self, i: i64) -> Option<usize> {
         let k = (i as u64).wrapping_sub(1);
-        if k < self.array.len() as u64 {
+        if k >= self.array.len() as u64 {
+            return None;
+        }
+        if k >= self.limit.get() as u64 {
             self.limit.set(k as usize + 1);
-            return IntSlot::Array(k as usize);
         }
-        match self.nodes.find(Value::Integer(i), false) {
-            Some(n) => IntSlot::Node(n),
-            None => IntSlot::Absent,
-        }
+        Some(k as usize)
     }
 
     /// The metamethod named `name` (event number `tm`), remembering absence.
@@ -182,19 +186,17 @@ impl<'gc> TableState<'gc> {
 
     #[inline]
     pub fn get_int(&self, i: i64) -> Value<'gc> {
-        let k = (i as u64).wrapping_sub(1);
-        if k < self.limit.get() as u64 {
-            return self.array[k as usize];
+        match self.array_index(i) {
+            Some(k) => self.array[k],
+            None => self.get_int_hashed(i),
         }
-        self.get_int_above_limit(i)
     }
 
     #[inline(never)]
-    fn get_int_above_limit(&self, i: i64) -> Value<'gc> {
-        match self.int_slot_above_limit(i) {
-            IntSlot::Array(k) => self.array[k],
-            IntSlot::Node(n) => self.nodes.nodes[n].value,
-            IntSlot::Absent => Value::Nil,
+    fn get_int_hashed(&self, i: i64) -> Value<'gc> {
+        match self.nodes.find(Value::Integer(i), false) {
+            Some(n) => self.nodes.nodes[n].value,
+            None => Value::Nil,
         }
     }
 
@@ -275,15 +277,13 @@ impl<'gc> TableState<'gc> {
 
     #[inline]
     pub fn set_int(&mut self, i: i64, value: Value<'gc>) {
-        let k = (i as u64).wrapping_sub(1);
-        if k < self.limit.get() as u64 {
-            self.array[k as usize] = value;
+        if let Some(k) = self.array_index(i) {
+            self.array[k] = value;
             return;
         }
-        match self.int_slot_above_limit(i) {
-            IntSlot::Array(k) => self.array[k] = value,
-            IntSlot::Node(n) => self.nodes.nodes[n].value = value,
-            IntSlot::Absent => self.new_key(Value::Integer(i), value),
+        match self.nodes.find(Value::Integer(i), false) {
+            Some(n) => self.nodes.nodes[n].value = value,
+            None => self.new_key(Value::Integer(i), value),
         }
     }
 
