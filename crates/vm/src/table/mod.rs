@@ -119,9 +119,7 @@ impl<'gc> TableState<'gc> {
     pub fn array_copy_within(&mut self, from: std::ops::Range<usize>, to: usize) {
         let last = from.end.max(to + from.len());
         self.array.copy_within(from, to);
-        if last > 0 {
-            self.int_slot(last as i64);
-        }
+        self.array_index(last as i64);
     }
 
     fn limit_is_array_len(&self) -> bool {

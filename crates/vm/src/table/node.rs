@@ -194,7 +194,7 @@ impl<'gc> Nodes<'gc> {
 
     /// Walks the chain from `start` (masked) for a key satisfying `same`.
     #[inline(always)]
-    pub fn find_by(&self, start: usize, same: impl Fn(Value<'gc>) -> bool) -> Option<usize> {
+    fn find_by(&self, start: usize, same: impl Fn(Value<'gc>) -> bool) -> Option<usize> {
         let nodes = &*self.nodes;
         let mut i = start & (nodes.len() - 1);
         loop {
