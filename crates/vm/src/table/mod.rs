@@ -198,7 +198,7 @@ impl<'gc> TableState<'gc> {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     pub fn get_str(&self, key: LuaString<'gc>) -> Value<'gc> {
         if self.long_keys {
             return self.get_hashed(Value::String(key));

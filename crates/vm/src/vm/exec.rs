@@ -1530,7 +1530,8 @@ pub fn execute<'gc, const HOOKED: bool>(
                     // for more nodes than the function has instructions.
                     let nhash = match i.b() {
                         0 => 0,
-                        b => (1usize << (b - 1).min(30)).min(code.len().next_power_of_two()),
+                        b => (1usize << (b - 1).min(30))
+                            .min(proto.info.0.code.len().next_power_of_two()),
                     };
                     set!(
                         i.a(),
