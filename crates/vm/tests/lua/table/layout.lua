@@ -70,3 +70,23 @@ t = setmetatable({}, {__mode = "k"})
 for i = 1, 5 do t[{}] = i end t[1] = 1 t[2] = 2 t[keep] = 3
 collectgarbage() collectgarbage()
 local n = 0 for _ in pairs(t) do n = n + 1 end print("weak keys", n, #t)
+
+-- debug.getinfo's activelines is filled in code order
+local function lines(a, b)
+  local x = a + b
+  if x > 10 then
+    x = x * 2
+  end
+  for i = 1, 3 do x = x + i end
+  return x
+end
+local function vlines(...)
+  local t = {...}
+
+  return #t
+end
+for _, fn in ipairs{lines, vlines} do
+  local o = {}
+  for k in pairs(debug.getinfo(fn, "L").activelines) do o[#o + 1] = k end
+  print("activelines", table.concat(o, " "))
+end
