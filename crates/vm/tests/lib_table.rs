@@ -22,3 +22,8 @@ fn layout_order_and_borders() {
 fn layout_after_random_operations() {
     check_script(Libs::SAFE, "table/random_ops");
 }
+
+#[test]
+fn borders_at_the_edges() {
+    check_script(Libs::SAFE, "table/borders");
+}
