@@ -89,11 +89,14 @@ pub fn normalize_key(key: Value<'_>) -> Value<'_> {
     key
 }
 
-/// Where an integer key lives.
-enum IntSlot {
-    Array(usize),
-    Node(usize),
-    Absent,
+/// Stores `value` in `slot` unless the slot is empty; returns whether it did.
+#[inline]
+fn replace_if_present<'gc>(slot: &mut Value<'gc>, value: Value<'gc>) -> bool {
+    if slot.is_nil() {
+        return false;
+    }
+    *slot = value;
+    true
 }
 
 impl<'gc> TableState<'gc> {
@@ -126,21 +129,9 @@ impl<'gc> TableState<'gc> {
         self.limit.get() == self.array.len()
     }
 
-    /// Finds integer key `i`. Like PUC-Rio's `luaH_getint`, finding a key
-    /// in the array above the length hint raises the hint to it.
-    #[inline]
-    fn int_slot(&self, i: i64) -> IntSlot {
-        match self.array_index(i) {
-            Some(k) => IntSlot::Array(k),
-            None => match self.nodes.find(Value::Integer(i), false) {
-                Some(n) => IntSlot::Node(n),
-                None => IntSlot::Absent,
-            },
-        }
-    }
-
-    /// The array index of key `i` if the array part holds it, raising the
-    /// length hint as `int_slot` does.
+    /// The array index of key `i` if the array part holds it. Like
+    /// PUC-Rio's `luaH_getint`, finding a key in the array above the length
+    /// hint raises the hint to it.
     #[inline(always)]
     fn array_index(&self, i: i64) -> Option<usize> {
         let k = (i as u64).wrapping_sub(1);
@@ -234,24 +225,18 @@ impl<'gc> TableState<'gc> {
     /// (so no metamethod can be involved); returns whether it did.
     #[inline]
     pub fn replace_present(&mut self, key: Value<'gc>, value: Value<'gc>) -> bool {
-        let slot = match normalize_key(key) {
-            Value::Integer(i) => match self.int_slot(i) {
-                IntSlot::Array(k) => &mut self.array[k],
-                IntSlot::Node(n) => &mut self.nodes.nodes[n].value,
-                IntSlot::Absent => return false,
-            },
-            // Replacing a present value cannot make a metamethod appear,
-            // so `tm_absent` stays valid.
-            key => match self.nodes.find(key, self.long_keys) {
-                Some(n) => &mut self.nodes.nodes[n].value,
-                None => return false,
-            },
-        };
-        if slot.is_nil() {
-            return false;
+        let key = normalize_key(key);
+        if let Value::Integer(i) = key {
+            if let Some(k) = self.array_index(i) {
+                return replace_if_present(&mut self.array[k], value);
+            }
         }
-        *slot = value;
-        true
+        // Replacing a present value cannot make a metamethod appear, so
+        // `tm_absent` stays valid.
+        match self.nodes.find(key, self.long_keys) {
+            Some(n) => replace_if_present(&mut self.nodes.nodes[n].value, value),
+            None => false,
+        }
     }
 
     /// Raw set. Fails only for nil and NaN keys.
