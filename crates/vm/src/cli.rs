@@ -443,7 +443,9 @@ fn set_arg_table(lua: &mut Lua, progname: &str, args: &[String], script: Option<
     // Indices in lua.c's argv, where argv[0] is the program.
     let base = script.map_or(0, |s| s as i64 + 1);
     lua.enter(|mc, g| {
-        let t = Table::new(mc);
+        // Sized as lua.c does: the layout decides the order of `pairs(arg)`.
+        let argc = args.len() as i64 + 1;
+        let t = Table::with_capacity(mc, (argc - base - 1) as usize, base as usize + 1);
         let all = std::iter::once(progname).chain(args.iter().map(String::as_str));
         for (i, a) in all.enumerate() {
             let s = crate::state::Global::intern(g, mc, a.as_bytes());

@@ -47,3 +47,18 @@ fn sorting_is_stopped_by_the_instruction_limit() {
     assert_eq!(run_limited(src, 100_000), "instruction limit reached");
     assert_eq!(run_limited(src, 50_000_000), "ok");
 }
+
+#[test]
+fn layout_order_and_borders() {
+    check_script(Libs::ALL, "table/layout");
+}
+
+#[test]
+fn layout_after_random_operations() {
+    check_script(Libs::SAFE, "table/random_ops");
+}
+
+#[test]
+fn borders_at_the_edges() {
+    check_script(Libs::SAFE, "table/borders");
+}

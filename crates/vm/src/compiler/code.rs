@@ -748,14 +748,16 @@ impl<'s> Parser<'s> {
         0
     }
 
+    /// B is the hash size as `ceil(log2(hsize)) + 1` (0 for none), as in
+    /// PUC-Rio, so constructors make hash parts of the same size.
     pub(super) fn set_table_size(&mut self, pc: usize, ra: usize, asize: usize, hsize: usize) {
-        *self.instr_mut(pc) = Instr::abc(
-            OpCode::NewTable,
-            ra as u32,
-            hsize.min(255) as u32,
-            asize.min(255) as u32,
-            false,
-        );
+        let b = if hsize == 0 {
+            0
+        } else {
+            hsize.next_power_of_two().trailing_zeros() + 1
+        };
+        *self.instr_mut(pc) =
+            Instr::abc(OpCode::NewTable, ra as u32, b, asize.min(255) as u32, false);
     }
 
     pub(super) fn set_list(&mut self, base: usize, nelems: usize, tostore: i32) {

@@ -73,13 +73,10 @@ fn lua_proto<'gc>(f: Value<'gc>) -> Option<&'gc Proto> {
     }
 }
 
-/// The lines of a function that have code, as `activelines` lists them.
-fn active_lines(p: &Proto) -> Vec<u32> {
-    let skip = usize::from(p.is_vararg);
-    let mut lines: Vec<u32> = p.line_info.iter().skip(skip).copied().collect();
-    lines.sort_unstable();
-    lines.dedup();
-    lines
+/// The line of each instruction of a function, in code order, as
+/// `activelines` stores them (the order decides the table's layout).
+fn active_lines(p: &Proto) -> impl Iterator<Item = u32> + '_ {
+    p.line_info.iter().skip(usize::from(p.is_vararg)).copied()
 }
 
 struct FrameInfo<'gc> {

@@ -189,13 +189,13 @@ fn move_in_array<'gc>(ctx: &Ctx<'gc, '_>, t: Value<'gc>, src: Range<i64>, dst: i
     if tb.metatable().is_some() {
         return false;
     }
-    let len = tb.0.borrow().array.len() as i64;
+    let len = tb.0.borrow().array_len() as i64;
     let last = dst + (src.end - src.start);
     if src.start < 1 || dst < 1 || src.end > len + 1 || last > len + 1 {
         return false;
     }
     let (from, to) = ((src.start - 1) as usize..(src.end - 1) as usize, dst - 1);
-    tb.borrow_mut(ctx.mc).array.copy_within(from, to as usize);
+    tb.borrow_mut(ctx.mc).array_copy_within(from, to as usize);
     true
 }
 

@@ -1525,9 +1525,17 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::NewTable => {
+                    // B is log2(hash size) + 1. A constructor takes an
+                    // instruction per field, so only a corrupt chunk asks
+                    // for more nodes than the function has instructions.
+                    let nhash = match i.b() {
+                        0 => 0,
+                        b => (1usize << (b - 1).min(30))
+                            .min(proto.info.0.code.len().next_power_of_two()),
+                    };
                     set!(
                         i.a(),
-                        Value::Table(Table::with_capacity(ex.mc, i.c(), i.b()))
+                        Value::Table(Table::with_capacity(ex.mc, i.c(), nhash))
                     );
                     fuel.set(fuel.get() - 1);
                 }

@@ -1,0 +1,17 @@
+-- Borders and key normalisation at the edges: huge and negative integers,
+-- float keys near integers, zeros and infinities, shrinking arrays.
+local t = {} for k = 0, 62 do t[1 << k] = true end print(#t)
+t[math.maxinteger] = true print(#t)
+t = {1, 2, 3, [math.maxinteger] = 1} print(#t)
+t = {} t[1] = 1 t[math.mininteger] = 1 t[0] = 1 t[-1] = 1 print(#t) for k in pairs(t) do io.write(tostring(k), " ") end print()
+t = {} for i = 1, 300 do t[i] = i end for i = 1, 299 do t[i] = nil end print(#t) t[1] = 1 print(#t)
+t = {} for i = 1, 64 do t[i] = i end for i = 64, 33, -1 do t[i] = nil end print(#t) t[40] = 1 print(#t) t[33] = 1 print(#t)
+t = {} t[2^53] = 1 t[2^53 + 1.0] = 2 t[-0.0] = 3 t[0.0] = 4 for k, v in pairs(t) do io.write(math.type(k), ":", tostring(k), "=", v, " ") end print()
+t = {} t[1/0] = 1 t[-1/0] = 2 t[1e-300] = 3 t[-1e-300] = 4 t[2^-1074] = 5 for k, v in pairs(t) do io.write(tostring(k), "=", v, " ") end print()
+t = {n = 0} for i = 1, 1000 do t[i] = i end for i = 1, 1000, 3 do t[i] = nil end print(#t) collectgarbage() print(#t)
+t = table.pack(nil, nil, nil) print(#t, t.n) t[4] = 4 print(#t)
+t = {} t[3] = 3 t[2] = 2 t[1] = 1 print(#t) t[4] = 4 print(#t) t[5] = 5 t[6] = 6 t[7] = 7 t[8] = 8 t[9] = 9 print(#t)
+local u = {10, 20, 30, nil, 50} print(#u, select('#', table.unpack(u)))
+u = {n = 3, nil, nil, 3} print(#u)
+u = {} u[1] = 1 u[2] = nil u[3] = 3 print(#u)
+u = {1, 2} u[4] = 4 print(#u) u[3] = 3 print(#u) u[5] = 5 print(#u)
