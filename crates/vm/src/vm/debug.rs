@@ -75,7 +75,8 @@ pub fn where_(ts: &ThreadState<'_>, level: usize) -> String {
 }
 
 /// The name under which `package.loaded` holds a function: `print`,
-/// `string.rep` (as luaL_traceback and luaL_argerror report them).
+/// `string.rep`, or a module's name when the module is the function (as
+/// luaL_traceback and luaL_argerror report them).
 pub fn global_func_name<'gc>(g: GlobalRef<'gc>, f: Value<'gc>) -> Option<String> {
     let loaded = g.registry.borrow().iter().find_map(|(k, v)| match (k, v) {
         (Value::String(k), Value::Table(t))
@@ -87,7 +88,13 @@ pub fn global_func_name<'gc>(g: GlobalRef<'gc>, f: Value<'gc>) -> Option<String>
     })?;
     let loaded = loaded.borrow();
     for (modname, m) in loaded.iter() {
-        let (Value::String(modname), Value::Table(m)) = (modname, m) else {
+        let Value::String(modname) = modname else {
+            continue;
+        };
+        if m.raw_eq(f) {
+            return Some(modname.to_str_lossy().into_owned());
+        }
+        let Value::Table(m) = m else {
             continue;
         };
         for (k, v) in m.borrow().iter() {

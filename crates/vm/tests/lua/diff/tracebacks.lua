@@ -32,3 +32,7 @@ print(debug.traceback(t) == t)
 print((debug.traceback("x", 50)))
 local function deep(n) if n == 0 then print((debug.traceback("deep"))) else deep(n - 1) end end
 deep(30)
+-- A module that is a function is named by the module's name.
+package.loaded.modfn = function(f) local r = f() return r end
+local modfn = require("modfn")
+modfn(tb)
