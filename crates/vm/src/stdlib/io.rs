@@ -155,42 +155,6 @@ fn push_fail<'gc>(
     Ok(3)
 }
 
-/// How a native was called: with `obj:method()` the self argument is not
-/// counted in argument errors (as `luaL_argerror` does).
-struct CallInfo {
-    method: bool,
-    name: &'static str,
-}
-
-impl CallInfo {
-    fn of(ctx: &Ctx<'_, '_>) -> CallInfo {
-        let name = match ctx.ts.stack.get(ctx.base.wrapping_sub(1)) {
-            Some(Value::Function(Function::Native(n))) => n.name.0,
-            _ => "?",
-        };
-        CallInfo {
-            method: ctx.called_as_method(),
-            name,
-        }
-    }
-
-    fn fix<'gc, T>(&self, r: RtResult<'gc, T>) -> RtResult<'gc, T> {
-        match r {
-            Err(RtError::BadArg { arg, msg }) if self.method => {
-                if arg <= 1 {
-                    Err(RtError::msg(format!(
-                        "calling '{}' on bad self ({msg})",
-                        self.name
-                    )))
-                } else {
-                    Err(RtError::BadArg { arg: arg - 1, msg })
-                }
-            }
-            r => r,
-        }
-    }
-}
-
 /// The file handle in argument `i` (open or closed).
 fn file_arg<'gc>(ctx: &Ctx<'gc, '_>, i: usize) -> RtResult<'gc, &'gc LuaFile> {
     if let Value::UserData(ud) = ctx.arg(i) {
@@ -415,13 +379,9 @@ fn io_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn f_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let r = (|| {
-        let f = open_file_arg(&ctx, 0)?;
-        let fmts: Vec<Value<'gc>> = ctx.args()[1.min(ctx.nargs)..].to_vec();
-        g_read(&mut ctx, f, &fmts, 2)
-    })();
-    ci.fix(r)
+    let f = open_file_arg(&ctx, 0)?;
+    let fmts: Vec<Value<'gc>> = ctx.args()[1.min(ctx.nargs)..].to_vec();
+    g_read(&mut ctx, f, &fmts, 2)
 }
 
 // ---- writing ----
@@ -483,14 +443,10 @@ fn io_write<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn f_write<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let r = (|| {
-        let f = open_file_arg(&ctx, 0)?;
-        let fv = ctx.arg(0);
-        let args: Vec<Value<'gc>> = ctx.args()[1.min(ctx.nargs)..].to_vec();
-        g_write(&mut ctx, fv, f, &args, 2)
-    })();
-    ci.fix(r)
+    let f = open_file_arg(&ctx, 0)?;
+    let fv = ctx.arg(0);
+    let args: Vec<Value<'gc>> = ctx.args()[1.min(ctx.nargs)..].to_vec();
+    g_write(&mut ctx, fv, f, &args, 2)
 }
 
 // ---- other methods ----
@@ -526,8 +482,7 @@ fn aux_close<'gc>(mut ctx: Ctx<'gc, '_>, f: &LuaFile) -> RtResult<'gc, usize> {
 }
 
 fn f_close<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let f = ci.fix(open_file_arg(&ctx, 0))?;
+    let f = open_file_arg(&ctx, 0)?;
     aux_close(ctx, f)
 }
 
@@ -571,8 +526,7 @@ fn f_tostring<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn f_flush<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let f = ci.fix(open_file_arg(&ctx, 0))?;
+    let f = open_file_arg(&ctx, 0)?;
     let r = f.state.borrow_mut().flush();
     match r {
         Ok(()) => ctx.ret(Value::Boolean(true)),
@@ -613,14 +567,9 @@ fn check_option<'gc>(
 }
 
 fn f_seek<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let r = (|| {
-        let f = open_file_arg(&ctx, 0)?;
-        let op = check_option(&ctx, 1, Some("cur"), &["set", "cur", "end"])?;
-        let off = ctx.opt_integer(2, 0)?;
-        Ok((f, op, off))
-    })();
-    let (f, op, off) = ci.fix(r)?;
+    let f = open_file_arg(&ctx, 0)?;
+    let op = check_option(&ctx, 1, Some("cur"), &["set", "cur", "end"])?;
+    let off = ctx.opt_integer(2, 0)?;
     let whence = match op {
         0 => {
             if off < 0 {
@@ -640,14 +589,9 @@ fn f_seek<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn f_setvbuf<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let r = (|| {
-        let f = open_file_arg(&ctx, 0)?;
-        let op = check_option(&ctx, 1, None, &["no", "full", "line"])?;
-        ctx.opt_integer(2, 1024)?;
-        Ok((f, op))
-    })();
-    let (f, op) = ci.fix(r)?;
+    let f = open_file_arg(&ctx, 0)?;
+    let op = check_option(&ctx, 1, None, &["no", "full", "line"])?;
+    ctx.opt_integer(2, 1024)?;
     let mut st = f.state.borrow_mut();
     let _ = st.flush_buffer();
     st.mode = match op {
@@ -717,12 +661,8 @@ fn aux_lines<'gc>(ctx: &Ctx<'gc, '_>, fv: Value<'gc>, to_close: bool) -> RtResul
 }
 
 fn f_lines<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let r = (|| {
-        open_file_arg(&ctx, 0)?;
-        aux_lines(&ctx, ctx.arg(0), false)
-    })();
-    let it = ci.fix(r)?;
+    open_file_arg(&ctx, 0)?;
+    let it = aux_lines(&ctx, ctx.arg(0), false)?;
     ctx.ret(it)
 }
 
