@@ -195,6 +195,28 @@ fn error_objects_as_lua_c_shows_them() {
 }
 
 #[test]
+fn error_messages_are_bytes_up_to_a_nul() {
+    let tb = "\nstack traceback:\n\t[C]: in function 'error'\n\t(command line):1: in main chunk\n\t[C]: in ?\n";
+    for (code, shown) in [
+        (
+            "error('a\\0b')",
+            format!("(command line):1: a{tb}").into_bytes(),
+        ),
+        (
+            "error('\\xff\\xfe')",
+            [&b"(command line):1: \xff\xfe"[..], tb.as_bytes()].concat(),
+        ),
+        (
+            "error(setmetatable({}, {__tostring = function () return 'ts\\0tail' end}))",
+            b"ts\n".to_vec(),
+        ),
+    ] {
+        let out = lunarena(&["-e", code], b"");
+        assert_eq!(out.stderr, [&b"lunarena: "[..], &shown].concat(), "{code}");
+    }
+}
+
+#[test]
 fn the_host_is_a_c_function_below_the_main_chunk() {
     let code = "local i = debug.getinfo(2, 'Sl') print(i.what, i.short_src, i.currentline) \
                 print(debug.getinfo(3)) print(debug.traceback('m', 2))";
