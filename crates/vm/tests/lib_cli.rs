@@ -68,11 +68,12 @@ fn byte_order_mark_and_first_line_comment() {
 #[test]
 fn warnings_go_to_stderr_once_on() {
     let code = "warn('off') warn('@on') warn('one') warn('@on', 'two') warn('a', 'b', 3) \
-                warn('@off') warn('no')";
+                warn('c\\0d', 'e') warn('@off') warn('no')";
     let out = lunarena(&["-e", code], b"");
+    // Each piece is written as a C string (up to a NUL).
     assert_eq!(
         text(&out.stderr),
-        "Lua warning: one\nLua warning: @ontwo\nLua warning: ab3\n"
+        "Lua warning: one\nLua warning: @ontwo\nLua warning: ab3\nLua warning: ce\n"
     );
 }
 

@@ -660,9 +660,13 @@ pub fn set_warnings<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, on: bool) {
 /// The message of a `warn` call, or `None` for a control message (which
 /// it carries out). Warnings start off, as in lua.c.
 fn warning<'gc>(ctx: &Ctx<'gc, '_>) -> RtResult<'gc, Option<Vec<u8>>> {
-    let mut msg = ctx.check_string(0)?.as_bytes().to_vec();
-    for i in 1..ctx.nargs {
-        msg.extend_from_slice(ctx.check_string(i)?.as_bytes());
+    let mut msg = Vec::new();
+    // At least one piece (a message is required).
+    for i in 0..ctx.nargs.max(1) {
+        // Each piece is written as a C string: up to a NUL.
+        let piece = ctx.check_string(i)?.as_bytes();
+        let end = piece.iter().position(|&b| b == 0).unwrap_or(piece.len());
+        msg.extend_from_slice(&piece[..end]);
     }
     if ctx.nargs == 1 && msg.first() == Some(&b'@') {
         match &msg[1..] {
