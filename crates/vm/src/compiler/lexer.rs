@@ -4,6 +4,9 @@ use super::SyntaxError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {
+    /// A byte that starts no token: PUC-Rio's lexer passes it on as a
+    /// one-character token, which the parser rejects where it stands.
+    Char(u8),
     Name(Vec<u8>),
     Str(Vec<u8>),
     Int(i64),
@@ -114,6 +117,8 @@ pub fn tok_text(t: &Tok) -> String {
         Tok::Int(i) => return i.to_string(),
         Tok::Flt(f) => return f.to_string(),
         Tok::Eof => return "<eof>".into(),
+        Tok::Char(c) if c.is_ascii_graphic() => return (*c as char).to_string(),
+        Tok::Char(c) => return format!("<\\{c}>"),
         Tok::And => "and",
         Tok::Break => "break",
         Tok::Do => "do",
@@ -329,14 +334,7 @@ impl<'s> Lexer<'s> {
                 Tok::LBracket
             }
             b'"' | b'\'' => return self.string(c),
-            _ => {
-                let shown = if c.is_ascii_graphic() {
-                    (c as char).to_string()
-                } else {
-                    format!("<\\{c}>")
-                };
-                return Err(self.error("unexpected symbol", Some(&shown)));
-            }
+            _ => Tok::Char(c),
         })
     }
 

@@ -8,6 +8,7 @@ use crate::lua::Libs;
 use crate::state::{Finalizable, Global, GlobalRef, Tm};
 use crate::stdlib::{set_fn, set_value};
 use crate::table::{Table, WeakMode};
+use crate::text::c_str;
 use crate::userdata::UserData;
 use crate::value::{Function, Value};
 use crate::vm::cont;
@@ -526,15 +527,15 @@ fn load_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 fn load_source<'gc>(ctx: Ctx<'gc, '_>, source: Vec<u8>) -> RtResult<'gc, usize> {
     let chunk = ctx.arg(0);
     let name = match ctx.opt_string(1)? {
-        Some(n) => n.as_bytes().to_vec(),
+        Some(n) => c_str(n.as_bytes()).to_vec(),
         None => match chunk {
             Value::Function(_) => b"=(load)".to_vec(),
-            _ => source.clone(),
+            _ => c_str(&source).to_vec(),
         },
     };
     let mode = ctx
         .opt_string(2)?
-        .map(|m| m.as_bytes().to_vec())
+        .map(|m| c_str(m.as_bytes()).to_vec())
         .unwrap_or_else(|| b"bt".to_vec());
     let env = if ctx.nargs >= 4 {
         ctx.arg(3)

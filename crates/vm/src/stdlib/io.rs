@@ -13,6 +13,7 @@ use crate::lua::Libs;
 use crate::state::{Global, GlobalRef};
 use crate::stdlib::{new_lib, set_fn, set_value};
 use crate::table::Table;
+use crate::text::c_str;
 use crate::userdata::UserData;
 use crate::value::{Function, Value};
 use crate::vm::ctx::Ctx;
@@ -739,19 +740,20 @@ fn open_check_file<'gc>(ctx: &Ctx<'gc, '_>, name: &[u8], mode: &str) -> RtResult
 
 fn io_open<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let name = ctx.check_string(0)?;
+    let name = c_str(name.as_bytes());
     let mode = ctx
         .opt_string(1)?
-        .map(|s| s.as_bytes().to_vec())
+        .map(|s| c_str(s.as_bytes()).to_vec())
         .unwrap_or_else(|| b"r".to_vec());
     if !valid_mode(&mode) {
         return Err(RtError::bad_arg(2, "invalid mode"));
     }
-    match open_stream(name.as_bytes(), &mode) {
+    match open_stream(name, &mode) {
         Ok(f) => {
             let v = file_value(&ctx, f, &mode);
             ctx.ret(v)
         }
-        Err(e) => push_fail(&mut ctx, &e, Some(name.as_bytes())),
+        Err(e) => push_fail(&mut ctx, &e, Some(name)),
     }
 }
 
@@ -842,7 +844,7 @@ fn g_iofile<'gc>(ctx: Ctx<'gc, '_>, key: &[u8], mode: &str) -> RtResult<'gc, usi
         let v = match a {
             Value::String(_) | Value::Integer(_) | Value::Number(_) => {
                 let name = ctx.check_string(0)?;
-                open_check_file(&ctx, name.as_bytes(), mode)?
+                open_check_file(&ctx, c_str(name.as_bytes()), mode)?
             }
             _ => {
                 open_file_arg(&ctx, 0)?;

@@ -15,6 +15,7 @@ use crate::lua::Libs;
 use crate::state::GlobalRef;
 use crate::stdlib::{new_lib, set_fn};
 use crate::table::Table;
+use crate::text::c_str;
 use crate::text::time::{self, DateFields, Tm};
 use crate::value::Value;
 use crate::vm::convert;
@@ -269,7 +270,7 @@ pub(crate) fn shell_command(cmd: &[u8]) -> std::process::Command {
         use std::os::unix::process::CommandExt;
         c.arg0("sh");
     }
-    c.arg("-c").arg(os_path(cmd).into_os_string());
+    c.arg("-c").arg(os_path(c_str(cmd)).into_os_string());
     c
 }
 
@@ -279,7 +280,7 @@ fn os_path(b: &[u8]) -> std::path::PathBuf {
 }
 
 fn getenv<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let name = ctx.check_string(0)?.as_bytes();
+    let name = c_str(ctx.check_string(0)?.as_bytes());
     let key = os_path(name).into_os_string();
     let v = match std::env::var_os(key) {
         Some(val) => ctx.str_value(val.to_string_lossy().as_bytes()),
@@ -289,7 +290,7 @@ fn getenv<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn remove<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let name = ctx.check_string(0)?.as_bytes();
+    let name = c_str(ctx.check_string(0)?.as_bytes());
     let path = os_path(name);
     // C `remove` deletes files and empty directories.
     let r = match std::fs::symlink_metadata(&path) {
@@ -300,8 +301,8 @@ fn remove<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn rename<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let from = ctx.check_string(0)?.as_bytes();
-    let to = ctx.check_string(1)?.as_bytes();
+    let from = c_str(ctx.check_string(0)?.as_bytes());
+    let to = c_str(ctx.check_string(1)?.as_bytes());
     let r = std::fs::rename(os_path(from), os_path(to));
     file_result(ctx, r, None)
 }
