@@ -69,3 +69,8 @@ fn coroutines_goto_load_os() {
 fn library_argument_errors() {
     check_script(Libs::ALL, "diff/arguments");
 }
+
+#[test]
+fn debug_info_fields_and_transfers() {
+    check_script(Libs::ALL, "diff/debuginfo");
+}
