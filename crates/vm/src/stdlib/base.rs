@@ -203,9 +203,14 @@ fn pairs_helper<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) -> Value<'gc> {
     let Ok(mut proto) = crate::compiler::compile(src, b"=[C]") else {
         return Value::Nil;
     };
-    let Some(inner) = proto.protos.pop() else {
+    let Some(mut inner) = proto.protos.pop() else {
         return Value::Nil;
     };
+    // It stands for `pairs` itself, a C function in PUC-Rio Lua: no lines
+    // (error positions and tracebacks show "[C]") and no names for what it
+    // calls.
+    inner.line_info.clear();
+    inner.local_vars.clear();
     let p = crate::function::FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), inner);
     let cl = crate::function::Closure::new(mc, p, []);
     Value::Function(Function::Lua(cl))

@@ -158,9 +158,11 @@ pub fn traceback<'gc>(
                 };
                 let id =
                     String::from_utf8_lossy(&crate::compiler::chunk_id(&p.source)).into_owned();
-                let line = frame_line(ts, fi)
-                    .map(|l| l.to_string())
-                    .unwrap_or_else(|| "-1".into());
+                // As luaL_traceback: no line (stripped code), no number.
+                let place = match frame_line(ts, fi) {
+                    Some(l) => format!("{id}:{l}:"),
+                    None => format!("{id}:"),
+                };
                 let fv = ts.stack.get(f.func).copied().unwrap_or(Value::Nil);
                 // As luaL_traceback: a global name, then the caller's name
                 // for it, and only then "main chunk".
@@ -173,7 +175,7 @@ pub fn traceback<'gc>(
                 } else {
                     format!("in function <{}:{}>", id, p.line_defined)
                 };
-                levels.push(format!("\n\t{id}:{line}: {what}"));
+                levels.push(format!("\n\t{place} {what}"));
                 if f.tail {
                     levels.push("\n\t(...tail calls...)".into());
                 }

@@ -36,3 +36,9 @@ deep(30)
 package.loaded.modfn = function(f) local r = f() return r end
 local modfn = require("modfn")
 modfn(tb)
+-- `pairs` calls `__pairs` as a C function does: no position, a "[C]" level.
+print(pcall(function() for k in pairs(setmetatable({}, {__pairs = function() error("pairs", 2) end})) do end end))
+for k in pairs(setmetatable({}, {__pairs = function() print(debug.traceback("tb")) return next, {} end})) do end
+-- A stripped function has no line numbers.
+local stripped = load(string.dump(function() print(debug.traceback("in stripped")) end, true))
+stripped()
