@@ -255,7 +255,7 @@ fn run_string(lua: &mut Lua, code: &str, chunk_name: &str) -> bool {
     let f = match lua.load(code.as_bytes(), chunk_name) {
         Ok(f) => f,
         Err(e) => {
-            report(&e.to_string(), Some(PROGNAME));
+            report(e.to_string().as_bytes(), Some(PROGNAME));
             return false;
         }
     };
@@ -312,7 +312,7 @@ fn run_source(lua: &mut Lua, src: Vec<u8>, chunk_name: &str, script: bool) -> i3
     let f = match lua.load_any(&src, chunk_name) {
         Ok(f) => f,
         Err(e) => {
-            report(&e.to_string(), Some(PROGNAME));
+            report(e.to_string().as_bytes(), Some(PROGNAME));
             return 1;
         }
     };
@@ -353,7 +353,7 @@ fn run_source(lua: &mut Lua, src: Vec<u8>, chunk_name: &str, script: bool) -> i3
 /// lua.c's `docall`: calls the function `setup` makes, protected by
 /// lua.c's message handler (`msghandler`), which turns the error into the
 /// text to report while the failed frames still exist; `Err` is that text.
-fn docall<S>(lua: &mut Lua, setup: S) -> Result<Vec<StashedValue>, String>
+fn docall<S>(lua: &mut Lua, setup: S) -> Result<Vec<StashedValue>, Vec<u8>>
 where
     S: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>) -> (Value<'gc>, Vec<Value<'gc>>),
 {
@@ -376,17 +376,15 @@ where
     let _ = std::io::stdout().flush();
     let mut values = match r {
         Ok(Ok(values)) => values,
-        Ok(Err(e)) => return Err(e.to_string()),
+        Ok(Err(e)) => return Err(e.to_string().into_bytes()),
         Err(never) => match never {},
     };
     let (ok, message) = lua.enter(|_, g| {
         let ok = values.first().is_some_and(|v| Lua::fetch(g, v).is_truthy());
         let message = match values.get(1).map(|v| Lua::fetch(g, v)) {
-            Some(v @ Value::String(_)) => {
-                String::from_utf8_lossy(&meta::tostring_raw(g, v)).into_owned()
-            }
-            Some(v) => format!("(error object is a {} value)", v.type_name()),
-            None => "nil".to_string(),
+            Some(Value::String(s)) => s.as_bytes().to_vec(),
+            Some(v) => format!("(error object is a {} value)", v.type_name()).into_bytes(),
+            None => b"nil".to_vec(),
         };
         (ok, message)
     });
@@ -420,20 +418,30 @@ fn msghandler<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             format!("(error object is a {} value)", v.type_name()).into_bytes()
         }
     };
-    let message = String::from_utf8_lossy(&message);
-    let text = crate::vm::debug::traceback(ctx.g, ctx.ts, Some(&message), 1);
-    let s = ctx.str_value(text.as_bytes());
+    // The message keeps its bytes (it need not be UTF-8); luaL_traceback
+    // takes it as a C string, up to a NUL.
+    let mut text = message;
+    text.truncate(text.iter().position(|&b| b == 0).unwrap_or(text.len()));
+    text.push(b'\n');
+    text.extend_from_slice(crate::vm::debug::traceback(ctx.g, ctx.ts, None, 1).as_bytes());
+    let s = ctx.str_value(&text);
     ctx.ret(s)
 }
 
 /// Prints an error message as lua.c's `l_message`, with the program name
-/// (none in interactive mode).
-fn report(message: &str, progname: Option<&str>) {
+/// (none in interactive mode); as a C string, the message ends at a NUL.
+fn report(message: &[u8], progname: Option<&str>) {
     let _ = std::io::stdout().flush();
-    match progname {
-        Some(p) => eprintln!("{p}: {message}"),
-        None => eprintln!("{message}"),
-    }
+    let end = message
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(message.len());
+    let mut line = progname
+        .map(|p| format!("{p}: ").into_bytes())
+        .unwrap_or_default();
+    line.extend_from_slice(&message[..end]);
+    line.push(b'\n');
+    let _ = std::io::stderr().write_all(&line);
 }
 
 /// The global `arg`, as lua.c's `createargtable`: the script name at 0,
@@ -474,7 +482,7 @@ fn repl(lua: &mut Lua) {
         };
         let results = match loaded {
             Ok(f) => docall(lua, |_, g| (Lua::fetch(g, &f), Vec::new())),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.to_string().into_bytes()),
         };
         match results {
             Ok(values) if !values.is_empty() => print_values(lua, values),

@@ -64,3 +64,13 @@ fn string_table_utf8_libraries() {
 fn coroutines_goto_load_os() {
     check_script(Libs::ALL, "diff/misc");
 }
+
+#[test]
+fn library_argument_errors() {
+    check_script(Libs::ALL, "diff/arguments");
+}
+
+#[test]
+fn debug_info_fields_and_transfers() {
+    check_script(Libs::ALL, "diff/debuginfo");
+}

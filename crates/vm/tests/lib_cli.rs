@@ -68,11 +68,12 @@ fn byte_order_mark_and_first_line_comment() {
 #[test]
 fn warnings_go_to_stderr_once_on() {
     let code = "warn('off') warn('@on') warn('one') warn('@on', 'two') warn('a', 'b', 3) \
-                warn('@off') warn('no')";
+                warn('c\\0d', 'e') warn('@off') warn('no')";
     let out = lunarena(&["-e", code], b"");
+    // Each piece is written as a C string (up to a NUL).
     assert_eq!(
         text(&out.stderr),
-        "Lua warning: one\nLua warning: @ontwo\nLua warning: ab3\n"
+        "Lua warning: one\nLua warning: @ontwo\nLua warning: ab3\nLua warning: ce\n"
     );
 }
 
@@ -191,6 +192,28 @@ fn error_objects_as_lua_c_shows_them() {
         let out = lunarena(&["-e", code], b"");
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(text(&out.stderr), format!("lunarena: {shown}"), "{code}");
+    }
+}
+
+#[test]
+fn error_messages_are_bytes_up_to_a_nul() {
+    let tb = "\nstack traceback:\n\t[C]: in function 'error'\n\t(command line):1: in main chunk\n\t[C]: in ?\n";
+    for (code, shown) in [
+        (
+            "error('a\\0b')",
+            format!("(command line):1: a{tb}").into_bytes(),
+        ),
+        (
+            "error('\\xff\\xfe')",
+            [&b"(command line):1: \xff\xfe"[..], tb.as_bytes()].concat(),
+        ),
+        (
+            "error(setmetatable({}, {__tostring = function () return 'ts\\0tail' end}))",
+            b"ts\n".to_vec(),
+        ),
+    ] {
+        let out = lunarena(&["-e", code], b"");
+        assert_eq!(out.stderr, [&b"lunarena: "[..], &shown].concat(), "{code}");
     }
 }
 

@@ -4,6 +4,9 @@ use super::SyntaxError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {
+    /// A byte that starts no token: PUC-Rio's lexer passes it on as a
+    /// one-character token, which the parser rejects where it stands.
+    Char(u8),
     Name(Vec<u8>),
     Str(Vec<u8>),
     Int(i64),
@@ -114,6 +117,8 @@ pub fn tok_text(t: &Tok) -> String {
         Tok::Int(i) => return i.to_string(),
         Tok::Flt(f) => return f.to_string(),
         Tok::Eof => return "<eof>".into(),
+        Tok::Char(c) if c.is_ascii_graphic() => return (*c as char).to_string(),
+        Tok::Char(c) => return format!("<\\{c}>"),
         Tok::And => "and",
         Tok::Break => "break",
         Tok::Do => "do",
@@ -329,14 +334,7 @@ impl<'s> Lexer<'s> {
                 Tok::LBracket
             }
             b'"' | b'\'' => return self.string(c),
-            _ => {
-                let shown = if c.is_ascii_graphic() {
-                    (c as char).to_string()
-                } else {
-                    format!("<\\{c}>")
-                };
-                return Err(self.error("unexpected symbol", Some(&shown)));
-            }
+            _ => Tok::Char(c),
         })
     }
 
@@ -401,7 +399,6 @@ impl<'s> Lexer<'s> {
     }
 
     fn string(&mut self, quote: u8) -> Result<Tok, SyntaxError> {
-        let start = self.pos - 1;
         let mut out = Vec::new();
         loop {
             if self.at_end() {
@@ -414,10 +411,17 @@ impl<'s> Lexer<'s> {
             }
             match c {
                 b'\n' | b'\r' => {
-                    let shown = String::from_utf8_lossy(&self.src[start..self.pos]).into_owned();
+                    let shown = shown_string(quote, &out, b"");
                     return Err(self.error("unfinished string", Some(&shown)));
                 }
                 b'\\' => {
+                    let esc = self.pos;
+                    let escape_error = |lx: &Self, out: &[u8], msg: &str| {
+                        // The escape is shown as written, up to the bad character.
+                        let end = (lx.pos + 1).min(lx.src.len());
+                        let shown = shown_string(quote, out, &lx.src[esc..end]);
+                        lx.error(msg, Some(&shown))
+                    };
                     self.pos += 1;
                     let e = self.peek(0);
                     match e {
@@ -466,13 +470,14 @@ impl<'s> Lexer<'s> {
                                     self.pos += 2;
                                 }
                                 (first, _) => {
-                                    // The message shows the escape up to the bad character.
                                     if first.is_some() {
                                         self.pos += 1;
                                     }
-                                    return Err(
-                                        self.escape_error(start, "hexadecimal digit expected")
-                                    );
+                                    return Err(escape_error(
+                                        self,
+                                        &out,
+                                        "hexadecimal digit expected",
+                                    ));
                                 }
                             }
                         }
@@ -492,7 +497,7 @@ impl<'s> Lexer<'s> {
                         b'u' => {
                             self.pos += 1;
                             if self.peek(0) != b'{' {
-                                return Err(self.escape_error(start, "missing '{'"));
+                                return Err(escape_error(self, &out, "missing '{'"));
                             }
                             self.pos += 1;
                             let mut v: u64 = 0;
@@ -501,15 +506,15 @@ impl<'s> Lexer<'s> {
                                 v = v * 16 + d as u64;
                                 any = true;
                                 if v > 0x7FFF_FFFF {
-                                    return Err(self.escape_error(start, "UTF-8 value too large"));
+                                    return Err(escape_error(self, &out, "UTF-8 value too large"));
                                 }
                                 self.pos += 1;
                             }
                             if !any {
-                                return Err(self.escape_error(start, "hexadecimal digit expected"));
+                                return Err(escape_error(self, &out, "hexadecimal digit expected"));
                             }
                             if self.peek(0) != b'}' {
-                                return Err(self.escape_error(start, "missing '}'"));
+                                return Err(escape_error(self, &out, "missing '}'"));
                             }
                             self.pos += 1;
                             utf8_encode(v as u32, &mut out);
@@ -523,13 +528,13 @@ impl<'s> Lexer<'s> {
                                 n += 1;
                             }
                             if v > 255 {
-                                return Err(self.escape_error(start, "decimal escape too large"));
+                                return Err(escape_error(self, &out, "decimal escape too large"));
                             }
                             out.push(v as u8);
                         }
                         // At the end of the source the string is unfinished.
                         _ if self.at_end() => {}
-                        _ => return Err(self.escape_error(start, "invalid escape sequence")),
+                        _ => return Err(escape_error(self, &out, "invalid escape sequence")),
                     }
                 }
                 _ => {
@@ -538,12 +543,6 @@ impl<'s> Lexer<'s> {
                 }
             }
         }
-    }
-
-    fn escape_error(&self, start: usize, msg: &str) -> SyntaxError {
-        let end = (self.pos + 1).min(self.src.len());
-        let shown = String::from_utf8_lossy(&self.src[start..end]).into_owned();
-        self.error(msg, Some(&shown))
     }
 
     fn number(&mut self) -> Result<Tok, SyntaxError> {
@@ -602,4 +601,13 @@ pub fn utf8_encode(v: u32, out: &mut Vec<u8>) {
     let first = ((!limit << 1) as u8) | x as u8;
     out.push(first);
     out.extend_from_slice(&buf[6 - n..]);
+}
+
+/// A string token being read, as PUC-Rio shows it in a lexical error: the
+/// opening quote, the value so far (escapes decoded), then `tail`.
+fn shown_string(quote: u8, value: &[u8], tail: &[u8]) -> String {
+    let mut b = vec![quote];
+    b.extend_from_slice(value);
+    b.extend_from_slice(tail);
+    String::from_utf8_lossy(&b).into_owned()
 }

@@ -132,6 +132,8 @@ impl<'s> Parser<'s> {
 
     pub(super) fn err_near(&self, msg: &str) -> SyntaxError {
         let near = match &self.tok {
+            // PUC-Rio shows no token for a NUL byte (token 0).
+            Tok::Char(0) => return self.lx.error(msg, None),
             Tok::Str(s) => string_near_text(&self.tok_raw, s),
             Tok::Name(_) | Tok::Int(_) | Tok::Flt(_) => self.tok_raw.clone(),
             t => tok_text(t),

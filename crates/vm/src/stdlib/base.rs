@@ -8,6 +8,7 @@ use crate::lua::Libs;
 use crate::state::{Finalizable, Global, GlobalRef, Tm};
 use crate::stdlib::{set_fn, set_value};
 use crate::table::{Table, WeakMode};
+use crate::text::c_str;
 use crate::userdata::UserData;
 use crate::value::{Function, Value};
 use crate::vm::cont;
@@ -202,9 +203,14 @@ fn pairs_helper<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) -> Value<'gc> {
     let Ok(mut proto) = crate::compiler::compile(src, b"=[C]") else {
         return Value::Nil;
     };
-    let Some(inner) = proto.protos.pop() else {
+    let Some(mut inner) = proto.protos.pop() else {
         return Value::Nil;
     };
+    // It stands for `pairs` itself, a C function in PUC-Rio Lua: no lines
+    // (error positions and tracebacks show "[C]") and no names for what it
+    // calls.
+    inner.line_info.clear();
+    inner.local_vars.clear();
     let p = crate::function::FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), inner);
     let cl = crate::function::Closure::new(mc, p, []);
     Value::Function(Function::Lua(cl))
@@ -526,15 +532,15 @@ fn load_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 fn load_source<'gc>(ctx: Ctx<'gc, '_>, source: Vec<u8>) -> RtResult<'gc, usize> {
     let chunk = ctx.arg(0);
     let name = match ctx.opt_string(1)? {
-        Some(n) => n.as_bytes().to_vec(),
+        Some(n) => c_str(n.as_bytes()).to_vec(),
         None => match chunk {
             Value::Function(_) => b"=(load)".to_vec(),
-            _ => source.clone(),
+            _ => c_str(&source).to_vec(),
         },
     };
     let mode = ctx
         .opt_string(2)?
-        .map(|m| m.as_bytes().to_vec())
+        .map(|m| c_str(m.as_bytes()).to_vec())
         .unwrap_or_else(|| b"bt".to_vec());
     let env = if ctx.nargs >= 4 {
         ctx.arg(3)
@@ -660,9 +666,13 @@ pub fn set_warnings<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, on: bool) {
 /// The message of a `warn` call, or `None` for a control message (which
 /// it carries out). Warnings start off, as in lua.c.
 fn warning<'gc>(ctx: &Ctx<'gc, '_>) -> RtResult<'gc, Option<Vec<u8>>> {
-    let mut msg = ctx.check_string(0)?.as_bytes().to_vec();
-    for i in 1..ctx.nargs {
-        msg.extend_from_slice(ctx.check_string(i)?.as_bytes());
+    let mut msg = Vec::new();
+    // At least one piece (a message is required).
+    for i in 0..ctx.nargs.max(1) {
+        // Each piece is written as a C string: up to a NUL.
+        let piece = ctx.check_string(i)?.as_bytes();
+        let end = piece.iter().position(|&b| b == 0).unwrap_or(piece.len());
+        msg.extend_from_slice(&piece[..end]);
     }
     if ctx.nargs == 1 && msg.first() == Some(&b'@') {
         match &msg[1..] {

@@ -198,8 +198,13 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             },
             b't' => set(&ctx, "istailcall", Value::Boolean(info.tail)),
             b'r' => {
-                set(&ctx, "ftransfer", Value::Integer(info.transfer.0 as i64));
-                set(&ctx, "ntransfer", Value::Integer(info.transfer.1 as i64));
+                // PUC-Rio keeps transfer information only when values moved.
+                let (first, n) = match info.transfer {
+                    (_, 0) => (0, 0),
+                    t => t,
+                };
+                set(&ctx, "ftransfer", Value::Integer(first as i64));
+                set(&ctx, "ntransfer", Value::Integer(n as i64));
             }
             b'L' => {
                 if let Some(p) = proto {

@@ -13,6 +13,7 @@ use crate::lua::Libs;
 use crate::state::{Global, GlobalRef};
 use crate::stdlib::{new_lib, set_fn, set_value};
 use crate::table::Table;
+use crate::text::c_str;
 use crate::userdata::UserData;
 use crate::value::{Function, Value};
 use crate::vm::ctx::Ctx;
@@ -153,42 +154,6 @@ fn push_fail<'gc>(
     ctx.push(m);
     ctx.push(Value::Integer(code));
     Ok(3)
-}
-
-/// How a native was called: with `obj:method()` the self argument is not
-/// counted in argument errors (as `luaL_argerror` does).
-struct CallInfo {
-    method: bool,
-    name: &'static str,
-}
-
-impl CallInfo {
-    fn of(ctx: &Ctx<'_, '_>) -> CallInfo {
-        let name = match ctx.ts.stack.get(ctx.base.wrapping_sub(1)) {
-            Some(Value::Function(Function::Native(n))) => n.name.0,
-            _ => "?",
-        };
-        CallInfo {
-            method: ctx.called_as_method(),
-            name,
-        }
-    }
-
-    fn fix<'gc, T>(&self, r: RtResult<'gc, T>) -> RtResult<'gc, T> {
-        match r {
-            Err(RtError::BadArg { arg, msg }) if self.method => {
-                if arg <= 1 {
-                    Err(RtError::msg(format!(
-                        "calling '{}' on bad self ({msg})",
-                        self.name
-                    )))
-                } else {
-                    Err(RtError::BadArg { arg: arg - 1, msg })
-                }
-            }
-            r => r,
-        }
-    }
 }
 
 /// The file handle in argument `i` (open or closed).
@@ -415,13 +380,9 @@ fn io_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn f_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let r = (|| {
-        let f = open_file_arg(&ctx, 0)?;
-        let fmts: Vec<Value<'gc>> = ctx.args()[1.min(ctx.nargs)..].to_vec();
-        g_read(&mut ctx, f, &fmts, 2)
-    })();
-    ci.fix(r)
+    let f = open_file_arg(&ctx, 0)?;
+    let fmts: Vec<Value<'gc>> = ctx.args()[1.min(ctx.nargs)..].to_vec();
+    g_read(&mut ctx, f, &fmts, 2)
 }
 
 // ---- writing ----
@@ -483,14 +444,10 @@ fn io_write<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn f_write<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let r = (|| {
-        let f = open_file_arg(&ctx, 0)?;
-        let fv = ctx.arg(0);
-        let args: Vec<Value<'gc>> = ctx.args()[1.min(ctx.nargs)..].to_vec();
-        g_write(&mut ctx, fv, f, &args, 2)
-    })();
-    ci.fix(r)
+    let f = open_file_arg(&ctx, 0)?;
+    let fv = ctx.arg(0);
+    let args: Vec<Value<'gc>> = ctx.args()[1.min(ctx.nargs)..].to_vec();
+    g_write(&mut ctx, fv, f, &args, 2)
 }
 
 // ---- other methods ----
@@ -526,8 +483,7 @@ fn aux_close<'gc>(mut ctx: Ctx<'gc, '_>, f: &LuaFile) -> RtResult<'gc, usize> {
 }
 
 fn f_close<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let f = ci.fix(open_file_arg(&ctx, 0))?;
+    let f = open_file_arg(&ctx, 0)?;
     aux_close(ctx, f)
 }
 
@@ -571,8 +527,7 @@ fn f_tostring<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn f_flush<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let f = ci.fix(open_file_arg(&ctx, 0))?;
+    let f = open_file_arg(&ctx, 0)?;
     let r = f.state.borrow_mut().flush();
     match r {
         Ok(()) => ctx.ret(Value::Boolean(true)),
@@ -613,14 +568,9 @@ fn check_option<'gc>(
 }
 
 fn f_seek<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let r = (|| {
-        let f = open_file_arg(&ctx, 0)?;
-        let op = check_option(&ctx, 1, Some("cur"), &["set", "cur", "end"])?;
-        let off = ctx.opt_integer(2, 0)?;
-        Ok((f, op, off))
-    })();
-    let (f, op, off) = ci.fix(r)?;
+    let f = open_file_arg(&ctx, 0)?;
+    let op = check_option(&ctx, 1, Some("cur"), &["set", "cur", "end"])?;
+    let off = ctx.opt_integer(2, 0)?;
     let whence = match op {
         0 => {
             if off < 0 {
@@ -640,14 +590,9 @@ fn f_seek<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn f_setvbuf<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let r = (|| {
-        let f = open_file_arg(&ctx, 0)?;
-        let op = check_option(&ctx, 1, None, &["no", "full", "line"])?;
-        ctx.opt_integer(2, 1024)?;
-        Ok((f, op))
-    })();
-    let (f, op) = ci.fix(r)?;
+    let f = open_file_arg(&ctx, 0)?;
+    let op = check_option(&ctx, 1, None, &["no", "full", "line"])?;
+    ctx.opt_integer(2, 1024)?;
     let mut st = f.state.borrow_mut();
     let _ = st.flush_buffer();
     st.mode = match op {
@@ -717,12 +662,8 @@ fn aux_lines<'gc>(ctx: &Ctx<'gc, '_>, fv: Value<'gc>, to_close: bool) -> RtResul
 }
 
 fn f_lines<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let ci = CallInfo::of(&ctx);
-    let r = (|| {
-        open_file_arg(&ctx, 0)?;
-        aux_lines(&ctx, ctx.arg(0), false)
-    })();
-    let it = ci.fix(r)?;
+    open_file_arg(&ctx, 0)?;
+    let it = aux_lines(&ctx, ctx.arg(0), false)?;
     ctx.ret(it)
 }
 
@@ -799,19 +740,20 @@ fn open_check_file<'gc>(ctx: &Ctx<'gc, '_>, name: &[u8], mode: &str) -> RtResult
 
 fn io_open<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let name = ctx.check_string(0)?;
+    let name = c_str(name.as_bytes());
     let mode = ctx
         .opt_string(1)?
-        .map(|s| s.as_bytes().to_vec())
+        .map(|s| c_str(s.as_bytes()).to_vec())
         .unwrap_or_else(|| b"r".to_vec());
     if !valid_mode(&mode) {
         return Err(RtError::bad_arg(2, "invalid mode"));
     }
-    match open_stream(name.as_bytes(), &mode) {
+    match open_stream(name, &mode) {
         Ok(f) => {
             let v = file_value(&ctx, f, &mode);
             ctx.ret(v)
         }
-        Err(e) => push_fail(&mut ctx, &e, Some(name.as_bytes())),
+        Err(e) => push_fail(&mut ctx, &e, Some(name)),
     }
 }
 
@@ -902,7 +844,7 @@ fn g_iofile<'gc>(ctx: Ctx<'gc, '_>, key: &[u8], mode: &str) -> RtResult<'gc, usi
         let v = match a {
             Value::String(_) | Value::Integer(_) | Value::Number(_) => {
                 let name = ctx.check_string(0)?;
-                open_check_file(&ctx, name.as_bytes(), mode)?
+                open_check_file(&ctx, c_str(name.as_bytes()), mode)?
             }
             _ => {
                 open_file_arg(&ctx, 0)?;

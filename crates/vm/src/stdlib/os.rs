@@ -15,6 +15,7 @@ use crate::lua::Libs;
 use crate::state::GlobalRef;
 use crate::stdlib::{new_lib, set_fn};
 use crate::table::Table;
+use crate::text::c_str;
 use crate::text::time::{self, DateFields, Tm};
 use crate::value::Value;
 use crate::vm::convert;
@@ -269,7 +270,7 @@ pub(crate) fn shell_command(cmd: &[u8]) -> std::process::Command {
         use std::os::unix::process::CommandExt;
         c.arg0("sh");
     }
-    c.arg("-c").arg(os_path(cmd).into_os_string());
+    c.arg("-c").arg(os_path(c_str(cmd)).into_os_string());
     c
 }
 
@@ -279,7 +280,7 @@ fn os_path(b: &[u8]) -> std::path::PathBuf {
 }
 
 fn getenv<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let name = ctx.check_string(0)?.as_bytes();
+    let name = c_str(ctx.check_string(0)?.as_bytes());
     let key = os_path(name).into_os_string();
     let v = match std::env::var_os(key) {
         Some(val) => ctx.str_value(val.to_string_lossy().as_bytes()),
@@ -289,7 +290,7 @@ fn getenv<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn remove<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let name = ctx.check_string(0)?.as_bytes();
+    let name = c_str(ctx.check_string(0)?.as_bytes());
     let path = os_path(name);
     // C `remove` deletes files and empty directories.
     let r = match std::fs::symlink_metadata(&path) {
@@ -300,8 +301,8 @@ fn remove<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn rename<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let from = ctx.check_string(0)?.as_bytes();
-    let to = ctx.check_string(1)?.as_bytes();
+    let from = c_str(ctx.check_string(0)?.as_bytes());
+    let to = c_str(ctx.check_string(1)?.as_bytes());
     let r = std::fs::rename(os_path(from), os_path(to));
     file_result(ctx, r, None)
 }
@@ -443,10 +444,115 @@ fn setlocale<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             format!("invalid option '{}'", String::from_utf8_lossy(category)),
         ));
     }
-    let ok = match locale {
-        None => true,
-        Some(l) => matches!(l.as_bytes(), b"" | b"C" | b"POSIX"),
+    let state = locale_state(&ctx);
+    let get = |field: &[u8]| match state.get(Value::String(ctx.intern(field))) {
+        Value::String(s) => s.as_bytes().to_vec(),
+        _ => b"C".to_vec(),
     };
-    let v = if ok { ctx.str_value(b"C") } else { Value::Nil };
+    if let Some(l) = locale {
+        let l = c_str(l.as_bytes());
+        let fields: &[&[u8]] = if category == b"all" {
+            &LOCALE_FIELDS
+        } else {
+            &[category]
+        };
+        // With "", each category takes its name from the environment.
+        let mut names = Vec::new();
+        for f in fields {
+            let mut name = if l.is_empty() {
+                env_locale(f)
+            } else {
+                l.to_vec()
+            };
+            if name == b"POSIX" {
+                name = b"C".to_vec();
+            }
+            // Only the C locales exist here (they behave alike for the
+            // libraries).
+            if !matches!(name.as_slice(), b"C" | b"C.UTF-8" | b"C.utf8") {
+                return ctx.ret(Value::Nil);
+            }
+            names.push(name);
+        }
+        for (f, name) in fields.iter().zip(names) {
+            let (k, v) = (ctx.str_value(f), ctx.str_value(&name));
+            let _ = state.set(ctx.mc, k, v);
+        }
+    }
+    let name = if category != b"all" {
+        get(category)
+    } else if LOCALE_FIELDS.iter().all(|f| get(f) == get(b"other")) {
+        get(b"other")
+    } else {
+        // As glibc names a mixed locale: every category, in its order.
+        let mut out = Vec::new();
+        for (var, field) in GLIBC_CATEGORIES {
+            if !out.is_empty() {
+                out.push(b';');
+            }
+            out.extend_from_slice(var.as_bytes());
+            out.push(b'=');
+            out.extend_from_slice(&get(field));
+        }
+        out
+    };
+    let v = ctx.str_value(&name);
     ctx.ret(v)
+}
+
+/// The categories `os.setlocale` sets one by one; "other" stands for the
+/// ones only "all" sets.
+const LOCALE_FIELDS: [&[u8]; 6] = [
+    b"collate",
+    b"ctype",
+    b"monetary",
+    b"numeric",
+    b"time",
+    b"other",
+];
+
+/// glibc's categories in the order it lists them, with the field of each.
+const GLIBC_CATEGORIES: [(&str, &[u8]); 12] = [
+    ("LC_CTYPE", b"ctype"),
+    ("LC_NUMERIC", b"numeric"),
+    ("LC_TIME", b"time"),
+    ("LC_COLLATE", b"collate"),
+    ("LC_MONETARY", b"monetary"),
+    ("LC_MESSAGES", b"other"),
+    ("LC_PAPER", b"other"),
+    ("LC_NAME", b"other"),
+    ("LC_ADDRESS", b"other"),
+    ("LC_TELEPHONE", b"other"),
+    ("LC_MEASUREMENT", b"other"),
+    ("LC_IDENTIFICATION", b"other"),
+];
+
+/// The table (in the registry) of the locale name of each category.
+fn locale_state<'gc>(ctx: &Ctx<'gc, '_>) -> Table<'gc> {
+    let key = Value::String(ctx.intern(b"_LOCALE"));
+    if let Value::Table(t) = ctx.g.registry.get(key) {
+        return t;
+    }
+    let t = ctx.new_table();
+    let _ = ctx.g.registry.set(ctx.mc, key, Value::Table(t));
+    t
+}
+
+/// The locale `setlocale(category, "")` takes from the environment:
+/// `LC_ALL`, then the category's variable (`LC_MESSAGES` for the ones
+/// only "all" sets), then `LANG`, else "C".
+fn env_locale(category: &[u8]) -> Vec<u8> {
+    let var = match category {
+        b"collate" => "LC_COLLATE",
+        b"ctype" => "LC_CTYPE",
+        b"monetary" => "LC_MONETARY",
+        b"numeric" => "LC_NUMERIC",
+        b"time" => "LC_TIME",
+        _ => "LC_MESSAGES",
+    };
+    ["LC_ALL", var, "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+        .map_or_else(|| b"C".to_vec(), String::into_bytes)
 }

@@ -10,3 +10,10 @@ pub mod utf8;
 
 #[cfg(test)]
 mod fuzz;
+
+/// What a C function sees of a Lua string passed as `const char *`: the
+/// bytes before the first NUL (names, paths, modes and chunk names are
+/// cut there in PUC-Rio Lua).
+pub fn c_str(b: &[u8]) -> &[u8] {
+    b.iter().position(|&c| c == 0).map_or(b, |n| &b[..n])
+}

@@ -327,23 +327,3 @@ impl<'gc> Ctx<'gc, '_> {
         }
     }
 }
-
-impl<'gc> Ctx<'gc, '_> {
-    /// Whether the running native was called as `obj:name(...)` from Lua
-    /// (`luaL_argerror` then does not count `self`).
-    pub fn called_as_method(&self) -> bool {
-        let n = self.ts.frames.len();
-        if n < 2 || self.ts.frames[n - 1].kind != crate::thread::FrameKind::Native {
-            return false;
-        }
-        let caller = n - 2;
-        let Some(p) = crate::vm::debug::frame_proto(self.ts, caller) else {
-            return false;
-        };
-        let pc = self.ts.frames[caller].pc.saturating_sub(1);
-        matches!(
-            crate::compiler::debuginfo::describe_called_function(p, pc),
-            Some(("method", _))
-        )
-    }
-}

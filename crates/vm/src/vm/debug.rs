@@ -75,7 +75,8 @@ pub fn where_(ts: &ThreadState<'_>, level: usize) -> String {
 }
 
 /// The name under which `package.loaded` holds a function: `print`,
-/// `string.rep` (as luaL_traceback and luaL_argerror report them).
+/// `string.rep`, or a module's name when the module is the function (as
+/// luaL_traceback and luaL_argerror report them).
 pub fn global_func_name<'gc>(g: GlobalRef<'gc>, f: Value<'gc>) -> Option<String> {
     let loaded = g.registry.borrow().iter().find_map(|(k, v)| match (k, v) {
         (Value::String(k), Value::Table(t))
@@ -87,7 +88,13 @@ pub fn global_func_name<'gc>(g: GlobalRef<'gc>, f: Value<'gc>) -> Option<String>
     })?;
     let loaded = loaded.borrow();
     for (modname, m) in loaded.iter() {
-        let (Value::String(modname), Value::Table(m)) = (modname, m) else {
+        let Value::String(modname) = modname else {
+            continue;
+        };
+        if m.raw_eq(f) {
+            return Some(modname.to_str_lossy().into_owned());
+        }
+        let Value::Table(m) = m else {
             continue;
         };
         for (k, v) in m.borrow().iter() {
@@ -151,9 +158,11 @@ pub fn traceback<'gc>(
                 };
                 let id =
                     String::from_utf8_lossy(&crate::compiler::chunk_id(&p.source)).into_owned();
-                let line = frame_line(ts, fi)
-                    .map(|l| l.to_string())
-                    .unwrap_or_else(|| "-1".into());
+                // As luaL_traceback: no line (stripped code), no number.
+                let place = match frame_line(ts, fi) {
+                    Some(l) => format!("{id}:{l}:"),
+                    None => format!("{id}:"),
+                };
                 let fv = ts.stack.get(f.func).copied().unwrap_or(Value::Nil);
                 // As luaL_traceback: a global name, then the caller's name
                 // for it, and only then "main chunk".
@@ -166,7 +175,7 @@ pub fn traceback<'gc>(
                 } else {
                     format!("in function <{}:{}>", id, p.line_defined)
                 };
-                levels.push(format!("\n\t{id}:{line}: {what}"));
+                levels.push(format!("\n\t{place} {what}"));
                 if f.tail {
                     levels.push("\n\t(...tail calls...)".into());
                 }

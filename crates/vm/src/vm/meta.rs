@@ -93,6 +93,26 @@ pub fn number_to_bytes(v: Value<'_>, out: &mut Vec<u8>) {
     }
 }
 
+/// "attempt to index" a value that has no `__index`/`__newindex`; only the
+/// value first indexed is named (one reached through a chain of
+/// metamethods is in no register).
+fn index_error<'gc>(
+    cx: &MetaCx<'gc, '_>,
+    obj: Value<'gc>,
+    round: usize,
+    describe: &dyn Fn(&ThreadState<'gc>) -> String,
+) -> RtError<'gc> {
+    let name = if round == 0 {
+        describe(cx.ts)
+    } else {
+        String::new()
+    };
+    RtError::msg(format!(
+        "attempt to index a {} value{name}",
+        type_name_meta(cx.g, obj)
+    ))
+}
+
 impl<'gc> MetaCx<'gc, '_> {
     /// Calls a metamethod (above the live registers of the running function).
     fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
@@ -106,7 +126,7 @@ impl<'gc> MetaCx<'gc, '_> {
         key: Value<'gc>,
         describe: &dyn Fn(&ThreadState<'gc>) -> String,
     ) -> RtResult<'gc, Value<'gc>> {
-        for _ in 0..MAX_TAG_LOOP {
+        for round in 0..MAX_TAG_LOOP {
             let tm = match obj {
                 Value::Table(t) => {
                     let v = t.get(key);
@@ -129,11 +149,7 @@ impl<'gc> MetaCx<'gc, '_> {
                 _ => {
                     let tm = get_tm(self.g, obj, Tm::Index);
                     if tm.is_nil() {
-                        return Err(RtError::msg(format!(
-                            "attempt to index a {} value{}",
-                            type_name_meta(self.g, obj),
-                            describe(self.ts)
-                        )));
+                        return Err(index_error(self, obj, round, describe));
                     }
                     tm
                 }
@@ -154,7 +170,7 @@ impl<'gc> MetaCx<'gc, '_> {
         value: Value<'gc>,
         describe: &dyn Fn(&ThreadState<'gc>) -> String,
     ) -> RtResult<'gc, ()> {
-        for _ in 0..MAX_TAG_LOOP {
+        for round in 0..MAX_TAG_LOOP {
             let tm = match obj {
                 Value::Table(t) => {
                     let meta = t.metatable();
@@ -179,11 +195,7 @@ impl<'gc> MetaCx<'gc, '_> {
                 _ => {
                     let tm = get_tm(self.g, obj, Tm::NewIndex);
                     if tm.is_nil() {
-                        return Err(RtError::msg(format!(
-                            "attempt to index a {} value{}",
-                            type_name_meta(self.g, obj),
-                            describe(self.ts)
-                        )));
+                        return Err(index_error(self, obj, round, describe));
                     }
                     tm
                 }

@@ -145,3 +145,7 @@ e(function() return math.min(1, "x") end)
 e(function() string.format("%d", 2^63) end)
 e(function() return tostring(setmetatable({}, {__tostring = function() return 1 end})) end)
 print((tostring(setmetatable({}, {__name = 1})):gsub("0x%x+", "ADDR")))
+-- A value reached through a chain of metamethods is not named.
+e(function() local a = setmetatable({}, {__index = 5}) return a.x end)
+e(function() local a = setmetatable({}, {__newindex = 5}) a.x = 1 end)
+e(function() local a = setmetatable({}, {__index = setmetatable({}, {__index = true})}) return a.x end)

@@ -132,3 +132,11 @@ p(ipairs)
 p(next, {}, "nokey")
 print(next({}), type(next), select("#", next({})))
 print(string.format("%5.1f|%-5d|%5s", 3.14159, 42, "ab"))
+-- Names, paths, modes and chunk names are C strings: cut at a NUL.
+print(os.getenv("HOME\0junk") == os.getenv("HOME"), io.open("/nonexistent\0junk"))
+print(load("return 1\0"))
+print(load("x = ", "name\0junk"))
+print(os.remove("/nonexistent\0junk"))
+-- The C locales by name; a mixed locale is named category by category.
+print(os.setlocale(), os.setlocale("POSIX"), os.setlocale("C.UTF-8"), os.setlocale(), os.setlocale("xx_YY"), os.setlocale(nil, "time"))
+print(os.setlocale("C", "numeric"), os.setlocale(), os.setlocale(nil, "numeric"), os.setlocale("C"), os.setlocale())

@@ -23,7 +23,14 @@ local cases = {
   "return -9223372036854775808", "return math.type(9223372036854775807)", "return 1e", "return 1e+", "return 0xg",
   "return 08", "return 1.2.3", "return 3 .. 4", "return 0x1P-2", "return '\\065\\x41\\u{41}'",
   -- A string token is shown decoded, between its delimiters.
-  "x = 0 \"a\\z  \n  b\"", "x = 1 '\\65\\n'", "x = 2 [==[\nlong\r\nstring]==]", "f 'a' 'b' '' 3"
+  "x = 0 \"a\\z  \n  b\"", "x = 1 '\\65\\n'", "x = 2 [==[\nlong\r\nstring]==]", "f 'a' 'b' '' 3",
+  -- A bad escape is shown after the string's value so far.
+  "x = 'a\\tb\\65\\q'", "x = 'a\\tb\\x4\\x4g'", "x = 'a\\n\\u{41}\\u{7FFFFFFFF}'", "x = 'ab\\u{41'", "x = 'ab\\u41'",
+  "x = 'ab\\u{}'", "x = 'a\\tb\\256'", "x = 'a\\tb\nc'", "x = 'a\\z   b\\", "x = \"\\65\\x41\\300\"",
+  -- A byte that starts no token is rejected by the parser where it stands
+  -- (a NUL is shown as no token at all).
+  "x @ 1", "return 1 @", "f(1 @)", "local t = {1 @}", "if x @ then end", "local a @", "x = a.@", "x = 1 + @",
+  "\1", "return 1\0", "x = 1 \0", "\0", "x = {\0}", "f(\0)", "x = '\0'", "-- \0 comment\nreturn 1"
 }
 for i, c in ipairs(cases) do
   local f, err = load(c, "=c" .. i)

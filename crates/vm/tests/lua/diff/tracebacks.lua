@@ -32,3 +32,13 @@ print(debug.traceback(t) == t)
 print((debug.traceback("x", 50)))
 local function deep(n) if n == 0 then print((debug.traceback("deep"))) else deep(n - 1) end end
 deep(30)
+-- A module that is a function is named by the module's name.
+package.loaded.modfn = function(f) local r = f() return r end
+local modfn = require("modfn")
+modfn(tb)
+-- `pairs` calls `__pairs` as a C function does: no position, a "[C]" level.
+print(pcall(function() for k in pairs(setmetatable({}, {__pairs = function() error("pairs", 2) end})) do end end))
+for k in pairs(setmetatable({}, {__pairs = function() print(debug.traceback("tb")) return next, {} end})) do end
+-- A stripped function has no line numbers.
+local stripped = load(string.dump(function() print(debug.traceback("in stripped")) end, true))
+stripped()
