@@ -1258,48 +1258,39 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
             };
         }
+        // The arithmetic instruction `i` without its fast path: metamethods,
+        // string coercion, errors (out of line, see `arith_fallback`).
         macro_rules! arith_slow {
-            ($op:expr, $a:expr, $b:expr, $rb:expr, $rc:expr) => {{
-                save_pc!();
-                let (va, vb) = ($a, $b);
-                let rb: Option<usize> = $rb;
-                let rc: Option<usize> = $rc;
-                let regs = [rb, rc];
-                tri!(ex
-                    .meta()
-                    .arith($op, va, vb, &|ts: &ThreadState<'gc>, i: usize| {
-                        regs[i]
-                            .map(|r| debug::describe_reg(ts, fi, r))
-                            .unwrap_or_default()
-                    }))
-            }};
+            ($i:expr) => {
+                tri!(arith_fallback(ex, fi, pc, $i, k))
+            };
         }
         // Arithmetic with fast paths for number operands; `$int` returns
-        // None when the integer case must take the slow path (division by zero).
+        // None when the integer case must take the slow path (division by
+        // zero). One variant is tested at a time: that compiles to a compare
+        // of the tag word, where a match on the pair decodes the tags first.
         macro_rules! arith {
-            ($i:expr, $op:expr, $vc:expr, $rc:expr, $int:expr, $flt:expr) => {{
-                let b = $i.b();
-                let (vb, vc) = (r!(b), $vc);
-                let res = match (vb, vc) {
-                    (Value::Integer(x), Value::Integer(y)) => match $int(x, y) {
+            ($i:expr, $vc:expr, $int:expr, $flt:expr) => {{
+                let (vb, vc) = (r!($i.b()), $vc);
+                let res = if let (Some(x), Some(y)) = (vb.as_int(), vc.as_int()) {
+                    match $int(x, y) {
                         Some(v) => v,
-                        None => arith_slow!($op, vb, vc, Some(b), $rc),
-                    },
-                    (Value::Number(x), Value::Number(y)) => Value::Number($flt(x, y)),
-                    (Value::Integer(x), Value::Number(y)) => Value::Number($flt(x as f64, y)),
-                    (Value::Number(x), Value::Integer(y)) => Value::Number($flt(x, y as f64)),
-                    _ => arith_slow!($op, vb, vc, Some(b), $rc),
+                        None => arith_slow!($i),
+                    }
+                } else if let Some((x, y)) = float_operands(vb, vc) {
+                    Value::Number($flt(x, y))
+                } else {
+                    arith_slow!($i)
                 };
                 set!($i.a(), res);
             }};
         }
         macro_rules! bitwise {
-            ($i:expr, $op:expr, $vc:expr, $rc:expr, $int:expr) => {{
-                let b = $i.b();
-                let (vb, vc) = (r!(b), $vc);
-                let res = match (vb, vc) {
-                    (Value::Integer(x), Value::Integer(y)) => Value::Integer($int(x, y)),
-                    _ => arith_slow!($op, vb, vc, Some(b), $rc),
+            ($i:expr, $vc:expr, $int:expr) => {{
+                let res = if let (Some(x), Some(y)) = (r!($i.b()).as_int(), $vc.as_int()) {
+                    Value::Integer($int(x, y))
+                } else {
+                    arith_slow!($i)
                 };
                 set!($i.a(), res);
             }};
@@ -1538,78 +1529,51 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let res = match vb {
                         Value::Integer(x) => Value::Integer(x.wrapping_add(sc)),
                         Value::Number(x) => Value::Number(x + sc as f64),
-                        // k: compiled from `x - c` (the metamethod is __sub with c).
-                        _ if i.k() => {
-                            arith_slow!(ArithOp::Sub, vb, Value::Integer(-sc), Some(b), None)
-                        }
-                        _ => arith_slow!(ArithOp::Add, vb, Value::Integer(sc), Some(b), None),
+                        _ => arith_slow!(i),
                     };
                     set!(i.a(), res);
                 }
                 OpCode::AddK => arith!(
                     i,
-                    ArithOp::Add,
                     kst!(i.c()),
-                    None,
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_add(y))),
                     |x: f64, y: f64| x + y
                 ),
                 OpCode::SubK => arith!(
                     i,
-                    ArithOp::Sub,
                     kst!(i.c()),
-                    None,
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_sub(y))),
                     |x: f64, y: f64| x - y
                 ),
                 OpCode::MulK => arith!(
                     i,
-                    ArithOp::Mul,
                     kst!(i.c()),
-                    None,
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_mul(y))),
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::ModK => arith!(
-                    i,
-                    ArithOp::Mod,
-                    kst!(i.c()),
-                    None,
-                    int_mod_op,
-                    arith::lua_fmod
-                ),
+                OpCode::ModK => arith!(i, kst!(i.c()), int_mod_op, arith::lua_fmod),
                 OpCode::PowK => arith!(
                     i,
-                    ArithOp::Pow,
                     kst!(i.c()),
-                    None,
                     |x: i64, y: i64| Some(Value::Number(pow(x as f64, y as f64))),
                     pow
                 ),
                 OpCode::DivK => arith!(
                     i,
-                    ArithOp::Div,
                     kst!(i.c()),
-                    None,
                     |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
                     |x: f64, y: f64| x / y
                 ),
-                OpCode::IDivK => arith!(
-                    i,
-                    ArithOp::IDiv,
-                    kst!(i.c()),
-                    None,
-                    int_idiv_op,
-                    |x: f64, y: f64| (x / y).floor()
-                ),
+                OpCode::IDivK => arith!(i, kst!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y)
+                    .floor()),
                 OpCode::BAndK => {
-                    bitwise!(i, ArithOp::BAnd, kst!(i.c()), None, |x: i64, y: i64| x & y)
+                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x & y)
                 }
                 OpCode::BOrK => {
-                    bitwise!(i, ArithOp::BOr, kst!(i.c()), None, |x: i64, y: i64| x | y)
+                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x | y)
                 }
                 OpCode::BXorK => {
-                    bitwise!(i, ArithOp::BXor, kst!(i.c()), None, |x: i64, y: i64| x ^ y)
+                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x ^ y)
                 }
                 OpCode::ShrI => {
                     let b = i.b();
@@ -1619,11 +1583,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                         Value::Integer(x) => {
                             Value::Integer(arith::shift_left(x, sc.wrapping_neg()))
                         }
-                        // k: compiled from `x << c` (the metamethod is __shl with c).
-                        _ if i.k() => {
-                            arith_slow!(ArithOp::Shl, vb, Value::Integer(-sc), Some(b), None)
-                        }
-                        _ => arith_slow!(ArithOp::Shr, vb, Value::Integer(sc), Some(b), None),
+                        _ => arith_slow!(i),
                     };
                     set!(i.a(), res);
                 }
@@ -1631,90 +1591,52 @@ pub fn execute<'gc, const HOOKED: bool>(
                     // sC << R[B]
                     let b = i.b();
                     let vb = r!(b);
-                    let sc = Value::Integer(i.sc() as i64);
-                    let res = match arith::arith(ArithOp::Shl, sc, vb) {
-                        Ok(v) if !matches!(vb, Value::String(_)) => v,
-                        _ => arith_slow!(ArithOp::Shl, sc, vb, None, Some(b)),
+                    let res = match vb {
+                        Value::Integer(x) => Value::Integer(arith::shift_left(i.sc() as i64, x)),
+                        _ => arith_slow!(i),
                     };
                     set!(i.a(), res);
                 }
                 OpCode::Add => arith!(
                     i,
-                    ArithOp::Add,
                     r!(i.c()),
-                    Some(i.c()),
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_add(y))),
                     |x: f64, y: f64| x + y
                 ),
                 OpCode::Sub => arith!(
                     i,
-                    ArithOp::Sub,
                     r!(i.c()),
-                    Some(i.c()),
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_sub(y))),
                     |x: f64, y: f64| x - y
                 ),
                 OpCode::Mul => arith!(
                     i,
-                    ArithOp::Mul,
                     r!(i.c()),
-                    Some(i.c()),
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_mul(y))),
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::Mod => arith!(
-                    i,
-                    ArithOp::Mod,
-                    r!(i.c()),
-                    Some(i.c()),
-                    int_mod_op,
-                    arith::lua_fmod
-                ),
+                OpCode::Mod => arith!(i, r!(i.c()), int_mod_op, arith::lua_fmod),
                 OpCode::Pow => arith!(
                     i,
-                    ArithOp::Pow,
                     r!(i.c()),
-                    Some(i.c()),
                     |x: i64, y: i64| Some(Value::Number(pow(x as f64, y as f64))),
                     pow
                 ),
                 OpCode::Div => arith!(
                     i,
-                    ArithOp::Div,
                     r!(i.c()),
-                    Some(i.c()),
                     |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
                     |x: f64, y: f64| x / y
                 ),
-                OpCode::IDiv => arith!(
-                    i,
-                    ArithOp::IDiv,
-                    r!(i.c()),
-                    Some(i.c()),
-                    int_idiv_op,
-                    |x: f64, y: f64| (x / y).floor()
-                ),
-                OpCode::BAnd => bitwise!(
-                    i,
-                    ArithOp::BAnd,
-                    r!(i.c()),
-                    Some(i.c()),
-                    |x: i64, y: i64| x & y
-                ),
+                OpCode::IDiv => arith!(i, r!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y).floor()),
+                OpCode::BAnd => bitwise!(i, r!(i.c()), |x: i64, y: i64| x & y),
                 OpCode::BOr => {
-                    bitwise!(i, ArithOp::BOr, r!(i.c()), Some(i.c()), |x: i64, y: i64| x
-                        | y)
+                    bitwise!(i, r!(i.c()), |x: i64, y: i64| x | y)
                 }
-                OpCode::BXor => bitwise!(
-                    i,
-                    ArithOp::BXor,
-                    r!(i.c()),
-                    Some(i.c()),
-                    |x: i64, y: i64| x ^ y
-                ),
-                OpCode::Shl => bitwise!(i, ArithOp::Shl, r!(i.c()), Some(i.c()), arith::shift_left),
+                OpCode::BXor => bitwise!(i, r!(i.c()), |x: i64, y: i64| x ^ y),
+                OpCode::Shl => bitwise!(i, r!(i.c()), arith::shift_left),
                 OpCode::Shr => {
-                    bitwise!(i, ArithOp::Shr, r!(i.c()), Some(i.c()), |x: i64, y: i64| {
+                    bitwise!(i, r!(i.c()), |x: i64, y: i64| {
                         arith::shift_left(x, y.wrapping_neg())
                     })
                 }
@@ -1724,7 +1646,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let res = match vb {
                         Value::Integer(x) => Value::Integer(x.wrapping_neg()),
                         Value::Number(x) => Value::Number(-x),
-                        _ => arith_slow!(ArithOp::Unm, vb, vb, Some(b), Some(b)),
+                        _ => arith_slow!(i),
                     };
                     set!(i.a(), res);
                 }
@@ -1733,7 +1655,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let vb = r!(b);
                     let res = match vb {
                         Value::Integer(x) => Value::Integer(!x),
-                        _ => arith_slow!(ArithOp::BNot, vb, vb, Some(b), Some(b)),
+                        _ => arith_slow!(i),
                     };
                     set!(i.a(), res);
                 }
@@ -2284,6 +2206,97 @@ unsafe fn load_value<'gc>(p: *const Value<'gc>) -> Value<'gc> {
     // SAFETY: the two words are the bytes of a valid `Value` (16 bytes, no
     // invalid bit patterns introduced: padding stays uninitialised).
     std::mem::transmute::<[MaybeUninit<u64>; 2], Value<'gc>>([a, b])
+}
+
+/// Both operands as floats when they are numbers and not both integers
+/// (the float fast path of arithmetic).
+#[inline(always)]
+fn float_operands(a: Value<'_>, b: Value<'_>) -> Option<(f64, f64)> {
+    let x = match a.as_float() {
+        Some(x) => x,
+        None => a.as_int()? as f64,
+    };
+    let y = match b.as_float() {
+        Some(y) => y,
+        None => b.as_int()? as f64,
+    };
+    Some((x, y))
+}
+
+/// An arithmetic or bitwise instruction whose operands missed the fast
+/// path: its operands read again from the instruction, then coercions,
+/// metamethods or the error. Out of line so that the dispatch loop keeps
+/// no operand copies around for it.
+#[cold]
+#[inline(never)]
+fn arith_fallback<'gc>(
+    ex: &mut Exec<'gc, '_>,
+    fi: usize,
+    pc: usize,
+    i: Instr,
+    k: &[Value<'gc>],
+) -> RtResult<'gc, Value<'gc>> {
+    ex.ts.frames[fi].pc = pc;
+    let base = ex.ts.frames[fi].base;
+    let reg = |r: usize| ex.ts.stack[base + r];
+    let (b, c) = (i.b(), i.c());
+    let sc = Value::Integer(i.sc() as i64);
+    let neg_sc = Value::Integer(-(i.sc() as i64));
+    // (operation, operands, the registers they came from for messages)
+    let (op, x, y, rx, ry) = match i.op() {
+        // k: compiled from `x - c` (the metamethod is __sub with c).
+        OpCode::AddI if i.k() => (ArithOp::Sub, reg(b), neg_sc, Some(b), None),
+        OpCode::AddI => (ArithOp::Add, reg(b), sc, Some(b), None),
+        // k: compiled from `x << c` (the metamethod is __shl with c).
+        OpCode::ShrI if i.k() => (ArithOp::Shl, reg(b), neg_sc, Some(b), None),
+        OpCode::ShrI => (ArithOp::Shr, reg(b), sc, Some(b), None),
+        OpCode::ShlI => (ArithOp::Shl, sc, reg(b), None, Some(b)),
+        OpCode::Unm => (ArithOp::Unm, reg(b), reg(b), Some(b), Some(b)),
+        OpCode::BNot => (ArithOp::BNot, reg(b), reg(b), Some(b), Some(b)),
+        o => {
+            let (op, constant) = match o {
+                OpCode::AddK => (ArithOp::Add, true),
+                OpCode::SubK => (ArithOp::Sub, true),
+                OpCode::MulK => (ArithOp::Mul, true),
+                OpCode::ModK => (ArithOp::Mod, true),
+                OpCode::PowK => (ArithOp::Pow, true),
+                OpCode::DivK => (ArithOp::Div, true),
+                OpCode::IDivK => (ArithOp::IDiv, true),
+                OpCode::BAndK => (ArithOp::BAnd, true),
+                OpCode::BOrK => (ArithOp::BOr, true),
+                OpCode::BXorK => (ArithOp::BXor, true),
+                OpCode::Add => (ArithOp::Add, false),
+                OpCode::Sub => (ArithOp::Sub, false),
+                OpCode::Mul => (ArithOp::Mul, false),
+                OpCode::Mod => (ArithOp::Mod, false),
+                OpCode::Pow => (ArithOp::Pow, false),
+                OpCode::Div => (ArithOp::Div, false),
+                OpCode::IDiv => (ArithOp::IDiv, false),
+                OpCode::BAnd => (ArithOp::BAnd, false),
+                OpCode::BOr => (ArithOp::BOr, false),
+                OpCode::BXor => (ArithOp::BXor, false),
+                OpCode::Shl => (ArithOp::Shl, false),
+                OpCode::Shr => (ArithOp::Shr, false),
+                _ => {
+                    return Err(RtError::msg(
+                        "internal error: not an arithmetic instruction",
+                    ))
+                }
+            };
+            if constant {
+                (op, reg(b), k[c], Some(b), None)
+            } else {
+                (op, reg(b), reg(c), Some(b), Some(c))
+            }
+        }
+    };
+    let regs = [rx, ry];
+    ex.meta()
+        .arith(op, x, y, &|ts: &ThreadState<'gc>, n: usize| {
+            regs[n]
+                .map(|r| debug::describe_reg(ts, fi, r))
+                .unwrap_or_default()
+        })
 }
 
 #[inline]
