@@ -1006,8 +1006,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         uv
     }
 
-    // Upvalue access is inlined into the dispatch loop; only upvalues open
-    // on another thread's stack take the out-of-line path.
+    // Upvalue access is inlined into the dispatch loop (`upvalue!`, and
+    // `set_upvalue` with no result on its fast path); only upvalues open on
+    // another thread's stack take the out-of-line paths.
     #[inline(always)]
     fn get_upvalue(&self, uv: UpValue<'gc>) -> RtResult<'gc, Value<'gc>> {
         match uv.get() {
@@ -1017,6 +1018,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         }
     }
 
+    #[cold]
     #[inline(never)]
     fn get_foreign_upvalue(&self, thread: Thread<'gc>, index: usize) -> RtResult<'gc, Value<'gc>> {
         thread
@@ -1024,28 +1026,29 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             .ok_or_else(foreign_upvalue_error)
     }
 
+    /// Writes `v` to upvalue `uv`; false when it is open on another
+    /// thread's stack (`set_foreign_upvalue`).
     #[inline(always)]
-    fn set_upvalue(&mut self, uv: UpValue<'gc>, v: Value<'gc>) -> RtResult<'gc, ()> {
+    fn set_upvalue(&mut self, uv: UpValue<'gc>, v: Value<'gc>) -> bool {
         match uv.get() {
             UpState::Closed(_) => {
                 uv.set(self.mc, UpState::Closed(v));
-                Ok(())
+                true
             }
             UpState::Open { thread, index } if thread == self.th => {
                 self.ts.stack[index] = v;
-                Ok(())
+                true
             }
-            UpState::Open { thread, index } => self.set_foreign_upvalue(thread, index, v),
+            UpState::Open { .. } => false,
         }
     }
 
+    #[cold]
     #[inline(never)]
-    fn set_foreign_upvalue(
-        &mut self,
-        thread: Thread<'gc>,
-        index: usize,
-        v: Value<'gc>,
-    ) -> RtResult<'gc, ()> {
+    fn set_foreign_upvalue(&mut self, uv: UpValue<'gc>, v: Value<'gc>) -> RtResult<'gc, ()> {
+        let UpState::Open { thread, index } = uv.get() else {
+            return Err(foreign_upvalue_error());
+        };
         thread
             .with_stack(self.mc, |st| st.stack[index] = v)
             .ok_or_else(foreign_upvalue_error)
@@ -1262,7 +1265,7 @@ pub fn execute<'gc, const HOOKED: bool>(
         // string coercion, errors (out of line, see `arith_fallback`).
         macro_rules! arith_slow {
             ($i:expr) => {
-                tri!(arith_fallback(ex, fi, pc, $i, k))
+                tri!(arith_fallback(ex, fi, pc, $i))
             };
         }
         // Arithmetic with fast paths for number operands; `$int` returns
@@ -1358,6 +1361,139 @@ pub fn execute<'gc, const HOOKED: bool>(
             }};
         }
 
+        // GETFIELD and SELF: R[A] := R[B][key].
+        macro_rules! get_field {
+            ($i:expr, $key:expr) => {{
+                let (tv, key) = (r!($i.b()), $key);
+                let v = match get_str_fast(ex.g, tv, key) {
+                    Some(v) => v,
+                    None => {
+                        save_pc!();
+                        tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
+                            debug::describe_reg(ts, fi, $i.b())
+                        }))
+                    }
+                };
+                set!($i.a(), v);
+            }};
+        }
+        // SETTABLE, SETI, SETFIELD: R[A][key] := RK(C).
+        macro_rules! set_table {
+            ($i:expr, $key:expr) => {{
+                let (tv, key) = (r!($i.a()), $key);
+                let val = if $i.k() { kst!($i.c()) } else { r!($i.c()) };
+                if !store_fast(ex.mc, tv, key, val) {
+                    save_pc!();
+                    tri!(ex.meta().set_index(tv, key, val, &|ts: &ThreadState<'gc>| {
+                        debug::describe_reg(ts, fi, $i.a())
+                    }));
+                }
+            }};
+        }
+        // LTI, LEI, GTI, GEI: R[A] `$op` the immediate sB (a float when C
+        // is set); for metamethods, `$swap` puts the immediate first and
+        // `$le` picks `__le` over `__lt`.
+        macro_rules! compare_imm {
+            ($i:expr, $op:tt, $swap:expr, $le:expr) => {{
+                let va = r!($i.a());
+                let sb = $i.sb() as i64;
+                let res = if let Some(x) = va.as_int() {
+                    x $op sb
+                } else if let Some(x) = va.as_float() {
+                    x $op sb as f64
+                } else {
+                    let imm = if $i.c() != 0 {
+                        Value::Number(sb as f64)
+                    } else {
+                        Value::Integer(sb)
+                    };
+                    if $swap {
+                        compare_slow!(imm, va, $le)
+                    } else {
+                        compare_slow!(va, imm, $le)
+                    }
+                };
+                cond_jump!(res, $i);
+            }};
+        }
+        // RETURN0 and RETURN1 straight back to a Lua caller (or out of
+        // this run); `$nv` is the result count and the result.
+        macro_rules! return_plain {
+            ($nv:expr) => {{
+                // Fast path: back to the calling Lua function, or out of
+                // this run.
+                let (n, v) = $nv;
+                // The running frame is the top one.
+                let Some(f) = ex.ts.frames.pop() else {
+                    return Exit::Error(RtError::msg("internal error: no frame"));
+                };
+                let want = if f.nresults >= 0 {
+                    f.nresults as usize
+                } else {
+                    n
+                };
+                let stack = &mut ex.ts.stack;
+                if want > 0 {
+                    stack[f.func] = v;
+                    if want > 1 {
+                        stack[f.func + 1..f.func + want].fill(Value::Nil);
+                    }
+                }
+                ex.ts.top = f.func + want;
+                if f.fresh {
+                    return Exit::Returned(want);
+                }
+                fi -= 1;
+                let Some(&Frame {
+                    func: cfunc,
+                    base: cbase,
+                    pc: cpc,
+                    ..
+                }) = ex.ts.frames.last()
+                else {
+                    return Exit::Error(RtError::msg("internal error: no frame"));
+                };
+                match ex.ts.stack[cfunc] {
+                    Value::Function(Function::Lua(cl)) => enter!(cl, cbase, cpc),
+                    _ => continue 'frame,
+                }
+            }};
+        }
+        // Any return: `$n` results from R[A]; `$close`: close upvalues and
+        // to-be-closed variables first.
+        macro_rules! return_general {
+            ($i:expr, $n:expr, $close:expr) => {{
+                let i = $i;
+                let a = i.a();
+                let n: usize = $n;
+                if $close {
+                    save_pc!();
+                    let save_top = ex.ts.top;
+                    ex.ts.top = ex.ts.top.max(base + a + n);
+                    tri!(ex.close_level(base, None));
+                    ex.ts.top = save_top;
+                    if !HOOKED && ex.ts.hook.live {
+                        // A closing method set a hook: return hooked
+                        // (closing again finds nothing left to close).
+                        pc -= 1;
+                        save_pc!();
+                        return Exit::Rehook;
+                    }
+                }
+                if HOOKED {
+                    save_pc!();
+                    if let Err(e) = crate::vm::hook::leave(ex, fi, base + a, n) {
+                        pending = Some(e);
+                        continue 'frame;
+                    }
+                }
+                if let Some(n) = ex.deliver(base + a, n) {
+                    return Exit::Returned(n);
+                }
+                continue 'frame;
+            }};
+        }
+
         loop {
             if HOOKED && ex.ts.hook.live {
                 if let Err(e) = crate::vm::hook::trace(ex, fi, pc) {
@@ -1391,12 +1527,20 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::GetUpval => {
-                    let v = tri_nosync!(ex.get_upvalue(cl.upvalue(i.b())));
+                    let v = match cl.upvalue(i.b()).get() {
+                        UpState::Closed(v) => v,
+                        UpState::Open { thread, index } if thread == ex.th => ex.ts.stack[index],
+                        UpState::Open { thread, index } => {
+                            tri_nosync!(ex.get_foreign_upvalue(thread, index))
+                        }
+                    };
                     set!(i.a(), v);
                 }
                 OpCode::SetUpval => {
-                    let v = r!(i.a());
-                    tri!(ex.set_upvalue(cl.upvalue(i.b()), v));
+                    let (uv, v) = (cl.upvalue(i.b()), r!(i.a()));
+                    if !ex.set_upvalue(uv, v) {
+                        tri!(ex.set_foreign_upvalue(uv, v));
+                    }
                 }
                 OpCode::GetTabUp => {
                     let t = tri_nosync!(ex.get_upvalue(cl.upvalue(i.b())));
@@ -1467,27 +1611,10 @@ pub fn execute<'gc, const HOOKED: bool>(
                     };
                     set!(i.a(), v);
                 }
-                OpCode::GetField | OpCode::OpSelf => {
-                    let tv = r!(i.b());
-                    let key = if i.op() == OpCode::OpSelf && !i.k() {
-                        r!(i.c())
-                    } else {
-                        kst!(i.c())
-                    };
-                    if i.op() == OpCode::OpSelf {
-                        set!(i.a() + 1, tv);
-                    }
-                    let fast = get_str_fast(ex.g, tv, key);
-                    let v = match fast {
-                        Some(v) => v,
-                        None => {
-                            save_pc!();
-                            tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
-                                debug::describe_reg(ts, fi, i.b())
-                            }))
-                        }
-                    };
-                    set!(i.a(), v);
+                OpCode::GetField => get_field!(i, kst!(i.c())),
+                OpCode::OpSelf => {
+                    set!(i.a() + 1, r!(i.b()));
+                    get_field!(i, if i.k() { kst!(i.c()) } else { r!(i.c()) })
                 }
                 OpCode::SetTabUp => {
                     let t = tri_nosync!(ex.get_upvalue(cl.upvalue(i.a())));
@@ -1500,21 +1627,9 @@ pub fn execute<'gc, const HOOKED: bool>(
                         }));
                     }
                 }
-                OpCode::SetTable | OpCode::SetI | OpCode::SetField => {
-                    let tv = r!(i.a());
-                    let key = match i.op() {
-                        OpCode::SetTable => r!(i.b()),
-                        OpCode::SetI => Value::Integer(i.b() as i64),
-                        _ => kst!(i.b()),
-                    };
-                    let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
-                    if !store_fast(ex.mc, tv, key, val) {
-                        save_pc!();
-                        tri!(ex.meta().set_index(tv, key, val, &|ts: &ThreadState<'gc>| {
-                            debug::describe_reg(ts, fi, i.a())
-                        }));
-                    }
-                }
+                OpCode::SetTable => set_table!(i, r!(i.b())),
+                OpCode::SetI => set_table!(i, Value::Integer(i.b() as i64)),
+                OpCode::SetField => set_table!(i, kst!(i.b())),
                 OpCode::NewTable => {
                     set!(
                         i.a(),
@@ -1726,19 +1841,23 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::Lt => {
                     let (va, vb) = (r!(i.a()), r!(i.b()));
-                    let res = match (va, vb) {
-                        (Value::Integer(x), Value::Integer(y)) => x < y,
-                        (Value::Number(x), Value::Number(y)) => x < y,
-                        _ => compare_slow!(va, vb, false),
+                    let res = if let (Some(x), Some(y)) = (va.as_int(), vb.as_int()) {
+                        x < y
+                    } else if let (Some(x), Some(y)) = (va.as_float(), vb.as_float()) {
+                        x < y
+                    } else {
+                        compare_slow!(va, vb, false)
                     };
                     cond_jump!(res, i);
                 }
                 OpCode::Le => {
                     let (va, vb) = (r!(i.a()), r!(i.b()));
-                    let res = match (va, vb) {
-                        (Value::Integer(x), Value::Integer(y)) => x <= y,
-                        (Value::Number(x), Value::Number(y)) => x <= y,
-                        _ => compare_slow!(va, vb, true),
+                    let res = if let (Some(x), Some(y)) = (va.as_int(), vb.as_int()) {
+                        x <= y
+                    } else if let (Some(x), Some(y)) = (va.as_float(), vb.as_float()) {
+                        x <= y
+                    } else {
+                        compare_slow!(va, vb, true)
                     };
                     cond_jump!(res, i);
                 }
@@ -1755,41 +1874,10 @@ pub fn execute<'gc, const HOOKED: bool>(
                     };
                     cond_jump!(eq, i);
                 }
-                OpCode::LtI | OpCode::LeI | OpCode::GtI | OpCode::GeI => {
-                    let va = r!(i.a());
-                    let sb = i.sb() as i64;
-                    let res = match va {
-                        Value::Integer(x) => match i.op() {
-                            OpCode::LtI => x < sb,
-                            OpCode::LeI => x <= sb,
-                            OpCode::GtI => x > sb,
-                            _ => x >= sb,
-                        },
-                        Value::Number(x) => {
-                            let y = sb as f64;
-                            match i.op() {
-                                OpCode::LtI => x < y,
-                                OpCode::LeI => x <= y,
-                                OpCode::GtI => x > y,
-                                _ => x >= y,
-                            }
-                        }
-                        _ => {
-                            let imm = if i.c() != 0 {
-                                Value::Number(sb as f64)
-                            } else {
-                                Value::Integer(sb)
-                            };
-                            match i.op() {
-                                OpCode::LtI => compare_slow!(va, imm, false),
-                                OpCode::LeI => compare_slow!(va, imm, true),
-                                OpCode::GtI => compare_slow!(imm, va, false),
-                                _ => compare_slow!(imm, va, true),
-                            }
-                        }
-                    };
-                    cond_jump!(res, i);
-                }
+                OpCode::LtI => compare_imm!(i, <, false, false),
+                OpCode::LeI => compare_imm!(i, <=, false, true),
+                OpCode::GtI => compare_imm!(i, >, true, false),
+                OpCode::GeI => compare_imm!(i, >=, true, true),
                 OpCode::Test => {
                     let t = r!(i.a()).is_truthy();
                     cond_jump!(t, i);
@@ -1965,77 +2053,23 @@ pub fn execute<'gc, const HOOKED: bool>(
                         Err(e) => throw!(e),
                     }
                 }
-                OpCode::Return0 | OpCode::Return1
-                    if !HOOKED
-                        && !ex.ts.frames[fi].finish
-                        && (ex.ts.frames[fi].fresh
-                            || (fi >= 1 && ex.ts.frames[fi - 1].kind == FrameKind::Lua)) =>
-                {
-                    // Fast path: back to the calling Lua function, or out of
-                    // this run.
-                    let n = if i.op() == OpCode::Return1 { 1 } else { 0 };
-                    let v = if n == 1 { r!(i.a()) } else { Value::Nil };
-                    // The running frame is the top one.
-                    let Some(f) = ex.ts.frames.pop() else {
-                        return Exit::Error(RtError::msg("internal error: no frame"));
-                    };
-                    let want = if f.nresults >= 0 {
-                        f.nresults as usize
+                OpCode::Return0 if !HOOKED && returns_plainly(&ex.ts.frames) => {
+                    return_plain!((0, Value::Nil))
+                }
+                OpCode::Return1 if !HOOKED && returns_plainly(&ex.ts.frames) => {
+                    return_plain!((1, r!(i.a())))
+                }
+                OpCode::Return0 => return_general!(i, 0, false),
+                OpCode::Return1 => return_general!(i, 1, false),
+                OpCode::Return => return_general!(
+                    i,
+                    if i.b() != 0 {
+                        i.b() - 1
                     } else {
-                        n
-                    };
-                    let stack = &mut ex.ts.stack;
-                    if want > 0 {
-                        stack[f.func] = v;
-                        if want > 1 {
-                            stack[f.func + 1..f.func + want].fill(Value::Nil);
-                        }
-                    }
-                    ex.ts.top = f.func + want;
-                    if f.fresh {
-                        return Exit::Returned(want);
-                    }
-                    fi -= 1;
-                    let caller = ex.ts.frames[fi];
-                    match ex.ts.stack[caller.func] {
-                        Value::Function(Function::Lua(cl)) => enter!(cl, caller.base, caller.pc),
-                        _ => continue 'frame,
-                    }
-                }
-                OpCode::Return | OpCode::Return0 | OpCode::Return1 => {
-                    let a = i.a();
-                    let n = match i.op() {
-                        OpCode::Return0 => 0,
-                        OpCode::Return1 => 1,
-                        _ if i.b() != 0 => i.b() - 1,
-                        _ => ex.ts.top.saturating_sub(base + a),
-                    };
-                    if i.op() == OpCode::Return && i.k() {
-                        save_pc!();
-                        let save_top = ex.ts.top;
-                        ex.ts.top = ex.ts.top.max(base + a + n);
-                        tri!(ex.close_level(base, None));
-                        ex.ts.top = save_top;
-                        if !HOOKED && ex.ts.hook.live {
-                            // A closing method set a hook: return hooked
-                            // (closing again finds nothing left to close).
-                            pc -= 1;
-                            save_pc!();
-                            return Exit::Rehook;
-                        }
-                    }
-                    if HOOKED {
-                        save_pc!();
-                        if let Err(e) = crate::vm::hook::leave(ex, fi, base + a, n) {
-                            pending = Some(e);
-                            continue 'frame;
-                        }
-                    }
-                    if let Some(n) = ex.deliver(base + a, n) {
-                        return Exit::Returned(n);
-                    }
-                    continue 'frame;
-                }
+                        ex.ts.top.saturating_sub(base + i.a())
+                    },
+                    i.k()
+                ),
                 OpCode::ForLoop => {
                     let a = i.a();
                     match (r!(a), r!(a + 1)) {
@@ -2180,6 +2214,18 @@ pub fn execute<'gc, const HOOKED: bool>(
     }
 }
 
+/// Whether the running (top) frame returns without any bookkeeping: not
+/// finishing an interrupted instruction, and either the bottom of this run
+/// or called by a Lua function.
+#[inline(always)]
+fn returns_plainly(frames: &[Frame]) -> bool {
+    match frames {
+        [.., caller, f] => !f.finish && (f.fresh || caller.kind == FrameKind::Lua),
+        [f] => !f.finish && f.fresh,
+        [] => false,
+    }
+}
+
 /// The error for calling register `reg` when it holds a non-callable value.
 fn not_callable<'gc>(ex: &Exec<'gc, '_>, fi: usize, reg: usize) -> Option<RtError<'gc>> {
     let base = ex.ts.frames[fi].base;
@@ -2234,10 +2280,13 @@ fn arith_fallback<'gc>(
     fi: usize,
     pc: usize,
     i: Instr,
-    k: &[Value<'gc>],
 ) -> RtResult<'gc, Value<'gc>> {
     ex.ts.frames[fi].pc = pc;
-    let base = ex.ts.frames[fi].base;
+    let Frame { func, base, .. } = ex.ts.frames[fi];
+    let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
+        return Err(RtError::msg("internal error: frame without a Lua function"));
+    };
+    let k = &cl.proto.constants;
     let reg = |r: usize| ex.ts.stack[base + r];
     let (b, c) = (i.b(), i.c());
     let sc = Value::Integer(i.sc() as i64);
