@@ -64,3 +64,8 @@ fn string_table_utf8_libraries() {
 fn coroutines_goto_load_os() {
     check_script(Libs::ALL, "diff/misc");
 }
+
+#[test]
+fn interpreter_fast_paths() {
+    check_script(Libs::ALL, "diff/fastpaths");
+}

@@ -1994,6 +1994,13 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::TailCall => {
+                    if !HOOKED && !i.k() && fuel.get() > 0 {
+                        if let Some((callee, nbase)) = lua_tail_call(ex.ts, base, i) {
+                            fuel.set(fuel.get() - 1);
+                            enter!(callee, nbase, 0);
+                            continue;
+                        }
+                    }
                     let (func, nargs) = call_operands!(i);
                     save_pc!();
                     if i.k() {
@@ -2212,6 +2219,53 @@ pub fn execute<'gc, const HOOKED: bool>(
             }
         }
     }
+}
+
+/// The fast path of TAILCALL (nothing to close): a Lua function with fixed
+/// parameters replaces the running one in its frame when the stack has
+/// room. Returns the callee and its first register, or None (the general
+/// path handles the call).
+#[inline(never)]
+fn lua_tail_call<'gc>(
+    ts: &mut ThreadState<'gc>,
+    base: usize,
+    i: Instr,
+) -> Option<(Gc<'gc, Closure<'gc>>, usize)> {
+    let src = base + i.a();
+    let Value::Function(Function::Lua(callee)) = ts.stack[src] else {
+        return None;
+    };
+    let p = &callee.proto.info.0;
+    let nargs = if i.b() != 0 {
+        i.b() - 1
+    } else {
+        ts.top.saturating_sub(src + 1)
+    };
+    let f = ts.frames.last_mut()?;
+    let dst = f.func;
+    let nbase = dst + 1;
+    let ntop = nbase + p.max_stack as usize;
+    if p.is_vararg || dst >= src || ntop >= ts.stack.len() {
+        return None;
+    }
+    // As `precall` would push it: a plain Lua frame that keeps where its
+    // results go.
+    *f = Frame {
+        kind: FrameKind::Lua,
+        base: nbase,
+        pc: 0,
+        nvarargs: 0,
+        finish: false,
+        tail: true,
+        ..*f
+    };
+    ts.stack.copy_within(src..src + 1 + nargs, dst);
+    let np = p.num_params as usize;
+    if nargs < np {
+        ts.stack[nbase + nargs..nbase + np].fill(Value::Nil);
+    }
+    ts.top = ntop;
+    Some((callee, nbase))
 }
 
 /// Whether the running (top) frame returns without any bookkeeping: not
