@@ -1994,13 +1994,6 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::TailCall => {
-                    if !HOOKED && !i.k() && fuel.get() > 0 {
-                        if let Some((callee, nbase)) = lua_tail_call(ex.ts, base, i) {
-                            fuel.set(fuel.get() - 1);
-                            enter!(callee, nbase, 0);
-                            continue;
-                        }
-                    }
                     let (func, nargs) = call_operands!(i);
                     save_pc!();
                     if i.k() {
@@ -2009,6 +2002,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                     fuel.set(fuel.get() - 1);
                     // Only Lua-to-Lua tail calls reuse the frame; others are plain calls.
                     if let Value::Function(Function::Lua(_)) = ex.ts.stack[func] {
+                        if !HOOKED && !i.k() && fuel.get() > 0 {
+                            if let Some((callee, nbase)) = lua_tail_call(ex.ts, base, i) {
+                                enter!(callee, nbase, 0);
+                                continue;
+                            }
+                        }
                         let Some(f) = ex.ts.frames.pop() else {
                             return Exit::Error(RtError::msg("internal error: no frame"));
                         };
