@@ -1009,15 +1009,6 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     // Upvalue access is inlined into the dispatch loop (`upvalue!`, and
     // `set_upvalue` with no result on its fast path); only upvalues open on
     // another thread's stack take the out-of-line paths.
-    #[inline(always)]
-    fn get_upvalue(&self, uv: UpValue<'gc>) -> RtResult<'gc, Value<'gc>> {
-        match uv.get() {
-            UpState::Closed(v) => Ok(v),
-            UpState::Open { thread, index } if thread == self.th => Ok(self.ts.stack[index]),
-            UpState::Open { thread, index } => self.get_foreign_upvalue(thread, index),
-        }
-    }
-
     #[cold]
     #[inline(never)]
     fn get_foreign_upvalue(&self, thread: Thread<'gc>, index: usize) -> RtResult<'gc, Value<'gc>> {
@@ -1361,6 +1352,19 @@ pub fn execute<'gc, const HOOKED: bool>(
             }};
         }
 
+        // The value of upvalue `$n` of the running closure: closed, or open
+        // on this thread's stack, read inline (no `Result` built in memory).
+        macro_rules! upvalue {
+            ($n:expr) => {
+                match cl.upvalue($n).get() {
+                    UpState::Closed(v) => v,
+                    UpState::Open { thread, index } if thread == ex.th => ex.ts.stack[index],
+                    UpState::Open { thread, index } => {
+                        tri_nosync!(ex.get_foreign_upvalue(thread, index))
+                    }
+                }
+            };
+        }
         // GETFIELD and SELF: R[A] := R[B][key].
         macro_rules! get_field {
             ($i:expr, $key:expr) => {{
@@ -1527,13 +1531,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::GetUpval => {
-                    let v = match cl.upvalue(i.b()).get() {
-                        UpState::Closed(v) => v,
-                        UpState::Open { thread, index } if thread == ex.th => ex.ts.stack[index],
-                        UpState::Open { thread, index } => {
-                            tri_nosync!(ex.get_foreign_upvalue(thread, index))
-                        }
-                    };
+                    let v = upvalue!(i.b());
                     set!(i.a(), v);
                 }
                 OpCode::SetUpval => {
@@ -1543,7 +1541,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::GetTabUp => {
-                    let t = tri_nosync!(ex.get_upvalue(cl.upvalue(i.b())));
+                    let t = upvalue!(i.b());
                     let key = kst!(i.c());
                     let fast = get_str_fast(ex.g, t, key);
                     let v = match fast {
@@ -1617,7 +1615,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     get_field!(i, if i.k() { kst!(i.c()) } else { r!(i.c()) })
                 }
                 OpCode::SetTabUp => {
-                    let t = tri_nosync!(ex.get_upvalue(cl.upvalue(i.a())));
+                    let t = upvalue!(i.a());
                     let key = kst!(i.b());
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
