@@ -1639,10 +1639,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let b = i.b();
                     let vb = r!(b);
                     let sc = i.sc() as i64;
-                    let res = match vb {
-                        Value::Integer(x) => Value::Integer(x.wrapping_add(sc)),
-                        Value::Number(x) => Value::Number(x + sc as f64),
-                        _ => arith_slow!(i),
+                    let res = if let Some(x) = vb.as_int() {
+                        Value::Integer(x.wrapping_add(sc))
+                    } else if let Some(x) = vb.as_float() {
+                        Value::Number(x + sc as f64)
+                    } else {
+                        arith_slow!(i)
                     };
                     set!(i.a(), res);
                 }
@@ -1756,10 +1758,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                 OpCode::Unm => {
                     let b = i.b();
                     let vb = r!(b);
-                    let res = match vb {
-                        Value::Integer(x) => Value::Integer(x.wrapping_neg()),
-                        Value::Number(x) => Value::Number(-x),
-                        _ => arith_slow!(i),
+                    let res = if let Some(x) = vb.as_int() {
+                        Value::Integer(x.wrapping_neg())
+                    } else if let Some(x) = vb.as_float() {
+                        Value::Number(-x)
+                    } else {
+                        arith_slow!(i)
                     };
                     set!(i.a(), res);
                 }
@@ -1865,10 +1869,13 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::EqI => {
                     let sb = i.sb() as i64;
-                    let eq = match r!(i.a()) {
-                        Value::Integer(x) => x == sb,
-                        Value::Number(x) => x == sb as f64,
-                        _ => false,
+                    let va = r!(i.a());
+                    let eq = if let Some(x) = va.as_int() {
+                        x == sb
+                    } else if let Some(x) = va.as_float() {
+                        x == sb as f64
+                    } else {
+                        false
                     };
                     cond_jump!(eq, i);
                 }
