@@ -55,6 +55,37 @@ impl<'gc> Function<'gc> {
 
 const _: () = assert!(std::mem::size_of::<Value<'static>>() == 16);
 
+/// The two machine words of a value, read at compile time.
+const fn words(v: Value<'static>) -> [u64; 2] {
+    // SAFETY: `Value` is 16 bytes (asserted above); const evaluation rejects
+    // the transmute if any byte of these variants were uninitialised.
+    unsafe { std::mem::transmute::<Value<'static>, [u64; 2]>(v) }
+}
+
+/// The first word of integers and of floats. The interpreter's number fast
+/// paths test this word directly: a `match` on the enum decodes its niche
+/// layout (functions store their own tag in this word) before comparing.
+const INT_TAG: u64 = words(Value::Integer(0))[0];
+const FLOAT_TAG: u64 = words(Value::Number(0.0))[0];
+
+// The layout those reads rely on: the tag (a whole word, initialised for
+// every variant, as `Nil` and `Boolean` show) comes first, and integers and
+// floats keep their payload in the second word.
+const _: () = {
+    let i = words(Value::Integer(0x0123_4567_89ab_cdef));
+    assert!(i[0] == INT_TAG && i[1] == 0x0123_4567_89ab_cdef);
+    let f = words(Value::Number(-1.5));
+    assert!(f[0] == FLOAT_TAG && f[1] == (-1.5f64).to_bits());
+    assert!(INT_TAG != FLOAT_TAG);
+    let (nil, f, t) = (
+        words(Value::Nil)[0],
+        words(Value::Boolean(false))[0],
+        words(Value::Boolean(true))[0],
+    );
+    assert!(nil != INT_TAG && nil != FLOAT_TAG);
+    assert!(f != INT_TAG && f != FLOAT_TAG && t != INT_TAG && t != FLOAT_TAG);
+};
+
 impl<'gc> Value<'gc> {
     /// The name `type()` returns.
     pub fn type_name(self) -> &'static str {
@@ -67,6 +98,35 @@ impl<'gc> Value<'gc> {
             Value::Function(_) => "function",
             Value::Thread(_) => "thread",
             Value::UserData(_) | Value::LightUserData(_) => "userdata",
+        }
+    }
+
+    #[inline(always)]
+    fn tag_word(&self) -> u64 {
+        // SAFETY: the first word is the tag, initialised for every variant
+        // (see the layout checks above).
+        unsafe { (self as *const Self as *const u64).read() }
+    }
+
+    /// The integer, if this is one (a single compare of the tag word).
+    #[inline(always)]
+    pub fn as_int(&self) -> Option<i64> {
+        if self.tag_word() == INT_TAG {
+            // SAFETY: an integer's payload is its second word (checked above).
+            Some(unsafe { (self as *const Self as *const i64).add(1).read() })
+        } else {
+            None
+        }
+    }
+
+    /// The float, if this is one (a single compare of the tag word).
+    #[inline(always)]
+    pub fn as_float(&self) -> Option<f64> {
+        if self.tag_word() == FLOAT_TAG {
+            // SAFETY: a float's payload is its second word (checked above).
+            Some(unsafe { (self as *const Self as *const f64).add(1).read() })
+        } else {
+            None
         }
     }
 

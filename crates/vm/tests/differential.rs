@@ -74,3 +74,8 @@ fn library_argument_errors() {
 fn debug_info_fields_and_transfers() {
     check_script(Libs::ALL, "diff/debuginfo");
 }
+
+#[test]
+fn interpreter_fast_paths() {
+    check_script(Libs::ALL, "diff/fastpaths");
+}

@@ -1006,17 +1006,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         uv
     }
 
-    // Upvalue access is inlined into the dispatch loop; only upvalues open
-    // on another thread's stack take the out-of-line path.
-    #[inline(always)]
-    fn get_upvalue(&self, uv: UpValue<'gc>) -> RtResult<'gc, Value<'gc>> {
-        match uv.get() {
-            UpState::Closed(v) => Ok(v),
-            UpState::Open { thread, index } if thread == self.th => Ok(self.ts.stack[index]),
-            UpState::Open { thread, index } => self.get_foreign_upvalue(thread, index),
-        }
-    }
-
+    // Upvalue access is inlined into the dispatch loop (`upvalue!`, and
+    // `set_upvalue` with no result on its fast path); only upvalues open on
+    // another thread's stack take the out-of-line paths.
+    #[cold]
     #[inline(never)]
     fn get_foreign_upvalue(&self, thread: Thread<'gc>, index: usize) -> RtResult<'gc, Value<'gc>> {
         thread
@@ -1024,28 +1017,29 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             .ok_or_else(foreign_upvalue_error)
     }
 
+    /// Writes `v` to upvalue `uv`; false when it is open on another
+    /// thread's stack (`set_foreign_upvalue`).
     #[inline(always)]
-    fn set_upvalue(&mut self, uv: UpValue<'gc>, v: Value<'gc>) -> RtResult<'gc, ()> {
+    fn set_upvalue(&mut self, uv: UpValue<'gc>, v: Value<'gc>) -> bool {
         match uv.get() {
             UpState::Closed(_) => {
                 uv.set(self.mc, UpState::Closed(v));
-                Ok(())
+                true
             }
             UpState::Open { thread, index } if thread == self.th => {
                 self.ts.stack[index] = v;
-                Ok(())
+                true
             }
-            UpState::Open { thread, index } => self.set_foreign_upvalue(thread, index, v),
+            UpState::Open { .. } => false,
         }
     }
 
+    #[cold]
     #[inline(never)]
-    fn set_foreign_upvalue(
-        &mut self,
-        thread: Thread<'gc>,
-        index: usize,
-        v: Value<'gc>,
-    ) -> RtResult<'gc, ()> {
+    fn set_foreign_upvalue(&mut self, uv: UpValue<'gc>, v: Value<'gc>) -> RtResult<'gc, ()> {
+        let UpState::Open { thread, index } = uv.get() else {
+            return Err(foreign_upvalue_error());
+        };
         thread
             .with_stack(self.mc, |st| st.stack[index] = v)
             .ok_or_else(foreign_upvalue_error)
@@ -1258,48 +1252,39 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
             };
         }
+        // The arithmetic instruction `i` without its fast path: metamethods,
+        // string coercion, errors (out of line, see `arith_fallback`).
         macro_rules! arith_slow {
-            ($op:expr, $a:expr, $b:expr, $rb:expr, $rc:expr) => {{
-                save_pc!();
-                let (va, vb) = ($a, $b);
-                let rb: Option<usize> = $rb;
-                let rc: Option<usize> = $rc;
-                let regs = [rb, rc];
-                tri!(ex
-                    .meta()
-                    .arith($op, va, vb, &|ts: &ThreadState<'gc>, i: usize| {
-                        regs[i]
-                            .map(|r| debug::describe_reg(ts, fi, r))
-                            .unwrap_or_default()
-                    }))
-            }};
+            ($i:expr) => {
+                tri!(arith_fallback(ex, fi, pc, $i))
+            };
         }
         // Arithmetic with fast paths for number operands; `$int` returns
-        // None when the integer case must take the slow path (division by zero).
+        // None when the integer case must take the slow path (division by
+        // zero). One variant is tested at a time: that compiles to a compare
+        // of the tag word, where a match on the pair decodes the tags first.
         macro_rules! arith {
-            ($i:expr, $op:expr, $vc:expr, $rc:expr, $int:expr, $flt:expr) => {{
-                let b = $i.b();
-                let (vb, vc) = (r!(b), $vc);
-                let res = match (vb, vc) {
-                    (Value::Integer(x), Value::Integer(y)) => match $int(x, y) {
+            ($i:expr, $vc:expr, $int:expr, $flt:expr) => {{
+                let (vb, vc) = (r!($i.b()), $vc);
+                let res = if let (Some(x), Some(y)) = (vb.as_int(), vc.as_int()) {
+                    match $int(x, y) {
                         Some(v) => v,
-                        None => arith_slow!($op, vb, vc, Some(b), $rc),
-                    },
-                    (Value::Number(x), Value::Number(y)) => Value::Number($flt(x, y)),
-                    (Value::Integer(x), Value::Number(y)) => Value::Number($flt(x as f64, y)),
-                    (Value::Number(x), Value::Integer(y)) => Value::Number($flt(x, y as f64)),
-                    _ => arith_slow!($op, vb, vc, Some(b), $rc),
+                        None => arith_slow!($i),
+                    }
+                } else if let Some((x, y)) = float_operands(vb, vc) {
+                    Value::Number($flt(x, y))
+                } else {
+                    arith_slow!($i)
                 };
                 set!($i.a(), res);
             }};
         }
         macro_rules! bitwise {
-            ($i:expr, $op:expr, $vc:expr, $rc:expr, $int:expr) => {{
-                let b = $i.b();
-                let (vb, vc) = (r!(b), $vc);
-                let res = match (vb, vc) {
-                    (Value::Integer(x), Value::Integer(y)) => Value::Integer($int(x, y)),
-                    _ => arith_slow!($op, vb, vc, Some(b), $rc),
+            ($i:expr, $vc:expr, $int:expr) => {{
+                let res = if let (Some(x), Some(y)) = (r!($i.b()).as_int(), $vc.as_int()) {
+                    Value::Integer($int(x, y))
+                } else {
+                    arith_slow!($i)
                 };
                 set!($i.a(), res);
             }};
@@ -1367,6 +1352,152 @@ pub fn execute<'gc, const HOOKED: bool>(
             }};
         }
 
+        // The value of upvalue `$n` of the running closure: closed, or open
+        // on this thread's stack, read inline (no `Result` built in memory).
+        macro_rules! upvalue {
+            ($n:expr) => {
+                match cl.upvalue($n).get() {
+                    UpState::Closed(v) => v,
+                    UpState::Open { thread, index } if thread == ex.th => ex.ts.stack[index],
+                    UpState::Open { thread, index } => {
+                        tri_nosync!(ex.get_foreign_upvalue(thread, index))
+                    }
+                }
+            };
+        }
+        // GETFIELD and SELF: R[A] := R[B][key].
+        macro_rules! get_field {
+            ($i:expr, $key:expr) => {{
+                let (tv, key) = (r!($i.b()), $key);
+                let v = match get_str_fast(ex.g, tv, key) {
+                    Some(v) => v,
+                    None => {
+                        save_pc!();
+                        tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
+                            debug::describe_reg(ts, fi, $i.b())
+                        }))
+                    }
+                };
+                set!($i.a(), v);
+            }};
+        }
+        // SETTABLE, SETI, SETFIELD: R[A][key] := RK(C).
+        macro_rules! set_table {
+            ($i:expr, $key:expr) => {{
+                let (tv, key) = (r!($i.a()), $key);
+                let val = if $i.k() { kst!($i.c()) } else { r!($i.c()) };
+                if !store_fast(ex.mc, tv, key, val) {
+                    save_pc!();
+                    tri!(ex.meta().set_index(tv, key, val, &|ts: &ThreadState<'gc>| {
+                        debug::describe_reg(ts, fi, $i.a())
+                    }));
+                }
+            }};
+        }
+        // LTI, LEI, GTI, GEI: R[A] `$op` the immediate sB (a float when C
+        // is set); for metamethods, `$swap` puts the immediate first and
+        // `$le` picks `__le` over `__lt`.
+        macro_rules! compare_imm {
+            ($i:expr, $op:tt, $swap:expr, $le:expr) => {{
+                let va = r!($i.a());
+                let sb = $i.sb() as i64;
+                let res = if let Some(x) = va.as_int() {
+                    x $op sb
+                } else if let Some(x) = va.as_float() {
+                    x $op sb as f64
+                } else {
+                    let imm = if $i.c() != 0 {
+                        Value::Number(sb as f64)
+                    } else {
+                        Value::Integer(sb)
+                    };
+                    if $swap {
+                        compare_slow!(imm, va, $le)
+                    } else {
+                        compare_slow!(va, imm, $le)
+                    }
+                };
+                cond_jump!(res, $i);
+            }};
+        }
+        // RETURN0 and RETURN1 straight back to a Lua caller (or out of
+        // this run); `$nv` is the result count and the result.
+        macro_rules! return_plain {
+            ($nv:expr) => {{
+                // Fast path: back to the calling Lua function, or out of
+                // this run.
+                let (n, v) = $nv;
+                // The running frame is the top one.
+                let Some(f) = ex.ts.frames.pop() else {
+                    return Exit::Error(RtError::msg("internal error: no frame"));
+                };
+                let want = if f.nresults >= 0 {
+                    f.nresults as usize
+                } else {
+                    n
+                };
+                let stack = &mut ex.ts.stack;
+                if want > 0 {
+                    stack[f.func] = v;
+                    if want > 1 {
+                        stack[f.func + 1..f.func + want].fill(Value::Nil);
+                    }
+                }
+                ex.ts.top = f.func + want;
+                if f.fresh {
+                    return Exit::Returned(want);
+                }
+                fi -= 1;
+                let Some(&Frame {
+                    func: cfunc,
+                    base: cbase,
+                    pc: cpc,
+                    ..
+                }) = ex.ts.frames.last()
+                else {
+                    return Exit::Error(RtError::msg("internal error: no frame"));
+                };
+                match ex.ts.stack[cfunc] {
+                    Value::Function(Function::Lua(cl)) => enter!(cl, cbase, cpc),
+                    _ => continue 'frame,
+                }
+            }};
+        }
+        // Any return: `$n` results from R[A]; `$close`: close upvalues and
+        // to-be-closed variables first.
+        macro_rules! return_general {
+            ($i:expr, $n:expr, $close:expr) => {{
+                let i = $i;
+                let a = i.a();
+                let n: usize = $n;
+                if $close {
+                    save_pc!();
+                    let save_top = ex.ts.top;
+                    ex.ts.top = ex.ts.top.max(base + a + n);
+                    tri!(ex.close_level(base, None));
+                    ex.ts.top = save_top;
+                    if !HOOKED && ex.ts.hook.live {
+                        // A closing method set a hook: return hooked
+                        // (closing again finds nothing left to close).
+                        pc -= 1;
+                        save_pc!();
+                        return Exit::Rehook;
+                    }
+                }
+                if HOOKED {
+                    save_pc!();
+                    if let Err(e) = crate::vm::hook::leave(ex, fi, base + a, n) {
+                        pending = Some(e);
+                        continue 'frame;
+                    }
+                }
+                if let Some(n) = ex.deliver(base + a, n) {
+                    return Exit::Returned(n);
+                }
+                continue 'frame;
+            }};
+        }
+
         loop {
             if HOOKED && ex.ts.hook.live {
                 if let Err(e) = crate::vm::hook::trace(ex, fi, pc) {
@@ -1400,15 +1531,17 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::GetUpval => {
-                    let v = tri_nosync!(ex.get_upvalue(cl.upvalue(i.b())));
+                    let v = upvalue!(i.b());
                     set!(i.a(), v);
                 }
                 OpCode::SetUpval => {
-                    let v = r!(i.a());
-                    tri!(ex.set_upvalue(cl.upvalue(i.b()), v));
+                    let (uv, v) = (cl.upvalue(i.b()), r!(i.a()));
+                    if !ex.set_upvalue(uv, v) {
+                        tri!(ex.set_foreign_upvalue(uv, v));
+                    }
                 }
                 OpCode::GetTabUp => {
-                    let t = tri_nosync!(ex.get_upvalue(cl.upvalue(i.b())));
+                    let t = upvalue!(i.b());
                     let key = kst!(i.c());
                     let fast = get_str_fast(ex.g, t, key);
                     let v = match fast {
@@ -1476,30 +1609,13 @@ pub fn execute<'gc, const HOOKED: bool>(
                     };
                     set!(i.a(), v);
                 }
-                OpCode::GetField | OpCode::OpSelf => {
-                    let tv = r!(i.b());
-                    let key = if i.op() == OpCode::OpSelf && !i.k() {
-                        r!(i.c())
-                    } else {
-                        kst!(i.c())
-                    };
-                    if i.op() == OpCode::OpSelf {
-                        set!(i.a() + 1, tv);
-                    }
-                    let fast = get_str_fast(ex.g, tv, key);
-                    let v = match fast {
-                        Some(v) => v,
-                        None => {
-                            save_pc!();
-                            tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
-                                debug::describe_reg(ts, fi, i.b())
-                            }))
-                        }
-                    };
-                    set!(i.a(), v);
+                OpCode::GetField => get_field!(i, kst!(i.c())),
+                OpCode::OpSelf => {
+                    set!(i.a() + 1, r!(i.b()));
+                    get_field!(i, if i.k() { kst!(i.c()) } else { r!(i.c()) })
                 }
                 OpCode::SetTabUp => {
-                    let t = tri_nosync!(ex.get_upvalue(cl.upvalue(i.a())));
+                    let t = upvalue!(i.a());
                     let key = kst!(i.b());
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
@@ -1509,21 +1625,9 @@ pub fn execute<'gc, const HOOKED: bool>(
                         }));
                     }
                 }
-                OpCode::SetTable | OpCode::SetI | OpCode::SetField => {
-                    let tv = r!(i.a());
-                    let key = match i.op() {
-                        OpCode::SetTable => r!(i.b()),
-                        OpCode::SetI => Value::Integer(i.b() as i64),
-                        _ => kst!(i.b()),
-                    };
-                    let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
-                    if !store_fast(ex.mc, tv, key, val) {
-                        save_pc!();
-                        tri!(ex.meta().set_index(tv, key, val, &|ts: &ThreadState<'gc>| {
-                            debug::describe_reg(ts, fi, i.a())
-                        }));
-                    }
-                }
+                OpCode::SetTable => set_table!(i, r!(i.b())),
+                OpCode::SetI => set_table!(i, Value::Integer(i.b() as i64)),
+                OpCode::SetField => set_table!(i, kst!(i.b())),
                 OpCode::NewTable => {
                     // B is log2(hash size) + 1. A constructor takes an
                     // instruction per field, so only a corrupt chunk asks
@@ -1543,81 +1647,56 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let b = i.b();
                     let vb = r!(b);
                     let sc = i.sc() as i64;
-                    let res = match vb {
-                        Value::Integer(x) => Value::Integer(x.wrapping_add(sc)),
-                        Value::Number(x) => Value::Number(x + sc as f64),
-                        // k: compiled from `x - c` (the metamethod is __sub with c).
-                        _ if i.k() => {
-                            arith_slow!(ArithOp::Sub, vb, Value::Integer(-sc), Some(b), None)
-                        }
-                        _ => arith_slow!(ArithOp::Add, vb, Value::Integer(sc), Some(b), None),
+                    let res = if let Some(x) = vb.as_int() {
+                        Value::Integer(x.wrapping_add(sc))
+                    } else if let Some(x) = vb.as_float() {
+                        Value::Number(x + sc as f64)
+                    } else {
+                        arith_slow!(i)
                     };
                     set!(i.a(), res);
                 }
                 OpCode::AddK => arith!(
                     i,
-                    ArithOp::Add,
                     kst!(i.c()),
-                    None,
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_add(y))),
                     |x: f64, y: f64| x + y
                 ),
                 OpCode::SubK => arith!(
                     i,
-                    ArithOp::Sub,
                     kst!(i.c()),
-                    None,
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_sub(y))),
                     |x: f64, y: f64| x - y
                 ),
                 OpCode::MulK => arith!(
                     i,
-                    ArithOp::Mul,
                     kst!(i.c()),
-                    None,
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_mul(y))),
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::ModK => arith!(
-                    i,
-                    ArithOp::Mod,
-                    kst!(i.c()),
-                    None,
-                    int_mod_op,
-                    arith::lua_fmod
-                ),
+                OpCode::ModK => arith!(i, kst!(i.c()), int_mod_op, arith::lua_fmod),
                 OpCode::PowK => arith!(
                     i,
-                    ArithOp::Pow,
                     kst!(i.c()),
-                    None,
                     |x: i64, y: i64| Some(Value::Number(pow(x as f64, y as f64))),
                     pow
                 ),
                 OpCode::DivK => arith!(
                     i,
-                    ArithOp::Div,
                     kst!(i.c()),
-                    None,
                     |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
                     |x: f64, y: f64| x / y
                 ),
-                OpCode::IDivK => arith!(
-                    i,
-                    ArithOp::IDiv,
-                    kst!(i.c()),
-                    None,
-                    int_idiv_op,
-                    |x: f64, y: f64| (x / y).floor()
-                ),
+                OpCode::IDivK => arith!(i, kst!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y)
+                    .floor()),
                 OpCode::BAndK => {
-                    bitwise!(i, ArithOp::BAnd, kst!(i.c()), None, |x: i64, y: i64| x & y)
+                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x & y)
                 }
                 OpCode::BOrK => {
-                    bitwise!(i, ArithOp::BOr, kst!(i.c()), None, |x: i64, y: i64| x | y)
+                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x | y)
                 }
                 OpCode::BXorK => {
-                    bitwise!(i, ArithOp::BXor, kst!(i.c()), None, |x: i64, y: i64| x ^ y)
+                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x ^ y)
                 }
                 OpCode::ShrI => {
                     let b = i.b();
@@ -1627,11 +1706,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                         Value::Integer(x) => {
                             Value::Integer(arith::shift_left(x, sc.wrapping_neg()))
                         }
-                        // k: compiled from `x << c` (the metamethod is __shl with c).
-                        _ if i.k() => {
-                            arith_slow!(ArithOp::Shl, vb, Value::Integer(-sc), Some(b), None)
-                        }
-                        _ => arith_slow!(ArithOp::Shr, vb, Value::Integer(sc), Some(b), None),
+                        _ => arith_slow!(i),
                     };
                     set!(i.a(), res);
                 }
@@ -1639,100 +1714,64 @@ pub fn execute<'gc, const HOOKED: bool>(
                     // sC << R[B]
                     let b = i.b();
                     let vb = r!(b);
-                    let sc = Value::Integer(i.sc() as i64);
-                    let res = match arith::arith(ArithOp::Shl, sc, vb) {
-                        Ok(v) if !matches!(vb, Value::String(_)) => v,
-                        _ => arith_slow!(ArithOp::Shl, sc, vb, None, Some(b)),
+                    let res = match vb {
+                        Value::Integer(x) => Value::Integer(arith::shift_left(i.sc() as i64, x)),
+                        _ => arith_slow!(i),
                     };
                     set!(i.a(), res);
                 }
                 OpCode::Add => arith!(
                     i,
-                    ArithOp::Add,
                     r!(i.c()),
-                    Some(i.c()),
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_add(y))),
                     |x: f64, y: f64| x + y
                 ),
                 OpCode::Sub => arith!(
                     i,
-                    ArithOp::Sub,
                     r!(i.c()),
-                    Some(i.c()),
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_sub(y))),
                     |x: f64, y: f64| x - y
                 ),
                 OpCode::Mul => arith!(
                     i,
-                    ArithOp::Mul,
                     r!(i.c()),
-                    Some(i.c()),
                     |x: i64, y: i64| Some(Value::Integer(x.wrapping_mul(y))),
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::Mod => arith!(
-                    i,
-                    ArithOp::Mod,
-                    r!(i.c()),
-                    Some(i.c()),
-                    int_mod_op,
-                    arith::lua_fmod
-                ),
+                OpCode::Mod => arith!(i, r!(i.c()), int_mod_op, arith::lua_fmod),
                 OpCode::Pow => arith!(
                     i,
-                    ArithOp::Pow,
                     r!(i.c()),
-                    Some(i.c()),
                     |x: i64, y: i64| Some(Value::Number(pow(x as f64, y as f64))),
                     pow
                 ),
                 OpCode::Div => arith!(
                     i,
-                    ArithOp::Div,
                     r!(i.c()),
-                    Some(i.c()),
                     |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
                     |x: f64, y: f64| x / y
                 ),
-                OpCode::IDiv => arith!(
-                    i,
-                    ArithOp::IDiv,
-                    r!(i.c()),
-                    Some(i.c()),
-                    int_idiv_op,
-                    |x: f64, y: f64| (x / y).floor()
-                ),
-                OpCode::BAnd => bitwise!(
-                    i,
-                    ArithOp::BAnd,
-                    r!(i.c()),
-                    Some(i.c()),
-                    |x: i64, y: i64| x & y
-                ),
+                OpCode::IDiv => arith!(i, r!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y).floor()),
+                OpCode::BAnd => bitwise!(i, r!(i.c()), |x: i64, y: i64| x & y),
                 OpCode::BOr => {
-                    bitwise!(i, ArithOp::BOr, r!(i.c()), Some(i.c()), |x: i64, y: i64| x
-                        | y)
+                    bitwise!(i, r!(i.c()), |x: i64, y: i64| x | y)
                 }
-                OpCode::BXor => bitwise!(
-                    i,
-                    ArithOp::BXor,
-                    r!(i.c()),
-                    Some(i.c()),
-                    |x: i64, y: i64| x ^ y
-                ),
-                OpCode::Shl => bitwise!(i, ArithOp::Shl, r!(i.c()), Some(i.c()), arith::shift_left),
+                OpCode::BXor => bitwise!(i, r!(i.c()), |x: i64, y: i64| x ^ y),
+                OpCode::Shl => bitwise!(i, r!(i.c()), arith::shift_left),
                 OpCode::Shr => {
-                    bitwise!(i, ArithOp::Shr, r!(i.c()), Some(i.c()), |x: i64, y: i64| {
+                    bitwise!(i, r!(i.c()), |x: i64, y: i64| {
                         arith::shift_left(x, y.wrapping_neg())
                     })
                 }
                 OpCode::Unm => {
                     let b = i.b();
                     let vb = r!(b);
-                    let res = match vb {
-                        Value::Integer(x) => Value::Integer(x.wrapping_neg()),
-                        Value::Number(x) => Value::Number(-x),
-                        _ => arith_slow!(ArithOp::Unm, vb, vb, Some(b), Some(b)),
+                    let res = if let Some(x) = vb.as_int() {
+                        Value::Integer(x.wrapping_neg())
+                    } else if let Some(x) = vb.as_float() {
+                        Value::Number(-x)
+                    } else {
+                        arith_slow!(i)
                     };
                     set!(i.a(), res);
                 }
@@ -1741,7 +1780,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let vb = r!(b);
                     let res = match vb {
                         Value::Integer(x) => Value::Integer(!x),
-                        _ => arith_slow!(ArithOp::BNot, vb, vb, Some(b), Some(b)),
+                        _ => arith_slow!(i),
                     };
                     set!(i.a(), res);
                 }
@@ -1812,19 +1851,23 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::Lt => {
                     let (va, vb) = (r!(i.a()), r!(i.b()));
-                    let res = match (va, vb) {
-                        (Value::Integer(x), Value::Integer(y)) => x < y,
-                        (Value::Number(x), Value::Number(y)) => x < y,
-                        _ => compare_slow!(va, vb, false),
+                    let res = if let (Some(x), Some(y)) = (va.as_int(), vb.as_int()) {
+                        x < y
+                    } else if let (Some(x), Some(y)) = (va.as_float(), vb.as_float()) {
+                        x < y
+                    } else {
+                        compare_slow!(va, vb, false)
                     };
                     cond_jump!(res, i);
                 }
                 OpCode::Le => {
                     let (va, vb) = (r!(i.a()), r!(i.b()));
-                    let res = match (va, vb) {
-                        (Value::Integer(x), Value::Integer(y)) => x <= y,
-                        (Value::Number(x), Value::Number(y)) => x <= y,
-                        _ => compare_slow!(va, vb, true),
+                    let res = if let (Some(x), Some(y)) = (va.as_int(), vb.as_int()) {
+                        x <= y
+                    } else if let (Some(x), Some(y)) = (va.as_float(), vb.as_float()) {
+                        x <= y
+                    } else {
+                        compare_slow!(va, vb, true)
                     };
                     cond_jump!(res, i);
                 }
@@ -1834,48 +1877,20 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::EqI => {
                     let sb = i.sb() as i64;
-                    let eq = match r!(i.a()) {
-                        Value::Integer(x) => x == sb,
-                        Value::Number(x) => x == sb as f64,
-                        _ => false,
+                    let va = r!(i.a());
+                    let eq = if let Some(x) = va.as_int() {
+                        x == sb
+                    } else if let Some(x) = va.as_float() {
+                        x == sb as f64
+                    } else {
+                        false
                     };
                     cond_jump!(eq, i);
                 }
-                OpCode::LtI | OpCode::LeI | OpCode::GtI | OpCode::GeI => {
-                    let va = r!(i.a());
-                    let sb = i.sb() as i64;
-                    let res = match va {
-                        Value::Integer(x) => match i.op() {
-                            OpCode::LtI => x < sb,
-                            OpCode::LeI => x <= sb,
-                            OpCode::GtI => x > sb,
-                            _ => x >= sb,
-                        },
-                        Value::Number(x) => {
-                            let y = sb as f64;
-                            match i.op() {
-                                OpCode::LtI => x < y,
-                                OpCode::LeI => x <= y,
-                                OpCode::GtI => x > y,
-                                _ => x >= y,
-                            }
-                        }
-                        _ => {
-                            let imm = if i.c() != 0 {
-                                Value::Number(sb as f64)
-                            } else {
-                                Value::Integer(sb)
-                            };
-                            match i.op() {
-                                OpCode::LtI => compare_slow!(va, imm, false),
-                                OpCode::LeI => compare_slow!(va, imm, true),
-                                OpCode::GtI => compare_slow!(imm, va, false),
-                                _ => compare_slow!(imm, va, true),
-                            }
-                        }
-                    };
-                    cond_jump!(res, i);
-                }
+                OpCode::LtI => compare_imm!(i, <, false, false),
+                OpCode::LeI => compare_imm!(i, <=, false, true),
+                OpCode::GtI => compare_imm!(i, >, true, false),
+                OpCode::GeI => compare_imm!(i, >=, true, true),
                 OpCode::Test => {
                     let t = r!(i.a()).is_truthy();
                     cond_jump!(t, i);
@@ -2000,6 +2015,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                     fuel.set(fuel.get() - 1);
                     // Only Lua-to-Lua tail calls reuse the frame; others are plain calls.
                     if let Value::Function(Function::Lua(_)) = ex.ts.stack[func] {
+                        if !HOOKED && !i.k() && fuel.get() > 0 {
+                            if let Some((callee, nbase)) = lua_tail_call(ex.ts, base, i) {
+                                enter!(callee, nbase, 0);
+                                continue;
+                            }
+                        }
                         let Some(f) = ex.ts.frames.pop() else {
                             return Exit::Error(RtError::msg("internal error: no frame"));
                         };
@@ -2051,77 +2072,23 @@ pub fn execute<'gc, const HOOKED: bool>(
                         Err(e) => throw!(e),
                     }
                 }
-                OpCode::Return0 | OpCode::Return1
-                    if !HOOKED
-                        && !ex.ts.frames[fi].finish
-                        && (ex.ts.frames[fi].fresh
-                            || (fi >= 1 && ex.ts.frames[fi - 1].kind == FrameKind::Lua)) =>
-                {
-                    // Fast path: back to the calling Lua function, or out of
-                    // this run.
-                    let n = if i.op() == OpCode::Return1 { 1 } else { 0 };
-                    let v = if n == 1 { r!(i.a()) } else { Value::Nil };
-                    // The running frame is the top one.
-                    let Some(f) = ex.ts.frames.pop() else {
-                        return Exit::Error(RtError::msg("internal error: no frame"));
-                    };
-                    let want = if f.nresults >= 0 {
-                        f.nresults as usize
+                OpCode::Return0 if !HOOKED && returns_plainly(&ex.ts.frames) => {
+                    return_plain!((0, Value::Nil))
+                }
+                OpCode::Return1 if !HOOKED && returns_plainly(&ex.ts.frames) => {
+                    return_plain!((1, r!(i.a())))
+                }
+                OpCode::Return0 => return_general!(i, 0, false),
+                OpCode::Return1 => return_general!(i, 1, false),
+                OpCode::Return => return_general!(
+                    i,
+                    if i.b() != 0 {
+                        i.b() - 1
                     } else {
-                        n
-                    };
-                    let stack = &mut ex.ts.stack;
-                    if want > 0 {
-                        stack[f.func] = v;
-                        if want > 1 {
-                            stack[f.func + 1..f.func + want].fill(Value::Nil);
-                        }
-                    }
-                    ex.ts.top = f.func + want;
-                    if f.fresh {
-                        return Exit::Returned(want);
-                    }
-                    fi -= 1;
-                    let caller = ex.ts.frames[fi];
-                    match ex.ts.stack[caller.func] {
-                        Value::Function(Function::Lua(cl)) => enter!(cl, caller.base, caller.pc),
-                        _ => continue 'frame,
-                    }
-                }
-                OpCode::Return | OpCode::Return0 | OpCode::Return1 => {
-                    let a = i.a();
-                    let n = match i.op() {
-                        OpCode::Return0 => 0,
-                        OpCode::Return1 => 1,
-                        _ if i.b() != 0 => i.b() - 1,
-                        _ => ex.ts.top.saturating_sub(base + a),
-                    };
-                    if i.op() == OpCode::Return && i.k() {
-                        save_pc!();
-                        let save_top = ex.ts.top;
-                        ex.ts.top = ex.ts.top.max(base + a + n);
-                        tri!(ex.close_level(base, None));
-                        ex.ts.top = save_top;
-                        if !HOOKED && ex.ts.hook.live {
-                            // A closing method set a hook: return hooked
-                            // (closing again finds nothing left to close).
-                            pc -= 1;
-                            save_pc!();
-                            return Exit::Rehook;
-                        }
-                    }
-                    if HOOKED {
-                        save_pc!();
-                        if let Err(e) = crate::vm::hook::leave(ex, fi, base + a, n) {
-                            pending = Some(e);
-                            continue 'frame;
-                        }
-                    }
-                    if let Some(n) = ex.deliver(base + a, n) {
-                        return Exit::Returned(n);
-                    }
-                    continue 'frame;
-                }
+                        ex.ts.top.saturating_sub(base + i.a())
+                    },
+                    i.k()
+                ),
                 OpCode::ForLoop => {
                     let a = i.a();
                     match (r!(a), r!(a + 1)) {
@@ -2266,6 +2233,65 @@ pub fn execute<'gc, const HOOKED: bool>(
     }
 }
 
+/// The fast path of TAILCALL (nothing to close): a Lua function with fixed
+/// parameters replaces the running one in its frame when the stack has
+/// room. Returns the callee and its first register, or None (the general
+/// path handles the call).
+#[inline(never)]
+fn lua_tail_call<'gc>(
+    ts: &mut ThreadState<'gc>,
+    base: usize,
+    i: Instr,
+) -> Option<(Gc<'gc, Closure<'gc>>, usize)> {
+    let src = base + i.a();
+    let Value::Function(Function::Lua(callee)) = ts.stack[src] else {
+        return None;
+    };
+    let p = &callee.proto.info.0;
+    let nargs = if i.b() != 0 {
+        i.b() - 1
+    } else {
+        ts.top.saturating_sub(src + 1)
+    };
+    let f = ts.frames.last_mut()?;
+    let dst = f.func;
+    let nbase = dst + 1;
+    let ntop = nbase + p.max_stack as usize;
+    if p.is_vararg || dst >= src || ntop >= ts.stack.len() {
+        return None;
+    }
+    // As `precall` would push it: a plain Lua frame that keeps where its
+    // results go.
+    *f = Frame {
+        kind: FrameKind::Lua,
+        base: nbase,
+        pc: 0,
+        nvarargs: 0,
+        finish: false,
+        tail: true,
+        ..*f
+    };
+    ts.stack.copy_within(src..src + 1 + nargs, dst);
+    let np = p.num_params as usize;
+    if nargs < np {
+        ts.stack[nbase + nargs..nbase + np].fill(Value::Nil);
+    }
+    ts.top = ntop;
+    Some((callee, nbase))
+}
+
+/// Whether the running (top) frame returns without any bookkeeping: not
+/// finishing an interrupted instruction, and either the bottom of this run
+/// or called by a Lua function.
+#[inline(always)]
+fn returns_plainly(frames: &[Frame]) -> bool {
+    match frames {
+        [.., caller, f] => !f.finish && (f.fresh || caller.kind == FrameKind::Lua),
+        [f] => !f.finish && f.fresh,
+        [] => false,
+    }
+}
+
 /// The error for calling register `reg` when it holds a non-callable value.
 fn not_callable<'gc>(ex: &Exec<'gc, '_>, fi: usize, reg: usize) -> Option<RtError<'gc>> {
     let base = ex.ts.frames[fi].base;
@@ -2292,6 +2318,100 @@ unsafe fn load_value<'gc>(p: *const Value<'gc>) -> Value<'gc> {
     // SAFETY: the two words are the bytes of a valid `Value` (16 bytes, no
     // invalid bit patterns introduced: padding stays uninitialised).
     std::mem::transmute::<[MaybeUninit<u64>; 2], Value<'gc>>([a, b])
+}
+
+/// Both operands as floats when they are numbers and not both integers
+/// (the float fast path of arithmetic).
+#[inline(always)]
+fn float_operands(a: Value<'_>, b: Value<'_>) -> Option<(f64, f64)> {
+    let x = match a.as_float() {
+        Some(x) => x,
+        None => a.as_int()? as f64,
+    };
+    let y = match b.as_float() {
+        Some(y) => y,
+        None => b.as_int()? as f64,
+    };
+    Some((x, y))
+}
+
+/// An arithmetic or bitwise instruction whose operands missed the fast
+/// path: its operands read again from the instruction, then coercions,
+/// metamethods or the error. Out of line so that the dispatch loop keeps
+/// no operand copies around for it.
+#[cold]
+#[inline(never)]
+fn arith_fallback<'gc>(
+    ex: &mut Exec<'gc, '_>,
+    fi: usize,
+    pc: usize,
+    i: Instr,
+) -> RtResult<'gc, Value<'gc>> {
+    ex.ts.frames[fi].pc = pc;
+    let Frame { func, base, .. } = ex.ts.frames[fi];
+    let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
+        return Err(RtError::msg("internal error: frame without a Lua function"));
+    };
+    let k = &cl.proto.constants;
+    let reg = |r: usize| ex.ts.stack[base + r];
+    let (b, c) = (i.b(), i.c());
+    let sc = Value::Integer(i.sc() as i64);
+    let neg_sc = Value::Integer(-(i.sc() as i64));
+    // (operation, operands, the registers they came from for messages)
+    let (op, x, y, rx, ry) = match i.op() {
+        // k: compiled from `x - c` (the metamethod is __sub with c).
+        OpCode::AddI if i.k() => (ArithOp::Sub, reg(b), neg_sc, Some(b), None),
+        OpCode::AddI => (ArithOp::Add, reg(b), sc, Some(b), None),
+        // k: compiled from `x << c` (the metamethod is __shl with c).
+        OpCode::ShrI if i.k() => (ArithOp::Shl, reg(b), neg_sc, Some(b), None),
+        OpCode::ShrI => (ArithOp::Shr, reg(b), sc, Some(b), None),
+        OpCode::ShlI => (ArithOp::Shl, sc, reg(b), None, Some(b)),
+        OpCode::Unm => (ArithOp::Unm, reg(b), reg(b), Some(b), Some(b)),
+        OpCode::BNot => (ArithOp::BNot, reg(b), reg(b), Some(b), Some(b)),
+        o => {
+            let (op, constant) = match o {
+                OpCode::AddK => (ArithOp::Add, true),
+                OpCode::SubK => (ArithOp::Sub, true),
+                OpCode::MulK => (ArithOp::Mul, true),
+                OpCode::ModK => (ArithOp::Mod, true),
+                OpCode::PowK => (ArithOp::Pow, true),
+                OpCode::DivK => (ArithOp::Div, true),
+                OpCode::IDivK => (ArithOp::IDiv, true),
+                OpCode::BAndK => (ArithOp::BAnd, true),
+                OpCode::BOrK => (ArithOp::BOr, true),
+                OpCode::BXorK => (ArithOp::BXor, true),
+                OpCode::Add => (ArithOp::Add, false),
+                OpCode::Sub => (ArithOp::Sub, false),
+                OpCode::Mul => (ArithOp::Mul, false),
+                OpCode::Mod => (ArithOp::Mod, false),
+                OpCode::Pow => (ArithOp::Pow, false),
+                OpCode::Div => (ArithOp::Div, false),
+                OpCode::IDiv => (ArithOp::IDiv, false),
+                OpCode::BAnd => (ArithOp::BAnd, false),
+                OpCode::BOr => (ArithOp::BOr, false),
+                OpCode::BXor => (ArithOp::BXor, false),
+                OpCode::Shl => (ArithOp::Shl, false),
+                OpCode::Shr => (ArithOp::Shr, false),
+                _ => {
+                    return Err(RtError::msg(
+                        "internal error: not an arithmetic instruction",
+                    ))
+                }
+            };
+            if constant {
+                (op, reg(b), k[c], Some(b), None)
+            } else {
+                (op, reg(b), reg(c), Some(b), Some(c))
+            }
+        }
+    };
+    let regs = [rx, ry];
+    ex.meta()
+        .arith(op, x, y, &|ts: &ThreadState<'gc>, n: usize| {
+            regs[n]
+                .map(|r| debug::describe_reg(ts, fi, r))
+                .unwrap_or_default()
+        })
 }
 
 #[inline]
