@@ -456,26 +456,13 @@ function entriesOf(h, mode) {
   }
 }
 
-const nvmCall = nvm.call;
 function callLua(r, multi, args) {
   const c = r.core;
   if (c.closed) throw new LuaClosedError();
   if (r.id < 0) throw new LuaClosedError('this LuaFunction handle was released');
   if (c.pending.length !== 0) c.flush();
-  const call = multi ? nvm.callMulti : nvm.call;
   try {
-    switch (args.length) {
-      case 0:
-        return call(c.ext, r.id);
-      case 1:
-        return call(c.ext, r.id, args[0]);
-      case 2:
-        return call(c.ext, r.id, args[0], args[1]);
-      case 3:
-        return call(c.ext, r.id, args[0], args[1], args[2]);
-      default:
-        return call(c.ext, r.id, ...args);
-    }
+    return multi ? nvm.callMulti(c.ext, r.id, ...args) : c.call(r.id, ...args);
   } catch (e) {
     throw c.convert(e);
   }
@@ -586,13 +573,17 @@ class Core {
       }
       return this;
     }
-    this.ext = nvm.create(this.helpers, options.libs === 'all');
+    const [ext, call] = nvm.create(this.helpers, options.libs === 'all');
+    this.ext = ext;
+    /** `call(id, ...args)`: calls export `id`, bound to this VM (the hot path). */
+    this.call = call;
     /** The VM's default limits (per-call options override them). */
     this.limits = mergeLimits(
       { instructionLimit: null, timeout: null, memoryLimit: null, maxCallDepth: null },
       options,
     );
-    this.applyLimits(this.limits);
+    // A new VM has no limits: the native call is needed only to set some.
+    if (hasLimitOptions(options)) this.applyLimits(this.limits);
     if (options.deterministic) this.makeDeterministic(options);
     /** Async jobs not yet settled, in submission order (the one queue). */
     this.jobs = [];
@@ -883,13 +874,13 @@ class Core {
         try {
           switch (arguments.length) {
             case 0:
-              return nvmCall(core.ext, r.id);
+              return core.call(r.id);
             case 1:
-              return nvmCall(core.ext, r.id, a);
+              return core.call(r.id, a);
             case 2:
-              return nvmCall(core.ext, r.id, a, b);
+              return core.call(r.id, a, b);
             default:
-              return nvmCall(core.ext, r.id, a, b, c);
+              return core.call(r.id, a, b, c);
           }
         } catch (e) {
           throw core.convert(e);

@@ -39,7 +39,7 @@
 //! `take_released_host_ids`; if it is still the slot's current host id,
 //! the slot is released (the JS side drops the object).
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ptr;
@@ -164,31 +164,81 @@ pub struct State {
     pub fixed: Option<Fixed>,
 }
 
-/// The JS functions of the VM's JS side (weak references: the JS side
-/// holds them strongly, so nothing here keeps a dropped VM alive).
-pub struct Helpers {
-    pub handle: WeakRef,
-    pub classify: WeakRef,
-    pub release: WeakRef,
-    pub index: WeakRef,
-    pub newindex: WeakRef,
-    pub len: WeakRef,
-    pub pairs: WeakRef,
-    pub tostring: WeakRef,
-    pub error_value: WeakRef,
-    pub plain_kind: WeakRef,
+/// The JS functions (and the imports array) of the VM's JS side, as
+/// properties of one helpers object.
+#[derive(Clone, Copy)]
+pub enum H {
+    Handle,
+    Classify,
+    Release,
+    Index,
+    NewIndex,
+    Len,
+    Pairs,
+    ToString,
+    ErrorValue,
+    PlainKind,
     /// Float64Array -> a plain array of its numbers.
-    pub array_from: WeakRef,
+    ArrayFrom,
     /// Makes an empty Map (for `toObject()` of tables with non-string keys).
-    pub new_map: WeakRef,
-    pub imports: WeakRef,
+    NewMap,
+    Imports,
     /// Receives the promise an async run waits for (see callback.rs).
-    pub awaited: WeakRef,
+    Awaited,
+    /// Does nothing: calling it fails once the thread is being torn down.
+    Alive,
+}
+
+/// Property names of the helpers, in the order of `H`.
+const HELPER_NAMES: [&str; 15] = [
+    "handle\0",
+    "classify\0",
+    "release\0",
+    "index\0",
+    "newindex\0",
+    "len\0",
+    "pairs\0",
+    "tostring\0",
+    "errorValue\0",
+    "plainKind\0",
+    "arrayFrom\0",
+    "newMap\0",
+    "imports\0",
+    "awaited\0",
+    "alive\0",
+];
+
+/// The helpers, held through weak references (the JS side holds them
+/// strongly, so nothing here keeps a dropped VM alive). Each one is looked
+/// up on its first use: most VMs need few of them, and a reference costs
+/// as much to make as to drop.
+pub struct Helpers {
+    obj: WeakRef,
+    refs: [OnceCell<WeakRef>; HELPER_NAMES.len()],
 }
 
 impl Helpers {
-    pub fn get(env: Env, r: &WeakRef) -> Js<JsVal> {
-        match r.get()? {
+    pub fn new(obj: WeakRef) -> Helpers {
+        Helpers {
+            obj,
+            refs: Default::default(),
+        }
+    }
+
+    pub fn get(&self, env: Env, h: H) -> Js<JsVal> {
+        let cell = &self.refs[h as usize];
+        let found = match cell.get() {
+            Some(r) => r.get()?,
+            None => match self.obj.get()? {
+                Some(obj) => {
+                    let v = raw::get_named(env, obj, HELPER_NAMES[h as usize])?;
+                    let _ = cell.set(WeakRef::new(env, v)?);
+                    Some(v)
+                }
+                None => None,
+            },
+        };
+        match found {
             Some(v) => Ok(v),
             None => Err(raw::throw_coded(
                 env,
@@ -306,10 +356,7 @@ pub fn closed_error(env: Env) -> Thrown {
 }
 
 impl Vm {
-    /// `alive` is a JS function that does nothing: calling it between fuel
-    /// slices fails once the thread is being torn down (a terminated
-    /// worker), which stops the running call.
-    pub fn new(env: Env, helpers: Helpers, libs: Libs, alive: WeakRef) -> Box<Vm> {
+    pub fn new(env: Env, helpers: Helpers, libs: Libs) -> Box<Vm> {
         let lua = Lua::new(libs);
         let gaddr = lua.enter(|_, g| Gc::as_ptr(g) as usize);
         let fixed = crate::callback::make_fixed(&lua);
@@ -349,8 +396,10 @@ impl Vm {
             if vm.flush_released_slots().is_err() {
                 let _ = raw::take_exception(env);
             }
-            let Ok(Some(f)) = alive.get() else {
-                return true;
+            // Calling the `alive` helper fails once the thread is being torn
+            // down (a terminated worker), which stops the running call.
+            let Ok(f) = vm.helpers.get(env, H::Alive) else {
+                return false;
             };
             raw::call(env, raw::undefined(env), f, &[]).is_ok()
         };
@@ -656,7 +705,7 @@ impl Vm {
         for (i, s) in slots.iter().enumerate() {
             raw::set_element(env, arr, i as u32, raw::number(env, *s as f64)?)?;
         }
-        let f = Helpers::get(env, &self.helpers.release)?;
+        let f = self.helpers.get(env, H::Release)?;
         raw::call(env, raw::undefined(env), f, &[arr])?;
         Ok(())
     }
@@ -705,6 +754,7 @@ impl Vm {
             ));
         }
         self.jobs.borrow_mut().clear();
+        self.run_close_finalizers();
         let lua = self.lua.borrow_mut().take();
         if lua.is_some() {
             LIVE.with(|n| n.set(n.get().saturating_sub(1)));
@@ -718,6 +768,25 @@ impl Vm {
             self.reported_bytes.set(0);
         }
         Ok(())
+    }
+
+    /// Runs the `__gc` metamethods of the objects that have one, as
+    /// `lua_close` does. They may call JS (as an outermost entry's Lua code
+    /// does); an error in one becomes a warning (`warn`), never an
+    /// exception out of `close`. A VM that panicked runs none.
+    fn run_close_finalizers(&self) {
+        if self.poisoned.get() || self.is_closed() {
+            return;
+        }
+        // Entered like an outermost call, so that their calls into JS find
+        // this VM (the entry's end closes the handle scope they shared).
+        let Ok(_entry) = self.begin() else {
+            let _ = raw::take_exception(self.env);
+            return;
+        };
+        if let Some(lua) = self.lua.borrow_mut().as_mut() {
+            lua.run_close_finalizers();
+        }
     }
 
     pub fn import_count(&self) -> usize {

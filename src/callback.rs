@@ -25,7 +25,7 @@ use lunarena_vm::vm::ctx::Ctx;
 use lunarena_vm::vm::meta::MetaCx;
 use lunarena_vm::{Lua, Value};
 
-use crate::binding::{self, Fixed, Helpers, Vm, MAX_JS_DEPTH, MAX_STACK_BYTES};
+use crate::binding::{self, Fixed, Vm, H, MAX_JS_DEPTH, MAX_STACK_BYTES};
 use crate::convert::{native_is, Cv};
 use crate::raw::{self, Js, JsVal};
 
@@ -269,7 +269,7 @@ fn await_promise<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, p: JsVal) -> RtR
     }
     let env = cv.env;
     let stored = (|| -> Js<()> {
-        let f = Helpers::get(env, &cv.vm.helpers.awaited)?;
+        let f = cv.vm.helpers.get(env, H::Awaited)?;
         raw::call(env, raw::undefined(env), f, &[p])?;
         Ok(())
     })();
@@ -349,13 +349,13 @@ fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVa
         _ => {
             let obj = cv.import_value(slot_of(cv, ctx.arg(0))?)?;
             let (helper, extra) = match op {
-                Op::Index => (&helpers.index, 1),
-                Op::NewIndex => (&helpers.newindex, 2),
-                Op::Len => (&helpers.len, 0),
-                Op::Pairs => (&helpers.pairs, 0),
-                _ => (&helpers.tostring, 0),
+                Op::Index => (H::Index, 1),
+                Op::NewIndex => (H::NewIndex, 2),
+                Op::Len => (H::Len, 0),
+                Op::Pairs => (H::Pairs, 0),
+                _ => (H::ToString, 0),
             };
-            let f = Helpers::get(env, helper)?;
+            let f = helpers.get(env, helper)?;
             let mut args = raw::ArgBuf::new();
             args.push(obj);
             for i in 1..=extra {
@@ -425,7 +425,7 @@ fn exception_to_lua<'gc>(cv: &Cv<'gc, '_>) -> RtError<'gc> {
         return RtError::msg("JavaScript call failed");
     };
     let converted = (|| -> Js<RtError<'gc>> {
-        let f = Helpers::get(env, &cv.vm.helpers.error_value)?;
+        let f = cv.vm.helpers.get(env, H::ErrorValue)?;
         let pair = raw::call(env, raw::undefined(env), f, &[exc])?;
         let tag = raw::get_number(env, raw::get_element(env, pair, 0)?)?;
         let value = raw::get_element(env, pair, 1)?;

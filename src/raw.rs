@@ -510,11 +510,13 @@ impl ArgBuf {
     }
 }
 
-/// The arguments of a native callback (no allocation for up to 8).
+/// The arguments of a native callback (no allocation for up to 8), and
+/// the data pointer its function was made with.
 pub struct CbInfo {
     inline: [JsVal; INLINE_ARGS],
     len: usize,
     spilled: Vec<JsVal>,
+    pub data: *mut c_void,
 }
 
 impl CbInfo {
@@ -532,6 +534,7 @@ pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
         inline: [ptr::null_mut(); INLINE_ARGS],
         len: INLINE_ARGS,
         spilled: Vec::new(),
+        data: ptr::null_mut(),
     };
     check(env, unsafe {
         sys::napi_get_cb_info(
@@ -540,7 +543,7 @@ pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
             &mut ci.len,
             ci.inline.as_mut_ptr(),
             ptr::null_mut(),
-            ptr::null_mut(),
+            &mut ci.data,
         )
     })?;
     if ci.len <= INLINE_ARGS {
@@ -564,6 +567,17 @@ pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
 
 /// Makes a JS function from a raw callback.
 pub fn function(env: Env, name: &str, cb: sys::napi_callback) -> Js<JsVal> {
+    function_with_data(env, name, cb, ptr::null_mut())
+}
+
+/// Makes a JS function from a raw callback that receives `data` (in
+/// [`CbInfo::data`]).
+pub fn function_with_data(
+    env: Env,
+    name: &str,
+    cb: sys::napi_callback,
+    data: *mut c_void,
+) -> Js<JsVal> {
     let mut v = ptr::null_mut();
     check(env, unsafe {
         sys::napi_create_function(
@@ -571,11 +585,30 @@ pub fn function(env: Env, name: &str, cb: sys::napi_callback) -> Js<JsVal> {
             name.as_ptr().cast(),
             name.len() as isize,
             cb,
-            ptr::null_mut(),
+            data,
             &mut v,
         )
     })?;
     Ok(v)
+}
+
+/// Defines `obj[name] = v` as a property that can be neither changed nor
+/// deleted; `name` must end with a NUL byte.
+pub fn define_fixed(env: Env, obj: JsVal, name: &str, v: JsVal) -> Js<()> {
+    debug_assert!(name.ends_with('\0'));
+    let prop = sys::napi_property_descriptor {
+        utf8name: name.as_ptr().cast(),
+        name: ptr::null_mut(),
+        method: None,
+        getter: None,
+        setter: None,
+        value: v,
+        attributes: sys::PropertyAttributes::default,
+        data: ptr::null_mut(),
+    };
+    check(env, unsafe {
+        sys::napi_define_properties(env, obj, 1, &prop)
+    })
 }
 
 pub fn external(env: Env, data: *mut c_void, finalize: sys::napi_finalize) -> Js<JsVal> {
