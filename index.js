@@ -520,6 +520,15 @@ function limitError(limit, message) {
   return e;
 }
 
+function newMap() {
+  return new Map();
+}
+
+/** Called between slices of a long call: fails once the thread is being torn down. */
+function alive() {
+  return true;
+}
+
 /** The per-VM state shared by a `Lua` and its handles. */
 class Core {
   constructor(options) {
@@ -554,8 +563,8 @@ class Core {
       errorValue: (e) => core.errorValue(e),
       plainKind,
       arrayFrom,
-      newMap: () => new Map(),
-      alive: () => true,
+      newMap,
+      alive,
       awaited: (p) => {
         core.awaited = p;
       },
@@ -573,10 +582,10 @@ class Core {
       }
       return this;
     }
-    const [ext, call] = nvm.create(this.helpers, options.libs === 'all');
-    this.ext = ext;
+    const made = nvm.create(this.helpers, options.libs === 'all');
+    this.ext = made[0];
     /** `call(id, ...args)`: calls export `id`, bound to this VM (the hot path). */
-    this.call = call;
+    this.call = made[1];
     /** The VM's default limits (per-call options override them). */
     this.limits = mergeLimits(
       { instructionLimit: null, timeout: null, memoryLimit: null, maxCallDepth: null },

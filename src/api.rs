@@ -294,7 +294,7 @@ mod handlers {
                 let cv = Cv::new(vm, mc, g);
                 args.push(cv.exported(id)?);
                 args.push(cv.to_lua(key)?);
-                Ok(fixed_value(vm, g, |f| &f.op_index))
+                Ok(fixed_value(vm, mc, g, |f| &f.op_index))
             },
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, false),
         )
@@ -313,7 +313,7 @@ mod handlers {
                 args.push(cv.exported(id)?);
                 args.push(cv.to_lua(key)?);
                 args.push(cv.to_lua(value)?);
-                Ok(fixed_value(vm, g, |f| &f.op_newindex))
+                Ok(fixed_value(vm, mc, g, |f| &f.op_newindex))
             },
             |_, _, _| Ok(raw::undefined(env)),
         )
@@ -328,7 +328,7 @@ mod handlers {
             &e,
             |mc, g, args| {
                 args.push(Cv::new(vm, mc, g).exported(id)?);
-                Ok(fixed_value(vm, g, |f| &f.op_len))
+                Ok(fixed_value(vm, mc, g, |f| &f.op_len))
             },
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, false),
         )

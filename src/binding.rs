@@ -135,7 +135,7 @@ pub struct Export {
     pub addr: usize,
 }
 
-/// Values the binding made in the arena at creation.
+/// Values the binding keeps in the arena (made at their first use).
 pub struct Fixed {
     /// Weak-valued table: import slot -> its Lua value (userdata or closure).
     pub imports: StashedValue,
@@ -161,6 +161,7 @@ pub struct State {
     /// Import slot -> a weak reference to its JS object (the `imports`
     /// array holds it strongly): reading one is cheaper than an array read.
     pub import_refs: Vec<Option<WeakRef>>,
+    /// Made at the first use (see `callback::with_fixed`).
     pub fixed: Option<Fixed>,
 }
 
@@ -292,10 +293,9 @@ thread_local! {
     /// leak hunting (`Lua.liveCount()`).
     pub static LIVE: Cell<usize> = const { Cell::new(0) };
     /// The VM whose entry is innermost on this thread (the one whose Lua
-    /// code may call a trampoline). Saved and restored by `Entry`.
-    static ACTIVE: Cell<*const Vm> = const { Cell::new(ptr::null()) };
-    /// Stack address at this thread's outermost entry (0: none active).
-    static STACK_BASE: Cell<usize> = const { Cell::new(0) };
+    /// code may call a trampoline; saved and restored by `Entry`), and the
+    /// stack address at this thread's outermost entry (0: none active).
+    static ENTERED: Cell<(*const Vm, usize)> = const { Cell::new((ptr::null(), 0)) };
 }
 
 /// An address in the current stack frame.
@@ -305,24 +305,15 @@ fn stack_address() -> usize {
     std::hint::black_box(&marker) as *const u8 as usize
 }
 
-/// Bytes of native stack used since this thread's outermost entry (the
-/// stack grows down on every platform Node supports).
-pub fn stack_used() -> usize {
-    let base = STACK_BASE.with(|b| b.get());
-    if base == 0 {
-        return 0;
-    }
-    base.saturating_sub(stack_address())
-}
-
-/// The VM of the innermost entry on this thread.
-pub fn active_vm<'a>() -> Option<&'a Vm> {
-    let p = ACTIVE.with(|a| a.get());
+/// The VM of the innermost entry on this thread, and the bytes of native
+/// stack used since this thread's outermost entry (the stack grows down on
+/// every platform Node supports).
+pub fn active_vm<'a>() -> Option<(&'a Vm, usize)> {
+    let (p, base) = ENTERED.with(|e| e.get());
     if p.is_null() {
-        None
-    } else {
-        Some(unsafe { &*p })
+        return None;
     }
+    Some((unsafe { &*p }, base.saturating_sub(stack_address())))
 }
 
 /// Guard of one entry into a VM.
@@ -337,10 +328,10 @@ impl Drop for Entry<'_> {
         // Normally closed already, when the Lua code returned.
         self.vm.end_level();
         self.vm.locked.set(self.prev_locked);
-        ACTIVE.with(|a| a.set(self.prev));
-        if self.prev.is_null() {
-            STACK_BASE.with(|b| b.set(0));
-        }
+        ENTERED.with(|e| {
+            let base = if self.prev.is_null() { 0 } else { e.get().1 };
+            e.set((self.prev, base));
+        });
     }
 }
 
@@ -359,13 +350,11 @@ impl Vm {
     pub fn new(env: Env, helpers: Helpers, libs: Libs) -> Box<Vm> {
         let lua = Lua::new(libs);
         let gaddr = lua.enter(|_, g| Gc::as_ptr(g) as usize);
-        let fixed = crate::callback::make_fixed(&lua);
         LIVE.with(|n| n.set(n.get() + 1));
         // V8 feels the VM's memory, so that dropped VMs get collected.
         let bytes = vm_bytes(&lua);
         raw::adjust_external_memory(env, bytes);
         let st = State {
-            fixed: Some(fixed),
             next_export: 1,
             next_host: 1,
             ..State::default()
@@ -466,10 +455,16 @@ impl Vm {
                 &[],
             ));
         }
-        let prev = ACTIVE.with(|a| a.replace(self as *const Vm));
-        if prev.is_null() {
-            STACK_BASE.with(|b| b.set(stack_address()));
-        }
+        let prev = ENTERED.with(|e| {
+            let (prev, base) = e.get();
+            let base = if prev.is_null() {
+                stack_address()
+            } else {
+                base
+            };
+            e.set((self as *const Vm, base));
+            prev
+        });
         let prev_locked = self.locked.replace(true);
         Ok(Entry {
             vm: self,
