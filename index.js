@@ -874,22 +874,24 @@ class Core {
     const r = { core: this, id, kind };
     let h;
     if (kind === KIND_FUNCTION) {
+      const core = this;
+      const call = this.call;
       h = function (a, b, c) {
-        // The common case without an arguments array (a hot path).
-        const core = r.core;
+        // The common case without an arguments array (a hot path). `call`
+        // is called as a plain function: V8's fast path for native calls.
         if (arguments.length > 3 || core.closed || r.id < 0 || core.pending.length !== 0) {
           return callLua(r, false, Array.prototype.slice.call(arguments));
         }
         try {
           switch (arguments.length) {
             case 0:
-              return core.call(r.id);
+              return call(r.id);
             case 1:
-              return core.call(r.id, a);
+              return call(r.id, a);
             case 2:
-              return core.call(r.id, a, b);
+              return call(r.id, a, b);
             default:
-              return core.call(r.id, a, b, c);
+              return call(r.id, a, b, c);
           }
         } catch (e) {
           throw core.convert(e);

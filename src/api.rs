@@ -76,7 +76,8 @@ unsafe extern "C" fn call_bound(
 ) -> sys::napi_value {
     let mut data = ptr::null_mut();
     let r = catch_unwind(AssertUnwindSafe(|| {
-        let ci = raw::cb_info(env, info)?;
+        // `id` and up to 3 arguments: what index.js passes without spreading.
+        let ci = raw::cb_info_expecting(env, info, 4)?;
         data = ci.data;
         let vm = unsafe { &*(ci.data as *const Vm) };
         let a = ci.args();

@@ -398,10 +398,9 @@ impl Vm {
         vm
     }
 
-    /// Makes sure a call from Lua into JS at the current nesting level runs
-    /// inside a handle scope (see `CallScopes`).
-    pub fn call_scope(&self) {
-        let level = self.ctxs.borrow().len();
+    /// Makes sure a call from Lua into JS at nesting level `level` (the
+    /// current length of `ctxs`) runs inside a handle scope (see `CallScopes`).
+    pub fn call_scope(&self, level: usize) {
         let mut open = self.scopes.open.borrow_mut();
         if let Some((l, _, n)) = open.last_mut() {
             if *l == level {

@@ -205,7 +205,8 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
             "a JavaScript function was called from another Lua VM",
         ));
     }
-    if vm.ctxs.borrow().len() >= MAX_JS_DEPTH {
+    let level = vm.ctxs.borrow().len();
+    if level >= MAX_JS_DEPTH {
         return Err(RtError::msg(format!(
             "too many nested calls between Lua and JavaScript (more than {MAX_JS_DEPTH})"
         )));
@@ -216,7 +217,7 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
         ));
     }
     let env = vm.env;
-    vm.call_scope();
+    vm.call_scope(level);
     let cv = Cv::new(vm, ctx.mc, ctx.g);
     if matches!(op, Op::Index | Op::Len) {
         match array_fast_path(&cv, &ctx, op) {

@@ -530,9 +530,16 @@ impl CbInfo {
 }
 
 pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
+    cb_info_expecting(env, info, INLINE_ARGS)
+}
+
+/// [`cb_info`] for a function usually called with at most `usual` (at most
+/// 8) arguments: Node-API fills every slot asked for that the call did not
+/// pass, so asking for fewer is cheaper.
+pub fn cb_info_expecting(env: Env, info: sys::napi_callback_info, usual: usize) -> Js<CbInfo> {
     let mut ci = CbInfo {
         inline: [ptr::null_mut(); INLINE_ARGS],
-        len: INLINE_ARGS,
+        len: usual.min(INLINE_ARGS),
         spilled: Vec::new(),
         data: ptr::null_mut(),
     };
@@ -546,7 +553,7 @@ pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
             &mut ci.data,
         )
     })?;
-    if ci.len <= INLINE_ARGS {
+    if ci.len <= usual.min(INLINE_ARGS) {
         return Ok(ci);
     }
     let mut n = ci.len;
