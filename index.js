@@ -492,10 +492,19 @@ Object.defineProperty(LuaFunction.prototype, 'callAsync', {
 
 const LIMIT_KEYS = ['instructionLimit', 'timeout', 'memoryLimit', 'maxCallDepth'];
 
+/** No limits (never mutated: limits objects are replaced, not changed). */
+const NO_LIMITS = Object.freeze({ instructionLimit: null, timeout: null, memoryLimit: null, maxCallDepth: null });
+
+/** Whether `options` sets a limit (checked on every run: no loop, no keyed reads). */
 function hasLimitOptions(options) {
-  if (options === null || typeof options !== 'object') return false;
-  for (const k of LIMIT_KEYS) if (options[k] !== undefined) return true;
-  return false;
+  return (
+    options !== null &&
+    typeof options === 'object' &&
+    (options.instructionLimit !== undefined ||
+      options.timeout !== undefined ||
+      options.memoryLimit !== undefined ||
+      options.maxCallDepth !== undefined)
+  );
 }
 
 function checkLimit(name, v) {
@@ -587,12 +596,12 @@ class Core {
     /** `call(id, ...args)`: calls export `id`, bound to this VM (the hot path). */
     this.call = made[1];
     /** The VM's default limits (per-call options override them). */
-    this.limits = mergeLimits(
-      { instructionLimit: null, timeout: null, memoryLimit: null, maxCallDepth: null },
-      options,
-    );
+    this.limits = NO_LIMITS;
     // A new VM has no limits: the native call is needed only to set some.
-    if (hasLimitOptions(options)) this.applyLimits(this.limits);
+    if (hasLimitOptions(options)) {
+      this.limits = mergeLimits(NO_LIMITS, options);
+      this.applyLimits(this.limits);
+    }
     if (options.deterministic) this.makeDeterministic(options);
     /** Async jobs not yet settled, in submission order (the one queue). */
     this.jobs = [];
