@@ -162,10 +162,10 @@ pub struct Global<'gc> {
     pub budget: Static<crate::vm::budget::Budget>,
 }
 
-/// Strings the interner holds before it first grows: the names the
-/// standard libraries intern (about 300 with every library), so that
+/// Strings the interner holds before it first grows: more than the names
+/// the standard libraries intern (under 200 with every library), so that
 /// opening them never rebuilds it.
-const INITIAL_STRINGS: usize = 400;
+const INITIAL_STRINGS: usize = 250;
 
 /// Entries the globals table starts with room for (the libraries put
 /// about 40 names there).
