@@ -50,6 +50,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         match v {
             Value::Nil => Ok(raw::undefined(env)),
             Value::Boolean(b) => raw::boolean(env, b),
+            Value::Integer(i) if i32::try_from(i).is_ok() => raw::int32(env, i as i32),
             Value::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) => {
                 raw::number(env, i as f64)
             }
