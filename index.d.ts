@@ -282,8 +282,11 @@ export declare class Lua {
   readonly closed: boolean;
   /**
    * Frees the VM and everything in it; later use of it or its handles
-   * throws `LuaClosedError`. Pending async jobs are rejected first, in
-   * order, with `LuaClosedError`; the promise resolves after that.
+   * throws `LuaClosedError`. The `__gc` metamethods still pending run
+   * before the VM is freed (as Lua's `lua_close` runs them; they may call JS
+   * functions, and an error in one is a warning, never an exception).
+   * Pending async jobs are rejected, in order, with `LuaClosedError`; the
+   * promise resolves after that. Closing twice does nothing.
    */
   close(): Promise<void>;
   [Symbol.dispose](): void;

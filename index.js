@@ -456,26 +456,13 @@ function entriesOf(h, mode) {
   }
 }
 
-const nvmCall = nvm.call;
 function callLua(r, multi, args) {
   const c = r.core;
   if (c.closed) throw new LuaClosedError();
   if (r.id < 0) throw new LuaClosedError('this LuaFunction handle was released');
   if (c.pending.length !== 0) c.flush();
-  const call = multi ? nvm.callMulti : nvm.call;
   try {
-    switch (args.length) {
-      case 0:
-        return call(c.ext, r.id);
-      case 1:
-        return call(c.ext, r.id, args[0]);
-      case 2:
-        return call(c.ext, r.id, args[0], args[1]);
-      case 3:
-        return call(c.ext, r.id, args[0], args[1], args[2]);
-      default:
-        return call(c.ext, r.id, ...args);
-    }
+    return multi ? nvm.callMulti(c.ext, r.id, ...args) : c.call(r.id, ...args);
   } catch (e) {
     throw c.convert(e);
   }
@@ -505,10 +492,19 @@ Object.defineProperty(LuaFunction.prototype, 'callAsync', {
 
 const LIMIT_KEYS = ['instructionLimit', 'timeout', 'memoryLimit', 'maxCallDepth'];
 
+/** No limits (never mutated: limits objects are replaced, not changed). */
+const NO_LIMITS = Object.freeze({ instructionLimit: null, timeout: null, memoryLimit: null, maxCallDepth: null });
+
+/** Whether `options` sets a limit (checked on every run: no loop, no keyed reads). */
 function hasLimitOptions(options) {
-  if (options === null || typeof options !== 'object') return false;
-  for (const k of LIMIT_KEYS) if (options[k] !== undefined) return true;
-  return false;
+  return (
+    options !== null &&
+    typeof options === 'object' &&
+    (options.instructionLimit !== undefined ||
+      options.timeout !== undefined ||
+      options.memoryLimit !== undefined ||
+      options.maxCallDepth !== undefined)
+  );
 }
 
 function checkLimit(name, v) {
@@ -531,6 +527,15 @@ function mergeLimits(base, options) {
 function limitError(limit, message) {
   const e = new LuaLimitError(message, { limit });
   return e;
+}
+
+function newMap() {
+  return new Map();
+}
+
+/** Called between slices of a long call: fails once the thread is being torn down. */
+function alive() {
+  return true;
 }
 
 /** The per-VM state shared by a `Lua` and its handles. */
@@ -567,8 +572,8 @@ class Core {
       errorValue: (e) => core.errorValue(e),
       plainKind,
       arrayFrom,
-      newMap: () => new Map(),
-      alive: () => true,
+      newMap,
+      alive,
       awaited: (p) => {
         core.awaited = p;
       },
@@ -586,13 +591,17 @@ class Core {
       }
       return this;
     }
-    this.ext = nvm.create(this.helpers, options.libs === 'all');
+    const made = nvm.create(this.helpers, options.libs === 'all');
+    this.ext = made[0];
+    /** `call(id, ...args)`: calls export `id`, bound to this VM (the hot path). */
+    this.call = made[1];
     /** The VM's default limits (per-call options override them). */
-    this.limits = mergeLimits(
-      { instructionLimit: null, timeout: null, memoryLimit: null, maxCallDepth: null },
-      options,
-    );
-    this.applyLimits(this.limits);
+    this.limits = NO_LIMITS;
+    // A new VM has no limits: the native call is needed only to set some.
+    if (hasLimitOptions(options)) {
+      this.limits = mergeLimits(NO_LIMITS, options);
+      this.applyLimits(this.limits);
+    }
     if (options.deterministic) this.makeDeterministic(options);
     /** Async jobs not yet settled, in submission order (the one queue). */
     this.jobs = [];
@@ -874,22 +883,24 @@ class Core {
     const r = { core: this, id, kind };
     let h;
     if (kind === KIND_FUNCTION) {
+      const core = this;
+      const call = this.call;
       h = function (a, b, c) {
-        // The common case without an arguments array (a hot path).
-        const core = r.core;
+        // The common case without an arguments array (a hot path). `call`
+        // is called as a plain function: V8's fast path for native calls.
         if (arguments.length > 3 || core.closed || r.id < 0 || core.pending.length !== 0) {
           return callLua(r, false, Array.prototype.slice.call(arguments));
         }
         try {
           switch (arguments.length) {
             case 0:
-              return nvmCall(core.ext, r.id);
+              return call(r.id);
             case 1:
-              return nvmCall(core.ext, r.id, a);
+              return call(r.id, a);
             case 2:
-              return nvmCall(core.ext, r.id, a, b);
+              return call(r.id, a, b);
             default:
-              return nvmCall(core.ext, r.id, a, b, c);
+              return call(r.id, a, b, c);
           }
         } catch (e) {
           throw core.convert(e);

@@ -431,6 +431,64 @@ describe('close', () => {
     other.close();
   });
 
+  test('close() runs pending __gc metamethods, which may call JS', () => {
+    const other = new Lua();
+    const seen = [];
+    other.set('note', (what) => {
+      // A finalizer's JS code may still use the VM.
+      seen.push(`${what} ${other.get('n')}`);
+    });
+    other.run('n = 1; setmetatable({}, { __gc = function() note("dropped") end })');
+    other.run('kept = setmetatable({}, { __gc = function() note("kept") end })');
+    expect(seen).toEqual([]);
+    other.close();
+    expect(seen.sort()).toEqual(['dropped 1', 'kept 1']);
+    expect(other.closed).toBe(true);
+  });
+
+  test('closing twice runs the finalizers once', () => {
+    const other = new Lua();
+    let runs = 0;
+    other.set('count', () => runs++);
+    other.run('x = setmetatable({}, { __gc = function() count() end })');
+    other.close();
+    other.close();
+    expect(runs).toBe(1);
+  });
+
+  test('errors in finalizers do not escape close(); the others still run', () => {
+    const other = new Lua();
+    const seen = [];
+    other.set('note', (x) => seen.push(x));
+    other.set('fail', () => {
+      throw new Error('JS failure');
+    });
+    other.run(`
+      a = setmetatable({}, { __gc = function() error("boom") end })
+      b = setmetatable({}, { __gc = function() fail() end })
+      c = setmetatable({}, { __gc = function() note("c") end })
+      d = setmetatable({}, { __gc = function() note("d") end })
+    `);
+    expect(() => other.close()).not.toThrow();
+    expect(seen.sort()).toEqual(['c', 'd']);
+  });
+
+  test('a finalizer cannot close the VM it runs in', () => {
+    const other = new Lua();
+    let error;
+    other.set('closer', () => {
+      try {
+        other.close();
+      } catch (e) {
+        error = e;
+      }
+    });
+    other.run('x = setmetatable({}, { __gc = function() closer() end })');
+    other.close();
+    expect(error.message).toMatch(/while it is running/);
+    expect(other.closed).toBe(true);
+  });
+
   test('Symbol.dispose closes', () => {
     const other = new Lua();
     other[Symbol.dispose]();

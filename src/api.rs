@@ -24,6 +24,19 @@ fn dispatch(env: Env, info: sys::napi_callback_info, h: Handler) -> JsVal {
         let ci = raw::cb_info(env, info)?;
         h(env, ci.args())
     }));
+    finish(env, r, || {
+        let ci = raw::cb_info(env, info).ok()?;
+        vm_of(env, *ci.args().first()?).ok()
+    })
+}
+
+/// The result of a native function for JS: its value, or null with an
+/// exception pending. A panic marks the VM (found by `vm`) unusable.
+fn finish<'a>(
+    env: Env,
+    r: std::thread::Result<Js<JsVal>>,
+    vm: impl FnOnce() -> Option<&'a Vm>,
+) -> JsVal {
     match r {
         Ok(Ok(v)) => v,
         Ok(Err(Thrown)) => ptr::null_mut(),
@@ -37,12 +50,8 @@ fn dispatch(env: Env, info: sys::napi_callback_info, h: Handler) -> JsVal {
             };
             std::mem::forget(payload);
             let _ = catch_unwind(AssertUnwindSafe(|| {
-                if let Ok(ci) = raw::cb_info(env, info) {
-                    if let Some(a) = ci.args().first() {
-                        if let Ok(vm) = vm_of(env, *a) {
-                            vm.poisoned.set(true);
-                        }
-                    }
+                if let Some(vm) = vm() {
+                    vm.poisoned.set(true);
                 }
                 let _ = raw::take_exception(env);
                 raw::throw_coded(
@@ -55,6 +64,26 @@ fn dispatch(env: Env, info: sys::napi_callback_info, h: Handler) -> JsVal {
             ptr::null_mut()
         }
     }
+}
+
+/// `call(id, ...args)`, made for one VM (its data is the `Vm`): the hot path
+/// of calling a `LuaFunction` from JS, without finding the VM from an
+/// argument. The function holds the VM's external (a fixed property), so
+/// the `Vm` lives as long as the function.
+unsafe extern "C" fn call_bound(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    let mut data = ptr::null_mut();
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        // `id` and up to 3 arguments: what index.js passes without spreading.
+        let ci = raw::cb_info_expecting(env, info, 4)?;
+        data = ci.data;
+        let vm = unsafe { &*(ci.data as *const Vm) };
+        let a = ci.args();
+        handlers::call_id(env, vm, arg(a, 0, env), a.get(1..).unwrap_or(&[]), false)
+    }));
+    finish(env, r, || unsafe { (data as *const Vm).as_ref() })
 }
 
 macro_rules! raw_fns {
@@ -79,7 +108,6 @@ raw_fns! {
     "create" => create,
     "run" => run,
     "load" => load,
-    "call" => call,
     "callMulti" => call_multi,
     "index" => index,
     "setIndex" => set_index,
@@ -178,33 +206,16 @@ unsafe extern "C" fn finalize_vm(
 mod handlers {
     use super::*;
 
-    /// `create(helpers, allLibs)`
+    /// `create(helpers, allLibs)` -> `[vm, call]`: the VM (an external) and
+    /// its `call(id, ...args)` (see `call_bound`).
     pub fn create(env: Env, a: &[JsVal]) -> Js<JsVal> {
-        let h = arg(a, 0, env);
-        let get = |name: &str| -> Js<WeakRef> { WeakRef::new(env, raw::get_named(env, h, name)?) };
-        let helpers = Helpers {
-            handle: get("handle\0")?,
-            classify: get("classify\0")?,
-            release: get("release\0")?,
-            index: get("index\0")?,
-            newindex: get("newindex\0")?,
-            len: get("len\0")?,
-            pairs: get("pairs\0")?,
-            tostring: get("tostring\0")?,
-            error_value: get("errorValue\0")?,
-            plain_kind: get("plainKind\0")?,
-            array_from: get("arrayFrom\0")?,
-            new_map: get("newMap\0")?,
-            imports: get("imports\0")?,
-            awaited: get("awaited\0")?,
-        };
+        let helpers = Helpers::new(WeakRef::new(env, arg(a, 0, env))?);
         let libs = if truthy(env, arg(a, 1, env))? {
             Libs::ALL
         } else {
             Libs::SAFE
         };
-        let alive = get("alive\0")?;
-        let vm = Box::into_raw(Vm::new(env, helpers, libs, alive));
+        let vm = Box::into_raw(Vm::new(env, helpers, libs));
         let ext = match raw::external(env, vm.cast(), Some(finalize_vm)) {
             Ok(e) => e,
             Err(t) => {
@@ -213,7 +224,12 @@ mod handlers {
             }
         };
         VMS.with(|vms| vms.borrow_mut().insert(vm as usize, ()));
-        Ok(ext)
+        let call = raw::function_with_data(env, "call", Some(call_bound), vm.cast())?;
+        raw::define_fixed(env, call, "vm\0", ext)?;
+        let out = raw::array(env, 2)?;
+        raw::set_element(env, out, 0, ext)?;
+        raw::set_element(env, out, 1, call)?;
+        Ok(out)
     }
 
     /// `run(vm, code, chunkName, multi)`
@@ -242,20 +258,16 @@ mod handlers {
         })
     }
 
-    /// `call(vm, id, ...args)`: the first result.
-    pub fn call(env: Env, a: &[JsVal]) -> Js<JsVal> {
-        call_export(env, a, false)
-    }
-
-    /// `callMulti(vm, id, ...args)`: all results, as an array.
+    /// `callMulti(vm, id, ...args)`: all results, as an array (the first
+    /// alone: the VM's bound `call`, see `call_bound`).
     pub fn call_multi(env: Env, a: &[JsVal]) -> Js<JsVal> {
-        call_export(env, a, true)
+        let vm = vm_of(env, arg(a, 0, env))?;
+        call_id(env, vm, arg(a, 1, env), a.get(2..).unwrap_or(&[]), true)
     }
 
-    fn call_export(env: Env, a: &[JsVal], multi: bool) -> Js<JsVal> {
-        let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
-        let rest = a.get(2..).unwrap_or(&[]);
+    /// Calls export `id` with `rest`.
+    pub fn call_id(env: Env, vm: &Vm, id: JsVal, rest: &[JsVal], multi: bool) -> Js<JsVal> {
+        let id = get_u32(env, id)?;
         let e = vm.begin()?;
         vm.call(
             &e,
@@ -283,7 +295,7 @@ mod handlers {
                 let cv = Cv::new(vm, mc, g);
                 args.push(cv.exported(id)?);
                 args.push(cv.to_lua(key)?);
-                Ok(fixed_value(vm, g, |f| &f.op_index))
+                Ok(fixed_value(vm, mc, g, |f| &f.op_index))
             },
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, false),
         )
@@ -302,7 +314,7 @@ mod handlers {
                 args.push(cv.exported(id)?);
                 args.push(cv.to_lua(key)?);
                 args.push(cv.to_lua(value)?);
-                Ok(fixed_value(vm, g, |f| &f.op_newindex))
+                Ok(fixed_value(vm, mc, g, |f| &f.op_newindex))
             },
             |_, _, _| Ok(raw::undefined(env)),
         )
@@ -317,7 +329,7 @@ mod handlers {
             &e,
             |mc, g, args| {
                 args.push(Cv::new(vm, mc, g).exported(id)?);
-                Ok(fixed_value(vm, g, |f| &f.op_len))
+                Ok(fixed_value(vm, mc, g, |f| &f.op_len))
             },
             |mc, g, vals| Cv::new(vm, mc, g).results(vals, false),
         )

@@ -39,7 +39,7 @@
 //! `take_released_host_ids`; if it is still the slot's current host id,
 //! the slot is released (the JS side drops the object).
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ptr;
@@ -135,7 +135,7 @@ pub struct Export {
     pub addr: usize,
 }
 
-/// Values the binding made in the arena at creation.
+/// Values the binding keeps in the arena (made at their first use).
 pub struct Fixed {
     /// Weak-valued table: import slot -> its Lua value (userdata or closure).
     pub imports: StashedValue,
@@ -161,34 +161,85 @@ pub struct State {
     /// Import slot -> a weak reference to its JS object (the `imports`
     /// array holds it strongly): reading one is cheaper than an array read.
     pub import_refs: Vec<Option<WeakRef>>,
+    /// Made at the first use (see `callback::with_fixed`).
     pub fixed: Option<Fixed>,
 }
 
-/// The JS functions of the VM's JS side (weak references: the JS side
-/// holds them strongly, so nothing here keeps a dropped VM alive).
-pub struct Helpers {
-    pub handle: WeakRef,
-    pub classify: WeakRef,
-    pub release: WeakRef,
-    pub index: WeakRef,
-    pub newindex: WeakRef,
-    pub len: WeakRef,
-    pub pairs: WeakRef,
-    pub tostring: WeakRef,
-    pub error_value: WeakRef,
-    pub plain_kind: WeakRef,
+/// The JS functions (and the imports array) of the VM's JS side, as
+/// properties of one helpers object.
+#[derive(Clone, Copy)]
+pub enum H {
+    Handle,
+    Classify,
+    Release,
+    Index,
+    NewIndex,
+    Len,
+    Pairs,
+    ToString,
+    ErrorValue,
+    PlainKind,
     /// Float64Array -> a plain array of its numbers.
-    pub array_from: WeakRef,
+    ArrayFrom,
     /// Makes an empty Map (for `toObject()` of tables with non-string keys).
-    pub new_map: WeakRef,
-    pub imports: WeakRef,
+    NewMap,
+    Imports,
     /// Receives the promise an async run waits for (see callback.rs).
-    pub awaited: WeakRef,
+    Awaited,
+    /// Does nothing: calling it fails once the thread is being torn down.
+    Alive,
+}
+
+/// Property names of the helpers, in the order of `H`.
+const HELPER_NAMES: [&str; 15] = [
+    "handle\0",
+    "classify\0",
+    "release\0",
+    "index\0",
+    "newindex\0",
+    "len\0",
+    "pairs\0",
+    "tostring\0",
+    "errorValue\0",
+    "plainKind\0",
+    "arrayFrom\0",
+    "newMap\0",
+    "imports\0",
+    "awaited\0",
+    "alive\0",
+];
+
+/// The helpers, held through weak references (the JS side holds them
+/// strongly, so nothing here keeps a dropped VM alive). Each one is looked
+/// up on its first use: most VMs need few of them, and a reference costs
+/// as much to make as to drop.
+pub struct Helpers {
+    obj: WeakRef,
+    refs: [OnceCell<WeakRef>; HELPER_NAMES.len()],
 }
 
 impl Helpers {
-    pub fn get(env: Env, r: &WeakRef) -> Js<JsVal> {
-        match r.get()? {
+    pub fn new(obj: WeakRef) -> Helpers {
+        Helpers {
+            obj,
+            refs: Default::default(),
+        }
+    }
+
+    pub fn get(&self, env: Env, h: H) -> Js<JsVal> {
+        let cell = &self.refs[h as usize];
+        let found = match cell.get() {
+            Some(r) => r.get()?,
+            None => match self.obj.get()? {
+                Some(obj) => {
+                    let v = raw::get_named(env, obj, HELPER_NAMES[h as usize])?;
+                    let _ = cell.set(WeakRef::new(env, v)?);
+                    Some(v)
+                }
+                None => None,
+            },
+        };
+        match found {
             Some(v) => Ok(v),
             None => Err(raw::throw_coded(
                 env,
@@ -242,10 +293,9 @@ thread_local! {
     /// leak hunting (`Lua.liveCount()`).
     pub static LIVE: Cell<usize> = const { Cell::new(0) };
     /// The VM whose entry is innermost on this thread (the one whose Lua
-    /// code may call a trampoline). Saved and restored by `Entry`.
-    static ACTIVE: Cell<*const Vm> = const { Cell::new(ptr::null()) };
-    /// Stack address at this thread's outermost entry (0: none active).
-    static STACK_BASE: Cell<usize> = const { Cell::new(0) };
+    /// code may call a trampoline; saved and restored by `Entry`), and the
+    /// stack address at this thread's outermost entry (0: none active).
+    static ENTERED: Cell<(*const Vm, usize)> = const { Cell::new((ptr::null(), 0)) };
 }
 
 /// An address in the current stack frame.
@@ -255,24 +305,15 @@ fn stack_address() -> usize {
     std::hint::black_box(&marker) as *const u8 as usize
 }
 
-/// Bytes of native stack used since this thread's outermost entry (the
-/// stack grows down on every platform Node supports).
-pub fn stack_used() -> usize {
-    let base = STACK_BASE.with(|b| b.get());
-    if base == 0 {
-        return 0;
-    }
-    base.saturating_sub(stack_address())
-}
-
-/// The VM of the innermost entry on this thread.
-pub fn active_vm<'a>() -> Option<&'a Vm> {
-    let p = ACTIVE.with(|a| a.get());
+/// The VM of the innermost entry on this thread, and the bytes of native
+/// stack used since this thread's outermost entry (the stack grows down on
+/// every platform Node supports).
+pub fn active_vm<'a>() -> Option<(&'a Vm, usize)> {
+    let (p, base) = ENTERED.with(|e| e.get());
     if p.is_null() {
-        None
-    } else {
-        Some(unsafe { &*p })
+        return None;
     }
+    Some((unsafe { &*p }, base.saturating_sub(stack_address())))
 }
 
 /// Guard of one entry into a VM.
@@ -287,10 +328,10 @@ impl Drop for Entry<'_> {
         // Normally closed already, when the Lua code returned.
         self.vm.end_level();
         self.vm.locked.set(self.prev_locked);
-        ACTIVE.with(|a| a.set(self.prev));
-        if self.prev.is_null() {
-            STACK_BASE.with(|b| b.set(0));
-        }
+        ENTERED.with(|e| {
+            let base = if self.prev.is_null() { 0 } else { e.get().1 };
+            e.set((self.prev, base));
+        });
     }
 }
 
@@ -306,19 +347,14 @@ pub fn closed_error(env: Env) -> Thrown {
 }
 
 impl Vm {
-    /// `alive` is a JS function that does nothing: calling it between fuel
-    /// slices fails once the thread is being torn down (a terminated
-    /// worker), which stops the running call.
-    pub fn new(env: Env, helpers: Helpers, libs: Libs, alive: WeakRef) -> Box<Vm> {
+    pub fn new(env: Env, helpers: Helpers, libs: Libs) -> Box<Vm> {
         let lua = Lua::new(libs);
         let gaddr = lua.enter(|_, g| Gc::as_ptr(g) as usize);
-        let fixed = crate::callback::make_fixed(&lua);
         LIVE.with(|n| n.set(n.get() + 1));
         // V8 feels the VM's memory, so that dropped VMs get collected.
         let bytes = vm_bytes(&lua);
         raw::adjust_external_memory(env, bytes);
         let st = State {
-            fixed: Some(fixed),
             next_export: 1,
             next_host: 1,
             ..State::default()
@@ -349,8 +385,10 @@ impl Vm {
             if vm.flush_released_slots().is_err() {
                 let _ = raw::take_exception(env);
             }
-            let Ok(Some(f)) = alive.get() else {
-                return true;
+            // Calling the `alive` helper fails once the thread is being torn
+            // down (a terminated worker), which stops the running call.
+            let Ok(f) = vm.helpers.get(env, H::Alive) else {
+                return false;
             };
             raw::call(env, raw::undefined(env), f, &[]).is_ok()
         };
@@ -360,10 +398,9 @@ impl Vm {
         vm
     }
 
-    /// Makes sure a call from Lua into JS at the current nesting level runs
-    /// inside a handle scope (see `CallScopes`).
-    pub fn call_scope(&self) {
-        let level = self.ctxs.borrow().len();
+    /// Makes sure a call from Lua into JS at nesting level `level` (the
+    /// current length of `ctxs`) runs inside a handle scope (see `CallScopes`).
+    pub fn call_scope(&self, level: usize) {
         let mut open = self.scopes.open.borrow_mut();
         if let Some((l, _, n)) = open.last_mut() {
             if *l == level {
@@ -417,10 +454,16 @@ impl Vm {
                 &[],
             ));
         }
-        let prev = ACTIVE.with(|a| a.replace(self as *const Vm));
-        if prev.is_null() {
-            STACK_BASE.with(|b| b.set(stack_address()));
-        }
+        let prev = ENTERED.with(|e| {
+            let (prev, base) = e.get();
+            let base = if prev.is_null() {
+                stack_address()
+            } else {
+                base
+            };
+            e.set((self as *const Vm, base));
+            prev
+        });
         let prev_locked = self.locked.replace(true);
         Ok(Entry {
             vm: self,
@@ -656,7 +699,7 @@ impl Vm {
         for (i, s) in slots.iter().enumerate() {
             raw::set_element(env, arr, i as u32, raw::number(env, *s as f64)?)?;
         }
-        let f = Helpers::get(env, &self.helpers.release)?;
+        let f = self.helpers.get(env, H::Release)?;
         raw::call(env, raw::undefined(env), f, &[arr])?;
         Ok(())
     }
@@ -705,6 +748,7 @@ impl Vm {
             ));
         }
         self.jobs.borrow_mut().clear();
+        self.run_close_finalizers();
         let lua = self.lua.borrow_mut().take();
         if lua.is_some() {
             LIVE.with(|n| n.set(n.get().saturating_sub(1)));
@@ -718,6 +762,25 @@ impl Vm {
             self.reported_bytes.set(0);
         }
         Ok(())
+    }
+
+    /// Runs the `__gc` metamethods of the objects that have one, as
+    /// `lua_close` does. They may call JS (as an outermost entry's Lua code
+    /// does); an error in one becomes a warning (`warn`), never an
+    /// exception out of `close`. A VM that panicked runs none.
+    fn run_close_finalizers(&self) {
+        if self.poisoned.get() || self.is_closed() {
+            return;
+        }
+        // Entered like an outermost call, so that their calls into JS find
+        // this VM (the entry's end closes the handle scope they shared).
+        let Ok(_entry) = self.begin() else {
+            let _ = raw::take_exception(self.env);
+            return;
+        };
+        if let Some(lua) = self.lua.borrow_mut().as_mut() {
+            lua.run_close_finalizers();
+        }
     }
 
     pub fn import_count(&self) -> usize {

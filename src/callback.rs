@@ -25,7 +25,7 @@ use lunarena_vm::vm::ctx::Ctx;
 use lunarena_vm::vm::meta::MetaCx;
 use lunarena_vm::{Lua, Value};
 
-use crate::binding::{self, Fixed, Helpers, Vm, MAX_JS_DEPTH, MAX_STACK_BYTES};
+use crate::binding::{self, Fixed, Vm, H, MAX_JS_DEPTH, MAX_STACK_BYTES};
 use crate::convert::{native_is, Cv};
 use crate::raw::{self, Js, JsVal};
 
@@ -43,37 +43,47 @@ fn native<'gc>(
     )))
 }
 
-/// The values the binding keeps in each VM's arena.
-pub fn make_fixed(lua: &Lua) -> Fixed {
-    lua.enter(|mc, g| {
-        let key = |s: &str| Value::String(lunarena_vm::state::Global::intern(g, mc, s.as_bytes()));
-        // slot -> Lua value, weak values.
-        let imports = Table::new(mc);
-        let weak_meta = Table::new(mc);
-        let _ = weak_meta.set(mc, key(Tm::Mode.name()), key("v"));
-        lunarena_vm::stdlib::base::set_table_metatable(mc, g, imports, Some(weak_meta));
-        // The proxy metatable.
-        let meta = Table::new(mc);
-        let entries: [(Tm, &'static str, NativeFn); 5] = [
-            (Tm::Index, "__index", proxy_index),
-            (Tm::NewIndex, "__newindex", proxy_newindex),
-            (Tm::Len, "__len", proxy_len),
-            (Tm::Pairs, "__pairs", proxy_pairs),
-            (Tm::ToString, "__tostring", proxy_tostring),
-        ];
-        for (tm, name, f) in entries {
-            let _ = meta.set(mc, key(tm.name()), native(mc, name, f, &[]));
-        }
-        let _ = meta.set(mc, key(Tm::Name.name()), key("JSObject"));
-        let _ = meta.set(mc, key(Tm::Metatable.name()), Value::Boolean(false));
-        Fixed {
-            imports: Lua::stash(mc, g, Value::Table(imports)),
-            proxy_meta: Lua::stash(mc, g, Value::Table(meta)),
-            op_index: Lua::stash(mc, g, native(mc, "index", op_index, &[])),
-            op_newindex: Lua::stash(mc, g, native(mc, "newindex", op_newindex, &[])),
-            op_len: Lua::stash(mc, g, native(mc, "len", op_len, &[])),
-        }
-    })
+/// Runs `f` on the values the binding keeps in the VM's arena, making them
+/// at their first use: a VM that neither receives a JS object nor is
+/// indexed from JS never needs them (Lua cannot see when they are made).
+fn with_fixed<'gc, R>(
+    vm: &Vm,
+    mc: &Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    f: impl FnOnce(&Fixed) -> R,
+) -> R {
+    let mut st = vm.st.borrow_mut();
+    f(st.fixed.get_or_insert_with(|| make_fixed(mc, g)))
+}
+
+fn make_fixed<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) -> Fixed {
+    let key = |s: &str| Value::String(lunarena_vm::state::Global::intern(g, mc, s.as_bytes()));
+    // slot -> Lua value, weak values.
+    let imports = Table::new(mc);
+    let weak_meta = Table::new(mc);
+    let _ = weak_meta.set(mc, key(Tm::Mode.name()), key("v"));
+    lunarena_vm::stdlib::base::set_table_metatable(mc, g, imports, Some(weak_meta));
+    // The proxy metatable.
+    let meta = Table::new(mc);
+    let entries: [(Tm, &'static str, NativeFn); 5] = [
+        (Tm::Index, "__index", proxy_index),
+        (Tm::NewIndex, "__newindex", proxy_newindex),
+        (Tm::Len, "__len", proxy_len),
+        (Tm::Pairs, "__pairs", proxy_pairs),
+        (Tm::ToString, "__tostring", proxy_tostring),
+    ];
+    for (tm, name, f) in entries {
+        let _ = meta.set(mc, key(tm.name()), native(mc, name, f, &[]));
+    }
+    let _ = meta.set(mc, key(Tm::Name.name()), key("JSObject"));
+    let _ = meta.set(mc, key(Tm::Metatable.name()), Value::Boolean(false));
+    Fixed {
+        imports: Lua::stash(mc, g, Value::Table(imports)),
+        proxy_meta: Lua::stash(mc, g, Value::Table(meta)),
+        op_index: Lua::stash(mc, g, native(mc, "index", op_index, &[])),
+        op_newindex: Lua::stash(mc, g, native(mc, "newindex", op_newindex, &[])),
+        op_len: Lua::stash(mc, g, native(mc, "len", op_len, &[])),
+    }
 }
 
 /// Whether a native function is a JS function's closure or bound method.
@@ -84,14 +94,12 @@ pub fn is_js_trampoline(nf: Gc<'_, NativeFunction<'_>>) -> bool {
 /// The Lua value for the JS object at an import slot: the live one if there
 /// is one (identity), else a new proxy.
 pub fn proxy_for_slot<'gc>(cv: &Cv<'gc, '_>, slot: u32, obj: JsVal, is_fn: bool) -> Js<Value<'gc>> {
-    let (weak, meta) = {
-        let st = cv.vm.st.borrow();
-        let fixed = st.fixed.as_ref().expect("VM state present while open");
+    let (weak, meta) = with_fixed(cv.vm, cv.mc, cv.g, |fixed| {
         (
             Lua::fetch(cv.g, &fixed.imports),
             Lua::fetch(cv.g, &fixed.proxy_meta),
         )
-    };
+    });
     let (Value::Table(weak), Value::Table(meta)) = (weak, meta) else {
         unreachable!("binding tables are tables")
     };
@@ -187,7 +195,7 @@ impl Drop for CtxGuard<'_> {
 }
 
 fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
-    let Some(vm) = binding::active_vm() else {
+    let Some((vm, stack_used)) = binding::active_vm() else {
         return Err(RtError::msg(
             "a JavaScript function was called outside of its Lua VM",
         ));
@@ -197,18 +205,19 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
             "a JavaScript function was called from another Lua VM",
         ));
     }
-    if vm.ctxs.borrow().len() >= MAX_JS_DEPTH {
+    let level = vm.ctxs.borrow().len();
+    if level >= MAX_JS_DEPTH {
         return Err(RtError::msg(format!(
             "too many nested calls between Lua and JavaScript (more than {MAX_JS_DEPTH})"
         )));
     }
-    if binding::stack_used() > MAX_STACK_BYTES {
+    if stack_used > MAX_STACK_BYTES {
         return Err(RtError::msg(
             "too many nested calls between Lua and JavaScript (the stack is nearly full)",
         ));
     }
     let env = vm.env;
-    vm.call_scope();
+    vm.call_scope(level);
     let cv = Cv::new(vm, ctx.mc, ctx.g);
     if matches!(op, Op::Index | Op::Len) {
         match array_fast_path(&cv, &ctx, op) {
@@ -269,7 +278,7 @@ fn await_promise<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, p: JsVal) -> RtR
     }
     let env = cv.env;
     let stored = (|| -> Js<()> {
-        let f = Helpers::get(env, &cv.vm.helpers.awaited)?;
+        let f = cv.vm.helpers.get(env, H::Awaited)?;
         raw::call(env, raw::undefined(env), f, &[p])?;
         Ok(())
     })();
@@ -349,13 +358,13 @@ fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVa
         _ => {
             let obj = cv.import_value(slot_of(cv, ctx.arg(0))?)?;
             let (helper, extra) = match op {
-                Op::Index => (&helpers.index, 1),
-                Op::NewIndex => (&helpers.newindex, 2),
-                Op::Len => (&helpers.len, 0),
-                Op::Pairs => (&helpers.pairs, 0),
-                _ => (&helpers.tostring, 0),
+                Op::Index => (H::Index, 1),
+                Op::NewIndex => (H::NewIndex, 2),
+                Op::Len => (H::Len, 0),
+                Op::Pairs => (H::Pairs, 0),
+                _ => (H::ToString, 0),
             };
-            let f = Helpers::get(env, helper)?;
+            let f = helpers.get(env, helper)?;
             let mut args = raw::ArgBuf::new();
             args.push(obj);
             for i in 1..=extra {
@@ -425,7 +434,7 @@ fn exception_to_lua<'gc>(cv: &Cv<'gc, '_>) -> RtError<'gc> {
         return RtError::msg("JavaScript call failed");
     };
     let converted = (|| -> Js<RtError<'gc>> {
-        let f = Helpers::get(env, &cv.vm.helpers.error_value)?;
+        let f = cv.vm.helpers.get(env, H::ErrorValue)?;
         let pair = raw::call(env, raw::undefined(env), f, &[exc])?;
         let tag = raw::get_number(env, raw::get_element(env, pair, 0)?)?;
         let value = raw::get_element(env, pair, 1)?;
@@ -516,10 +525,9 @@ fn op_len<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 /// Fetches one of the binding's fixed natives.
 pub fn fixed_value<'gc>(
     vm: &Vm,
+    mc: &Mutation<'gc>,
     g: GlobalRef<'gc>,
     pick: impl FnOnce(&Fixed) -> &lunarena_vm::StashedValue,
 ) -> Value<'gc> {
-    let st = vm.st.borrow();
-    let fixed = st.fixed.as_ref().expect("VM state present while open");
-    Lua::fetch(g, pick(fixed))
+    with_fixed(vm, mc, g, |fixed| Lua::fetch(g, pick(fixed)))
 }

@@ -13,7 +13,7 @@ use lunarena_vm::value::Function;
 use lunarena_vm::{Lua, Value};
 
 use crate::binding::{
-    self, Export, Helpers, Vm, CODE_ERROR, GLOBALS_ID, KIND_FUNCTION, KIND_TABLE, KIND_THREAD,
+    self, Export, Vm, CODE_ERROR, GLOBALS_ID, H, KIND_FUNCTION, KIND_TABLE, KIND_THREAD,
     KIND_USERDATA,
 };
 use crate::callback;
@@ -50,6 +50,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         match v {
             Value::Nil => Ok(raw::undefined(env)),
             Value::Boolean(b) => raw::boolean(env, b),
+            Value::Integer(i) if i32::try_from(i).is_ok() => raw::int32(env, i as i32),
             Value::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) => {
                 raw::number(env, i as f64)
             }
@@ -100,7 +101,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         if let Some(v) = cached {
             return Ok(v);
         }
-        let arr = Helpers::get(self.env, &self.vm.helpers.imports)?;
+        let arr = self.vm.helpers.get(self.env, H::Imports)?;
         raw::get_element(self.env, arr, slot)
     }
 
@@ -133,7 +134,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
     pub fn export(&self, v: Value<'gc>, kind: u32) -> Js<JsVal> {
         let id = self.export_id(v);
         let env = self.env;
-        let f = Helpers::get(env, &self.vm.helpers.handle)?;
+        let f = self.vm.helpers.get(env, H::Handle)?;
         let k = raw::number(env, kind as f64)?;
         let i = raw::number(env, id as f64)?;
         raw::call(env, raw::undefined(env), f, &[k, i])
@@ -234,7 +235,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
     /// object; anything else a proxy (the same one while it lives).
     pub fn import(&self, v: JsVal, is_fn: bool) -> Js<Value<'gc>> {
         let env = self.env;
-        let classify = Helpers::get(env, &self.vm.helpers.classify)?;
+        let classify = self.vm.helpers.get(env, H::Classify)?;
         let n = raw::get_number(env, raw::call(env, raw::undefined(env), classify, &[v])?)?;
         if n < 0.0 {
             return self.exported((-n - 1.0) as u32);
@@ -249,7 +250,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
     /// and plain objects are copied, cycles kept; anything else converts
     /// as usual).
     pub fn copy_in(&self, v: JsVal) -> Js<Value<'gc>> {
-        let plain_kind = Helpers::get(self.env, &self.vm.helpers.plain_kind)?;
+        let plain_kind = self.vm.helpers.get(self.env, H::PlainKind)?;
         let mut ancestors = Vec::new();
         self.copy_in_rec(v, plain_kind, &mut ancestors)
     }
@@ -301,7 +302,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                     let _ = t.set(self.mc, Value::Integer(i as i64 + 1), lv);
                 }
             } else if is_map {
-                let pairs = Helpers::get(env, &self.vm.helpers.pairs)?;
+                let pairs = self.vm.helpers.get(env, H::Pairs)?;
                 let flat = raw::call(env, raw::undefined(env), pairs, &[v])?;
                 let n = raw::array_len(env, flat)?;
                 let mut i = 0;
@@ -375,7 +376,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
             let n = len.max(0) as usize;
             if let Some(nums) = numbers_of(t, n) {
                 // In bulk: a Float64Array made here becomes an array in JS.
-                let f = Helpers::get(env, &self.vm.helpers.array_from)?;
+                let f = self.vm.helpers.get(env, H::ArrayFrom)?;
                 let ta = raw::f64_array(env, &nums)?;
                 let arr = raw::call(env, raw::undefined(env), f, &[ta])?;
                 seen.insert(addr, arr);
@@ -396,7 +397,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         if !string_keys {
             // Keys a property name cannot stand for (booleans, tables,
             // functions, ...): a Map, keys copied like values.
-            let new_map = Helpers::get(env, &self.vm.helpers.new_map)?;
+            let new_map = self.vm.helpers.get(env, H::NewMap)?;
             let map = raw::call(env, raw::undefined(env), new_map, &[])?;
             seen.insert(addr, map);
             let set = raw::get_named(env, map, "set\0")?;
@@ -445,8 +446,11 @@ fn numbers_of(t: Table<'_>, n: usize) -> Option<Vec<f64>> {
 /// A JS number into Lua: safe integers become integers, others floats.
 #[inline]
 pub fn number_to_lua<'gc>(n: f64) -> Value<'gc> {
-    if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER as f64 {
-        Value::Integer(n as i64)
+    // The cast saturates (NaN gives 0): only an integral `n` survives the
+    // round trip, and -0 becomes 0.
+    let i = n as i64;
+    if i as f64 == n && (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) {
+        Value::Integer(i)
     } else {
         Value::Number(n)
     }

@@ -119,6 +119,14 @@ pub fn number(env: Env, n: f64) -> Js<JsVal> {
     Ok(v)
 }
 
+/// A number from an `i32`: cheaper for V8 than from a double (no check
+/// for a small-integer representation).
+pub fn int32(env: Env, n: i32) -> Js<JsVal> {
+    let mut v = ptr::null_mut();
+    check(env, unsafe { sys::napi_create_int32(env, n, &mut v) })?;
+    Ok(v)
+}
+
 pub fn bigint(env: Env, n: i64) -> Js<JsVal> {
     let mut v = ptr::null_mut();
     check(env, unsafe {
@@ -510,11 +518,13 @@ impl ArgBuf {
     }
 }
 
-/// The arguments of a native callback (no allocation for up to 8).
+/// The arguments of a native callback (no allocation for up to 8), and
+/// the data pointer its function was made with.
 pub struct CbInfo {
     inline: [JsVal; INLINE_ARGS],
     len: usize,
     spilled: Vec<JsVal>,
+    pub data: *mut c_void,
 }
 
 impl CbInfo {
@@ -528,10 +538,18 @@ impl CbInfo {
 }
 
 pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
+    cb_info_expecting(env, info, INLINE_ARGS)
+}
+
+/// [`cb_info`] for a function usually called with at most `usual` (at most
+/// 8) arguments: Node-API fills every slot asked for that the call did not
+/// pass, so asking for fewer is cheaper.
+pub fn cb_info_expecting(env: Env, info: sys::napi_callback_info, usual: usize) -> Js<CbInfo> {
     let mut ci = CbInfo {
         inline: [ptr::null_mut(); INLINE_ARGS],
-        len: INLINE_ARGS,
+        len: usual.min(INLINE_ARGS),
         spilled: Vec::new(),
+        data: ptr::null_mut(),
     };
     check(env, unsafe {
         sys::napi_get_cb_info(
@@ -540,10 +558,10 @@ pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
             &mut ci.len,
             ci.inline.as_mut_ptr(),
             ptr::null_mut(),
-            ptr::null_mut(),
+            &mut ci.data,
         )
     })?;
-    if ci.len <= INLINE_ARGS {
+    if ci.len <= usual.min(INLINE_ARGS) {
         return Ok(ci);
     }
     let mut n = ci.len;
@@ -564,6 +582,17 @@ pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
 
 /// Makes a JS function from a raw callback.
 pub fn function(env: Env, name: &str, cb: sys::napi_callback) -> Js<JsVal> {
+    function_with_data(env, name, cb, ptr::null_mut())
+}
+
+/// Makes a JS function from a raw callback that receives `data` (in
+/// [`CbInfo::data`]).
+pub fn function_with_data(
+    env: Env,
+    name: &str,
+    cb: sys::napi_callback,
+    data: *mut c_void,
+) -> Js<JsVal> {
     let mut v = ptr::null_mut();
     check(env, unsafe {
         sys::napi_create_function(
@@ -571,11 +600,30 @@ pub fn function(env: Env, name: &str, cb: sys::napi_callback) -> Js<JsVal> {
             name.as_ptr().cast(),
             name.len() as isize,
             cb,
-            ptr::null_mut(),
+            data,
             &mut v,
         )
     })?;
     Ok(v)
+}
+
+/// Defines `obj[name] = v` as a property that can be neither changed nor
+/// deleted; `name` must end with a NUL byte.
+pub fn define_fixed(env: Env, obj: JsVal, name: &str, v: JsVal) -> Js<()> {
+    debug_assert!(name.ends_with('\0'));
+    let prop = sys::napi_property_descriptor {
+        utf8name: name.as_ptr().cast(),
+        name: ptr::null_mut(),
+        method: None,
+        getter: None,
+        setter: None,
+        value: v,
+        attributes: sys::PropertyAttributes::default,
+        data: ptr::null_mut(),
+    };
+    check(env, unsafe {
+        sys::napi_define_properties(env, obj, 1, &prop)
+    })
 }
 
 pub fn external(env: Env, data: *mut c_void, finalize: sys::napi_finalize) -> Js<JsVal> {

@@ -162,15 +162,25 @@ pub struct Global<'gc> {
     pub budget: Static<crate::vm::budget::Budget>,
 }
 
+/// Strings the interner holds before it first grows: more than the names
+/// the standard libraries intern (under 200 with every library), so that
+/// opening them never rebuilds it.
+const INITIAL_STRINGS: usize = 250;
+
+/// Entries the globals table starts with room for (the libraries put
+/// about 40 names there).
+const GLOBALS_CAPACITY: usize = 48;
+
 impl<'gc> Global<'gc> {
     pub fn new(mc: &Mutation<'gc>) -> Global<'gc> {
-        let mut strings = Interner::default();
+        let mut strings = Interner::with_capacity(INITIAL_STRINGS);
         let tm_names = TM_NAMES
             .iter()
             .map(|n| strings.intern(mc, n.as_bytes()))
             .collect();
         Global {
-            globals: Table::new(mc),
+            // Sized for the standard library's names: filling it never rehashes.
+            globals: Table::with_capacity(mc, 0, GLOBALS_CAPACITY),
             registry: Table::new(mc),
             strings: RefLock::new(strings),
             string_meta: Lock::new(None),

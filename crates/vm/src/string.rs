@@ -175,6 +175,14 @@ unsafe impl<'gc> Collect<'gc> for Interner<'gc> {
 }
 
 impl<'gc> Interner<'gc> {
+    /// An interner that holds `strings` strings before it first grows.
+    pub fn with_capacity(strings: usize) -> Self {
+        Interner {
+            slots: vec![Slot::Empty; ((strings + 1) * 2).next_power_of_two()],
+            used: 0,
+        }
+    }
+
     /// Like `intern`, taking the bytes by value: a long string keeps the
     /// buffer without copying it.
     pub fn intern_vec(&mut self, mc: &Mutation<'gc>, bytes: Vec<u8>) -> LuaString<'gc> {

@@ -198,19 +198,26 @@ fn next<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 
 /// `function (mm, t) local a, b, c = mm(t) return a, b, c end`: calls a
 /// `__pairs` metamethod and keeps exactly three results.
+/// Compiled once per process (every new VM needs it, and compiling costs
+/// more than the rest of opening the base library).
 fn pairs_helper<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) -> Value<'gc> {
-    let src = b"return function (mm, t) local a, b, c = mm(t) return a, b, c end";
-    let Ok(mut proto) = crate::compiler::compile(src, b"=[C]") else {
+    static PROTO: std::sync::OnceLock<Option<crate::compiler::proto::Proto>> =
+        std::sync::OnceLock::new();
+    let proto = PROTO.get_or_init(|| {
+        let src = b"return function (mm, t) local a, b, c = mm(t) return a, b, c end";
+        let mut inner = crate::compiler::compile(src, b"=[C]")
+            .ok()
+            .and_then(|mut chunk| chunk.protos.pop())?;
+        // It stands for `pairs` itself, a C function in PUC-Rio Lua: no lines
+        // (error positions and tracebacks show "[C]") and no names for what it
+        // calls.
+        inner.line_info.clear();
+        inner.local_vars.clear();
+        Some(inner)
+    });
+    let Some(inner) = proto.clone() else {
         return Value::Nil;
     };
-    let Some(mut inner) = proto.protos.pop() else {
-        return Value::Nil;
-    };
-    // It stands for `pairs` itself, a C function in PUC-Rio Lua: no lines
-    // (error positions and tracebacks show "[C]") and no names for what it
-    // calls.
-    inner.line_info.clear();
-    inner.local_vars.clear();
     let p = crate::function::FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), inner);
     let cl = crate::function::Closure::new(mc, p, []);
     Value::Function(Function::Lua(cl))

@@ -62,6 +62,11 @@ pub fn set_value<'gc>(
     let _ = t.set(mc, Value::String(key), v);
 }
 
+/// Room a library table gets beyond its functions, for the values its
+/// `open` adds after `new_lib` (`math.pi`, `utf8.charpattern`...): the
+/// table is made at its final size and never grows while it is filled.
+const LIB_SPARE: usize = 8;
+
 /// Creates a library table, registers it as a global and in `package.loaded`.
 pub fn new_lib<'gc>(
     mc: &Mutation<'gc>,
@@ -69,7 +74,7 @@ pub fn new_lib<'gc>(
     name: &str,
     fns: &[(&'static str, NativeFn)],
 ) -> Table<'gc> {
-    let t = Table::new(mc);
+    let t = Table::with_capacity(mc, 0, fns.len() + LIB_SPARE);
     for (n, f) in fns {
         set_fn(mc, g, t, n, *f);
     }
