@@ -299,7 +299,8 @@ fn select<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     }
     let i = ctx.check_integer(0)?;
     let start = if i < 0 {
-        if -i > n {
+        // `i < -n` rather than `-i > n`: -mininteger overflows.
+        if i < -n {
             return Err(RtError::bad_arg(1, "index out of range"));
         }
         n + i
@@ -368,6 +369,7 @@ fn getmetatable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 fn setmetatable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let t = ctx.check_table(0)?;
     let mt = match ctx.arg(1) {
+        Value::Nil if ctx.nargs < 2 => return Err(ctx.expect_type(1, "nil or table")),
         Value::Nil => None,
         Value::Table(m) => Some(m),
         _ => return Err(ctx.expect_type(1, "nil or table")),

@@ -122,8 +122,10 @@ fn fmod<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         };
         return ctx.ret(Value::Integer(r));
     }
-    let a = ctx.check_number(0)?;
+    // The divisor is checked first, as lua5.4 does (its C compiler evaluates
+    // fmod's arguments right to left), so errors blame the same argument.
     let b = ctx.check_number(1)?;
+    let a = ctx.check_number(0)?;
     ctx.ret(Value::Number(a % b))
 }
 
