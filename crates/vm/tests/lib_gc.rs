@@ -14,6 +14,11 @@ use lunarena_vm::Libs;
 static ALLOC: lunarena_vm::alloc::Counting = lunarena_vm::alloc::Counting;
 
 #[test]
+fn removed_keys_do_not_keep_objects_alive() {
+    check_script(Libs::ALL, "gc/removed_keys");
+}
+
+#[test]
 fn ephemerons() {
     check_script(Libs::ALL, "gc/ephemeron");
 }

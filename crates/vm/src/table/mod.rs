@@ -234,8 +234,11 @@ impl<'gc> TableState<'gc> {
         // Replacing a present value cannot make a metamethod appear, so
         // `tm_absent` stays valid.
         match self.nodes.find(key, self.long_keys) {
-            Some(n) => replace_if_present(&mut self.nodes.nodes[n].value, value),
-            None => false,
+            Some(n) if !self.nodes.nodes[n].value.is_nil() => {
+                self.nodes.nodes[n].store(value);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -285,7 +288,7 @@ impl<'gc> TableState<'gc> {
     fn set_hashed(&mut self, key: Value<'gc>, value: Value<'gc>) {
         self.tm_absent.set(0);
         match self.nodes.find(key, self.long_keys) {
-            Some(n) => self.nodes.nodes[n].value = value,
+            Some(n) => self.nodes.nodes[n].store(value),
             None => self.new_key(key, value),
         }
     }
@@ -330,7 +333,13 @@ impl<'gc> TableState<'gc> {
         let start = match key {
             Value::Nil => 0,
             Value::Integer(i) if (i as u64).wrapping_sub(1) < asize as u64 => i as usize,
-            _ => asize + self.nodes.find(key, self.long_keys).ok_or(InvalidKey)? + 1,
+            _ => {
+                let n = self.nodes.find(key, self.long_keys);
+                asize
+                    + n.or_else(|| self.nodes.find_removed(key))
+                        .ok_or(InvalidKey)?
+                    + 1
+            }
         };
         for i in start..asize {
             let v = self.array[i];

@@ -31,12 +31,24 @@ pub(super) struct Node<'gc> {
     pub next: u32,
 }
 
-impl Node<'_> {
+impl<'gc> Node<'gc> {
     const FREE: Self = Node {
         key: Value::Nil,
         value: Value::Nil,
         next: NONE,
     };
+
+    /// Stores the value of a present key. Removing an entry whose key is an
+    /// object keeps only the key's address (as PUC-Rio's dead keys do), so
+    /// the removed entry no longer keeps the object alive while `next` can
+    /// still continue from it (`Nodes::find_removed`).
+    #[inline]
+    pub fn store(&mut self, value: Value<'gc>) {
+        self.value = value;
+        if value.is_nil() && super::weak::is_weak_ref(self.key) {
+            self.key = Value::LightUserData(self.key.addr().unwrap_or(0));
+        }
+    }
 }
 
 /// The node vector; empty stands for PUC-Rio's shared dummy node.
@@ -153,6 +165,16 @@ impl<'gc> Nodes<'gc> {
             ),
             _ => self.find_by(self.main_position(key), |k| key_eq(k, key)),
         }
+    }
+
+    /// The removed entry whose key was the object `key` (see `Node::store`):
+    /// it hashes and compares as the object's address.
+    pub fn find_removed(&self, key: Value<'gc>) -> Option<usize> {
+        if self.nodes.is_empty() || !super::weak::is_weak_ref(key) {
+            return None;
+        }
+        let removed = Value::LightUserData(key.addr()?);
+        self.find_by(self.main_position(removed), |k| key_eq(k, removed))
     }
 
     /// The node holding the interned string `s` (compared by identity).
