@@ -119,6 +119,23 @@ describe('imports: JS objects held by Lua', () => {
     lua.close();
   });
 
+  test('a JS object used as a table key is released once its entry is removed', async () => {
+    const lua = new Lua();
+    lua.run('registry = {}');
+    const add = lua.run('return function(o) registry[o] = true end');
+    const remove = lua.run('return function(o) registry[o] = nil end');
+    let obj = { big: new Array(1000).fill(1) };
+    const weak = new WeakRef(obj);
+    add(obj);
+    remove(obj);
+    obj = null;
+    const stats = await settle(lua);
+    expect(stats.imports).toBe(0);
+    await collect();
+    expect(weak.deref()).toBeUndefined();
+    lua.close();
+  });
+
   test('a JS object held only by Lua stays alive through many collections', async () => {
     const lua = new Lua();
     lua.set('keep', { v: 42, fn: (x) => x + 1 });
