@@ -1352,7 +1352,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 let (tv, key) = (r!($i.a()), $key);
                 let val = if $i.k() { kst!($i.c()) } else { r!($i.c()) };
                 if !store_fast(ex.mc, tv, key, val) {
-                    if !cold::set_index(ex, fi, pc, tv, key, val, $i.a(), &mut pending) {
+                    if !cold::set_index(ex, fi, pc, (tv, key, val), $i.a(), &mut pending) {
                         continue 'frame;
                     }
                     sync!();
@@ -1485,16 +1485,18 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let fast = get_str_fast(ex.g, t, key);
                     let v = match fast {
                         Some(v) => v,
-                        None => slow!(cold::index_upvalue(
-                            ex,
-                            fi,
-                            pc,
-                            t,
-                            key,
-                            proto,
-                            i.b(),
-                            &mut pending
-                        )),
+                        None => {
+                            let ops = (t, key);
+                            slow!(cold::index_upvalue(
+                                ex,
+                                fi,
+                                pc,
+                                ops,
+                                proto,
+                                i.b(),
+                                &mut pending
+                            ))
+                        }
                     };
                     set!(i.a(), v);
                 }
@@ -1557,8 +1559,17 @@ pub fn execute<'gc, const HOOKED: bool>(
                 OpCode::SetI => set_table!(i, Value::Integer(i.b() as i64)),
                 OpCode::SetField => set_table!(i, kst!(i.b())),
                 OpCode::NewTable => {
-                    let t = cold::new_table(ex, i, code.len());
-                    set!(i.a(), t);
+                    // B is log2(hash size) + 1. A constructor takes an
+                    // instruction per field, so only a corrupt chunk asks
+                    // for more nodes than the function has instructions.
+                    let nhash = match i.b() {
+                        0 => 0,
+                        b => (1usize << (b - 1).min(30)).min(code.len().next_power_of_two()),
+                    };
+                    set!(
+                        i.a(),
+                        Value::Table(Table::with_capacity(ex.mc, i.c(), nhash))
+                    );
                     fuel.set(fuel.get() - 1);
                 }
                 OpCode::AddI => {
@@ -1869,7 +1880,8 @@ pub fn execute<'gc, const HOOKED: bool>(
                 OpCode::TailCall => {
                     // Fast path: a Lua function with fixed parameters
                     // replaces the running one in its frame.
-                    if !HOOKED && !i.k() && fuel.get() > 1 {
+                    let lua = matches!(r!(i.a()), Value::Function(Function::Lua(_)));
+                    if !HOOKED && lua && !i.k() && fuel.get() > 1 {
                         if let Some((callee, nbase)) = lua_tail_call(ex.ts, base, i) {
                             fuel.set(fuel.get() - 1);
                             enter!(callee, nbase, 0);

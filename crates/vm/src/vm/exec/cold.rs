@@ -11,7 +11,6 @@ use crate::compiler::opcode::{Instr, MAX_C};
 use crate::error::{RtError, RtResult};
 use crate::function::{Closure, FnProto};
 use crate::state::Tm;
-use crate::table::Table;
 use crate::thread::{FrameKind, Thread, ThreadState};
 use crate::value::{Function, Value};
 use crate::vm::meta;
@@ -40,6 +39,7 @@ fn set_pc(ex: &mut Exec<'_, '_>, fi: usize, pc: usize) {
 
 /// The function and argument count of CALL and TAILCALL (B = 0: up to the
 /// top); a non-callable value without `__call` fails here.
+#[inline(always)]
 fn call_operands<'gc>(
     ex: &Exec<'gc, '_>,
     fi: usize,
@@ -396,18 +396,6 @@ pub(super) fn closure<'gc>(
     Value::Function(Function::Lua(Closure::new(ex.mc, p, ups)))
 }
 
-/// NEWTABLE: B is log2(hash size) + 1, C the array size.
-#[inline(never)]
-pub(super) fn new_table<'gc>(ex: &mut Exec<'gc, '_>, i: Instr, code_len: usize) -> Value<'gc> {
-    // A constructor takes an instruction per field, so only a corrupt
-    // chunk asks for more nodes than the function has instructions.
-    let nhash = match i.b() {
-        0 => 0,
-        b => (1usize << (b - 1).min(30)).min(code_len.next_power_of_two()),
-    };
-    Value::Table(Table::with_capacity(ex.mc, i.c(), nhash))
-}
-
 /// VARARG: copies C - 1 of the frame's extra arguments (C = 0: all, setting
 /// the top) to R[A..]; multiple results may go past max_stack.
 #[inline(never)]
@@ -499,8 +487,7 @@ pub(super) fn index_upvalue<'gc>(
     ex: &mut Exec<'gc, '_>,
     fi: usize,
     pc: usize,
-    t: Value<'gc>,
-    key: Value<'gc>,
+    (t, key): (Value<'gc>, Value<'gc>),
     proto: &FnProto<'gc>,
     up: usize,
     pending: &mut Option<RtError<'gc>>,
@@ -511,15 +498,12 @@ pub(super) fn index_upvalue<'gc>(
 }
 
 /// `t[key] = val` with metamethods; `reg` names `t` in messages.
-#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 pub(super) fn set_index<'gc>(
     ex: &mut Exec<'gc, '_>,
     fi: usize,
     pc: usize,
-    t: Value<'gc>,
-    key: Value<'gc>,
-    val: Value<'gc>,
+    (t, key, val): (Value<'gc>, Value<'gc>, Value<'gc>),
     reg: usize,
     pending: &mut Option<RtError<'gc>>,
 ) -> bool {
@@ -529,7 +513,6 @@ pub(super) fn set_index<'gc>(
 }
 
 /// `t[key] = val` with metamethods, `t` being upvalue `up`.
-#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 pub(super) fn set_index_upvalue<'gc>(
     ex: &mut Exec<'gc, '_>,
