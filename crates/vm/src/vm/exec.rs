@@ -18,6 +18,9 @@ use crate::vm::ctx::Ctx;
 use crate::vm::debug;
 use crate::vm::meta::{self, MetaCx};
 
+mod cold;
+use cold::Flow;
+
 /// Why a run of a thread stopped.
 pub enum Exit<'gc> {
     /// The bottom frame of this run returned `n` values, at the top of the stack.
@@ -702,6 +705,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// Unwinds to the innermost protected call of this run. `Ok(None)`: caught,
     /// continue running; `Ok(Some(n))`: caught and a fresh frame returned;
     /// `Err`: not caught in this run (frames of this run are popped).
+    #[inline(never)]
     pub fn unwind(&mut self, e: RtError<'gc>) -> Result<Option<usize>, RtError<'gc>> {
         if e.is_suspension() {
             return Err(e);
@@ -933,6 +937,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
 
     /// Closes upvalues and to-be-closed variables at or above `level`.
     /// Stops at the first error of a closing method.
+    #[inline(never)]
     pub fn close_level(&mut self, level: usize, err: Option<Value<'gc>>) -> RtResult<'gc, ()> {
         close_upvalues(self.mc, self.ts, level);
         while let Some(&slot) = self.ts.tbc.last() {
@@ -1091,40 +1096,15 @@ pub fn execute<'gc, const HOOKED: bool>(
         };
         let (kind, func, mut base, mut pc) =
             (top_frame.kind, top_frame.func, top_frame.base, top_frame.pc);
-        if kind == FrameKind::Native {
-            if pc == crate::vm::ctx::NATIVE_WAITING {
-                // The function a native called with `Ctx::call_then` returned.
-                match ex.continue_native() {
-                    Ok(Pre::Lua | Pre::Done(None)) => continue 'frame,
-                    Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
-                    Ok(Pre::Switch(e)) => return e,
-                    Err(e) => {
-                        pending = Some(e);
-                        continue 'frame;
-                    }
-                }
-            }
-            // A native call that finished before a collection: deliver its
-            // results (their count is in `pc`).
-            let n = pc;
-            match ex.deliver(ex.ts.top - n, n) {
-                Some(n) => return Exit::Returned(n),
-                None => continue 'frame,
-            }
-        }
         if kind != FrameKind::Lua {
-            // A protected call that closes variables after an error.
-            if ex.ts.frames.last().is_some_and(|f| f.finish) {
-                match ex.continue_closing() {
-                    Ok(None) => continue 'frame,
-                    Ok(Some(n)) => return Exit::Returned(n),
-                    Err(e) => {
-                        pending = Some(e);
-                        continue 'frame;
-                    }
+            match cold::resume_frame(ex, kind, pc) {
+                Flow::Next | Flow::Frame => continue 'frame,
+                Flow::Throw(e) => {
+                    pending = Some(e);
+                    continue 'frame;
                 }
+                Flow::Exit(x) => return x,
             }
-            return Exit::Error(RtError::msg("internal error: resumed into a marker frame"));
         }
         // The running function; Lua-to-Lua calls and returns switch these
         // in place (`enter!`).
@@ -1231,16 +1211,6 @@ pub fn execute<'gc, const HOOKED: bool>(
                 continue 'frame;
             }};
         }
-        // `tri!` for calls that never touch the stack vector (upvalue
-        // access): the register pointer stays valid.
-        macro_rules! tri_nosync {
-            ($e:expr) => {
-                match $e {
-                    Ok(v) => v,
-                    Err(e) => throw!(e),
-                }
-            };
-        }
         macro_rules! tri {
             ($e:expr) => {
                 match $e {
@@ -1252,11 +1222,37 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
             };
         }
+        // The value of a slow path that put any error in `pending`.
+        macro_rules! slow {
+            ($e:expr) => {
+                match $e {
+                    Some(v) => {
+                        sync!();
+                        v
+                    }
+                    None => continue 'frame,
+                }
+            };
+        }
+        // The outcome of a step run out of line (see `cold`).
+        macro_rules! flow {
+            ($e:expr) => {
+                match $e {
+                    Flow::Next => sync!(),
+                    Flow::Frame => continue 'frame,
+                    Flow::Throw(e) => {
+                        pending = Some(e);
+                        continue 'frame;
+                    }
+                    Flow::Exit(x) => return x,
+                }
+            };
+        }
         // The arithmetic instruction `i` without its fast path: metamethods,
         // string coercion, errors (out of line, see `arith_fallback`).
         macro_rules! arith_slow {
             ($i:expr) => {
-                tri!(arith_fallback(ex, fi, pc, $i))
+                slow!(cold::arith(ex, fi, pc, $i, &mut pending))
             };
         }
         // Arithmetic with fast paths for number operands; `$int` returns
@@ -1289,41 +1285,13 @@ pub fn execute<'gc, const HOOKED: bool>(
                 set!($i.a(), res);
             }};
         }
-        // CALL and TAILCALL: the function's register and slot, and the
-        // argument count (B = 0: up to the top); a non-callable value fails here.
-        macro_rules! call_operands {
-            ($i:expr) => {{
-                let a = $i.a();
-                let func = base + a;
-                if !matches!(r!(a), Value::Function(_)) {
-                    save_pc!();
-                    if let Some(e) = not_callable(ex, fi, a) {
-                        throw!(e);
-                    }
-                }
-                let nargs = if $i.b() != 0 {
-                    $i.b() - 1
-                } else {
-                    ex.ts.top.saturating_sub(func + 1)
-                };
-                (func, nargs)
-            }};
-        }
         // Every backward jump spends fuel, so loops can be paused and stopped.
         macro_rules! back_edge {
             () => {{
                 fuel.set(fuel.get() - 1);
                 if fuel.get() <= 0 {
                     save_pc!();
-                    match out_of_fuel(ex, &fuel) {
-                        Ok(true) => {
-                            // Only locals are live at a loop's back edge.
-                            ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
-                            return Exit::OutOfFuel;
-                        }
-                        Ok(false) => {}
-                        Err(e) => throw!(e),
-                    }
+                    flow!(cold::back_edge_out_of_fuel(ex, base, pc, proto, &fuel));
                 }
             }};
         }
@@ -1347,8 +1315,7 @@ pub fn execute<'gc, const HOOKED: bool>(
         }
         macro_rules! compare_slow {
             ($a:expr, $b:expr, $le:expr) => {{
-                save_pc!();
-                tri!(ex.meta().compare($a, $b, $le))
+                slow!(cold::compare(ex, fi, pc, ($a, $b), $le, &mut pending))
             }};
         }
 
@@ -1360,7 +1327,10 @@ pub fn execute<'gc, const HOOKED: bool>(
                     UpState::Closed(v) => v,
                     UpState::Open { thread, index } if thread == ex.th => ex.ts.stack[index],
                     UpState::Open { thread, index } => {
-                        tri_nosync!(ex.get_foreign_upvalue(thread, index))
+                        match cold::foreign_upvalue(ex, fi, pc, thread, index, &mut pending) {
+                            Some(v) => v,
+                            None => continue 'frame,
+                        }
                     }
                 }
             };
@@ -1371,12 +1341,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 let (tv, key) = (r!($i.b()), $key);
                 let v = match get_str_fast(ex.g, tv, key) {
                     Some(v) => v,
-                    None => {
-                        save_pc!();
-                        tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
-                            debug::describe_reg(ts, fi, $i.b())
-                        }))
-                    }
+                    None => slow!(cold::index(ex, fi, pc, tv, key, $i.b(), &mut pending)),
                 };
                 set!($i.a(), v);
             }};
@@ -1387,10 +1352,10 @@ pub fn execute<'gc, const HOOKED: bool>(
                 let (tv, key) = (r!($i.a()), $key);
                 let val = if $i.k() { kst!($i.c()) } else { r!($i.c()) };
                 if !store_fast(ex.mc, tv, key, val) {
-                    save_pc!();
-                    tri!(ex.meta().set_index(tv, key, val, &|ts: &ThreadState<'gc>| {
-                        debug::describe_reg(ts, fi, $i.a())
-                    }));
+                    if !cold::set_index(ex, fi, pc, (tv, key, val), $i.a(), &mut pending) {
+                        continue 'frame;
+                    }
+                    sync!();
                 }
             }};
         }
@@ -1467,34 +1432,8 @@ pub fn execute<'gc, const HOOKED: bool>(
         // to-be-closed variables first.
         macro_rules! return_general {
             ($i:expr, $n:expr, $close:expr) => {{
-                let i = $i;
-                let a = i.a();
-                let n: usize = $n;
-                if $close {
-                    save_pc!();
-                    let save_top = ex.ts.top;
-                    ex.ts.top = ex.ts.top.max(base + a + n);
-                    tri!(ex.close_level(base, None));
-                    ex.ts.top = save_top;
-                    if !HOOKED && ex.ts.hook.live {
-                        // A closing method set a hook: return hooked
-                        // (closing again finds nothing left to close).
-                        pc -= 1;
-                        save_pc!();
-                        return Exit::Rehook;
-                    }
-                }
-                if HOOKED {
-                    save_pc!();
-                    if let Err(e) = crate::vm::hook::leave(ex, fi, base + a, n) {
-                        pending = Some(e);
-                        continue 'frame;
-                    }
-                }
-                if let Some(n) = ex.deliver(base + a, n) {
-                    return Exit::Returned(n);
-                }
-                continue 'frame;
+                save_pc!();
+                flow!(cold::ret::<HOOKED>(ex, fi, base, pc, $i, $n, $close))
             }};
         }
 
@@ -1547,10 +1486,16 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let v = match fast {
                         Some(v) => v,
                         None => {
-                            save_pc!();
-                            tri!(ex
-                                .meta()
-                                .index(t, key, &|_: &ThreadState<'gc>| upvalue_name(proto, i.b())))
+                            let ops = (t, key);
+                            slow!(cold::index_upvalue(
+                                ex,
+                                fi,
+                                pc,
+                                ops,
+                                proto,
+                                i.b(),
+                                &mut pending
+                            ))
                         }
                     };
                     set!(i.a(), v);
@@ -1564,20 +1509,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                                 _ => t.borrow().get(key),
                             };
                             if v.is_nil() && t.metatable().is_some() {
-                                save_pc!();
-                                tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
-                                    debug::describe_reg(ts, fi, i.b())
-                                }))
+                                slow!(cold::index(ex, fi, pc, tv, key, i.b(), &mut pending))
                             } else {
                                 v
                             }
                         }
-                        _ => {
-                            save_pc!();
-                            tri!(ex.meta().index(tv, key, &|ts: &ThreadState<'gc>| {
-                                debug::describe_reg(ts, fi, i.b())
-                            }))
-                        }
+                        _ => slow!(cold::index(ex, fi, pc, tv, key, i.b(), &mut pending)),
                     };
                     set!(i.a(), v);
                 }
@@ -1588,23 +1525,15 @@ pub fn execute<'gc, const HOOKED: bool>(
                         Value::Table(t) => {
                             let v = t.borrow().get_int(n);
                             if v.is_nil() && t.metatable().is_some() {
-                                save_pc!();
-                                tri!(ex.meta().index(
-                                    tv,
-                                    Value::Integer(n),
-                                    &|ts: &ThreadState<'gc>| debug::describe_reg(ts, fi, i.b())
-                                ))
+                                let key = Value::Integer(n);
+                                slow!(cold::index(ex, fi, pc, tv, key, i.b(), &mut pending))
                             } else {
                                 v
                             }
                         }
                         _ => {
-                            save_pc!();
-                            tri!(ex.meta().index(
-                                tv,
-                                Value::Integer(n),
-                                &|ts: &ThreadState<'gc>| debug::describe_reg(ts, fi, i.b())
-                            ))
+                            let key = Value::Integer(n);
+                            slow!(cold::index(ex, fi, pc, tv, key, i.b(), &mut pending))
                         }
                     };
                     set!(i.a(), v);
@@ -1619,10 +1548,11 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let key = kst!(i.b());
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
-                        save_pc!();
-                        tri!(ex.meta().set_index(t, key, val, &|_: &ThreadState<'gc>| {
-                            upvalue_name(proto, i.a())
-                        }));
+                        let ops = (t, key, val);
+                        if !cold::set_index_upvalue(ex, fi, pc, ops, proto, i.a(), &mut pending) {
+                            continue 'frame;
+                        }
+                        sync!();
                     }
                 }
                 OpCode::SetTable => set_table!(i, r!(i.b())),
@@ -1634,8 +1564,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     // for more nodes than the function has instructions.
                     let nhash = match i.b() {
                         0 => 0,
-                        b => (1usize << (b - 1).min(30))
-                            .min(proto.info.0.code.len().next_power_of_two()),
+                        b => (1usize << (b - 1).min(30)).min(code.len().next_power_of_two()),
                     };
                     set!(
                         i.a(),
@@ -1791,12 +1720,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let res = match vb {
                         Value::String(s) => Value::Integer(s.len() as i64),
                         Value::Table(t) if t.metatable().is_none() => Value::Integer(t.length()),
-                        _ => {
-                            save_pc!();
-                            tri!(ex
-                                .meta()
-                                .len(vb, &|ts: &ThreadState<'gc>| debug::describe_reg(ts, fi, b)))
-                        }
+                        _ => slow!(cold::len(ex, fi, pc, vb, b, &mut pending)),
                     };
                     set!(i.a(), res);
                 }
@@ -1812,22 +1736,10 @@ pub fn execute<'gc, const HOOKED: bool>(
                     tri!(ex.close_level(base + i.a(), None));
                 }
                 OpCode::Tbc => {
-                    let v = r!(i.a());
-                    if v.is_truthy() {
-                        if meta::get_tm(ex.g, v, Tm::Close).is_nil() {
-                            save_pc!();
-                            let name = crate::compiler::debuginfo::local_name(
-                                &proto.info.0,
-                                i.a(),
-                                pc - 1,
-                            )
-                            .map(|n| String::from_utf8_lossy(n).into_owned())
-                            .unwrap_or_else(|| "?".into());
-                            throw!(RtError::msg(format!(
-                                "variable '{name}' got a non-closable value"
-                            )));
+                    if r!(i.a()).is_truthy() {
+                        if let Some(e) = cold::tbc(ex, base, pc, i, proto) {
+                            throw!(e);
                         }
-                        ex.ts.tbc.push(base + i.a());
                     }
                 }
                 OpCode::Jmp => {
@@ -1842,8 +1754,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let eq = match (va, vb) {
                         (Value::Table(_), Value::Table(_))
                         | (Value::UserData(_), Value::UserData(_)) => {
-                            save_pc!();
-                            tri!(ex.meta().equals(va, vb))
+                            slow!(cold::equals(ex, fi, pc, (va, vb), &mut pending))
                         }
                         _ => va.raw_eq(vb),
                     };
@@ -1906,24 +1817,11 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::Call => {
                     if fuel.get() <= 0 {
-                        // Calls spend fuel too, so recursion without loops
-                        // can be paused and stopped: before the call, which
-                        // runs again when the thread continues.
-                        pc -= 1;
-                        save_pc!();
-                        if i.b() != 0 {
-                            // The registers are live (a variable argument
-                            // count keeps its own top).
-                            ex.ts.top = base + proto.info.0.max_stack as usize;
-                        }
-                        match out_of_fuel(ex, &fuel) {
-                            Ok(true) => return Exit::OutOfFuel,
-                            Ok(false) => pc += 1,
-                            Err(e) => {
-                                pc += 1;
-                                throw!(e)
-                            }
-                        }
+                        // Calls spend fuel too: see `call_out_of_fuel`.
+                        let max_stack = proto.info.0.max_stack as usize;
+                        flow!(cold::call_out_of_fuel(
+                            ex, fi, base, pc, i, &fuel, max_stack
+                        ));
                     }
                     if let Value::Function(Function::Lua(callee)) = r!(i.a()) {
                         // Fast path: a Lua function with fixed parameters and
@@ -1975,102 +1873,23 @@ pub fn execute<'gc, const HOOKED: bool>(
                             continue;
                         }
                     }
-                    let (func, nargs) = call_operands!(i);
-                    let nresults = i.c() as i32 - 1;
                     save_pc!();
-                    fuel.set(fuel.get() - 1);
-                    match ex.precall(func, nargs, nresults, false) {
-                        Ok(Pre::Lua) => continue 'frame,
-                        Ok(Pre::Done(None)) => {
-                            if fuel.get() <= 0 {
-                                match out_of_fuel(ex, &fuel) {
-                                    Ok(true) => return Exit::OutOfFuel,
-                                    Ok(false) => {}
-                                    Err(e) => throw!(e),
-                                }
-                            }
-                            // A completed pcall may have left a different frame on top.
-                            if ex.ts.frames.len() - 1 != fi {
-                                continue 'frame;
-                            }
-                            if nresults >= 0 {
-                                ex.ts.top = base + proto.info.0.max_stack as usize;
-                            }
-                            if !HOOKED && ex.ts.hook.live {
-                                return Exit::Rehook;
-                            }
-                            sync!();
-                        }
-                        Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
-                        Ok(Pre::Switch(exit)) => return exit,
-                        Err(e) => throw!(e),
-                    }
+                    let max_stack = proto.info.0.max_stack as usize;
+                    flow!(cold::call::<HOOKED>(ex, fi, base, i, &fuel, max_stack));
                 }
                 OpCode::TailCall => {
-                    let (func, nargs) = call_operands!(i);
+                    // Fast path: a Lua function with fixed parameters
+                    // replaces the running one in its frame.
+                    let lua = matches!(r!(i.a()), Value::Function(Function::Lua(_)));
+                    if !HOOKED && lua && !i.k() && fuel.get() > 1 {
+                        if let Some((callee, nbase)) = lua_tail_call(ex.ts, base, i) {
+                            fuel.set(fuel.get() - 1);
+                            enter!(callee, nbase, 0);
+                            continue;
+                        }
+                    }
                     save_pc!();
-                    if i.k() {
-                        tri!(ex.close_level(base, None));
-                    }
-                    fuel.set(fuel.get() - 1);
-                    // Only Lua-to-Lua tail calls reuse the frame; others are plain calls.
-                    if let Value::Function(Function::Lua(_)) = ex.ts.stack[func] {
-                        if !HOOKED && !i.k() && fuel.get() > 0 {
-                            if let Some((callee, nbase)) = lua_tail_call(ex.ts, base, i) {
-                                enter!(callee, nbase, 0);
-                                continue;
-                            }
-                        }
-                        let Some(f) = ex.ts.frames.pop() else {
-                            return Exit::Error(RtError::msg("internal error: no frame"));
-                        };
-                        let dst = f.func;
-                        ex.ts.stack.copy_within(func..func + 1 + nargs, dst);
-                        match ex.precall(dst, nargs, f.nresults, f.fresh) {
-                            Ok(_) => {
-                                if let Some(top) = ex.ts.frames.last_mut() {
-                                    top.tail = true;
-                                }
-                                if fuel.get() <= 0 {
-                                    match out_of_fuel(ex, &fuel) {
-                                        Ok(true) => return Exit::OutOfFuel,
-                                        Ok(false) => {}
-                                        Err(e) => {
-                                            pending = Some(e);
-                                        }
-                                    }
-                                }
-                                continue 'frame;
-                            }
-                            Err(e) => {
-                                // Report the error in the caller's context.
-                                ex.ts.frames.push(f);
-                                throw!(e)
-                            }
-                        }
-                    }
-                    match ex.precall(func, nargs, -1, false) {
-                        Ok(Pre::Lua) => continue 'frame,
-                        Ok(Pre::Done(None)) => {
-                            if ex.ts.frames.len() - 1 != fi {
-                                continue 'frame;
-                            }
-                            let n = ex.ts.top - func;
-                            if HOOKED {
-                                if let Err(e) = crate::vm::hook::leave(ex, fi, func, n) {
-                                    pending = Some(e);
-                                    continue 'frame;
-                                }
-                            }
-                            if let Some(n) = ex.deliver(func, n) {
-                                return Exit::Returned(n);
-                            }
-                            continue 'frame;
-                        }
-                        Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
-                        Ok(Pre::Switch(exit)) => return exit,
-                        Err(e) => throw!(e),
-                    }
+                    flow!(cold::tail_call::<HOOKED>(ex, fi, base, i, &fuel));
                 }
                 OpCode::Return0 if !HOOKED && returns_plainly(&ex.ts.frames) => {
                     return_plain!((0, Value::Nil))
@@ -2123,45 +1942,17 @@ pub fn execute<'gc, const HOOKED: bool>(
                     }
                 }
                 OpCode::TForPrep => {
-                    let a = i.a();
-                    // The closing value (R[A+3]) is to be closed like a <close> local.
-                    let v = r!(a + 3);
-                    if v.is_truthy() {
-                        if meta::get_tm(ex.g, v, Tm::Close).is_nil() {
-                            save_pc!();
-                            throw!(RtError::msg(
-                                "variable '(for state)' got a non-closable value"
-                            ));
+                    if r!(i.a() + 3).is_truthy() {
+                        if let Some(e) = cold::tfor_prep(ex, base, i) {
+                            throw!(e);
                         }
-                        ex.ts.tbc.push(base + a + 3);
                     }
                     pc += i.bx();
                 }
                 OpCode::TForCall => {
-                    let a = i.a();
-                    let cb = base + a + 4;
-                    // Copy the iterator, state and control value above the loop
-                    // variables; the copies may reach past max_stack.
-                    if let Err(e) = ensure_stack(ex.ts, cb + 3) {
-                        throw!(e);
-                    }
-                    ex.ts.stack.copy_within(base + a..base + a + 3, cb);
-                    sync!();
                     save_pc!();
-                    fuel.set(fuel.get() - 1);
-                    match ex.precall(cb, 2, i.c() as i32, false) {
-                        Ok(Pre::Lua) => continue 'frame,
-                        Ok(Pre::Done(None)) => {
-                            if ex.ts.frames.len() - 1 != fi {
-                                continue 'frame;
-                            }
-                            ex.ts.top = base + proto.info.0.max_stack as usize;
-                            sync!();
-                        }
-                        Ok(Pre::Done(Some(n))) => return Exit::Returned(n),
-                        Ok(Pre::Switch(exit)) => return exit,
-                        Err(e) => throw!(e),
-                    }
+                    let max_stack = proto.info.0.max_stack as usize;
+                    flow!(cold::tfor_call(ex, fi, base, i, &fuel, max_stack));
                 }
                 OpCode::TForLoop => {
                     let a = i.a();
@@ -2173,58 +1964,26 @@ pub fn execute<'gc, const HOOKED: bool>(
                     back_edge!();
                 }
                 OpCode::SetList => {
-                    let a = i.a();
-                    let mut n = i.b();
-                    if n == 0 {
-                        n = ex.ts.top.saturating_sub(base + a + 1);
-                    }
-                    let mut start = i.c();
-                    if i.k() {
-                        start +=
-                            fetch!(pc).ax_field() * (crate::compiler::opcode::MAX_C as usize + 1);
+                    let extra = if i.k() {
                         pc += 1;
-                    }
-                    if let Value::Table(t) = r!(a) {
-                        t.borrow_mut(ex.mc)
-                            .set_list(start, &ex.ts.stack[base + a + 1..base + a + 1 + n]);
-                    }
-                    ex.ts.top = base + proto.info.0.max_stack as usize;
+                        fetch!(pc - 1).ax_field()
+                    } else {
+                        0
+                    };
+                    let max_stack = proto.info.0.max_stack as usize;
+                    cold::set_list(ex, base, i, extra, max_stack);
                     sync!();
                 }
                 OpCode::Closure => {
-                    let p = proto.protos[i.bx()];
-                    let descs = &p.info.0.upvalues;
-                    let mut ups = Vec::with_capacity(descs.len());
-                    for d in descs.iter() {
-                        if d.in_stack {
-                            ups.push(ex.find_upvalue(base + d.index as usize));
-                        } else {
-                            ups.push(cl.upvalue(d.index as usize));
-                        }
-                    }
-                    let c = Closure::new(ex.mc, p, ups);
-                    set!(i.a(), Value::Function(Function::Lua(c)));
+                    let c = cold::closure(ex, base, i.bx(), cl, proto);
+                    set!(i.a(), c);
                     fuel.set(fuel.get() - 1);
                 }
                 OpCode::VarArg => {
-                    let a = i.a();
-                    let nvar = ex.ts.frames[fi].nvarargs as usize;
-                    let want = if i.c() == 0 { nvar } else { i.c() - 1 };
-                    if let Err(e) = ensure_stack(ex.ts, base + a + want + 1) {
+                    if let Some(e) = cold::vararg(ex, fi, base, i) {
                         throw!(e);
                     }
-                    // Multiple results may go past max_stack: use checked indexing.
-                    for j in 0..want {
-                        ex.ts.stack[base + a + j] = if j < nvar {
-                            ex.ts.stack[base - nvar + j]
-                        } else {
-                            Value::Nil
-                        };
-                    }
                     sync!();
-                    if i.c() == 0 {
-                        ex.ts.top = base + a + want;
-                    }
                 }
                 OpCode::VarArgPrep => {}
                 OpCode::ExtraArg => {}
@@ -2339,8 +2098,7 @@ fn float_operands(a: Value<'_>, b: Value<'_>) -> Option<(f64, f64)> {
 /// path: its operands read again from the instruction, then coercions,
 /// metamethods or the error. Out of line so that the dispatch loop keeps
 /// no operand copies around for it.
-#[cold]
-#[inline(never)]
+#[inline]
 fn arith_fallback<'gc>(
     ex: &mut Exec<'gc, '_>,
     fi: usize,
@@ -2527,6 +2285,7 @@ fn out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &std::cell::Cell<i64>) -> RtRe
 /// Integer loops keep: R[A] = remaining-count (internal), R[A+1] = step,
 /// R[A+2] = index, R[A+3] = control variable. Float loops keep init, limit,
 /// step as floats in R[A], R[A+1], R[A+2] (marked by a float in R[A]).
+#[inline(never)]
 fn for_prep<'gc>(g: GlobalRef<'gc>, ts: &mut ThreadState<'gc>, ra: usize) -> RtResult<'gc, bool> {
     let for_error = |v: Value<'gc>, what: &str| {
         RtError::msg(format!(
@@ -2632,6 +2391,7 @@ fn float_for_step(ts: &mut ThreadState<'_>, ra: usize) -> bool {
 }
 
 /// Concatenates `n` values starting at stack slot `start`, right to left.
+#[inline(never)]
 fn concat<'gc>(
     ex: &mut Exec<'gc, '_>,
     fi: usize,
