@@ -177,3 +177,16 @@ fn a_memory_limit_stops_allocation_loops_and_spares_garbage() {
     // (8 bytes for each object the biggest table above held at the limit).
     assert!(lua.memory_used() < 2 << 20, "{} bytes", lua.memory_used());
 }
+
+#[test]
+fn string_building_loops_are_collected_as_they_run() {
+    // 20,000 concatenations allocate about 800 MB in all, one slice of
+    // fuel at most; the collector must run between them, not after.
+    let mut lua = lunarena_vm::Lua::new(Libs::ALL);
+    lua.with_budget(|b| b.memory_limit.set(Some(16 << 20)));
+    let r = lua.exec(
+        b"local s = '' for i = 1, 20000 do s = s .. 'abcd' end return #s",
+        "=test",
+    );
+    assert!(r.is_ok(), "{:?}", r.err().map(|e| e.to_string()));
+}

@@ -1730,6 +1730,9 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let v = tri!(concat(ex, fi, base + a, n));
                     set!(a, v);
                     fuel.set(fuel.get() - 1);
+                    if ex.g.budget.0.gc_step_due() {
+                        flow!(cold::collection_point(ex, base, proto, &fuel));
+                    }
                 }
                 OpCode::Close => {
                     save_pc!();

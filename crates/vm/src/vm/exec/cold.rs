@@ -144,6 +144,28 @@ pub(super) fn back_edge_out_of_fuel<'gc>(
     }
 }
 
+/// After CONCAT, when memory grew enough for a collection step: the
+/// outermost run returns to its driver as if the fuel were spent, so a loop
+/// that builds strings is collected as it goes (PUC-Rio checks the collector
+/// after such instructions). Every register stays live.
+#[cold]
+#[inline(never)]
+pub(super) fn collection_point<'gc>(
+    ex: &mut Exec<'gc, '_>,
+    base: usize,
+    proto: &FnProto<'gc>,
+    fuel: &Cell<i64>,
+) -> Flow<'gc> {
+    match out_of_fuel(ex, fuel) {
+        Ok(true) => {
+            ex.ts.top = base + proto.info.0.max_stack as usize;
+            Flow::Exit(Exit::OutOfFuel)
+        }
+        Ok(false) => Flow::Next,
+        Err(e) => Flow::Throw(e),
+    }
+}
+
 /// CALL of anything but a Lua function with fixed parameters and room on
 /// the stack: natives, varargs, `__call`, errors, stack growth.
 #[inline(never)]
