@@ -79,3 +79,8 @@ fn debug_info_fields_and_transfers() {
 fn interpreter_fast_paths() {
     check_script(Libs::ALL, "diff/fastpaths");
 }
+
+#[test]
+fn conditional_break_lines() {
+    check_script(Libs::ALL, "diff/break_lines");
+}

@@ -781,11 +781,33 @@ impl<'s> Parser<'s> {
 
     fn test_then_block(&mut self, escapes: &mut i32) -> R<()> {
         self.advance()?;
-        let v = self.expr()?;
+        let mut v = self.expr()?;
         self.check_next(Tok::Then)?;
         // After `then`: the test is on that line (line hooks see it there).
-        let jf = self.jump_if_false(v)?;
-        self.block()?;
+        let jf;
+        if self.tok == Tok::Break {
+            // `if cond then break`: the test itself jumps out of the loop,
+            // with no instruction on the `break` line (as PUC-Rio compiles
+            // it; line hooks and coverage tools see the difference).
+            let line = self.lx.line;
+            self.go_if_false(&mut v)?;
+            self.advance()?;
+            self.enter_block(false);
+            let brk = self.intern(b"break");
+            self.new_goto(brk, line, v.t as usize);
+            while self.test_next(Tok::Semi)? {}
+            if self.block_follow(false) {
+                // The jump is the whole block: a false condition falls
+                // through to what follows, `else` included.
+                return self.leave_block();
+            }
+            jf = self.jump() as i32;
+        } else {
+            jf = self.jump_if_false(v)?;
+            self.enter_block(false);
+        }
+        self.stat_list()?;
+        self.leave_block()?;
         if self.tok == Tok::Else || self.tok == Tok::Elseif {
             let j = self.jump() as i32;
             self.concat(escapes, j)?;
