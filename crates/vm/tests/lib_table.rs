@@ -14,6 +14,11 @@ fn insert_remove() {
 }
 
 #[test]
+fn metamethod_calls_on_proxies() {
+    check_script(Libs::SAFE, "table/proxies");
+}
+
+#[test]
 fn sort() {
     // Order functions that sort, 200 deep: room for debug builds' frames.
     std::thread::Builder::new()

@@ -200,8 +200,8 @@ impl<'gc> QuickSort<'gc> {
                         }
                         self.step = Step::NextJ;
                     } else if j < i {
-                        let a_up1 = self.get(ctx, self.up - 1)?;
-                        self.swap_set(ctx, self.up - 1, self.a_i, i, a_up1)?;
+                        // a[up - 1] holds the pivot (see `partition`).
+                        self.swap_set(ctx, self.up - 1, self.a_i, i, self.pivot)?;
                         self.p = i;
                         self.step = Step::Split;
                     } else {
@@ -511,8 +511,9 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
                 a_j = get!(self, ctx, j);
             }
             if j < i {
-                let a_up1 = get!(self, ctx, up - 1);
-                self.set2(ctx, up - 1, a_i, i, a_up1)?;
+                // a[up - 1] holds the pivot: swap it with a[i] without
+                // reading it again (as PUC-Rio; visible through __index).
+                self.set2(ctx, up - 1, a_i, i, pivot)?;
                 return Ok(i);
             }
             self.set2(ctx, i, a_j, j, a_i)?;
