@@ -217,10 +217,20 @@ impl<'gc> MetaCx<'gc, '_> {
         b: Value<'gc>,
         describe: &dyn Fn(&ThreadState<'gc>, usize) -> String,
     ) -> RtResult<'gc, Value<'gc>> {
+        let by_zero = |msg: &str| {
+            // With a string operand PUC-Rio computes in the string library's
+            // arithmetic metamethod, a C function: the message has no position.
+            if matches!(a, Value::String(_)) || matches!(b, Value::String(_)) {
+                let s = crate::state::Global::intern(self.g, self.mc, msg.as_bytes());
+                RtError::Value(Value::String(s))
+            } else {
+                RtError::msg(msg)
+            }
+        };
         match arith::arith(op, a, b) {
             Ok(v) => Ok(v),
-            Err(ArithError::DivByZero) => Err(RtError::msg("attempt to divide by zero")),
-            Err(ArithError::ModByZero) => Err(RtError::msg("attempt to perform 'n%0'")),
+            Err(ArithError::DivByZero) => Err(by_zero("attempt to divide by zero")),
+            Err(ArithError::ModByZero) => Err(by_zero("attempt to perform 'n%0'")),
             Err(_) => {
                 let tm = tm_for(op);
                 let mut f = get_tm(self.g, a, tm);

@@ -149,3 +149,9 @@ print((tostring(setmetatable({}, {__name = 1})):gsub("0x%x+", "ADDR")))
 e(function() local a = setmetatable({}, {__index = 5}) return a.x end)
 e(function() local a = setmetatable({}, {__newindex = 5}) a.x = 1 end)
 e(function() local a = setmetatable({}, {__index = setmetatable({}, {__index = true})}) return a.x end)
+-- Integer division by zero: with a string operand lua5.4 computes in the
+-- string library's metamethod (a C function), so no position.
+e(function() return "10" // 0 end)
+e(function() return "10" % 0 end)
+e(function() return 10 // 0 end)
+e(function() return 10 % "0" end)
