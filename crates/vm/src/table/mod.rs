@@ -38,14 +38,18 @@ pub struct WeakMode {
     pub values: bool,
 }
 
+/// The fields are sized so the whole fits in 56 bytes: array sizes are
+/// below 2^31 (`resize.rs`), and so are node counts.
 #[derive(Default)]
 pub struct TableState<'gc> {
     /// The array part; its length is the array size.
-    array: Vec<Value<'gc>>,
+    array: Box<[Value<'gc>]>,
     /// PUC-Rio's `alimit`: a hint for `#` at or below the array size,
     /// moved by `#` and by integer accesses; keys below it are in the array.
-    limit: Cell<usize>,
+    limit: Cell<u32>,
     nodes: Nodes<'gc>,
+    /// The hash part's free-node cursor (see `Nodes::insert`).
+    last_free: u32,
     pub meta: Option<Table<'gc>>,
     pub weak: WeakMode,
     /// Some key is a long (not interned) string, so string keys cannot be
@@ -57,6 +61,8 @@ pub struct TableState<'gc> {
     /// In the collector's list of objects to finalize (`Global::finalizable`).
     pub gc_marked: Cell<bool>,
 }
+
+const _: () = assert!(std::mem::size_of::<TableState<'static>>() == 56);
 
 /// `next` was given a key that is not in the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,12 +109,27 @@ impl<'gc> TableState<'gc> {
     /// A table with `narray` array slots and room for `nhash` other keys
     /// (as `lua_createtable`).
     pub fn with_capacity(narray: usize, nhash: usize) -> Self {
+        let nodes = Nodes::with_size(nhash);
         TableState {
-            array: vec![Value::Nil; narray],
-            limit: Cell::new(narray),
-            nodes: Nodes::with_size(nhash),
+            array: vec![Value::Nil; narray].into_boxed_slice(),
+            limit: Cell::new(narray as u32),
+            last_free: nodes.len() as u32,
+            nodes,
             ..Default::default()
         }
+    }
+
+    /// The length hint.
+    #[inline(always)]
+    fn limit(&self) -> usize {
+        self.limit.get() as usize
+    }
+
+    /// Moves the length hint (at most the array size, below 2^31).
+    #[inline(always)]
+    fn set_limit(&self, n: usize) {
+        debug_assert!(n <= u32::MAX as usize);
+        self.limit.set(n as u32);
     }
 
     /// The array size.
@@ -126,7 +147,7 @@ impl<'gc> TableState<'gc> {
     }
 
     fn limit_is_array_len(&self) -> bool {
-        self.limit.get() == self.array.len()
+        self.limit() == self.array.len()
     }
 
     /// The array index of key `i` if the array part holds it. Like
@@ -138,8 +159,8 @@ impl<'gc> TableState<'gc> {
         if k >= self.array.len() as u64 {
             return None;
         }
-        if k >= self.limit.get() as u64 {
-            self.limit.set(k as usize + 1);
+        if k >= u64::from(self.limit.get()) {
+            self.set_limit(k as usize + 1);
         }
         Some(k as usize)
     }
@@ -184,7 +205,7 @@ impl<'gc> TableState<'gc> {
     #[inline(never)]
     fn get_int_hashed(&self, i: i64) -> Value<'gc> {
         match self.nodes.find(Value::Integer(i), false) {
-            Some(n) => self.nodes.nodes[n].value,
+            Some(n) => self.nodes.nodes[n].value(),
             None => Value::Nil,
         }
     }
@@ -201,7 +222,7 @@ impl<'gc> TableState<'gc> {
     #[inline]
     fn get_hashed(&self, key: Value<'gc>) -> Value<'gc> {
         match self.nodes.find(key, self.long_keys) {
-            Some(n) => self.nodes.nodes[n].value,
+            Some(n) => self.nodes.nodes[n].value(),
             None => Value::Nil,
         }
     }
@@ -216,7 +237,7 @@ impl<'gc> TableState<'gc> {
             self.nodes.find_interned(key)
         };
         match found {
-            Some(n) => self.nodes.nodes[n].value = value,
+            Some(n) => self.nodes.nodes[n].set_value(value),
             None => self.new_key(Value::String(key), value),
         }
     }
@@ -234,7 +255,14 @@ impl<'gc> TableState<'gc> {
         // Replacing a present value cannot make a metamethod appear, so
         // `tm_absent` stays valid.
         match self.nodes.find(key, self.long_keys) {
-            Some(n) => replace_if_present(&mut self.nodes.nodes[n].value, value),
+            Some(n) => {
+                let node = &mut self.nodes.nodes[n];
+                let present = !node.value_is_nil();
+                if present {
+                    node.set_value(value);
+                }
+                present
+            }
             None => false,
         }
     }
@@ -265,7 +293,7 @@ impl<'gc> TableState<'gc> {
             return;
         }
         match self.nodes.find(Value::Integer(i), false) {
-            Some(n) => self.nodes.nodes[n].value = value,
+            Some(n) => self.nodes.nodes[n].set_value(value),
             None => self.new_key(Value::Integer(i), value),
         }
     }
@@ -285,7 +313,7 @@ impl<'gc> TableState<'gc> {
     fn set_hashed(&mut self, key: Value<'gc>, value: Value<'gc>) {
         self.tm_absent.set(0);
         match self.nodes.find(key, self.long_keys) {
-            Some(n) => self.nodes.nodes[n].value = value,
+            Some(n) => self.nodes.nodes[n].set_value(value),
             None => self.new_key(key, value),
         }
     }
@@ -298,7 +326,7 @@ impl<'gc> TableState<'gc> {
             return;
         }
         self.note_key(key);
-        if !self.nodes.insert(key, value) {
+        if !self.nodes.insert(&mut self.last_free, key, value) {
             self.grow_and_set(key, value);
         }
     }
@@ -341,8 +369,8 @@ impl<'gc> TableState<'gc> {
         let nodes = &self.nodes.nodes[start.max(asize) - asize..];
         Ok(nodes
             .iter()
-            .find(|n| !n.value.is_nil())
-            .map(|n| (n.key, n.value)))
+            .find(|n| !n.value_is_nil())
+            .map(|n| (n.key(), n.value())))
     }
 
     /// Number of hash nodes; for memory estimates.
@@ -361,8 +389,8 @@ impl<'gc> TableState<'gc> {
                 self.nodes
                     .nodes
                     .iter()
-                    .filter(|n| !n.value.is_nil())
-                    .map(|n| (n.key, n.value)),
+                    .filter(|n| !n.value_is_nil())
+                    .map(|n| (n.key(), n.value())),
             )
     }
 }

@@ -57,8 +57,8 @@ impl<'gc> TableState<'gc> {
         }
         let mut total = candidates;
         for n in self.nodes.nodes.iter() {
-            if !n.value.is_nil() {
-                if let Value::Integer(i) = n.key {
+            if !n.value_is_nil() {
+                if let Value::Integer(i) = n.key() {
                     candidates += count_int(i, &mut counts) as usize;
                 }
                 total += 1;
@@ -79,6 +79,7 @@ impl<'gc> TableState<'gc> {
     pub(super) fn resize(&mut self, asize: usize, hsize: usize) {
         let old_asize = self.set_limit_to_size();
         let old = std::mem::replace(&mut self.nodes, Nodes::with_size(hsize));
+        self.last_free = self.nodes.len() as u32;
         self.long_keys = false;
         for i in asize..old_asize {
             let v = self.array[i];
@@ -86,24 +87,23 @@ impl<'gc> TableState<'gc> {
                 self.insert_fresh(Value::Integer(i as i64 + 1), v);
             }
         }
-        if asize > old_asize {
+        if asize != old_asize {
             // Exactly `asize` slots: the array is sized by the rule above.
-            self.array.reserve_exact(asize - old_asize);
-            self.array.resize(asize, Value::Nil);
-        } else {
-            self.array.truncate(asize);
-            self.array.shrink_to_fit();
+            let mut array = std::mem::take(&mut self.array).into_vec();
+            array.reserve_exact(asize.saturating_sub(old_asize));
+            array.resize(asize, Value::Nil);
+            self.array = array.into_boxed_slice();
         }
-        self.limit.set(asize);
+        self.set_limit(asize);
         for n in old.nodes.iter() {
-            if n.value.is_nil() {
+            if n.value_is_nil() {
                 continue;
             }
-            match n.key {
+            match n.key() {
                 Value::Integer(i) if (i as u64).wrapping_sub(1) < asize as u64 => {
-                    self.array[i as usize - 1] = n.value;
+                    self.array[i as usize - 1] = n.value();
                 }
-                key => self.insert_fresh(key, n.value),
+                key => self.insert_fresh(key, n.value()),
             }
         }
     }
@@ -111,13 +111,13 @@ impl<'gc> TableState<'gc> {
     /// Inserts a key known to be absent into nodes sized to hold it.
     fn insert_fresh(&mut self, key: Value<'gc>, value: Value<'gc>) {
         self.note_key(key);
-        let done = self.nodes.insert(key, value);
+        let done = self.nodes.insert(&mut self.last_free, key, value);
         debug_assert!(done, "resized hash part too small");
     }
 
     /// PUC-Rio's `setlimittosize`: the length hint becomes the array size.
     pub(super) fn set_limit_to_size(&mut self) -> usize {
-        self.limit.set(self.array.len());
+        self.set_limit(self.array.len());
         self.array.len()
     }
 }
