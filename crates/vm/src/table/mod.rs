@@ -7,6 +7,7 @@
 
 mod length;
 mod node;
+mod part;
 mod resize;
 mod weak;
 
@@ -18,6 +19,7 @@ use gc_arena::{Collect, Gc, Mutation};
 use crate::string::LuaString;
 use crate::value::Value;
 use node::Nodes;
+use part::Part;
 
 pub use weak::is_weak_ref;
 
@@ -38,18 +40,15 @@ pub struct WeakMode {
     pub values: bool,
 }
 
-/// The fields are sized so the whole fits in 56 bytes: array sizes are
+/// The fields are sized so the whole fits in 48 bytes: array sizes are
 /// below 2^31 (`resize.rs`), and so are node counts.
 #[derive(Default)]
 pub struct TableState<'gc> {
-    /// The array part; its length is the array size.
-    array: Box<[Value<'gc>]>,
+    /// The array part; its length is the array size. Its `aux` is
     /// PUC-Rio's `alimit`: a hint for `#` at or below the array size,
     /// moved by `#` and by integer accesses; keys below it are in the array.
-    limit: Cell<u32>,
+    array: Part<Value<'gc>, Cell<u32>>,
     nodes: Nodes<'gc>,
-    /// The hash part's free-node cursor (see `Nodes::insert`).
-    last_free: u32,
     pub meta: Option<Table<'gc>>,
     pub weak: WeakMode,
     /// Some key is a long (not interned) string, so string keys cannot be
@@ -62,7 +61,7 @@ pub struct TableState<'gc> {
     pub gc_marked: Cell<bool>,
 }
 
-const _: () = assert!(std::mem::size_of::<TableState<'static>>() == 56);
+const _: () = assert!(std::mem::size_of::<TableState<'static>>() == 48);
 
 /// `next` was given a key that is not in the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,12 +108,12 @@ impl<'gc> TableState<'gc> {
     /// A table with `narray` array slots and room for `nhash` other keys
     /// (as `lua_createtable`).
     pub fn with_capacity(narray: usize, nhash: usize) -> Self {
-        let nodes = Nodes::with_size(nhash);
         TableState {
-            array: vec![Value::Nil; narray].into_boxed_slice(),
-            limit: Cell::new(narray as u32),
-            last_free: nodes.len() as u32,
-            nodes,
+            array: Part::new(
+                vec![Value::Nil; narray].into_boxed_slice(),
+                Cell::new(narray as u32),
+            ),
+            nodes: Nodes::with_size(nhash),
             ..Default::default()
         }
     }
@@ -122,14 +121,14 @@ impl<'gc> TableState<'gc> {
     /// The length hint.
     #[inline(always)]
     fn limit(&self) -> usize {
-        self.limit.get() as usize
+        self.array.aux.get() as usize
     }
 
     /// Moves the length hint (at most the array size, below 2^31).
     #[inline(always)]
     fn set_limit(&self, n: usize) {
         debug_assert!(n <= u32::MAX as usize);
-        self.limit.set(n as u32);
+        self.array.aux.set(n as u32);
     }
 
     /// The array size.
@@ -159,7 +158,7 @@ impl<'gc> TableState<'gc> {
         if k >= self.array.len() as u64 {
             return None;
         }
-        if k >= u64::from(self.limit.get()) {
+        if k >= u64::from(self.array.aux.get()) {
             self.set_limit(k as usize + 1);
         }
         Some(k as usize)
@@ -326,7 +325,7 @@ impl<'gc> TableState<'gc> {
             return;
         }
         self.note_key(key);
-        if !self.nodes.insert(&mut self.last_free, key, value) {
+        if !self.nodes.insert(key, value) {
             self.grow_and_set(key, value);
         }
     }

@@ -8,6 +8,7 @@ use std::mem::MaybeUninit;
 
 use gc_arena::Gc;
 
+use super::part::Part;
 use crate::value::Value;
 
 /// String lookups in node vectors up to this size compare every key
@@ -88,11 +89,11 @@ impl<'gc> Node<'gc> {
 }
 
 /// The node vector; empty stands for PUC-Rio's shared dummy node. Its
-/// free-node cursor is kept by the table (`TableState::last_free`), so that
-/// the table's small fields pack together.
+/// `aux` is the free-node cursor: every node at or above it is known to be
+/// in use.
 #[derive(Default)]
 pub(super) struct Nodes<'gc> {
-    pub nodes: Box<[Node<'gc>]>,
+    pub nodes: Part<Node<'gc>, u32>,
 }
 
 #[inline]
@@ -158,8 +159,9 @@ impl<'gc> Nodes<'gc> {
         if size == 0 {
             return Nodes::default();
         }
+        let size = size.next_power_of_two();
         Nodes {
-            nodes: vec![Node::FREE; size.next_power_of_two()].into_boxed_slice(),
+            nodes: Part::new(vec![Node::FREE; size].into_boxed_slice(), size as u32),
         }
     }
 
@@ -253,13 +255,13 @@ impl<'gc> Nodes<'gc> {
         }
     }
 
-    /// The next never-used node below the cursor `last_free` (every node
-    /// at or above it is known to be in use; it starts at the size).
-    fn free_position(&self, last_free: &mut u32) -> Option<usize> {
-        while *last_free > 0 {
-            *last_free -= 1;
-            if self.nodes[*last_free as usize].key().is_nil() {
-                return Some(*last_free as usize);
+    /// The next never-used node below the cursor.
+    fn free_position(&mut self) -> Option<usize> {
+        while self.nodes.aux > 0 {
+            self.nodes.aux -= 1;
+            let i = self.nodes.aux as usize;
+            if self.nodes[i].key().is_nil() {
+                return Some(i);
             }
         }
         None
@@ -268,14 +270,14 @@ impl<'gc> Nodes<'gc> {
     /// Inserts a key known to be absent with a non-nil value. Returns false
     /// (changing nothing) when there is no free node: the table must grow.
     #[inline(always)]
-    pub fn insert(&mut self, last_free: &mut u32, key: Value<'gc>, value: Value<'gc>) -> bool {
+    pub fn insert(&mut self, key: Value<'gc>, value: Value<'gc>) -> bool {
         if self.nodes.is_empty() {
             return false;
         }
         let mp = self.main_position(key);
         let n = &mut self.nodes[mp];
         if !n.value_is_nil() {
-            return self.insert_colliding(last_free, mp, key, value);
+            return self.insert_colliding(mp, key, value);
         }
         n.set_key(key);
         n.set_value(value);
@@ -284,14 +286,8 @@ impl<'gc> Nodes<'gc> {
 
     /// `insert` when the main position `mp` is taken.
     #[cold]
-    fn insert_colliding(
-        &mut self,
-        last_free: &mut u32,
-        mut mp: usize,
-        key: Value<'gc>,
-        value: Value<'gc>,
-    ) -> bool {
-        let Some(f) = self.free_position(last_free) else {
+    fn insert_colliding(&mut self, mut mp: usize, key: Value<'gc>, value: Value<'gc>) -> bool {
+        let Some(f) = self.free_position() else {
             return false;
         };
         let other = self.main_position(self.nodes[mp].key());

@@ -3,7 +3,10 @@
 //! key being inserted) by PUC-Rio Lua 5.4's rule, so tables change shape
 //! at the same moments and `#`/`next` see the same layout.
 
+use std::cell::Cell;
+
 use super::node::Nodes;
+use super::part::Part;
 use super::TableState;
 use crate::value::Value;
 
@@ -79,7 +82,6 @@ impl<'gc> TableState<'gc> {
     pub(super) fn resize(&mut self, asize: usize, hsize: usize) {
         let old_asize = self.set_limit_to_size();
         let old = std::mem::replace(&mut self.nodes, Nodes::with_size(hsize));
-        self.last_free = self.nodes.len() as u32;
         self.long_keys = false;
         for i in asize..old_asize {
             let v = self.array[i];
@@ -89,10 +91,10 @@ impl<'gc> TableState<'gc> {
         }
         if asize != old_asize {
             // Exactly `asize` slots: the array is sized by the rule above.
-            let mut array = std::mem::take(&mut self.array).into_vec();
+            let mut array = self.array.take_box().into_vec();
             array.reserve_exact(asize.saturating_sub(old_asize));
             array.resize(asize, Value::Nil);
-            self.array = array.into_boxed_slice();
+            self.array = Part::new(array.into_boxed_slice(), Cell::new(0));
         }
         self.set_limit(asize);
         for n in old.nodes.iter() {
@@ -111,7 +113,7 @@ impl<'gc> TableState<'gc> {
     /// Inserts a key known to be absent into nodes sized to hold it.
     fn insert_fresh(&mut self, key: Value<'gc>, value: Value<'gc>) {
         self.note_key(key);
-        let done = self.nodes.insert(&mut self.last_free, key, value);
+        let done = self.nodes.insert(key, value);
         debug_assert!(done, "resized hash part too small");
     }
 

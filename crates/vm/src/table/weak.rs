@@ -14,7 +14,7 @@ unsafe impl<'gc> Collect<'gc> for TableState<'gc> {
             cc.trace(m);
         }
         let weak = self.weak;
-        for v in &self.array {
+        for v in self.array.iter() {
             trace_value(cc, *v, weak.values);
         }
         for n in self.nodes.nodes.iter() {
