@@ -197,39 +197,37 @@ impl PartialEq for LuaString<'_> {
 
 impl Eq for LuaString<'_> {}
 
-/// One slot of the interner's open-addressing table: a live string and its
-/// hash; without a string, `hash` tells an empty slot (0) from the
-/// tombstone of a dead string (`DEAD`).
-#[derive(Clone, Copy)]
-struct Slot<'gc> {
-    string: Option<GcWeak<'gc, StrData>>,
-    hash: u32,
+/// One slot of the interner's open-addressing table: empty (null), the
+/// tombstone of a dead string (`dead()`), or a live string's header, whose
+/// hash is compared before its bytes.
+type Slot = *const StrData;
+
+/// The tombstone: probing goes on past it, and it may be reused. Its
+/// address (the header's alignment) is never an object's.
+#[inline]
+fn dead() -> Slot {
+    std::ptr::dangling()
 }
 
-/// `Slot::hash` of a tombstone: probing goes on past it, and it may be reused.
-const DEAD: u32 = 1;
-
-impl<'gc> Slot<'gc> {
-    const EMPTY: Self = Slot {
-        string: None,
-        hash: 0,
-    };
-    const DEAD: Self = Slot {
-        string: None,
-        hash: DEAD,
-    };
-
-    fn is_empty(self) -> bool {
-        self.string.is_none() && self.hash == 0
-    }
-
-    /// The string of a live slot, unless the collector dropped it.
-    fn live(self) -> Option<GcWeak<'gc, StrData>> {
-        self.string.filter(|w| !w.is_dropped())
-    }
+/// The string of an occupied slot, as a weak pointer.
+///
+/// # Safety
+///
+/// `slot` must be neither empty nor a tombstone. (Every entry is a string
+/// not yet freed: see `Interner`'s `Collect` impl.)
+#[inline]
+unsafe fn entry<'gc>(slot: Slot) -> GcWeak<'gc, StrData> {
+    // SAFETY: entries come from `Gc::as_ptr` of live strings and are
+    // dropped before the collector frees them.
+    unsafe { GcWeak::from_ptr(slot) }
 }
 
-const _: () = assert!(std::mem::size_of::<Slot<'static>>() == 16);
+/// The hash of an occupied slot's string (see `entry`).
+#[inline]
+unsafe fn entry_hash(slot: Slot) -> u32 {
+    // SAFETY: as in `entry`.
+    unsafe { (*slot).hash.get() }
+}
 
 /// The slot where probing for `hash` starts (the always-set lowest bit
 /// carries no information).
@@ -239,12 +237,12 @@ fn home(hash: u32, mask: usize) -> usize {
 }
 
 /// The set of live short strings, held weakly.
-#[derive(Default)]
 pub struct Interner<'gc> {
     /// Open addressing with linear probing and tombstones.
-    slots: Vec<Slot<'gc>>,
+    slots: Vec<Slot>,
     /// Slots in use (live or dead): the load that probing sees.
     used: usize,
+    _strings: std::marker::PhantomData<LuaString<'gc>>,
 }
 
 // SAFETY: the entries are weak pointers that are deliberately not traced:
@@ -258,12 +256,22 @@ unsafe impl<'gc> Collect<'gc> for Interner<'gc> {
     const NEEDS_TRACE: bool = false;
 }
 
+impl Default for Interner<'_> {
+    fn default() -> Self {
+        Interner {
+            slots: Vec::new(),
+            used: 0,
+            _strings: std::marker::PhantomData,
+        }
+    }
+}
+
 impl<'gc> Interner<'gc> {
     /// An interner that holds `strings` strings before it first grows.
     pub fn with_capacity(strings: usize) -> Self {
         Interner {
-            slots: vec![Slot::EMPTY; ((strings + 1) * 2).next_power_of_two()],
-            used: 0,
+            slots: vec![std::ptr::null(); ((strings + 1) * 2).next_power_of_two()],
+            ..Interner::default()
         }
     }
 
@@ -288,44 +296,51 @@ impl<'gc> Interner<'gc> {
             let mut i = home(hash, mask);
             loop {
                 let slot = self.slots[i];
-                match slot.string {
-                    None if slot.hash == 0 => break,
-                    None => free = free.or(Some(i)),
-                    Some(weak) if slot.hash == hash => match weak.upgrade(mc) {
+                if slot.is_null() {
+                    break;
+                }
+                if slot == dead() {
+                    free = free.or(Some(i));
+                // SAFETY: the slot is occupied.
+                } else if unsafe { entry_hash(slot) } == hash {
+                    // SAFETY: as above.
+                    match unsafe { entry(slot) }.upgrade(mc) {
                         Some(s) if LuaString(s).as_bytes() == bytes => return LuaString(s),
                         Some(_) => {}
                         None => free = free.or(Some(i)),
-                    },
-                    Some(_) => {}
+                    }
                 }
                 i = (i + 1) & mask;
             }
         }
         let s = new_short(mc, bytes, hash);
-        let slot = Slot {
-            string: Some(Gc::downgrade(s)),
-            hash,
-        };
+        let slot = Gc::as_ptr(s);
         match free {
             Some(i) => self.slots[i] = slot,
-            None => self.insert_new(slot),
+            None => self.insert_new(slot, hash),
         }
         LuaString(s)
     }
 
-    fn insert_new(&mut self, slot: Slot<'gc>) {
+    /// Whether a slot holds a string the collector has not dropped.
+    fn is_live(slot: Slot) -> bool {
+        // SAFETY: the slot is occupied.
+        !slot.is_null() && slot != dead() && !unsafe { entry(slot) }.is_dropped()
+    }
+
+    fn insert_new(&mut self, slot: Slot, hash: u32) {
         if (self.used + 1) * 2 > self.slots.len() {
-            let live = self.slots.iter().filter(|s| s.live().is_some()).count();
+            let live = self.slots.iter().filter(|s| Self::is_live(**s)).count();
             self.rebuild(live + 1);
         }
-        self.place(slot);
+        self.place(slot, hash);
     }
 
     /// Puts an entry in the first empty slot of its probe sequence.
-    fn place(&mut self, slot: Slot<'gc>) {
+    fn place(&mut self, slot: Slot, hash: u32) {
         let mask = self.slots.len() - 1;
-        let mut i = home(slot.hash, mask);
-        while !self.slots[i].is_empty() {
+        let mut i = home(hash, mask);
+        while !self.slots[i].is_null() {
             i = (i + 1) & mask;
         }
         self.slots[i] = slot;
@@ -337,11 +352,12 @@ impl<'gc> Interner<'gc> {
     /// dropping the dead ones.
     fn rebuild(&mut self, live: usize) {
         let cap = (live * 2).next_power_of_two().max(256);
-        let old = std::mem::replace(&mut self.slots, vec![Slot::EMPTY; cap]);
+        let old = std::mem::replace(&mut self.slots, vec![std::ptr::null(); cap]);
         self.used = 0;
         for slot in old {
-            if slot.live().is_some() {
-                self.place(slot);
+            if Self::is_live(slot) {
+                // SAFETY: the slot is occupied.
+                self.place(slot, unsafe { entry_hash(slot) });
             }
         }
     }
@@ -353,12 +369,14 @@ impl<'gc> Interner<'gc> {
     pub fn prune(&mut self, fc: &Finalization<'gc>) {
         let mut live = 0;
         for slot in &mut self.slots {
-            if let Some(w) = slot.string {
-                if w.is_dead(fc) {
-                    *slot = Slot::DEAD;
-                } else {
-                    live += 1;
-                }
+            if slot.is_null() || *slot == dead() {
+                continue;
+            }
+            // SAFETY: the slot is occupied.
+            if unsafe { entry(*slot) }.is_dead(fc) {
+                *slot = dead();
+            } else {
+                live += 1;
             }
         }
         let cap = self.slots.len();
