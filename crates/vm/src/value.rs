@@ -1,5 +1,7 @@
 //! The Lua value type.
 
+use std::mem::MaybeUninit;
+
 use gc_arena::{Collect, Gc};
 
 use crate::function::{Closure, NativeFunction};
@@ -83,6 +85,7 @@ const _: () = {
         words(Value::Boolean(true))[0],
     );
     assert!(nil != INT_TAG && nil != FLOAT_TAG);
+    assert!(nil <= u16::MAX as u64 && INT_TAG <= u16::MAX as u64 && FLOAT_TAG <= u16::MAX as u64);
     assert!(f != INT_TAG && f != FLOAT_TAG && t != INT_TAG && t != FLOAT_TAG);
 };
 
@@ -107,6 +110,37 @@ impl<'gc> Value<'gc> {
         // (see the layout checks above).
         unsafe { (self as *const Self as *const u64).read() }
     }
+
+    /// The value as its tag word, which fits 16 bits for every variant,
+    /// and its payload word, for storage that packs the tags of several
+    /// values together (table nodes).
+    #[inline(always)]
+    pub(crate) fn to_words(self) -> (u16, MaybeUninit<u64>) {
+        let tag = self.tag_word();
+        // Checked on every store, so that `from_words` only ever sees a
+        // tag word that was whole.
+        assert!(tag <= u64::from(u16::MAX), "value tag wider than 16 bits");
+        // SAFETY: the payload is the second word (see the layout checks
+        // above); `MaybeUninit` keeps its bytes, uninitialised or pointers.
+        let words: [MaybeUninit<u64>; 2] = unsafe { std::mem::transmute(self) };
+        (tag as u16, words[1])
+    }
+
+    /// The value `to_words` split.
+    ///
+    /// # Safety
+    ///
+    /// `tag` and `payload` must come from one `to_words` call, and a
+    /// collectable payload must still be alive.
+    #[inline(always)]
+    pub(crate) unsafe fn from_words(tag: u16, payload: MaybeUninit<u64>) -> Self {
+        let words = [MaybeUninit::new(u64::from(tag)), payload];
+        // SAFETY: the caller passes the two words of a valid value.
+        unsafe { std::mem::transmute(words) }
+    }
+
+    /// The tag word of nil, as `to_words` gives it.
+    pub(crate) const NIL_TAG: u16 = words(Value::Nil)[0] as u16;
 
     /// The integer, if this is one (a single compare of the tag word).
     #[inline(always)]

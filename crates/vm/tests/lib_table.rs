@@ -67,3 +67,8 @@ fn layout_after_random_operations() {
 fn borders_at_the_edges() {
     check_script(Libs::SAFE, "table/borders");
 }
+
+#[test]
+fn every_kind_of_value_in_the_hash_part() {
+    check_script(Libs::ALL, "table/value_kinds");
+}

@@ -23,7 +23,7 @@ impl<'gc> TableState<'gc> {
     /// The length operator's border.
     pub fn length(&self) -> i64 {
         let array = &self.array;
-        let limit = self.limit.get();
+        let limit = self.limit();
         if limit > 0 && array[limit - 1].is_nil() {
             // A border below the hint; it becomes the new hint when it can
             // stand for the array size.
@@ -49,7 +49,7 @@ impl<'gc> TableState<'gc> {
             }
             if array[array.len() - 1].is_nil() {
                 let b = binary_search(array, limit, array.len());
-                self.limit.set(b);
+                self.set_limit(b);
                 return b as i64;
             }
         }
@@ -97,7 +97,7 @@ impl<'gc> TableState<'gc> {
 
     /// Makes `b` the length hint, below the array size.
     fn set_hint(&self, b: usize) {
-        self.limit.set(b);
+        self.set_limit(b);
     }
 
     /// Whether the hint may differ from the array size: PUC-Rio keeps only

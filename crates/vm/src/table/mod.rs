@@ -7,6 +7,7 @@
 
 mod length;
 mod node;
+mod part;
 mod resize;
 mod weak;
 
@@ -18,6 +19,7 @@ use gc_arena::{Collect, Gc, Mutation};
 use crate::string::LuaString;
 use crate::value::Value;
 use node::Nodes;
+use part::Part;
 
 pub use weak::is_weak_ref;
 
@@ -38,13 +40,14 @@ pub struct WeakMode {
     pub values: bool,
 }
 
+/// The fields are sized so the whole fits in 48 bytes: array sizes are
+/// below 2^31 (`resize.rs`), and so are node counts.
 #[derive(Default)]
 pub struct TableState<'gc> {
-    /// The array part; its length is the array size.
-    array: Vec<Value<'gc>>,
+    /// The array part; its length is the array size. Its `aux` is
     /// PUC-Rio's `alimit`: a hint for `#` at or below the array size,
     /// moved by `#` and by integer accesses; keys below it are in the array.
-    limit: Cell<usize>,
+    array: Part<Value<'gc>, Cell<u32>>,
     nodes: Nodes<'gc>,
     pub meta: Option<Table<'gc>>,
     pub weak: WeakMode,
@@ -57,6 +60,8 @@ pub struct TableState<'gc> {
     /// In the collector's list of objects to finalize (`Global::finalizable`).
     pub gc_marked: Cell<bool>,
 }
+
+const _: () = assert!(std::mem::size_of::<TableState<'static>>() == 48);
 
 /// `next` was given a key that is not in the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,11 +109,26 @@ impl<'gc> TableState<'gc> {
     /// (as `lua_createtable`).
     pub fn with_capacity(narray: usize, nhash: usize) -> Self {
         TableState {
-            array: vec![Value::Nil; narray],
-            limit: Cell::new(narray),
+            array: Part::new(
+                vec![Value::Nil; narray].into_boxed_slice(),
+                Cell::new(narray as u32),
+            ),
             nodes: Nodes::with_size(nhash),
             ..Default::default()
         }
+    }
+
+    /// The length hint.
+    #[inline(always)]
+    fn limit(&self) -> usize {
+        self.array.aux.get() as usize
+    }
+
+    /// Moves the length hint (at most the array size, below 2^31).
+    #[inline(always)]
+    fn set_limit(&self, n: usize) {
+        debug_assert!(n <= u32::MAX as usize);
+        self.array.aux.set(n as u32);
     }
 
     /// The array size.
@@ -126,7 +146,7 @@ impl<'gc> TableState<'gc> {
     }
 
     fn limit_is_array_len(&self) -> bool {
-        self.limit.get() == self.array.len()
+        self.limit() == self.array.len()
     }
 
     /// The array index of key `i` if the array part holds it. Like
@@ -138,8 +158,8 @@ impl<'gc> TableState<'gc> {
         if k >= self.array.len() as u64 {
             return None;
         }
-        if k >= self.limit.get() as u64 {
-            self.limit.set(k as usize + 1);
+        if k >= u64::from(self.array.aux.get()) {
+            self.set_limit(k as usize + 1);
         }
         Some(k as usize)
     }
@@ -184,7 +204,7 @@ impl<'gc> TableState<'gc> {
     #[inline(never)]
     fn get_int_hashed(&self, i: i64) -> Value<'gc> {
         match self.nodes.find(Value::Integer(i), false) {
-            Some(n) => self.nodes.nodes[n].value,
+            Some(n) => self.nodes.nodes[n].value(),
             None => Value::Nil,
         }
     }
@@ -201,7 +221,7 @@ impl<'gc> TableState<'gc> {
     #[inline]
     fn get_hashed(&self, key: Value<'gc>) -> Value<'gc> {
         match self.nodes.find(key, self.long_keys) {
-            Some(n) => self.nodes.nodes[n].value,
+            Some(n) => self.nodes.nodes[n].value(),
             None => Value::Nil,
         }
     }
@@ -216,7 +236,7 @@ impl<'gc> TableState<'gc> {
             self.nodes.find_interned(key)
         };
         match found {
-            Some(n) => self.nodes.nodes[n].value = value,
+            Some(n) => self.nodes.nodes[n].set_value(value),
             None => self.new_key(Value::String(key), value),
         }
     }
@@ -234,11 +254,15 @@ impl<'gc> TableState<'gc> {
         // Replacing a present value cannot make a metamethod appear, so
         // `tm_absent` stays valid.
         match self.nodes.find(key, self.long_keys) {
-            Some(n) if !self.nodes.nodes[n].value.is_nil() => {
-                self.nodes.nodes[n].store(value);
-                true
+            Some(n) => {
+                let node = &mut self.nodes.nodes[n];
+                let present = !node.value_is_nil();
+                if present {
+                    node.store(value);
+                }
+                present
             }
-            _ => false,
+            None => false,
         }
     }
 
@@ -268,7 +292,7 @@ impl<'gc> TableState<'gc> {
             return;
         }
         match self.nodes.find(Value::Integer(i), false) {
-            Some(n) => self.nodes.nodes[n].value = value,
+            Some(n) => self.nodes.nodes[n].set_value(value),
             None => self.new_key(Value::Integer(i), value),
         }
     }
@@ -350,8 +374,8 @@ impl<'gc> TableState<'gc> {
         let nodes = &self.nodes.nodes[start.max(asize) - asize..];
         Ok(nodes
             .iter()
-            .find(|n| !n.value.is_nil())
-            .map(|n| (n.key, n.value)))
+            .find(|n| !n.value_is_nil())
+            .map(|n| (n.key(), n.value())))
     }
 
     /// Number of hash nodes; for memory estimates.
@@ -370,8 +394,8 @@ impl<'gc> TableState<'gc> {
                 self.nodes
                     .nodes
                     .iter()
-                    .filter(|n| !n.value.is_nil())
-                    .map(|n| (n.key, n.value)),
+                    .filter(|n| !n.value_is_nil())
+                    .map(|n| (n.key(), n.value())),
             )
     }
 }

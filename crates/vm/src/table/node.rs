@@ -3,8 +3,12 @@
 //! Brent's variation, a free-slot cursor moving downward) so that `next`
 //! visits non-string keys in the same order.
 
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+
 use gc_arena::Gc;
 
+use super::part::Part;
 use crate::value::Value;
 
 /// String lookups in node vectors up to this size compare every key
@@ -21,21 +25,30 @@ pub(super) fn dead_key<'gc>() -> Value<'gc> {
     Value::LightUserData(usize::MAX)
 }
 
+/// A key and its value, packed as PUC-Rio packs its nodes: the two payload
+/// words, then both tags (16 bits each, see `Value::to_words`) and the chain
+/// link in one word, 24 bytes in all.
 #[derive(Clone, Copy)]
 pub(super) struct Node<'gc> {
-    /// Nil only in a node never used since the vector was made (free).
-    pub key: Value<'gc>,
-    /// Nil for a removed entry: its key stays so `next` can continue.
-    pub value: Value<'gc>,
+    key_payload: MaybeUninit<u64>,
+    value_payload: MaybeUninit<u64>,
+    key_tag: u16,
+    value_tag: u16,
     /// Index of the next node of the chain, or `NONE`.
     pub next: u32,
+    _values: PhantomData<Value<'gc>>,
 }
+
+const _: () = assert!(std::mem::size_of::<Node<'static>>() == 24);
 
 impl<'gc> Node<'gc> {
     const FREE: Self = Node {
-        key: Value::Nil,
-        value: Value::Nil,
+        key_payload: MaybeUninit::uninit(),
+        value_payload: MaybeUninit::uninit(),
+        key_tag: Value::NIL_TAG,
+        value_tag: Value::NIL_TAG,
         next: NONE,
+        _values: PhantomData,
     };
 
     /// Stores the value of a present key. Removing an entry whose key is an
@@ -44,19 +57,58 @@ impl<'gc> Node<'gc> {
     /// still continue from it (`Nodes::find_removed`).
     #[inline]
     pub fn store(&mut self, value: Value<'gc>) {
-        self.value = value;
-        if value.is_nil() && super::weak::is_weak_ref(self.key) {
-            self.key = Value::LightUserData(self.key.addr().unwrap_or(0));
+        self.set_value(value);
+        if value.is_nil() {
+            let key = self.key();
+            if super::weak::is_weak_ref(key) {
+                self.set_key(Value::LightUserData(key.addr().unwrap_or(0)));
+            }
         }
+    }
+
+    /// Nil only in a node never used since the vector was made (free).
+    #[inline(always)]
+    pub fn key(&self) -> Value<'gc> {
+        // SAFETY: the words were stored by `set_key`; the table traces its
+        // keys, and replaces a dead weak key by `dead_key()`.
+        unsafe { Value::from_words(self.key_tag, self.key_payload) }
+    }
+
+    /// Nil for a removed entry: its key stays so `next` can continue.
+    #[inline(always)]
+    pub fn value(&self) -> Value<'gc> {
+        // SAFETY: as in `key`; dead weak values are cleared to nil.
+        unsafe { Value::from_words(self.value_tag, self.value_payload) }
+    }
+
+    #[inline(always)]
+    pub fn value_is_nil(&self) -> bool {
+        self.value_tag == Value::NIL_TAG
+    }
+
+    #[inline(always)]
+    pub fn set_key(&mut self, key: Value<'gc>) {
+        (self.key_tag, self.key_payload) = key.to_words();
+    }
+
+    #[inline(always)]
+    pub fn set_value(&mut self, value: Value<'gc>) {
+        (self.value_tag, self.value_payload) = value.to_words();
+    }
+
+    /// Whether the key is the interned string `s` (by identity).
+    #[inline(always)]
+    fn key_is(&self, s: crate::string::LuaString<'gc>) -> bool {
+        matches!(self.key(), Value::String(t) if Gc::ptr_eq(t.0, s.0))
     }
 }
 
-/// The node vector; empty stands for PUC-Rio's shared dummy node.
+/// The node vector; empty stands for PUC-Rio's shared dummy node. Its
+/// `aux` is the free-node cursor: every node at or above it is known to be
+/// in use.
 #[derive(Default)]
 pub(super) struct Nodes<'gc> {
-    pub nodes: Box<[Node<'gc>]>,
-    /// Every node at or above this index is known to be in use.
-    last_free: usize,
+    pub nodes: Part<Node<'gc>, u32>,
 }
 
 #[inline]
@@ -124,8 +176,7 @@ impl<'gc> Nodes<'gc> {
         }
         let size = size.next_power_of_two();
         Nodes {
-            nodes: vec![Node::FREE; size].into_boxed_slice(),
-            last_free: size,
+            nodes: Part::new(vec![Node::FREE; size].into_boxed_slice(), size as u32),
         }
     }
 
@@ -161,9 +212,9 @@ impl<'gc> Nodes<'gc> {
             Value::String(s) if !long_keys => self.find_interned(s),
             Value::Integer(i) => self.find_by(
                 self.main_position(key),
-                |k| matches!(k, Value::Integer(j) if j == i),
+                |n| matches!(n.key(), Value::Integer(j) if j == i),
             ),
-            _ => self.find_by(self.main_position(key), |k| key_eq(k, key)),
+            _ => self.find_by(self.main_position(key), |n| key_eq(n.key(), key)),
         }
     }
 
@@ -174,38 +225,36 @@ impl<'gc> Nodes<'gc> {
             return None;
         }
         let removed = Value::LightUserData(key.addr()?);
-        self.find_by(self.main_position(removed), |k| key_eq(k, removed))
+        self.find_by(self.main_position(removed), |n| key_eq(n.key(), removed))
     }
 
     /// The node holding the interned string `s` (compared by identity).
     #[inline(always)]
     pub fn find_interned(&self, s: crate::string::LuaString<'gc>) -> Option<usize> {
-        let same = |k: Value<'gc>| matches!(k, Value::String(t) if Gc::ptr_eq(t.0, s.0));
         if self.nodes.len() <= SCAN {
             // Cheaper than hashing for records and metatables this small.
-            return self.nodes.iter().position(|n| same(n.key));
+            return self.nodes.iter().position(|n| n.key_is(s));
         }
-        self.find_by(string_position(s), same)
+        self.find_by(string_position(s), |n| n.key_is(s))
     }
 
     /// The value at the interned string `s` (nil when absent): the lookup
     /// of `find_interned`, reading the value where it finds the key.
     #[inline(always)]
     pub fn get_interned(&self, s: crate::string::LuaString<'gc>) -> Value<'gc> {
-        let same = |k: Value<'gc>| matches!(k, Value::String(t) if Gc::ptr_eq(t.0, s.0));
         let nodes = &*self.nodes;
         if nodes.len() <= SCAN {
             for n in nodes {
-                if same(n.key) {
-                    return n.value;
+                if n.key_is(s) {
+                    return n.value();
                 }
             }
             return Value::Nil;
         }
         let mut n = &nodes[string_position(s) & (nodes.len() - 1)];
         loop {
-            if same(n.key) {
-                return n.value;
+            if n.key_is(s) {
+                return n.value();
             }
             if n.next == NONE {
                 return Value::Nil;
@@ -216,12 +265,12 @@ impl<'gc> Nodes<'gc> {
 
     /// Walks the chain from `start` (masked) for a key satisfying `same`.
     #[inline(always)]
-    fn find_by(&self, start: usize, same: impl Fn(Value<'gc>) -> bool) -> Option<usize> {
+    fn find_by(&self, start: usize, same: impl Fn(&Node<'gc>) -> bool) -> Option<usize> {
         let nodes = &*self.nodes;
         let mut i = start & (nodes.len() - 1);
         loop {
             let n = &nodes[i];
-            if same(n.key) {
+            if same(n) {
                 return Some(i);
             }
             if n.next == NONE {
@@ -233,10 +282,11 @@ impl<'gc> Nodes<'gc> {
 
     /// The next never-used node below the cursor.
     fn free_position(&mut self) -> Option<usize> {
-        while self.last_free > 0 {
-            self.last_free -= 1;
-            if self.nodes[self.last_free].key.is_nil() {
-                return Some(self.last_free);
+        while self.nodes.aux > 0 {
+            self.nodes.aux -= 1;
+            let i = self.nodes.aux as usize;
+            if self.nodes[i].key().is_nil() {
+                return Some(i);
             }
         }
         None
@@ -251,11 +301,11 @@ impl<'gc> Nodes<'gc> {
         }
         let mp = self.main_position(key);
         let n = &mut self.nodes[mp];
-        if !n.value.is_nil() {
+        if !n.value_is_nil() {
             return self.insert_colliding(mp, key, value);
         }
-        n.key = key;
-        n.value = value;
+        n.set_key(key);
+        n.set_value(value);
         true
     }
 
@@ -265,7 +315,7 @@ impl<'gc> Nodes<'gc> {
         let Some(f) = self.free_position() else {
             return false;
         };
-        let other = self.main_position(self.nodes[mp].key);
+        let other = self.main_position(self.nodes[mp].key());
         if other != mp {
             // The occupant is not in its own main position: move it to the
             // free node (its chain follows) and take its place.
@@ -284,8 +334,8 @@ impl<'gc> Nodes<'gc> {
             mp = f;
         }
         let n = &mut self.nodes[mp];
-        n.key = key;
-        n.value = value;
+        n.set_key(key);
+        n.set_value(value);
         true
     }
 }

@@ -3,7 +3,10 @@
 //! key being inserted) by PUC-Rio Lua 5.4's rule, so tables change shape
 //! at the same moments and `#`/`next` see the same layout.
 
+use std::cell::Cell;
+
 use super::node::Nodes;
+use super::part::Part;
 use super::TableState;
 use crate::value::Value;
 
@@ -57,8 +60,8 @@ impl<'gc> TableState<'gc> {
         }
         let mut total = candidates;
         for n in self.nodes.nodes.iter() {
-            if !n.value.is_nil() {
-                if let Value::Integer(i) = n.key {
+            if !n.value_is_nil() {
+                if let Value::Integer(i) = n.key() {
                     candidates += count_int(i, &mut counts) as usize;
                 }
                 total += 1;
@@ -86,24 +89,23 @@ impl<'gc> TableState<'gc> {
                 self.insert_fresh(Value::Integer(i as i64 + 1), v);
             }
         }
-        if asize > old_asize {
+        if asize != old_asize {
             // Exactly `asize` slots: the array is sized by the rule above.
-            self.array.reserve_exact(asize - old_asize);
-            self.array.resize(asize, Value::Nil);
-        } else {
-            self.array.truncate(asize);
-            self.array.shrink_to_fit();
+            let mut array = self.array.take_box().into_vec();
+            array.reserve_exact(asize.saturating_sub(old_asize));
+            array.resize(asize, Value::Nil);
+            self.array = Part::new(array.into_boxed_slice(), Cell::new(0));
         }
-        self.limit.set(asize);
+        self.set_limit(asize);
         for n in old.nodes.iter() {
-            if n.value.is_nil() {
+            if n.value_is_nil() {
                 continue;
             }
-            match n.key {
+            match n.key() {
                 Value::Integer(i) if (i as u64).wrapping_sub(1) < asize as u64 => {
-                    self.array[i as usize - 1] = n.value;
+                    self.array[i as usize - 1] = n.value();
                 }
-                key => self.insert_fresh(key, n.value),
+                key => self.insert_fresh(key, n.value()),
             }
         }
     }
@@ -117,7 +119,7 @@ impl<'gc> TableState<'gc> {
 
     /// PUC-Rio's `setlimittosize`: the length hint becomes the array size.
     pub(super) fn set_limit_to_size(&mut self) -> usize {
-        self.limit.set(self.array.len());
+        self.set_limit(self.array.len());
         self.array.len()
     }
 }

@@ -14,31 +14,28 @@ unsafe impl<'gc> Collect<'gc> for TableState<'gc> {
             cc.trace(m);
         }
         let weak = self.weak;
-        for v in &self.array {
+        for v in self.array.iter() {
             trace_value(cc, *v, weak.values);
         }
         for n in self.nodes.nodes.iter() {
-            if n.value.is_nil() {
+            let (key, value) = (n.key(), n.value());
+            if value.is_nil() {
                 // A removed entry's key is still compared by `next`. Weak
                 // tables hold it weakly, strings included, and the key
                 // becomes dead once collected (`clear_dead`).
                 if !(weak.keys || weak.values) {
-                    cc.trace(&n.key);
+                    cc.trace(&key);
                 }
                 continue;
             }
             // With both sides weak, even a string key lives only as long as
             // its entry: `gc.rs` keeps the keys of the entries that survive.
-            if !(weak.keys && weak.values && is_weak_ref(n.value)) {
-                trace_value(cc, n.key, weak.keys);
+            if !(weak.keys && weak.values && is_weak_ref(value)) {
+                trace_value(cc, key, weak.keys);
             }
             // With weak keys the entry is an ephemeron: its value is reached
             // only once the collector finds the key alive (`gc.rs`).
-            trace_value(
-                cc,
-                n.value,
-                weak.values || (weak.keys && is_weak_ref(n.key)),
-            );
+            trace_value(cc, value, weak.values || (weak.keys && is_weak_ref(key)));
         }
     }
 }
@@ -81,14 +78,14 @@ impl<'gc> TableState<'gc> {
         }
         let weak = self.weak;
         for n in self.nodes.nodes.iter_mut() {
-            if weak.values && is_dead(n.value) {
-                n.value = Value::Nil;
+            if weak.values && is_dead(n.value()) {
+                n.set_value(Value::Nil);
             }
             // The key of an empty entry is held weakly in any weak table
             // (even a string: see `trace`).
-            if keys && (weak.keys || n.value.is_nil()) && is_dead(n.key) {
-                n.key = dead_key();
-                n.value = Value::Nil;
+            if keys && (weak.keys || n.value_is_nil()) && is_dead(n.key()) {
+                n.set_key(dead_key());
+                n.set_value(Value::Nil);
             }
         }
     }
@@ -104,8 +101,8 @@ impl<'gc> TableState<'gc> {
         };
         nodes
             .iter()
-            .filter(|n| is_weak_ref(n.key) && is_weak_ref(n.value))
-            .map(|n| (n.key, n.value))
+            .filter(|n| is_weak_ref(n.key()) && is_weak_ref(n.value()))
+            .map(|n| (n.key(), n.value()))
     }
 
     /// In a table with weak keys and values, the entries with a string key
@@ -118,7 +115,7 @@ impl<'gc> TableState<'gc> {
         };
         nodes
             .iter()
-            .filter(|n| matches!(n.key, Value::String(_)) && is_weak_ref(n.value))
-            .map(|n| (n.key, n.value))
+            .filter(|n| matches!(n.key(), Value::String(_)) && is_weak_ref(n.value()))
+            .map(|n| (n.key(), n.value()))
     }
 }
