@@ -479,6 +479,9 @@ fn load<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if ctx.resumed() {
         return load_read(ctx);
     }
+    // Arguments are checked in lua5.4's order: mode, chunk name, chunk.
+    ctx.opt_string(2)?;
+    ctx.opt_string(1)?;
     let chunk = ctx.arg(0);
     let source: Vec<u8> = match chunk {
         Value::String(s) => s.as_bytes().to_vec(),

@@ -100,3 +100,7 @@ e(function() setmetatable({}) end)
 print(getmetatable(setmetatable({}, nil)))
 e(function() math.fmod() end)
 e(function() math.fmod("a", "b") end)
+-- load checks its mode, then its chunk name, then the chunk.
+e(function() load(true, 3, print) end)
+e(function() load(true, print) end)
+e(function() load(true) end)
