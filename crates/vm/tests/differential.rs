@@ -79,3 +79,8 @@ fn debug_info_fields_and_transfers() {
 fn interpreter_fast_paths() {
     check_script(Libs::ALL, "diff/fastpaths");
 }
+
+#[test]
+fn names_of_called_values_and_bad_arguments() {
+    check_script(Libs::ALL, "diff/callnames");
+}

@@ -217,10 +217,16 @@ pub fn called_name(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, Str
 /// has no name; a hook function is named "?", of kind "hook"; a finalizer
 /// is the metamethod "__gc".
 pub fn called_name_bytes(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, Vec<u8>)> {
-    let caller = fi.checked_sub(1)?;
     if ts.frames.get(fi)?.tail {
         return None;
     }
+    call_site_name(ts, fi)
+}
+
+/// How the instruction of frame `fi - 1` names the function it calls into
+/// frame `fi` (which need not exist yet).
+fn call_site_name(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, Vec<u8>)> {
+    let caller = fi.checked_sub(1)?;
     if ts.hook.running == Some(caller) {
         return Some(("hook", b"?".to_vec()));
     }
@@ -230,6 +236,20 @@ pub fn called_name_bytes(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static st
     let p = frame_proto(ts, caller)?;
     let pc = ts.frames[caller].pc.saturating_sub(1);
     crate::compiler::debuginfo::describe_called_function(p, pc)
+}
+
+/// "attempt to call a nil value (global 'f')" as luaG_callerror words it:
+/// the name comes from the call site (the running function's instruction),
+/// so a `__call` chain ending in a non-callable value is named after the
+/// value first called.
+pub fn call_error_text<'gc>(g: GlobalRef<'gc>, ts: &ThreadState<'gc>, v: Value<'gc>) -> String {
+    let what = call_site_name(ts, ts.frames.len())
+        .map(|(kind, name)| format!(" ({kind} '{}')", String::from_utf8_lossy(&name)))
+        .unwrap_or_default();
+    format!(
+        "attempt to call a {} value{what}",
+        crate::vm::meta::type_name_meta(g, v)
+    )
 }
 
 /// How the caller of frame `fi` named it ("function 'f'", "method 'm'", ...).

@@ -253,10 +253,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 v => {
                     let tm = meta::get_tm(self.g, v, Tm::Call);
                     if tm.is_nil() {
-                        return Err(RtError::msg(format!(
-                            "attempt to call a {} value",
-                            meta::type_name_meta(self.g, v)
-                        )));
+                        return Err(RtError::msg(debug::call_error_text(self.g, self.ts, v)));
                     }
                     ensure_stack(self.ts, func + nargs + 2)?;
                     self.ts.stack.copy_within(func..func + 1 + nargs, func + 1);
@@ -291,7 +288,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         match s {
             Special::PCall => {
                 if nargs == 0 {
-                    return Err(RtError::msg("bad argument #1 to 'pcall' (value expected)"));
+                    // Raised from the function's own frame, so that it is
+                    // named as the caller named it (luaL_argerror).
+                    self.ts.frames.push(marker(FrameKind::Native));
+                    return Err(RtError::bad_arg(1, "value expected"));
                 }
                 self.ts.frames.push(marker(FrameKind::PCall));
                 if let Some(e) = self.c_stack_error() {
@@ -306,9 +306,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                     } else {
                         meta::type_name_meta(self.g, self.ts.stack[func + 2])
                     };
-                    return Err(RtError::msg(format!(
-                        "bad argument #2 to 'xpcall' (function expected, got {got})"
-                    )));
+                    self.ts.frames.push(marker(FrameKind::Native));
+                    return Err(RtError::bad_arg(2, format!("function expected, got {got}")));
                 }
                 self.ts.stack.swap(func + 1, func + 2);
                 self.ts.frames.push(marker(FrameKind::XPCall));
@@ -342,9 +341,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                         } else {
                             meta::type_name_meta(self.g, v)
                         };
-                        return Err(RtError::msg(format!(
-                            "bad argument #1 to 'coroutine.resume' (thread expected, got {got})"
-                        )));
+                        self.ts.frames.push(marker(FrameKind::Native));
+                        return Err(RtError::bad_arg(1, format!("thread expected, got {got}")));
                     }
                 };
                 self.ts.frames.push(marker(FrameKind::Native));
@@ -2503,7 +2501,6 @@ fn store_fast<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, key: Value<'gc>, val: Valu
 
 fn upvalue_name(proto: &crate::function::FnProto<'_>, idx: usize) -> String {
     match proto.info.0.upvalues.get(idx) {
-        Some(d) if &*d.name == b"_ENV" => String::new(),
         Some(d) => format!(" (upvalue '{}')", String::from_utf8_lossy(&d.name)),
         None => String::new(),
     }
