@@ -84,3 +84,8 @@ fn interpreter_fast_paths() {
 fn names_of_called_values_and_bad_arguments() {
     check_script(Libs::ALL, "diff/callnames");
 }
+
+#[test]
+fn message_handlers() {
+    check_script(Libs::ALL, "diff/handlers");
+}

@@ -113,6 +113,15 @@ pub fn global_func_name<'gc>(g: GlobalRef<'gc>, f: Value<'gc>) -> Option<String>
     None
 }
 
+/// The name of the message handler under which `load` calls its reader.
+pub const READER_HANDLER: &str = "load reader handler";
+
+/// Whether the `xpcall` marker at frame `fi` is `load` calling its reader.
+fn is_reader_call(ts: &ThreadState<'_>, fi: usize) -> bool {
+    let handler = ts.stack.get(ts.frames[fi].func + 1);
+    matches!(handler, Some(Value::Function(Function::Native(nf))) if nf.name.0 == READER_HANDLER)
+}
+
 /// A traceback of the thread's frames, innermost first, as `debug.traceback` prints it.
 pub fn traceback<'gc>(
     g: GlobalRef<'gc>,
@@ -143,6 +152,8 @@ pub fn traceback<'gc>(
         let f = ts.frames[fi];
         match f.kind {
             FrameKind::PCall => levels.push("\n\t[C]: in function 'pcall'".into()),
+            // `load` calling its reader: no level of its own in PUC-Rio.
+            FrameKind::XPCall if is_reader_call(ts, fi) => {}
             FrameKind::XPCall => levels.push("\n\t[C]: in function 'xpcall'".into()),
             FrameKind::Native => {
                 let fv = ts.stack.get(f.func).copied().unwrap_or(Value::Nil);

@@ -878,8 +878,13 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// now and remembers that it did.
     fn handle_early(&mut self, stop: usize, v: Value<'gc>) -> RtResult<'gc, Value<'gc>> {
         // Not past a message handler that is running: its own errors go
-        // back to it (see `call_handler`).
-        let Some(m) = (self.ts.handler_floor..stop)
+        // back to it (see `call_handler`); nor past a finalizer, whose
+        // errors become warnings (GCTM runs with no message handler).
+        let floor = self
+            .ts
+            .handler_floor
+            .max(self.ts.finalizer_frame.unwrap_or(0));
+        let Some(m) = (floor..stop)
             .rev()
             .find(|&i| matches!(self.ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall))
         else {
