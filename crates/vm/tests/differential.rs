@@ -89,3 +89,8 @@ fn names_of_called_values_and_bad_arguments() {
 fn message_handlers() {
     check_script(Libs::ALL, "diff/handlers");
 }
+
+#[test]
+fn nesting_limits_of_the_parser() {
+    check_script(Libs::ALL, "diff/nesting");
+}

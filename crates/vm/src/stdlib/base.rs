@@ -610,8 +610,15 @@ fn load_chunk<'gc>(
     match compile_chunk(&ctx, source, name, mode, env) {
         Ok(f) => ctx.ret(f),
         Err(msg) => {
+            let mut m = ctx.str_value(msg.as_bytes());
+            // A runtime error in PUC-Rio (unlike syntax errors): handled
+            // by the active message handler.
+            if msg == crate::compiler::C_STACK_OVERFLOW {
+                if let Some(h) = enclosing_handler(ctx.ts, ctx.ts.frames.len() - 1) {
+                    m = ctx.call(h, &[m])?.first().copied().unwrap_or(Value::Nil);
+                }
+            }
             ctx.push(Value::Nil);
-            let m = ctx.str_value(msg.as_bytes());
             ctx.push(m);
             Ok(2)
         }
@@ -642,7 +649,8 @@ fn compile_chunk<'gc>(
             String::from_utf8_lossy(mode)
         ));
     }
-    match crate::compiler::compile(source, name) {
+    let c_calls = crate::vm::debug::c_calls(ctx.g, ctx.ts);
+    match crate::compiler::compile_nested(source, name, c_calls) {
         Ok(proto) => Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env)),
         Err(e) => Err(e.message),
     }

@@ -113,6 +113,18 @@ pub fn global_func_name<'gc>(g: GlobalRef<'gc>, f: Value<'gc>) -> Option<String>
     None
 }
 
+/// The C calls in progress as PUC-Rio counts them (its `nCcalls`): the
+/// host's call, protected calls, natives waiting for a function they
+/// called, and nested calls (metamethods, ...).
+pub fn c_calls<'gc>(g: GlobalRef<'gc>, ts: &ThreadState<'gc>) -> u32 {
+    let in_frames = ts.frames.iter().filter(|f| match f.kind {
+        FrameKind::PCall | FrameKind::XPCall => true,
+        FrameKind::Native => f.pc == crate::vm::ctx::NATIVE_WAITING,
+        FrameKind::Lua => false,
+    });
+    1 + in_frames.count() as u32 + g.budget.0.nested.get()
+}
+
 /// The name of the message handler under which `load` calls its reader.
 pub const READER_HANDLER: &str = "load reader handler";
 
