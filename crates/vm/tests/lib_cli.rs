@@ -376,3 +376,48 @@ fn finalizer_errors_are_warnings() {
     let out = lunarena(&["-e", code], b"");
     assert_eq!(text(&out.stderr), "");
 }
+
+/// C-call depths as lua.c counts them (its own two protected calls below
+/// the script), and lua.c's message handler seeing errors of `load`.
+#[test]
+fn c_call_depths_and_load_errors_under_the_message_handler() {
+    let script = r#"local d = 0
+local function f() d = d + 1; return pcall(f) end
+f(); print("pcall", d)
+d = 0
+local mt = {}
+mt.__tostring = function(t) d = d + 1; return tostring(setmetatable({}, mt)) end
+pcall(tostring, setmetatable({}, mt)); print("tostring", d)
+for n = 195, 199 do print(n, select(2, load(string.rep("(", n) .. "1" .. string.rep(")", n)))) end
+print(load(function() error("reader") end))
+"#;
+    let out = lunarena(&["-"], script.as_bytes());
+    let expected = r#"pcall	198
+tostring	196
+195	[string "(((((((((((((((((((((((((((((((((((((((((((((..."]:1: syntax error near <eof>
+196	[string "(((((((((((((((((((((((((((((((((((((((((((((..."]:1: syntax error near <eof>
+197	C stack overflow
+stack traceback:
+	[C]: in function 'load'
+	stdin:8: in main chunk
+	[C]: in ?
+198	C stack overflow
+stack traceback:
+	[C]: in function 'load'
+	stdin:8: in main chunk
+	[C]: in ?
+199	C stack overflow
+stack traceback:
+	[C]: in function 'load'
+	stdin:8: in main chunk
+	[C]: in ?
+nil	stdin:9: reader
+stack traceback:
+	[C]: in function 'error'
+	stdin:9: in function <stdin:9>
+	[C]: in function 'load'
+	stdin:9: in main chunk
+	[C]: in ?
+"#;
+    assert_eq!(text(&out.stdout), expected);
+}

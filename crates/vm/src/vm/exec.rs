@@ -379,7 +379,12 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 let want = (n >> 32) & 0x1fff_ffff;
                 let src = self.ts.top - nargs - 1;
                 let depth = self.native_depth();
-                if depth + self.g.budget.0.nested.get() >= crate::vm::budget::MAX_NESTED_CALLS {
+                // The C calls in progress as PUC-Rio counts them.
+                self.prune_pcalls(self.ts.frames.len());
+                let pcalls = 1 + self.ts.pcalls.len() as u32;
+                if depth + pcalls + self.g.budget.0.nested.get()
+                    >= crate::vm::budget::MAX_NESTED_CALLS
+                {
                     let m = Global::intern(self.g, self.mc, b"C stack overflow");
                     return Err(RtError::Value(Value::String(m)));
                 }
@@ -523,19 +528,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// overflow"), a little more while handling that error. Called with the
     /// call's marker on top.
     fn c_stack_error(&mut self) -> Option<RtError<'gc>> {
-        let ts = &mut *self.ts;
-        let n = ts.frames.len() - 1;
-        // `pcalls` may keep markers that are gone: drop them from the top.
-        while let Some(&i) = ts.pcalls.last() {
-            let i = i as usize;
-            if i >= n || !matches!(ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall) {
-                ts.pcalls.pop();
-            } else {
-                break;
-            }
-        }
-        ts.pcalls.push(n as u32);
-        let depth = ts.pcalls.len() + self.g.budget.0.nested.get() as usize;
+        let n = self.ts.frames.len() - 1;
+        self.prune_pcalls(n);
+        self.ts.pcalls.push(n as u32);
+        // As PUC-Rio's count, with the host's call into the VM.
+        let depth = 1 + self.ts.pcalls.len() + self.g.budget.0.nested.get() as usize;
         let limit = crate::vm::budget::MAX_NESTED_CALLS as usize;
         if depth == limit {
             let m = Global::intern(self.g, self.mc, b"C stack overflow");
@@ -544,6 +541,20 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             Some(RtError::msg(ERRERR))
         } else {
             None
+        }
+    }
+
+    /// `pcalls` may keep markers that are gone: drops those at or above
+    /// frame `n` from the top.
+    fn prune_pcalls(&mut self, n: usize) {
+        let ts = &mut *self.ts;
+        while let Some(&i) = ts.pcalls.last() {
+            let i = i as usize;
+            if i >= n || !matches!(ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall) {
+                ts.pcalls.pop();
+            } else {
+                break;
+            }
         }
     }
 
