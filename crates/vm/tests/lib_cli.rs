@@ -421,3 +421,24 @@ stack traceback:
 "#;
     assert_eq!(text(&out.stdout), expected);
 }
+
+/// A failing message handler is called again until lua.c's C stack runs
+/// out ("C stack overflow" is handled too), then "error in error handling".
+#[test]
+fn failing_message_handlers_recurse_as_deep_as_in_lua_c() {
+    let script = r#"local n, seen = 0, {}
+print(xpcall(error, function(m) n = n + 1; seen[#seen+1] = m; error(m) end, "x"), n)
+print(seen[1], seen[#seen], seen[197], seen[198])
+n = 0
+print(pcall(xpcall, error, function(m) n = n + 1; error(n) end, "x"), n)
+n = 0
+print(xpcall(error, function(m) n = n + 1; if n < 100 then error(m) end return "ok" .. n end, "x"))
+"#;
+    let out = lunarena(&["-"], script.as_bytes());
+    let expected = r#"false	215
+x	stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: C stack overflow	C stack overflow	stdin:2: C stack overflow
+true	214
+false	ok100
+"#;
+    assert_eq!(text(&out.stdout), expected);
+}

@@ -852,13 +852,19 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     fn call_handler(&mut self, slot: usize, mut v: Value<'gc>) -> RtResult<'gc, Value<'gc>> {
         let handler = self.ts.stack[slot];
         let save_top = self.ts.top;
-        let nested = self.g.budget.0.nested.get();
-        let tries = crate::vm::budget::MAX_NESTED_CALLS
-            .saturating_sub(nested)
-            .max(1);
+        // PUC-Rio calls a failing handler again from inside the failed
+        // call, one C call deeper each time: at LUAI_MAXCCALLS the call
+        // fails with "C stack overflow" (handled in turn), and a tenth past
+        // it, with an error in error handling.
+        let max = crate::vm::budget::MAX_NESTED_CALLS;
+        let first = (debug::c_calls(self.g, self.ts) + 1).min(max + max / 10 - 1);
         let mut result = None;
         let floor = std::mem::replace(&mut self.ts.handler_floor, self.ts.frames.len());
-        for _ in 0..tries {
+        for depth in first..max + max / 10 {
+            if depth == max {
+                v = Value::String(Global::intern(self.g, self.mc, b"C stack overflow"));
+                continue;
+            }
             match crate::vm::level::call_nested_noyield(
                 self.mc,
                 self.g,
