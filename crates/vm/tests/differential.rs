@@ -94,3 +94,8 @@ fn message_handlers() {
 fn nesting_limits_of_the_parser() {
     check_script(Libs::ALL, "diff/nesting");
 }
+
+#[test]
+fn hook_events_and_counts() {
+    check_script(Libs::ALL, "diff/hooks");
+}

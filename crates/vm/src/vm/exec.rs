@@ -414,6 +414,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             }
             break;
         }
+        // The return hook comes before a pause for a collection (which
+        // delivers the results without it).
+        if self.ts.hook.live && !self.g.budget.0.await_requested.get() {
+            crate::vm::hook::leave_native(self, n)?;
+        }
         let budget = &self.g.budget.0;
         if budget.await_requested.get()
             || (budget.gc_requested.get() || budget.gc_step_due())
@@ -431,9 +436,6 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 f.pc = n;
             }
             return Ok(Pre::Switch(Exit::OutOfFuel));
-        }
-        if self.ts.hook.live {
-            crate::vm::hook::leave_native(self, n)?;
         }
         let src = self.ts.top - n;
         Ok(Pre::Done(self.deliver(src, n)))
