@@ -401,11 +401,6 @@ where
 /// by type; the traceback of the failed frames follows.
 fn msghandler<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let v = ctx.arg(0);
-    if ctx.ts.finalizer_frame.is_some() {
-        // The error left a `__gc` metamethod, whose call is protected
-        // without a handler in PUC-Rio Lua: it becomes a warning as is.
-        return ctx.ret(v);
-    }
     let message = match v {
         Value::String(_) | Value::Integer(_) | Value::Number(_) => meta::tostring_raw(ctx.g, v),
         _ => {

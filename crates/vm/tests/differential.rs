@@ -84,3 +84,23 @@ fn interpreter_fast_paths() {
 fn conditional_break_lines() {
     check_script(Libs::ALL, "diff/break_lines");
 }
+
+#[test]
+fn names_of_called_values_and_bad_arguments() {
+    check_script(Libs::ALL, "diff/callnames");
+}
+
+#[test]
+fn message_handlers() {
+    check_script(Libs::ALL, "diff/handlers");
+}
+
+#[test]
+fn nesting_limits_of_the_parser() {
+    check_script(Libs::ALL, "diff/nesting");
+}
+
+#[test]
+fn hook_events_and_counts() {
+    check_script(Libs::ALL, "diff/hooks");
+}

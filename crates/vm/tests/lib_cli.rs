@@ -376,3 +376,69 @@ fn finalizer_errors_are_warnings() {
     let out = lunarena(&["-e", code], b"");
     assert_eq!(text(&out.stderr), "");
 }
+
+/// C-call depths as lua.c counts them (its own two protected calls below
+/// the script), and lua.c's message handler seeing errors of `load`.
+#[test]
+fn c_call_depths_and_load_errors_under_the_message_handler() {
+    let script = r#"local d = 0
+local function f() d = d + 1; return pcall(f) end
+f(); print("pcall", d)
+d = 0
+local mt = {}
+mt.__tostring = function(t) d = d + 1; return tostring(setmetatable({}, mt)) end
+pcall(tostring, setmetatable({}, mt)); print("tostring", d)
+for n = 195, 199 do print(n, select(2, load(string.rep("(", n) .. "1" .. string.rep(")", n)))) end
+print(load(function() error("reader") end))
+"#;
+    let out = lunarena(&["-"], script.as_bytes());
+    let expected = r#"pcall	198
+tostring	196
+195	[string "(((((((((((((((((((((((((((((((((((((((((((((..."]:1: syntax error near <eof>
+196	[string "(((((((((((((((((((((((((((((((((((((((((((((..."]:1: syntax error near <eof>
+197	C stack overflow
+stack traceback:
+	[C]: in function 'load'
+	stdin:8: in main chunk
+	[C]: in ?
+198	C stack overflow
+stack traceback:
+	[C]: in function 'load'
+	stdin:8: in main chunk
+	[C]: in ?
+199	C stack overflow
+stack traceback:
+	[C]: in function 'load'
+	stdin:8: in main chunk
+	[C]: in ?
+nil	stdin:9: reader
+stack traceback:
+	[C]: in function 'error'
+	stdin:9: in function <stdin:9>
+	[C]: in function 'load'
+	stdin:9: in main chunk
+	[C]: in ?
+"#;
+    assert_eq!(text(&out.stdout), expected);
+}
+
+/// A failing message handler is called again until lua.c's C stack runs
+/// out ("C stack overflow" is handled too), then "error in error handling".
+#[test]
+fn failing_message_handlers_recurse_as_deep_as_in_lua_c() {
+    let script = r#"local n, seen = 0, {}
+print(xpcall(error, function(m) n = n + 1; seen[#seen+1] = m; error(m) end, "x"), n)
+print(seen[1], seen[#seen], seen[197], seen[198])
+n = 0
+print(pcall(xpcall, error, function(m) n = n + 1; error(n) end, "x"), n)
+n = 0
+print(xpcall(error, function(m) n = n + 1; if n < 100 then error(m) end return "ok" .. n end, "x"))
+"#;
+    let out = lunarena(&["-"], script.as_bytes());
+    let expected = r#"false	215
+x	stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: stdin:2: C stack overflow	C stack overflow	stdin:2: C stack overflow
+true	214
+false	ok100
+"#;
+    assert_eq!(text(&out.stdout), expected);
+}

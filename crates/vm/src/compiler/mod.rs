@@ -24,7 +24,23 @@ pub struct SyntaxError {
 
 /// Compiles a chunk. `chunk_name` follows `load`'s conventions (`@file`, `=name`, or the source).
 pub fn compile(source: &[u8], chunk_name: &[u8]) -> Result<Proto, SyntaxError> {
-    parser::Parser::new(source, chunk_name)?.chunk()
+    compile_nested(source, chunk_name, 1)
+}
+
+/// The message of a chunk nested too deeply for the C calls in progress.
+pub const C_STACK_OVERFLOW: &str = "C stack overflow";
+
+/// `compile` with `c_calls` C calls in progress (as PUC-Rio counts them):
+/// they leave fewer syntax levels ("C stack overflow"). `compile` counts
+/// one, the host's call.
+pub fn compile_nested(
+    source: &[u8],
+    chunk_name: &[u8],
+    c_calls: u32,
+) -> Result<Proto, SyntaxError> {
+    let mut p = parser::Parser::new(source, chunk_name)?;
+    p.set_c_calls(c_calls);
+    p.chunk()
 }
 
 /// Maximum length of a chunk id in messages (LUA_IDSIZE).

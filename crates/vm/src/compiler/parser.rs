@@ -10,10 +10,12 @@ use super::lexer::{tok_text, Lexer, Tok};
 use super::opcode::{Instr, OpCode, FIELDS_PER_FLUSH, MAX_BX};
 use super::ops::{BinOp, UnOp};
 use super::proto::{LocalVar, Proto, UpvalueDesc};
-use super::SyntaxError;
+use super::{SyntaxError, C_STACK_OVERFLOW};
 
 /// Nesting limit of recursive syntactic constructs (LUAI_MAXCCALLS).
-const MAX_DEPTH: u32 = 200;
+/// LUAI_MAXCCALLS: PUC-Rio counts each syntax level as a C call, so the
+/// calls in progress when a chunk is loaded count toward its limit.
+const MAX_C_CALLS: u32 = 200;
 const UNARY_PRIORITY: u8 = 12;
 const MULTRET: i32 = -1;
 
@@ -30,6 +32,7 @@ pub struct Parser<'s> {
     pub(super) fss: Vec<FuncState>,
     chunk: Vec<u8>,
     depth: u32,
+    depth_limit: u32,
     pub(super) strings: Vec<Vec<u8>>,
     string_ids: HashMap<Vec<u8>, u32>,
     /// Active variables of all functions being compiled.
@@ -100,6 +103,7 @@ impl<'s> Parser<'s> {
             fss: Vec::new(),
             chunk: chunk.to_vec(),
             depth: 0,
+            depth_limit: MAX_C_CALLS - 2,
             strings: Vec::new(),
             string_ids: HashMap::new(),
             actvar: Vec::new(),
@@ -207,10 +211,21 @@ impl<'s> Parser<'s> {
         }
     }
 
+    /// Loading with `c_calls` C calls in progress: the syntax levels may
+    /// go up to (not reach) LUAI_MAXCCALLS with them.
+    pub(super) fn set_c_calls(&mut self, c_calls: u32) {
+        self.depth_limit = (MAX_C_CALLS - 1).saturating_sub(c_calls);
+    }
+
     fn enter_level(&mut self) -> R<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.err_near("chunk has too many syntax levels"));
+        if self.depth > self.depth_limit {
+            // luaE_checkcstack's runtime error: no position.
+            return Err(SyntaxError {
+                message: C_STACK_OVERFLOW.to_string(),
+                line: self.lx.line,
+                column: 0,
+            });
         }
         Ok(())
     }

@@ -9,6 +9,7 @@ use crate::state::{Finalizable, Global, GlobalRef, Tm};
 use crate::stdlib::{set_fn, set_value};
 use crate::table::{Table, WeakMode};
 use crate::text::c_str;
+use crate::thread::{FrameKind, ThreadState};
 use crate::userdata::UserData;
 use crate::value::{Function, Value};
 use crate::vm::cont;
@@ -64,15 +65,19 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
         let f = NativeFunction::with_upvalues(mc, name, NativeKind::Special(s), &[]);
         set_value(mc, g, t, name, Value::Function(Function::Native(f)));
     }
-    // `load` calls a reader function through `pcall` (its errors are
-    // load's failure).
-    let pcall =
-        NativeFunction::with_upvalues(mc, "pcall", NativeKind::Special(Special::PCall), &[]);
+    // `load` calls a reader function through `xpcall` (its errors are
+    // load's failure), with a handler passing them on to the enclosing one.
+    let xpcall =
+        NativeFunction::with_upvalues(mc, "xpcall", NativeKind::Special(Special::XPCall), &[]);
+    let forward = NativeFunction::new(mc, crate::vm::debug::READER_HANDLER, reader_error);
     let load = NativeFunction::with_upvalues(
         mc,
         "load",
         NativeKind::Plain(load),
-        &[Value::Function(Function::Native(pcall))],
+        &[
+            Value::Function(Function::Native(xpcall)),
+            Value::Function(Function::Native(forward)),
+        ],
     );
     set_value(mc, g, t, "load", Value::Function(Function::Native(load)));
     // Outside the sandbox warnings go to standard error; in it they are
@@ -504,8 +509,38 @@ fn load<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 
 /// Calls the reader of `load` (protected: its errors are load's failure).
 fn read_piece<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let (pcall, reader) = (ctx.upvalue(0), ctx.arg(0));
-    ctx.call_then(pcall, &[reader], 2)
+    let (xpcall, forward, reader) = (ctx.upvalue(0), ctx.upvalue(1), ctx.arg(0));
+    ctx.call_then(xpcall, &[reader, forward], 2)
+}
+
+/// The message handler of the reader's `xpcall`: lua_load runs the reader
+/// under the message handler active where `load` was called, so an error
+/// goes to that handler (in place of this one, for tracebacks), if any.
+fn reader_error<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let v = ctx.arg(0);
+    // `load`'s own marker is the innermost one below this handler's call.
+    let below = ctx.ts.handler_floor.min(ctx.ts.frames.len());
+    let handler = innermost_protected(ctx.ts, below).and_then(|own| enclosing_handler(ctx.ts, own));
+    match handler {
+        Some(h) => ctx.tail_call(h, &[v], Some(1)),
+        None => ctx.ret(v),
+    }
+}
+
+/// The innermost `pcall`/`xpcall` marker below frame `below`, not past a
+/// finalizer (which runs with no message handler).
+fn innermost_protected(ts: &ThreadState<'_>, below: usize) -> Option<usize> {
+    let floor = ts.finalizer_frame.unwrap_or(0);
+    (floor..below)
+        .rev()
+        .find(|&i| matches!(ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall))
+}
+
+/// The message handler that handles an error raised above frame `below`.
+fn enclosing_handler<'gc>(ts: &ThreadState<'gc>, below: usize) -> Option<Value<'gc>> {
+    let m = innermost_protected(ts, below)?;
+    let f = ts.frames[m];
+    (f.kind == FrameKind::XPCall).then(|| ts.stack[f.func + 1])
 }
 
 /// `load` with a reader, after the reader returned.
@@ -530,7 +565,14 @@ fn load_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         }
         _ => {
             ctx.push(Value::Nil);
-            let m = ctx.str_value(b"reader function must return a string");
+            // Raised by luaL_error in PUC-Rio: positioned, and handled by
+            // the active message handler.
+            let w = crate::vm::debug::where_(ctx.ts, 1);
+            let mut m =
+                ctx.str_value(format!("{w}reader function must return a string").as_bytes());
+            if let Some(h) = enclosing_handler(ctx.ts, ctx.ts.frames.len() - 1) {
+                m = ctx.call(h, &[m])?.first().copied().unwrap_or(Value::Nil);
+            }
             ctx.push(m);
             return Ok(2);
         }
@@ -573,8 +615,15 @@ fn load_chunk<'gc>(
     match compile_chunk(&ctx, source, name, mode, env) {
         Ok(f) => ctx.ret(f),
         Err(msg) => {
+            let mut m = ctx.str_value(msg.as_bytes());
+            // A runtime error in PUC-Rio (unlike syntax errors): handled
+            // by the active message handler.
+            if msg == crate::compiler::C_STACK_OVERFLOW {
+                if let Some(h) = enclosing_handler(ctx.ts, ctx.ts.frames.len() - 1) {
+                    m = ctx.call(h, &[m])?.first().copied().unwrap_or(Value::Nil);
+                }
+            }
             ctx.push(Value::Nil);
-            let m = ctx.str_value(msg.as_bytes());
             ctx.push(m);
             Ok(2)
         }
@@ -605,7 +654,8 @@ fn compile_chunk<'gc>(
             String::from_utf8_lossy(mode)
         ));
     }
-    match crate::compiler::compile(source, name) {
+    let c_calls = crate::vm::debug::c_calls(ctx.g, ctx.ts);
+    match crate::compiler::compile_nested(source, name, c_calls) {
         Ok(proto) => Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env)),
         Err(e) => Err(e.message),
     }

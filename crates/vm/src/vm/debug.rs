@@ -113,6 +113,27 @@ pub fn global_func_name<'gc>(g: GlobalRef<'gc>, f: Value<'gc>) -> Option<String>
     None
 }
 
+/// The C calls in progress as PUC-Rio counts them (its `nCcalls`): the
+/// host's call, protected calls, natives waiting for a function they
+/// called, and nested calls (metamethods, ...).
+pub fn c_calls<'gc>(g: GlobalRef<'gc>, ts: &ThreadState<'gc>) -> u32 {
+    let in_frames = ts.frames.iter().filter(|f| match f.kind {
+        FrameKind::PCall | FrameKind::XPCall => true,
+        FrameKind::Native => f.pc == crate::vm::ctx::NATIVE_WAITING,
+        FrameKind::Lua => false,
+    });
+    1 + in_frames.count() as u32 + g.budget.0.nested.get()
+}
+
+/// The name of the message handler under which `load` calls its reader.
+pub const READER_HANDLER: &str = "load reader handler";
+
+/// Whether the `xpcall` marker at frame `fi` is `load` calling its reader.
+fn is_reader_call(ts: &ThreadState<'_>, fi: usize) -> bool {
+    let handler = ts.stack.get(ts.frames[fi].func + 1);
+    matches!(handler, Some(Value::Function(Function::Native(nf))) if nf.name.0 == READER_HANDLER)
+}
+
 /// A traceback of the thread's frames, innermost first, as `debug.traceback` prints it.
 pub fn traceback<'gc>(
     g: GlobalRef<'gc>,
@@ -143,6 +164,8 @@ pub fn traceback<'gc>(
         let f = ts.frames[fi];
         match f.kind {
             FrameKind::PCall => levels.push("\n\t[C]: in function 'pcall'".into()),
+            // `load` calling its reader: no level of its own in PUC-Rio.
+            FrameKind::XPCall if is_reader_call(ts, fi) => {}
             FrameKind::XPCall => levels.push("\n\t[C]: in function 'xpcall'".into()),
             FrameKind::Native => {
                 let fv = ts.stack.get(f.func).copied().unwrap_or(Value::Nil);
@@ -217,10 +240,16 @@ pub fn called_name(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, Str
 /// has no name; a hook function is named "?", of kind "hook"; a finalizer
 /// is the metamethod "__gc".
 pub fn called_name_bytes(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, Vec<u8>)> {
-    let caller = fi.checked_sub(1)?;
     if ts.frames.get(fi)?.tail {
         return None;
     }
+    call_site_name(ts, fi)
+}
+
+/// How the instruction of frame `fi - 1` names the function it calls into
+/// frame `fi` (which need not exist yet).
+fn call_site_name(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static str, Vec<u8>)> {
+    let caller = fi.checked_sub(1)?;
     if ts.hook.running == Some(caller) {
         return Some(("hook", b"?".to_vec()));
     }
@@ -230,6 +259,20 @@ pub fn called_name_bytes(ts: &ThreadState<'_>, fi: usize) -> Option<(&'static st
     let p = frame_proto(ts, caller)?;
     let pc = ts.frames[caller].pc.saturating_sub(1);
     crate::compiler::debuginfo::describe_called_function(p, pc)
+}
+
+/// "attempt to call a nil value (global 'f')" as luaG_callerror words it:
+/// the name comes from the call site (the running function's instruction),
+/// so a `__call` chain ending in a non-callable value is named after the
+/// value first called.
+pub fn call_error_text<'gc>(g: GlobalRef<'gc>, ts: &ThreadState<'gc>, v: Value<'gc>) -> String {
+    let what = call_site_name(ts, ts.frames.len())
+        .map(|(kind, name)| format!(" ({kind} '{}')", String::from_utf8_lossy(&name)))
+        .unwrap_or_default();
+    format!(
+        "attempt to call a {} value{what}",
+        crate::vm::meta::type_name_meta(g, v)
+    )
 }
 
 /// How the caller of frame `fi` named it ("function 'f'", "method 'm'", ...).

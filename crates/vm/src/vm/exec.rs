@@ -256,10 +256,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 v => {
                     let tm = meta::get_tm(self.g, v, Tm::Call);
                     if tm.is_nil() {
-                        return Err(RtError::msg(format!(
-                            "attempt to call a {} value",
-                            meta::type_name_meta(self.g, v)
-                        )));
+                        return Err(RtError::msg(debug::call_error_text(self.g, self.ts, v)));
                     }
                     ensure_stack(self.ts, func + nargs + 2)?;
                     self.ts.stack.copy_within(func..func + 1 + nargs, func + 1);
@@ -294,7 +291,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         match s {
             Special::PCall => {
                 if nargs == 0 {
-                    return Err(RtError::msg("bad argument #1 to 'pcall' (value expected)"));
+                    // Raised from the function's own frame, so that it is
+                    // named as the caller named it (luaL_argerror).
+                    self.ts.frames.push(marker(FrameKind::Native));
+                    return Err(RtError::bad_arg(1, "value expected"));
                 }
                 self.ts.frames.push(marker(FrameKind::PCall));
                 if let Some(e) = self.c_stack_error() {
@@ -309,9 +309,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                     } else {
                         meta::type_name_meta(self.g, self.ts.stack[func + 2])
                     };
-                    return Err(RtError::msg(format!(
-                        "bad argument #2 to 'xpcall' (function expected, got {got})"
-                    )));
+                    self.ts.frames.push(marker(FrameKind::Native));
+                    return Err(RtError::bad_arg(2, format!("function expected, got {got}")));
                 }
                 self.ts.stack.swap(func + 1, func + 2);
                 self.ts.frames.push(marker(FrameKind::XPCall));
@@ -345,9 +344,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                         } else {
                             meta::type_name_meta(self.g, v)
                         };
-                        return Err(RtError::msg(format!(
-                            "bad argument #1 to 'coroutine.resume' (thread expected, got {got})"
-                        )));
+                        self.ts.frames.push(marker(FrameKind::Native));
+                        return Err(RtError::bad_arg(1, format!("thread expected, got {got}")));
                     }
                 };
                 self.ts.frames.push(marker(FrameKind::Native));
@@ -384,7 +382,12 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 let want = (n >> 32) & 0x1fff_ffff;
                 let src = self.ts.top - nargs - 1;
                 let depth = self.native_depth();
-                if depth + self.g.budget.0.nested.get() >= crate::vm::budget::MAX_NESTED_CALLS {
+                // The C calls in progress as PUC-Rio counts them.
+                self.prune_pcalls(self.ts.frames.len());
+                let pcalls = 1 + self.ts.pcalls.len() as u32;
+                if depth + pcalls + self.g.budget.0.nested.get()
+                    >= crate::vm::budget::MAX_NESTED_CALLS
+                {
                     let m = Global::intern(self.g, self.mc, b"C stack overflow");
                     return Err(RtError::Value(Value::String(m)));
                 }
@@ -414,6 +417,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             }
             break;
         }
+        // The return hook comes before a pause for a collection (which
+        // delivers the results without it).
+        if self.ts.hook.live && !self.g.budget.0.await_requested.get() {
+            crate::vm::hook::leave_native(self, n)?;
+        }
         let budget = &self.g.budget.0;
         if budget.await_requested.get()
             || (budget.gc_requested.get() || budget.gc_step_due())
@@ -431,9 +439,6 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 f.pc = n;
             }
             return Ok(Pre::Switch(Exit::OutOfFuel));
-        }
-        if self.ts.hook.live {
-            crate::vm::hook::leave_native(self, n)?;
         }
         let src = self.ts.top - n;
         Ok(Pre::Done(self.deliver(src, n)))
@@ -528,19 +533,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// overflow"), a little more while handling that error. Called with the
     /// call's marker on top.
     fn c_stack_error(&mut self) -> Option<RtError<'gc>> {
-        let ts = &mut *self.ts;
-        let n = ts.frames.len() - 1;
-        // `pcalls` may keep markers that are gone: drop them from the top.
-        while let Some(&i) = ts.pcalls.last() {
-            let i = i as usize;
-            if i >= n || !matches!(ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall) {
-                ts.pcalls.pop();
-            } else {
-                break;
-            }
-        }
-        ts.pcalls.push(n as u32);
-        let depth = ts.pcalls.len() + self.g.budget.0.nested.get() as usize;
+        let n = self.ts.frames.len() - 1;
+        self.prune_pcalls(n);
+        self.ts.pcalls.push(n as u32);
+        // As PUC-Rio's count, with the host's call into the VM.
+        let depth = 1 + self.ts.pcalls.len() + self.g.budget.0.nested.get() as usize;
         let limit = crate::vm::budget::MAX_NESTED_CALLS as usize;
         if depth == limit {
             let m = Global::intern(self.g, self.mc, b"C stack overflow");
@@ -549,6 +546,20 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             Some(RtError::msg(ERRERR))
         } else {
             None
+        }
+    }
+
+    /// `pcalls` may keep markers that are gone: drops those at or above
+    /// frame `n` from the top.
+    fn prune_pcalls(&mut self, n: usize) {
+        let ts = &mut *self.ts;
+        while let Some(&i) = ts.pcalls.last() {
+            let i = i as usize;
+            if i >= n || !matches!(ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall) {
+                ts.pcalls.pop();
+            } else {
+                break;
+            }
         }
     }
 
@@ -847,13 +858,19 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     fn call_handler(&mut self, slot: usize, mut v: Value<'gc>) -> RtResult<'gc, Value<'gc>> {
         let handler = self.ts.stack[slot];
         let save_top = self.ts.top;
-        let nested = self.g.budget.0.nested.get();
-        let tries = crate::vm::budget::MAX_NESTED_CALLS
-            .saturating_sub(nested)
-            .max(1);
+        // PUC-Rio calls a failing handler again from inside the failed
+        // call, one C call deeper each time: at LUAI_MAXCCALLS the call
+        // fails with "C stack overflow" (handled in turn), and a tenth past
+        // it, with an error in error handling.
+        let max = crate::vm::budget::MAX_NESTED_CALLS;
+        let first = (debug::c_calls(self.g, self.ts) + 1).min(max + max / 10 - 1);
         let mut result = None;
         let floor = std::mem::replace(&mut self.ts.handler_floor, self.ts.frames.len());
-        for _ in 0..tries {
+        for depth in first..max + max / 10 {
+            if depth == max {
+                v = Value::String(Global::intern(self.g, self.mc, b"C stack overflow"));
+                continue;
+            }
             match crate::vm::level::call_nested_noyield(
                 self.mc,
                 self.g,
@@ -884,8 +901,13 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// now and remembers that it did.
     fn handle_early(&mut self, stop: usize, v: Value<'gc>) -> RtResult<'gc, Value<'gc>> {
         // Not past a message handler that is running: its own errors go
-        // back to it (see `call_handler`).
-        let Some(m) = (self.ts.handler_floor..stop)
+        // back to it (see `call_handler`); nor past a finalizer, whose
+        // errors become warnings (GCTM runs with no message handler).
+        let floor = self
+            .ts
+            .handler_floor
+            .max(self.ts.finalizer_frame.unwrap_or(0));
+        let Some(m) = (floor..stop)
             .rev()
             .find(|&i| matches!(self.ts.frames[i].kind, FrameKind::PCall | FrameKind::XPCall))
         else {
@@ -2264,7 +2286,6 @@ fn store_fast<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, key: Value<'gc>, val: Valu
 
 fn upvalue_name(proto: &crate::function::FnProto<'_>, idx: usize) -> String {
     match proto.info.0.upvalues.get(idx) {
-        Some(d) if &*d.name == b"_ENV" => String::new(),
         Some(d) => format!(" (upvalue '{}')", String::from_utf8_lossy(&d.name)),
         None => String::new(),
     }

@@ -9,8 +9,9 @@
 //! state only holds the event mask and the count.
 //!
 //! Not reported: call and return events of `pcall`, `xpcall`, `resume` and
-//! wrap functions (they are control transfers here, not native calls), and
-//! a count hook does not count the hook function's own instructions.
+//! wrap functions (they are control transfers here, not native calls).
+//! As in PUC-Rio, the instructions of a running hook count toward the
+//! count hook (which does not fire while it runs).
 
 use crate::compiler::opcode::OpCode;
 use crate::error::RtResult;
@@ -33,7 +34,8 @@ const HOOK_KEY: &[u8] = b"_HOOKKEY";
 pub struct HookState {
     /// Events hooked (`MASK_*`); 0 when no hook is set.
     mask: u8,
-    /// A hook is set and none is running on this thread: the interpreter
+    /// A hook is set and none is running on this thread, or a count hook
+    /// is set (it counts the instructions of hooks too): the interpreter
     /// must run its hooked variant.
     pub live: bool,
     /// The count of a count hook (`debug.sethook`'s third argument).
@@ -74,7 +76,7 @@ impl HookState {
     }
 
     fn refresh(&mut self) {
-        self.live = self.mask != 0 && self.running.is_none();
+        self.live = self.mask != 0 && (self.running.is_none() || self.mask & MASK_COUNT != 0);
     }
 }
 
@@ -150,6 +152,9 @@ pub fn enter_lua<'gc>(ex: &mut Exec<'gc, '_>, fi: usize) -> RtResult<'gc, usize>
         return Ok(0);
     };
     let start = usize::from(p.is_vararg);
+    if ex.ts.hook.running.is_some() {
+        return Ok(start);
+    }
     if ex.ts.hook.mask & MASK_CALL != 0 {
         let frame = ex.ts.frames[fi];
         let event: &[u8] = if frame.tail { b"tail call" } else { b"call" };
@@ -171,6 +176,14 @@ pub fn trace<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, pc: usize) -> RtResult<'gc,
         return Ok(());
     };
     let h = &mut ex.ts.hook;
+    if h.running.is_some() {
+        // Inside a hook: only counted.
+        h.count_left = h.count_left.saturating_sub(1);
+        if h.count_left == 0 {
+            h.count_left = h.base_count;
+        }
+        return Ok(());
+    }
     let last = h.last;
     // Instructions the reference implementation runs as part of the one
     // before: TFORLOOP after TFORCALL, and the first TFORCALL after
@@ -235,7 +248,8 @@ pub fn trace<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, pc: usize) -> RtResult<'gc,
 /// The function of the top frame `fi` returns `n` values from stack slot
 /// `first`: the return hook.
 pub fn leave<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, first: usize, n: usize) -> RtResult<'gc, ()> {
-    if ex.ts.hook.mask & MASK_RET == 0 || !ex.ts.hook.live {
+    let h = &ex.ts.hook;
+    if h.mask & MASK_RET == 0 || !h.live || h.running.is_some() {
         return Ok(());
     }
     let base = ex.ts.frames[fi].base;
@@ -250,7 +264,7 @@ pub fn leave<'gc>(ex: &mut Exec<'gc, '_>, fi: usize, first: usize, n: usize) -> 
 /// A native function starts with `nargs` arguments (its frame is on top):
 /// the call hook.
 pub fn enter_native<'gc>(ex: &mut Exec<'gc, '_>, nargs: usize) -> RtResult<'gc, ()> {
-    if ex.ts.hook.mask & MASK_CALL == 0 {
+    if ex.ts.hook.mask & MASK_CALL == 0 || ex.ts.hook.running.is_some() {
         return Ok(());
     }
     let fi = ex.ts.frames.len() - 1;

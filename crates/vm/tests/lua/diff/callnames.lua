@@ -1,0 +1,80 @@
+-- Names in "attempt to call" and bad-argument messages (luaG_callerror, luaL_argerror).
+print(pcall(function() for k in 5 do end end))
+print(pcall(function() for k in nil do end end))
+print(pcall(function() local t = setmetatable({}, {__call = 3}); t() end))
+print(pcall(function() local t = setmetatable({}, {__call = setmetatable({}, {__call = 3})}); t() end))
+print(pcall(function() local t = setmetatable({}, {__call = 3}); local x = t(1) + 1 end))
+print(pcall(coroutine.resume, 1))
+print(pcall(coroutine.resume))
+print(pcall(coroutine.status, 1))
+print(pcall(coroutine.close, 1))
+print(pcall(function() local _ENV = nil; x = 1 end))
+print(pcall(function() local _ENV = {}; x() end))
+print(pcall(function() local _ENV = nil; return x end))
+print(pcall(function() local _ENV <const> = nil; return x end))
+local function f() return _ENV.x.y end
+print(pcall(f))
+print(pcall(load("x = nil; return x.y")))
+print(pcall(load("local a = ...; return _ENV[a]()")))
+do local _ENV = {print=print, pcall=pcall}; print(pcall(function() return y.z end)) end
+local print2, print3
+do local _ENV = nil; local function f() x = 1 end; print2 = f end
+print(pcall(print2))
+do local _ENV = {}; local function g() return y.z end; print3 = g end
+print(pcall(print3))
+local E = nil
+local function h() local _ENV = E; return q end
+print(pcall(h))
+local function k() local _ENV <const> = nil; return function() return q end end
+print(pcall(k()))
+print(pcall(load("local _ENV = ...; return function() return a.b end")(nil)))
+print(pcall(load("local _ENV = ...; return function() a = 1 end")(nil)))
+print(pcall(load("return function() a = 1 end")()))
+local up = nil
+print(pcall(function() return up.x end))
+print(pcall(function() up.x = 1 end))
+-- resume naming
+print(pcall(function() return coroutine.resume(1) end))
+local r = coroutine.resume
+print(pcall(function() return r(1) end))
+print(pcall(function() local x = r(1) return x end))
+print(coroutine.wrap(function() return pcall(coroutine.resume, 1) end)())
+print(coroutine.wrap(function() return coroutine.resume(1) end) and pcall(coroutine.wrap(function() return coroutine.resume(1) end)))
+print(pcall(coroutine.wrap(function() local x = coroutine.resume(1) return x end)))
+print(pcall(coroutine.wrap(function() local x = coroutine.status(1) return x end)))
+print(pcall(coroutine.resume, coroutine.running()))
+print(pcall(coroutine.wrap(function() local x = string.rep() return x end)))
+local p, xp, r2 = pcall, xpcall, coroutine.resume
+print(pcall(function() local x = p() return x end))
+print(pcall(function() local x = xp(print) return x end))
+print(pcall(function() local x = xp(print, 1) return x end))
+print(pcall(function() local x = pcall() return x end))
+print(pcall(function() local x = xpcall() return x end))
+print(pcall(pcall))
+print(pcall(xpcall, print))
+print(pcall(function() local x = r(1) return x end))
+print(pcall(function() local x = coroutine.resume(nil) return x end))
+local t = {f = coroutine.resume}
+print(pcall(function() local x = t:f() return x end))
+print(pcall(function() local x = t.f(io.stdout) return x end))
+local w = coroutine.wrap(function() end)
+w()
+print(pcall(w))
+print(pcall(function() local x = w() return x end))
+local mt = {__add = 5, __index = setmetatable({}, {__index = 7}), __len = true, __concat = {}, __eq = 1, __lt = "x", __unm = setmetatable({}, {__call = 4})}
+local a, b = setmetatable({}, mt), setmetatable({}, mt)
+print(pcall(function() return a + 1 end))
+print(pcall(function() return a.x end))
+print(pcall(function() return #a end))
+print(pcall(function() return a .. "x" end))
+print(pcall(function() return a == b end))
+print(pcall(function() return a < b end))
+print(pcall(function() return -a end))
+print(pcall(function() local c <close> = setmetatable({}, {__close = 3}) end))
+print(pcall(function() local t = setmetatable({}, {__call = 3}); return t() end))
+print(pcall(function() local t = setmetatable({}, {__call = 3}); return t:m() end))
+print(pcall(string.gsub, "x", "x", setmetatable({}, {__index=5})))
+print(pcall(table.sort, {3,2,1}, setmetatable({}, {__call = 3})))
+print(select('#', pcall(setmetatable({}, {__call = 3}))))
+print(pcall(pcall, setmetatable({}, {__call = 3})))
+print(pcall(function() for k in pairs(setmetatable({}, {__pairs = function() return 3 end})) do end end))
