@@ -119,6 +119,9 @@ pub struct Lua {
     /// The VM's byte counter (`Budget::mem_used`, at a fixed address inside
     /// the root), made current while the arena is entered.
     mem: *const Cell<isize>,
+    /// The VM's budget, inside the root (fixed address, plain data with
+    /// interior mutability): read on every call without entering the arena.
+    budget: *const crate::vm::budget::Budget,
     next_call: u64,
     /// The error value of the last runtime error, for hosts that want it.
     last_error: Option<StashedValue>,
@@ -155,7 +158,12 @@ impl Lua {
             crate::stdlib::open_libs(mc, g, libs);
             g
         });
-        let mem = arena.mutate(|_, g| &g.budget.0.mem_used as *const Cell<isize>);
+        let (mem, budget) = arena.mutate(|_, g| {
+            (
+                &g.budget.0.mem_used as *const Cell<isize>,
+                &g.budget.0 as *const crate::vm::budget::Budget,
+            )
+        });
         let results = arena.mutate(|mc, g| {
             g.roots.stash::<Rootable![RefLock<Vec<Value<'_>>>]>(
                 mc,
@@ -165,6 +173,7 @@ impl Lua {
         Lua {
             arena,
             mem,
+            budget,
             next_call: 1,
             last_error: None,
             slice_hook: None,
@@ -260,8 +269,7 @@ impl Lua {
     fn budget<'a>(&self) -> &'a crate::vm::budget::Budget {
         // SAFETY: the root lives, at a fixed address, as long as the arena;
         // `Budget` is plain data with interior mutability.
-        self.arena
-            .mutate(|_, g| unsafe { &*(&g.budget.0 as *const crate::vm::budget::Budget) })
+        unsafe { &*self.budget }
     }
 
     /// Sets the host limits.
