@@ -869,7 +869,12 @@ where
         th: thread,
         ts,
     };
-    let exit = match enter_call(&mut ex, f, args) {
+    let direct = crate::vm::prepared::push_host_frame(ex.ts, &g.budget.0, f, args);
+    let exit = match if direct {
+        None
+    } else {
+        enter_call(&mut ex, f, args)
+    } {
         None => crate::vm::hook::run(&mut ex, None),
         Some(exit) => exit,
     };
