@@ -77,10 +77,15 @@ unsafe extern "C" fn call_bound(
     let mut data = ptr::null_mut();
     let r = catch_unwind(AssertUnwindSafe(|| {
         // `id` and up to 3 arguments: what index.js passes without spreading.
-        let ci = raw::cb_info_expecting(env, info, 4)?;
-        data = ci.data;
-        let vm = unsafe { &*(ci.data as *const Vm) };
-        let a = ci.args();
+        let (argv, argc, d) = raw::cb_args::<4>(env, info)?;
+        data = d;
+        let vm = unsafe { &*(d as *const Vm) };
+        if argc > argv.len() {
+            let ci = raw::cb_info(env, info)?;
+            let a = ci.args();
+            return handlers::call_id(env, vm, arg(a, 0, env), a.get(1..).unwrap_or(&[]), false);
+        }
+        let a = &argv[..argc];
         handlers::call_id(env, vm, arg(a, 0, env), a.get(1..).unwrap_or(&[]), false)
     }));
     finish(env, r, || unsafe { (data as *const Vm).as_ref() })

@@ -523,7 +523,10 @@ impl Vm {
             self.end_level();
             finish(mc, g, vals)
         });
-        self.end_level();
+        if !matches!(r, Ok(Ok(Ok(_)))) {
+            // Closed by `finish` when the call returned.
+            self.end_level();
+        }
         let out = match r {
             Err(t) | Ok(Ok(Err(t))) => Err(t),
             Ok(Ok(Ok(v))) => Ok(v),

@@ -544,7 +544,7 @@ pub fn cb_info(env: Env, info: sys::napi_callback_info) -> Js<CbInfo> {
 /// [`cb_info`] for a function usually called with at most `usual` (at most
 /// 8) arguments: Node-API fills every slot asked for that the call did not
 /// pass, so asking for fewer is cheaper.
-pub fn cb_info_expecting(env: Env, info: sys::napi_callback_info, usual: usize) -> Js<CbInfo> {
+fn cb_info_expecting(env: Env, info: sys::napi_callback_info, usual: usize) -> Js<CbInfo> {
     let mut ci = CbInfo {
         inline: [ptr::null_mut(); INLINE_ARGS],
         len: usual.min(INLINE_ARGS),
@@ -578,6 +578,30 @@ pub fn cb_info_expecting(env: Env, info: sys::napi_callback_info, usual: usize) 
     })?;
     ci.spilled.truncate(n.min(ci.len));
     Ok(ci)
+}
+
+/// The first `N` arguments of a native callback in an array on the stack,
+/// how many were passed (more than `N` when some did not fit) and the data
+/// pointer: for hot callbacks with a fixed shape.
+#[inline]
+pub fn cb_args<const N: usize>(
+    env: Env,
+    info: sys::napi_callback_info,
+) -> Js<([JsVal; N], usize, *mut c_void)> {
+    let mut argv = [ptr::null_mut(); N];
+    let mut argc = N;
+    let mut data = ptr::null_mut();
+    check(env, unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            ptr::null_mut(),
+            &mut data,
+        )
+    })?;
+    Ok((argv, argc, data))
 }
 
 /// Makes a JS function from a raw callback.

@@ -119,6 +119,9 @@ pub struct Lua {
     /// The VM's byte counter (`Budget::mem_used`, at a fixed address inside
     /// the root), made current while the arena is entered.
     mem: *const Cell<isize>,
+    /// The VM's budget, inside the root (fixed address, plain data with
+    /// interior mutability): read on every call without entering the arena.
+    budget: *const crate::vm::budget::Budget,
     next_call: u64,
     /// The error value of the last runtime error, for hosts that want it.
     last_error: Option<StashedValue>,
@@ -155,7 +158,12 @@ impl Lua {
             crate::stdlib::open_libs(mc, g, libs);
             g
         });
-        let mem = arena.mutate(|_, g| &g.budget.0.mem_used as *const Cell<isize>);
+        let (mem, budget) = arena.mutate(|_, g| {
+            (
+                &g.budget.0.mem_used as *const Cell<isize>,
+                &g.budget.0 as *const crate::vm::budget::Budget,
+            )
+        });
         let results = arena.mutate(|mc, g| {
             g.roots.stash::<Rootable![RefLock<Vec<Value<'_>>>]>(
                 mc,
@@ -165,6 +173,7 @@ impl Lua {
         Lua {
             arena,
             mem,
+            budget,
             next_call: 1,
             last_error: None,
             slice_hook: None,
@@ -260,8 +269,7 @@ impl Lua {
     fn budget<'a>(&self) -> &'a crate::vm::budget::Budget {
         // SAFETY: the root lives, at a fixed address, as long as the arena;
         // `Budget` is plain data with interior mutability.
-        self.arena
-            .mutate(|_, g| unsafe { &*(&g.budget.0 as *const crate::vm::budget::Budget) })
+        unsafe { &*self.budget }
     }
 
     /// Sets the host limits.
@@ -436,14 +444,21 @@ impl Lua {
             let mut args = std::mem::take(&mut *buf.unlock(mc).borrow_mut());
             args.clear();
             let f = setup(mc, g, &mut args);
-            let next = f.as_ref().ok().map(|f| push_call(mc, g, id, *f, &args));
+            let started = f
+                .as_ref()
+                .ok()
+                .map(|f| start_call(mc, g, id, *f, &args, &mut finish));
             args.clear();
             *buf.unlock(mc).borrow_mut() = args;
-            f.map(|_| match continue_call(mc, g, buf, id, next.flatten()) {
-                // Done within the first slice (short calls): the results
-                // are handed over at once, in the same visit to the arena.
-                Step::Done => Ok(hand_over(mc, g, buf, take_finish(&mut finish))),
-                step => Err(step),
+            f.map(|_| match started {
+                Some(Started::Finished(out)) => Ok(out),
+                Some(Started::Running(next)) => match continue_call(mc, g, buf, id, next) {
+                    // Done within the first slice: the results are handed
+                    // over at once, in the same visit to the arena.
+                    Step::Done => Ok(hand_over(mc, g, buf, take_finish(&mut finish))),
+                    step => Err(step),
+                },
+                None => unreachable!("a call starts when its setup succeeds"),
             })
         });
         let step = match first {
@@ -815,6 +830,75 @@ pub fn load_proto<'gc>(
     Value::Function(Function::Lua(Closure::with_env(mc, p, env)))
 }
 
+/// How the start of a host call went (see `start_call`).
+enum Started<'gc, R> {
+    /// Returned within its first slice; what the host made of the results.
+    Finished(R),
+    /// Registered and under way: what happened so far is for `continue_call`.
+    Running(Option<Exit<'gc>>),
+}
+
+/// Starts host call `id`. The common case, no other host call in progress,
+/// is the fast path: `f` runs on the main thread at once, the call is
+/// registered only if it does not return within its first slice, and
+/// results go to `finish` straight from the stack. What happens is what
+/// `push_call` then `continue_call` do: this is their first step, inlined.
+fn start_call<'gc, F, R>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    id: u64,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    finish: &mut Option<F>,
+) -> Started<'gc, R>
+where
+    F: FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>, &[Value<'gc>]) -> R,
+{
+    let thread = g.main_thread;
+    if !g.host_calls.borrow().is_empty() {
+        return Started::Running(push_call(mc, g, id, f, args));
+    }
+    let Ok(mut st) = borrow_state(mc, thread) else {
+        return Started::Running(push_call(mc, g, id, f, args));
+    };
+    thread.set_status(mc, crate::thread::ThreadStatus::Running);
+    let ts = &mut *st;
+    let mut ex = Exec {
+        mc,
+        g,
+        th: thread,
+        ts,
+    };
+    let direct = crate::vm::prepared::push_host_frame(ex.ts, &g.budget.0, f, args);
+    let exit = match if direct {
+        None
+    } else {
+        enter_call(&mut ex, f, args)
+    } {
+        None => crate::vm::hook::run(&mut ex, None),
+        Some(exit) => exit,
+    };
+    if let Exit::Returned(n) = exit {
+        let start = ts.top - n;
+        let out = take_finish(finish)(mc, g, &ts.stack[start..ts.top]);
+        ts.top = start;
+        drop(st);
+        thread.set_status(mc, crate::thread::ThreadStatus::Suspended);
+        return Started::Finished(out);
+    }
+    drop(st);
+    register_call(mc, g, id, thread);
+    Started::Running(Some(exit))
+}
+
+fn register_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, thread: Thread<'gc>) {
+    Global::host_calls_mut(g, mc).push(HostCall {
+        id,
+        thread,
+        chain: Vec::new(),
+    });
+}
+
 /// Registers host call `id` and calls `f` on its thread; what happened
 /// (if the call already finished or failed) goes to `continue_call`.
 fn push_call<'gc>(
@@ -831,17 +915,32 @@ fn push_call<'gc>(
         Global::register_thread(g, mc, th);
         th
     };
-    Global::host_calls_mut(g, mc).push(HostCall {
-        id,
-        thread,
-        chain: Vec::new(),
-    });
+    register_call(mc, g, id, thread);
     thread.set_status(mc, crate::thread::ThreadStatus::Running);
     let mut st = match borrow_state(mc, thread) {
         Ok(st) => st,
         Err(_) => return Some(Exit::Error(RtError::msg("thread busy"))),
     };
-    let ts = &mut *st;
+    enter_call(
+        &mut Exec {
+            mc,
+            g,
+            th: thread,
+            ts: &mut st,
+        },
+        f,
+        args,
+    )
+}
+
+/// Puts `f` and its arguments on top of the thread's stack and calls it:
+/// `None` when a Lua frame is ready to run, else how the call ended.
+fn enter_call<'gc>(
+    ex: &mut Exec<'gc, '_>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> Option<Exit<'gc>> {
+    let ts = &mut *ex.ts;
     let func = ts.top;
     let need = func + args.len() + 1;
     if ts.stack.len() < need {
@@ -850,12 +949,6 @@ fn push_call<'gc>(
     ts.stack[func] = f;
     ts.stack[func + 1..need].copy_from_slice(args);
     ts.top = need;
-    let mut ex = Exec {
-        mc,
-        g,
-        th: thread,
-        ts,
-    };
     match ex.precall(func, args.len(), -1, true) {
         Ok(Pre::Lua) => None,
         Ok(Pre::Done(n)) => Some(Exit::Returned(n.unwrap_or(0))),

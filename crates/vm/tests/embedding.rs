@@ -112,3 +112,95 @@ fn results_of_one_call_do_not_leak_into_the_next() {
     assert_eq!(stashed.len(), 1);
     assert_eq!(n(&mut lua, "none"), 0);
 }
+
+/// `wait()`: asks the host to wait (as the binding's awaits do).
+fn wait<'gc>(
+    ctx: lunarena_vm::vm::ctx::Ctx<'gc, '_>,
+) -> Result<usize, lunarena_vm::error::RtError<'gc>> {
+    ctx.g.budget.0.await_requested.set(true);
+    ctx.g.budget.0.gc_requested.set(true);
+    Ok(0)
+}
+
+/// Calls global `name` with integer `args`; its integer results.
+fn call_ints(lua: &mut Lua, name: &str, args: &[i64]) -> Result<Vec<i64>, LuaError> {
+    lua.try_call_then(
+        |mc, g, a| {
+            a.extend(args.iter().map(|i| Value::Integer(*i)));
+            Ok::<_, ()>(global(mc, g, name))
+        },
+        |_, _, vals| ints(vals),
+    )
+    .unwrap()
+}
+
+#[test]
+fn host_calls_while_the_vm_is_busy_or_hooked() {
+    use lunarena_vm::function::NativeFunction;
+    use lunarena_vm::lua::Poll;
+    use lunarena_vm::value::Function;
+    use std::time::Duration;
+    let mut lua = Lua::new(Libs::ALL);
+    lua.exec(
+        b"function add(a, b) return a + b end
+          function waits() wait() return 7 end
+          function bad() local x = nil; return x.y end
+          count = 0",
+        "=setup",
+    )
+    .unwrap();
+    lua.enter(|mc, g| {
+        let w = Value::Function(Function::Native(NativeFunction::new(mc, "wait", wait)));
+        let key = lunarena_vm::state::Global::intern(g, mc, b"wait");
+        g.globals.set(mc, Value::String(key), w).unwrap();
+    });
+    // A suspended async call holds the main thread: calls meanwhile run
+    // on threads of their own.
+    let slice = Duration::from_millis(50);
+    let (mut call, poll) = lua
+        .start_async::<_, ()>(|mc, g| Ok((global(mc, g, "waits"), Vec::new())), slice)
+        .unwrap();
+    assert!(matches!(poll, Poll::Await));
+    assert_eq!(call_ints(&mut lua, "add", &[2, 3]).unwrap(), vec![5]);
+    match lua.resume_async(&mut call, slice, |_, _| Ok(Vec::new())) {
+        Poll::Done(r) => {
+            let v = lua.enter(|_, g| ints(&[Lua::fetch(g, &r[0])]));
+            assert_eq!(v, vec![7]);
+        }
+        _ => panic!("the async call should finish"),
+    }
+    // Idle again: errors carry their traceback.
+    match call_ints(&mut lua, "bad", &[]) {
+        Err(LuaError::Runtime { message, traceback }) => {
+            assert!(
+                message.contains("attempt to index a nil value"),
+                "{message}"
+            );
+            assert!(traceback.unwrap().contains("in function 'bad'"));
+        }
+        other => panic!("expected a runtime error, got {other:?}"),
+    }
+    // A count hook set on the main thread runs in host calls too.
+    lua.exec(
+        b"debug.sethook(function() count = count + 1 end, '', 1)",
+        "=hook",
+    )
+    .unwrap();
+    assert_eq!(call_ints(&mut lua, "add", &[1, 1]).unwrap(), vec![2]);
+    lua.exec(b"debug.sethook()", "=unhook").unwrap();
+    let counted = lua.exec(b"return count", "=count").unwrap();
+    let n = lua.enter(|_, g| ints(&[Lua::fetch(g, &counted[0])]));
+    assert!(n[0] > 0, "the hook ran");
+    // A native function called directly.
+    let r = lua.try_call_then(
+        |mc, g, a| {
+            a.push(Value::Integer(-4));
+            let math = global(mc, g, "math");
+            let Value::Table(t) = math else { panic!() };
+            let key = lunarena_vm::state::Global::intern(g, mc, b"abs");
+            Ok::<_, ()>(t.get(Value::String(key)))
+        },
+        |_, _, vals| ints(vals),
+    );
+    assert_eq!(r.unwrap().unwrap(), vec![4]);
+}

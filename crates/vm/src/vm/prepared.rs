@@ -1,15 +1,16 @@
-//! One function called many times by a native (`table.sort`'s order
-//! function): what a nested call
-//! (`level::call_nested1`) works out about the function is worked out once,
-//! and each call of a Lua function only checks the limits, pushes its frame
-//! and runs it. Anything unusual (hooks to start, a stack to grow, a limit
-//! reached, another kind of function) takes the general path, which also
-//! raises the errors.
+//! Calls that skip the general call setup. `PreparedCall`: one function
+//! called many times by a native (`table.sort`'s order function): what a
+//! nested call (`level::call_nested1`) works out about the function is
+//! worked out once, and each call of a Lua function only checks the
+//! limits, pushes its frame and runs it. `push_host_frame`: the frame of a
+//! call from the host. Anything unusual (hooks to start, a stack to grow,
+//! a limit reached, another kind of function) takes the general path,
+//! which also raises the errors.
 
 use crate::error::RtResult;
-use crate::thread::{Frame, FrameKind};
+use crate::thread::{Frame, FrameKind, ThreadState};
 use crate::value::{Function, Value};
-use crate::vm::budget::{MAX_FRAMES, MAX_NESTED_CALLS};
+use crate::vm::budget::{Budget, MAX_FRAMES, MAX_NESTED_CALLS};
 use crate::vm::ctx::Ctx;
 use crate::vm::exec::{Exec, Exit};
 
@@ -162,4 +163,54 @@ fn call_lua<'gc, R>(
         }
         Err(e) => Err(crate::vm::level::nested_call_failed(ts, e, depth, func)),
     }
+}
+
+/// The frame `precall` pushes for a call of `f` from the host (all results
+/// wanted), pushed directly when `f` is a Lua function with fixed
+/// parameters, the stack room is already there and no frame or depth
+/// limit is near: the arguments are copied once, straight into place.
+/// False when anything is unusual; nothing was done then.
+#[inline(always)]
+pub fn push_host_frame<'gc>(
+    ts: &mut ThreadState<'gc>,
+    budget: &Budget,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+) -> bool {
+    let Value::Function(Function::Lua(cl)) = f else {
+        return false;
+    };
+    let p = &cl.proto.info.0;
+    let (np, nargs) = (p.num_params as usize, args.len());
+    let func = ts.top;
+    let base = func + 1;
+    let depth = ts.frames.len();
+    if p.is_vararg
+        || depth >= MAX_FRAMES
+        || budget
+            .max_call_depth
+            .get()
+            .is_some_and(|limit| depth >= limit)
+        || base + nargs.max(np) + p.max_stack as usize + 1 > ts.stack.len()
+    {
+        return false;
+    }
+    ts.stack[func] = f;
+    ts.stack[base..base + nargs].copy_from_slice(args);
+    if nargs < np {
+        ts.stack[base + nargs..base + np].fill(Value::Nil);
+    }
+    ts.frames.push(Frame {
+        kind: FrameKind::Lua,
+        func,
+        base,
+        pc: 0,
+        nresults: -1,
+        nvarargs: 0,
+        fresh: true,
+        finish: false,
+        tail: false,
+    });
+    ts.top = base + p.max_stack as usize;
+    true
 }
