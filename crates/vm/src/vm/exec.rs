@@ -20,6 +20,7 @@ use crate::vm::meta::{self, MetaCx};
 
 mod cold;
 use cold::Flow;
+use cold::Subject::{Register, Upvalue};
 
 /// Why a run of a thread stopped.
 pub enum Exit<'gc> {
@@ -1363,7 +1364,14 @@ pub fn execute<'gc, const HOOKED: bool>(
                 let (tv, key) = (r!($i.b()), $key);
                 let v = match get_str_fast(ex.g, tv, key) {
                     Some(v) => v,
-                    None => slow!(cold::index(ex, fi, pc, tv, key, $i.b(), &mut pending)),
+                    None => slow!(cold::index(
+                        ex,
+                        fi,
+                        pc,
+                        (tv, key),
+                        Register($i.b()),
+                        &mut pending
+                    )),
                 };
                 set!($i.a(), v);
             }};
@@ -1374,7 +1382,8 @@ pub fn execute<'gc, const HOOKED: bool>(
                 let (tv, key) = (r!($i.a()), $key);
                 let val = if $i.k() { kst!($i.c()) } else { r!($i.c()) };
                 if !store_fast(ex.mc, tv, key, val) {
-                    if !cold::set_index(ex, fi, pc, (tv, key, val), $i.a(), &mut pending) {
+                    if !cold::set_index(ex, fi, pc, (tv, key, val), Register($i.a()), &mut pending)
+                    {
                         continue 'frame;
                     }
                     sync!();
@@ -1509,15 +1518,8 @@ pub fn execute<'gc, const HOOKED: bool>(
                         Some(v) => v,
                         None => {
                             let ops = (t, key);
-                            slow!(cold::index_upvalue(
-                                ex,
-                                fi,
-                                pc,
-                                ops,
-                                proto,
-                                i.b(),
-                                &mut pending
-                            ))
+                            let up = Upvalue(proto, i.b());
+                            slow!(cold::index(ex, fi, pc, ops, up, &mut pending))
                         }
                     };
                     set!(i.a(), v);
@@ -1531,12 +1533,26 @@ pub fn execute<'gc, const HOOKED: bool>(
                                 _ => t.borrow().get(key),
                             };
                             if v.is_nil() && t.metatable().is_some() {
-                                slow!(cold::index(ex, fi, pc, tv, key, i.b(), &mut pending))
+                                slow!(cold::index(
+                                    ex,
+                                    fi,
+                                    pc,
+                                    (tv, key),
+                                    Register(i.b()),
+                                    &mut pending
+                                ))
                             } else {
                                 v
                             }
                         }
-                        _ => slow!(cold::index(ex, fi, pc, tv, key, i.b(), &mut pending)),
+                        _ => slow!(cold::index(
+                            ex,
+                            fi,
+                            pc,
+                            (tv, key),
+                            Register(i.b()),
+                            &mut pending
+                        )),
                     };
                     set!(i.a(), v);
                 }
@@ -1548,14 +1564,28 @@ pub fn execute<'gc, const HOOKED: bool>(
                             let v = t.borrow().get_int(n);
                             if v.is_nil() && t.metatable().is_some() {
                                 let key = Value::Integer(n);
-                                slow!(cold::index(ex, fi, pc, tv, key, i.b(), &mut pending))
+                                slow!(cold::index(
+                                    ex,
+                                    fi,
+                                    pc,
+                                    (tv, key),
+                                    Register(i.b()),
+                                    &mut pending
+                                ))
                             } else {
                                 v
                             }
                         }
                         _ => {
                             let key = Value::Integer(n);
-                            slow!(cold::index(ex, fi, pc, tv, key, i.b(), &mut pending))
+                            slow!(cold::index(
+                                ex,
+                                fi,
+                                pc,
+                                (tv, key),
+                                Register(i.b()),
+                                &mut pending
+                            ))
                         }
                     };
                     set!(i.a(), v);
@@ -1571,7 +1601,8 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
                         let ops = (t, key, val);
-                        if !cold::set_index_upvalue(ex, fi, pc, ops, proto, i.a(), &mut pending) {
+                        let up = Upvalue(proto, i.a());
+                        if !cold::set_index(ex, fi, pc, ops, up, &mut pending) {
                             continue 'frame;
                         }
                         sync!();

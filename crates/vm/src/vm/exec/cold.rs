@@ -487,66 +487,51 @@ fn stash<'gc, T>(r: RtResult<'gc, T>, pending: &mut Option<RtError<'gc>>) -> Opt
     }
 }
 
-/// `t[key]` with metamethods; `reg` names `t` in messages.
+/// What an error message names an indexed value after.
+#[derive(Clone, Copy)]
+pub(super) enum Subject<'p, 'gc> {
+    /// The value is in this register.
+    Register(usize),
+    /// The value is this upvalue of the running function.
+    Upvalue(&'p FnProto<'gc>, usize),
+}
+
+impl<'gc> Subject<'_, 'gc> {
+    fn describe(self, ts: &ThreadState<'gc>, fi: usize) -> String {
+        match self {
+            Subject::Register(reg) => debug::describe_reg(ts, fi, reg),
+            Subject::Upvalue(proto, up) => upvalue_name(proto, up),
+        }
+    }
+}
+
+/// `t[key]` with metamethods; `subject` names `t` in messages.
 #[inline(never)]
 pub(super) fn index<'gc>(
     ex: &mut Exec<'gc, '_>,
     fi: usize,
     pc: usize,
-    t: Value<'gc>,
-    key: Value<'gc>,
-    reg: usize,
-    pending: &mut Option<RtError<'gc>>,
-) -> Option<Value<'gc>> {
-    set_pc(ex, fi, pc);
-    let describe = |ts: &ThreadState<'gc>| debug::describe_reg(ts, fi, reg);
-    stash(ex.meta().index(t, key, &describe), pending)
-}
-
-/// `t[key]` with metamethods, `t` being upvalue `up` of the running function.
-#[inline(never)]
-pub(super) fn index_upvalue<'gc>(
-    ex: &mut Exec<'gc, '_>,
-    fi: usize,
-    pc: usize,
     (t, key): (Value<'gc>, Value<'gc>),
-    proto: &FnProto<'gc>,
-    up: usize,
+    subject: Subject<'_, 'gc>,
     pending: &mut Option<RtError<'gc>>,
 ) -> Option<Value<'gc>> {
     set_pc(ex, fi, pc);
-    let describe = |_: &ThreadState<'gc>| upvalue_name(proto, up);
+    let describe = |ts: &ThreadState<'gc>| subject.describe(ts, fi);
     stash(ex.meta().index(t, key, &describe), pending)
 }
 
-/// `t[key] = val` with metamethods; `reg` names `t` in messages.
+/// `t[key] = val` with metamethods; `subject` names `t` in messages.
 #[inline(never)]
 pub(super) fn set_index<'gc>(
     ex: &mut Exec<'gc, '_>,
     fi: usize,
     pc: usize,
     (t, key, val): (Value<'gc>, Value<'gc>, Value<'gc>),
-    reg: usize,
+    subject: Subject<'_, 'gc>,
     pending: &mut Option<RtError<'gc>>,
 ) -> bool {
     set_pc(ex, fi, pc);
-    let describe = |ts: &ThreadState<'gc>| debug::describe_reg(ts, fi, reg);
-    stash(ex.meta().set_index(t, key, val, &describe), pending).is_some()
-}
-
-/// `t[key] = val` with metamethods, `t` being upvalue `up`.
-#[inline(never)]
-pub(super) fn set_index_upvalue<'gc>(
-    ex: &mut Exec<'gc, '_>,
-    fi: usize,
-    pc: usize,
-    (t, key, val): (Value<'gc>, Value<'gc>, Value<'gc>),
-    proto: &FnProto<'gc>,
-    up: usize,
-    pending: &mut Option<RtError<'gc>>,
-) -> bool {
-    set_pc(ex, fi, pc);
-    let describe = |_: &ThreadState<'gc>| upvalue_name(proto, up);
+    let describe = |ts: &ThreadState<'gc>| subject.describe(ts, fi);
     stash(ex.meta().set_index(t, key, val, &describe), pending).is_some()
 }
 
