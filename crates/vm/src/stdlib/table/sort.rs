@@ -93,18 +93,6 @@ impl<'gc> QuickSort<'gc> {
         geti(ctx, self.t, i as i64)
     }
 
-    fn swap_set(
-        &self,
-        ctx: &mut Ctx<'gc, '_>,
-        i: u64,
-        vi: Value<'gc>,
-        j: u64,
-        vj: Value<'gc>,
-    ) -> RtResult<'gc, ()> {
-        seti(ctx, self.t, i as i64, vi)?;
-        seti(ctx, self.t, j as i64, vj)
-    }
-
     /// Runs until sorted (`None`) or until a function (the order
     /// function, or an `__lt` metamethod) must be called on two values.
     /// `answer` is the result of the last call.
@@ -131,7 +119,7 @@ impl<'gc> QuickSort<'gc> {
                 }
                 Step::Ends => {
                     if answer {
-                        self.swap_set(ctx, self.lo, self.x, self.up, self.y)?;
+                        set2(ctx, self.t, (self.lo, self.x), (self.up, self.y))?;
                     }
                     if self.up - self.lo == 1 {
                         self.finish_interval();
@@ -144,7 +132,7 @@ impl<'gc> QuickSort<'gc> {
                 }
                 Step::PivotLo => {
                     if answer {
-                        self.swap_set(ctx, self.p, self.y, self.lo, self.x)?;
+                        set2(ctx, self.t, (self.p, self.y), (self.lo, self.x))?;
                         self.step = Step::Partition;
                         continue;
                     }
@@ -153,7 +141,7 @@ impl<'gc> QuickSort<'gc> {
                 }
                 Step::PivotUp => {
                     if answer {
-                        self.swap_set(ctx, self.p, self.x, self.up, self.y)?;
+                        set2(ctx, self.t, (self.p, self.x), (self.up, self.y))?;
                     }
                     self.step = Step::Partition;
                     continue;
@@ -166,7 +154,7 @@ impl<'gc> QuickSort<'gc> {
                     let (p, up) = (self.p, self.up);
                     self.pivot = self.get(ctx, p)?;
                     let a_up1 = self.get(ctx, up - 1)?;
-                    self.swap_set(ctx, p, a_up1, up - 1, self.pivot)?;
+                    set2(ctx, self.t, (p, a_up1), (up - 1, self.pivot))?;
                     (self.i, self.j) = (self.lo, up - 1);
                     self.step = Step::NextI;
                     continue;
@@ -201,11 +189,11 @@ impl<'gc> QuickSort<'gc> {
                         self.step = Step::NextJ;
                     } else if j < i {
                         // a[up - 1] holds the pivot (see `partition`).
-                        self.swap_set(ctx, self.up - 1, self.a_i, i, self.pivot)?;
+                        set2(ctx, self.t, (self.up - 1, self.a_i), (i, self.pivot))?;
                         self.p = i;
                         self.step = Step::Split;
                     } else {
-                        self.swap_set(ctx, i, a_j, j, self.a_i)?;
+                        set2(ctx, self.t, (i, a_j), (j, self.a_i))?;
                         self.step = Step::NextI;
                     }
                     continue;
@@ -426,20 +414,6 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
         self.order.less(ctx, a, b)
     }
 
-    /// `t[i], t[j] = vi, vj`.
-    #[inline(always)]
-    fn set2(
-        &self,
-        ctx: &mut Ctx<'gc, '_>,
-        i: u64,
-        vi: Value<'gc>,
-        j: u64,
-        vj: Value<'gc>,
-    ) -> RtResult<'gc, ()> {
-        seti(ctx, self.t, i as i64, vi)?;
-        seti(ctx, self.t, j as i64, vj)
-    }
-
     /// Sorts `lo..=up`: the smaller part of each partition by recursion
     /// (so at most about 31 levels deep), the larger one in this loop.
     fn sort(
@@ -452,7 +426,7 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
         while lo < up {
             let (a_lo, a_up) = (get!(self, ctx, lo), get!(self, ctx, up));
             if self.lt(ctx, a_up, a_lo)? {
-                self.set2(ctx, lo, a_up, up, a_lo)?;
+                set2(ctx, self.t, (lo, a_up), (up, a_lo))?;
             }
             if up - lo == 1 {
                 break;
@@ -460,11 +434,11 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
             let p = choose_pivot(lo, up, rnd);
             let (a_p, a_lo) = (get!(self, ctx, p), get!(self, ctx, lo));
             if self.lt(ctx, a_p, a_lo)? {
-                self.set2(ctx, p, a_lo, lo, a_p)?;
+                set2(ctx, self.t, (p, a_lo), (lo, a_p))?;
             } else {
                 let a_up = get!(self, ctx, up);
                 if self.lt(ctx, a_up, a_p)? {
-                    self.set2(ctx, p, a_up, up, a_p)?;
+                    set2(ctx, self.t, (p, a_up), (up, a_p))?;
                 }
             }
             if up - lo == 2 {
@@ -489,7 +463,7 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
     ) -> RtResult<'gc, u64> {
         let pivot = get!(self, ctx, p);
         let a_up1 = get!(self, ctx, up - 1);
-        self.set2(ctx, p, a_up1, up - 1, pivot)?;
+        set2(ctx, self.t, (p, a_up1), (up - 1, pivot))?;
         let (mut i, mut j) = (lo, up - 1);
         loop {
             i += 1;
@@ -513,10 +487,10 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
             if j < i {
                 // a[up - 1] holds the pivot: swap it with a[i] without
                 // reading it again (as PUC-Rio; visible through __index).
-                self.set2(ctx, up - 1, a_i, i, pivot)?;
+                set2(ctx, self.t, (up - 1, a_i), (i, pivot))?;
                 return Ok(i);
             }
-            self.set2(ctx, i, a_j, j, a_i)?;
+            set2(ctx, self.t, (i, a_j), (j, a_i))?;
         }
     }
 }
@@ -585,4 +559,16 @@ fn run_async<'gc>(
             ctx.call_then(f, &[x, y], 1)
         }
     }
+}
+
+/// `t[i], t[j] = vi, vj` (with metamethods), the swap both sorts make.
+#[inline(always)]
+fn set2<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    t: Value<'gc>,
+    (i, vi): (u64, Value<'gc>),
+    (j, vj): (u64, Value<'gc>),
+) -> RtResult<'gc, ()> {
+    seti(ctx, t, i as i64, vi)?;
+    seti(ctx, t, j as i64, vj)
 }
