@@ -5,7 +5,7 @@
 #[allow(dead_code)]
 mod harness;
 
-use harness::check_script;
+use harness::{check_script, run_limited};
 use lunarena_vm::Libs;
 
 #[test]
@@ -27,16 +27,6 @@ fn sort() {
         .expect("thread")
         .join()
         .expect("no panic");
-}
-
-/// Runs `src` with an instruction limit; returns the error text.
-fn run_limited(src: &str, limit: u64) -> String {
-    let mut lua = lunarena_vm::Lua::new(Libs::SAFE);
-    lua.with_budget(|b| b.instruction_limit.set(Some(limit)));
-    match lua.exec(src.as_bytes(), "=test") {
-        Ok(_) => "ok".into(),
-        Err(e) => e.to_string(),
-    }
 }
 
 #[test]

@@ -59,3 +59,13 @@ pub fn check_script(libs: Libs, name: &str) {
         );
     }
 }
+
+/// Runs `src` with an instruction limit; returns "ok" or the error text.
+pub fn run_limited(src: &str, limit: u64) -> String {
+    let mut lua = Lua::new(Libs::SAFE);
+    lua.with_budget(|b| b.instruction_limit.set(Some(limit)));
+    match lua.exec(src.as_bytes(), "=test") {
+        Ok(_) => "ok".into(),
+        Err(e) => e.to_string(),
+    }
+}
