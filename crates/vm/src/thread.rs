@@ -85,6 +85,25 @@ pub struct Frame {
     pub tail: bool,
 }
 
+impl Frame {
+    /// A Lua function's frame at its first instruction: `func` is where the
+    /// function was (its results go there), `base` its first register.
+    #[inline(always)]
+    pub fn lua(func: usize, base: usize, nresults: i32, nvarargs: u32, fresh: bool) -> Frame {
+        Frame {
+            kind: FrameKind::Lua,
+            func,
+            base,
+            pc: 0,
+            nresults,
+            nvarargs,
+            fresh,
+            finish: false,
+            tail: false,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct ThreadState<'gc> {
     /// All slots up to `stack.len()` are initialised; `top` is the logical top

@@ -154,17 +154,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         if !p.is_vararg && nargs < np {
             ts.stack[base + nargs..base + np].fill(Value::Nil);
         }
-        ts.frames.push(Frame {
-            kind: FrameKind::Lua,
-            func,
-            base,
-            pc: 0,
-            nresults,
-            nvarargs,
-            fresh,
-            finish: false,
-            tail: false,
-        });
+        ts.frames
+            .push(Frame::lua(func, base, nresults, nvarargs, fresh));
         ts.top = base + p.max_stack as usize;
         Ok(())
     }
@@ -1908,17 +1899,10 @@ pub fn execute<'gc, const HOOKED: bool>(
                             if nargs < np {
                                 ex.ts.stack[nbase + nargs..nbase + np].fill(Value::Nil);
                             }
-                            ex.ts.frames.push(Frame {
-                                kind: FrameKind::Lua,
-                                func,
-                                base: nbase,
-                                pc: 0,
-                                nresults: i.c() as i32 - 1,
-                                nvarargs: 0,
-                                fresh: false,
-                                finish: false,
-                                tail: false,
-                            });
+                            let nresults = i.c() as i32 - 1;
+                            ex.ts
+                                .frames
+                                .push(Frame::lua(func, nbase, nresults, 0, false));
                             ex.ts.top = ntop;
                             if HOOKED {
                                 // The call event comes from the top of the frame loop.

@@ -129,17 +129,7 @@ fn call_lua<'gc, R>(
     put_args(&mut slots[1..1 + nargs]);
     slots[1 + nargs..].fill(Value::Nil);
     let depth = ts.frames.len();
-    ts.frames.push(Frame {
-        kind: FrameKind::Lua,
-        func,
-        base,
-        pc: 0,
-        nresults: 1,
-        nvarargs: 0,
-        fresh: true,
-        finish: false,
-        tail: false,
-    });
+    ts.frames.push(Frame::lua(func, base, 1, 0, true));
     ts.top = base + shape.max_stack;
     let budget = &g.budget.0;
     budget.nested.set(budget.nested.get() + 1);
@@ -200,17 +190,7 @@ pub fn push_host_frame<'gc>(
     if nargs < np {
         ts.stack[base + nargs..base + np].fill(Value::Nil);
     }
-    ts.frames.push(Frame {
-        kind: FrameKind::Lua,
-        func,
-        base,
-        pc: 0,
-        nresults: -1,
-        nvarargs: 0,
-        fresh: true,
-        finish: false,
-        tail: false,
-    });
+    ts.frames.push(Frame::lua(func, base, -1, 0, true));
     ts.top = base + p.max_stack as usize;
     true
 }
