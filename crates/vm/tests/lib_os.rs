@@ -2,6 +2,7 @@
 //! (`tests/lua/os/*.expected`), with local time in UTC.
 
 #[path = "lua/harness.rs"]
+#[allow(dead_code)]
 mod harness;
 
 use harness::{check_script, run};

@@ -2,6 +2,7 @@
 //! interpreter (`tests/lua/string/*.expected`).
 
 #[path = "lua/harness.rs"]
+#[allow(dead_code)]
 mod harness;
 
 use harness::{check_script, run, run_limited};
