@@ -87,7 +87,13 @@ pub fn global_func_name<'gc>(g: GlobalRef<'gc>, f: Value<'gc>) -> Option<String>
         _ => None,
     })?;
     let loaded = loaded.borrow();
-    for (modname, m) in loaded.iter() {
+    // `_G` first: lua5.4 takes the first match in its (per-process random)
+    // string order, so a function that a module also exports (`M.error =
+    // error`) is named either way there; the global name is the stable one.
+    let is_g = |k: &Value<'gc>| matches!(k, Value::String(s) if s.as_bytes() == b"_G");
+    let globals = loaded.iter().filter(|(k, _)| is_g(k));
+    let modules = loaded.iter().filter(|(k, _)| !is_g(k));
+    for (modname, m) in globals.chain(modules) {
         let Value::String(modname) = modname else {
             continue;
         };
