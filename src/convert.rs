@@ -184,12 +184,19 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     // ---------------------------------------------------------------- JS -> Lua
 
+    #[inline]
     pub fn to_lua(&self, v: JsVal) -> Js<Value<'gc>> {
-        let env = self.env;
-        // Numbers first: the commonest argument, one Node-API call.
-        if let Some(n) = raw::try_number(env, v) {
-            return Ok(number_to_lua(n));
+        // Numbers first: the commonest argument, one Node-API call (inlined
+        // into callers, the other kinds kept out of line).
+        match raw::try_number(self.env, v) {
+            Some(n) => Ok(number_to_lua(n)),
+            None => self.non_number_to_lua(v),
         }
+    }
+
+    #[inline(never)]
+    fn non_number_to_lua(&self, v: JsVal) -> Js<Value<'gc>> {
+        let env = self.env;
         match raw::kind(env, v)? {
             Kind::Undefined | Kind::Null => Ok(Value::Nil),
             Kind::Boolean => Ok(Value::Boolean(raw::get_bool(env, v)?)),
