@@ -78,19 +78,34 @@ unsafe impl GlobalAlloc for Counting {
 
 /// While alive, allocations on this thread count to `counter`.
 pub struct Scope {
+    slot: *const Cell<*const Cell<isize>>,
     prev: *const Cell<isize>,
+}
+
+/// This thread's current-counter cell, for [`enter_at`]. It has no
+/// destructor, so it stays valid while the thread runs.
+pub fn current_slot() -> *const Cell<*const Cell<isize>> {
+    CURRENT.with(|c| c as *const _)
 }
 
 /// Makes `counter` the thread's current one until the returned scope drops.
 /// The counter must outlive the scope.
 pub fn enter(counter: *const Cell<isize>) -> Scope {
-    let prev = CURRENT.with(|c| c.replace(counter));
-    Scope { prev }
+    enter_at(current_slot(), counter)
+}
+
+/// [`enter`] with this thread's [`current_slot`] already known (it saves a
+/// thread-local lookup on every entry). `slot` must come from this thread.
+#[inline]
+pub fn enter_at(slot: *const Cell<*const Cell<isize>>, counter: *const Cell<isize>) -> Scope {
+    // SAFETY: see `current_slot`.
+    let prev = unsafe { &*slot }.replace(counter);
+    Scope { slot, prev }
 }
 
 impl Drop for Scope {
     fn drop(&mut self) {
-        let prev = self.prev;
-        let _ = CURRENT.try_with(|c| c.set(prev));
+        // SAFETY: see `current_slot`.
+        unsafe { &*self.slot }.set(self.prev);
     }
 }
