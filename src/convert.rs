@@ -45,7 +45,18 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     // ---------------------------------------------------------------- Lua -> JS
 
+    #[inline]
     pub fn to_js(&self, v: Value<'gc>) -> Js<JsVal> {
+        // Small integers (the commonest result) inlined into callers, the
+        // other kinds kept out of line.
+        match v {
+            Value::Integer(i) if i32::try_from(i).is_ok() => raw::int32(self.env, i as i32),
+            _ => self.other_to_js(v),
+        }
+    }
+
+    #[inline(never)]
+    fn other_to_js(&self, v: Value<'gc>) -> Js<JsVal> {
         let env = self.env;
         match v {
             Value::Nil => Ok(raw::undefined(env)),
