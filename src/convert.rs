@@ -463,9 +463,14 @@ fn numbers_of(t: Table<'_>, n: usize) -> Option<Vec<f64>> {
 
 /// A JS number into Lua: safe integers become integers, others floats.
 #[inline]
+#[inline]
 pub fn number_to_lua<'gc>(n: f64) -> Value<'gc> {
-    // The cast saturates (NaN gives 0): only an integral `n` survives the
-    // round trip, and -0 becomes 0.
+    // The casts saturate (NaN gives 0): only an integral `n` survives the
+    // round trip, and -0 becomes 0. Small integers (the commonest) first.
+    let small = n as i32;
+    if small as f64 == n {
+        return Value::Integer(small as i64);
+    }
     let i = n as i64;
     if i as f64 == n && (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) {
         Value::Integer(i)

@@ -393,6 +393,7 @@ impl Lua {
 
     /// An outermost synchronous call starts: fresh instruction count and
     /// deadline (an async call suspended meanwhile keeps its own).
+    #[inline]
     fn begin_sync(&self) -> (u64, Option<Instant>) {
         let b = self.budget();
         let saved = (b.used.get(), b.deadline.get());
@@ -401,6 +402,7 @@ impl Lua {
         saved
     }
 
+    #[inline]
     fn end_sync(&self, saved: (u64, Option<Instant>)) {
         let b = self.budget();
         b.used.set(saved.0);
