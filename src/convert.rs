@@ -463,7 +463,6 @@ fn numbers_of(t: Table<'_>, n: usize) -> Option<Vec<f64>> {
 
 /// A JS number into Lua: safe integers become integers, others floats.
 #[inline]
-#[inline]
 pub fn number_to_lua<'gc>(n: f64) -> Value<'gc> {
     // The casts saturate (NaN gives 0): only an integral `n` survives the
     // round trip, and -0 becomes 0. Small integers (the commonest) first.

@@ -78,14 +78,25 @@ unsafe impl GlobalAlloc for Counting {
 
 /// While alive, allocations on this thread count to `counter`.
 pub struct Scope {
-    slot: *const Cell<*const Cell<isize>>,
+    slot: CounterSlot,
     prev: *const Cell<isize>,
 }
 
-/// This thread's current-counter cell, for [`enter_at`]. It has no
-/// destructor, so it stays valid while the thread runs.
-pub fn current_slot() -> *const Cell<*const Cell<isize>> {
-    CURRENT.with(|c| c as *const _)
+/// This thread's current-counter cell, for [`enter_at`]. The cell has no
+/// destructor, so it stays valid while the thread runs; the handle is not
+/// `Send`, so it is only used on that thread.
+#[derive(Clone, Copy)]
+pub struct CounterSlot(*const Cell<*const Cell<isize>>);
+
+impl CounterSlot {
+    fn cell(&self) -> &Cell<*const Cell<isize>> {
+        // SAFETY: see the type.
+        unsafe { &*self.0 }
+    }
+}
+
+pub fn current_slot() -> CounterSlot {
+    CounterSlot(CURRENT.with(|c| c as *const _))
 }
 
 /// Makes `counter` the thread's current one until the returned scope drops.
@@ -95,17 +106,15 @@ pub fn enter(counter: *const Cell<isize>) -> Scope {
 }
 
 /// [`enter`] with this thread's [`current_slot`] already known (it saves a
-/// thread-local lookup on every entry). `slot` must come from this thread.
+/// thread-local lookup on every entry).
 #[inline]
-pub fn enter_at(slot: *const Cell<*const Cell<isize>>, counter: *const Cell<isize>) -> Scope {
-    // SAFETY: see `current_slot`.
-    let prev = unsafe { &*slot }.replace(counter);
+pub fn enter_at(slot: CounterSlot, counter: *const Cell<isize>) -> Scope {
+    let prev = slot.cell().replace(counter);
     Scope { slot, prev }
 }
 
 impl Drop for Scope {
     fn drop(&mut self) {
-        // SAFETY: see `current_slot`.
-        unsafe { &*self.slot }.set(self.prev);
+        self.slot.cell().set(self.prev);
     }
 }

@@ -121,7 +121,7 @@ pub struct Lua {
     mem: *const Cell<isize>,
     /// The allocator's current-counter cell of the thread that made the VM
     /// (a `Lua` stays on its thread: it is not `Send`).
-    alloc_slot: *const Cell<*const Cell<isize>>,
+    alloc_slot: crate::alloc::CounterSlot,
     /// The VM's budget, inside the root (fixed address, plain data with
     /// interior mutability): read on every call without entering the arena.
     budget: *const crate::vm::budget::Budget,
