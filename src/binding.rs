@@ -286,6 +286,9 @@ pub struct Vm {
     /// promise suspends the call instead of returning the promise.
     pub async_running: Cell<bool>,
     scopes: CallScopes,
+    /// This thread's `ENTERED` (a VM is used only on the thread that made
+    /// it): a plain pointer spares a thread-local lookup per entry.
+    entered: *const Cell<(*const Vm, usize)>,
 }
 
 thread_local! {
@@ -328,10 +331,9 @@ impl Drop for Entry<'_> {
         // Normally closed already, when the Lua code returned.
         self.vm.end_level();
         self.vm.locked.set(self.prev_locked);
-        ENTERED.with(|e| {
-            let base = if self.prev.is_null() { 0 } else { e.get().1 };
-            e.set((self.prev, base));
-        });
+        let e = self.vm.entered();
+        let base = if self.prev.is_null() { 0 } else { e.get().1 };
+        e.set((self.prev, base));
     }
 }
 
@@ -373,6 +375,8 @@ impl Vm {
             jobs: RefCell::new(IdMap::default()),
             async_running: Cell::new(false),
             scopes: CallScopes::default(),
+            // The cell has no destructor: it stays valid while the thread runs.
+            entered: ENTERED.with(|e| e as *const _),
         });
         let this: *const Vm = &*vm;
         let hook = move |released: &[u64]| {
@@ -425,6 +429,11 @@ impl Vm {
         }
     }
 
+    fn entered(&self) -> &Cell<(*const Vm, usize)> {
+        // SAFETY: see the field.
+        unsafe { &*self.entered }
+    }
+
     pub fn is_closed(&self) -> bool {
         match self.lua.try_borrow() {
             Ok(l) => l.is_none(),
@@ -454,16 +463,14 @@ impl Vm {
                 &[],
             ));
         }
-        let prev = ENTERED.with(|e| {
-            let (prev, base) = e.get();
-            let base = if prev.is_null() {
-                stack_address()
-            } else {
-                base
-            };
-            e.set((self as *const Vm, base));
-            prev
-        });
+        let e = self.entered();
+        let (prev, base) = e.get();
+        let base = if prev.is_null() {
+            stack_address()
+        } else {
+            base
+        };
+        e.set((self as *const Vm, base));
         let prev_locked = self.locked.replace(true);
         Ok(Entry {
             vm: self,

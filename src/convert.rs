@@ -45,7 +45,18 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     // ---------------------------------------------------------------- Lua -> JS
 
+    #[inline]
     pub fn to_js(&self, v: Value<'gc>) -> Js<JsVal> {
+        // Small integers (the commonest result) inlined into callers, the
+        // other kinds kept out of line.
+        match v {
+            Value::Integer(i) if i32::try_from(i).is_ok() => raw::int32(self.env, i as i32),
+            _ => self.other_to_js(v),
+        }
+    }
+
+    #[inline(never)]
+    fn other_to_js(&self, v: Value<'gc>) -> Js<JsVal> {
         let env = self.env;
         match v {
             Value::Nil => Ok(raw::undefined(env)),
@@ -184,12 +195,19 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     // ---------------------------------------------------------------- JS -> Lua
 
+    #[inline]
     pub fn to_lua(&self, v: JsVal) -> Js<Value<'gc>> {
-        let env = self.env;
-        // Numbers first: the commonest argument, one Node-API call.
-        if let Some(n) = raw::try_number(env, v) {
-            return Ok(number_to_lua(n));
+        // Numbers first: the commonest argument, one Node-API call (inlined
+        // into callers, the other kinds kept out of line).
+        match raw::try_number(self.env, v) {
+            Some(n) => Ok(number_to_lua(n)),
+            None => self.non_number_to_lua(v),
         }
+    }
+
+    #[inline(never)]
+    fn non_number_to_lua(&self, v: JsVal) -> Js<Value<'gc>> {
+        let env = self.env;
         match raw::kind(env, v)? {
             Kind::Undefined | Kind::Null => Ok(Value::Nil),
             Kind::Boolean => Ok(Value::Boolean(raw::get_bool(env, v)?)),
@@ -446,8 +464,12 @@ fn numbers_of(t: Table<'_>, n: usize) -> Option<Vec<f64>> {
 /// A JS number into Lua: safe integers become integers, others floats.
 #[inline]
 pub fn number_to_lua<'gc>(n: f64) -> Value<'gc> {
-    // The cast saturates (NaN gives 0): only an integral `n` survives the
-    // round trip, and -0 becomes 0.
+    // The casts saturate (NaN gives 0): only an integral `n` survives the
+    // round trip, and -0 becomes 0. Small integers (the commonest) first.
+    let small = n as i32;
+    if small as f64 == n {
+        return Value::Integer(small as i64);
+    }
     let i = n as i64;
     if i as f64 == n && (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) {
         Value::Integer(i)

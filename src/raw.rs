@@ -121,6 +121,7 @@ pub fn number(env: Env, n: f64) -> Js<JsVal> {
 
 /// A number from an `i32`: cheaper for V8 than from a double (no check
 /// for a small-integer representation).
+#[inline]
 pub fn int32(env: Env, n: i32) -> Js<JsVal> {
     let mut v = ptr::null_mut();
     check(env, unsafe { sys::napi_create_int32(env, n, &mut v) })?;

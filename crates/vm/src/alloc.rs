@@ -78,19 +78,43 @@ unsafe impl GlobalAlloc for Counting {
 
 /// While alive, allocations on this thread count to `counter`.
 pub struct Scope {
+    slot: CounterSlot,
     prev: *const Cell<isize>,
+}
+
+/// This thread's current-counter cell, for [`enter_at`]. The cell has no
+/// destructor, so it stays valid while the thread runs; the handle is not
+/// `Send`, so it is only used on that thread.
+#[derive(Clone, Copy)]
+pub struct CounterSlot(*const Cell<*const Cell<isize>>);
+
+impl CounterSlot {
+    fn cell(&self) -> &Cell<*const Cell<isize>> {
+        // SAFETY: see the type.
+        unsafe { &*self.0 }
+    }
+}
+
+pub fn current_slot() -> CounterSlot {
+    CounterSlot(CURRENT.with(|c| c as *const _))
 }
 
 /// Makes `counter` the thread's current one until the returned scope drops.
 /// The counter must outlive the scope.
 pub fn enter(counter: *const Cell<isize>) -> Scope {
-    let prev = CURRENT.with(|c| c.replace(counter));
-    Scope { prev }
+    enter_at(current_slot(), counter)
+}
+
+/// [`enter`] with this thread's [`current_slot`] already known (it saves a
+/// thread-local lookup on every entry).
+#[inline]
+pub fn enter_at(slot: CounterSlot, counter: *const Cell<isize>) -> Scope {
+    let prev = slot.cell().replace(counter);
+    Scope { slot, prev }
 }
 
 impl Drop for Scope {
     fn drop(&mut self) {
-        let prev = self.prev;
-        let _ = CURRENT.try_with(|c| c.set(prev));
+        self.slot.cell().set(self.prev);
     }
 }

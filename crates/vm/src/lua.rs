@@ -119,6 +119,9 @@ pub struct Lua {
     /// The VM's byte counter (`Budget::mem_used`, at a fixed address inside
     /// the root), made current while the arena is entered.
     mem: *const Cell<isize>,
+    /// The allocator's current-counter cell of the thread that made the VM
+    /// (a `Lua` stays on its thread: it is not `Send`).
+    alloc_slot: crate::alloc::CounterSlot,
     /// The VM's budget, inside the root (fixed address, plain data with
     /// interior mutability): read on every call without entering the arena.
     budget: *const crate::vm::budget::Budget,
@@ -173,6 +176,7 @@ impl Lua {
         Lua {
             arena,
             mem,
+            alloc_slot: crate::alloc::current_slot(),
             budget,
             next_call: 1,
             last_error: None,
@@ -180,6 +184,13 @@ impl Lua {
             results,
             interrupt: None,
         }
+    }
+
+    /// Makes the VM's counter count this thread's allocations while the
+    /// returned scope lives.
+    #[inline]
+    fn count_allocations(&self) -> crate::alloc::Scope {
+        crate::alloc::enter_at(self.alloc_slot, self.mem)
     }
 
     /// Runs `f` inside the arena with the result buffer.
@@ -213,12 +224,12 @@ impl Lua {
     where
         F: for<'gc> FnOnce(&'gc Mutation<'gc>, GlobalRef<'gc>) -> R,
     {
-        let _count = crate::alloc::enter(self.mem);
+        let _count = self.count_allocations();
         self.arena.mutate(|mc, root| f(mc, *root))
     }
 
     fn collect_step(&mut self) {
-        let _count = crate::alloc::enter(self.mem);
+        let _count = self.count_allocations();
         let budget = self.budget();
         gc::step(&mut self.arena, budget);
     }
@@ -229,7 +240,7 @@ impl Lua {
     /// `frames` frames then) with its one result, a placeholder `true`.
     fn finish_step_request(&mut self, id: u64, (kb, frames): (i32, usize)) {
         let done = {
-            let _count = crate::alloc::enter(self.mem);
+            let _count = self.count_allocations();
             let budget = self.budget();
             gc::step_by(&mut self.arena, budget, kb)
         };
@@ -259,7 +270,7 @@ impl Lua {
     }
 
     fn collect_full(&mut self) {
-        let _count = crate::alloc::enter(self.mem);
+        let _count = self.count_allocations();
         let budget = self.budget();
         gc::full_collect(&mut self.arena, budget);
     }
@@ -382,6 +393,7 @@ impl Lua {
 
     /// An outermost synchronous call starts: fresh instruction count and
     /// deadline (an async call suspended meanwhile keeps its own).
+    #[inline]
     fn begin_sync(&self) -> (u64, Option<Instant>) {
         let b = self.budget();
         let saved = (b.used.get(), b.deadline.get());
@@ -390,6 +402,7 @@ impl Lua {
         saved
     }
 
+    #[inline]
     fn end_sync(&self, saved: (u64, Option<Instant>)) {
         let b = self.budget();
         b.used.set(saved.0);
