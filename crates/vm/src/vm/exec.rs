@@ -1262,6 +1262,19 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
             };
         }
+        // `t[key]` through metamethods (out of line), `t` being register `$reg`.
+        macro_rules! index_slow {
+            ($t:expr, $key:expr, $reg:expr) => {
+                slow!(cold::index(
+                    ex,
+                    fi,
+                    pc,
+                    ($t, $key),
+                    Register($reg),
+                    &mut pending
+                ))
+            };
+        }
         // The arithmetic instruction `i` without its fast path: metamethods,
         // string coercion, errors (out of line, see `arith_fallback`).
         macro_rules! arith_slow {
@@ -1355,14 +1368,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 let (tv, key) = (r!($i.b()), $key);
                 let v = match get_str_fast(ex.g, tv, key) {
                     Some(v) => v,
-                    None => slow!(cold::index(
-                        ex,
-                        fi,
-                        pc,
-                        (tv, key),
-                        Register($i.b()),
-                        &mut pending
-                    )),
+                    None => index_slow!(tv, key, $i.b()),
                 };
                 set!($i.a(), v);
             }};
@@ -1524,26 +1530,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                                 _ => t.borrow().get(key),
                             };
                             if v.is_nil() && t.metatable().is_some() {
-                                slow!(cold::index(
-                                    ex,
-                                    fi,
-                                    pc,
-                                    (tv, key),
-                                    Register(i.b()),
-                                    &mut pending
-                                ))
+                                index_slow!(tv, key, i.b())
                             } else {
                                 v
                             }
                         }
-                        _ => slow!(cold::index(
-                            ex,
-                            fi,
-                            pc,
-                            (tv, key),
-                            Register(i.b()),
-                            &mut pending
-                        )),
+                        _ => index_slow!(tv, key, i.b()),
                     };
                     set!(i.a(), v);
                 }
@@ -1555,28 +1547,14 @@ pub fn execute<'gc, const HOOKED: bool>(
                             let v = t.borrow().get_int(n);
                             if v.is_nil() && t.metatable().is_some() {
                                 let key = Value::Integer(n);
-                                slow!(cold::index(
-                                    ex,
-                                    fi,
-                                    pc,
-                                    (tv, key),
-                                    Register(i.b()),
-                                    &mut pending
-                                ))
+                                index_slow!(tv, key, i.b())
                             } else {
                                 v
                             }
                         }
                         _ => {
                             let key = Value::Integer(n);
-                            slow!(cold::index(
-                                ex,
-                                fi,
-                                pc,
-                                (tv, key),
-                                Register(i.b()),
-                                &mut pending
-                            ))
+                            index_slow!(tv, key, i.b())
                         }
                     };
                     set!(i.a(), v);
