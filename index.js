@@ -1241,8 +1241,9 @@ class Lua {
 
   /**
    * Frees the VM and everything in it; later use of it or its handles
-   * throws LuaClosedError. Pending async jobs are rejected first, in order,
-   * with LuaClosedError; the returned promise resolves after that.
+   * throws LuaClosedError. Pending `__gc` metamethods run first (an error
+   * in one is a warning); pending async jobs are rejected, in order, with
+   * LuaClosedError; the returned promise resolves after that.
    */
   close() {
     const c = coreOf(this);

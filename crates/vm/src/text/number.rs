@@ -239,21 +239,11 @@ pub fn fmt_float(f: f64, out: &mut Vec<u8>) {
 
 /// Appends the decimal form of an integer.
 pub fn fmt_int(i: i64, out: &mut Vec<u8>) {
-    let mut buf = [0u8; 20];
-    let mut n = i.unsigned_abs();
-    let mut p = buf.len();
-    loop {
-        p -= 1;
-        buf[p] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
     if i < 0 {
         out.push(b'-');
     }
-    out.extend_from_slice(&buf[p..]);
+    let mut buf = [0u8; 20];
+    out.extend_from_slice(crate::text::printf::decimal(i.unsigned_abs(), &mut buf));
 }
 
 #[cfg(test)]

@@ -193,7 +193,7 @@ pub fn format_int(spec: &Spec, i: i64, out: &mut Vec<u8>) {
 }
 
 /// The decimal digits of `n`, written at the end of `buf`.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut at = buf.len();
     loop {
         at -= 1;

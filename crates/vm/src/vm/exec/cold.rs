@@ -133,10 +133,21 @@ pub(super) fn back_edge_out_of_fuel<'gc>(
     proto: &FnProto<'gc>,
     fuel: &Cell<i64>,
 ) -> Flow<'gc> {
+    // Only locals are live at a loop's back edge.
+    pause_point(ex, fuel, || base + debug::active_locals(&proto.info.0, pc))
+}
+
+/// Charges the fuel spent; when the run gives control back here, the
+/// frame keeps the registers below `live_top()`.
+#[inline(always)]
+fn pause_point<'gc>(
+    ex: &mut Exec<'gc, '_>,
+    fuel: &Cell<i64>,
+    live_top: impl FnOnce() -> usize,
+) -> Flow<'gc> {
     match out_of_fuel(ex, fuel) {
         Ok(true) => {
-            // Only locals are live at a loop's back edge.
-            ex.ts.top = base + debug::active_locals(&proto.info.0, pc);
+            ex.ts.top = live_top();
             Flow::Exit(Exit::OutOfFuel)
         }
         Ok(false) => Flow::Next,
@@ -156,14 +167,7 @@ pub(super) fn collection_point<'gc>(
     proto: &FnProto<'gc>,
     fuel: &Cell<i64>,
 ) -> Flow<'gc> {
-    match out_of_fuel(ex, fuel) {
-        Ok(true) => {
-            ex.ts.top = base + proto.info.0.max_stack as usize;
-            Flow::Exit(Exit::OutOfFuel)
-        }
-        Ok(false) => Flow::Next,
-        Err(e) => Flow::Throw(e),
-    }
+    pause_point(ex, fuel, || base + proto.info.0.max_stack as usize)
 }
 
 /// CALL of anything but a Lua function with fixed parameters and room on
