@@ -456,22 +456,18 @@ impl Lua {
             // are on the thread's stack before any result is written.
             let mut args = std::mem::take(&mut *buf.unlock(mc).borrow_mut());
             args.clear();
-            let f = setup(mc, g, &mut args);
-            let started = f
-                .as_ref()
-                .ok()
-                .map(|f| start_call(mc, g, id, *f, &args, &mut finish));
+            let started =
+                setup(mc, g, &mut args).map(|f| start_call(mc, g, id, f, &args, &mut finish));
             args.clear();
             *buf.unlock(mc).borrow_mut() = args;
-            f.map(|_| match started {
-                Some(Started::Finished(out)) => Ok(out),
-                Some(Started::Running(next)) => match continue_call(mc, g, buf, id, next) {
+            started.map(|started| match started {
+                Started::Finished(out) => Ok(out),
+                Started::Running(next) => match continue_call(mc, g, buf, id, next) {
                     // Done within the first slice: the results are handed
                     // over at once, in the same visit to the arena.
                     Step::Done => Ok(hand_over(mc, g, buf, take_finish(&mut finish))),
                     step => Err(step),
                 },
-                None => unreachable!("a call starts when its setup succeeds"),
             })
         });
         let step = match first {
