@@ -307,8 +307,10 @@ pub fn search_path(
     sep: &[u8],
     dirsep: &[u8],
 ) -> Result<Vec<u8>, Vec<u8>> {
+    // As PUC does: the first byte of `sep` decides whether to replace, and
+    // then every occurrence of the whole `sep` is replaced.
     let name = if !sep.is_empty() && name.contains(&sep[0]) {
-        replace_all(name, &sep[..1], dirsep)
+        replace_all(name, sep, dirsep)
     } else {
         name.to_vec()
     };
@@ -328,10 +330,12 @@ pub fn search_path(
 }
 
 fn searchpath<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let name = ctx.check_string(0)?;
-    let path = ctx.check_string(1)?;
-    let sep = ctx.opt_string(2)?.map(|s| s.as_bytes()).unwrap_or(b".");
+    // Checked last argument first, so a bad call is reported as lua5.4
+    // (whose C compiler evaluates the checks right to left) reports it.
     let rep = ctx.opt_string(3)?.map(|s| s.as_bytes()).unwrap_or(b"/");
+    let sep = ctx.opt_string(2)?.map(|s| s.as_bytes()).unwrap_or(b".");
+    let path = ctx.check_string(1)?;
+    let name = ctx.check_string(0)?;
     match search_path(name.as_bytes(), path.as_bytes(), sep, rep) {
         Ok(f) => {
             let v = ctx.str_value(&f);
