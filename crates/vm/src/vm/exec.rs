@@ -11,7 +11,7 @@ use crate::function::{Closure, NativeKind, Special, UpState, UpValue};
 use crate::state::{Global, GlobalRef, Tm};
 use crate::table::Table;
 use crate::thread::{Frame, FrameKind, Thread, ThreadState};
-use crate::value::{Function, Value};
+use crate::value::{Function, Value, FLOAT_TAG, INT_TAG};
 use crate::vm::arith::{self, ArithOp};
 use crate::vm::budget::{MAX_FRAMES, MAX_STACK};
 use crate::vm::ctx::Ctx;
@@ -1282,34 +1282,89 @@ pub fn execute<'gc, const HOOKED: bool>(
                 slow!(cold::arith(ex, fi, pc, $i, &mut pending))
             };
         }
-        // Arithmetic with fast paths for number operands; `$int` returns
-        // None when the integer case must take the slow path (division by
-        // zero). One variant is tested at a time: that compiles to a compare
-        // of the tag word, where a match on the pair decodes the tags first.
+        // Pointers to register `$i` and to constant `$i`, for the number
+        // fast paths, which work on values in place (`Value::tag_at`).
+        macro_rules! rp {
+            ($i:expr) => {{
+                let idx: usize = $i;
+                debug_assert!(
+                    idx <= proto.info.0.max_stack as usize && base + idx < ex.ts.stack.len()
+                );
+                // In bounds: see the invariant of `r!`.
+                regs.wrapping_add(idx)
+            }};
+        }
+        macro_rules! kp {
+            ($i:expr) => {{
+                let idx: usize = $i;
+                debug_assert!(idx < k.len());
+                // In bounds: see the invariant of `kst!`.
+                k.as_ptr().wrapping_add(idx)
+            }};
+        }
+        // Arithmetic on R[B] and the operand at `$pc` (a register or a
+        // constant), with fast paths for numbers; `$int` returns None when
+        // the integer case must take the slow path (division by zero). Each
+        // path stores its own result: integers from an integer register,
+        // floats from a float register. A fast path that stored its result
+        // goes on to the next instruction (`continue`).
+        // SAFETY (these macros): the pointers are to valid values (registers
+        // and constants, see `rp!` and `kp!`), payloads read as their tags say.
         macro_rules! arith {
-            ($i:expr, $vc:expr, $int:expr, $flt:expr) => {{
-                let (vb, vc) = (r!($i.b()), $vc);
-                let res = if let (Some(x), Some(y)) = (vb.as_int(), vc.as_int()) {
-                    match $int(x, y) {
-                        Some(v) => v,
-                        None => arith_slow!($i),
+            ($i:expr, $pc:expr, $int:expr, $flt:expr) => {{
+                let (pb, pc_) = (rp!($i.b()), $pc);
+                let (tb, tc) = unsafe { (Value::tag_at(pb), Value::tag_at(pc_)) };
+                if tb == INT_TAG && tc == INT_TAG {
+                    if let Some(v) =
+                        $int(unsafe { Value::int_at(pb) }, unsafe { Value::int_at(pc_) })
+                    {
+                        unsafe { Value::write_int(rp!($i.a()), v) };
+                        continue;
                     }
-                } else if let Some((x, y)) = float_operands(vb, vc) {
-                    Value::Number($flt(x, y))
                 } else {
-                    arith_slow!($i)
+                    float_arith!($i, tb, pb, tc, pc_, $flt);
+                }
+                set!($i.a(), arith_slow!($i))
+            }};
+        }
+        // The float case of arithmetic: both operands numbers (`$tb`, `$tc`:
+        // their tags), converted to floats.
+        macro_rules! float_arith {
+            ($i:expr, $tb:expr, $pb:expr, $tc:expr, $pc:expr, $flt:expr) => {{
+                let x = match $tb {
+                    FLOAT_TAG => Some(unsafe { Value::float_at($pb) }),
+                    INT_TAG => Some(unsafe { Value::int_at($pb) } as f64),
+                    _ => None,
                 };
-                set!($i.a(), res);
+                let y = match $tc {
+                    FLOAT_TAG => Some(unsafe { Value::float_at($pc) }),
+                    INT_TAG => Some(unsafe { Value::int_at($pc) } as f64),
+                    _ => None,
+                };
+                if let (Some(x), Some(y)) = (x, y) {
+                    unsafe { Value::write_float(rp!($i.a()), $flt(x, y)) };
+                    continue;
+                }
+            }};
+        }
+        // `/` and `^`, whose operands are always converted to floats.
+        macro_rules! arith_float {
+            ($i:expr, $pc:expr, $flt:expr) => {{
+                let (pb, pc_) = (rp!($i.b()), $pc);
+                let (tb, tc) = unsafe { (Value::tag_at(pb), Value::tag_at(pc_)) };
+                float_arith!($i, tb, pb, tc, pc_, $flt);
+                set!($i.a(), arith_slow!($i))
             }};
         }
         macro_rules! bitwise {
-            ($i:expr, $vc:expr, $int:expr) => {{
-                let res = if let (Some(x), Some(y)) = (r!($i.b()).as_int(), $vc.as_int()) {
-                    Value::Integer($int(x, y))
-                } else {
-                    arith_slow!($i)
-                };
-                set!($i.a(), res);
+            ($i:expr, $pc:expr, $int:expr) => {{
+                let (pb, pc_) = (rp!($i.b()), $pc);
+                if unsafe { Value::tag_at(pb) == INT_TAG && Value::tag_at(pc_) == INT_TAG } {
+                    let v = $int(unsafe { Value::int_at(pb) }, unsafe { Value::int_at(pc_) });
+                    unsafe { Value::write_int(rp!($i.a()), v) };
+                    continue;
+                }
+                set!($i.a(), arith_slow!($i))
             }};
         }
         // Every backward jump spends fuel, so loops can be paused and stopped.
@@ -1595,60 +1650,47 @@ pub fn execute<'gc, const HOOKED: bool>(
                     fuel.set(fuel.get() - 1);
                 }
                 OpCode::AddI => {
-                    let b = i.b();
-                    let vb = r!(b);
+                    let pb = rp!(i.b());
                     let sc = i.sc() as i64;
-                    let res = if let Some(x) = vb.as_int() {
-                        Value::Integer(x.wrapping_add(sc))
-                    } else if let Some(x) = vb.as_float() {
-                        Value::Number(x + sc as f64)
-                    } else {
-                        arith_slow!(i)
-                    };
-                    set!(i.a(), res);
+                    // SAFETY: the pointers are to registers, payloads read
+                    // as their tags say.
+                    match unsafe { Value::tag_at(pb) } {
+                        INT_TAG => unsafe {
+                            Value::write_int(rp!(i.a()), Value::int_at(pb).wrapping_add(sc))
+                        },
+                        FLOAT_TAG => unsafe {
+                            Value::write_float(rp!(i.a()), Value::float_at(pb) + sc as f64)
+                        },
+                        _ => set!(i.a(), arith_slow!(i)),
+                    }
                 }
                 OpCode::AddK => arith!(
                     i,
-                    kst!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_add(y))),
+                    kp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_add(y)),
                     |x: f64, y: f64| x + y
                 ),
                 OpCode::SubK => arith!(
                     i,
-                    kst!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_sub(y))),
+                    kp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_sub(y)),
                     |x: f64, y: f64| x - y
                 ),
                 OpCode::MulK => arith!(
                     i,
-                    kst!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_mul(y))),
+                    kp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_mul(y)),
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::ModK => arith!(i, kst!(i.c()), int_mod_op, arith::lua_fmod),
-                OpCode::PowK => arith!(
-                    i,
-                    kst!(i.c()),
-                    |x: i64, y: i64| Some(Value::Number(pow(x as f64, y as f64))),
-                    pow
-                ),
-                OpCode::DivK => arith!(
-                    i,
-                    kst!(i.c()),
-                    |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
-                    |x: f64, y: f64| x / y
-                ),
-                OpCode::IDivK => arith!(i, kst!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y)
-                    .floor()),
-                OpCode::BAndK => {
-                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x & y)
+                OpCode::ModK => arith!(i, kp!(i.c()), int_mod_op, arith::lua_fmod),
+                OpCode::PowK => arith_float!(i, kp!(i.c()), pow),
+                OpCode::DivK => arith_float!(i, kp!(i.c()), |x: f64, y: f64| x / y),
+                OpCode::IDivK => {
+                    arith!(i, kp!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y).floor())
                 }
-                OpCode::BOrK => {
-                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x | y)
-                }
-                OpCode::BXorK => {
-                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x ^ y)
-                }
+                OpCode::BAndK => bitwise!(i, kp!(i.c()), |x: i64, y: i64| x & y),
+                OpCode::BOrK => bitwise!(i, kp!(i.c()), |x: i64, y: i64| x | y),
+                OpCode::BXorK => bitwise!(i, kp!(i.c()), |x: i64, y: i64| x ^ y),
                 OpCode::ShrI => {
                     let b = i.b();
                     let vb = r!(b);
@@ -1673,58 +1715,48 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::Add => arith!(
                     i,
-                    r!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_add(y))),
+                    rp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_add(y)),
                     |x: f64, y: f64| x + y
                 ),
                 OpCode::Sub => arith!(
                     i,
-                    r!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_sub(y))),
+                    rp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_sub(y)),
                     |x: f64, y: f64| x - y
                 ),
                 OpCode::Mul => arith!(
                     i,
-                    r!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_mul(y))),
+                    rp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_mul(y)),
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::Mod => arith!(i, r!(i.c()), int_mod_op, arith::lua_fmod),
-                OpCode::Pow => arith!(
-                    i,
-                    r!(i.c()),
-                    |x: i64, y: i64| Some(Value::Number(pow(x as f64, y as f64))),
-                    pow
-                ),
-                OpCode::Div => arith!(
-                    i,
-                    r!(i.c()),
-                    |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
-                    |x: f64, y: f64| x / y
-                ),
-                OpCode::IDiv => arith!(i, r!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y).floor()),
-                OpCode::BAnd => bitwise!(i, r!(i.c()), |x: i64, y: i64| x & y),
-                OpCode::BOr => {
-                    bitwise!(i, r!(i.c()), |x: i64, y: i64| x | y)
+                OpCode::Mod => arith!(i, rp!(i.c()), int_mod_op, arith::lua_fmod),
+                OpCode::Pow => arith_float!(i, rp!(i.c()), pow),
+                OpCode::Div => arith_float!(i, rp!(i.c()), |x: f64, y: f64| x / y),
+                OpCode::IDiv => {
+                    arith!(i, rp!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y).floor())
                 }
-                OpCode::BXor => bitwise!(i, r!(i.c()), |x: i64, y: i64| x ^ y),
-                OpCode::Shl => bitwise!(i, r!(i.c()), arith::shift_left),
-                OpCode::Shr => {
-                    bitwise!(i, r!(i.c()), |x: i64, y: i64| {
-                        arith::shift_left(x, y.wrapping_neg())
-                    })
-                }
+                OpCode::BAnd => bitwise!(i, rp!(i.c()), |x: i64, y: i64| x & y),
+                OpCode::BOr => bitwise!(i, rp!(i.c()), |x: i64, y: i64| x | y),
+                OpCode::BXor => bitwise!(i, rp!(i.c()), |x: i64, y: i64| x ^ y),
+                OpCode::Shl => bitwise!(i, rp!(i.c()), arith::shift_left),
+                OpCode::Shr => bitwise!(i, rp!(i.c()), |x: i64, y: i64| {
+                    arith::shift_left(x, y.wrapping_neg())
+                }),
                 OpCode::Unm => {
-                    let b = i.b();
-                    let vb = r!(b);
-                    let res = if let Some(x) = vb.as_int() {
-                        Value::Integer(x.wrapping_neg())
-                    } else if let Some(x) = vb.as_float() {
-                        Value::Number(-x)
-                    } else {
-                        arith_slow!(i)
-                    };
-                    set!(i.a(), res);
+                    let pb = rp!(i.b());
+                    // SAFETY: the pointers are to registers, payloads read
+                    // as their tags say.
+                    match unsafe { Value::tag_at(pb) } {
+                        INT_TAG => unsafe {
+                            Value::write_int(rp!(i.a()), Value::int_at(pb).wrapping_neg())
+                        },
+                        FLOAT_TAG => unsafe {
+                            Value::write_float(rp!(i.a()), -Value::float_at(pb))
+                        },
+                        _ => set!(i.a(), arith_slow!(i)),
+                    }
                 }
                 OpCode::BNot => {
                     let b = i.b();
@@ -2097,21 +2129,6 @@ unsafe fn load_value<'gc>(p: *const Value<'gc>) -> Value<'gc> {
     std::mem::transmute::<[MaybeUninit<u64>; 2], Value<'gc>>([a, b])
 }
 
-/// Both operands as floats when they are numbers and not both integers
-/// (the float fast path of arithmetic).
-#[inline(always)]
-fn float_operands(a: Value<'_>, b: Value<'_>) -> Option<(f64, f64)> {
-    let x = match a.as_float() {
-        Some(x) => x,
-        None => a.as_int()? as f64,
-    };
-    let y = match b.as_float() {
-        Some(y) => y,
-        None => b.as_int()? as f64,
-    };
-    Some((x, y))
-}
-
 /// An arithmetic or bitwise instruction whose operands missed the fast
 /// path: its operands read again from the instruction, then coercions,
 /// metamethods or the error. Out of line so that the dispatch loop keeps
@@ -2191,13 +2208,13 @@ fn arith_fallback<'gc>(
 }
 
 #[inline]
-fn int_mod_op<'gc>(x: i64, y: i64) -> Option<Value<'gc>> {
-    (y != 0).then(|| Value::Integer(arith::int_mod(x, y)))
+fn int_mod_op(x: i64, y: i64) -> Option<i64> {
+    (y != 0).then(|| arith::int_mod(x, y))
 }
 
 #[inline]
-fn int_idiv_op<'gc>(x: i64, y: i64) -> Option<Value<'gc>> {
-    (y != 0).then(|| Value::Integer(arith::int_floor_div(x, y)))
+fn int_idiv_op(x: i64, y: i64) -> Option<i64> {
+    (y != 0).then(|| arith::int_floor_div(x, y))
 }
 
 #[inline]
