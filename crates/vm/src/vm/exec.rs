@@ -1139,11 +1139,17 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
             }
         }
-
+        // The next instruction, a pointer into `code`; `pc!()` is its index.
+        let mut ip: *const Instr = code.as_ptr().wrapping_add(pc);
+        macro_rules! pc {
+            () => {
+                (ip as usize - code.as_ptr() as usize) / std::mem::size_of::<Instr>()
+            };
+        }
         macro_rules! save_pc {
             () => {
                 if let Some(f) = ex.ts.frames.get_mut(fi) {
-                    f.pc = pc
+                    f.pc = pc!()
                 }
             };
         }
@@ -1168,10 +1174,10 @@ pub fn execute<'gc, const HOOKED: bool>(
             // The frame's base and pc already known (a call just pushed it).
             ($cl:expr, $base:expr, $pc:expr) => {{
                 base = $base;
-                pc = $pc;
                 cl = Gc::as_ref($cl);
                 proto = Gc::as_ref(cl.proto);
                 code = &proto.info.0.code;
+                ip = code.as_ptr().wrapping_add($pc);
                 k = &proto.constants;
                 sync!();
             }};
@@ -1201,7 +1207,7 @@ pub fn execute<'gc, const HOOKED: bool>(
         // Invariant: every prototype comes from the compiler or passed the
         // binary-chunk verifier (`stdlib::dump`): constant indices are in
         // range, jumps land inside the code, and the code ends with a return
-        // or a jump, so `pc` never runs past the end.
+        // or a jump, so `ip` never runs past the end.
         macro_rules! kst {
             ($i:expr) => {{
                 let idx: usize = $i;
@@ -1210,12 +1216,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                 unsafe { *k.get_unchecked(idx) }
             }};
         }
+        // The instruction at `ip`.
         macro_rules! fetch {
-            ($pc:expr) => {{
-                let at: usize = $pc;
-                debug_assert!(at < code.len());
+            () => {{
+                debug_assert!(pc!() < code.len());
                 // SAFETY: see the invariant above.
-                unsafe { *code.get_unchecked(at) }
+                unsafe { *ip }
             }};
         }
         macro_rules! throw {
@@ -1268,7 +1274,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 slow!(cold::index(
                     ex,
                     fi,
-                    pc,
+                    pc!(),
                     ($t, $key),
                     Register($reg),
                     &mut pending
@@ -1279,7 +1285,7 @@ pub fn execute<'gc, const HOOKED: bool>(
         // string coercion, errors (out of line, see `arith_fallback`).
         macro_rules! arith_slow {
             ($i:expr) => {
-                slow!(cold::arith(ex, fi, pc, $i, &mut pending))
+                slow!(cold::arith(ex, fi, pc!(), $i, &mut pending))
             };
         }
         // Pointers to register `$i` and to constant `$i`, for the number
@@ -1373,14 +1379,14 @@ pub fn execute<'gc, const HOOKED: bool>(
                 fuel.set(fuel.get() - 1);
                 if fuel.get() <= 0 {
                     save_pc!();
-                    flow!(cold::back_edge_out_of_fuel(ex, base, pc, proto, &fuel));
+                    flow!(cold::back_edge_out_of_fuel(ex, base, pc!(), proto, &fuel));
                 }
             }};
         }
         macro_rules! jump_next {
             () => {{
-                let off = fetch!(pc).sj_field();
-                pc = (pc as i64 + 1 + off as i64) as usize;
+                let off = fetch!().sj_field();
+                ip = ip.wrapping_offset(1 + off as isize);
                 if off < 0 {
                     back_edge!();
                 }
@@ -1389,7 +1395,7 @@ pub fn execute<'gc, const HOOKED: bool>(
         macro_rules! cond_jump {
             ($cond:expr, $i:expr) => {{
                 if $cond != $i.k() {
-                    pc += 1;
+                    ip = ip.wrapping_add(1);
                 } else {
                     jump_next!();
                 }
@@ -1397,7 +1403,7 @@ pub fn execute<'gc, const HOOKED: bool>(
         }
         macro_rules! compare_slow {
             ($a:expr, $b:expr, $le:expr) => {{
-                slow!(cold::compare(ex, fi, pc, ($a, $b), $le, &mut pending))
+                slow!(cold::compare(ex, fi, pc!(), ($a, $b), $le, &mut pending))
             }};
         }
 
@@ -1409,7 +1415,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     UpState::Closed(v) => v,
                     UpState::Open { thread, index } if thread == ex.th => ex.ts.stack[index],
                     UpState::Open { thread, index } => {
-                        match cold::foreign_upvalue(ex, fi, pc, thread, index, &mut pending) {
+                        match cold::foreign_upvalue(ex, fi, pc!(), thread, index, &mut pending) {
                             Some(v) => v,
                             None => continue 'frame,
                         }
@@ -1434,8 +1440,14 @@ pub fn execute<'gc, const HOOKED: bool>(
                 let (tv, key) = (r!($i.a()), $key);
                 let val = if $i.k() { kst!($i.c()) } else { r!($i.c()) };
                 if !store_fast(ex.mc, tv, key, val) {
-                    if !cold::set_index(ex, fi, pc, (tv, key, val), Register($i.a()), &mut pending)
-                    {
+                    if !cold::set_index(
+                        ex,
+                        fi,
+                        pc!(),
+                        (tv, key, val),
+                        Register($i.a()),
+                        &mut pending,
+                    ) {
                         continue 'frame;
                     }
                     sync!();
@@ -1516,34 +1528,34 @@ pub fn execute<'gc, const HOOKED: bool>(
         macro_rules! return_general {
             ($i:expr, $n:expr, $close:expr) => {{
                 save_pc!();
-                flow!(cold::ret::<HOOKED>(ex, fi, base, pc, $i, $n, $close))
+                flow!(cold::ret::<HOOKED>(ex, fi, base, pc!(), $i, $n, $close))
             }};
         }
 
         loop {
             if HOOKED && ex.ts.hook.live {
-                if let Err(e) = crate::vm::hook::trace(ex, fi, pc) {
+                if let Err(e) = crate::vm::hook::trace(ex, fi, pc!()) {
                     pending = Some(e);
                     continue 'frame;
                 }
                 sync!();
             }
-            let i = fetch!(pc);
-            pc += 1;
+            let i = fetch!();
+            ip = ip.wrapping_add(1);
             match i.op() {
                 OpCode::Move => set!(i.a(), r!(i.b())),
                 OpCode::LoadI => set!(i.a(), Value::Integer(i.sbx() as i64)),
                 OpCode::LoadF => set!(i.a(), Value::Number(i.sbx() as f64)),
                 OpCode::LoadK => set!(i.a(), kst!(i.bx())),
                 OpCode::LoadKx => {
-                    let extra = fetch!(pc).ax_field();
-                    pc += 1;
+                    let extra = fetch!().ax_field();
+                    ip = ip.wrapping_add(1);
                     set!(i.a(), kst!(extra));
                 }
                 OpCode::LoadFalse => set!(i.a(), Value::Boolean(false)),
                 OpCode::LFalseSkip => {
                     set!(i.a(), Value::Boolean(false));
-                    pc += 1;
+                    ip = ip.wrapping_add(1);
                 }
                 OpCode::LoadTrue => set!(i.a(), Value::Boolean(true)),
                 OpCode::LoadNil => {
@@ -1571,7 +1583,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                         None => {
                             let ops = (t, key);
                             let up = Upvalue(proto, i.b());
-                            slow!(cold::index(ex, fi, pc, ops, up, &mut pending))
+                            slow!(cold::index(ex, fi, pc!(), ops, up, &mut pending))
                         }
                     };
                     set!(i.a(), v);
@@ -1626,7 +1638,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     if !store_fast(ex.mc, t, key, val) {
                         let ops = (t, key, val);
                         let up = Upvalue(proto, i.a());
-                        if !cold::set_index(ex, fi, pc, ops, up, &mut pending) {
+                        if !cold::set_index(ex, fi, pc!(), ops, up, &mut pending) {
                             continue 'frame;
                         }
                         sync!();
@@ -1774,7 +1786,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let res = match vb {
                         Value::String(s) => Value::Integer(s.len() as i64),
                         Value::Table(t) if t.metatable().is_none() => Value::Integer(t.length()),
-                        _ => slow!(cold::len(ex, fi, pc, vb, b, &mut pending)),
+                        _ => slow!(cold::len(ex, fi, pc!(), vb, b, &mut pending)),
                     };
                     set!(i.a(), res);
                 }
@@ -1794,14 +1806,14 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::Tbc => {
                     if r!(i.a()).is_truthy() {
-                        if let Some(e) = cold::tbc(ex, base, pc, i, proto) {
+                        if let Some(e) = cold::tbc(ex, base, pc!(), i, proto) {
                             throw!(e);
                         }
                     }
                 }
                 OpCode::Jmp => {
                     let off = i.sj_field();
-                    pc = (pc as i64 + off as i64) as usize;
+                    ip = ip.wrapping_offset(off as isize);
                     if off < 0 {
                         back_edge!();
                     }
@@ -1811,7 +1823,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let eq = match (va, vb) {
                         (Value::Table(_), Value::Table(_))
                         | (Value::UserData(_), Value::UserData(_)) => {
-                            slow!(cold::equals(ex, fi, pc, (va, vb), &mut pending))
+                            slow!(cold::equals(ex, fi, pc!(), (va, vb), &mut pending))
                         }
                         _ => va.raw_eq(vb),
                     };
@@ -1869,7 +1881,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                         set!(i.a(), vb);
                         jump_next!();
                     } else {
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     }
                 }
                 OpCode::Call => {
@@ -1877,7 +1889,13 @@ pub fn execute<'gc, const HOOKED: bool>(
                         // Calls spend fuel too: see `call_out_of_fuel`.
                         let max_stack = proto.info.0.max_stack as usize;
                         flow!(cold::call_out_of_fuel(
-                            ex, fi, base, pc, i, &fuel, max_stack
+                            ex,
+                            fi,
+                            base,
+                            pc!(),
+                            i,
+                            &fuel,
+                            max_stack
                         ));
                     }
                     if let Value::Function(Function::Lua(callee)) = r!(i.a()) {
@@ -1902,7 +1920,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                             };
                             // The running frame is the top one.
                             if let Some(f) = ex.ts.frames.last_mut() {
-                                f.pc = pc
+                                f.pc = pc!()
                             }
                             fuel.set(fuel.get() - 1);
                             let np = p.num_params as usize;
@@ -1970,14 +1988,14 @@ pub fn execute<'gc, const HOOKED: bool>(
                                     set!(a + 2, Value::Integer(next));
                                     set!(a + 3, Value::Integer(next));
                                 }
-                                pc -= i.bx();
+                                ip = ip.wrapping_sub(i.bx());
                             }
                         }
                         _ => {
                             let go = float_for_step(ex.ts, base + a);
                             sync!();
                             if go {
-                                pc -= i.bx();
+                                ip = ip.wrapping_sub(i.bx());
                             }
                         }
                     }
@@ -1988,7 +2006,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     save_pc!();
                     let skip = tri!(for_prep(ex.g, ex.ts, base + a));
                     if skip {
-                        pc += i.bx() + 1;
+                        ip = ip.wrapping_add(i.bx() + 1);
                     }
                 }
                 OpCode::TForPrep => {
@@ -1997,7 +2015,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                             throw!(e);
                         }
                     }
-                    pc += i.bx();
+                    ip = ip.wrapping_add(i.bx());
                 }
                 OpCode::TForCall => {
                     save_pc!();
@@ -2009,14 +2027,15 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let v = r!(a + 4);
                     if !v.is_nil() {
                         set!(a + 2, v);
-                        pc -= i.bx();
+                        ip = ip.wrapping_sub(i.bx());
                     }
                     back_edge!();
                 }
                 OpCode::SetList => {
                     let extra = if i.k() {
-                        pc += 1;
-                        fetch!(pc - 1).ax_field()
+                        let extra = fetch!().ax_field();
+                        ip = ip.wrapping_add(1);
+                        extra
                     } else {
                         0
                     };
