@@ -204,6 +204,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 fresh,
                                 finish: false,
                                 tail: false,
+                                resume: 0,
+                                resume_pc: Frame::NO_RESUME,
                             });
                             self.ts.top = func + 1 + nargs;
                             if self.ts.hook.live {
@@ -279,6 +281,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             fresh,
             finish: false,
             tail: false,
+            resume: 0,
+            resume_pc: Frame::NO_RESUME,
         };
         match s {
             Special::PCall => {
@@ -1146,12 +1150,21 @@ pub fn execute<'gc, const HOOKED: bool>(
                 (ip as usize - code.as_ptr() as usize) / std::mem::size_of::<Instr>()
             };
         }
+        // Saves the running frame's pc, with `ip` for returns to it.
         macro_rules! save_pc {
             () => {
                 if let Some(f) = ex.ts.frames.get_mut(fi) {
-                    f.pc = pc!()
+                    save_resume!(f)
                 }
             };
+        }
+        macro_rules! save_resume {
+            ($f:expr) => {{
+                let pc = pc!();
+                $f.pc = pc;
+                $f.resume = ip as usize;
+                $f.resume_pc = pc as u32;
+            }};
         }
         // Registers are reached through a raw pointer into the stack, for
         // speed. Invariant: the frame was pushed with at least
@@ -1172,12 +1185,16 @@ pub fn execute<'gc, const HOOKED: bool>(
                 enter!($cl, f.base, f.pc)
             }};
             // The frame's base and pc already known (a call just pushed it).
-            ($cl:expr, $base:expr, $pc:expr) => {{
+            ($cl:expr, $base:expr, $pc:expr) => {
+                enter!(@ $cl, $base, code.as_ptr().wrapping_add($pc))
+            };
+            // At instruction pointer `$ip` (read after `code` is set).
+            (@ $cl:expr, $base:expr, $ip:expr) => {{
                 base = $base;
                 cl = Gc::as_ref($cl);
                 proto = Gc::as_ref(cl.proto);
                 code = &proto.info.0.code;
-                ip = code.as_ptr().wrapping_add($pc);
+                ip = $ip;
                 k = &proto.constants;
                 sync!();
             }};
@@ -1512,13 +1529,20 @@ pub fn execute<'gc, const HOOKED: bool>(
                     func: cfunc,
                     base: cbase,
                     pc: cpc,
+                    resume,
+                    resume_pc,
                     ..
                 }) = ex.ts.frames.last()
                 else {
                     return Exit::Error(RtError::msg("internal error: no frame"));
                 };
+                // The caller goes on at its saved instruction pointer: the
+                // next instruction does not wait for the loads of its
+                // function's code.
                 match ex.ts.stack[cfunc] {
-                    Value::Function(Function::Lua(cl)) => enter!(cl, cbase, cpc),
+                    Value::Function(Function::Lua(cl)) if resume_pc as usize == cpc => {
+                        enter!(@ cl, cbase, resume as *const Instr)
+                    }
                     _ => continue 'frame,
                 }
             }};
@@ -1920,7 +1944,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                             };
                             // The running frame is the top one.
                             if let Some(f) = ex.ts.frames.last_mut() {
-                                f.pc = pc!()
+                                save_resume!(f)
                             }
                             fuel.set(fuel.get() - 1);
                             let np = p.num_params as usize;
@@ -2097,6 +2121,7 @@ fn lua_tail_call<'gc>(
         nvarargs: 0,
         finish: false,
         tail: true,
+        resume_pc: Frame::NO_RESUME,
         ..*f
     };
     ts.stack.copy_within(src..src + 1 + nargs, dst);
