@@ -1131,9 +1131,17 @@ pub fn execute<'gc, const HOOKED: bool>(
             return Exit::Error(RtError::msg("internal error: frame without a Lua function"));
         };
         let mut cl: &'gc Closure<'gc> = Gc::as_ref(cl);
-        let mut proto = Gc::as_ref(cl.proto);
-        let mut code: &'gc [Instr] = &proto.info.0.code;
-        let mut k: &'gc [Value<'gc>] = &proto.constants;
+        // The running function's prototype, read from the closure where
+        // needed (one variable fewer to keep across instructions).
+        macro_rules! proto {
+            () => {
+                Gc::as_ref(cl.proto)
+            };
+        }
+        // The running function's code and constants (their lengths, where
+        // needed, from the prototype).
+        let mut code: *const Instr = proto!().info.0.code.as_ptr();
+        let mut k: *const Value<'gc> = proto!().constants.as_ptr();
         if HOOKED && pc == 0 {
             match crate::vm::hook::enter_lua(ex, fi) {
                 Ok(start) => pc = start,
@@ -1144,10 +1152,10 @@ pub fn execute<'gc, const HOOKED: bool>(
             }
         }
         // The next instruction, a pointer into `code`; `pc!()` is its index.
-        let mut ip: *const Instr = code.as_ptr().wrapping_add(pc);
+        let mut ip: *const Instr = code.wrapping_add(pc);
         macro_rules! pc {
             () => {
-                (ip as usize - code.as_ptr() as usize) / std::mem::size_of::<Instr>()
+                (ip as usize - code as usize) / std::mem::size_of::<Instr>()
             };
         }
         // Saves the running frame's pc, with `ip` for returns to it.
@@ -1186,16 +1194,15 @@ pub fn execute<'gc, const HOOKED: bool>(
             }};
             // The frame's base and pc already known (a call just pushed it).
             ($cl:expr, $base:expr, $pc:expr) => {
-                enter!(@ $cl, $base, code.as_ptr().wrapping_add($pc))
+                enter!(@ $cl, $base, code.wrapping_add($pc))
             };
             // At instruction pointer `$ip` (read after `code` is set).
             (@ $cl:expr, $base:expr, $ip:expr) => {{
                 base = $base;
                 cl = Gc::as_ref($cl);
-                proto = Gc::as_ref(cl.proto);
-                code = &proto.info.0.code;
+                code = proto!().info.0.code.as_ptr();
                 ip = $ip;
-                k = &proto.constants;
+                k = proto!().constants.as_ptr();
                 sync!();
             }};
         }
@@ -1203,7 +1210,7 @@ pub fn execute<'gc, const HOOKED: bool>(
             ($i:expr) => {{
                 let idx: usize = $i;
                 debug_assert!(
-                    idx <= proto.info.0.max_stack as usize && base + idx < ex.ts.stack.len()
+                    idx <= proto!().info.0.max_stack as usize && base + idx < ex.ts.stack.len()
                 );
                 // SAFETY: see the invariant above.
                 unsafe { load_value(regs.add(idx)) }
@@ -1214,7 +1221,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 let v: Value<'gc> = $v;
                 let idx: usize = $i;
                 debug_assert!(
-                    idx <= proto.info.0.max_stack as usize && base + idx < ex.ts.stack.len()
+                    idx <= proto!().info.0.max_stack as usize && base + idx < ex.ts.stack.len()
                 );
                 // SAFETY: see the invariant above.
                 unsafe { *regs.add(idx) = v }
@@ -1228,15 +1235,15 @@ pub fn execute<'gc, const HOOKED: bool>(
         macro_rules! kst {
             ($i:expr) => {{
                 let idx: usize = $i;
-                debug_assert!(idx < k.len());
+                debug_assert!(idx < proto!().constants.len());
                 // SAFETY: see the invariant above.
-                unsafe { *k.get_unchecked(idx) }
+                unsafe { *k.add(idx) }
             }};
         }
         // The instruction at `ip`.
         macro_rules! fetch {
             () => {{
-                debug_assert!(pc!() < code.len());
+                debug_assert!(pc!() < proto!().info.0.code.len());
                 // SAFETY: see the invariant above.
                 unsafe { *ip }
             }};
@@ -1311,7 +1318,7 @@ pub fn execute<'gc, const HOOKED: bool>(
             ($i:expr) => {{
                 let idx: usize = $i;
                 debug_assert!(
-                    idx <= proto.info.0.max_stack as usize && base + idx < ex.ts.stack.len()
+                    idx <= proto!().info.0.max_stack as usize && base + idx < ex.ts.stack.len()
                 );
                 // In bounds: see the invariant of `r!`.
                 regs.wrapping_add(idx)
@@ -1320,9 +1327,9 @@ pub fn execute<'gc, const HOOKED: bool>(
         macro_rules! kp {
             ($i:expr) => {{
                 let idx: usize = $i;
-                debug_assert!(idx < k.len());
+                debug_assert!(idx < proto!().constants.len());
                 // In bounds: see the invariant of `kst!`.
-                k.as_ptr().wrapping_add(idx)
+                k.wrapping_add(idx)
             }};
         }
         // Arithmetic on R[B] and the operand at `$pc` (a register or a
@@ -1396,7 +1403,13 @@ pub fn execute<'gc, const HOOKED: bool>(
                 fuel.set(fuel.get() - 1);
                 if fuel.get() <= 0 {
                     save_pc!();
-                    flow!(cold::back_edge_out_of_fuel(ex, base, pc!(), proto, &fuel));
+                    flow!(cold::back_edge_out_of_fuel(
+                        ex,
+                        base,
+                        pc!(),
+                        proto!(),
+                        &fuel
+                    ));
                 }
             }};
         }
@@ -1606,7 +1619,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                         Some(v) => v,
                         None => {
                             let ops = (t, key);
-                            let up = Upvalue(proto, i.b());
+                            let up = Upvalue(proto!(), i.b());
                             slow!(cold::index(ex, fi, pc!(), ops, up, &mut pending))
                         }
                     };
@@ -1661,7 +1674,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
                         let ops = (t, key, val);
-                        let up = Upvalue(proto, i.a());
+                        let up = Upvalue(proto!(), i.a());
                         if !cold::set_index(ex, fi, pc!(), ops, up, &mut pending) {
                             continue 'frame;
                         }
@@ -1677,7 +1690,8 @@ pub fn execute<'gc, const HOOKED: bool>(
                     // for more nodes than the function has instructions.
                     let nhash = match i.b() {
                         0 => 0,
-                        b => (1usize << (b - 1).min(30)).min(code.len().next_power_of_two()),
+                        b => (1usize << (b - 1).min(30))
+                            .min(proto!().info.0.code.len().next_power_of_two()),
                     };
                     set!(
                         i.a(),
@@ -1821,7 +1835,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     set!(a, v);
                     fuel.set(fuel.get() - 1);
                     if ex.g.budget.0.gc_step_due() {
-                        flow!(cold::collection_point(ex, base, proto, &fuel));
+                        flow!(cold::collection_point(ex, base, proto!(), &fuel));
                     }
                 }
                 OpCode::Close => {
@@ -1830,7 +1844,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::Tbc => {
                     if r!(i.a()).is_truthy() {
-                        if let Some(e) = cold::tbc(ex, base, pc!(), i, proto) {
+                        if let Some(e) = cold::tbc(ex, base, pc!(), i, proto!()) {
                             throw!(e);
                         }
                     }
@@ -1911,7 +1925,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 OpCode::Call => {
                     if fuel.get() <= 0 {
                         // Calls spend fuel too: see `call_out_of_fuel`.
-                        let max_stack = proto.info.0.max_stack as usize;
+                        let max_stack = proto!().info.0.max_stack as usize;
                         flow!(cold::call_out_of_fuel(
                             ex,
                             fi,
@@ -1966,7 +1980,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                         }
                     }
                     save_pc!();
-                    let max_stack = proto.info.0.max_stack as usize;
+                    let max_stack = proto!().info.0.max_stack as usize;
                     flow!(cold::call::<HOOKED>(ex, fi, base, i, &fuel, max_stack));
                 }
                 OpCode::TailCall => {
@@ -2043,7 +2057,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::TForCall => {
                     save_pc!();
-                    let max_stack = proto.info.0.max_stack as usize;
+                    let max_stack = proto!().info.0.max_stack as usize;
                     flow!(cold::tfor_call(ex, fi, base, i, &fuel, max_stack));
                 }
                 OpCode::TForLoop => {
@@ -2063,12 +2077,12 @@ pub fn execute<'gc, const HOOKED: bool>(
                     } else {
                         0
                     };
-                    let max_stack = proto.info.0.max_stack as usize;
+                    let max_stack = proto!().info.0.max_stack as usize;
                     cold::set_list(ex, base, i, extra, max_stack);
                     sync!();
                 }
                 OpCode::Closure => {
-                    let c = cold::closure(ex, base, i.bx(), cl, proto);
+                    let c = cold::closure(ex, base, i.bx(), cl, proto!());
                     set!(i.a(), c);
                     fuel.set(fuel.get() - 1);
                 }
