@@ -1224,7 +1224,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     idx <= proto!().info.0.max_stack as usize && base + idx < ex.ts.stack.len()
                 );
                 // SAFETY: see the invariant above.
-                unsafe { *regs.add(idx) = v }
+                unsafe { store_value(regs.add(idx), v) }
             }};
         }
         // Instructions and constants are read without bounds checks.
@@ -2185,6 +2185,20 @@ unsafe fn load_value<'gc>(p: *const Value<'gc>) -> Value<'gc> {
     // SAFETY: the two words are the bytes of a valid `Value` (16 bytes, no
     // invalid bit patterns introduced: padding stays uninitialised).
     std::mem::transmute::<[MaybeUninit<u64>; 2], Value<'gc>>([a, b])
+}
+
+/// Writes a value as two 8-byte words, the counterpart of `load_value`: a
+/// value just built from its words (a table read, a slow path's result)
+/// sits in memory as two words, and copying it with one 16-byte load
+/// stalls on store forwarding.
+#[inline(always)]
+unsafe fn store_value<'gc>(p: *mut Value<'gc>, v: Value<'gc>) {
+    use std::mem::MaybeUninit;
+    // SAFETY: `Value` is 16 bytes; its words are copied as they are.
+    let [a, b] = std::mem::transmute::<Value<'gc>, [MaybeUninit<u64>; 2]>(v);
+    let w = p as *mut MaybeUninit<u64>;
+    std::ptr::write_volatile(w, a);
+    std::ptr::write_volatile(w.add(1), b);
 }
 
 /// An arithmetic or bitwise instruction whose operands missed the fast
