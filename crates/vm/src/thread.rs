@@ -83,9 +83,18 @@ pub struct Frame {
     /// function has no name from its caller (tracebacks say so), and
     /// `debug.getinfo` reports `istailcall`.
     pub tail: bool,
+    /// Where a Lua frame resumes, saved with its `pc` by the interpreter:
+    /// the address of instruction `resume_pc` of the frame's function. A
+    /// return to the frame jumps there directly while `resume_pc` equals
+    /// `pc`, without going through the function for its code.
+    pub resume: usize,
+    pub resume_pc: u32,
 }
 
 impl Frame {
+    /// The `resume_pc` of a frame with no saved resume address.
+    pub const NO_RESUME: u32 = u32::MAX;
+
     /// A Lua function's frame at its first instruction: `func` is where the
     /// function was (its results go there), `base` its first register.
     #[inline(always)]
@@ -100,6 +109,8 @@ impl Frame {
             fresh,
             finish: false,
             tail: false,
+            resume: 0,
+            resume_pc: Frame::NO_RESUME,
         }
     }
 }

@@ -67,8 +67,8 @@ const fn words(v: Value<'static>) -> [u64; 2] {
 /// The first word of integers and of floats. The interpreter's number fast
 /// paths test this word directly: a `match` on the enum decodes its niche
 /// layout (functions store their own tag in this word) before comparing.
-const INT_TAG: u64 = words(Value::Integer(0))[0];
-const FLOAT_TAG: u64 = words(Value::Number(0.0))[0];
+pub(crate) const INT_TAG: u64 = words(Value::Integer(0))[0];
+pub(crate) const FLOAT_TAG: u64 = words(Value::Number(0.0))[0];
 
 // The layout those reads rely on: the tag (a whole word, initialised for
 // every variant, as `Nil` and `Boolean` show) comes first, and integers and
@@ -161,6 +161,71 @@ impl<'gc> Value<'gc> {
             Some(unsafe { (self as *const Self as *const f64).add(1).read() })
         } else {
             None
+        }
+    }
+
+    /// The tag word of the value at `p` (compare with `INT_TAG`,
+    /// `FLOAT_TAG`). With `int_at`, `float_at`, `write_int` and
+    /// `write_float`, the interpreter's number fast paths work on values in
+    /// place, word by word: integers stay in integer registers and floats in
+    /// float registers, where a whole `Value` would pass through one kind.
+    ///
+    /// # Safety
+    ///
+    /// `p` must point to a valid value.
+    #[inline(always)]
+    pub(crate) unsafe fn tag_at(p: *const Self) -> u64 {
+        // SAFETY: the first word is the tag (see the layout checks above).
+        unsafe { (p as *const u64).read() }
+    }
+
+    /// The payload of the integer at `p`.
+    ///
+    /// # Safety
+    ///
+    /// `p` must point to a valid value whose tag is `INT_TAG`.
+    #[inline(always)]
+    pub(crate) unsafe fn int_at(p: *const Self) -> i64 {
+        // SAFETY: an integer's payload is its second word.
+        unsafe { (p as *const i64).add(1).read() }
+    }
+
+    /// The payload of the float at `p`.
+    ///
+    /// # Safety
+    ///
+    /// `p` must point to a valid value whose tag is `FLOAT_TAG`.
+    #[inline(always)]
+    pub(crate) unsafe fn float_at(p: *const Self) -> f64 {
+        // SAFETY: a float's payload is its second word.
+        unsafe { (p as *const f64).add(1).read() }
+    }
+
+    /// Stores `Value::Integer(x)` at `p`.
+    ///
+    /// # Safety
+    ///
+    /// `p` must be valid for writing a value.
+    #[inline(always)]
+    pub(crate) unsafe fn write_int(p: *mut Self, x: i64) {
+        // SAFETY: tag and payload words as `Value::Integer(x)` has them.
+        unsafe {
+            (p as *mut u64).write(INT_TAG);
+            (p as *mut i64).add(1).write(x);
+        }
+    }
+
+    /// Stores `Value::Number(x)` at `p`.
+    ///
+    /// # Safety
+    ///
+    /// `p` must be valid for writing a value.
+    #[inline(always)]
+    pub(crate) unsafe fn write_float(p: *mut Self, x: f64) {
+        // SAFETY: tag and payload words as `Value::Number(x)` has them.
+        unsafe {
+            (p as *mut u64).write(FLOAT_TAG);
+            (p as *mut f64).add(1).write(x);
         }
     }
 

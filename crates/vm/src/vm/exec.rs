@@ -11,7 +11,7 @@ use crate::function::{Closure, NativeKind, Special, UpState, UpValue};
 use crate::state::{Global, GlobalRef, Tm};
 use crate::table::Table;
 use crate::thread::{Frame, FrameKind, Thread, ThreadState};
-use crate::value::{Function, Value};
+use crate::value::{Function, Value, FLOAT_TAG, INT_TAG};
 use crate::vm::arith::{self, ArithOp};
 use crate::vm::budget::{MAX_FRAMES, MAX_STACK};
 use crate::vm::ctx::Ctx;
@@ -204,6 +204,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                                 fresh,
                                 finish: false,
                                 tail: false,
+                                resume: 0,
+                                resume_pc: Frame::NO_RESUME,
                             });
                             self.ts.top = func + 1 + nargs;
                             if self.ts.hook.live {
@@ -279,6 +281,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             fresh,
             finish: false,
             tail: false,
+            resume: 0,
+            resume_pc: Frame::NO_RESUME,
         };
         match s {
             Special::PCall => {
@@ -1127,9 +1131,17 @@ pub fn execute<'gc, const HOOKED: bool>(
             return Exit::Error(RtError::msg("internal error: frame without a Lua function"));
         };
         let mut cl: &'gc Closure<'gc> = Gc::as_ref(cl);
-        let mut proto = Gc::as_ref(cl.proto);
-        let mut code: &'gc [Instr] = &proto.info.0.code;
-        let mut k: &'gc [Value<'gc>] = &proto.constants;
+        // The running function's prototype, read from the closure where
+        // needed (one variable fewer to keep across instructions).
+        macro_rules! proto {
+            () => {
+                Gc::as_ref(cl.proto)
+            };
+        }
+        // The running function's code and constants (their lengths, where
+        // needed, from the prototype).
+        let mut code: *const Instr = proto!().info.0.code.as_ptr();
+        let mut k: *const Value<'gc> = proto!().constants.as_ptr();
         if HOOKED && pc == 0 {
             match crate::vm::hook::enter_lua(ex, fi) {
                 Ok(start) => pc = start,
@@ -1139,13 +1151,28 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
             }
         }
-
+        // The next instruction, a pointer into `code`; `pc!()` is its index.
+        let mut ip: *const Instr = code.wrapping_add(pc);
+        macro_rules! pc {
+            () => {
+                (ip as usize - code as usize) / std::mem::size_of::<Instr>()
+            };
+        }
+        // Saves the running frame's pc, with `ip` for returns to it.
         macro_rules! save_pc {
             () => {
                 if let Some(f) = ex.ts.frames.get_mut(fi) {
-                    f.pc = pc
+                    save_resume!(f)
                 }
             };
+        }
+        macro_rules! save_resume {
+            ($f:expr) => {{
+                let pc = pc!();
+                $f.pc = pc;
+                $f.resume = ip as usize;
+                $f.resume_pc = pc as u32;
+            }};
         }
         // Registers are reached through a raw pointer into the stack, for
         // speed. Invariant: the frame was pushed with at least
@@ -1166,13 +1193,16 @@ pub fn execute<'gc, const HOOKED: bool>(
                 enter!($cl, f.base, f.pc)
             }};
             // The frame's base and pc already known (a call just pushed it).
-            ($cl:expr, $base:expr, $pc:expr) => {{
+            ($cl:expr, $base:expr, $pc:expr) => {
+                enter!(@ $cl, $base, code.wrapping_add($pc))
+            };
+            // At instruction pointer `$ip` (read after `code` is set).
+            (@ $cl:expr, $base:expr, $ip:expr) => {{
                 base = $base;
-                pc = $pc;
                 cl = Gc::as_ref($cl);
-                proto = Gc::as_ref(cl.proto);
-                code = &proto.info.0.code;
-                k = &proto.constants;
+                code = proto!().info.0.code.as_ptr();
+                ip = $ip;
+                k = proto!().constants.as_ptr();
                 sync!();
             }};
         }
@@ -1180,7 +1210,7 @@ pub fn execute<'gc, const HOOKED: bool>(
             ($i:expr) => {{
                 let idx: usize = $i;
                 debug_assert!(
-                    idx <= proto.info.0.max_stack as usize && base + idx < ex.ts.stack.len()
+                    idx <= proto!().info.0.max_stack as usize && base + idx < ex.ts.stack.len()
                 );
                 // SAFETY: see the invariant above.
                 unsafe { load_value(regs.add(idx)) }
@@ -1191,31 +1221,31 @@ pub fn execute<'gc, const HOOKED: bool>(
                 let v: Value<'gc> = $v;
                 let idx: usize = $i;
                 debug_assert!(
-                    idx <= proto.info.0.max_stack as usize && base + idx < ex.ts.stack.len()
+                    idx <= proto!().info.0.max_stack as usize && base + idx < ex.ts.stack.len()
                 );
                 // SAFETY: see the invariant above.
-                unsafe { *regs.add(idx) = v }
+                unsafe { store_value(regs.add(idx), v) }
             }};
         }
         // Instructions and constants are read without bounds checks.
         // Invariant: every prototype comes from the compiler or passed the
         // binary-chunk verifier (`stdlib::dump`): constant indices are in
         // range, jumps land inside the code, and the code ends with a return
-        // or a jump, so `pc` never runs past the end.
+        // or a jump, so `ip` never runs past the end.
         macro_rules! kst {
             ($i:expr) => {{
                 let idx: usize = $i;
-                debug_assert!(idx < k.len());
+                debug_assert!(idx < proto!().constants.len());
                 // SAFETY: see the invariant above.
-                unsafe { *k.get_unchecked(idx) }
+                unsafe { *k.add(idx) }
             }};
         }
+        // The instruction at `ip`.
         macro_rules! fetch {
-            ($pc:expr) => {{
-                let at: usize = $pc;
-                debug_assert!(at < code.len());
+            () => {{
+                debug_assert!(pc!() < proto!().info.0.code.len());
                 // SAFETY: see the invariant above.
-                unsafe { *code.get_unchecked(at) }
+                unsafe { *ip }
             }};
         }
         macro_rules! throw {
@@ -1268,7 +1298,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                 slow!(cold::index(
                     ex,
                     fi,
-                    pc,
+                    pc!(),
                     ($t, $key),
                     Register($reg),
                     &mut pending
@@ -1279,37 +1309,92 @@ pub fn execute<'gc, const HOOKED: bool>(
         // string coercion, errors (out of line, see `arith_fallback`).
         macro_rules! arith_slow {
             ($i:expr) => {
-                slow!(cold::arith(ex, fi, pc, $i, &mut pending))
+                slow!(cold::arith(ex, fi, pc!(), $i, &mut pending))
             };
         }
-        // Arithmetic with fast paths for number operands; `$int` returns
-        // None when the integer case must take the slow path (division by
-        // zero). One variant is tested at a time: that compiles to a compare
-        // of the tag word, where a match on the pair decodes the tags first.
+        // Pointers to register `$i` and to constant `$i`, for the number
+        // fast paths, which work on values in place (`Value::tag_at`).
+        macro_rules! rp {
+            ($i:expr) => {{
+                let idx: usize = $i;
+                debug_assert!(
+                    idx <= proto!().info.0.max_stack as usize && base + idx < ex.ts.stack.len()
+                );
+                // In bounds: see the invariant of `r!`.
+                regs.wrapping_add(idx)
+            }};
+        }
+        macro_rules! kp {
+            ($i:expr) => {{
+                let idx: usize = $i;
+                debug_assert!(idx < proto!().constants.len());
+                // In bounds: see the invariant of `kst!`.
+                k.wrapping_add(idx)
+            }};
+        }
+        // Arithmetic on R[B] and the operand at `$pc` (a register or a
+        // constant), with fast paths for numbers; `$int` returns None when
+        // the integer case must take the slow path (division by zero). Each
+        // path stores its own result: integers from an integer register,
+        // floats from a float register. A fast path that stored its result
+        // goes on to the next instruction (`continue`).
+        // SAFETY (these macros): the pointers are to valid values (registers
+        // and constants, see `rp!` and `kp!`), payloads read as their tags say.
         macro_rules! arith {
-            ($i:expr, $vc:expr, $int:expr, $flt:expr) => {{
-                let (vb, vc) = (r!($i.b()), $vc);
-                let res = if let (Some(x), Some(y)) = (vb.as_int(), vc.as_int()) {
-                    match $int(x, y) {
-                        Some(v) => v,
-                        None => arith_slow!($i),
+            ($i:expr, $pc:expr, $int:expr, $flt:expr) => {{
+                let (pb, pc_) = (rp!($i.b()), $pc);
+                let (tb, tc) = unsafe { (Value::tag_at(pb), Value::tag_at(pc_)) };
+                if tb == INT_TAG && tc == INT_TAG {
+                    if let Some(v) =
+                        $int(unsafe { Value::int_at(pb) }, unsafe { Value::int_at(pc_) })
+                    {
+                        unsafe { Value::write_int(rp!($i.a()), v) };
+                        continue;
                     }
-                } else if let Some((x, y)) = float_operands(vb, vc) {
-                    Value::Number($flt(x, y))
                 } else {
-                    arith_slow!($i)
+                    float_arith!($i, tb, pb, tc, pc_, $flt);
+                }
+                set!($i.a(), arith_slow!($i))
+            }};
+        }
+        // The float case of arithmetic: both operands numbers (`$tb`, `$tc`:
+        // their tags), converted to floats.
+        macro_rules! float_arith {
+            ($i:expr, $tb:expr, $pb:expr, $tc:expr, $pc:expr, $flt:expr) => {{
+                let x = match $tb {
+                    FLOAT_TAG => Some(unsafe { Value::float_at($pb) }),
+                    INT_TAG => Some(unsafe { Value::int_at($pb) } as f64),
+                    _ => None,
                 };
-                set!($i.a(), res);
+                let y = match $tc {
+                    FLOAT_TAG => Some(unsafe { Value::float_at($pc) }),
+                    INT_TAG => Some(unsafe { Value::int_at($pc) } as f64),
+                    _ => None,
+                };
+                if let (Some(x), Some(y)) = (x, y) {
+                    unsafe { Value::write_float(rp!($i.a()), $flt(x, y)) };
+                    continue;
+                }
+            }};
+        }
+        // `/` and `^`, whose operands are always converted to floats.
+        macro_rules! arith_float {
+            ($i:expr, $pc:expr, $flt:expr) => {{
+                let (pb, pc_) = (rp!($i.b()), $pc);
+                let (tb, tc) = unsafe { (Value::tag_at(pb), Value::tag_at(pc_)) };
+                float_arith!($i, tb, pb, tc, pc_, $flt);
+                set!($i.a(), arith_slow!($i))
             }};
         }
         macro_rules! bitwise {
-            ($i:expr, $vc:expr, $int:expr) => {{
-                let res = if let (Some(x), Some(y)) = (r!($i.b()).as_int(), $vc.as_int()) {
-                    Value::Integer($int(x, y))
-                } else {
-                    arith_slow!($i)
-                };
-                set!($i.a(), res);
+            ($i:expr, $pc:expr, $int:expr) => {{
+                let (pb, pc_) = (rp!($i.b()), $pc);
+                if unsafe { Value::tag_at(pb) == INT_TAG && Value::tag_at(pc_) == INT_TAG } {
+                    let v = $int(unsafe { Value::int_at(pb) }, unsafe { Value::int_at(pc_) });
+                    unsafe { Value::write_int(rp!($i.a()), v) };
+                    continue;
+                }
+                set!($i.a(), arith_slow!($i))
             }};
         }
         // Every backward jump spends fuel, so loops can be paused and stopped.
@@ -1318,14 +1403,20 @@ pub fn execute<'gc, const HOOKED: bool>(
                 fuel.set(fuel.get() - 1);
                 if fuel.get() <= 0 {
                     save_pc!();
-                    flow!(cold::back_edge_out_of_fuel(ex, base, pc, proto, &fuel));
+                    flow!(cold::back_edge_out_of_fuel(
+                        ex,
+                        base,
+                        pc!(),
+                        proto!(),
+                        &fuel
+                    ));
                 }
             }};
         }
         macro_rules! jump_next {
             () => {{
-                let off = fetch!(pc).sj_field();
-                pc = (pc as i64 + 1 + off as i64) as usize;
+                let off = fetch!().sj_field();
+                ip = ip.wrapping_offset(1 + off as isize);
                 if off < 0 {
                     back_edge!();
                 }
@@ -1334,7 +1425,7 @@ pub fn execute<'gc, const HOOKED: bool>(
         macro_rules! cond_jump {
             ($cond:expr, $i:expr) => {{
                 if $cond != $i.k() {
-                    pc += 1;
+                    ip = ip.wrapping_add(1);
                 } else {
                     jump_next!();
                 }
@@ -1342,7 +1433,7 @@ pub fn execute<'gc, const HOOKED: bool>(
         }
         macro_rules! compare_slow {
             ($a:expr, $b:expr, $le:expr) => {{
-                slow!(cold::compare(ex, fi, pc, ($a, $b), $le, &mut pending))
+                slow!(cold::compare(ex, fi, pc!(), ($a, $b), $le, &mut pending))
             }};
         }
 
@@ -1354,7 +1445,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     UpState::Closed(v) => v,
                     UpState::Open { thread, index } if thread == ex.th => ex.ts.stack[index],
                     UpState::Open { thread, index } => {
-                        match cold::foreign_upvalue(ex, fi, pc, thread, index, &mut pending) {
+                        match cold::foreign_upvalue(ex, fi, pc!(), thread, index, &mut pending) {
                             Some(v) => v,
                             None => continue 'frame,
                         }
@@ -1379,8 +1470,14 @@ pub fn execute<'gc, const HOOKED: bool>(
                 let (tv, key) = (r!($i.a()), $key);
                 let val = if $i.k() { kst!($i.c()) } else { r!($i.c()) };
                 if !store_fast(ex.mc, tv, key, val) {
-                    if !cold::set_index(ex, fi, pc, (tv, key, val), Register($i.a()), &mut pending)
-                    {
+                    if !cold::set_index(
+                        ex,
+                        fi,
+                        pc!(),
+                        (tv, key, val),
+                        Register($i.a()),
+                        &mut pending,
+                    ) {
                         continue 'frame;
                     }
                     sync!();
@@ -1445,13 +1542,20 @@ pub fn execute<'gc, const HOOKED: bool>(
                     func: cfunc,
                     base: cbase,
                     pc: cpc,
+                    resume,
+                    resume_pc,
                     ..
                 }) = ex.ts.frames.last()
                 else {
                     return Exit::Error(RtError::msg("internal error: no frame"));
                 };
+                // The caller goes on at its saved instruction pointer: the
+                // next instruction does not wait for the loads of its
+                // function's code.
                 match ex.ts.stack[cfunc] {
-                    Value::Function(Function::Lua(cl)) => enter!(cl, cbase, cpc),
+                    Value::Function(Function::Lua(cl)) if resume_pc as usize == cpc => {
+                        enter!(@ cl, cbase, resume as *const Instr)
+                    }
                     _ => continue 'frame,
                 }
             }};
@@ -1461,34 +1565,34 @@ pub fn execute<'gc, const HOOKED: bool>(
         macro_rules! return_general {
             ($i:expr, $n:expr, $close:expr) => {{
                 save_pc!();
-                flow!(cold::ret::<HOOKED>(ex, fi, base, pc, $i, $n, $close))
+                flow!(cold::ret::<HOOKED>(ex, fi, base, pc!(), $i, $n, $close))
             }};
         }
 
         loop {
             if HOOKED && ex.ts.hook.live {
-                if let Err(e) = crate::vm::hook::trace(ex, fi, pc) {
+                if let Err(e) = crate::vm::hook::trace(ex, fi, pc!()) {
                     pending = Some(e);
                     continue 'frame;
                 }
                 sync!();
             }
-            let i = fetch!(pc);
-            pc += 1;
+            let i = fetch!();
+            ip = ip.wrapping_add(1);
             match i.op() {
                 OpCode::Move => set!(i.a(), r!(i.b())),
                 OpCode::LoadI => set!(i.a(), Value::Integer(i.sbx() as i64)),
                 OpCode::LoadF => set!(i.a(), Value::Number(i.sbx() as f64)),
                 OpCode::LoadK => set!(i.a(), kst!(i.bx())),
                 OpCode::LoadKx => {
-                    let extra = fetch!(pc).ax_field();
-                    pc += 1;
+                    let extra = fetch!().ax_field();
+                    ip = ip.wrapping_add(1);
                     set!(i.a(), kst!(extra));
                 }
                 OpCode::LoadFalse => set!(i.a(), Value::Boolean(false)),
                 OpCode::LFalseSkip => {
                     set!(i.a(), Value::Boolean(false));
-                    pc += 1;
+                    ip = ip.wrapping_add(1);
                 }
                 OpCode::LoadTrue => set!(i.a(), Value::Boolean(true)),
                 OpCode::LoadNil => {
@@ -1515,8 +1619,8 @@ pub fn execute<'gc, const HOOKED: bool>(
                         Some(v) => v,
                         None => {
                             let ops = (t, key);
-                            let up = Upvalue(proto, i.b());
-                            slow!(cold::index(ex, fi, pc, ops, up, &mut pending))
+                            let up = Upvalue(proto!(), i.b());
+                            slow!(cold::index(ex, fi, pc!(), ops, up, &mut pending))
                         }
                     };
                     set!(i.a(), v);
@@ -1570,8 +1674,8 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let val = if i.k() { kst!(i.c()) } else { r!(i.c()) };
                     if !store_fast(ex.mc, t, key, val) {
                         let ops = (t, key, val);
-                        let up = Upvalue(proto, i.a());
-                        if !cold::set_index(ex, fi, pc, ops, up, &mut pending) {
+                        let up = Upvalue(proto!(), i.a());
+                        if !cold::set_index(ex, fi, pc!(), ops, up, &mut pending) {
                             continue 'frame;
                         }
                         sync!();
@@ -1586,7 +1690,8 @@ pub fn execute<'gc, const HOOKED: bool>(
                     // for more nodes than the function has instructions.
                     let nhash = match i.b() {
                         0 => 0,
-                        b => (1usize << (b - 1).min(30)).min(code.len().next_power_of_two()),
+                        b => (1usize << (b - 1).min(30))
+                            .min(proto!().info.0.code.len().next_power_of_two()),
                     };
                     set!(
                         i.a(),
@@ -1595,60 +1700,47 @@ pub fn execute<'gc, const HOOKED: bool>(
                     fuel.set(fuel.get() - 1);
                 }
                 OpCode::AddI => {
-                    let b = i.b();
-                    let vb = r!(b);
+                    let pb = rp!(i.b());
                     let sc = i.sc() as i64;
-                    let res = if let Some(x) = vb.as_int() {
-                        Value::Integer(x.wrapping_add(sc))
-                    } else if let Some(x) = vb.as_float() {
-                        Value::Number(x + sc as f64)
-                    } else {
-                        arith_slow!(i)
-                    };
-                    set!(i.a(), res);
+                    // SAFETY: the pointers are to registers, payloads read
+                    // as their tags say.
+                    match unsafe { Value::tag_at(pb) } {
+                        INT_TAG => unsafe {
+                            Value::write_int(rp!(i.a()), Value::int_at(pb).wrapping_add(sc))
+                        },
+                        FLOAT_TAG => unsafe {
+                            Value::write_float(rp!(i.a()), Value::float_at(pb) + sc as f64)
+                        },
+                        _ => set!(i.a(), arith_slow!(i)),
+                    }
                 }
                 OpCode::AddK => arith!(
                     i,
-                    kst!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_add(y))),
+                    kp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_add(y)),
                     |x: f64, y: f64| x + y
                 ),
                 OpCode::SubK => arith!(
                     i,
-                    kst!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_sub(y))),
+                    kp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_sub(y)),
                     |x: f64, y: f64| x - y
                 ),
                 OpCode::MulK => arith!(
                     i,
-                    kst!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_mul(y))),
+                    kp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_mul(y)),
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::ModK => arith!(i, kst!(i.c()), int_mod_op, arith::lua_fmod),
-                OpCode::PowK => arith!(
-                    i,
-                    kst!(i.c()),
-                    |x: i64, y: i64| Some(Value::Number(pow(x as f64, y as f64))),
-                    pow
-                ),
-                OpCode::DivK => arith!(
-                    i,
-                    kst!(i.c()),
-                    |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
-                    |x: f64, y: f64| x / y
-                ),
-                OpCode::IDivK => arith!(i, kst!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y)
-                    .floor()),
-                OpCode::BAndK => {
-                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x & y)
+                OpCode::ModK => arith!(i, kp!(i.c()), int_mod_op, arith::lua_fmod),
+                OpCode::PowK => arith_float!(i, kp!(i.c()), pow),
+                OpCode::DivK => arith_float!(i, kp!(i.c()), |x: f64, y: f64| x / y),
+                OpCode::IDivK => {
+                    arith!(i, kp!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y).floor())
                 }
-                OpCode::BOrK => {
-                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x | y)
-                }
-                OpCode::BXorK => {
-                    bitwise!(i, kst!(i.c()), |x: i64, y: i64| x ^ y)
-                }
+                OpCode::BAndK => bitwise!(i, kp!(i.c()), |x: i64, y: i64| x & y),
+                OpCode::BOrK => bitwise!(i, kp!(i.c()), |x: i64, y: i64| x | y),
+                OpCode::BXorK => bitwise!(i, kp!(i.c()), |x: i64, y: i64| x ^ y),
                 OpCode::ShrI => {
                     let b = i.b();
                     let vb = r!(b);
@@ -1673,58 +1765,48 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::Add => arith!(
                     i,
-                    r!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_add(y))),
+                    rp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_add(y)),
                     |x: f64, y: f64| x + y
                 ),
                 OpCode::Sub => arith!(
                     i,
-                    r!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_sub(y))),
+                    rp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_sub(y)),
                     |x: f64, y: f64| x - y
                 ),
                 OpCode::Mul => arith!(
                     i,
-                    r!(i.c()),
-                    |x: i64, y: i64| Some(Value::Integer(x.wrapping_mul(y))),
+                    rp!(i.c()),
+                    |x: i64, y: i64| Some(x.wrapping_mul(y)),
                     |x: f64, y: f64| x * y
                 ),
-                OpCode::Mod => arith!(i, r!(i.c()), int_mod_op, arith::lua_fmod),
-                OpCode::Pow => arith!(
-                    i,
-                    r!(i.c()),
-                    |x: i64, y: i64| Some(Value::Number(pow(x as f64, y as f64))),
-                    pow
-                ),
-                OpCode::Div => arith!(
-                    i,
-                    r!(i.c()),
-                    |x: i64, y: i64| Some(Value::Number(x as f64 / y as f64)),
-                    |x: f64, y: f64| x / y
-                ),
-                OpCode::IDiv => arith!(i, r!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y).floor()),
-                OpCode::BAnd => bitwise!(i, r!(i.c()), |x: i64, y: i64| x & y),
-                OpCode::BOr => {
-                    bitwise!(i, r!(i.c()), |x: i64, y: i64| x | y)
+                OpCode::Mod => arith!(i, rp!(i.c()), int_mod_op, arith::lua_fmod),
+                OpCode::Pow => arith_float!(i, rp!(i.c()), pow),
+                OpCode::Div => arith_float!(i, rp!(i.c()), |x: f64, y: f64| x / y),
+                OpCode::IDiv => {
+                    arith!(i, rp!(i.c()), int_idiv_op, |x: f64, y: f64| (x / y).floor())
                 }
-                OpCode::BXor => bitwise!(i, r!(i.c()), |x: i64, y: i64| x ^ y),
-                OpCode::Shl => bitwise!(i, r!(i.c()), arith::shift_left),
-                OpCode::Shr => {
-                    bitwise!(i, r!(i.c()), |x: i64, y: i64| {
-                        arith::shift_left(x, y.wrapping_neg())
-                    })
-                }
+                OpCode::BAnd => bitwise!(i, rp!(i.c()), |x: i64, y: i64| x & y),
+                OpCode::BOr => bitwise!(i, rp!(i.c()), |x: i64, y: i64| x | y),
+                OpCode::BXor => bitwise!(i, rp!(i.c()), |x: i64, y: i64| x ^ y),
+                OpCode::Shl => bitwise!(i, rp!(i.c()), arith::shift_left),
+                OpCode::Shr => bitwise!(i, rp!(i.c()), |x: i64, y: i64| {
+                    arith::shift_left(x, y.wrapping_neg())
+                }),
                 OpCode::Unm => {
-                    let b = i.b();
-                    let vb = r!(b);
-                    let res = if let Some(x) = vb.as_int() {
-                        Value::Integer(x.wrapping_neg())
-                    } else if let Some(x) = vb.as_float() {
-                        Value::Number(-x)
-                    } else {
-                        arith_slow!(i)
-                    };
-                    set!(i.a(), res);
+                    let pb = rp!(i.b());
+                    // SAFETY: the pointers are to registers, payloads read
+                    // as their tags say.
+                    match unsafe { Value::tag_at(pb) } {
+                        INT_TAG => unsafe {
+                            Value::write_int(rp!(i.a()), Value::int_at(pb).wrapping_neg())
+                        },
+                        FLOAT_TAG => unsafe {
+                            Value::write_float(rp!(i.a()), -Value::float_at(pb))
+                        },
+                        _ => set!(i.a(), arith_slow!(i)),
+                    }
                 }
                 OpCode::BNot => {
                     let b = i.b();
@@ -1742,7 +1824,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let res = match vb {
                         Value::String(s) => Value::Integer(s.len() as i64),
                         Value::Table(t) if t.metatable().is_none() => Value::Integer(t.length()),
-                        _ => slow!(cold::len(ex, fi, pc, vb, b, &mut pending)),
+                        _ => slow!(cold::len(ex, fi, pc!(), vb, b, &mut pending)),
                     };
                     set!(i.a(), res);
                 }
@@ -1753,7 +1835,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     set!(a, v);
                     fuel.set(fuel.get() - 1);
                     if ex.g.budget.0.gc_step_due() {
-                        flow!(cold::collection_point(ex, base, proto, &fuel));
+                        flow!(cold::collection_point(ex, base, proto!(), &fuel));
                     }
                 }
                 OpCode::Close => {
@@ -1762,14 +1844,14 @@ pub fn execute<'gc, const HOOKED: bool>(
                 }
                 OpCode::Tbc => {
                     if r!(i.a()).is_truthy() {
-                        if let Some(e) = cold::tbc(ex, base, pc, i, proto) {
+                        if let Some(e) = cold::tbc(ex, base, pc!(), i, proto!()) {
                             throw!(e);
                         }
                     }
                 }
                 OpCode::Jmp => {
                     let off = i.sj_field();
-                    pc = (pc as i64 + off as i64) as usize;
+                    ip = ip.wrapping_offset(off as isize);
                     if off < 0 {
                         back_edge!();
                     }
@@ -1779,7 +1861,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let eq = match (va, vb) {
                         (Value::Table(_), Value::Table(_))
                         | (Value::UserData(_), Value::UserData(_)) => {
-                            slow!(cold::equals(ex, fi, pc, (va, vb), &mut pending))
+                            slow!(cold::equals(ex, fi, pc!(), (va, vb), &mut pending))
                         }
                         _ => va.raw_eq(vb),
                     };
@@ -1837,15 +1919,21 @@ pub fn execute<'gc, const HOOKED: bool>(
                         set!(i.a(), vb);
                         jump_next!();
                     } else {
-                        pc += 1;
+                        ip = ip.wrapping_add(1);
                     }
                 }
                 OpCode::Call => {
                     if fuel.get() <= 0 {
                         // Calls spend fuel too: see `call_out_of_fuel`.
-                        let max_stack = proto.info.0.max_stack as usize;
+                        let max_stack = proto!().info.0.max_stack as usize;
                         flow!(cold::call_out_of_fuel(
-                            ex, fi, base, pc, i, &fuel, max_stack
+                            ex,
+                            fi,
+                            base,
+                            pc!(),
+                            i,
+                            &fuel,
+                            max_stack
                         ));
                     }
                     if let Value::Function(Function::Lua(callee)) = r!(i.a()) {
@@ -1870,7 +1958,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                             };
                             // The running frame is the top one.
                             if let Some(f) = ex.ts.frames.last_mut() {
-                                f.pc = pc
+                                save_resume!(f)
                             }
                             fuel.set(fuel.get() - 1);
                             let np = p.num_params as usize;
@@ -1892,7 +1980,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                         }
                     }
                     save_pc!();
-                    let max_stack = proto.info.0.max_stack as usize;
+                    let max_stack = proto!().info.0.max_stack as usize;
                     flow!(cold::call::<HOOKED>(ex, fi, base, i, &fuel, max_stack));
                 }
                 OpCode::TailCall => {
@@ -1938,14 +2026,14 @@ pub fn execute<'gc, const HOOKED: bool>(
                                     set!(a + 2, Value::Integer(next));
                                     set!(a + 3, Value::Integer(next));
                                 }
-                                pc -= i.bx();
+                                ip = ip.wrapping_sub(i.bx());
                             }
                         }
                         _ => {
                             let go = float_for_step(ex.ts, base + a);
                             sync!();
                             if go {
-                                pc -= i.bx();
+                                ip = ip.wrapping_sub(i.bx());
                             }
                         }
                     }
@@ -1956,7 +2044,7 @@ pub fn execute<'gc, const HOOKED: bool>(
                     save_pc!();
                     let skip = tri!(for_prep(ex.g, ex.ts, base + a));
                     if skip {
-                        pc += i.bx() + 1;
+                        ip = ip.wrapping_add(i.bx() + 1);
                     }
                 }
                 OpCode::TForPrep => {
@@ -1965,11 +2053,11 @@ pub fn execute<'gc, const HOOKED: bool>(
                             throw!(e);
                         }
                     }
-                    pc += i.bx();
+                    ip = ip.wrapping_add(i.bx());
                 }
                 OpCode::TForCall => {
                     save_pc!();
-                    let max_stack = proto.info.0.max_stack as usize;
+                    let max_stack = proto!().info.0.max_stack as usize;
                     flow!(cold::tfor_call(ex, fi, base, i, &fuel, max_stack));
                 }
                 OpCode::TForLoop => {
@@ -1977,23 +2065,24 @@ pub fn execute<'gc, const HOOKED: bool>(
                     let v = r!(a + 4);
                     if !v.is_nil() {
                         set!(a + 2, v);
-                        pc -= i.bx();
+                        ip = ip.wrapping_sub(i.bx());
                     }
                     back_edge!();
                 }
                 OpCode::SetList => {
                     let extra = if i.k() {
-                        pc += 1;
-                        fetch!(pc - 1).ax_field()
+                        let extra = fetch!().ax_field();
+                        ip = ip.wrapping_add(1);
+                        extra
                     } else {
                         0
                     };
-                    let max_stack = proto.info.0.max_stack as usize;
+                    let max_stack = proto!().info.0.max_stack as usize;
                     cold::set_list(ex, base, i, extra, max_stack);
                     sync!();
                 }
                 OpCode::Closure => {
-                    let c = cold::closure(ex, base, i.bx(), cl, proto);
+                    let c = cold::closure(ex, base, i.bx(), cl, proto!());
                     set!(i.a(), c);
                     fuel.set(fuel.get() - 1);
                 }
@@ -2046,6 +2135,7 @@ fn lua_tail_call<'gc>(
         nvarargs: 0,
         finish: false,
         tail: true,
+        resume_pc: Frame::NO_RESUME,
         ..*f
     };
     ts.stack.copy_within(src..src + 1 + nargs, dst);
@@ -2097,19 +2187,18 @@ unsafe fn load_value<'gc>(p: *const Value<'gc>) -> Value<'gc> {
     std::mem::transmute::<[MaybeUninit<u64>; 2], Value<'gc>>([a, b])
 }
 
-/// Both operands as floats when they are numbers and not both integers
-/// (the float fast path of arithmetic).
+/// Writes a value as two 8-byte words, the counterpart of `load_value`: a
+/// value just built from its words (a table read, a slow path's result)
+/// sits in memory as two words, and copying it with one 16-byte load
+/// stalls on store forwarding.
 #[inline(always)]
-fn float_operands(a: Value<'_>, b: Value<'_>) -> Option<(f64, f64)> {
-    let x = match a.as_float() {
-        Some(x) => x,
-        None => a.as_int()? as f64,
-    };
-    let y = match b.as_float() {
-        Some(y) => y,
-        None => b.as_int()? as f64,
-    };
-    Some((x, y))
+unsafe fn store_value<'gc>(p: *mut Value<'gc>, v: Value<'gc>) {
+    use std::mem::MaybeUninit;
+    // SAFETY: `Value` is 16 bytes; its words are copied as they are.
+    let [a, b] = std::mem::transmute::<Value<'gc>, [MaybeUninit<u64>; 2]>(v);
+    let w = p as *mut MaybeUninit<u64>;
+    std::ptr::write_volatile(w, a);
+    std::ptr::write_volatile(w.add(1), b);
 }
 
 /// An arithmetic or bitwise instruction whose operands missed the fast
@@ -2191,13 +2280,13 @@ fn arith_fallback<'gc>(
 }
 
 #[inline]
-fn int_mod_op<'gc>(x: i64, y: i64) -> Option<Value<'gc>> {
-    (y != 0).then(|| Value::Integer(arith::int_mod(x, y)))
+fn int_mod_op(x: i64, y: i64) -> Option<i64> {
+    (y != 0).then(|| arith::int_mod(x, y))
 }
 
 #[inline]
-fn int_idiv_op<'gc>(x: i64, y: i64) -> Option<Value<'gc>> {
-    (y != 0).then(|| Value::Integer(arith::int_floor_div(x, y)))
+fn int_idiv_op(x: i64, y: i64) -> Option<i64> {
+    (y != 0).then(|| arith::int_floor_div(x, y))
 }
 
 #[inline]
