@@ -1,8 +1,9 @@
 //! Calls that skip the general call setup. `PreparedCall`: one function
 //! called many times by a native (`table.sort`'s order function): what a
 //! nested call (`level::call_nested1`) works out about the function is
-//! worked out once, and each call of a Lua function only checks the
-//! limits, pushes its frame and runs it. `push_host_frame`: the frame of a
+//! worked out once, the nesting of the calls is counted once around all of
+//! them, and each call of a Lua function only checks the limits,
+//! pushes its frame and runs it. `push_host_frame`: the frame of a
 //! call from the host. Anything unusual (hooks to start, a stack to grow,
 //! a limit reached, another kind of function) takes the general path,
 //! which also raises the errors.
@@ -16,7 +17,8 @@ use crate::vm::exec::{Exec, Exit};
 
 pub struct PreparedCall<'gc> {
     f: Value<'gc>,
-    /// Set when `f` is a Lua function with fixed parameters.
+    /// Set when `f` is a Lua function with fixed parameters, and the
+    /// nesting limit leaves room for its calls.
     shape: Option<Shape>,
     /// The frames of the thread when the native prepared the call (its
     /// own on top): while that holds, the native makes the call.
@@ -32,12 +34,15 @@ struct Shape {
 
 impl<'gc> PreparedCall<'gc> {
     /// Prepares calls of `f` by the native of `ctx`.
-    pub fn new(ctx: &Ctx<'gc, '_>, f: Value<'gc>) -> Self {
+    fn new(ctx: &Ctx<'gc, '_>, f: Value<'gc>) -> Self {
         let frames = &ctx.ts.frames;
         let native_on_top = frames.last().is_some_and(|f| f.kind == FrameKind::Native);
         let shape = match f {
             Value::Function(Function::Lua(cl))
-                if !cl.proto.info.0.is_vararg && native_on_top && frames.len() < MAX_FRAMES =>
+                if !cl.proto.info.0.is_vararg
+                    && native_on_top
+                    && frames.len() < MAX_FRAMES
+                    && ctx.g.budget.0.nested.get() < MAX_NESTED_CALLS =>
             {
                 Some(Shape {
                     num_params: cl.proto.info.0.num_params as usize,
@@ -51,6 +56,44 @@ impl<'gc> PreparedCall<'gc> {
             shape,
             depth: frames.len(),
         }
+    }
+
+    /// Runs `body`, which calls `f` (as the native of `ctx`) through the
+    /// `PreparedCall` it gets. The nesting of those calls, which
+    /// `call_nested1` counts around each one (not yieldable), is counted
+    /// once around all of `body`; anything else `body` calls (metamethods)
+    /// must go through `aside`.
+    pub fn run<R>(
+        ctx: &mut Ctx<'gc, '_>,
+        f: Value<'gc>,
+        body: impl FnOnce(&mut Ctx<'gc, '_>, &PreparedCall<'gc>) -> RtResult<'gc, R>,
+    ) -> RtResult<'gc, R> {
+        let call = PreparedCall::new(ctx, f);
+        if call.shape.is_none() {
+            return body(ctx, &call);
+        }
+        nest(ctx, true);
+        let r = body(ctx, &call);
+        nest(ctx, false);
+        r
+    }
+
+    /// Runs `f`, which calls something else than the prepared function,
+    /// with the nesting that `run` counts set aside (as it is between the
+    /// calls that `call_nested1` would make).
+    #[inline(never)]
+    pub fn aside<R>(
+        &self,
+        ctx: &mut Ctx<'gc, '_>,
+        f: impl FnOnce(&mut Ctx<'gc, '_>) -> RtResult<'gc, R>,
+    ) -> RtResult<'gc, R> {
+        if self.shape.is_none() {
+            return f(ctx);
+        }
+        nest(ctx, false);
+        let r = f(ctx);
+        nest(ctx, true);
+        r
     }
 
     /// Calls the function with `a` and `b`: whether its first result is
@@ -77,20 +120,19 @@ impl<'gc> PreparedCall<'gc> {
         }
     }
 
-    #[inline(never)]
     fn call_other(
         &self,
         ctx: &mut Ctx<'gc, '_>,
         a: Value<'gc>,
         b: Value<'gc>,
     ) -> RtResult<'gc, Value<'gc>> {
-        ctx.call1(self.f, &[a, b])
+        self.aside(ctx, |ctx| ctx.call1(self.f, &[a, b]))
     }
 
     /// Whether this call can take the fast path: made by the native that
     /// prepared it (so not yieldable, as for `call_nested1`, and below the
-    /// frame limit), no hook to start, below the host's depth limit and
-    /// the nesting limit, and with the stack room already there.
+    /// frame limit and the nesting limit), no hook to start, below the
+    /// host's depth limit, and with the stack room already there.
     #[inline(always)]
     fn ready(&self, ctx: &Ctx<'_, '_>, shape: Shape, nargs: usize) -> bool {
         let ts = &*ctx.ts;
@@ -98,7 +140,6 @@ impl<'gc> PreparedCall<'gc> {
         let room = ts.top + 1 + nargs.max(shape.num_params) + shape.max_stack + 1;
         ts.frames.len() == self.depth
             && !ts.hook.live
-            && budget.nested.get() < MAX_NESTED_CALLS
             && budget
                 .max_call_depth
                 .get()
@@ -107,9 +148,27 @@ impl<'gc> PreparedCall<'gc> {
     }
 }
 
-/// The call of a Lua function that `ready` accepted: the frame that
-/// `precall` would push, run by the interpreter; the bookkeeping and the
-/// outcomes (errors, coroutine switches) of `level::call_nested1`.
+/// Counts one nested, not yieldable call in (`true`) or out, as
+/// `level::call_nested1` does around a call made by a native.
+fn nest(ctx: &mut Ctx<'_, '_>, enter: bool) {
+    let budget = &ctx.g.budget.0;
+    let ts = &mut *ctx.ts;
+    if enter {
+        budget.nested.set(budget.nested.get() + 1);
+        budget.nested_noyield.set(budget.nested_noyield.get() + 1);
+        ts.nested += 1;
+        ts.nny += 1;
+    } else {
+        budget.nested.set(budget.nested.get() - 1);
+        budget.nested_noyield.set(budget.nested_noyield.get() - 1);
+        ts.nested -= 1;
+        ts.nny -= 1;
+    }
+}
+
+/// The call of a Lua function that `ready` accepted inside `run`: the
+/// frame that `precall` would push, run by the interpreter; the outcomes
+/// (errors, coroutine switches) of `level::call_nested1`.
 /// `put_args` stores the arguments, `read` looks at the results.
 #[inline(always)]
 fn call_lua<'gc, R>(
@@ -131,20 +190,11 @@ fn call_lua<'gc, R>(
     let depth = ts.frames.len();
     ts.frames.push(Frame::lua(func, base, 1, 0, true));
     ts.top = base + shape.max_stack;
-    let budget = &g.budget.0;
-    budget.nested.set(budget.nested.get() + 1);
-    budget.nested_noyield.set(budget.nested_noyield.get() + 1);
-    ts.nested += 1;
-    ts.nny += 1;
     let exit = crate::vm::hook::run(&mut Exec { mc, g, th, ts }, None);
     let result = match exit {
         Exit::Returned(n) => Ok(n),
         exit => crate::vm::level::run_nested(mc, g, th, ts, Some(exit)),
     };
-    budget.nested.set(budget.nested.get() - 1);
-    budget.nested_noyield.set(budget.nested_noyield.get() - 1);
-    ts.nested -= 1;
-    ts.nny -= 1;
     match result {
         Ok(n) => {
             let r = read(&ts.stack[ts.top - n..ts.top]);

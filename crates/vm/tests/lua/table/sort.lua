@@ -138,3 +138,35 @@ print(level > 100)
 -- Errors after the stack grew, and caught inside the order function.
 print(pcall(table.sort, {3, 2, 1}, function(a, b) depth(500) error("late") end))
 print(sorted({3, 2, 1}, function(a, b) local ok = pcall(error, "x") return ok or a < b end))
+-- Nesting limits: the same whether sorts nest through the order function,
+-- __index or __newindex, and after errors out of order functions.
+local deepest = 0
+local function through_order(n)
+  deepest = math.max(deepest, n)
+  table.sort({2, 1}, function(a, b) through_order(n + 1) return a < b end)
+end
+local function through_index(n)
+  deepest = math.max(deepest, n)
+  local t = setmetatable({}, {__index = function(_, k) through_index(n + 1) return k end,
+                              __len = function() return 2 end})
+  table.sort(t, function(a, b) return a < b end)
+end
+local function through_newindex(n)
+  deepest = math.max(deepest, n)
+  local t = setmetatable({}, {__index = function(_, k) return k end,
+                              __newindex = function() through_newindex(n + 1) end,
+                              __len = function() return 3 end})
+  table.sort(t, function(a, b) return a > b end)
+end
+local depths = {}
+for _, f in ipairs({through_order, through_index, through_newindex, through_order}) do
+  deepest = 0
+  print(pcall(f, 0))
+  depths[#depths + 1] = deepest
+end
+print(depths[1] > 100, depths[1] == depths[2], depths[2] == depths[3], depths[3] == depths[4])
+print(coroutine.wrap(function()
+  local r
+  table.sort({1, 2}, function(a, b) r = coroutine.isyieldable() return a < b end)
+  return r, coroutine.isyieldable()
+end)())
