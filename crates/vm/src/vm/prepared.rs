@@ -108,14 +108,10 @@ impl<'gc> PreparedCall<'gc> {
         b: Value<'gc>,
     ) -> RtResult<'gc, bool> {
         match self.shape {
-            Some(shape) if self.ready(ctx, shape, 2) => call_lua(
-                ctx,
-                self.f,
-                shape,
-                2,
-                |args| (args[0], args[1]) = (a, b),
-                |results| results.first().is_some_and(|v| v.is_truthy()),
-            ),
+            Some(shape) if self.ready(ctx, shape, 2) => {
+                call_lua(ctx, self.f, shape, 2, |args| (args[0], args[1]) = (a, b))
+                    .map(|v| v.is_truthy())
+            }
             _ => Ok(self.call_other(ctx, a, b)?.is_truthy()),
         }
     }
@@ -168,17 +164,16 @@ fn nest(ctx: &mut Ctx<'_, '_>, enter: bool) {
 
 /// The call of a Lua function that `ready` accepted inside `run`: the
 /// frame that `precall` would push, run by the interpreter; the outcomes
-/// (errors, coroutine switches) of `level::call_nested1`.
-/// `put_args` stores the arguments, `read` looks at the results.
+/// (errors, coroutine switches) of `level::call_nested1`: the first result.
+/// `put_args` stores the arguments.
 #[inline(always)]
-fn call_lua<'gc, R>(
+fn call_lua<'gc>(
     ctx: &mut Ctx<'gc, '_>,
     f: Value<'gc>,
     shape: Shape,
     nargs: usize,
     put_args: impl FnOnce(&mut [Value<'gc>]),
-    read: impl FnOnce(&[Value<'gc>]) -> R,
-) -> RtResult<'gc, R> {
+) -> RtResult<'gc, Value<'gc>> {
     let (mc, g, th) = (ctx.mc, ctx.g, ctx.th);
     let ts = &mut *ctx.ts;
     let func = ts.top;
@@ -191,15 +186,22 @@ fn call_lua<'gc, R>(
     ts.frames.push(Frame::lua(func, base, 1, 0, true));
     ts.top = base + shape.max_stack;
     let exit = crate::vm::hook::run(&mut Exec { mc, g, th, ts }, None);
-    let result = match exit {
-        Exit::Returned(n) => Ok(n),
-        exit => crate::vm::level::run_nested(mc, g, th, ts, Some(exit)),
+    let first = match exit {
+        // The frame wants one result: it is where the function was (known
+        // here without waiting for the interpreter's `top`).
+        Exit::Returned(_) => Ok(ts.stack[func]),
+        exit => crate::vm::level::run_nested(mc, g, th, ts, Some(exit)).map(|n| {
+            if n > 0 {
+                ts.stack[ts.top - n]
+            } else {
+                Value::Nil
+            }
+        }),
     };
-    match result {
-        Ok(n) => {
-            let r = read(&ts.stack[ts.top - n..ts.top]);
+    match first {
+        Ok(v) => {
             ts.top = func;
-            Ok(r)
+            Ok(v)
         }
         Err(e) => Err(crate::vm::level::nested_call_failed(ts, e, depth, func)),
     }

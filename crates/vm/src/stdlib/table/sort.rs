@@ -453,11 +453,19 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
         (i, vi): (u64, Value<'gc>),
         (j, vj): (u64, Value<'gc>),
     ) -> RtResult<'gc, ()> {
+        if let Value::Table(tb) = self.t {
+            let mut st = tb.borrow_mut(ctx.mc);
+            if st.meta.is_none() {
+                st.set_int(i as i64, vi);
+                st.set_int(j as i64, vj);
+                return Ok(());
+            }
+        }
         self.set(ctx, i, vi)?;
         self.set(ctx, j, vj)
     }
 
-    #[inline(always)]
+    #[inline(never)]
     fn set(&self, ctx: &mut Ctx<'gc, '_>, i: u64, v: Value<'gc>) -> RtResult<'gc, ()> {
         if raw_seti(ctx.mc, self.t, i as i64, v) {
             return Ok(());

@@ -170,3 +170,10 @@ print(coroutine.wrap(function()
   table.sort({1, 2}, function(a, b) r = coroutine.isyieldable() return a < b end)
   return r, coroutine.isyieldable()
 end)())
+-- Only the first result of the order function counts: none, several, or
+-- from a nested call.
+print(sorted({3, 1, 2}, function(a, b) end))
+print(sorted({3, 1, 2}, function(a, b) return a > b, false end))
+print(sorted({3, 1, 2}, function(a, b) return nil, a < b end))
+print(sorted({3, 1, 2, 5, 4}, function(a, b) return select(2, false, a < b) end))
+print(sorted({"b", "c", "a"}, function(a, b) return (a < b) end))
