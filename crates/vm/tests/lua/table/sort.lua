@@ -177,3 +177,42 @@ print(sorted({3, 1, 2}, function(a, b) return a > b, false end))
 print(sorted({3, 1, 2}, function(a, b) return nil, a < b end))
 print(sorted({3, 1, 2, 5, 4}, function(a, b) return select(2, false, a < b) end))
 print(sorted({"b", "c", "a"}, function(a, b) return (a < b) end))
+-- Order functions that only compare their parameters, on numbers of both
+-- kinds (exact comparisons of integers with floats), strings, and values
+-- that cannot be compared.
+local big = math.maxinteger
+local mixed = {3, -1, 2.5, 2, math.huge, -math.huge, 2^53, 2^53 + 1, 2^63, big, big - 1,
+  -big, math.mininteger, -0.0, 0, 1e308, -1e-308, 7, 2.0, 3.5}
+local function copy(t) local c = {} for i = 1, #t do c[i] = t[i] end return c end
+local distinct = {3, -1, 2.5, math.huge, -math.huge, 2^53, 2^53 + 2, 2^63, big, big - 1,
+  math.mininteger, -0.0, 1e308, -1e-308, 7.5}
+local function show(t) local s = {} for i = 1, #t do s[i] = tostring(t[i]) end return table.concat(s, " ") end
+for _, f in ipairs({
+  function(a, b) return a < b end,
+  function(a, b) return a > b end,
+  function(a, b) return b < a end,
+  function(a, b) return b > a end,
+  function(x, y) return x <= y end,
+  function(x, y) return x >= y end,
+  function(x, y) return not (x < y) end,
+  function(x, y) return not (y <= x) end,
+}) do
+  for _, list in ipairs({mixed, distinct}) do
+    print(pcall(function() local t = copy(list) table.sort(t, f) return show(t) end))
+  end
+end
+print(sorted({"b", "a", "c"}, function(a, b) return a > b end))
+print(pcall(table.sort, {1, "x", 2}, function(a, b) return a < b end))
+print(pcall(table.sort, {1, 2, 0 / 0, 4, 3}, function(a, b) return a < b end))
+print(pcall(table.sort, {1, {}, 2}, function(a, b) return a > b end))
+-- Hooks see every call of such a function.
+local counted = 0
+local u1, u2 = lcg(30, 9), lcg(30, 9)
+table.sort(u1, function(a, b) counted = counted + 1 return a < b end)
+local lines = 0
+local less = function(a, b) return a < b end
+local line = debug.getinfo(less, "S").linedefined
+debug.sethook(function(_, l) if l == line then lines = lines + 1 end end, "l")
+table.sort(u2, less)
+debug.sethook()
+print(counted == lines, show(u1) == show(u2))
