@@ -19,7 +19,7 @@ use crate::value::{Function, Value};
 use crate::vm::arith::{num_le, num_lt};
 use crate::vm::budget::{Budget, MAX_FRAMES, MAX_NESTED_CALLS};
 use crate::vm::ctx::Ctx;
-use crate::vm::exec::{Exec, Exit};
+use crate::vm::exec::{execute, Exec, Exit};
 
 pub struct PreparedCall<'gc> {
     f: Value<'gc>,
@@ -33,11 +33,26 @@ pub struct PreparedCall<'gc> {
     depth: usize,
 }
 
-/// What a call of the Lua function needs on the stack.
+/// What a call of the Lua function with two arguments needs on the stack.
 #[derive(Clone, Copy)]
 struct Shape {
-    num_params: usize,
+    /// Parameters beyond the two arguments (set to nil).
+    extra_params: usize,
     max_stack: usize,
+    /// Slots above the native's top that the call uses: the function, its
+    /// parameters, its registers and one more (as `push_lua_frame`).
+    room: usize,
+}
+
+impl Shape {
+    fn of(p: &Proto) -> Shape {
+        let (params, max_stack) = (p.num_params as usize, p.max_stack as usize);
+        Shape {
+            extra_params: params.saturating_sub(2),
+            max_stack,
+            room: 1 + params.max(2) + max_stack + 1,
+        }
+    }
 }
 
 impl<'gc> PreparedCall<'gc> {
@@ -58,10 +73,7 @@ impl<'gc> PreparedCall<'gc> {
         };
         PreparedCall {
             f,
-            shape: proto.map(|p| Shape {
-                num_params: p.info.0.num_params as usize,
-                max_stack: p.info.0.max_stack as usize,
-            }),
+            shape: proto.map(|p| Shape::of(&p.info.0)),
             comparison: proto.and_then(|p| Comparison::of(&p.info.0)),
             depth: frames.len(),
         }
@@ -117,12 +129,11 @@ impl<'gc> PreparedCall<'gc> {
         b: Value<'gc>,
     ) -> RtResult<'gc, bool> {
         match self.shape {
-            Some(shape) if self.ready(ctx, shape, 2) => {
+            Some(shape) if self.ready(ctx, shape) => {
                 if let Some(answer) = self.comparison.and_then(|c| c.answer(a, b)) {
                     return Ok(answer);
                 }
-                call_lua(ctx, self.f, shape, 2, |args| (args[0], args[1]) = (a, b))
-                    .map(|v| v.is_truthy())
+                call_lua(ctx, self.f, shape, a, b)
             }
             _ => Ok(self.call_other(ctx, a, b)?.is_truthy()),
         }
@@ -142,17 +153,16 @@ impl<'gc> PreparedCall<'gc> {
     /// frame limit and the nesting limit), no hook to start, below the
     /// host's depth limit, and with the stack room already there.
     #[inline(always)]
-    fn ready(&self, ctx: &Ctx<'_, '_>, shape: Shape, nargs: usize) -> bool {
+    fn ready(&self, ctx: &Ctx<'_, '_>, shape: Shape) -> bool {
         let ts = &*ctx.ts;
         let budget = &ctx.g.budget.0;
-        let room = ts.top + 1 + nargs.max(shape.num_params) + shape.max_stack + 1;
         ts.frames.len() == self.depth
             && !ts.hook.live
             && budget
                 .max_call_depth
                 .get()
                 .is_none_or(|limit| self.depth < limit)
-            && room <= ts.stack.len()
+            && ts.top + shape.room <= ts.stack.len()
     }
 }
 
@@ -229,46 +239,41 @@ fn nest(ctx: &mut Ctx<'_, '_>, enter: bool) {
     }
 }
 
-/// The call of a Lua function that `ready` accepted inside `run`: the
-/// frame that `precall` would push, run by the interpreter; the outcomes
-/// (errors, coroutine switches) of `level::call_nested1`: the first result.
-/// `put_args` stores the arguments.
+/// The call of a Lua function with `a` and `b` that `ready` accepted
+/// inside `run`: the frame that `precall` would push, run by the
+/// interpreter; the outcomes (errors, coroutine switches) of
+/// `level::call_nested1`. Whether the first result is true.
 #[inline(always)]
 fn call_lua<'gc>(
     ctx: &mut Ctx<'gc, '_>,
     f: Value<'gc>,
     shape: Shape,
-    nargs: usize,
-    put_args: impl FnOnce(&mut [Value<'gc>]),
-) -> RtResult<'gc, Value<'gc>> {
+    a: Value<'gc>,
+    b: Value<'gc>,
+) -> RtResult<'gc, bool> {
     let (mc, g, th) = (ctx.mc, ctx.g, ctx.th);
     let ts = &mut *ctx.ts;
     let func = ts.top;
     let base = func + 1;
-    let slots = &mut ts.stack[func..base + nargs.max(shape.num_params)];
-    slots[0] = f;
-    put_args(&mut slots[1..1 + nargs]);
-    slots[1 + nargs..].fill(Value::Nil);
+    let slots = &mut ts.stack[func..base + 2 + shape.extra_params];
+    (slots[0], slots[1], slots[2]) = (f, a, b);
+    slots[3..].fill(Value::Nil);
     let depth = ts.frames.len();
     ts.frames.push(Frame::lua(func, base, 1, 0, true));
     ts.top = base + shape.max_stack;
-    let exit = crate::vm::hook::run(&mut Exec { mc, g, th, ts }, None);
-    let first = match exit {
+    // No hook to start (`ready`).
+    let exit = execute::<false>(&mut Exec { mc, g, th, ts }, None);
+    let answer = match exit {
         // The frame wants one result: it is where the function was (known
         // here without waiting for the interpreter's `top`).
-        Exit::Returned(_) => Ok(ts.stack[func]),
-        exit => crate::vm::level::run_nested(mc, g, th, ts, Some(exit)).map(|n| {
-            if n > 0 {
-                ts.stack[ts.top - n]
-            } else {
-                Value::Nil
-            }
-        }),
+        Exit::Returned(_) => Ok(ts.stack[func].is_truthy()),
+        exit => crate::vm::level::run_nested(mc, g, th, ts, Some(exit))
+            .map(|n| n > 0 && ts.stack[ts.top - n].is_truthy()),
     };
-    match first {
-        Ok(v) => {
+    match answer {
+        Ok(answer) => {
             ts.top = func;
-            Ok(v)
+            Ok(answer)
         }
         Err(e) => Err(crate::vm::level::nested_call_failed(ts, e, depth, func)),
     }
