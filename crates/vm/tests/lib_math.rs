@@ -12,3 +12,8 @@ use lunarena_vm::Libs;
 fn functions() {
     check_script(Libs::SAFE, "math/functions");
 }
+
+#[test]
+fn float_mod() {
+    check_script(Libs::SAFE, "math/float_mod");
+}

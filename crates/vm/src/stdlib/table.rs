@@ -127,18 +127,28 @@ pub fn seti<'gc>(
     i: i64,
     v: Value<'gc>,
 ) -> RtResult<'gc, ()> {
-    if let Value::Table(tb) = t {
-        let mut st = tb.borrow_mut(ctx.mc);
-        if st.meta.is_none() {
-            st.set_int(i, v);
-            return Ok(());
-        }
+    if raw_seti(ctx.mc, t, i, v) {
+        return Ok(());
     }
     seti_meta(ctx, t, i, v)
 }
 
+/// `t[i] = v` when `t` is a table without metatable: true then, false
+/// (nothing done) otherwise.
+#[inline(always)]
+pub(super) fn raw_seti<'gc>(mc: &Mutation<'gc>, t: Value<'gc>, i: i64, v: Value<'gc>) -> bool {
+    if let Value::Table(tb) = t {
+        let mut st = tb.borrow_mut(mc);
+        if st.meta.is_none() {
+            st.set_int(i, v);
+            return true;
+        }
+    }
+    false
+}
+
 #[inline(never)]
-fn seti_meta<'gc>(
+pub(super) fn seti_meta<'gc>(
     ctx: &mut Ctx<'gc, '_>,
     t: Value<'gc>,
     i: i64,

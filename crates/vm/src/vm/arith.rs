@@ -133,7 +133,7 @@ pub fn int_mod(a: i64, b: i64) -> i64 {
 /// Float modulo with Lua's sign rule.
 #[inline]
 pub fn float_mod(a: f64, b: f64) -> f64 {
-    let r = a % b;
+    let r = crate::vm::fmod::fmod(a, b);
     if r != 0.0 && ((r > 0.0) != (b > 0.0)) {
         r + b
     } else {

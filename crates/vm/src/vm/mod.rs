@@ -7,6 +7,7 @@ pub mod convert;
 pub mod ctx;
 pub mod debug;
 pub mod exec;
+pub mod fmod;
 pub mod hook;
 pub mod level;
 pub mod meta;

@@ -1,56 +1,120 @@
 //! Calls that skip the general call setup. `PreparedCall`: one function
 //! called many times by a native (`table.sort`'s order function): what a
 //! nested call (`level::call_nested1`) works out about the function is
-//! worked out once, and each call of a Lua function only checks the
-//! limits, pushes its frame and runs it. `push_host_frame`: the frame of a
-//! call from the host. Anything unusual (hooks to start, a stack to grow,
-//! a limit reached, another kind of function) takes the general path,
-//! which also raises the errors.
+//! worked out once, the nesting of the calls is counted once around all of
+//! them, and each call of a Lua function only checks the limits, pushes
+//! its frame and runs it; a function that only compares its two
+//! parameters is not even run when they are numbers or strings.
+//! `push_host_frame`: the frame of a call from the host. Anything unusual
+//! (hooks to start, a stack to grow, a limit reached, another kind of
+//! function) takes the general path, which also raises the errors.
+
+use crate::compiler::opcode::OpCode;
+use crate::compiler::proto::Proto;
+use gc_arena::Gc;
 
 use crate::error::RtResult;
 use crate::thread::{Frame, FrameKind, ThreadState};
 use crate::value::{Function, Value};
+use crate::vm::arith::{num_le, num_lt};
 use crate::vm::budget::{Budget, MAX_FRAMES, MAX_NESTED_CALLS};
 use crate::vm::ctx::Ctx;
-use crate::vm::exec::{Exec, Exit};
+use crate::vm::exec::{execute, Exec, Exit};
 
 pub struct PreparedCall<'gc> {
     f: Value<'gc>,
-    /// Set when `f` is a Lua function with fixed parameters.
+    /// Set when `f` is a Lua function with fixed parameters, and the
+    /// nesting limit leaves room for its calls.
     shape: Option<Shape>,
+    /// Set when `f` is such a function that only compares its parameters.
+    comparison: Option<Comparison>,
     /// The frames of the thread when the native prepared the call (its
     /// own on top): while that holds, the native makes the call.
     depth: usize,
 }
 
-/// What a call of the Lua function needs on the stack.
+/// What a call of the Lua function with two arguments needs on the stack.
 #[derive(Clone, Copy)]
 struct Shape {
-    num_params: usize,
+    /// Parameters beyond the two arguments (set to nil).
+    extra_params: usize,
     max_stack: usize,
+    /// Slots above the native's top that the call uses: the function, its
+    /// parameters, its registers and one more (as `push_lua_frame`).
+    room: usize,
+}
+
+impl Shape {
+    fn of(p: &Proto) -> Shape {
+        let (params, max_stack) = (p.num_params as usize, p.max_stack as usize);
+        Shape {
+            extra_params: params.saturating_sub(2),
+            max_stack,
+            room: 1 + params.max(2) + max_stack + 1,
+        }
+    }
 }
 
 impl<'gc> PreparedCall<'gc> {
     /// Prepares calls of `f` by the native of `ctx`.
-    pub fn new(ctx: &Ctx<'gc, '_>, f: Value<'gc>) -> Self {
+    fn new(ctx: &Ctx<'gc, '_>, f: Value<'gc>) -> Self {
         let frames = &ctx.ts.frames;
         let native_on_top = frames.last().is_some_and(|f| f.kind == FrameKind::Native);
-        let shape = match f {
+        let proto = match f {
             Value::Function(Function::Lua(cl))
-                if !cl.proto.info.0.is_vararg && native_on_top && frames.len() < MAX_FRAMES =>
+                if !cl.proto.info.0.is_vararg
+                    && native_on_top
+                    && frames.len() < MAX_FRAMES
+                    && ctx.g.budget.0.nested.get() < MAX_NESTED_CALLS =>
             {
-                Some(Shape {
-                    num_params: cl.proto.info.0.num_params as usize,
-                    max_stack: cl.proto.info.0.max_stack as usize,
-                })
+                Some(Gc::as_ref(cl.proto))
             }
             _ => None,
         };
         PreparedCall {
             f,
-            shape,
+            shape: proto.map(|p| Shape::of(&p.info.0)),
+            comparison: proto.and_then(|p| Comparison::of(&p.info.0)),
             depth: frames.len(),
         }
+    }
+
+    /// Runs `body`, which calls `f` (as the native of `ctx`) through the
+    /// `PreparedCall` it gets. The nesting of those calls, which
+    /// `call_nested1` counts around each one (not yieldable), is counted
+    /// once around all of `body`; anything else `body` calls (metamethods)
+    /// must go through `aside`.
+    pub fn run<R>(
+        ctx: &mut Ctx<'gc, '_>,
+        f: Value<'gc>,
+        body: impl FnOnce(&mut Ctx<'gc, '_>, &PreparedCall<'gc>) -> RtResult<'gc, R>,
+    ) -> RtResult<'gc, R> {
+        let call = PreparedCall::new(ctx, f);
+        if call.shape.is_none() {
+            return body(ctx, &call);
+        }
+        nest(ctx, true);
+        let r = body(ctx, &call);
+        nest(ctx, false);
+        r
+    }
+
+    /// Runs `f`, which calls something else than the prepared function,
+    /// with the nesting that `run` counts set aside (as it is between the
+    /// calls that `call_nested1` would make).
+    #[inline(never)]
+    pub fn aside<R>(
+        &self,
+        ctx: &mut Ctx<'gc, '_>,
+        f: impl FnOnce(&mut Ctx<'gc, '_>) -> RtResult<'gc, R>,
+    ) -> RtResult<'gc, R> {
+        if self.shape.is_none() {
+            return f(ctx);
+        }
+        nest(ctx, false);
+        let r = f(ctx);
+        nest(ctx, true);
+        r
     }
 
     /// Calls the function with `a` and `b`: whether its first result is
@@ -65,91 +129,164 @@ impl<'gc> PreparedCall<'gc> {
         b: Value<'gc>,
     ) -> RtResult<'gc, bool> {
         match self.shape {
-            Some(shape) if self.ready(ctx, shape, 2) => call_lua(
-                ctx,
-                self.f,
-                shape,
-                2,
-                |args| (args[0], args[1]) = (a, b),
-                |results| results.first().is_some_and(|v| v.is_truthy()),
-            ),
+            Some(shape) if self.ready(ctx, shape) => {
+                if let Some(answer) = self.comparison.and_then(|c| c.answer(a, b)) {
+                    return Ok(answer);
+                }
+                call_lua(ctx, self.f, shape, a, b)
+            }
             _ => Ok(self.call_other(ctx, a, b)?.is_truthy()),
         }
     }
 
-    #[inline(never)]
     fn call_other(
         &self,
         ctx: &mut Ctx<'gc, '_>,
         a: Value<'gc>,
         b: Value<'gc>,
     ) -> RtResult<'gc, Value<'gc>> {
-        ctx.call1(self.f, &[a, b])
+        self.aside(ctx, |ctx| ctx.call1(self.f, &[a, b]))
     }
 
     /// Whether this call can take the fast path: made by the native that
     /// prepared it (so not yieldable, as for `call_nested1`, and below the
-    /// frame limit), no hook to start, below the host's depth limit and
-    /// the nesting limit, and with the stack room already there.
+    /// frame limit and the nesting limit), no hook to start, below the
+    /// host's depth limit, and with the stack room already there.
     #[inline(always)]
-    fn ready(&self, ctx: &Ctx<'_, '_>, shape: Shape, nargs: usize) -> bool {
+    fn ready(&self, ctx: &Ctx<'_, '_>, shape: Shape) -> bool {
         let ts = &*ctx.ts;
         let budget = &ctx.g.budget.0;
-        let room = ts.top + 1 + nargs.max(shape.num_params) + shape.max_stack + 1;
         ts.frames.len() == self.depth
             && !ts.hook.live
-            && budget.nested.get() < MAX_NESTED_CALLS
             && budget
                 .max_call_depth
                 .get()
                 .is_none_or(|limit| self.depth < limit)
-            && room <= ts.stack.len()
+            && ts.top + shape.room <= ts.stack.len()
     }
 }
 
-/// The call of a Lua function that `ready` accepted: the frame that
-/// `precall` would push, run by the interpreter; the bookkeeping and the
-/// outcomes (errors, coroutine switches) of `level::call_nested1`.
-/// `put_args` stores the arguments, `read` looks at the results.
+/// A function whose body only compares its two parameters, as
+/// `function(a, b) return a > b end` compiles: `LT` or `LE` of the
+/// parameters, then the jump and the two loads that make the answer, and
+/// its return. On two numbers or two strings its answer is known without
+/// running it, and nothing else it does could be seen (no hook is set when
+/// it is called).
+#[derive(Clone, Copy)]
+struct Comparison {
+    /// `<=` rather than `<`.
+    le: bool,
+    /// The second parameter is compared with the first.
+    swapped: bool,
+    /// The answer when the comparison holds (the instruction's `k`).
+    holds: bool,
+}
+
+impl Comparison {
+    fn of(p: &Proto) -> Option<Comparison> {
+        let [cmp, jmp, load_false, load_true, ret, ..] = p.code[..] else {
+            return None;
+        };
+        let le = match cmp.op() {
+            OpCode::Lt => false,
+            OpCode::Le => true,
+            _ => return None,
+        };
+        let swapped = match (cmp.a(), cmp.b()) {
+            (0, 1) => false,
+            (1, 0) => true,
+            _ => return None,
+        };
+        let r = load_false.a();
+        let answers = p.num_params == 2
+            && jmp.op() == OpCode::Jmp
+            && jmp.sj_field() == 1
+            && load_false.op() == OpCode::LFalseSkip
+            && load_true.op() == OpCode::LoadTrue
+            && load_true.a() == r
+            && ret.op() == OpCode::Return1
+            && ret.a() == r;
+        answers.then_some(Comparison {
+            le,
+            swapped,
+            holds: cmp.k(),
+        })
+    }
+
+    /// The function's answer for `a` and `b` if both are numbers or both
+    /// strings (compared as the interpreter does, with no metamethod).
+    #[inline(always)]
+    fn answer<'gc>(self, a: Value<'gc>, b: Value<'gc>) -> Option<bool> {
+        let (x, y) = if self.swapped { (b, a) } else { (a, b) };
+        let holds = match (x, y) {
+            (Value::String(x), Value::String(y)) => {
+                let (x, y) = (x.as_bytes(), y.as_bytes());
+                if self.le {
+                    x <= y
+                } else {
+                    x < y
+                }
+            }
+            _ if self.le => num_le(x, y)?,
+            _ => num_lt(x, y)?,
+        };
+        Some(holds == self.holds)
+    }
+}
+
+/// Counts one nested, not yieldable call in (`true`) or out, as
+/// `level::call_nested1` does around a call made by a native.
+fn nest(ctx: &mut Ctx<'_, '_>, enter: bool) {
+    let budget = &ctx.g.budget.0;
+    let ts = &mut *ctx.ts;
+    if enter {
+        budget.nested.set(budget.nested.get() + 1);
+        budget.nested_noyield.set(budget.nested_noyield.get() + 1);
+        ts.nested += 1;
+        ts.nny += 1;
+    } else {
+        budget.nested.set(budget.nested.get() - 1);
+        budget.nested_noyield.set(budget.nested_noyield.get() - 1);
+        ts.nested -= 1;
+        ts.nny -= 1;
+    }
+}
+
+/// The call of a Lua function with `a` and `b` that `ready` accepted
+/// inside `run`: the frame that `precall` would push, run by the
+/// interpreter; the outcomes (errors, coroutine switches) of
+/// `level::call_nested1`. Whether the first result is true.
 #[inline(always)]
-fn call_lua<'gc, R>(
+fn call_lua<'gc>(
     ctx: &mut Ctx<'gc, '_>,
     f: Value<'gc>,
     shape: Shape,
-    nargs: usize,
-    put_args: impl FnOnce(&mut [Value<'gc>]),
-    read: impl FnOnce(&[Value<'gc>]) -> R,
-) -> RtResult<'gc, R> {
+    a: Value<'gc>,
+    b: Value<'gc>,
+) -> RtResult<'gc, bool> {
     let (mc, g, th) = (ctx.mc, ctx.g, ctx.th);
     let ts = &mut *ctx.ts;
     let func = ts.top;
     let base = func + 1;
-    let slots = &mut ts.stack[func..base + nargs.max(shape.num_params)];
-    slots[0] = f;
-    put_args(&mut slots[1..1 + nargs]);
-    slots[1 + nargs..].fill(Value::Nil);
+    let slots = &mut ts.stack[func..base + 2 + shape.extra_params];
+    (slots[0], slots[1], slots[2]) = (f, a, b);
+    slots[3..].fill(Value::Nil);
     let depth = ts.frames.len();
     ts.frames.push(Frame::lua(func, base, 1, 0, true));
     ts.top = base + shape.max_stack;
-    let budget = &g.budget.0;
-    budget.nested.set(budget.nested.get() + 1);
-    budget.nested_noyield.set(budget.nested_noyield.get() + 1);
-    ts.nested += 1;
-    ts.nny += 1;
-    let exit = crate::vm::hook::run(&mut Exec { mc, g, th, ts }, None);
-    let result = match exit {
-        Exit::Returned(n) => Ok(n),
-        exit => crate::vm::level::run_nested(mc, g, th, ts, Some(exit)),
+    // No hook to start (`ready`).
+    let exit = execute::<false>(&mut Exec { mc, g, th, ts }, None);
+    let answer = match exit {
+        // The frame wants one result: it is where the function was (known
+        // here without waiting for the interpreter's `top`).
+        Exit::Returned(_) => Ok(ts.stack[func].is_truthy()),
+        exit => crate::vm::level::run_nested(mc, g, th, ts, Some(exit))
+            .map(|n| n > 0 && ts.stack[ts.top - n].is_truthy()),
     };
-    budget.nested.set(budget.nested.get() - 1);
-    budget.nested_noyield.set(budget.nested_noyield.get() - 1);
-    ts.nested -= 1;
-    ts.nny -= 1;
-    match result {
-        Ok(n) => {
-            let r = read(&ts.stack[ts.top - n..ts.top]);
+    match answer {
+        Ok(answer) => {
             ts.top = func;
-            Ok(r)
+            Ok(answer)
         }
         Err(e) => Err(crate::vm::level::nested_call_failed(ts, e, depth, func)),
     }

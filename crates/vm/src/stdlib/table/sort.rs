@@ -18,7 +18,8 @@ use crate::vm::meta;
 use crate::vm::prepared::PreparedCall;
 
 use super::{
-    aux_getn, charge, geti, geti_meta, in_native, mcx, raw_geti, seti, CHARGE_EVERY, TAB_R, TAB_W,
+    aux_getn, charge, geti, geti_meta, in_native, mcx, raw_geti, raw_seti, seti, seti_meta,
+    CHARGE_EVERY, TAB_R, TAB_W,
 };
 
 /// Intervals at least this long get a randomized pivot once partitions
@@ -354,7 +355,7 @@ macro_rules! get {
     ($d:expr, $ctx:expr, $i:expr) => {
         match raw_geti($d.t, $i as i64) {
             Some(v) => v,
-            None => geti_meta($ctx, $d.t, $i as i64)?,
+            None => $d.get_meta($ctx, $i)?,
         }
     };
 }
@@ -363,6 +364,13 @@ macro_rules! get {
 /// stay in registers: handed over through memory, they would stall.
 trait Order<'gc> {
     fn less(&self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool>;
+
+    /// Runs `f`, which calls the table's metamethods.
+    fn aside<R>(
+        &self,
+        ctx: &mut Ctx<'gc, '_>,
+        f: impl FnOnce(&mut Ctx<'gc, '_>) -> RtResult<'gc, R>,
+    ) -> RtResult<'gc, R>;
 }
 
 /// Without an order function, Lua's `<`: numbers and strings directly,
@@ -380,6 +388,14 @@ impl<'gc> Order<'gc> for LessThan {
             _ => compare(ctx, a, b),
         }
     }
+
+    fn aside<R>(
+        &self,
+        ctx: &mut Ctx<'gc, '_>,
+        f: impl FnOnce(&mut Ctx<'gc, '_>) -> RtResult<'gc, R>,
+    ) -> RtResult<'gc, R> {
+        f(ctx)
+    }
 }
 
 #[inline(never)]
@@ -388,10 +404,18 @@ fn compare<'gc>(ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResul
     in_native(ctx, r)
 }
 
-impl<'gc> Order<'gc> for PreparedCall<'gc> {
+impl<'gc> Order<'gc> for &PreparedCall<'gc> {
     #[inline(always)]
     fn less(&self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
         self.test2(ctx, a, b)
+    }
+
+    fn aside<R>(
+        &self,
+        ctx: &mut Ctx<'gc, '_>,
+        f: impl FnOnce(&mut Ctx<'gc, '_>) -> RtResult<'gc, R>,
+    ) -> RtResult<'gc, R> {
+        PreparedCall::aside(self, ctx, f)
     }
 }
 
@@ -414,6 +438,42 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
         self.order.less(ctx, a, b)
     }
 
+    /// `t[i]` through `__index`.
+    #[inline(never)]
+    fn get_meta(&self, ctx: &mut Ctx<'gc, '_>, i: u64) -> RtResult<'gc, Value<'gc>> {
+        self.order
+            .aside(ctx, |ctx| geti_meta(ctx, self.t, i as i64))
+    }
+
+    /// `t[i], t[j] = vi, vj`, as `set2`.
+    #[inline(always)]
+    fn set2(
+        &self,
+        ctx: &mut Ctx<'gc, '_>,
+        (i, vi): (u64, Value<'gc>),
+        (j, vj): (u64, Value<'gc>),
+    ) -> RtResult<'gc, ()> {
+        if let Value::Table(tb) = self.t {
+            let mut st = tb.borrow_mut(ctx.mc);
+            if st.meta.is_none() {
+                st.set_int(i as i64, vi);
+                st.set_int(j as i64, vj);
+                return Ok(());
+            }
+        }
+        self.set(ctx, i, vi)?;
+        self.set(ctx, j, vj)
+    }
+
+    #[inline(never)]
+    fn set(&self, ctx: &mut Ctx<'gc, '_>, i: u64, v: Value<'gc>) -> RtResult<'gc, ()> {
+        if raw_seti(ctx.mc, self.t, i as i64, v) {
+            return Ok(());
+        }
+        self.order
+            .aside(ctx, |ctx| seti_meta(ctx, self.t, i as i64, v))
+    }
+
     /// Sorts `lo..=up`: the smaller part of each partition by recursion
     /// (so at most about 31 levels deep), the larger one in this loop.
     fn sort(
@@ -426,7 +486,7 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
         while lo < up {
             let (a_lo, a_up) = (get!(self, ctx, lo), get!(self, ctx, up));
             if self.lt(ctx, a_up, a_lo)? {
-                set2(ctx, self.t, (lo, a_up), (up, a_lo))?;
+                self.set2(ctx, (lo, a_up), (up, a_lo))?;
             }
             if up - lo == 1 {
                 break;
@@ -434,11 +494,11 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
             let p = choose_pivot(lo, up, rnd);
             let (a_p, a_lo) = (get!(self, ctx, p), get!(self, ctx, lo));
             if self.lt(ctx, a_p, a_lo)? {
-                set2(ctx, self.t, (p, a_lo), (lo, a_p))?;
+                self.set2(ctx, (p, a_lo), (lo, a_p))?;
             } else {
                 let a_up = get!(self, ctx, up);
                 if self.lt(ctx, a_up, a_p)? {
-                    set2(ctx, self.t, (p, a_up), (up, a_p))?;
+                    self.set2(ctx, (p, a_up), (up, a_p))?;
                 }
             }
             if up - lo == 2 {
@@ -463,7 +523,7 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
     ) -> RtResult<'gc, u64> {
         let pivot = get!(self, ctx, p);
         let a_up1 = get!(self, ctx, up - 1);
-        set2(ctx, self.t, (p, a_up1), (up - 1, pivot))?;
+        self.set2(ctx, (p, a_up1), (up - 1, pivot))?;
         let (mut i, mut j) = (lo, up - 1);
         loop {
             i += 1;
@@ -487,10 +547,10 @@ impl<'gc, O: Order<'gc>> Direct<'gc, O> {
             if j < i {
                 // a[up - 1] holds the pivot: swap it with a[i] without
                 // reading it again (as PUC-Rio; visible through __index).
-                set2(ctx, self.t, (up - 1, a_i), (i, pivot))?;
+                self.set2(ctx, (up - 1, a_i), (i, pivot))?;
                 return Ok(i);
             }
-            set2(ctx, self.t, (i, a_j), (j, a_i))?;
+            self.set2(ctx, (i, a_j), (j, a_i))?;
         }
     }
 }
@@ -537,8 +597,9 @@ pub(super) fn sort<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         let order = LessThan;
         Direct { t, order, work: 0 }.sort(&mut ctx, 1, up, 0)?;
     } else {
-        let order = PreparedCall::new(&ctx, cmp);
-        Direct { t, order, work: 0 }.sort(&mut ctx, 1, up, 0)?;
+        PreparedCall::run(&mut ctx, cmp, |ctx, order| {
+            Direct { t, order, work: 0 }.sort(ctx, 1, up, 0)
+        })?;
     }
     Ok(0)
 }

@@ -138,3 +138,90 @@ print(level > 100)
 -- Errors after the stack grew, and caught inside the order function.
 print(pcall(table.sort, {3, 2, 1}, function(a, b) depth(500) error("late") end))
 print(sorted({3, 2, 1}, function(a, b) local ok = pcall(error, "x") return ok or a < b end))
+-- Nesting limits: the same whether sorts nest through the order function,
+-- __index or __newindex, and after errors out of order functions.
+local deepest = 0
+local function through_order(n)
+  deepest = math.max(deepest, n)
+  table.sort({2, 1}, function(a, b) through_order(n + 1) return a < b end)
+end
+local function through_index(n)
+  deepest = math.max(deepest, n)
+  local t = setmetatable({}, {__index = function(_, k) through_index(n + 1) return k end,
+                              __len = function() return 2 end})
+  table.sort(t, function(a, b) return a < b end)
+end
+local function through_newindex(n)
+  deepest = math.max(deepest, n)
+  local t = setmetatable({}, {__index = function(_, k) return k end,
+                              __newindex = function() through_newindex(n + 1) end,
+                              __len = function() return 3 end})
+  table.sort(t, function(a, b) return a > b end)
+end
+local depths = {}
+for _, f in ipairs({through_order, through_index, through_newindex, through_order}) do
+  deepest = 0
+  print(pcall(f, 0))
+  depths[#depths + 1] = deepest
+end
+print(depths[1] > 100, depths[1] == depths[2], depths[2] == depths[3], depths[3] == depths[4])
+print(coroutine.wrap(function()
+  local r
+  table.sort({1, 2}, function(a, b) r = coroutine.isyieldable() return a < b end)
+  return r, coroutine.isyieldable()
+end)())
+-- Only the first result of the order function counts: none, several, or
+-- from a nested call.
+print(sorted({3, 1, 2}, function(a, b) end))
+print(sorted({3, 1, 2}, function(a, b) return a > b, false end))
+print(sorted({3, 1, 2}, function(a, b) return nil, a < b end))
+print(sorted({3, 1, 2, 5, 4}, function(a, b) return select(2, false, a < b) end))
+print(sorted({"b", "c", "a"}, function(a, b) return (a < b) end))
+-- Order functions that only compare their parameters, on numbers of both
+-- kinds (exact comparisons of integers with floats), strings, and values
+-- that cannot be compared.
+local big = math.maxinteger
+local mixed = {3, -1, 2.5, 2, math.huge, -math.huge, 2^53, 2^53 + 1, 2^63, big, big - 1,
+  -big, math.mininteger, -0.0, 0, 1e308, -1e-308, 7, 2.0, 3.5}
+local function copy(t) local c = {} for i = 1, #t do c[i] = t[i] end return c end
+local distinct = {3, -1, 2.5, math.huge, -math.huge, 2^53, 2^53 + 2, 2^63, big, big - 1,
+  math.mininteger, -0.0, 1e308, -1e-308, 7.5}
+local function show(t) local s = {} for i = 1, #t do s[i] = tostring(t[i]) end return table.concat(s, " ") end
+for _, f in ipairs({
+  function(a, b) return a < b end,
+  function(a, b) return a > b end,
+  function(a, b) return b < a end,
+  function(a, b) return b > a end,
+  function(x, y) return x <= y end,
+  function(x, y) return x >= y end,
+  function(x, y) return not (x < y) end,
+  function(x, y) return not (y <= x) end,
+}) do
+  for _, list in ipairs({mixed, distinct}) do
+    print(pcall(function() local t = copy(list) table.sort(t, f) return show(t) end))
+  end
+end
+print(sorted({"b", "a", "c"}, function(a, b) return a > b end))
+print(pcall(table.sort, {1, "x", 2}, function(a, b) return a < b end))
+print(pcall(table.sort, {1, 2, 0 / 0, 4, 3}, function(a, b) return a < b end))
+print(pcall(table.sort, {1, {}, 2}, function(a, b) return a > b end))
+-- Hooks see every call of such a function.
+local counted = 0
+local u1, u2 = lcg(30, 9), lcg(30, 9)
+table.sort(u1, function(a, b) counted = counted + 1 return a < b end)
+local lines = 0
+local less = function(a, b) return a < b end
+local line = debug.getinfo(less, "S").linedefined
+debug.sethook(function(_, l) if l == line then lines = lines + 1 end end, "l")
+table.sort(u2, less)
+debug.sethook()
+print(counted == lines, show(u1) == show(u2))
+-- Strings with such order functions: prefixes, embedded zeros, bytes
+-- above 127, and a mix with numbers (an error from the function).
+local words = {"b", "a", "ab", "a\0b", "a\0", "", "\255", "Z", "abc", "ab\0", "aa", "b\0a"}
+for _, f in ipairs({function(a, b) return a < b end, function(a, b) return a > b end,
+                    function(a, b) return b >= a end}) do
+  local t = copy(words)
+  print(pcall(table.sort, t, f), (table.concat(t, "|"):gsub("%z", "0"):gsub("\255", "FF")))
+end
+print(pcall(table.sort, {"x", 1, "y", 2}, function(a, b) return a < b end))
