@@ -2,12 +2,12 @@
 //! called many times by a native (`table.sort`'s order function): what a
 //! nested call (`level::call_nested1`) works out about the function is
 //! worked out once, the nesting of the calls is counted once around all of
-//! them, and each call of a Lua function only checks the limits, pushes
-//! its frame and runs it; a function that only compares its two
-//! parameters is not even run when they are numbers or strings.
-//! `push_host_frame`: the frame of a call from the host. Anything unusual
-//! (hooks to start, a stack to grow, a limit reached, another kind of
-//! function) takes the general path, which also raises the errors.
+//! them, and each call of a Lua function only checks the limits,
+//! pushes its frame and runs it; a function that only compares its two
+//! parameters is not even run when they are numbers. `push_host_frame`: the frame of a
+//! call from the host. Anything unusual (hooks to start, a stack to grow,
+//! a limit reached, another kind of function) takes the general path,
+//! which also raises the errors.
 
 use crate::compiler::opcode::OpCode;
 use crate::compiler::proto::Proto;
@@ -169,9 +169,8 @@ impl<'gc> PreparedCall<'gc> {
 /// A function whose body only compares its two parameters, as
 /// `function(a, b) return a > b end` compiles: `LT` or `LE` of the
 /// parameters, then the jump and the two loads that make the answer, and
-/// its return. On two numbers or two strings its answer is known without
-/// running it, and nothing else it does could be seen (no hook is set when
-/// it is called).
+/// its return. On two numbers its answer is known without running it, and
+/// nothing else it does could be seen (no hook is set when it is called).
 #[derive(Clone, Copy)]
 struct Comparison {
     /// `<=` rather than `<`.
@@ -213,23 +212,11 @@ impl Comparison {
         })
     }
 
-    /// The function's answer for `a` and `b` if both are numbers or both
-    /// strings (compared as the interpreter does, with no metamethod).
+    /// The function's answer for `a` and `b` if both are numbers.
     #[inline(always)]
     fn answer<'gc>(self, a: Value<'gc>, b: Value<'gc>) -> Option<bool> {
         let (x, y) = if self.swapped { (b, a) } else { (a, b) };
-        let holds = match (x, y) {
-            (Value::String(x), Value::String(y)) => {
-                let (x, y) = (x.as_bytes(), y.as_bytes());
-                if self.le {
-                    x <= y
-                } else {
-                    x < y
-                }
-            }
-            _ if self.le => num_le(x, y)?,
-            _ => num_lt(x, y)?,
-        };
+        let holds = if self.le { num_le(x, y) } else { num_lt(x, y) }?;
         Some(holds == self.holds)
     }
 }
