@@ -3,20 +3,17 @@
 //! nested call (`level::call_nested1`) works out about the function is
 //! worked out once, the nesting of the calls is counted once around all of
 //! them, and each call of a Lua function only checks the limits,
-//! pushes its frame and runs it; a function that only compares its two
-//! parameters is not even run when they are numbers. `push_host_frame`: the frame of a
+//! pushes its frame and runs it. `push_host_frame`: the frame of a
 //! call from the host. Anything unusual (hooks to start, a stack to grow,
 //! a limit reached, another kind of function) takes the general path,
 //! which also raises the errors.
 
-use crate::compiler::opcode::OpCode;
 use crate::compiler::proto::Proto;
 use gc_arena::Gc;
 
 use crate::error::RtResult;
 use crate::thread::{Frame, FrameKind, ThreadState};
 use crate::value::{Function, Value};
-use crate::vm::arith::{num_le, num_lt};
 use crate::vm::budget::{Budget, MAX_FRAMES, MAX_NESTED_CALLS};
 use crate::vm::ctx::Ctx;
 use crate::vm::exec::{execute, Exec, Exit};
@@ -26,8 +23,6 @@ pub struct PreparedCall<'gc> {
     /// Set when `f` is a Lua function with fixed parameters, and the
     /// nesting limit leaves room for its calls.
     shape: Option<Shape>,
-    /// Set when `f` is such a function that only compares its parameters.
-    comparison: Option<Comparison>,
     /// The frames of the thread when the native prepared the call (its
     /// own on top): while that holds, the native makes the call.
     depth: usize,
@@ -74,7 +69,6 @@ impl<'gc> PreparedCall<'gc> {
         PreparedCall {
             f,
             shape: proto.map(|p| Shape::of(&p.info.0)),
-            comparison: proto.and_then(|p| Comparison::of(&p.info.0)),
             depth: frames.len(),
         }
     }
@@ -129,12 +123,7 @@ impl<'gc> PreparedCall<'gc> {
         b: Value<'gc>,
     ) -> RtResult<'gc, bool> {
         match self.shape {
-            Some(shape) if self.ready(ctx, shape) => {
-                if let Some(answer) = self.comparison.and_then(|c| c.answer(a, b)) {
-                    return Ok(answer);
-                }
-                call_lua(ctx, self.f, shape, a, b)
-            }
+            Some(shape) if self.ready(ctx, shape) => call_lua(ctx, self.f, shape, a, b),
             _ => Ok(self.call_other(ctx, a, b)?.is_truthy()),
         }
     }
@@ -163,61 +152,6 @@ impl<'gc> PreparedCall<'gc> {
                 .get()
                 .is_none_or(|limit| self.depth < limit)
             && ts.top + shape.room <= ts.stack.len()
-    }
-}
-
-/// A function whose body only compares its two parameters, as
-/// `function(a, b) return a > b end` compiles: `LT` or `LE` of the
-/// parameters, then the jump and the two loads that make the answer, and
-/// its return. On two numbers its answer is known without running it, and
-/// nothing else it does could be seen (no hook is set when it is called).
-#[derive(Clone, Copy)]
-struct Comparison {
-    /// `<=` rather than `<`.
-    le: bool,
-    /// The second parameter is compared with the first.
-    swapped: bool,
-    /// The answer when the comparison holds (the instruction's `k`).
-    holds: bool,
-}
-
-impl Comparison {
-    fn of(p: &Proto) -> Option<Comparison> {
-        let [cmp, jmp, load_false, load_true, ret, ..] = p.code[..] else {
-            return None;
-        };
-        let le = match cmp.op() {
-            OpCode::Lt => false,
-            OpCode::Le => true,
-            _ => return None,
-        };
-        let swapped = match (cmp.a(), cmp.b()) {
-            (0, 1) => false,
-            (1, 0) => true,
-            _ => return None,
-        };
-        let r = load_false.a();
-        let answers = p.num_params == 2
-            && jmp.op() == OpCode::Jmp
-            && jmp.sj_field() == 1
-            && load_false.op() == OpCode::LFalseSkip
-            && load_true.op() == OpCode::LoadTrue
-            && load_true.a() == r
-            && ret.op() == OpCode::Return1
-            && ret.a() == r;
-        answers.then_some(Comparison {
-            le,
-            swapped,
-            holds: cmp.k(),
-        })
-    }
-
-    /// The function's answer for `a` and `b` if both are numbers.
-    #[inline(always)]
-    fn answer<'gc>(self, a: Value<'gc>, b: Value<'gc>) -> Option<bool> {
-        let (x, y) = if self.swapped { (b, a) } else { (a, b) };
-        let holds = if self.le { num_le(x, y) } else { num_lt(x, y) }?;
-        Some(holds == self.holds)
     }
 }
 
