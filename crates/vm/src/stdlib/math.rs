@@ -126,7 +126,7 @@ fn fmod<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     // fmod's arguments right to left), so errors blame the same argument.
     let b = ctx.check_number(1)?;
     let a = ctx.check_number(0)?;
-    ctx.ret(Value::Number(a % b))
+    ctx.ret(Value::Number(crate::vm::fmod::fmod(a, b)))
 }
 
 fn modf<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {

@@ -33,3 +33,13 @@ for i = 1, 300 do
   acc[#acc + 1] = show(x % y) .. " " .. (f ~= f and "nan" or show(f))
 end
 print(table.concat(acc, "\n"))
+
+-- math.fmod and % on the same special operands
+local vals = {0.0, -0.0, 1.5, -1.5, 3.0, -7.25, 1e308, -1e308, 5e-324, -5e-324, math.huge, -math.huge, 0/0, -(0/0), 2^53, 1/3, 123456789.125}
+for _, a in ipairs(vals) do
+  local line = {}
+  for _, b in ipairs(vals) do
+    line[#line+1] = string.format("%.17g|%.17g", math.fmod(a, b), a % b)
+  end
+  print(table.concat(line, " "))
+end
