@@ -213,6 +213,7 @@ pub fn full_collect(arena: &mut LuaArena, budget: &Budget) {
     arena.finish_cycle();
     let heap = heap_bytes(arena.metrics(), budget);
     budget.gc.pacer.end_cycle(arena.metrics(), heap);
+    crate::alloc::release_free_memory();
 }
 
 /// Called with the arena fully marked. The order is Lua 5.4's: ephemerons
