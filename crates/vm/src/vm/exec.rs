@@ -572,20 +572,20 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             if !f.fresh && !f.finish && frames[len - 2].kind == FrameKind::Lua {
                 let (dst, nresults) = (f.func, f.nresults);
                 self.ts.frames.pop();
+                let want = if nresults >= 0 { nresults as usize } else { n };
                 let stack = &mut self.ts.stack;
-                for j in 0..n {
-                    stack[dst + j] = stack[src + j];
-                }
-                let count = if nresults >= 0 {
-                    let want = nresults as usize;
+                if want == 1 && n >= 1 {
+                    // The usual case: one result wanted and given.
+                    stack[dst] = stack[src];
+                } else {
+                    for j in 0..want.min(n) {
+                        stack[dst + j] = stack[src + j];
+                    }
                     for j in n..want {
                         stack[dst + j] = Value::Nil;
                     }
-                    want
-                } else {
-                    n
-                };
-                self.ts.top = dst + count;
+                }
+                self.ts.top = dst + want;
                 return None;
             }
         }
