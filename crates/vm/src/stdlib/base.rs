@@ -6,6 +6,7 @@ use crate::error::{RtError, RtResult};
 use crate::function::{NativeFunction, NativeKind, Special};
 use crate::lua::Libs;
 use crate::state::{Finalizable, Global, GlobalRef, Tm};
+use crate::stdlib::mcx;
 use crate::stdlib::{set_fn, set_value};
 use crate::table::{Table, WeakMode};
 use crate::text::c_str;
@@ -14,7 +15,7 @@ use crate::userdata::UserData;
 use crate::value::{Function, Value};
 use crate::vm::cont;
 use crate::vm::ctx::Ctx;
-use crate::vm::meta::{self, MetaCx};
+use crate::vm::meta;
 
 pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
     let t = g.globals;
@@ -275,13 +276,7 @@ fn ipairs_aux<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 
 /// `t[i]` with metamethods, through nested calls.
 fn index_meta<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, i: i64) -> RtResult<'gc, Value<'gc>> {
-    MetaCx {
-        mc: ctx.mc,
-        g: ctx.g,
-        th: ctx.th,
-        ts: ctx.ts,
-    }
-    .index(t, Value::Integer(i), &|_: &crate::thread::ThreadState<
+    mcx(ctx).index(t, Value::Integer(i), &|_: &crate::thread::ThreadState<
         'gc,
     >| String::new())
 }

@@ -14,7 +14,7 @@ use crate::value::{Function, Value};
 use crate::vm::arith::{self, ArithError, ArithOp};
 use crate::vm::cont;
 use crate::vm::ctx::Ctx;
-use crate::vm::meta::{self, MetaCx};
+use crate::vm::meta;
 
 mod format;
 mod pack;
@@ -442,13 +442,7 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                         return ctx.call_then(f, &[repl, key], 1);
                     }
                     (Value::Nil, Value::Nil) => Value::Nil,
-                    (Value::Nil, _) => MetaCx {
-                        mc: ctx.mc,
-                        g: ctx.g,
-                        th: ctx.th,
-                        ts: &mut *ctx.ts,
-                    }
-                    .index(repl, key, &|_| String::new())?,
+                    (Value::Nil, _) => super::mcx(&mut ctx).index(repl, key, &|_| String::new())?,
                     (v, _) => v,
                 }
             }
