@@ -92,66 +92,43 @@ fn k_op(op: ArithOp) -> Option<OpCode> {
     })
 }
 
-/// A numeric literal value.
-#[derive(Clone, Copy)]
-enum Num {
-    I(i64),
-    F(f64),
-}
-
-fn to_numeral(e: &ExpDesc) -> Option<Num> {
+/// The value of a numeral (an integer or a float).
+fn to_numeral(e: &ExpDesc) -> Option<Value<'static>> {
     if e.has_jumps() {
         return None;
     }
     match e.k {
-        ExpK::KInt(i) => Some(Num::I(i)),
-        ExpK::KFlt(f) => Some(Num::F(f)),
+        ExpK::KInt(i) => Some(Value::Integer(i)),
+        ExpK::KFlt(f) => Some(Value::Number(f)),
         _ => None,
-    }
-}
-
-/// Exact integer value of a number (floats only when integral).
-fn as_int(n: Num) -> Option<i64> {
-    match n {
-        Num::I(i) => Some(i),
-        Num::F(f) => arith::float_to_int_exact(f),
     }
 }
 
 /// Folds `a op b` (`a op a` for unary operators) with the arithmetic the
 /// VM runs, when that is safe: no errors, no division by zero, no NaN or
 /// -0 results.
-fn fold(op: ArithOp, a: Num, b: Num) -> Option<Num> {
-    let value = |n| match n {
-        Num::I(i) => Value::Integer(i),
-        Num::F(f) => Value::Number(f),
-    };
+fn fold(op: ArithOp, a: Value<'static>, b: Value<'static>) -> Option<ExpK> {
     let zero = match b {
-        Num::I(i) => i == 0,
-        Num::F(f) => f == 0.0,
+        Value::Integer(i) => i == 0,
+        Value::Number(f) => f == 0.0,
+        _ => false,
     };
     if matches!(op, ArithOp::Div | ArithOp::IDiv | ArithOp::Mod) && zero {
         return None;
     }
-    match arith::arith(op, value(a), value(b)).ok()? {
-        Value::Integer(i) => Some(Num::I(i)),
-        Value::Number(f) if !f.is_nan() && f != 0.0 => Some(Num::F(f)),
+    match arith::arith(op, a, b).ok()? {
+        Value::Integer(i) => Some(ExpK::KInt(i)),
+        Value::Number(f) if !f.is_nan() && f != 0.0 => Some(ExpK::KFlt(f)),
         _ => None,
-    }
-}
-
-fn num_exp(n: Num) -> ExpK {
-    match n {
-        Num::I(i) => ExpK::KInt(i),
-        Num::F(f) => ExpK::KFlt(f),
     }
 }
 
 /// `e` as a signed-C immediate: (value, is_float).
 fn sc_number(e: &ExpDesc) -> Option<(usize, bool)> {
     let (i, isf) = match to_numeral(e)? {
-        Num::I(i) => (i, false),
-        Num::F(f) => (as_int(Num::F(f))?, true),
+        Value::Integer(i) => (i, false),
+        Value::Number(f) => (arith::float_to_int_exact(f)?, true),
+        _ => return None,
     };
     if fits_sc(i) {
         Some(((i + OFFSET_SC as i64) as usize, isf))
@@ -177,8 +154,8 @@ impl<'s> Parser<'s> {
                 } else {
                     ArithOp::BNot
                 };
-                if let Some(r) = to_numeral(e).and_then(|n| fold(op, n, n)) {
-                    e.k = num_exp(r);
+                if let Some(k) = to_numeral(e).and_then(|n| fold(op, n, n)) {
+                    e.k = k;
                     return Ok(());
                 }
                 self.code_unexp(reg_op(op), e, line)
@@ -281,8 +258,8 @@ impl<'s> Parser<'s> {
         line: u32,
     ) -> R<()> {
         if let (Some(a), Some(b)) = (to_numeral(e1), to_numeral(e2)) {
-            if let Some(r) = fold(op, a, b) {
-                e1.k = num_exp(r);
+            if let Some(k) = fold(op, a, b) {
+                e1.k = k;
                 return Ok(());
             }
         }

@@ -139,10 +139,10 @@ impl<'gc> QuickSort<'gc> {
         // The state lives in locals (registers) while the sort runs.
         let (t, mut at) = (self.t, self.at);
         // `x < y`, answered by `order`, or by a call: then the sort stops
-        // here and continues at `$step` with the call's result.
+        // here. Either way it continues at `$step` with the answer.
         macro_rules! ask {
             ($step:expr, $x:expr, $y:expr) => {{
-                (at.x, at.y) = ($x, $y);
+                (at.step, at.x, at.y) = ($step, $x, $y);
                 at.work += 1;
                 if at.work >= CHARGE_EVERY {
                     at.work = 0;
@@ -151,7 +151,6 @@ impl<'gc> QuickSort<'gc> {
                 match order.less(ctx, at.x, at.y)? {
                     Answer::Is(r) => r,
                     Answer::Call(f) => {
-                        at.step = $step;
                         self.at = at;
                         return Ok(Some((f, at.x, at.y)));
                     }
@@ -171,7 +170,6 @@ impl<'gc> QuickSort<'gc> {
                     let a_lo = get!(t, ctx, order, at.lo);
                     let a_up = get!(t, ctx, order, at.up);
                     answer = ask!(Step::Ends, a_up, a_lo);
-                    at.step = Step::Ends;
                 }
                 Step::Ends => {
                     if answer {
@@ -186,7 +184,6 @@ impl<'gc> QuickSort<'gc> {
                     let a_p = get!(t, ctx, order, at.p);
                     let a_lo = get!(t, ctx, order, at.lo);
                     answer = ask!(Step::PivotLo, a_p, a_lo);
-                    at.step = Step::PivotLo;
                 }
                 Step::PivotLo => {
                     if answer {
@@ -196,7 +193,6 @@ impl<'gc> QuickSort<'gc> {
                     }
                     let a_up = get!(t, ctx, order, at.up);
                     answer = ask!(Step::PivotUp, a_up, at.x);
-                    at.step = Step::PivotUp;
                 }
                 Step::PivotUp => {
                     if answer {
@@ -217,7 +213,6 @@ impl<'gc> QuickSort<'gc> {
                     (at.i, at.j) = (at.lo + 1, up - 1);
                     at.a_i = get!(t, ctx, order, at.i);
                     answer = ask!(Step::LessI, at.a_i, at.pivot);
-                    at.step = Step::LessI;
                 }
                 Step::LessI => {
                     while answer {
@@ -231,7 +226,6 @@ impl<'gc> QuickSort<'gc> {
                     at.j -= 1;
                     let a_j = get!(t, ctx, order, at.j);
                     answer = ask!(Step::LessJ, at.pivot, a_j);
-                    at.step = Step::LessJ;
                 }
                 Step::LessJ => {
                     while answer {
@@ -256,7 +250,6 @@ impl<'gc> QuickSort<'gc> {
                     at.i += 1;
                     at.a_i = get!(t, ctx, order, at.i);
                     answer = ask!(Step::LessI, at.a_i, at.pivot);
-                    at.step = Step::LessI;
                 }
                 Step::Split => {
                     let (small, large) = split(at.lo, at.up, at.p, at.rnd);
