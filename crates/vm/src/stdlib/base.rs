@@ -641,7 +641,9 @@ fn compile_chunk<'gc>(
             ));
         }
         let proto = crate::stdlib::dump::undump(source, name)?;
-        return Ok(binary_closure(ctx.mc, ctx.g, proto, env));
+        // Its first upvalue is `env`, any other is nil (as `lua_load`
+        // leaves them).
+        return Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env));
     }
     if !mode.contains(&b't') {
         return Err(format!(
@@ -654,19 +656,6 @@ fn compile_chunk<'gc>(
         Ok(proto) => Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env)),
         Err(e) => Err(e.message),
     }
-}
-
-/// The function of a binary chunk: its first upvalue is `env`, any other
-/// is nil (as `lua_load` leaves them).
-fn binary_closure<'gc>(
-    mc: &Mutation<'gc>,
-    g: GlobalRef<'gc>,
-    proto: crate::compiler::proto::Proto,
-    env: Value<'gc>,
-) -> Value<'gc> {
-    use crate::function::{Closure, FnProto};
-    let p = FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), proto);
-    Value::Function(Function::Lua(Closure::with_env(mc, p, env)))
 }
 
 /// The chunk `loadfile`/`dofile` read (`luaL_loadfilex`): the file named
