@@ -157,64 +157,68 @@ impl<'gc> QuickSort<'gc> {
                 }
             }};
         }
+        // The steps of one interval, in order: a resumed sort skips to its
+        // step, each comparison moves on to the next.
         loop {
-            match at.step {
-                Step::Interval => {
-                    if at.lo >= at.up {
-                        let Some((lo, up, rnd)) = self.waiting.pop() else {
-                            return Ok(None);
-                        };
-                        (at.lo, at.up, at.rnd) = (lo, up, rnd);
-                        continue;
-                    }
-                    let a_lo = get!(t, ctx, order, at.lo);
-                    let a_up = get!(t, ctx, order, at.up);
-                    answer = ask!(Step::Ends, a_up, a_lo);
+            if at.step == Step::Interval {
+                if at.lo >= at.up {
+                    let Some((lo, up, rnd)) = self.waiting.pop() else {
+                        return Ok(None);
+                    };
+                    (at.lo, at.up, at.rnd) = (lo, up, rnd);
+                    continue;
                 }
-                Step::Ends => {
-                    if answer {
-                        set2(ctx, order, t, (at.lo, at.x), (at.up, at.y))?;
-                    }
-                    if at.up - at.lo == 1 {
-                        at.lo = at.up;
-                        at.step = Step::Interval;
-                        continue;
-                    }
-                    at.p = choose_pivot(at.lo, at.up, at.rnd);
-                    let a_p = get!(t, ctx, order, at.p);
-                    let a_lo = get!(t, ctx, order, at.lo);
-                    answer = ask!(Step::PivotLo, a_p, a_lo);
+                let a_lo = get!(t, ctx, order, at.lo);
+                let a_up = get!(t, ctx, order, at.up);
+                answer = ask!(Step::Ends, a_up, a_lo);
+            }
+            if at.step == Step::Ends {
+                if answer {
+                    set2(ctx, order, t, (at.lo, at.x), (at.up, at.y))?;
                 }
-                Step::PivotLo => {
-                    if answer {
-                        set2(ctx, order, t, (at.p, at.y), (at.lo, at.x))?;
-                        at.step = Step::Partition;
-                        continue;
-                    }
+                if at.up - at.lo == 1 {
+                    at.lo = at.up;
+                    at.step = Step::Interval;
+                    continue;
+                }
+                at.p = choose_pivot(at.lo, at.up, at.rnd);
+                let a_p = get!(t, ctx, order, at.p);
+                let a_lo = get!(t, ctx, order, at.lo);
+                answer = ask!(Step::PivotLo, a_p, a_lo);
+            }
+            if at.step == Step::PivotLo {
+                if answer {
+                    set2(ctx, order, t, (at.p, at.y), (at.lo, at.x))?;
+                    at.step = Step::Partition;
+                } else {
                     let a_up = get!(t, ctx, order, at.up);
                     answer = ask!(Step::PivotUp, a_up, at.x);
                 }
-                Step::PivotUp => {
-                    if answer {
-                        set2(ctx, order, t, (at.p, at.x), (at.up, at.y))?;
-                    }
-                    at.step = Step::Partition;
+            }
+            if at.step == Step::PivotUp {
+                if answer {
+                    set2(ctx, order, t, (at.p, at.x), (at.up, at.y))?;
                 }
-                Step::Partition => {
-                    if at.up - at.lo == 2 {
-                        at.lo = at.up;
-                        at.step = Step::Interval;
-                        continue;
-                    }
-                    let (p, up) = (at.p, at.up);
-                    at.pivot = get!(t, ctx, order, p);
-                    let a_up1 = get!(t, ctx, order, up - 1);
-                    set2(ctx, order, t, (p, a_up1), (up - 1, at.pivot))?;
-                    (at.i, at.j) = (at.lo + 1, up - 1);
-                    at.a_i = get!(t, ctx, order, at.i);
-                    answer = ask!(Step::LessI, at.a_i, at.pivot);
+                at.step = Step::Partition;
+            }
+            if at.step == Step::Partition {
+                if at.up - at.lo == 2 {
+                    at.lo = at.up;
+                    at.step = Step::Interval;
+                    continue;
                 }
-                Step::LessI => {
+                let (p, up) = (at.p, at.up);
+                at.pivot = get!(t, ctx, order, p);
+                let a_up1 = get!(t, ctx, order, up - 1);
+                set2(ctx, order, t, (p, a_up1), (up - 1, at.pivot))?;
+                (at.i, at.j) = (at.lo + 1, up - 1);
+                at.a_i = get!(t, ctx, order, at.i);
+                answer = ask!(Step::LessI, at.a_i, at.pivot);
+            }
+            // The partition loop: raise i while a[i] < pivot, lower j while
+            // pivot < a[j], swap, until i and j cross.
+            while at.step != Step::Split {
+                if at.step == Step::LessI {
                     while answer {
                         if at.i == at.up - 1 {
                             return Err(invalid_order());
@@ -227,37 +231,33 @@ impl<'gc> QuickSort<'gc> {
                     let a_j = get!(t, ctx, order, at.j);
                     answer = ask!(Step::LessJ, at.pivot, a_j);
                 }
-                Step::LessJ => {
-                    while answer {
-                        if at.j < at.i {
-                            return Err(invalid_order());
-                        }
-                        at.j -= 1;
-                        let a_j = get!(t, ctx, order, at.j);
-                        answer = ask!(Step::LessJ, at.pivot, a_j);
+                while answer {
+                    if at.j < at.i {
+                        return Err(invalid_order());
                     }
-                    let (i, j, a_j) = (at.i, at.j, at.y);
-                    if j < i {
-                        // a[up - 1] holds the pivot (see `Partition`):
-                        // swap it with a[i] without reading it again (as
-                        // PUC-Rio; visible through __index).
-                        set2(ctx, order, t, (at.up - 1, at.a_i), (i, at.pivot))?;
-                        at.p = i;
-                        at.step = Step::Split;
-                        continue;
-                    }
+                    at.j -= 1;
+                    let a_j = get!(t, ctx, order, at.j);
+                    answer = ask!(Step::LessJ, at.pivot, a_j);
+                }
+                let (i, j, a_j) = (at.i, at.j, at.y);
+                if j < i {
+                    // a[up - 1] holds the pivot (see `Partition`): swap it
+                    // with a[i] without reading it again (as PUC-Rio;
+                    // visible through __index).
+                    set2(ctx, order, t, (at.up - 1, at.a_i), (i, at.pivot))?;
+                    at.p = i;
+                    at.step = Step::Split;
+                } else {
                     set2(ctx, order, t, (i, a_j), (j, at.a_i))?;
                     at.i += 1;
                     at.a_i = get!(t, ctx, order, at.i);
                     answer = ask!(Step::LessI, at.a_i, at.pivot);
                 }
-                Step::Split => {
-                    let (small, large) = split(at.lo, at.up, at.p, at.rnd);
-                    self.waiting.push(large);
-                    (at.lo, at.up) = small;
-                    at.step = Step::Interval;
-                }
             }
+            let (small, large) = split(at.lo, at.up, at.p, at.rnd);
+            self.waiting.push(large);
+            (at.lo, at.up) = small;
+            at.step = Step::Interval;
         }
     }
 
