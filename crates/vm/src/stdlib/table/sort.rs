@@ -3,12 +3,11 @@
 //! unbalanced); the smaller part is sorted first while the larger one
 //! waits. The comparisons come in the same order as in PUC-Rio Lua.
 //!
-//! One algorithm, `QuickSort::run`, serves two kinds of `Order`. Usually
-//! the order function runs on the spot, as a nested call, and the sort
-//! runs through. In an async host call it runs as a normal call
-//! (`Ctx::call_then`) so the host can await inside it: the sort stops at
-//! that comparison, keeps its state on the stack and continues from the
-//! same step with the answer.
+//! The algorithm has two forms. `Direct` calls the order function on the
+//! spot, as a nested call: the fast form, used unless the host call is
+//! async. `QuickSort` is a state machine that stops at each call of the
+//! order function, which runs as a normal call (`Ctx::call_then`) so the
+//! host can await inside it.
 
 use crate::error::{RtError, RtResult};
 use crate::state::Tm;
@@ -19,16 +18,15 @@ use crate::vm::meta;
 use crate::vm::prepared::PreparedCall;
 
 use super::{
-    aux_getn, charge, geti_meta, in_native, mcx, raw_geti, raw_seti, seti_meta, CHARGE_EVERY,
-    TAB_R, TAB_W,
+    aux_getn, charge, geti, geti_meta, in_native, mcx, raw_geti, raw_seti, seti, seti_meta,
+    CHARGE_EVERY, TAB_R, TAB_W,
 };
 
 /// Intervals at least this long get a randomized pivot once partitions
 /// turn out badly unbalanced.
 const RANLIMIT: u64 = 100;
 
-/// Where the sort stands: the places it continues from, after a
-/// comparison (which may have been a call the host awaited) or not.
+/// Where the sort stands.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Step {
     /// Start sorting `lo..=up` (or take the next waiting interval).
@@ -41,21 +39,27 @@ enum Step {
     PivotUp,
     /// Median of three in place: start partitioning.
     Partition,
+    /// Next i: compare a[i] < pivot.
+    NextI,
     /// Compared a[i] < pivot.
     LessI,
+    /// Next j: compare pivot < a[j].
+    NextJ,
     /// Compared pivot < a[j].
     LessJ,
     /// Partitioned around `p`: sort both parts.
     Split,
 }
 
-const STEPS: [Step; 8] = [
+const STEPS: [Step; 10] = [
     Step::Interval,
     Step::Ends,
     Step::PivotLo,
     Step::PivotUp,
     Step::Partition,
+    Step::NextI,
     Step::LessI,
+    Step::NextJ,
     Step::LessJ,
     Step::Split,
 ];
@@ -63,15 +67,6 @@ const STEPS: [Step; 8] = [
 struct QuickSort<'gc> {
     t: Value<'gc>,
     cmp: Value<'gc>,
-    at: At<'gc>,
-    /// Intervals waiting: (lo, up, rnd).
-    waiting: Vec<(u64, u64, u64)>,
-}
-
-/// Where the sort stands in its current interval. A copy of it lives in
-/// locals (registers) while the sort runs.
-#[derive(Clone, Copy)]
-struct At<'gc> {
     step: Step,
     lo: u64,
     up: u64,
@@ -86,179 +81,162 @@ struct At<'gc> {
     /// The operands of the pending comparison.
     x: Value<'gc>,
     y: Value<'gc>,
+    /// Intervals waiting: (lo, up, rnd).
+    waiting: Vec<(u64, u64, u64)>,
 }
 
 /// Values of the state after sort's two arguments (the last one holds
 /// the waiting intervals).
 const SORT_SLOTS: usize = 13;
 
-/// `t[i]` in `QuickSort::run`. A raw value stays out of a `Result`:
-/// copying one through memory stalls the loads of the value that follow.
-macro_rules! get {
-    ($t:expr, $ctx:expr, $order:expr, $i:expr) => {
-        match raw_geti($t, $i as i64) {
-            Some(v) => v,
-            None => get_meta($ctx, $order, $t, $i)?,
-        }
-    };
-}
-
 impl<'gc> QuickSort<'gc> {
-    fn new(t: Value<'gc>, cmp: Value<'gc>, up: u64) -> Self {
-        let at = At {
-            step: Step::Interval,
-            lo: 1,
-            up,
-            rnd: 0,
-            p: 0,
-            i: 0,
-            j: 0,
-            work: 0,
-            pivot: Value::Nil,
-            a_i: Value::Nil,
-            x: Value::Nil,
-            y: Value::Nil,
-        };
-        QuickSort {
-            t,
-            cmp,
-            at,
-            waiting: Vec::new(),
+    fn get(&self, ctx: &mut Ctx<'gc, '_>, i: u64) -> RtResult<'gc, Value<'gc>> {
+        geti(ctx, self.t, i as i64)
+    }
+
+    /// Runs until sorted (`None`) or until a function (the order
+    /// function, or an `__lt` metamethod) must be called on two values.
+    /// `answer` is the result of the last call.
+    fn run(
+        &mut self,
+        ctx: &mut Ctx<'gc, '_>,
+        mut answer: bool,
+    ) -> RtResult<'gc, Option<(Value<'gc>, Value<'gc>, Value<'gc>)>> {
+        loop {
+            // Each step either goes on to another one, or compares x < y
+            // and goes on with the answer.
+            let (next, x, y) = match self.step {
+                Step::Interval => {
+                    if self.lo >= self.up {
+                        let Some((lo, up, rnd)) = self.waiting.pop() else {
+                            return Ok(None);
+                        };
+                        (self.lo, self.up, self.rnd) = (lo, up, rnd);
+                        continue;
+                    }
+                    let a_lo = self.get(ctx, self.lo)?;
+                    let a_up = self.get(ctx, self.up)?;
+                    (Step::Ends, a_up, a_lo)
+                }
+                Step::Ends => {
+                    if answer {
+                        set2(ctx, self.t, (self.lo, self.x), (self.up, self.y))?;
+                    }
+                    if self.up - self.lo == 1 {
+                        self.finish_interval();
+                        continue;
+                    }
+                    self.p = choose_pivot(self.lo, self.up, self.rnd);
+                    let a_p = self.get(ctx, self.p)?;
+                    let a_lo = self.get(ctx, self.lo)?;
+                    (Step::PivotLo, a_p, a_lo)
+                }
+                Step::PivotLo => {
+                    if answer {
+                        set2(ctx, self.t, (self.p, self.y), (self.lo, self.x))?;
+                        self.step = Step::Partition;
+                        continue;
+                    }
+                    let a_up = self.get(ctx, self.up)?;
+                    (Step::PivotUp, a_up, self.x)
+                }
+                Step::PivotUp => {
+                    if answer {
+                        set2(ctx, self.t, (self.p, self.x), (self.up, self.y))?;
+                    }
+                    self.step = Step::Partition;
+                    continue;
+                }
+                Step::Partition => {
+                    if self.up - self.lo == 2 {
+                        self.finish_interval();
+                        continue;
+                    }
+                    let (p, up) = (self.p, self.up);
+                    self.pivot = self.get(ctx, p)?;
+                    let a_up1 = self.get(ctx, up - 1)?;
+                    set2(ctx, self.t, (p, a_up1), (up - 1, self.pivot))?;
+                    (self.i, self.j) = (self.lo, up - 1);
+                    self.step = Step::NextI;
+                    continue;
+                }
+                Step::NextI => {
+                    self.i += 1;
+                    self.a_i = self.get(ctx, self.i)?;
+                    (Step::LessI, self.a_i, self.pivot)
+                }
+                Step::LessI => {
+                    if answer {
+                        if self.i == self.up - 1 {
+                            return Err(invalid_order());
+                        }
+                        self.step = Step::NextI;
+                    } else {
+                        self.step = Step::NextJ;
+                    }
+                    continue;
+                }
+                Step::NextJ => {
+                    self.j -= 1;
+                    let a_j = self.get(ctx, self.j)?;
+                    (Step::LessJ, self.pivot, a_j)
+                }
+                Step::LessJ => {
+                    let (i, j, a_j) = (self.i, self.j, self.y);
+                    if answer {
+                        if j < i {
+                            return Err(invalid_order());
+                        }
+                        self.step = Step::NextJ;
+                    } else if j < i {
+                        // a[up - 1] holds the pivot (see `partition`).
+                        set2(ctx, self.t, (self.up - 1, self.a_i), (i, self.pivot))?;
+                        self.p = i;
+                        self.step = Step::Split;
+                    } else {
+                        set2(ctx, self.t, (i, a_j), (j, self.a_i))?;
+                        self.step = Step::NextI;
+                    }
+                    continue;
+                }
+                Step::Split => {
+                    let (small, large) = split(self.lo, self.up, self.p, self.rnd);
+                    self.waiting.push(large);
+                    (self.lo, self.up) = small;
+                    self.step = Step::Interval;
+                    continue;
+                }
+            };
+            self.step = next;
+            (self.x, self.y) = (x, y);
+            self.work += 1;
+            if self.work >= CHARGE_EVERY {
+                self.work = 0;
+                charge(ctx, CHARGE_EVERY)?;
+            }
+            let f = if !self.cmp.is_nil() {
+                self.cmp
+            } else if let Some(r) = crate::vm::arith::num_lt(x, y) {
+                answer = r;
+                continue;
+            } else {
+                match lt_metamethod(ctx, x, y) {
+                    Some(f) => f,
+                    None => {
+                        let r = mcx(ctx).compare(x, y, false);
+                        answer = in_native(ctx, r)?;
+                        continue;
+                    }
+                }
+            };
+            return Ok(Some((f, x, y)));
         }
     }
 
-    /// Runs until sorted (`None`) or until `order` asks for a function
-    /// (the order function, or an `__lt` metamethod) to be called on two
-    /// values. `answer` is the result of the last such call.
-    fn run<O: Order<'gc>>(
-        &mut self,
-        ctx: &mut Ctx<'gc, '_>,
-        order: &O,
-        mut answer: bool,
-    ) -> RtResult<'gc, Option<(Value<'gc>, Value<'gc>, Value<'gc>)>> {
-        // The state lives in locals (registers) while the sort runs.
-        let (t, mut at) = (self.t, self.at);
-        // `x < y`, answered by `order`, or by a call: then the sort stops
-        // here. Either way it continues at `$step` with the answer.
-        macro_rules! ask {
-            ($step:expr, $x:expr, $y:expr) => {{
-                (at.step, at.x, at.y) = ($step, $x, $y);
-                at.work += 1;
-                if at.work >= CHARGE_EVERY {
-                    at.work = 0;
-                    charge(ctx, CHARGE_EVERY)?;
-                }
-                match order.less(ctx, at.x, at.y)? {
-                    Answer::Is(r) => r,
-                    Answer::Call(f) => {
-                        self.at = at;
-                        return Ok(Some((f, at.x, at.y)));
-                    }
-                }
-            }};
-        }
-        // The steps of one interval, in order: a resumed sort skips to its
-        // step, each comparison moves on to the next.
-        loop {
-            if at.step == Step::Interval {
-                if at.lo >= at.up {
-                    let Some((lo, up, rnd)) = self.waiting.pop() else {
-                        return Ok(None);
-                    };
-                    (at.lo, at.up, at.rnd) = (lo, up, rnd);
-                    continue;
-                }
-                let a_lo = get!(t, ctx, order, at.lo);
-                let a_up = get!(t, ctx, order, at.up);
-                answer = ask!(Step::Ends, a_up, a_lo);
-            }
-            if at.step == Step::Ends {
-                if answer {
-                    set2(ctx, order, t, (at.lo, at.x), (at.up, at.y))?;
-                }
-                if at.up - at.lo == 1 {
-                    at.lo = at.up;
-                    at.step = Step::Interval;
-                    continue;
-                }
-                at.p = choose_pivot(at.lo, at.up, at.rnd);
-                let a_p = get!(t, ctx, order, at.p);
-                let a_lo = get!(t, ctx, order, at.lo);
-                answer = ask!(Step::PivotLo, a_p, a_lo);
-            }
-            if at.step == Step::PivotLo {
-                if answer {
-                    set2(ctx, order, t, (at.p, at.y), (at.lo, at.x))?;
-                    at.step = Step::Partition;
-                } else {
-                    let a_up = get!(t, ctx, order, at.up);
-                    answer = ask!(Step::PivotUp, a_up, at.x);
-                }
-            }
-            if at.step == Step::PivotUp {
-                if answer {
-                    set2(ctx, order, t, (at.p, at.x), (at.up, at.y))?;
-                }
-                at.step = Step::Partition;
-            }
-            if at.step == Step::Partition {
-                if at.up - at.lo == 2 {
-                    at.lo = at.up;
-                    at.step = Step::Interval;
-                    continue;
-                }
-                let (p, up) = (at.p, at.up);
-                at.pivot = get!(t, ctx, order, p);
-                let a_up1 = get!(t, ctx, order, up - 1);
-                set2(ctx, order, t, (p, a_up1), (up - 1, at.pivot))?;
-                (at.i, at.j) = (at.lo + 1, up - 1);
-                at.a_i = get!(t, ctx, order, at.i);
-                answer = ask!(Step::LessI, at.a_i, at.pivot);
-            }
-            // The partition loop: raise i while a[i] < pivot, lower j while
-            // pivot < a[j], swap, until i and j cross.
-            while at.step != Step::Split {
-                if at.step == Step::LessI {
-                    while answer {
-                        if at.i == at.up - 1 {
-                            return Err(invalid_order());
-                        }
-                        at.i += 1;
-                        at.a_i = get!(t, ctx, order, at.i);
-                        answer = ask!(Step::LessI, at.a_i, at.pivot);
-                    }
-                    at.j -= 1;
-                    let a_j = get!(t, ctx, order, at.j);
-                    answer = ask!(Step::LessJ, at.pivot, a_j);
-                }
-                while answer {
-                    if at.j < at.i {
-                        return Err(invalid_order());
-                    }
-                    at.j -= 1;
-                    let a_j = get!(t, ctx, order, at.j);
-                    answer = ask!(Step::LessJ, at.pivot, a_j);
-                }
-                let (i, j, a_j) = (at.i, at.j, at.y);
-                if j < i {
-                    // a[up - 1] holds the pivot (see `Partition`): swap it
-                    // with a[i] without reading it again (as PUC-Rio;
-                    // visible through __index).
-                    set2(ctx, order, t, (at.up - 1, at.a_i), (i, at.pivot))?;
-                    at.p = i;
-                    at.step = Step::Split;
-                } else {
-                    set2(ctx, order, t, (i, a_j), (j, at.a_i))?;
-                    at.i += 1;
-                    at.a_i = get!(t, ctx, order, at.i);
-                    answer = ask!(Step::LessI, at.a_i, at.pivot);
-                }
-            }
-            let (small, large) = split(at.lo, at.up, at.p, at.rnd);
-            self.waiting.push(large);
-            (at.lo, at.up) = small;
-            at.step = Step::Interval;
-        }
+    /// This interval is sorted: go on with the next waiting one.
+    fn finish_interval(&mut self) {
+        self.lo = self.up;
+        self.step = Step::Interval;
     }
 
     /// Keeps the state on sort's stack, after its two arguments; `held` is
@@ -266,22 +244,21 @@ impl<'gc> QuickSort<'gc> {
     fn save(self, ctx: &mut Ctx<'gc, '_>, held: Value<'gc>) {
         ctx.set_args(2);
         let int = |n: u64| Value::Integer(n as i64);
-        let at = self.at;
-        let step = STEPS.iter().position(|&s| s == at.step).unwrap_or(0);
+        let step = STEPS.iter().position(|&s| s == self.step).unwrap_or(0);
         let waiting = cont::stash(ctx.mc, held, self.waiting);
         for v in [
-            int(at.lo),
-            int(at.up),
-            int(at.rnd),
-            int(at.p),
-            int(at.i),
-            int(at.j),
+            int(self.lo),
+            int(self.up),
+            int(self.rnd),
+            int(self.p),
+            int(self.i),
+            int(self.j),
             int(step as u64),
-            Value::Integer(at.work),
-            at.pivot,
-            at.a_i,
-            at.x,
-            at.y,
+            Value::Integer(self.work),
+            self.pivot,
+            self.a_i,
+            self.x,
+            self.y,
             waiting,
         ] {
             ctx.push(v);
@@ -297,7 +274,9 @@ impl<'gc> QuickSort<'gc> {
             Value::Integer(n) => n as u64,
             _ => 0,
         };
-        let at = At {
+        Ok(QuickSort {
+            t: ctx.arg(0),
+            cmp: ctx.arg(1),
             lo: int(2),
             up: int(3),
             rnd: int(4),
@@ -313,60 +292,9 @@ impl<'gc> QuickSort<'gc> {
             a_i: ctx.arg(11),
             x: ctx.arg(12),
             y: ctx.arg(13),
-        };
-        Ok(QuickSort {
-            t: ctx.arg(0),
-            cmp: ctx.arg(1),
-            at,
             waiting: cont::take(ctx.arg(14)),
         })
     }
-}
-
-/// `t[i]` through `__index`.
-#[inline(never)]
-fn get_meta<'gc, O: Order<'gc>>(
-    ctx: &mut Ctx<'gc, '_>,
-    order: &O,
-    t: Value<'gc>,
-    i: u64,
-) -> RtResult<'gc, Value<'gc>> {
-    order.aside(ctx, |ctx| geti_meta(ctx, t, i as i64))
-}
-
-/// `t[i], t[j] = vi, vj` (with metamethods), the swaps of the sort.
-#[inline(always)]
-fn set2<'gc, O: Order<'gc>>(
-    ctx: &mut Ctx<'gc, '_>,
-    order: &O,
-    t: Value<'gc>,
-    (i, vi): (u64, Value<'gc>),
-    (j, vj): (u64, Value<'gc>),
-) -> RtResult<'gc, ()> {
-    if let Value::Table(tb) = t {
-        let mut st = tb.borrow_mut(ctx.mc);
-        if st.meta.is_none() {
-            st.set_int(i as i64, vi);
-            st.set_int(j as i64, vj);
-            return Ok(());
-        }
-    }
-    set(ctx, order, t, i, vi)?;
-    set(ctx, order, t, j, vj)
-}
-
-#[inline(never)]
-fn set<'gc, O: Order<'gc>>(
-    ctx: &mut Ctx<'gc, '_>,
-    order: &O,
-    t: Value<'gc>,
-    i: u64,
-    v: Value<'gc>,
-) -> RtResult<'gc, ()> {
-    if raw_seti(ctx.mc, t, i as i64, v) {
-        return Ok(());
-    }
-    order.aside(ctx, |ctx| seti_meta(ctx, t, i as i64, v))
 }
 
 /// The `__lt` metamethod that orders two values that are neither both
@@ -421,25 +349,46 @@ fn invalid_order<'gc>() -> RtError<'gc> {
     RtError::msg("invalid order function for sorting")
 }
 
-/// What an order says about `a < b`.
-enum Answer<'gc> {
-    Is(bool),
-    /// Ask this function (the order function or an `__lt` metamethod),
-    /// as a normal call the host may await in.
-    Call(Value<'gc>),
+/// `t[i]` in `Direct`. A raw value stays out of a `Result`: copying one
+/// through memory stalls the loads of the value that follow.
+macro_rules! get {
+    ($d:expr, $ctx:expr, $i:expr) => {
+        match raw_geti($d.t, $i as i64) {
+            Some(v) => v,
+            None => $d.get_meta($ctx, $i)?,
+        }
+    };
 }
 
-/// How the sort compares two values. Inlined into the sort, so the values
+/// How `Direct` compares two values. Inlined into the sort, so the values
 /// stay in registers: handed over through memory, they would stall.
 trait Order<'gc> {
-    fn less(
-        &self,
-        ctx: &mut Ctx<'gc, '_>,
-        a: Value<'gc>,
-        b: Value<'gc>,
-    ) -> RtResult<'gc, Answer<'gc>>;
+    fn less(&self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool>;
 
     /// Runs `f`, which calls the table's metamethods.
+    fn aside<R>(
+        &self,
+        ctx: &mut Ctx<'gc, '_>,
+        f: impl FnOnce(&mut Ctx<'gc, '_>) -> RtResult<'gc, R>,
+    ) -> RtResult<'gc, R>;
+}
+
+/// Without an order function, Lua's `<`: numbers and strings directly,
+/// `__lt` (a nested call) and errors in `compare`.
+struct LessThan;
+
+impl<'gc> Order<'gc> for LessThan {
+    #[inline(always)]
+    fn less(&self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
+        if let Some(r) = crate::vm::arith::num_lt(a, b) {
+            return Ok(r);
+        }
+        match (a, b) {
+            (Value::String(x), Value::String(y)) => Ok(x.as_bytes() < y.as_bytes()),
+            _ => compare(ctx, a, b),
+        }
+    }
+
     fn aside<R>(
         &self,
         ctx: &mut Ctx<'gc, '_>,
@@ -449,44 +398,16 @@ trait Order<'gc> {
     }
 }
 
-/// Without an order function, Lua's `<`: numbers and strings directly,
-/// `__lt` (a nested call) and errors in `compare`.
-struct LessThan;
-
-impl<'gc> Order<'gc> for LessThan {
-    #[inline(always)]
-    fn less(
-        &self,
-        ctx: &mut Ctx<'gc, '_>,
-        a: Value<'gc>,
-        b: Value<'gc>,
-    ) -> RtResult<'gc, Answer<'gc>> {
-        if let Some(r) = crate::vm::arith::num_lt(a, b) {
-            return Ok(Answer::Is(r));
-        }
-        match (a, b) {
-            (Value::String(x), Value::String(y)) => Ok(Answer::Is(x.as_bytes() < y.as_bytes())),
-            _ => compare(ctx, a, b).map(Answer::Is),
-        }
-    }
-}
-
 #[inline(never)]
 fn compare<'gc>(ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
     let r = mcx(ctx).compare(a, b, false);
     in_native(ctx, r)
 }
 
-/// The order function, called on the spot (a nested call).
 impl<'gc> Order<'gc> for &PreparedCall<'gc> {
     #[inline(always)]
-    fn less(
-        &self,
-        ctx: &mut Ctx<'gc, '_>,
-        a: Value<'gc>,
-        b: Value<'gc>,
-    ) -> RtResult<'gc, Answer<'gc>> {
-        self.test2(ctx, a, b).map(Answer::Is)
+    fn less(&self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
+        self.test2(ctx, a, b)
     }
 
     fn aside<R>(
@@ -498,28 +419,138 @@ impl<'gc> Order<'gc> for &PreparedCall<'gc> {
     }
 }
 
-/// In an async host call: every function (order function or `__lt`) runs
-/// as a normal call, so the host can await inside it.
-struct Resumable<'gc> {
-    cmp: Value<'gc>,
+/// The sort calling its comparisons on the spot.
+struct Direct<'gc, O> {
+    t: Value<'gc>,
+    order: O,
+    /// Comparisons since work was last charged.
+    work: i64,
 }
 
-impl<'gc> Order<'gc> for Resumable<'gc> {
-    fn less(
+impl<'gc, O: Order<'gc>> Direct<'gc, O> {
+    #[inline(always)]
+    fn lt(&mut self, ctx: &mut Ctx<'gc, '_>, a: Value<'gc>, b: Value<'gc>) -> RtResult<'gc, bool> {
+        self.work += 1;
+        if self.work >= CHARGE_EVERY {
+            self.work = 0;
+            charge(ctx, CHARGE_EVERY)?;
+        }
+        self.order.less(ctx, a, b)
+    }
+
+    /// `t[i]` through `__index`.
+    #[inline(never)]
+    fn get_meta(&self, ctx: &mut Ctx<'gc, '_>, i: u64) -> RtResult<'gc, Value<'gc>> {
+        self.order
+            .aside(ctx, |ctx| geti_meta(ctx, self.t, i as i64))
+    }
+
+    /// `t[i], t[j] = vi, vj`, as `set2`.
+    #[inline(always)]
+    fn set2(
         &self,
         ctx: &mut Ctx<'gc, '_>,
-        a: Value<'gc>,
-        b: Value<'gc>,
-    ) -> RtResult<'gc, Answer<'gc>> {
-        if !self.cmp.is_nil() {
-            return Ok(Answer::Call(self.cmp));
+        (i, vi): (u64, Value<'gc>),
+        (j, vj): (u64, Value<'gc>),
+    ) -> RtResult<'gc, ()> {
+        if let Value::Table(tb) = self.t {
+            let mut st = tb.borrow_mut(ctx.mc);
+            if st.meta.is_none() {
+                st.set_int(i as i64, vi);
+                st.set_int(j as i64, vj);
+                return Ok(());
+            }
         }
-        if let Some(r) = crate::vm::arith::num_lt(a, b) {
-            return Ok(Answer::Is(r));
+        self.set(ctx, i, vi)?;
+        self.set(ctx, j, vj)
+    }
+
+    #[inline(never)]
+    fn set(&self, ctx: &mut Ctx<'gc, '_>, i: u64, v: Value<'gc>) -> RtResult<'gc, ()> {
+        if raw_seti(ctx.mc, self.t, i as i64, v) {
+            return Ok(());
         }
-        match lt_metamethod(ctx, a, b) {
-            Some(f) => Ok(Answer::Call(f)),
-            None => compare(ctx, a, b).map(Answer::Is),
+        self.order
+            .aside(ctx, |ctx| seti_meta(ctx, self.t, i as i64, v))
+    }
+
+    /// Sorts `lo..=up`: the smaller part of each partition by recursion
+    /// (so at most about 31 levels deep), the larger one in this loop.
+    fn sort(
+        &mut self,
+        ctx: &mut Ctx<'gc, '_>,
+        mut lo: u64,
+        mut up: u64,
+        mut rnd: u64,
+    ) -> RtResult<'gc, ()> {
+        while lo < up {
+            let (a_lo, a_up) = (get!(self, ctx, lo), get!(self, ctx, up));
+            if self.lt(ctx, a_up, a_lo)? {
+                self.set2(ctx, (lo, a_up), (up, a_lo))?;
+            }
+            if up - lo == 1 {
+                break;
+            }
+            let p = choose_pivot(lo, up, rnd);
+            let (a_p, a_lo) = (get!(self, ctx, p), get!(self, ctx, lo));
+            if self.lt(ctx, a_p, a_lo)? {
+                self.set2(ctx, (p, a_lo), (lo, a_p))?;
+            } else {
+                let a_up = get!(self, ctx, up);
+                if self.lt(ctx, a_up, a_p)? {
+                    self.set2(ctx, (p, a_up), (up, a_p))?;
+                }
+            }
+            if up - lo == 2 {
+                break;
+            }
+            let p = self.partition(ctx, lo, up, p)?;
+            let (small, large) = split(lo, up, p, rnd);
+            self.sort(ctx, small.0, small.1, rnd)?;
+            (lo, up, rnd) = large;
+        }
+        Ok(())
+    }
+
+    /// Partitions `lo..=up` (whose ends are already on the right sides)
+    /// around the value at `p`; returns where that value ends.
+    fn partition(
+        &mut self,
+        ctx: &mut Ctx<'gc, '_>,
+        lo: u64,
+        up: u64,
+        p: u64,
+    ) -> RtResult<'gc, u64> {
+        let pivot = get!(self, ctx, p);
+        let a_up1 = get!(self, ctx, up - 1);
+        self.set2(ctx, (p, a_up1), (up - 1, pivot))?;
+        let (mut i, mut j) = (lo, up - 1);
+        loop {
+            i += 1;
+            let mut a_i = get!(self, ctx, i);
+            while self.lt(ctx, a_i, pivot)? {
+                if i == up - 1 {
+                    return Err(invalid_order());
+                }
+                i += 1;
+                a_i = get!(self, ctx, i);
+            }
+            j -= 1;
+            let mut a_j = get!(self, ctx, j);
+            while self.lt(ctx, pivot, a_j)? {
+                if j < i {
+                    return Err(invalid_order());
+                }
+                j -= 1;
+                a_j = get!(self, ctx, j);
+            }
+            if j < i {
+                // a[up - 1] holds the pivot: swap it with a[i] without
+                // reading it again (as PUC-Rio; visible through __index).
+                self.set2(ctx, (up - 1, a_i), (i, pivot))?;
+                return Ok(i);
+            }
+            self.set2(ctx, (i, a_j), (j, a_i))?;
         }
     }
 }
@@ -541,31 +572,47 @@ pub(super) fn sort<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if !cmp.is_nil() && !matches!(cmp, Value::Function(_)) {
         return Err(ctx.expect_type(1, "function"));
     }
-    let mut qs = QuickSort::new(t, cmp, n as u64);
+    let up = n as u64;
     if ctx.g.budget.0.async_call.get() {
+        let qs = QuickSort {
+            t,
+            cmp,
+            step: Step::Interval,
+            lo: 1,
+            up,
+            rnd: 0,
+            p: 0,
+            i: 0,
+            j: 0,
+            work: 0,
+            pivot: Value::Nil,
+            a_i: Value::Nil,
+            x: Value::Nil,
+            y: Value::Nil,
+            waiting: Vec::new(),
+        };
         return run_async(ctx, qs, false, false);
     }
-    // Orders that always answer on the spot: the run ends sorted.
     if cmp.is_nil() {
-        qs.run(&mut ctx, &LessThan, false)?;
+        let order = LessThan;
+        Direct { t, order, work: 0 }.sort(&mut ctx, 1, up, 0)?;
     } else {
         PreparedCall::run(&mut ctx, cmp, |ctx, order| {
-            qs.run(ctx, &order, false).map(drop)
+            Direct { t, order, work: 0 }.sort(ctx, 1, up, 0)
         })?;
     }
     Ok(0)
 }
 
-/// Runs the sort until sorted, or until it calls a function (`resumed`:
-/// this run continues after such a call).
+/// Runs the state machine until sorted, or until it calls a function
+/// (`resumed`: this run continues after such a call).
 fn run_async<'gc>(
     mut ctx: Ctx<'gc, '_>,
     mut qs: QuickSort<'gc>,
     answer: bool,
     resumed: bool,
 ) -> RtResult<'gc, usize> {
-    let order = Resumable { cmp: qs.cmp };
-    match qs.run(&mut ctx, &order, answer)? {
+    match qs.run(&mut ctx, answer)? {
         None => Ok(0),
         Some((f, x, y)) => {
             let held = if resumed { ctx.arg(14) } else { Value::Nil };
@@ -573,4 +620,16 @@ fn run_async<'gc>(
             ctx.call_then(f, &[x, y], 1)
         }
     }
+}
+
+/// `t[i], t[j] = vi, vj` (with metamethods), the swap both sorts make.
+#[inline(always)]
+fn set2<'gc>(
+    ctx: &mut Ctx<'gc, '_>,
+    t: Value<'gc>,
+    (i, vi): (u64, Value<'gc>),
+    (j, vj): (u64, Value<'gc>),
+) -> RtResult<'gc, ()> {
+    seti(ctx, t, i as i64, vi)?;
+    seti(ctx, t, j as i64, vj)
 }
