@@ -275,7 +275,7 @@ impl<'s> Parser<'s> {
 
     /// The instruction controlling a jump (its condition), if any.
     fn jump_control(&self, pc: usize) -> usize {
-        if pc >= 1 && is_test_op(self.fsr().f.code[pc - 1].op()) {
+        if pc >= 1 && self.fsr().f.code[pc - 1].op().is_test() {
             pc - 1
         } else {
             pc
@@ -823,21 +823,4 @@ pub fn exp_info(e: &ExpDesc) -> usize {
         ExpK::Local { ridx, .. } => ridx,
         _ => 0,
     }
-}
-
-fn is_test_op(op: OpCode) -> bool {
-    matches!(
-        op,
-        OpCode::Eq
-            | OpCode::Lt
-            | OpCode::Le
-            | OpCode::EqK
-            | OpCode::EqI
-            | OpCode::LtI
-            | OpCode::LeI
-            | OpCode::GtI
-            | OpCode::GeI
-            | OpCode::Test
-            | OpCode::TestSet
-    )
 }

@@ -38,34 +38,26 @@ fn upvalue_name(proto: &Proto, u: usize) -> Vec<u8> {
 
 /// Whether an instruction writes its A register.
 fn sets_a(op: OpCode) -> bool {
-    !matches!(
-        op,
-        OpCode::Jmp
-            | OpCode::Eq
-            | OpCode::Lt
-            | OpCode::Le
-            | OpCode::EqK
-            | OpCode::EqI
-            | OpCode::LtI
-            | OpCode::LeI
-            | OpCode::GtI
-            | OpCode::GeI
-            | OpCode::Test
-            | OpCode::SetTabUp
-            | OpCode::SetTable
-            | OpCode::SetI
-            | OpCode::SetField
-            | OpCode::SetUpval
-            | OpCode::SetList
-            | OpCode::Return
-            | OpCode::Return0
-            | OpCode::Return1
-            | OpCode::Close
-            | OpCode::Tbc
-            | OpCode::ExtraArg
-            | OpCode::VarArgPrep
-            | OpCode::TForLoop
-    )
+    op == OpCode::TestSet
+        || !(op.is_test()
+            || matches!(
+                op,
+                OpCode::Jmp
+                    | OpCode::SetTabUp
+                    | OpCode::SetTable
+                    | OpCode::SetI
+                    | OpCode::SetField
+                    | OpCode::SetUpval
+                    | OpCode::SetList
+                    | OpCode::Return
+                    | OpCode::Return0
+                    | OpCode::Return1
+                    | OpCode::Close
+                    | OpCode::Tbc
+                    | OpCode::ExtraArg
+                    | OpCode::VarArgPrep
+                    | OpCode::TForLoop
+            ))
 }
 
 /// The last instruction before `lastpc` that wrote register `reg`, unless

@@ -209,6 +209,24 @@ impl OpCode {
             None
         }
     }
+
+    /// A test: the jump that follows it is taken or skipped by its outcome.
+    pub fn is_test(self) -> bool {
+        matches!(
+            self,
+            OpCode::Eq
+                | OpCode::Lt
+                | OpCode::Le
+                | OpCode::EqK
+                | OpCode::EqI
+                | OpCode::LtI
+                | OpCode::LeI
+                | OpCode::GtI
+                | OpCode::GeI
+                | OpCode::Test
+                | OpCode::TestSet
+        )
+    }
 }
 
 /// One encoded instruction.
@@ -313,44 +331,48 @@ impl Instr {
         self.c() as i32 - OFFSET_SC
     }
 
+    /// Replaces the `size` bits at `pos` with `v`.
+    #[inline]
+    fn set_field(&mut self, pos: u32, size: u32, v: u32) {
+        self.0 = (self.0 & !(mask(size) << pos)) | (v << pos);
+    }
+
     /// Replaces the sBx field (for jump patching).
     #[inline]
     pub fn set_sbx(&mut self, sbx: i32) {
-        let bx = (sbx + OFFSET_SBX) as u32;
-        self.0 = (self.0 & !(mask(SIZE_BX) << POS_BX)) | (bx << POS_BX);
+        self.set_bx((sbx + OFFSET_SBX) as u32);
     }
 
     /// Replaces the Bx field.
     #[inline]
     pub fn set_bx(&mut self, bx: u32) {
-        self.0 = (self.0 & !(mask(SIZE_BX) << POS_BX)) | (bx << POS_BX);
+        self.set_field(POS_BX, SIZE_BX, bx);
     }
 
     /// Replaces the sJ field (for jump patching).
     #[inline]
     pub fn set_sj(&mut self, sj: i32) {
-        let ax = (sj + OFFSET_SJ) as u32;
-        self.0 = (self.0 & !(mask(SIZE_AX) << POS_AX)) | (ax << POS_AX);
+        self.set_field(POS_AX, SIZE_AX, (sj + OFFSET_SJ) as u32);
     }
 
     #[inline]
     pub fn set_a(&mut self, a: u32) {
-        self.0 = (self.0 & !(mask(SIZE_A) << POS_A)) | (a << POS_A);
+        self.set_field(POS_A, SIZE_A, a);
     }
 
     #[inline]
     pub fn set_b(&mut self, b: u32) {
-        self.0 = (self.0 & !(mask(SIZE_B) << POS_B)) | (b << POS_B);
+        self.set_field(POS_B, SIZE_B, b);
     }
 
     #[inline]
     pub fn set_c(&mut self, c: u32) {
-        self.0 = (self.0 & !(mask(SIZE_C) << POS_C)) | (c << POS_C);
+        self.set_field(POS_C, SIZE_C, c);
     }
 
     #[inline]
     pub fn set_k(&mut self, k: bool) {
-        self.0 = (self.0 & !(1 << POS_K)) | ((k as u32) << POS_K);
+        self.set_field(POS_K, 1, k as u32);
     }
 }
 

@@ -4,23 +4,15 @@ use super::code::{exp_info, fits_sc};
 use super::func::{ExpDesc, ExpK};
 use super::opcode::{OpCode, OFFSET_SC};
 use super::parser::Parser;
+use crate::value::Value;
+use crate::vm::arith::{self, ArithOp};
 
 type R<T> = Result<T, super::SyntaxError>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinOp {
-    Add,
-    Sub,
-    Mul,
-    Mod,
-    Pow,
-    Div,
-    IDiv,
-    BAnd,
-    BOr,
-    BXor,
-    Shl,
-    Shr,
+    /// An arithmetic or bitwise operator (never `Unm` or `BNot`).
+    Arith(ArithOp),
     Concat,
     Eq,
     Lt,
@@ -43,210 +35,100 @@ pub enum UnOp {
 impl BinOp {
     /// (left, right) priorities.
     pub fn priority(self) -> (u8, u8) {
-        use BinOp::*;
         match self {
-            Add | Sub => (10, 10),
-            Mul | Mod | Div | IDiv => (11, 11),
-            Pow => (14, 13),
-            BAnd => (6, 6),
-            BOr => (4, 4),
-            BXor => (5, 5),
-            Shl | Shr => (7, 7),
-            Concat => (9, 8),
-            Eq | Lt | Le | Ne | Gt | Ge => (3, 3),
-            And => (2, 2),
-            Or => (1, 1),
+            BinOp::Arith(op) => match op {
+                ArithOp::Add | ArithOp::Sub => (10, 10),
+                ArithOp::Mul | ArithOp::Mod | ArithOp::Div | ArithOp::IDiv => (11, 11),
+                ArithOp::Pow => (14, 13),
+                ArithOp::BAnd => (6, 6),
+                ArithOp::BOr => (4, 4),
+                ArithOp::BXor => (5, 5),
+                ArithOp::Shl | ArithOp::Shr => (7, 7),
+                // Unary: the priority of unary operators.
+                ArithOp::Unm | ArithOp::BNot => (12, 12),
+            },
+            BinOp::Concat => (9, 8),
+            BinOp::Eq | BinOp::Lt | BinOp::Le | BinOp::Ne | BinOp::Gt | BinOp::Ge => (3, 3),
+            BinOp::And => (2, 2),
+            BinOp::Or => (1, 1),
         }
-    }
-
-    fn is_foldable(self) -> bool {
-        use BinOp::*;
-        matches!(
-            self,
-            Add | Sub | Mul | Mod | Pow | Div | IDiv | BAnd | BOr | BXor | Shl | Shr
-        )
-    }
-
-    fn reg_op(self) -> OpCode {
-        use BinOp::*;
-        match self {
-            Add => OpCode::Add,
-            Sub => OpCode::Sub,
-            Mul => OpCode::Mul,
-            Mod => OpCode::Mod,
-            Pow => OpCode::Pow,
-            Div => OpCode::Div,
-            IDiv => OpCode::IDiv,
-            BAnd => OpCode::BAnd,
-            BOr => OpCode::BOr,
-            BXor => OpCode::BXor,
-            Shl => OpCode::Shl,
-            _ => OpCode::Shr,
-        }
-    }
-
-    fn k_op(self) -> Option<OpCode> {
-        use BinOp::*;
-        Some(match self {
-            Add => OpCode::AddK,
-            Sub => OpCode::SubK,
-            Mul => OpCode::MulK,
-            Mod => OpCode::ModK,
-            Pow => OpCode::PowK,
-            Div => OpCode::DivK,
-            IDiv => OpCode::IDivK,
-            BAnd => OpCode::BAndK,
-            BOr => OpCode::BOrK,
-            BXor => OpCode::BXorK,
-            _ => return None,
-        })
     }
 }
 
-/// A numeric literal value.
-#[derive(Clone, Copy)]
-enum Num {
-    I(i64),
-    F(f64),
+/// The instruction for `op` on two registers.
+fn reg_op(op: ArithOp) -> OpCode {
+    match op {
+        ArithOp::Add => OpCode::Add,
+        ArithOp::Sub => OpCode::Sub,
+        ArithOp::Mul => OpCode::Mul,
+        ArithOp::Mod => OpCode::Mod,
+        ArithOp::Pow => OpCode::Pow,
+        ArithOp::Div => OpCode::Div,
+        ArithOp::IDiv => OpCode::IDiv,
+        ArithOp::BAnd => OpCode::BAnd,
+        ArithOp::BOr => OpCode::BOr,
+        ArithOp::BXor => OpCode::BXor,
+        ArithOp::Shl => OpCode::Shl,
+        ArithOp::Shr => OpCode::Shr,
+        ArithOp::Unm => OpCode::Unm,
+        ArithOp::BNot => OpCode::BNot,
+    }
 }
 
-fn to_numeral(e: &ExpDesc) -> Option<Num> {
+/// The instruction for `op` with a constant right operand, if any.
+fn k_op(op: ArithOp) -> Option<OpCode> {
+    Some(match op {
+        ArithOp::Add => OpCode::AddK,
+        ArithOp::Sub => OpCode::SubK,
+        ArithOp::Mul => OpCode::MulK,
+        ArithOp::Mod => OpCode::ModK,
+        ArithOp::Pow => OpCode::PowK,
+        ArithOp::Div => OpCode::DivK,
+        ArithOp::IDiv => OpCode::IDivK,
+        ArithOp::BAnd => OpCode::BAndK,
+        ArithOp::BOr => OpCode::BOrK,
+        ArithOp::BXor => OpCode::BXorK,
+        _ => return None,
+    })
+}
+
+/// The value of a numeral (an integer or a float).
+fn to_numeral(e: &ExpDesc) -> Option<Value<'static>> {
     if e.has_jumps() {
         return None;
     }
     match e.k {
-        ExpK::KInt(i) => Some(Num::I(i)),
-        ExpK::KFlt(f) => Some(Num::F(f)),
+        ExpK::KInt(i) => Some(Value::Integer(i)),
+        ExpK::KFlt(f) => Some(Value::Number(f)),
         _ => None,
     }
 }
 
-fn as_f(n: Num) -> f64 {
-    match n {
-        Num::I(i) => i as f64,
-        Num::F(f) => f,
-    }
-}
-
-/// Exact integer value of a number (floats only when integral).
-fn as_int(n: Num) -> Option<i64> {
-    match n {
-        Num::I(i) => Some(i),
-        Num::F(f) => {
-            if f.fract() == 0.0
-                && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f)
-            {
-                Some(f as i64)
-            } else {
-                None
-            }
-        }
-    }
-}
-
-fn shift_left(x: i64, y: i64) -> i64 {
-    if y <= -64 || y >= 64 {
-        0
-    } else if y >= 0 {
-        ((x as u64) << y) as i64
-    } else {
-        ((x as u64) >> (-y)) as i64
-    }
-}
-
-fn float_mod(a: f64, b: f64) -> f64 {
-    let m = a % b;
-    if (m > 0.0 && b < 0.0) || (m < 0.0 && b > 0.0) {
-        m + b
-    } else {
-        m
-    }
-}
-
-/// Folds `a op b` when it is safe (no errors, no NaN or -0 results).
-fn fold_bin(op: BinOp, a: Num, b: Num) -> Option<Num> {
-    use BinOp::*;
-    if matches!(op, Div | IDiv | Mod) && as_f(b) == 0.0 {
+/// Folds `a op b` (`a op a` for unary operators) with the arithmetic the
+/// VM runs, when that is safe: no errors, no division by zero, no NaN or
+/// -0 results.
+fn fold(op: ArithOp, a: Value<'static>, b: Value<'static>) -> Option<ExpK> {
+    let zero = match b {
+        Value::Integer(i) => i == 0,
+        Value::Number(f) => f == 0.0,
+        _ => false,
+    };
+    if matches!(op, ArithOp::Div | ArithOp::IDiv | ArithOp::Mod) && zero {
         return None;
     }
-    let r = match op {
-        BAnd | BOr | BXor | Shl | Shr => {
-            let (x, y) = (as_int(a)?, as_int(b)?);
-            Num::I(match op {
-                BAnd => x & y,
-                BOr => x | y,
-                BXor => x ^ y,
-                Shl => shift_left(x, y),
-                _ => shift_left(x, y.wrapping_neg()),
-            })
-        }
-        Div => Num::F(as_f(a) / as_f(b)),
-        Pow => Num::F(as_f(a).powf(as_f(b))),
-        _ => match (a, b) {
-            (Num::I(x), Num::I(y)) => Num::I(match op {
-                Add => x.wrapping_add(y),
-                Sub => x.wrapping_sub(y),
-                Mul => x.wrapping_mul(y),
-                Mod | IDiv if y == 0 => return None,
-                Mod => {
-                    if y == -1 {
-                        0
-                    } else {
-                        let m = x % y;
-                        if m != 0 && (m ^ y) < 0 {
-                            m + y
-                        } else {
-                            m
-                        }
-                    }
-                }
-                IDiv => {
-                    if y == -1 {
-                        x.wrapping_neg()
-                    } else {
-                        let q = x / y;
-                        if (x % y != 0) && ((x ^ y) < 0) {
-                            q - 1
-                        } else {
-                            q
-                        }
-                    }
-                }
-                _ => return None,
-            }),
-            _ => {
-                let (x, y) = (as_f(a), as_f(b));
-                Num::F(match op {
-                    Add => x + y,
-                    Sub => x - y,
-                    Mul => x * y,
-                    Mod => float_mod(x, y),
-                    IDiv => (x / y).floor(),
-                    _ => return None,
-                })
-            }
-        },
-    };
-    if let Num::F(f) = r {
-        if f.is_nan() || f == 0.0 {
-            return None;
-        }
-    }
-    Some(r)
-}
-
-fn num_exp(n: Num) -> ExpK {
-    match n {
-        Num::I(i) => ExpK::KInt(i),
-        Num::F(f) => ExpK::KFlt(f),
+    match arith::arith(op, a, b).ok()? {
+        Value::Integer(i) => Some(ExpK::KInt(i)),
+        Value::Number(f) if !f.is_nan() && f != 0.0 => Some(ExpK::KFlt(f)),
+        _ => None,
     }
 }
 
 /// `e` as a signed-C immediate: (value, is_float).
 fn sc_number(e: &ExpDesc) -> Option<(usize, bool)> {
     let (i, isf) = match to_numeral(e)? {
-        Num::I(i) => (i, false),
-        Num::F(f) => (as_int(Num::F(f))?, true),
+        Value::Integer(i) => (i, false),
+        Value::Number(f) => (arith::float_to_int_exact(f)?, true),
+        _ => return None,
     };
     if fits_sc(i) {
         Some(((i + OFFSET_SC as i64) as usize, isf))
@@ -267,24 +149,16 @@ impl<'s> Parser<'s> {
         self.discharge_vars(e);
         match op {
             UnOp::Minus | UnOp::BNot => {
-                if let Some(n) = to_numeral(e) {
-                    let folded = match (op, n) {
-                        (UnOp::Minus, Num::I(i)) => Some(Num::I(i.wrapping_neg())),
-                        (UnOp::Minus, Num::F(f)) if f != 0.0 => Some(Num::F(-f)),
-                        (UnOp::BNot, n) => as_int(n).map(|i| Num::I(!i)),
-                        _ => None,
-                    };
-                    if let Some(r) = folded {
-                        e.k = num_exp(r);
-                        return Ok(());
-                    }
-                }
-                let o = if op == UnOp::Minus {
-                    OpCode::Unm
+                let op = if op == UnOp::Minus {
+                    ArithOp::Unm
                 } else {
-                    OpCode::BNot
+                    ArithOp::BNot
                 };
-                self.code_unexp(o, e, line)
+                if let Some(k) = to_numeral(e).and_then(|n| fold(op, n, n)) {
+                    e.k = k;
+                    return Ok(());
+                }
+                self.code_unexp(reg_op(op), e, line)
             }
             UnOp::Len => self.code_unexp(OpCode::Len, e, line),
             UnOp::Not => self.code_not(e),
@@ -346,15 +220,8 @@ impl<'s> Parser<'s> {
         line: u32,
     ) -> R<()> {
         self.discharge_vars(e2);
-        if op.is_foldable() {
-            if let (Some(a), Some(b)) = (to_numeral(e1), to_numeral(e2)) {
-                if let Some(r) = fold_bin(op, a, b) {
-                    e1.k = num_exp(r);
-                    return Ok(());
-                }
-            }
-        }
         match op {
+            BinOp::Arith(op) => self.code_arith_op(op, e1, e2, line)?,
             BinOp::And => {
                 let mut f = e2.f;
                 self.concat(&mut f, e1.f)?;
@@ -371,53 +238,6 @@ impl<'s> Parser<'s> {
                 self.exp_to_next_reg(e2)?;
                 self.code_concat(e1, e2, line)?;
             }
-            BinOp::Add => {
-                if let Some(i) = sc_int(e2) {
-                    self.code_bin_imm(OpCode::AddI, e1, e2, i, line)?;
-                } else {
-                    self.code_arith(op, e1, e2, line)?;
-                }
-            }
-            BinOp::Sub => {
-                match sc_int(e2) {
-                    Some(i) if fits_sc(-i) => {
-                        // x - k as x + (-k); k marks it for the metamethod (__sub, k).
-                        self.code_bin_imm(OpCode::AddI, e1, e2, -i, line)?;
-                        self.mark_negated(e1);
-                    }
-                    _ => self.code_arith(op, e1, e2, line)?,
-                };
-            }
-            BinOp::Mul | BinOp::Div | BinOp::IDiv | BinOp::Mod | BinOp::Pow => {
-                self.code_arith(op, e1, e2, line)?
-            }
-            BinOp::BAnd | BinOp::BOr | BinOp::BXor => {
-                if matches!(e2.k, ExpK::KInt(_)) && !e2.has_jumps() {
-                    self.code_arith(op, e1, e2, line)?;
-                } else {
-                    self.code_bin_regs(op.reg_op(), e1, e2, line)?;
-                }
-            }
-            BinOp::Shl => {
-                if let Some(i) = sc_int(e1) {
-                    // sC << R[B]
-                    std::mem::swap(e1, e2);
-                    self.code_bin_imm(OpCode::ShlI, e1, e2, i, line)?;
-                } else {
-                    match sc_int(e2) {
-                        Some(i) if fits_sc(-i) => {
-                            // x << k as x >> (-k); k marks it for the metamethod (__shl, k).
-                            self.code_bin_imm(OpCode::ShrI, e1, e2, -i, line)?;
-                            self.mark_negated(e1);
-                        }
-                        _ => self.code_bin_regs(OpCode::Shl, e1, e2, line)?,
-                    }
-                }
-            }
-            BinOp::Shr => match sc_int(e2) {
-                Some(i) => self.code_bin_imm(OpCode::ShrI, e1, e2, i, line)?,
-                None => self.code_bin_regs(OpCode::Shr, e1, e2, line)?,
-            },
             BinOp::Eq | BinOp::Ne => self.code_eq(op == BinOp::Eq, e1, e2)?,
             BinOp::Lt | BinOp::Le => self.code_order(op == BinOp::Lt, e1, e2)?,
             BinOp::Gt | BinOp::Ge => {
@@ -427,6 +247,69 @@ impl<'s> Parser<'s> {
             }
         }
         Ok(())
+    }
+
+    /// `e1 op e2`, folded when both are numerals.
+    fn code_arith_op(
+        &mut self,
+        op: ArithOp,
+        e1: &mut ExpDesc,
+        e2: &mut ExpDesc,
+        line: u32,
+    ) -> R<()> {
+        if let (Some(a), Some(b)) = (to_numeral(e1), to_numeral(e2)) {
+            if let Some(k) = fold(op, a, b) {
+                e1.k = k;
+                return Ok(());
+            }
+        }
+        match op {
+            ArithOp::Add => {
+                if let Some(i) = sc_int(e2) {
+                    self.code_bin_imm(OpCode::AddI, e1, e2, i, line)
+                } else {
+                    self.code_arith(op, e1, e2, line)
+                }
+            }
+            ArithOp::Sub => match sc_int(e2) {
+                Some(i) if fits_sc(-i) => {
+                    // x - k as x + (-k); k marks it for the metamethod (__sub, k).
+                    self.code_bin_imm(OpCode::AddI, e1, e2, -i, line)?;
+                    self.mark_negated(e1);
+                    Ok(())
+                }
+                _ => self.code_arith(op, e1, e2, line),
+            },
+            ArithOp::BAnd | ArithOp::BOr | ArithOp::BXor => {
+                if matches!(e2.k, ExpK::KInt(_)) && !e2.has_jumps() {
+                    self.code_arith(op, e1, e2, line)
+                } else {
+                    self.code_bin_regs(reg_op(op), e1, e2, line)
+                }
+            }
+            ArithOp::Shl => {
+                if let Some(i) = sc_int(e1) {
+                    // sC << R[B]
+                    std::mem::swap(e1, e2);
+                    return self.code_bin_imm(OpCode::ShlI, e1, e2, i, line);
+                }
+                match sc_int(e2) {
+                    Some(i) if fits_sc(-i) => {
+                        // x << k as x >> (-k); k marks it for the metamethod (__shl, k).
+                        self.code_bin_imm(OpCode::ShrI, e1, e2, -i, line)?;
+                        self.mark_negated(e1);
+                        Ok(())
+                    }
+                    _ => self.code_bin_regs(OpCode::Shl, e1, e2, line),
+                }
+            }
+            ArithOp::Shr => match sc_int(e2) {
+                Some(i) => self.code_bin_imm(OpCode::ShrI, e1, e2, i, line),
+                None => self.code_bin_regs(OpCode::Shr, e1, e2, line),
+            },
+            // Mul, Div, IDiv, Mod, Pow (Unm and BNot are not binary).
+            _ => self.code_arith(op, e1, e2, line),
+        }
     }
 
     fn finish_bin(
@@ -478,14 +361,14 @@ impl<'s> Parser<'s> {
     }
 
     /// Arithmetic with a constant right operand when possible.
-    fn code_arith(&mut self, op: BinOp, e1: &mut ExpDesc, e2: &mut ExpDesc, line: u32) -> R<()> {
-        if let Some(kop) = op.k_op() {
+    fn code_arith(&mut self, op: ArithOp, e1: &mut ExpDesc, e2: &mut ExpDesc, line: u32) -> R<()> {
+        if let Some(kop) = k_op(op) {
             if to_numeral(e2).is_some() && self.exp_to_k(e2)? {
                 let v2 = exp_info(e2);
                 return self.finish_bin(kop, e1, e2, v2, line);
             }
         }
-        self.code_bin_regs(op.reg_op(), e1, e2, line)
+        self.code_bin_regs(reg_op(op), e1, e2, line)
     }
 
     fn code_concat(&mut self, e1: &mut ExpDesc, e2: &ExpDesc, line: u32) -> R<()> {

@@ -11,6 +11,7 @@ use super::opcode::{Instr, OpCode, FIELDS_PER_FLUSH, MAX_BX};
 use super::ops::{BinOp, UnOp};
 use super::proto::{LocalVar, Proto, UpvalueDesc};
 use super::{SyntaxError, C_STACK_OVERFLOW};
+use crate::vm::arith::ArithOp;
 
 /// Nesting limit of recursive syntactic constructs (LUAI_MAXCCALLS).
 /// LUAI_MAXCCALLS: PUC-Rio counts each syntax level as a C call, so the
@@ -52,19 +53,10 @@ struct ConsControl {
 }
 
 fn binop(t: &Tok) -> Option<BinOp> {
+    if let Some(op) = arith_op(t) {
+        return Some(BinOp::Arith(op));
+    }
     Some(match t {
-        Tok::Plus => BinOp::Add,
-        Tok::Minus => BinOp::Sub,
-        Tok::Star => BinOp::Mul,
-        Tok::Slash => BinOp::Div,
-        Tok::DSlash => BinOp::IDiv,
-        Tok::Percent => BinOp::Mod,
-        Tok::Caret => BinOp::Pow,
-        Tok::Amp => BinOp::BAnd,
-        Tok::Pipe => BinOp::BOr,
-        Tok::Tilde => BinOp::BXor,
-        Tok::Shl => BinOp::Shl,
-        Tok::Shr => BinOp::Shr,
         Tok::Concat => BinOp::Concat,
         Tok::Eq => BinOp::Eq,
         Tok::Ne => BinOp::Ne,
@@ -74,6 +66,24 @@ fn binop(t: &Tok) -> Option<BinOp> {
         Tok::Ge => BinOp::Ge,
         Tok::And => BinOp::And,
         Tok::Or => BinOp::Or,
+        _ => return None,
+    })
+}
+
+fn arith_op(t: &Tok) -> Option<ArithOp> {
+    Some(match t {
+        Tok::Plus => ArithOp::Add,
+        Tok::Minus => ArithOp::Sub,
+        Tok::Star => ArithOp::Mul,
+        Tok::Slash => ArithOp::Div,
+        Tok::DSlash => ArithOp::IDiv,
+        Tok::Percent => ArithOp::Mod,
+        Tok::Caret => ArithOp::Pow,
+        Tok::Amp => ArithOp::BAnd,
+        Tok::Pipe => ArithOp::BOr,
+        Tok::Tilde => ArithOp::BXor,
+        Tok::Shl => ArithOp::Shl,
+        Tok::Shr => ArithOp::Shr,
         _ => return None,
     })
 }

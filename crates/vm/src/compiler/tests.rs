@@ -4,6 +4,7 @@ use super::debuginfo::{describe_called_function, describe_register};
 use super::opcode::OpCode;
 use super::proto::{Constant, Proto};
 use super::{chunk_id, compile};
+use crate::text::fuzz::Rng;
 
 fn ok(src: &str) -> Proto {
     match compile(src.as_bytes(), b"=t") {
@@ -281,18 +282,6 @@ fn limits() {
     ));
     let many: Vec<String> = (0..300).map(|i| format!("a{i}")).collect();
     assert!(err(&format!("f({})", many.join(", "))).contains("too many registers"));
-}
-
-/// A tiny deterministic generator for the robustness tests.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 #[test]

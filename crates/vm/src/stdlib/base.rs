@@ -6,6 +6,7 @@ use crate::error::{RtError, RtResult};
 use crate::function::{NativeFunction, NativeKind, Special};
 use crate::lua::Libs;
 use crate::state::{Finalizable, Global, GlobalRef, Tm};
+use crate::stdlib::mcx;
 use crate::stdlib::{set_fn, set_value};
 use crate::table::{Table, WeakMode};
 use crate::text::c_str;
@@ -14,7 +15,7 @@ use crate::userdata::UserData;
 use crate::value::{Function, Value};
 use crate::vm::cont;
 use crate::vm::ctx::Ctx;
-use crate::vm::meta::{self, MetaCx};
+use crate::vm::meta;
 
 pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
     let t = g.globals;
@@ -275,13 +276,7 @@ fn ipairs_aux<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 
 /// `t[i]` with metamethods, through nested calls.
 fn index_meta<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, i: i64) -> RtResult<'gc, Value<'gc>> {
-    MetaCx {
-        mc: ctx.mc,
-        g: ctx.g,
-        th: ctx.th,
-        ts: ctx.ts,
-    }
-    .index(t, Value::Integer(i), &|_: &crate::thread::ThreadState<
+    mcx(ctx).index(t, Value::Integer(i), &|_: &crate::thread::ThreadState<
         'gc,
     >| String::new())
 }
@@ -646,7 +641,9 @@ fn compile_chunk<'gc>(
             ));
         }
         let proto = crate::stdlib::dump::undump(source, name)?;
-        return Ok(binary_closure(ctx.mc, ctx.g, proto, env));
+        // Its first upvalue is `env`, any other is nil (as `lua_load`
+        // leaves them).
+        return Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env));
     }
     if !mode.contains(&b't') {
         return Err(format!(
@@ -659,19 +656,6 @@ fn compile_chunk<'gc>(
         Ok(proto) => Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env)),
         Err(e) => Err(e.message),
     }
-}
-
-/// The function of a binary chunk: its first upvalue is `env`, any other
-/// is nil (as `lua_load` leaves them).
-fn binary_closure<'gc>(
-    mc: &Mutation<'gc>,
-    g: GlobalRef<'gc>,
-    proto: crate::compiler::proto::Proto,
-    env: Value<'gc>,
-) -> Value<'gc> {
-    use crate::function::{Closure, FnProto};
-    let p = FnProto::from_proto(mc, &mut Global::strings_mut(g, mc), proto);
-    Value::Function(Function::Lua(Closure::with_env(mc, p, env)))
 }
 
 /// The chunk `loadfile`/`dofile` read (`luaL_loadfilex`): the file named

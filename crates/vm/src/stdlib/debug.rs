@@ -276,22 +276,12 @@ fn getlocal<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         return ctx.ret(v);
     }
     let level = ctx.check_integer(a)?;
-    let own = th.is_none();
-    let r = with_thread(&mut ctx, th, |ts, _| {
-        if level < 0 {
-            return Err(());
-        }
-        let fi = level_frame(ts, level as usize).ok_or(())?;
-        let is_top = !own && fi + 1 == ts.frames.len();
-        Ok(find_local(ts, fi, n, is_top).map(|(name, slot)| {
-            let v = ts.stack.get(slot).copied().unwrap_or(Value::Nil);
-            (name, v)
-        }))
+    let r = with_local(&mut ctx, (th, a), level, n, |ts, slot| {
+        ts.stack.get(slot).copied().unwrap_or(Value::Nil)
     })?;
     match r {
-        Err(()) => Err(RtError::bad_arg(a + 1, "level out of range")),
-        Ok(None) => ctx.ret(Value::Nil),
-        Ok(Some((name, v))) => {
+        None => ctx.ret(Value::Nil),
+        Some((name, v)) => {
             let nv = ctx.str_value(&name);
             ctx.push(nv);
             ctx.push(v);
@@ -305,28 +295,40 @@ fn setlocal<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let level = ctx.check_integer(a)?;
     let n = ctx.check_integer(a + 1)?;
     let v = ctx.check_any(a + 2)?;
+    let r = with_local(&mut ctx, (th, a), level, n, |ts, slot| {
+        if slot < ts.stack.len() {
+            ts.stack[slot] = v;
+        }
+    })?;
+    match r {
+        None => ctx.ret(Value::Nil),
+        Some((name, ())) => {
+            let nv = ctx.str_value(&name);
+            ctx.ret(nv)
+        }
+    }
+}
+
+/// Runs `f` on the stack slot of local `n` of the function at `level` of
+/// the thread `th` (given as argument `a`, or the running one); gives the
+/// local's name with `f`'s result, `None` if there is no such local.
+fn with_local<'gc, R>(
+    ctx: &mut Ctx<'gc, '_>,
+    (th, a): (Option<Thread<'gc>>, usize),
+    level: i64,
+    n: i64,
+    f: impl FnOnce(&mut ThreadState<'gc>, usize) -> R,
+) -> RtResult<'gc, Option<(Vec<u8>, R)>> {
     let own = th.is_none();
-    let r = with_thread(&mut ctx, th, |ts, _| {
+    let r = with_thread(ctx, th, |ts, _| {
         if level < 0 {
             return Err(());
         }
         let fi = level_frame(ts, level as usize).ok_or(())?;
         let is_top = !own && fi + 1 == ts.frames.len();
-        Ok(find_local(ts, fi, n, is_top).map(|(name, slot)| {
-            if slot < ts.stack.len() {
-                ts.stack[slot] = v;
-            }
-            name
-        }))
+        Ok(find_local(ts, fi, n, is_top).map(|(name, slot)| (name, f(ts, slot))))
     })?;
-    match r {
-        Err(()) => Err(RtError::bad_arg(a + 1, "level out of range")),
-        Ok(None) => ctx.ret(Value::Nil),
-        Ok(Some(name)) => {
-            let nv = ctx.str_value(&name);
-            ctx.ret(nv)
-        }
-    }
+    r.map_err(|()| RtError::bad_arg(a + 1, "level out of range"))
 }
 
 fn getmetatable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {

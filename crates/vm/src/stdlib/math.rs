@@ -13,7 +13,6 @@ use crate::userdata::UserData;
 use crate::value::{Function, Value};
 use crate::vm::arith::float_to_int_exact;
 use crate::vm::ctx::Ctx;
-use crate::vm::meta::MetaCx;
 
 pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
     let fns: &[(&'static str, NativeFn)] = &[
@@ -282,7 +281,7 @@ fn ult<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     ctx.ret(Value::Boolean((a as u64) < (b as u64)))
 }
 
-fn min_max<'gc>(ctx: Ctx<'gc, '_>, want_max: bool) -> RtResult<'gc, usize> {
+fn min_max<'gc>(mut ctx: Ctx<'gc, '_>, want_max: bool) -> RtResult<'gc, usize> {
     // As lmathlib: any values that `<` compares (strings, `__lt`).
     let n = ctx.nargs;
     if n == 0 {
@@ -291,12 +290,7 @@ fn min_max<'gc>(ctx: Ctx<'gc, '_>, want_max: bool) -> RtResult<'gc, usize> {
     let mut best = ctx.arg(0);
     for i in 1..n {
         let v = ctx.arg(i);
-        let mut m = MetaCx {
-            mc: ctx.mc,
-            g: ctx.g,
-            th: ctx.th,
-            ts: ctx.ts,
-        };
+        let mut m = super::mcx(&mut ctx);
         let better = if want_max {
             m.compare(best, v, false)
         } else {

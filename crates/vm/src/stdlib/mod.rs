@@ -7,6 +7,8 @@ use crate::lua::Libs;
 use crate::state::{Global, GlobalRef};
 use crate::table::Table;
 use crate::value::{Function, Value};
+use crate::vm::ctx::Ctx;
+use crate::vm::meta::MetaCx;
 
 pub mod base;
 pub mod coroutine;
@@ -80,4 +82,15 @@ pub fn new_lib<'gc>(
     }
     set_value(mc, g, g.globals, name, Value::Table(t));
     t
+}
+
+/// What a native needs to index, compare or call metamethods through
+/// nested calls.
+pub(crate) fn mcx<'gc, 'b>(ctx: &'b mut Ctx<'gc, '_>) -> MetaCx<'gc, 'b> {
+    MetaCx {
+        mc: ctx.mc,
+        g: ctx.g,
+        th: ctx.th,
+        ts: ctx.ts,
+    }
 }

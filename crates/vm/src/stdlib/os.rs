@@ -13,6 +13,7 @@ use gc_arena::Mutation;
 use crate::error::{RtError, RtResult};
 use crate::lua::Libs;
 use crate::state::GlobalRef;
+use crate::stdlib::mcx;
 use crate::stdlib::{new_lib, set_fn};
 use crate::table::Table;
 use crate::text::c_str;
@@ -20,7 +21,6 @@ use crate::text::time::{self, DateFields, Tm};
 use crate::value::Value;
 use crate::vm::convert;
 use crate::vm::ctx::Ctx;
-use crate::vm::meta::MetaCx;
 
 pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
     let t = new_lib(
@@ -105,15 +105,6 @@ fn to_integer(v: Value<'_>) -> Option<i64> {
     }
 }
 
-fn meta_cx<'gc, 'a>(ctx: &'a mut Ctx<'gc, '_>) -> MetaCx<'gc, 'a> {
-    MetaCx {
-        mc: ctx.mc,
-        g: ctx.g,
-        th: ctx.th,
-        ts: &mut *ctx.ts,
-    }
-}
-
 /// Reads a date field (with `__index`) like `os.time` does; `default` None
 /// means the field is required.
 fn get_field<'gc>(
@@ -124,7 +115,7 @@ fn get_field<'gc>(
     delta: i64,
 ) -> RtResult<'gc, i64> {
     let k = ctx.str_value(key.as_bytes());
-    let v = meta_cx(ctx).index(t, k, &|_| String::new())?;
+    let v = mcx(ctx).index(t, k, &|_| String::new())?;
     match to_integer(v) {
         Some(i) => time::check_date_field(key, i, delta).map_err(RtError::msg),
         None if !v.is_nil() => Err(RtError::msg(format!("field '{key}' is not an integer"))),
@@ -147,7 +138,7 @@ fn set_all_fields<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, tm: &Tm) -> RtResu
     ];
     for (key, v) in fields {
         let k = ctx.str_value(key.as_bytes());
-        meta_cx(ctx).set_index(t, k, v, &|_| String::new())?;
+        mcx(ctx).set_index(t, k, v, &|_| String::new())?;
     }
     Ok(())
 }
@@ -157,25 +148,20 @@ fn time<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         return ctx.ret(Value::Integer(now()));
     }
     let t = Value::Table(ctx.check_table(0)?);
-    let year = get_field(&mut ctx, t, "year", None, 1900)?;
-    let month = get_field(&mut ctx, t, "month", None, 1)?;
-    let day = get_field(&mut ctx, t, "day", None, 0)?;
-    let hour = get_field(&mut ctx, t, "hour", Some(12), 0)?;
-    let min = get_field(&mut ctx, t, "min", Some(0), 0)?;
-    let sec = get_field(&mut ctx, t, "sec", Some(0), 0)?;
-    let k = ctx.str_value(b"isdst");
-    let isdst = match meta_cx(&mut ctx).index(t, k, &|_| String::new())? {
-        Value::Nil => None,
-        v => Some(v.is_truthy()),
-    };
     let fields = DateFields {
-        year,
-        month,
-        day,
-        hour,
-        min,
-        sec,
-        isdst,
+        year: get_field(&mut ctx, t, "year", None, 1900)?,
+        month: get_field(&mut ctx, t, "month", None, 1)?,
+        day: get_field(&mut ctx, t, "day", None, 0)?,
+        hour: get_field(&mut ctx, t, "hour", Some(12), 0)?,
+        min: get_field(&mut ctx, t, "min", Some(0), 0)?,
+        sec: get_field(&mut ctx, t, "sec", Some(0), 0)?,
+        isdst: {
+            let k = ctx.str_value(b"isdst");
+            match mcx(&mut ctx).index(t, k, &|_| String::new())? {
+                Value::Nil => None,
+                v => Some(v.is_truthy()),
+            }
+        },
     };
     let Some(epoch) = time::epoch_from_tm(&fields) else {
         return Err(RtError::msg(

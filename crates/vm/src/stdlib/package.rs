@@ -8,11 +8,12 @@ use crate::error::{RtError, RtResult};
 use crate::function::{NativeFn, NativeFunction, NativeKind};
 use crate::lua::Libs;
 use crate::state::{Global, GlobalRef};
+use crate::stdlib::mcx;
 use crate::stdlib::set_value;
+use crate::string::LuaString;
 use crate::table::Table;
 use crate::value::{Function, Value};
 use crate::vm::ctx::Ctx;
-use crate::vm::meta::MetaCx;
 
 /// Registry keys of `package.loaded` and `package.preload`.
 pub const LOADED_KEY: &[u8] = b"_LOADED";
@@ -152,15 +153,6 @@ fn env_path(v54: &str, v: &str, default: &str) -> String {
         out.push_str(&path[mark + 2..]);
     }
     out
-}
-
-fn mcx<'gc, 'b>(ctx: &'b mut Ctx<'gc, '_>) -> MetaCx<'gc, 'b> {
-    MetaCx {
-        mc: ctx.mc,
-        g: ctx.g,
-        th: ctx.th,
-        ts: ctx.ts,
-    }
 }
 
 fn getfield<'gc>(ctx: &mut Ctx<'gc, '_>, t: Value<'gc>, k: &[u8]) -> RtResult<'gc, Value<'gc>> {
@@ -474,30 +466,25 @@ fn skip_header(data: &[u8]) -> Vec<u8> {
     out
 }
 
-fn searcher_c<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+fn searcher_c<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let name = ctx.check_string(0)?;
-    let cpath = path_field(&mut ctx, "cpath")?;
-    match search_path(name.as_bytes(), &cpath, b".", b"/") {
-        Ok(f) => Err(RtError::msg(format!(
-            "error loading module '{}' from file '{}':\n\t{DLMSG}",
-            name.to_str_lossy(),
-            String::from_utf8_lossy(&f)
-        ))),
-        Err(m) => {
-            let v = ctx.str_value(&m);
-            ctx.ret(v)
-        }
-    }
+    search_c(ctx, name, name.as_bytes())
 }
 
-fn searcher_croot<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+/// For `a.b.c`, a C library `a` that would export `luaopen_a_b_c`.
+fn searcher_croot<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let name = ctx.check_string(0)?;
     let Some(dot) = name.as_bytes().iter().position(|&c| c == b'.') else {
         return Ok(0);
     };
-    let root = &name.as_bytes()[..dot];
+    search_c(ctx, name, &name.as_bytes()[..dot])
+}
+
+/// Looks for `file` along `package.cpath`: the search's message when it
+/// finds none; an error when it finds one, as C libraries cannot load here.
+fn search_c<'gc>(mut ctx: Ctx<'gc, '_>, name: LuaString<'gc>, file: &[u8]) -> RtResult<'gc, usize> {
     let cpath = path_field(&mut ctx, "cpath")?;
-    match search_path(root, &cpath, b".", b"/") {
+    match search_path(file, &cpath, b".", b"/") {
         Ok(f) => Err(RtError::msg(format!(
             "error loading module '{}' from file '{}':\n\t{DLMSG}",
             name.to_str_lossy(),

@@ -14,7 +14,7 @@ use crate::value::{Function, Value};
 use crate::vm::arith::{self, ArithError, ArithOp};
 use crate::vm::cont;
 use crate::vm::ctx::Ctx;
-use crate::vm::meta::{self, MetaCx};
+use crate::vm::meta;
 
 mod format;
 mod pack;
@@ -442,13 +442,7 @@ fn gsub<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                         return ctx.call_then(f, &[repl, key], 1);
                     }
                     (Value::Nil, Value::Nil) => Value::Nil,
-                    (Value::Nil, _) => MetaCx {
-                        mc: ctx.mc,
-                        g: ctx.g,
-                        th: ctx.th,
-                        ts: &mut *ctx.ts,
-                    }
-                    .index(repl, key, &|_| String::new())?,
+                    (Value::Nil, _) => super::mcx(&mut ctx).index(repl, key, &|_| String::new())?,
                     (v, _) => v,
                 }
             }
@@ -584,7 +578,7 @@ fn to_numeric(v: Value<'_>) -> Option<Value<'_>> {
     }
 }
 
-fn string_arith<'gc>(mut ctx: Ctx<'gc, '_>, op: ArithOp, tm: Tm) -> RtResult<'gc, usize> {
+fn string_arith<'gc>(mut ctx: Ctx<'gc, '_>, op: ArithOp) -> RtResult<'gc, usize> {
     if ctx.resumed() {
         // The second operand's metamethod returned (see below).
         let r = ctx.arg(2);
@@ -610,10 +604,10 @@ fn string_arith<'gc>(mut ctx: Ctx<'gc, '_>, op: ArithOp, tm: Tm) -> RtResult<'gc
     let f = if matches!(b, Value::String(_)) {
         Value::Nil
     } else {
-        meta::get_tm(ctx.g, b, tm)
+        meta::get_tm(ctx.g, b, op.tm())
     };
     if f.is_nil() {
-        let event = &tm.name()[2..];
+        let event = &op.tm().name()[2..];
         return Err(RtError::msg(format!(
             "attempt to {event} a '{}' with a '{}'",
             a.type_name(),
@@ -626,20 +620,20 @@ fn string_arith<'gc>(mut ctx: Ctx<'gc, '_>, op: ArithOp, tm: Tm) -> RtResult<'gc
 }
 
 macro_rules! string_arith_fns {
-    ($($name:ident: $op:ident, $tm:ident;)*) => {$(
+    ($($name:ident: $op:ident;)*) => {$(
         fn $name<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-            string_arith(ctx, ArithOp::$op, Tm::$tm)
+            string_arith(ctx, ArithOp::$op)
         }
     )*};
 }
 
 string_arith_fns! {
-    mt_add: Add, Add;
-    mt_sub: Sub, Sub;
-    mt_mul: Mul, Mul;
-    mt_mod: Mod, Mod;
-    mt_pow: Pow, Pow;
-    mt_div: Div, Div;
-    mt_idiv: IDiv, IDiv;
-    mt_unm: Unm, Unm;
+    mt_add: Add;
+    mt_sub: Sub;
+    mt_mul: Mul;
+    mt_mod: Mod;
+    mt_pow: Pow;
+    mt_div: Div;
+    mt_idiv: IDiv;
+    mt_unm: Unm;
 }

@@ -12,7 +12,9 @@ use crate::stdlib::new_lib;
 use crate::table::Table;
 use crate::value::Value;
 use crate::vm::ctx::Ctx;
-use crate::vm::meta::{self, MetaCx};
+use crate::vm::meta;
+
+use super::mcx;
 
 mod sort;
 
@@ -47,15 +49,6 @@ pub(crate) fn in_native<'gc, T>(ctx: &Ctx<'gc, '_>, r: RtResult<'gc, T>) -> RtRe
     match r {
         Err(RtError::Message(m)) => Err(RtError::Value(ctx.str_value(m.as_bytes()))),
         r => r,
-    }
-}
-
-fn mcx<'gc, 'b>(ctx: &'b mut Ctx<'gc, '_>) -> MetaCx<'gc, 'b> {
-    MetaCx {
-        mc: ctx.mc,
-        g: ctx.g,
-        th: ctx.th,
-        ts: ctx.ts,
     }
 }
 

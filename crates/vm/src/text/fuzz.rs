@@ -2,11 +2,11 @@
 
 use super::*;
 
-/// xorshift64 generator.
-struct Rng(u64);
+/// xorshift64 generator (the compiler's robustness tests use it too).
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;

@@ -9,7 +9,7 @@ pub mod time;
 pub mod utf8;
 
 #[cfg(test)]
-mod fuzz;
+pub(crate) mod fuzz;
 
 /// What a C function sees of a Lua string passed as `const char *`: the
 /// bytes before the first NUL (names, paths, modes and chunk names are

@@ -1,6 +1,7 @@
 //! Number semantics: Lua 5.4 integer/float arithmetic, comparisons and
 //! conversions between the two subtypes.
 
+use crate::state::Tm;
 use crate::value::Value;
 
 /// The float as an integer, if it has an exact integer value in range.
@@ -187,23 +188,23 @@ pub enum ArithOp {
 }
 
 impl ArithOp {
-    /// The metamethod event name without the `__`.
-    pub fn event(self) -> &'static str {
+    /// The metamethod event of the operator.
+    pub fn tm(self) -> Tm {
         match self {
-            ArithOp::Add => "add",
-            ArithOp::Sub => "sub",
-            ArithOp::Mul => "mul",
-            ArithOp::Mod => "mod",
-            ArithOp::Pow => "pow",
-            ArithOp::Div => "div",
-            ArithOp::IDiv => "idiv",
-            ArithOp::BAnd => "band",
-            ArithOp::BOr => "bor",
-            ArithOp::BXor => "bxor",
-            ArithOp::Shl => "shl",
-            ArithOp::Shr => "shr",
-            ArithOp::Unm => "unm",
-            ArithOp::BNot => "bnot",
+            ArithOp::Add => Tm::Add,
+            ArithOp::Sub => Tm::Sub,
+            ArithOp::Mul => Tm::Mul,
+            ArithOp::Mod => Tm::Mod,
+            ArithOp::Pow => Tm::Pow,
+            ArithOp::Div => Tm::Div,
+            ArithOp::IDiv => Tm::IDiv,
+            ArithOp::BAnd => Tm::BAnd,
+            ArithOp::BOr => Tm::BOr,
+            ArithOp::BXor => Tm::BXor,
+            ArithOp::Shl => Tm::Shl,
+            ArithOp::Shr => Tm::Shr,
+            ArithOp::Unm => Tm::Unm,
+            ArithOp::BNot => Tm::BNot,
         }
     }
 

@@ -232,7 +232,7 @@ impl<'gc> MetaCx<'gc, '_> {
             Err(ArithError::DivByZero) => Err(by_zero("attempt to divide by zero")),
             Err(ArithError::ModByZero) => Err(by_zero("attempt to perform 'n%0'")),
             Err(_) => {
-                let tm = tm_for(op);
+                let tm = op.tm();
                 let mut f = get_tm(self.g, a, tm);
                 if f.is_nil() {
                     f = get_tm(self.g, b, tm);
@@ -403,25 +403,6 @@ pub fn compare_error<'gc>(g: GlobalRef<'gc>, a: Value<'gc>, b: Value<'gc>) -> Rt
         RtError::msg(format!("attempt to compare two {ta} values"))
     } else {
         RtError::msg(format!("attempt to compare {ta} with {tb}"))
-    }
-}
-
-fn tm_for(op: ArithOp) -> Tm {
-    match op {
-        ArithOp::Add => Tm::Add,
-        ArithOp::Sub => Tm::Sub,
-        ArithOp::Mul => Tm::Mul,
-        ArithOp::Mod => Tm::Mod,
-        ArithOp::Pow => Tm::Pow,
-        ArithOp::Div => Tm::Div,
-        ArithOp::IDiv => Tm::IDiv,
-        ArithOp::BAnd => Tm::BAnd,
-        ArithOp::BOr => Tm::BOr,
-        ArithOp::BXor => Tm::BXor,
-        ArithOp::Shl => Tm::Shl,
-        ArithOp::Shr => Tm::Shr,
-        ArithOp::Unm => Tm::Unm,
-        ArithOp::BNot => Tm::BNot,
     }
 }
 
