@@ -188,10 +188,13 @@ pub enum H {
     Awaited,
     /// Does nothing: calling it fails once the thread is being torn down.
     Alive,
+    /// The public error (LuaError, TypeError, ...) for an error the binding
+    /// threw (see `api::call_function`).
+    Convert,
 }
 
 /// Property names of the helpers, in the order of `H`.
-const HELPER_NAMES: [&str; 15] = [
+const HELPER_NAMES: [&str; 16] = [
     "handle\0",
     "classify\0",
     "release\0",
@@ -207,6 +210,7 @@ const HELPER_NAMES: [&str; 15] = [
     "imports\0",
     "awaited\0",
     "alive\0",
+    "convert\0",
 ];
 
 /// The helpers, held through weak references (the JS side holds them

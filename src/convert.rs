@@ -153,6 +153,13 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     /// The Lua value of an export id.
     pub fn exported(&self, id: u32) -> Js<Value<'gc>> {
+        self.exported_or(id, "this Lua handle was released")
+    }
+
+    /// The Lua value of an export id, or a `LuaClosedError` with `released`
+    /// (its message) when the id was dropped.
+    #[inline]
+    pub fn exported_or(&self, id: u32, released: &str) -> Js<Value<'gc>> {
         if id == GLOBALS_ID {
             return Ok(Value::Table(self.g.globals));
         }
@@ -162,7 +169,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
             None => Err(raw::throw_coded(
                 self.env,
                 binding::CODE_CLOSED,
-                "this Lua handle was released",
+                released,
                 &[],
             )),
         }
