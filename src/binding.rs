@@ -408,17 +408,24 @@ impl Vm {
 
     /// Makes sure a call from Lua into JS at nesting level `level` (the
     /// current length of `ctxs`) runs inside a handle scope (see `CallScopes`).
+    #[inline]
     pub fn call_scope(&self, level: usize) {
-        let mut open = self.scopes.open.borrow_mut();
-        if let Some((l, _, n)) = open.last_mut() {
-            if *l == level {
+        if let Some((l, _, n)) = self.scopes.open.borrow_mut().last_mut() {
+            if *l == level && *n + 1 < CALLS_PER_SCOPE {
                 *n += 1;
-                if *n < CALLS_PER_SCOPE {
-                    return;
-                }
-                // The innermost scope: closed first, then opened again.
-                open.pop();
+                return;
             }
+        }
+        self.renew_scope(level);
+    }
+
+    /// Opens the handle scope of level `level`, closing first the one it
+    /// replaces (the innermost, when it is that level's).
+    #[inline(never)]
+    fn renew_scope(&self, level: usize) {
+        let mut open = self.scopes.open.borrow_mut();
+        if open.last().is_some_and(|(l, _, _)| *l == level) {
+            open.pop();
         }
         open.push((level, raw::HandleScope::open(self.env), 0));
     }

@@ -104,6 +104,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
     }
 
     /// The JS object at an import slot.
+    #[inline]
     pub fn import_value(&self, slot: u32) -> Js<JsVal> {
         let cached = match self.vm.st.borrow().import_refs.get(slot as usize) {
             Some(Some(r)) => r.get()?,
