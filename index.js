@@ -536,6 +536,19 @@ function newMap() {
   return new Map();
 }
 
+/**
+ * `o[name] = values[i]` for each name: the names are `text` cut at `ends`
+ * (toObject() of a big table: one call instead of one per property).
+ */
+function setEntries(o, text, ends, values) {
+  let start = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const end = ends[i];
+    o[text.slice(start, end)] = values[i];
+    start = end;
+  }
+}
+
 /** Called between slices of a long call: fails once the thread is being torn down. */
 function alive() {
   return true;
@@ -577,6 +590,7 @@ class Core {
       plainKind,
       arrayFrom,
       newMap,
+      setEntries,
       alive,
       awaited: (p) => {
         core.awaited = p;

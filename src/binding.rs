@@ -183,6 +183,8 @@ pub enum H {
     ArrayFrom,
     /// Makes an empty Map (for `toObject()` of tables with non-string keys).
     NewMap,
+    /// Sets many properties of an object (`toObject()` of a big table).
+    SetEntries,
     Imports,
     /// Receives the promise an async run waits for (see callback.rs).
     Awaited,
@@ -194,7 +196,7 @@ pub enum H {
 }
 
 /// Property names of the helpers, in the order of `H`.
-const HELPER_NAMES: [&str; 16] = [
+const HELPER_NAMES: [&str; 17] = [
     "handle\0",
     "classify\0",
     "release\0",
@@ -207,6 +209,7 @@ const HELPER_NAMES: [&str; 16] = [
     "plainKind\0",
     "arrayFrom\0",
     "newMap\0",
+    "setEntries\0",
     "imports\0",
     "awaited\0",
     "alive\0",

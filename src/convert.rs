@@ -22,6 +22,10 @@ use crate::raw::{self, Env, Js, JsVal, Kind, Thrown};
 /// Largest integer a JS number holds exactly.
 pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
+/// Properties beyond which `toObject()` sets an object's properties in
+/// one call to JS.
+const BULK_PROPERTIES: usize = 16;
+
 /// Nesting allowed in deep copies (`lua.table()`, `toObject()`).
 const MAX_COPY_DEPTH: usize = 200;
 
@@ -436,6 +440,32 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         }
         let obj = raw::object(env)?;
         seen.insert(addr, obj);
+        if entries.len() > BULK_PROPERTIES {
+            if let Some(keys) = BulkKeys::of(&entries) {
+                // Set from JS (one call): a property set through Node-API
+                // costs several times what it costs in JS code.
+                let nums: Option<Vec<f64>> = entries.iter().map(|(_, v)| js_number(*v)).collect();
+                let values = match nums {
+                    Some(nums) => raw::f64_array(env, &nums)?,
+                    None => {
+                        let arr = raw::array(env, entries.len())?;
+                        for (i, (_, v)) in entries.iter().enumerate() {
+                            raw::set_element(env, arr, i as u32, value(*v, seen)?)?;
+                        }
+                        arr
+                    }
+                };
+                let text = if keys.text.is_ascii() {
+                    raw::ascii_string(env, keys.text.as_bytes())?
+                } else {
+                    raw::string(env, &keys.text)?
+                };
+                let ends = raw::f64_array(env, &keys.ends)?;
+                let f = self.vm.helpers.get(env, H::SetEntries)?;
+                raw::call(env, raw::undefined(env), f, &[obj, text, ends, values])?;
+                return Ok(obj);
+            }
+        }
         for (k, v) in entries {
             let key = match k {
                 Value::String(s) => bytes_to_js(env, s.as_bytes())?,
@@ -449,6 +479,50 @@ impl<'gc, 'v> Cv<'gc, 'v> {
             raw::set_property(env, obj, key, jv)?;
         }
         Ok(obj)
+    }
+}
+
+/// The property names of a big object copied out of Lua, as one string
+/// and where each name ends in it (in UTF-16 units, as JS counts).
+struct BulkKeys {
+    text: String,
+    ends: Vec<f64>,
+}
+
+impl BulkKeys {
+    /// None when a key is not valid UTF-8 (such keys go one by one).
+    fn of(entries: &[(Value<'_>, Value<'_>)]) -> Option<BulkKeys> {
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(entries.len());
+        let mut units = 0usize;
+        let mut num = Vec::new();
+        for (k, _) in entries {
+            let name = match k {
+                Value::String(s) => std::str::from_utf8(s.as_bytes()).ok()?,
+                _ => {
+                    num.clear();
+                    lunarena_vm::vm::meta::number_to_bytes(*k, &mut num);
+                    std::str::from_utf8(&num).ok()?
+                }
+            };
+            units += if name.is_ascii() {
+                name.len()
+            } else {
+                name.encode_utf16().count()
+            };
+            text.push_str(name);
+            ends.push(units as f64);
+        }
+        Some(BulkKeys { text, ends })
+    }
+}
+
+/// A Lua value as the JS number it converts to, when it converts to one.
+fn js_number(v: Value<'_>) -> Option<f64> {
+    match v {
+        Value::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) => Some(i as f64),
+        Value::Number(n) => Some(n),
+        _ => None,
     }
 }
 
