@@ -537,6 +537,34 @@ function newMap() {
 }
 
 /**
+ * A plain object's own enumerable string-keyed properties for lua.table():
+ * `[names joined, where each ends (UTF-16 units), values]`, the values as
+ * a Float64Array when they all are numbers.
+ */
+function plainEntries(o) {
+  const names = Object.keys(o);
+  const n = names.length;
+  const ends = new Float64Array(n);
+  const nums = new Float64Array(n);
+  let values = null;
+  let end = 0;
+  for (let i = 0; i < n; i++) {
+    end += names[i].length;
+    ends[i] = end;
+    const x = o[names[i]];
+    if (values === null) {
+      if (typeof x === 'number') {
+        nums[i] = x;
+        continue;
+      }
+      values = Array.from(nums.subarray(0, i));
+    }
+    values.push(x);
+  }
+  return [names.join(''), ends, values === null ? nums : values];
+}
+
+/**
  * `o[name] = values[i]` for each name: the names are `text` cut at `ends`
  * (toObject() of a big table: one call instead of one per property).
  */
@@ -591,6 +619,7 @@ class Core {
       arrayFrom,
       newMap,
       setEntries,
+      plainEntries,
       alive,
       awaited: (p) => {
         core.awaited = p;

@@ -38,3 +38,40 @@ describe('toObject() of big tables (properties set in bulk)', () => {
     lua.close();
   });
 });
+
+describe('lua.table() of plain objects (properties read in bulk)', () => {
+  test('names of every kind, values of every kind, getters, cycles', () => {
+    const lua = new Lua();
+    const o = { plain: 1, 'ключ': 2, '😀x': 3, ['\ud800']: 4, 10: 'ten', 2: 'two', nested: { a: [1, 2] }, s: 'str' };
+    o.self = o;
+    Object.defineProperty(o, 'getter', { get: () => 42, enumerable: true });
+    Object.defineProperty(o, 'hidden', { value: 1, enumerable: false });
+    o[Symbol('x')] = 1;
+    const t = lua.table(o);
+    const check = lua.run(`return function(t)
+      local n = 0 for _ in pairs(t) do n = n + 1 end
+      return n, t.plain, t["ключ"], t["😀x"], t["\\u{FFFD}"], t["10"], t["2"], t.nested.a[2], t.s, t.self == t, t.getter, t.hidden
+    end`);
+    expect(check.callMultiple(t)).toEqual([10, 1, 2, 3, 4, 'ten', 'two', 2, 'str', true, 42, undefined]);
+    lua.close();
+  });
+
+  test('numbers only, and a null-prototype object', () => {
+    const lua = new Lua();
+    const o = Object.create(null);
+    for (let i = 0; i < 100; i++) o[`k${i}`] = i + 0.5;
+    const sum = lua.run('return function(t) local s = 0 for _, v in pairs(t) do s = s + v end return s end');
+    expect(sum(lua.table(o))).toBe(5000);
+    expect(sum(lua.table({}))).toBe(0);
+    lua.close();
+  });
+
+  test('a throwing getter stops the copy with its error', () => {
+    const lua = new Lua();
+    const err = new Error('no');
+    const o = { a: 1 };
+    Object.defineProperty(o, 'b', { get: () => { throw err; }, enumerable: true });
+    expect(() => lua.table(o)).toThrow(err);
+    lua.close();
+  });
+});

@@ -185,6 +185,8 @@ pub enum H {
     NewMap,
     /// Sets many properties of an object (`toObject()` of a big table).
     SetEntries,
+    /// A plain object's names and values (`lua.table(obj)`).
+    PlainEntries,
     Imports,
     /// Receives the promise an async run waits for (see callback.rs).
     Awaited,
@@ -196,7 +198,7 @@ pub enum H {
 }
 
 /// Property names of the helpers, in the order of `H`.
-const HELPER_NAMES: [&str; 17] = [
+const HELPER_NAMES: [&str; 18] = [
     "handle\0",
     "classify\0",
     "release\0",
@@ -210,6 +212,7 @@ const HELPER_NAMES: [&str; 17] = [
     "arrayFrom\0",
     "newMap\0",
     "setEntries\0",
+    "plainEntries\0",
     "imports\0",
     "awaited\0",
     "alive\0",
