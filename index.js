@@ -1099,13 +1099,13 @@ function proxyLen(obj) {
 }
 
 function proxyPairs(obj) {
+  // An object's properties as plainEntries gives them (read in bulk).
+  if (!(obj instanceof Map) && !isIndexed(obj)) return plainEntries(obj);
   const out = [];
   if (obj instanceof Map) {
     for (const [k, v] of obj) out.push(k, v);
-  } else if (isIndexed(obj)) {
-    for (let i = 0; i < obj.length; i++) out.push(i + 1, obj[i]);
   } else {
-    for (const k of Object.keys(obj)) out.push(k, obj[k]);
+    for (let i = 0; i < obj.length; i++) out.push(i + 1, obj[i]);
   }
   return out;
 }

@@ -75,3 +75,27 @@ describe('lua.table() of plain objects (properties read in bulk)', () => {
     lua.close();
   });
 });
+
+describe('pairs() over a proxied JS object (properties read in bulk)', () => {
+  test('names and values of every kind', () => {
+    const lua = new Lua();
+    const fn = () => 7;
+    const inner = { x: 1 };
+    const o = { n: 1.5, 'ключ': 'v', 3: true, f: fn, inner };
+    const collect = lua.run(`return function(o)
+      local out = {}
+      for k, v in pairs(o) do out[#out + 1] = k; out[#out + 1] = v end
+      return out
+    end`);
+    const flat = collect(o).toArray();
+    const got = new Map();
+    for (let i = 0; i < flat.length; i += 2) got.set(flat[i], flat[i + 1]);
+    expect(got).toEqual(new Map([['3', true], ['n', 1.5], ['ключ', 'v'], ['f', fn], ['inner', inner]]));
+    expect(got.get('f')).toBe(fn);
+    expect(got.get('inner')).toBe(inner);
+    const sum = lua.run('return function(o) local s = 0 for _, v in pairs(o) do s = s + v end return s end');
+    const big = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+    expect(sum(big)).toBe(499500);
+    lua.close();
+  });
+});

@@ -26,7 +26,7 @@ use lunarena_vm::vm::meta::MetaCx;
 use lunarena_vm::{Lua, Value};
 
 use crate::binding::{self, Fixed, Vm, H, MAX_JS_DEPTH, MAX_STACK_BYTES};
-use crate::convert::{native_is, Cv};
+use crate::convert::{native_is, Cv, PlainEntries};
 use crate::raw::{self, Js, JsVal};
 
 fn native<'gc>(
@@ -462,12 +462,25 @@ fn deliver<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, op: Op, r: JsVal) -> J
         Op::Pairs => {
             let t = Table::new(cv.mc);
             let n = raw::array_len(env, r)?;
-            let mut i = 0;
-            while i + 1 < n {
-                let k = cv.to_lua(raw::get_element(env, r, i)?)?;
-                let v = cv.to_lua(raw::get_element(env, r, i + 1)?)?;
-                let _ = t.set(cv.mc, k, v);
-                i += 2;
+            if n == 3 {
+                // A plain object's `[names, ends, values]` (a list of pairs
+                // has an even length).
+                let entries = PlainEntries::read(env, r)?;
+                for (i, name) in entries.names().enumerate() {
+                    let v = match entries.value(env, i)? {
+                        Ok(n) => crate::convert::number_to_lua(n),
+                        Err(e) => cv.to_lua(e)?,
+                    };
+                    let _ = t.set(cv.mc, cv.str(name), v);
+                }
+            } else {
+                let mut i = 0;
+                while i + 1 < n {
+                    let k = cv.to_lua(raw::get_element(env, r, i)?)?;
+                    let v = cv.to_lua(raw::get_element(env, r, i + 1)?)?;
+                    let _ = t.set(cv.mc, k, v);
+                    i += 2;
+                }
             }
             ctx.push(native(cv.mc, "next", snapshot_next, &[]));
             ctx.push(Value::Table(t));

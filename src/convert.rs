@@ -344,26 +344,15 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                     i += 2;
                 }
             } else {
-                // `[names, ends, values]` in one call (see index.js's
-                // `plainEntries`): reading properties one by one through
-                // Node-API costs several times more.
+                // Names and values in one call: reading properties one by
+                // one through Node-API costs several times more.
                 let f = self.vm.helpers.get(env, H::PlainEntries)?;
-                let bulk = raw::call(env, raw::undefined(env), f, &[v])?;
-                let mut text = Vec::new();
-                raw::get_string_into(env, raw::get_element(env, bulk, 0)?, &mut text)?;
-                let ends = raw::get_f64s(env, raw::get_element(env, bulk, 1)?)?
-                    .unwrap_or(&[])
-                    .to_vec();
-                let values = raw::get_element(env, bulk, 2)?;
-                let nums = raw::get_f64s(env, values)?.map(<[f64]>::to_vec);
-                let names = cut_names(&text, &ends);
-                for (i, name) in names.enumerate() {
-                    let lv = match &nums {
-                        Some(nums) => number_to_lua(nums[i]),
-                        None => {
-                            let e = raw::get_element(env, values, i as u32)?;
-                            self.copy_in_rec(e, plain_kind, ancestors)?
-                        }
+                let entries =
+                    PlainEntries::read(env, raw::call(env, raw::undefined(env), f, &[v])?)?;
+                for (i, name) in entries.names().enumerate() {
+                    let lv = match entries.value(env, i)? {
+                        Ok(n) => number_to_lua(n),
+                        Err(e) => self.copy_in_rec(e, plain_kind, ancestors)?,
                     };
                     let _ = t.set(self.mc, self.str(name), lv);
                 }
@@ -493,6 +482,47 @@ impl<'gc, 'v> Cv<'gc, 'v> {
             raw::set_property(env, obj, key, jv)?;
         }
         Ok(obj)
+    }
+}
+
+/// A plain object's properties as index.js's `plainEntries` gives them:
+/// `[names joined, where each ends, values]`, the values a Float64Array
+/// when they all are numbers.
+pub struct PlainEntries {
+    text: Vec<u8>,
+    ends: Vec<f64>,
+    values: JsVal,
+    nums: Option<Vec<f64>>,
+}
+
+impl PlainEntries {
+    pub fn read(env: Env, bulk: JsVal) -> Js<PlainEntries> {
+        let mut text = Vec::new();
+        raw::get_string_into(env, raw::get_element(env, bulk, 0)?, &mut text)?;
+        let ends = raw::get_f64s(env, raw::get_element(env, bulk, 1)?)?
+            .unwrap_or(&[])
+            .to_vec();
+        let values = raw::get_element(env, bulk, 2)?;
+        let nums = raw::get_f64s(env, values)?.map(<[f64]>::to_vec);
+        Ok(PlainEntries {
+            text,
+            ends,
+            values,
+            nums,
+        })
+    }
+
+    /// The names (UTF-8), in order.
+    pub fn names(&self) -> impl Iterator<Item = &[u8]> {
+        cut_names(&self.text, &self.ends)
+    }
+
+    /// Value `i`: a number, or the JS value when they are not all numbers.
+    pub fn value(&self, env: Env, i: usize) -> Js<Result<f64, JsVal>> {
+        match &self.nums {
+            Some(nums) => Ok(Ok(nums[i])),
+            None => Ok(Err(raw::get_element(env, self.values, i as u32)?)),
+        }
     }
 }
 
