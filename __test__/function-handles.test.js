@@ -112,4 +112,19 @@ describe('LuaFunction handles', () => {
     expect(lua.stats().exports).toBeLessThan(base + 2000);
     lua.close();
   });
+
+  test('Lua calling many JS functions in one loop gets each one right', () => {
+    const lua = new Lua();
+    const run = lua.run(`return function(make, g, n)
+      local s = 0
+      for i = 1, n do
+        local f = make(i)
+        s = s + f() + g()
+        if i % 50 == 0 then collectgarbage() end
+      end
+      return s
+    end`);
+    expect(run((i) => () => i, () => 1, 2000)).toBe(2001000 + 2000);
+    lua.close();
+  });
 });

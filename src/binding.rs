@@ -270,8 +270,19 @@ impl Helpers {
 /// outlive it (results, errors) is made: scopes stay strictly nested.
 #[derive(Default)]
 pub struct CallScopes {
-    /// (nesting level, scope, calls made in it), innermost last.
-    open: RefCell<Vec<(usize, raw::HandleScope, u32)>>,
+    /// Innermost last.
+    open: RefCell<Vec<OpenScope>>,
+}
+
+struct OpenScope {
+    level: usize,
+    _scope: raw::HandleScope,
+    /// Calls made in it.
+    calls: u32,
+    /// The JS function called last in it: the host id of its proxy and a
+    /// handle to it (valid while the scope is open). A loop calling one JS
+    /// function reads its weak reference once per scope.
+    last_fn: Option<(u64, JsVal)>,
 }
 
 pub struct Vm {
@@ -416,9 +427,9 @@ impl Vm {
     /// current length of `ctxs`) runs inside a handle scope (see `CallScopes`).
     #[inline]
     pub fn call_scope(&self, level: usize) {
-        if let Some((l, _, n)) = self.scopes.open.borrow_mut().last_mut() {
-            if *l == level && *n + 1 < CALLS_PER_SCOPE {
-                *n += 1;
+        if let Some(top) = self.scopes.open.borrow_mut().last_mut() {
+            if top.level == level && top.calls + 1 < CALLS_PER_SCOPE {
+                top.calls += 1;
                 return;
             }
         }
@@ -430,10 +441,32 @@ impl Vm {
     #[inline(never)]
     fn renew_scope(&self, level: usize) {
         let mut open = self.scopes.open.borrow_mut();
-        if open.last().is_some_and(|(l, _, _)| *l == level) {
+        if open.last().is_some_and(|top| top.level == level) {
             open.pop();
         }
-        open.push((level, raw::HandleScope::open(self.env), 0));
+        open.push(OpenScope {
+            level,
+            _scope: raw::HandleScope::open(self.env),
+            calls: 0,
+            last_fn: None,
+        });
+    }
+
+    /// The JS function of the proxy with host id `host`, for a call made in
+    /// the current call scope (right after `call_scope`): the one that
+    /// scope found last, or what `find` gives (then kept).
+    #[inline]
+    pub fn scoped_function(&self, host: u64, find: impl FnOnce() -> Js<JsVal>) -> Js<JsVal> {
+        if let Some((h, f)) = self.scopes.open.borrow().last().and_then(|top| top.last_fn) {
+            if h == host {
+                return Ok(f);
+            }
+        }
+        let f = find()?;
+        if let Some(top) = self.scopes.open.borrow_mut().last_mut() {
+            top.last_fn = Some((host, f));
+        }
+        Ok(f)
     }
 
     /// The Lua code of the current nesting level returned to the binding:
@@ -441,7 +474,7 @@ impl Vm {
     pub fn end_level(&self) {
         let level = self.ctxs.borrow().len();
         let mut open = self.scopes.open.borrow_mut();
-        if open.last().is_some_and(|(l, _, _)| *l == level) {
+        if open.last().is_some_and(|top| top.level == level) {
             open.pop();
         }
     }

@@ -156,7 +156,17 @@ fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let cv = Cv::new(vm, ctx.mc, ctx.g);
     let env = cv.env;
     let prepared = (|| -> Js<(JsVal, [JsVal; SHORT])> {
-        let f = cv.import_value(slot_of(&cv, ctx.upvalue(0))?)?;
+        let up = ctx.upvalue(0);
+        let f = match up {
+            Value::UserData(ud) => ud.host_id(),
+            _ => None,
+        };
+        let f = match f {
+            Some(host) => {
+                vm.scoped_function(host, || cv.import_value(binding::slot_of_host(host)))?
+            }
+            None => cv.import_value(slot_of(&cv, up)?)?,
+        };
         let mut args = [std::ptr::null_mut(); SHORT];
         for (slot, v) in args.iter_mut().zip(ctx.args()) {
             *slot = cv.to_js(*v)?;
