@@ -472,11 +472,18 @@ impl Vm {
     /// The Lua code of the current nesting level returned to the binding:
     /// its calls' handle scope closes.
     pub fn end_level(&self) {
-        let level = self.ctxs.borrow().len();
-        let mut open = self.scopes.open.borrow_mut();
-        if open.last().is_some_and(|top| top.level == level) {
-            open.pop();
+        // Most entries never called JS: no scope is open.
+        let open = self.scopes.open.borrow();
+        let Some(top) = open.last() else { return };
+        if top.level == self.ctxs.borrow().len() {
+            drop(open);
+            self.close_scope();
         }
+    }
+
+    #[inline(never)]
+    fn close_scope(&self) {
+        self.scopes.open.borrow_mut().pop();
     }
 
     fn entered(&self) -> &Cell<(*const Vm, usize)> {
