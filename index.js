@@ -219,9 +219,10 @@ if (typeof native.cliMain === 'function') exported.cliMain = wrapNative(native.c
 // helpers and `imports`.
 //
 // Handle lifetimes: one JS handle per export id while it lives (identity);
-// a FinalizationRegistry records a collected handle's id, and the next entry
-// into the VM passes the recorded ids (sorted) to the native side, which
-// removes the roots. A WeakRef per handle is its version: a drop recorded
+// a FinalizationRegistry records a collected handle's id, and a microtask
+// after that round of finalization (or an earlier entry into the VM from
+// this file) passes the recorded ids (sorted) to the native side, which
+// removes the roots; `release()` passes its id at once. A WeakRef per handle is its version: a drop recorded
 // for an older handle of the same id is ignored.
 
 const nvm = native.vm;
@@ -294,7 +295,12 @@ function release(h) {
   const wr = c.handles.get(r.id);
   if (wr !== undefined && wr.deref() === h) {
     c.handles.delete(r.id);
-    if (!c.closed) c.pending.push(r.id);
+    if (!c.closed) {
+      // At once: a released LuaFunction, a native function, finds its
+      // export gone when called.
+      c.pending.push(r.id);
+      c.flush();
+    }
   }
   r.id = -1;
 }
@@ -456,22 +462,19 @@ function entriesOf(h, mode) {
   }
 }
 
-function callLua(r, multi, args) {
-  const c = r.core;
-  if (c.closed) throw new LuaClosedError();
-  if (r.id < 0) throw new LuaClosedError('this LuaFunction handle was released');
-  if (c.pending.length !== 0) c.flush();
-  try {
-    return multi ? nvm.callMulti(c.ext, r.id, ...args) : c.call(r.id, ...args);
-  } catch (e) {
-    throw c.convert(e);
-  }
-}
-
 Object.defineProperty(LuaFunction.prototype, 'callMultiple', {
   /** Calls the function and returns all its results as an array. */
   value: function callMultiple(...args) {
-    return callLua(recordOf(this), true, args);
+    const r = recordOf(this);
+    const c = r.core;
+    if (c.closed) throw new LuaClosedError();
+    if (r.id < 0) throw new LuaClosedError('this LuaFunction handle was released');
+    if (c.pending.length !== 0) c.flush();
+    try {
+      return nvm.callMulti(c.ext, r.id, ...args);
+    } catch (e) {
+      throw c.convert(e);
+    }
   },
   writable: true,
   configurable: true,
@@ -533,6 +536,47 @@ function newMap() {
   return new Map();
 }
 
+/**
+ * A plain object's own enumerable string-keyed properties for lua.table():
+ * `[names joined, where each ends (UTF-16 units), values]`, the values as
+ * a Float64Array when they all are numbers.
+ */
+function plainEntries(o) {
+  const names = Object.keys(o);
+  const n = names.length;
+  const ends = new Float64Array(n);
+  const nums = new Float64Array(n);
+  let values = null;
+  let end = 0;
+  for (let i = 0; i < n; i++) {
+    end += names[i].length;
+    ends[i] = end;
+    const x = o[names[i]];
+    if (values === null) {
+      if (typeof x === 'number') {
+        nums[i] = x;
+        continue;
+      }
+      values = Array.from(nums.subarray(0, i));
+    }
+    values.push(x);
+  }
+  return [names.join(''), ends, values === null ? nums : values];
+}
+
+/**
+ * `o[name] = values[i]` for each name: the names are `text` cut at `ends`
+ * (toObject() of a big table: one call instead of one per property).
+ */
+function setEntries(o, text, ends, values) {
+  let start = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const end = ends[i];
+    o[text.slice(start, end)] = values[i];
+    start = end;
+  }
+}
+
 /** Called between slices of a long call: fails once the thread is being torn down. */
 function alive() {
   return true;
@@ -553,10 +597,11 @@ class Core {
     this.freeSlots = [];
     this.globalsHandle = undefined;
     const core = this;
+    this.flushQueued = false;
     this.registry = new FinalizationRegistry((wr) => {
       if (core.handles.get(wr.id) === wr) {
         core.handles.delete(wr.id);
-        if (!core.closed) core.pending.push(wr.id);
+        if (!core.closed) core.dropSoon(wr.id);
       }
     });
     this.helpers = {
@@ -573,10 +618,13 @@ class Core {
       plainKind,
       arrayFrom,
       newMap,
+      setEntries,
+      plainEntries,
       alive,
       awaited: (p) => {
         core.awaited = p;
       },
+      convert: (e) => core.convert(e),
     };
     this.helpers.index = (obj, key) => {
       if (key === 'await' && isThenable(obj) && !('await' in Object(obj))) return awaitSelf;
@@ -593,8 +641,9 @@ class Core {
     }
     const made = nvm.create(this.helpers, options.libs === 'all');
     this.ext = made[0];
-    /** `call(id, ...args)`: calls export `id`, bound to this VM (the hot path). */
+    /** `call(id, ...args)`: calls export `id` (the target of every LuaFunction). */
     this.call = made[1];
+    Object.setPrototypeOf(this.call, LuaFunction.prototype);
     /** The VM's default limits (per-call options override them). */
     this.limits = NO_LIMITS;
     // A new VM has no limits: the native call is needed only to set some.
@@ -848,6 +897,21 @@ class Core {
     }
   }
 
+  /**
+   * Records a collected handle's id; the drops of one round of finalization
+   * reach the VM together, right after it (calling a LuaFunction does not
+   * pass through this file, so the next entry may never come from here).
+   */
+  dropSoon(id) {
+    this.pending.push(id);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      if (!this.closed && this.pending.length !== 0) this.flush();
+    });
+  }
+
   flush() {
     const ids = this.pending;
     this.pending = [];
@@ -883,30 +947,10 @@ class Core {
     const r = { core: this, id, kind };
     let h;
     if (kind === KIND_FUNCTION) {
-      const core = this;
-      const call = this.call;
-      h = function (a, b, c) {
-        // The common case without an arguments array (a hot path). `call`
-        // is called as a plain function: V8's fast path for native calls.
-        if (arguments.length > 3 || core.closed || r.id < 0 || core.pending.length !== 0) {
-          return callLua(r, false, Array.prototype.slice.call(arguments));
-        }
-        try {
-          switch (arguments.length) {
-            case 0:
-              return call(r.id);
-            case 1:
-              return call(r.id, a);
-            case 2:
-              return call(r.id, a, b);
-            default:
-              return call(r.id, a, b, c);
-          }
-        } catch (e) {
-          throw core.convert(e);
-        }
-      };
-      Object.setPrototypeOf(h, LuaFunction.prototype);
+      // The VM's native `call` bound to the export id: a call goes straight
+      // to the VM (src/api.rs `call_bound`), which makes every check. A
+      // bound function takes its target's prototype (LuaFunction's).
+      h = this.call.bind(undefined, id);
     } else {
       const C = kind === KIND_TABLE ? LuaTable : kind === KIND_THREAD ? LuaThread : LuaUserData;
       h = Object.create(C.prototype);
@@ -1055,13 +1099,13 @@ function proxyLen(obj) {
 }
 
 function proxyPairs(obj) {
+  // An object's properties as plainEntries gives them (read in bulk).
+  if (!(obj instanceof Map) && !isIndexed(obj)) return plainEntries(obj);
   const out = [];
   if (obj instanceof Map) {
     for (const [k, v] of obj) out.push(k, v);
-  } else if (isIndexed(obj)) {
-    for (let i = 0; i < obj.length; i++) out.push(i + 1, obj[i]);
   } else {
-    for (const k of Object.keys(obj)) out.push(k, obj[k]);
+    for (let i = 0; i < obj.length; i++) out.push(i + 1, obj[i]);
   }
   return out;
 }

@@ -12,7 +12,7 @@ use std::ptr;
 use lunarena_vm::{lua::load_chunk, Libs, LuaError, Value};
 use napi::sys;
 
-use crate::binding::{self, Helpers, IdMap, Vm};
+use crate::binding::{self, Helpers, IdMap, Vm, H};
 use crate::callback::fixed_value;
 use crate::convert::Cv;
 use crate::raw::{self, Env, Js, JsVal, Thrown, WeakRef};
@@ -66,29 +66,56 @@ fn finish<'a>(
     }
 }
 
-/// `call(id, ...args)`, made for one VM (its data is the `Vm`): the hot path
-/// of calling a `LuaFunction` from JS, without finding the VM from an
-/// argument. The function holds the VM's external (a fixed property), so
+/// `call(id, ...args)`, made for one VM (its data is the `Vm`): every
+/// `LuaFunction` handle is this function bound to its export id (index.js),
+/// so a call from JS goes straight here. Errors leave as index.js's
+/// classes. The function holds the VM's external (a fixed property), so
 /// the `Vm` lives as long as the function.
 unsafe extern "C" fn call_bound(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    let mut data = ptr::null_mut();
+    let mut vm = ptr::null();
     let r = catch_unwind(AssertUnwindSafe(|| {
-        // `id` and up to 3 arguments: what index.js passes without spreading.
+        // `id` and up to 3 arguments fetched at once (the common case).
         let (argv, argc, d) = raw::cb_args::<4>(env, info)?;
-        data = d;
-        let vm = unsafe { &*(d as *const Vm) };
+        vm = d as *const Vm;
+        let vm = unsafe { &*vm };
+        let id = get_u32(env, argv[0])?;
         if argc > argv.len() {
             let ci = raw::cb_info(env, info)?;
-            let a = ci.args();
-            return handlers::call_id(env, vm, arg(a, 0, env), a.get(1..).unwrap_or(&[]), false);
+            return handlers::call_export(vm, id, &ci.args()[1..], false);
         }
-        let a = &argv[..argc];
-        handlers::call_id(env, vm, arg(a, 0, env), a.get(1..).unwrap_or(&[]), false)
+        handlers::call_export(vm, id, &argv[1..argc.max(1)], false)
     }));
-    finish(env, r, || unsafe { (data as *const Vm).as_ref() })
+    let vm = unsafe { vm.as_ref() };
+    let out = finish(env, r, || vm);
+    match vm {
+        Some(vm) if out.is_null() => {
+            convert_exception(env, vm);
+            out
+        }
+        _ => out,
+    }
+}
+
+/// Replaces the pending exception, an error the binding threw, with the
+/// one JS code sees (index.js's `convert`: LuaError, LuaClosedError, ...).
+fn convert_exception(env: Env, vm: &Vm) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        let Some(e) = raw::take_exception(env) else {
+            return;
+        };
+        let converted = vm
+            .helpers
+            .get(env, H::Convert)
+            .and_then(|f| raw::call(env, raw::undefined(env), f, &[e]));
+        if let Ok(c) = converted {
+            raw::throw(env, c);
+        } else if !raw::is_exception_pending(env) {
+            raw::throw(env, e);
+        }
+    }));
 }
 
 macro_rules! raw_fns {
@@ -230,6 +257,7 @@ mod handlers {
         };
         VMS.with(|vms| vms.borrow_mut().insert(vm as usize, ()));
         let call = raw::function_with_data(env, "call", Some(call_bound), vm.cast())?;
+        // The function keeps the VM alive by itself too.
         raw::define_fixed(env, call, "vm\0", ext)?;
         let out = raw::array(env, 2)?;
         raw::set_element(env, out, 0, ext)?;
@@ -264,23 +292,24 @@ mod handlers {
     }
 
     /// `callMulti(vm, id, ...args)`: all results, as an array (the first
-    /// alone: the VM's bound `call`, see `call_bound`).
+    /// alone: the handle itself, see `call_bound`).
     pub fn call_multi(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        call_id(env, vm, arg(a, 1, env), a.get(2..).unwrap_or(&[]), true)
+        let id = get_u32(env, arg(a, 1, env))?;
+        call_export(vm, id, a.get(2..).unwrap_or(&[]), true)
     }
 
-    /// Calls export `id` with `rest`.
-    pub fn call_id(env: Env, vm: &Vm, id: JsVal, rest: &[JsVal], multi: bool) -> Js<JsVal> {
-        let id = get_u32(env, id)?;
+    /// Calls export `id` with `args`.
+    #[inline]
+    pub fn call_export(vm: &Vm, id: u32, args: &[JsVal], multi: bool) -> Js<JsVal> {
         let e = vm.begin()?;
         vm.call(
             &e,
-            |mc, g, args| {
+            |mc, g, list| {
                 let cv = Cv::new(vm, mc, g);
-                let f = cv.exported(id)?;
-                for v in rest {
-                    args.push(cv.to_lua(*v)?);
+                let f = cv.exported_or(id, "this LuaFunction handle was released")?;
+                for v in args {
+                    list.push(cv.to_lua(*v)?);
                 }
                 Ok(f)
             },

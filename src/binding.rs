@@ -183,15 +183,22 @@ pub enum H {
     ArrayFrom,
     /// Makes an empty Map (for `toObject()` of tables with non-string keys).
     NewMap,
+    /// Sets many properties of an object (`toObject()` of a big table).
+    SetEntries,
+    /// A plain object's names and values (`lua.table(obj)`).
+    PlainEntries,
     Imports,
     /// Receives the promise an async run waits for (see callback.rs).
     Awaited,
     /// Does nothing: calling it fails once the thread is being torn down.
     Alive,
+    /// The public error (LuaError, TypeError, ...) for an error the binding
+    /// threw (see `api::call_function`).
+    Convert,
 }
 
 /// Property names of the helpers, in the order of `H`.
-const HELPER_NAMES: [&str; 15] = [
+const HELPER_NAMES: [&str; 18] = [
     "handle\0",
     "classify\0",
     "release\0",
@@ -204,9 +211,12 @@ const HELPER_NAMES: [&str; 15] = [
     "plainKind\0",
     "arrayFrom\0",
     "newMap\0",
+    "setEntries\0",
+    "plainEntries\0",
     "imports\0",
     "awaited\0",
     "alive\0",
+    "convert\0",
 ];
 
 /// The helpers, held through weak references (the JS side holds them
@@ -260,8 +270,19 @@ impl Helpers {
 /// outlive it (results, errors) is made: scopes stay strictly nested.
 #[derive(Default)]
 pub struct CallScopes {
-    /// (nesting level, scope, calls made in it), innermost last.
-    open: RefCell<Vec<(usize, raw::HandleScope, u32)>>,
+    /// Innermost last.
+    open: RefCell<Vec<OpenScope>>,
+}
+
+struct OpenScope {
+    level: usize,
+    _scope: raw::HandleScope,
+    /// Calls made in it.
+    calls: u32,
+    /// The JS function called last in it: the host id of its proxy and a
+    /// handle to it (valid while the scope is open). A loop calling one JS
+    /// function reads its weak reference once per scope.
+    last_fn: Option<(u64, JsVal)>,
 }
 
 pub struct Vm {
@@ -404,29 +425,65 @@ impl Vm {
 
     /// Makes sure a call from Lua into JS at nesting level `level` (the
     /// current length of `ctxs`) runs inside a handle scope (see `CallScopes`).
+    #[inline]
     pub fn call_scope(&self, level: usize) {
-        let mut open = self.scopes.open.borrow_mut();
-        if let Some((l, _, n)) = open.last_mut() {
-            if *l == level {
-                *n += 1;
-                if *n < CALLS_PER_SCOPE {
-                    return;
-                }
-                // The innermost scope: closed first, then opened again.
-                open.pop();
+        if let Some(top) = self.scopes.open.borrow_mut().last_mut() {
+            if top.level == level && top.calls + 1 < CALLS_PER_SCOPE {
+                top.calls += 1;
+                return;
             }
         }
-        open.push((level, raw::HandleScope::open(self.env), 0));
+        self.renew_scope(level);
+    }
+
+    /// Opens the handle scope of level `level`, closing first the one it
+    /// replaces (the innermost, when it is that level's).
+    #[inline(never)]
+    fn renew_scope(&self, level: usize) {
+        let mut open = self.scopes.open.borrow_mut();
+        if open.last().is_some_and(|top| top.level == level) {
+            open.pop();
+        }
+        open.push(OpenScope {
+            level,
+            _scope: raw::HandleScope::open(self.env),
+            calls: 0,
+            last_fn: None,
+        });
+    }
+
+    /// The JS function of the proxy with host id `host`, for a call made in
+    /// the current call scope (right after `call_scope`): the one that
+    /// scope found last, or what `find` gives (then kept).
+    #[inline]
+    pub fn scoped_function(&self, host: u64, find: impl FnOnce() -> Js<JsVal>) -> Js<JsVal> {
+        if let Some((h, f)) = self.scopes.open.borrow().last().and_then(|top| top.last_fn) {
+            if h == host {
+                return Ok(f);
+            }
+        }
+        let f = find()?;
+        if let Some(top) = self.scopes.open.borrow_mut().last_mut() {
+            top.last_fn = Some((host, f));
+        }
+        Ok(f)
     }
 
     /// The Lua code of the current nesting level returned to the binding:
     /// its calls' handle scope closes.
     pub fn end_level(&self) {
-        let level = self.ctxs.borrow().len();
-        let mut open = self.scopes.open.borrow_mut();
-        if open.last().is_some_and(|(l, _, _)| *l == level) {
-            open.pop();
+        // Most entries never called JS: no scope is open.
+        let open = self.scopes.open.borrow();
+        let Some(top) = open.last() else { return };
+        if top.level == self.ctxs.borrow().len() {
+            drop(open);
+            self.close_scope();
         }
+    }
+
+    #[inline(never)]
+    fn close_scope(&self) {
+        self.scopes.open.borrow_mut().pop();
     }
 
     fn entered(&self) -> &Cell<(*const Vm, usize)> {

@@ -26,7 +26,7 @@ use lunarena_vm::vm::meta::MetaCx;
 use lunarena_vm::{Lua, Value};
 
 use crate::binding::{self, Fixed, Vm, H, MAX_JS_DEPTH, MAX_STACK_BYTES};
-use crate::convert::{native_is, Cv};
+use crate::convert::{native_is, Cv, PlainEntries};
 use crate::raw::{self, Js, JsVal};
 
 fn native<'gc>(
@@ -145,8 +145,58 @@ enum Op {
     ToString,
 }
 
-fn js_call<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    invoke(ctx, Op::Call)
+/// A JS function called from Lua (the hot path of Lua -> JS): `invoke`'s
+/// steps for `Op::Call`, with the arguments of a short call on the stack.
+fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    const SHORT: usize = 4;
+    if ctx.nargs > SHORT {
+        return invoke(ctx, Op::Call);
+    }
+    let vm = enter_js(&ctx)?;
+    let cv = Cv::new(vm, ctx.mc, ctx.g);
+    let env = cv.env;
+    let prepared = (|| -> Js<(JsVal, [JsVal; SHORT])> {
+        let up = ctx.upvalue(0);
+        let f = match up {
+            Value::UserData(ud) => ud.host_id(),
+            _ => None,
+        };
+        let f = match f {
+            Some(host) => {
+                vm.scoped_function(host, || cv.import_value(binding::slot_of_host(host)))?
+            }
+            None => cv.import_value(slot_of(&cv, up)?)?,
+        };
+        let mut args = [std::ptr::null_mut(); SHORT];
+        for (slot, v) in args.iter_mut().zip(ctx.args()) {
+            *slot = cv.to_js(*v)?;
+        }
+        Ok((f, args))
+    })();
+    let Ok((f, args)) = prepared else {
+        return Err(exception_to_lua(&cv));
+    };
+    let result = {
+        let p = &mut ctx as *mut Ctx<'gc, '_> as *mut ();
+        let _guard = CtxGuard::push(vm, p);
+        raw::call(env, raw::undefined(env), f, &args[..ctx.nargs])
+    };
+    let Ok(r) = result else {
+        return Err(exception_to_lua(&cv));
+    };
+    if vm.async_running.get() {
+        return match is_thenable(env, r) {
+            Ok(true) => await_promise(&cv, &mut ctx, r),
+            Ok(false) => deliver(&cv, &mut ctx, Op::Call, r).map_err(|_| exception_to_lua(&cv)),
+            Err(_) => Err(exception_to_lua(&cv)),
+        };
+    }
+    // A number, the commonest result, without leaving this function.
+    if let Some(n) = raw::try_number(env, r) {
+        ctx.push(crate::convert::number_to_lua(n));
+        return Ok(1);
+    }
+    deliver(&cv, &mut ctx, Op::Call, r).map_err(|_| exception_to_lua(&cv))
 }
 
 fn js_method<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
@@ -194,7 +244,11 @@ impl Drop for CtxGuard<'_> {
     }
 }
 
-fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
+/// The checks before a call from Lua into JS: the VM of the innermost
+/// entry is this one, nesting and native stack within bounds. Then the
+/// call's handle scope (see `CallScopes`).
+#[inline(always)]
+fn enter_js<'a, 'gc>(ctx: &Ctx<'gc, '_>) -> Result<&'a Vm, RtError<'gc>> {
     let Some((vm, stack_used)) = binding::active_vm() else {
         return Err(RtError::msg(
             "a JavaScript function was called outside of its Lua VM",
@@ -216,8 +270,13 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
             "too many nested calls between Lua and JavaScript (the stack is nearly full)",
         ));
     }
-    let env = vm.env;
     vm.call_scope(level);
+    Ok(vm)
+}
+
+fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
+    let vm = enter_js(&ctx)?;
+    let env = vm.env;
     let cv = Cv::new(vm, ctx.mc, ctx.g);
     if matches!(op, Op::Index | Op::Len) {
         match array_fast_path(&cv, &ctx, op) {
@@ -318,6 +377,7 @@ fn array_fast_path<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<Opti
 }
 
 /// The import slot of a host userdata value, or a Lua error.
+#[inline]
 fn slot_of<'gc>(cv: &Cv<'gc, '_>, v: Value<'gc>) -> Js<u32> {
     if let Value::UserData(ud) = v {
         if let Some(slot) = cv.host_slot_of_ud(ud) {
@@ -412,12 +472,25 @@ fn deliver<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, op: Op, r: JsVal) -> J
         Op::Pairs => {
             let t = Table::new(cv.mc);
             let n = raw::array_len(env, r)?;
-            let mut i = 0;
-            while i + 1 < n {
-                let k = cv.to_lua(raw::get_element(env, r, i)?)?;
-                let v = cv.to_lua(raw::get_element(env, r, i + 1)?)?;
-                let _ = t.set(cv.mc, k, v);
-                i += 2;
+            if n == 3 {
+                // A plain object's `[names, ends, values]` (a list of pairs
+                // has an even length).
+                let entries = PlainEntries::read(env, r)?;
+                for (i, name) in entries.names().enumerate() {
+                    let v = match entries.value(env, i)? {
+                        Ok(n) => crate::convert::number_to_lua(n),
+                        Err(e) => cv.to_lua(e)?,
+                    };
+                    let _ = t.set(cv.mc, cv.str(name), v);
+                }
+            } else {
+                let mut i = 0;
+                while i + 1 < n {
+                    let k = cv.to_lua(raw::get_element(env, r, i)?)?;
+                    let v = cv.to_lua(raw::get_element(env, r, i + 1)?)?;
+                    let _ = t.set(cv.mc, k, v);
+                    i += 2;
+                }
             }
             ctx.push(native(cv.mc, "next", snapshot_next, &[]));
             ctx.push(Value::Table(t));

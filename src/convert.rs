@@ -22,6 +22,10 @@ use crate::raw::{self, Env, Js, JsVal, Kind, Thrown};
 /// Largest integer a JS number holds exactly.
 pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
+/// Properties beyond which `toObject()` sets an object's properties in
+/// one call to JS.
+const BULK_PROPERTIES: usize = 16;
+
 /// Nesting allowed in deep copies (`lua.table()`, `toObject()`).
 const MAX_COPY_DEPTH: usize = 200;
 
@@ -104,6 +108,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
     }
 
     /// The JS object at an import slot.
+    #[inline]
     pub fn import_value(&self, slot: u32) -> Js<JsVal> {
         let cached = match self.vm.st.borrow().import_refs.get(slot as usize) {
             Some(Some(r)) => r.get()?,
@@ -153,6 +158,13 @@ impl<'gc, 'v> Cv<'gc, 'v> {
 
     /// The Lua value of an export id.
     pub fn exported(&self, id: u32) -> Js<Value<'gc>> {
+        self.exported_or(id, "this Lua handle was released")
+    }
+
+    /// The Lua value of an export id, or a `LuaClosedError` with `released`
+    /// (its message) when the id was dropped.
+    #[inline]
+    pub fn exported_or(&self, id: u32, released: &str) -> Js<Value<'gc>> {
         if id == GLOBALS_ID {
             return Ok(Value::Table(self.g.globals));
         }
@@ -162,7 +174,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
             None => Err(raw::throw_coded(
                 self.env,
                 binding::CODE_CLOSED,
-                "this Lua handle was released",
+                released,
                 &[],
             )),
         }
@@ -332,14 +344,17 @@ impl<'gc, 'v> Cv<'gc, 'v> {
                     i += 2;
                 }
             } else {
-                let keys = raw::own_keys(env, v)?;
-                let n = raw::array_len(env, keys)?;
-                for i in 0..n {
-                    let k = raw::get_element(env, keys, i)?;
-                    let e = raw::get_property(env, v, k)?;
-                    let lk = self.to_lua(k)?;
-                    let lv = self.copy_in_rec(e, plain_kind, ancestors)?;
-                    let _ = t.set(self.mc, lk, lv);
+                // Names and values in one call: reading properties one by
+                // one through Node-API costs several times more.
+                let f = self.vm.helpers.get(env, H::PlainEntries)?;
+                let entries =
+                    PlainEntries::read(env, raw::call(env, raw::undefined(env), f, &[v])?)?;
+                for (i, name) in entries.names().enumerate() {
+                    let lv = match entries.value(env, i)? {
+                        Ok(n) => number_to_lua(n),
+                        Err(e) => self.copy_in_rec(e, plain_kind, ancestors)?,
+                    };
+                    let _ = t.set(self.mc, self.str(name), lv);
                 }
             }
             Ok(())
@@ -428,6 +443,32 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         }
         let obj = raw::object(env)?;
         seen.insert(addr, obj);
+        if entries.len() > BULK_PROPERTIES {
+            if let Some(keys) = BulkKeys::of(&entries) {
+                // Set from JS (one call): a property set through Node-API
+                // costs several times what it costs in JS code.
+                let nums: Option<Vec<f64>> = entries.iter().map(|(_, v)| js_number(*v)).collect();
+                let values = match nums {
+                    Some(nums) => raw::f64_array(env, &nums)?,
+                    None => {
+                        let arr = raw::array(env, entries.len())?;
+                        for (i, (_, v)) in entries.iter().enumerate() {
+                            raw::set_element(env, arr, i as u32, value(*v, seen)?)?;
+                        }
+                        arr
+                    }
+                };
+                let text = if keys.text.is_ascii() {
+                    raw::ascii_string(env, keys.text.as_bytes())?
+                } else {
+                    raw::string(env, &keys.text)?
+                };
+                let ends = raw::f64_array(env, &keys.ends)?;
+                let f = self.vm.helpers.get(env, H::SetEntries)?;
+                raw::call(env, raw::undefined(env), f, &[obj, text, ends, values])?;
+                return Ok(obj);
+            }
+        }
         for (k, v) in entries {
             let key = match k {
                 Value::String(s) => bytes_to_js(env, s.as_bytes())?,
@@ -441,6 +482,118 @@ impl<'gc, 'v> Cv<'gc, 'v> {
             raw::set_property(env, obj, key, jv)?;
         }
         Ok(obj)
+    }
+}
+
+/// A plain object's properties as index.js's `plainEntries` gives them:
+/// `[names joined, where each ends, values]`, the values a Float64Array
+/// when they all are numbers.
+pub struct PlainEntries {
+    text: Vec<u8>,
+    ends: Vec<f64>,
+    values: JsVal,
+    nums: Option<Vec<f64>>,
+}
+
+impl PlainEntries {
+    pub fn read(env: Env, bulk: JsVal) -> Js<PlainEntries> {
+        let mut text = Vec::new();
+        raw::get_string_into(env, raw::get_element(env, bulk, 0)?, &mut text)?;
+        let ends = raw::get_f64s(env, raw::get_element(env, bulk, 1)?)?
+            .unwrap_or(&[])
+            .to_vec();
+        let values = raw::get_element(env, bulk, 2)?;
+        let nums = raw::get_f64s(env, values)?.map(<[f64]>::to_vec);
+        Ok(PlainEntries {
+            text,
+            ends,
+            values,
+            nums,
+        })
+    }
+
+    /// The names (UTF-8), in order.
+    pub fn names(&self) -> impl Iterator<Item = &[u8]> {
+        cut_names(&self.text, &self.ends)
+    }
+
+    /// Value `i`: a number, or the JS value when they are not all numbers.
+    pub fn value(&self, env: Env, i: usize) -> Js<Result<f64, JsVal>> {
+        match &self.nums {
+            Some(nums) => Ok(Ok(nums[i])),
+            None => Ok(Err(raw::get_element(env, self.values, i as u32)?)),
+        }
+    }
+}
+
+/// Property names joined in `text` (UTF-8), cut where they end (`ends`:
+/// offsets in UTF-16 units, as JS counts them).
+fn cut_names<'a>(text: &'a [u8], ends: &'a [f64]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    let ascii = text.is_ascii();
+    let (mut byte, mut units) = (0usize, 0usize);
+    ends.iter().map(move |&end| {
+        let (start, end) = (byte, end as usize);
+        if ascii {
+            byte = end.min(text.len());
+        } else {
+            // Whole UTF-8 sequences until the name's UTF-16 length is reached.
+            while units < end && byte < text.len() {
+                let b = text[byte];
+                let (len, n16) = match b {
+                    0..=0x7f => (1, 1),
+                    0xc0..=0xdf => (2, 1),
+                    0xe0..=0xef => (3, 1),
+                    _ => (4, 2),
+                };
+                byte = (byte + len).min(text.len());
+                units += n16;
+            }
+        }
+        &text[start.min(byte)..byte]
+    })
+}
+
+/// The property names of a big object copied out of Lua, as one string
+/// and where each name ends in it (in UTF-16 units, as JS counts).
+struct BulkKeys {
+    text: String,
+    ends: Vec<f64>,
+}
+
+impl BulkKeys {
+    /// None when a key is not valid UTF-8 (such keys go one by one).
+    fn of(entries: &[(Value<'_>, Value<'_>)]) -> Option<BulkKeys> {
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(entries.len());
+        let mut units = 0usize;
+        let mut num = Vec::new();
+        for (k, _) in entries {
+            let name = match k {
+                Value::String(s) => std::str::from_utf8(s.as_bytes()).ok()?,
+                _ => {
+                    num.clear();
+                    lunarena_vm::vm::meta::number_to_bytes(*k, &mut num);
+                    std::str::from_utf8(&num).ok()?
+                }
+            };
+            units += if name.is_ascii() {
+                name.len()
+            } else {
+                name.encode_utf16().count()
+            };
+            text.push_str(name);
+            ends.push(units as f64);
+        }
+        Some(BulkKeys { text, ends })
+    }
+}
+
+/// A Lua value as the JS number it converts to, when it converts to one.
+fn js_number(v: Value<'_>) -> Option<f64> {
+    match v {
+        Value::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) => Some(i as f64),
+        Value::Number(n) => Some(n),
+        _ => None,
     }
 }
 

@@ -331,14 +331,6 @@ pub fn set_element(env: Env, obj: JsVal, i: u32, v: JsVal) -> Js<()> {
     check(env, unsafe { sys::napi_set_element(env, obj, i, v) })
 }
 
-pub fn get_property(env: Env, obj: JsVal, key: JsVal) -> Js<JsVal> {
-    let mut v = ptr::null_mut();
-    check(env, unsafe {
-        sys::napi_get_property(env, obj, key, &mut v)
-    })?;
-    Ok(v)
-}
-
 pub fn set_property(env: Env, obj: JsVal, key: JsVal, v: JsVal) -> Js<()> {
     check(env, unsafe { sys::napi_set_property(env, obj, key, v) })
 }
@@ -359,22 +351,6 @@ pub fn set_named(env: Env, obj: JsVal, name: &str, v: JsVal) -> Js<()> {
     check(env, unsafe {
         sys::napi_set_named_property(env, obj, name.as_ptr().cast(), v)
     })
-}
-
-/// The own enumerable string keys of an object (`Object.keys`).
-pub fn own_keys(env: Env, obj: JsVal) -> Js<JsVal> {
-    let mut v = ptr::null_mut();
-    check(env, unsafe {
-        sys::napi_get_all_property_names(
-            env,
-            obj,
-            sys::KeyCollectionMode::own_only,
-            sys::KeyFilter::enumerable | sys::KeyFilter::skip_symbols,
-            sys::KeyConversion::numbers_to_strings,
-            &mut v,
-        )
-    })?;
-    Ok(v)
 }
 
 pub fn strict_equals(env: Env, a: JsVal, b: JsVal) -> Js<bool> {
