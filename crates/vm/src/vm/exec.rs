@@ -562,7 +562,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// Pops the top frame, moving its `n` results from `src` to its function
     /// slot, and completes any protected-call markers below it. Returns
     /// `Some(count)` when a fresh frame returned (the run must exit).
-    #[inline]
+    #[inline(always)]
     pub fn deliver(&mut self, src: usize, n: usize) -> Option<usize> {
         // Fast path: a plain Lua frame returning to a Lua frame.
         let frames = &self.ts.frames;
@@ -1099,6 +1099,13 @@ pub fn execute<'gc, const HOOKED: bool>(
     // copy of it from one instruction to the next.
     let fuel = std::cell::Cell::new(budget.slice_fuel());
     std::hint::black_box(&fuel);
+    // The frames a Lua call may find before it takes the slow path (which
+    // raises the right error). The host's depth limit changes only around
+    // its own calls, each of which runs in a run of its own.
+    let frame_limit = budget
+        .max_call_depth
+        .get()
+        .map_or(MAX_FRAMES, |l| l.min(MAX_FRAMES));
     'frame: loop {
         if let Some(e) = pending.take() {
             match ex.unwind(e) {
@@ -1943,10 +1950,6 @@ pub fn execute<'gc, const HOOKED: bool>(
                         let func = base + i.a();
                         let nbase = func + 1;
                         let ntop = nbase + p.max_stack as usize;
-                        let frame_limit = match budget.max_call_depth.get() {
-                            Some(l) => l.min(MAX_FRAMES),
-                            None => MAX_FRAMES,
-                        };
                         if !p.is_vararg
                             && ntop < ex.ts.stack.len()
                             && ex.ts.frames.len() < frame_limit
