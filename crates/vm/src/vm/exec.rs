@@ -381,7 +381,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 // The C calls in progress as PUC-Rio counts them.
                 self.prune_pcalls(self.ts.frames.len());
                 let pcalls = 1 + self.ts.pcalls.len() as u32;
-                if depth + pcalls + self.g.budget.0.nested.get()
+                if self
+                    .ts
+                    .c_calls(depth + pcalls + self.g.budget.0.nested.get())
                     >= crate::vm::budget::MAX_NESTED_CALLS
                 {
                     let m = Global::intern(self.g, self.mc, b"C stack overflow");
@@ -524,6 +526,40 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         }
     }
 
+    /// Starts the Lua metamethod `f` for the instruction of the running Lua
+    /// frame (its pc saved) in this run, as a frame that completes the
+    /// instruction with its first result when it returns (`finish_op`).
+    /// False (nothing done) for other functions and while hooks are on:
+    /// those are called nested.
+    pub(crate) fn push_metamethod(
+        &mut self,
+        f: Value<'gc>,
+        args: &[Value<'gc>],
+    ) -> RtResult<'gc, bool> {
+        let Value::Function(Function::Lua(cl)) = f else {
+            return Ok(false);
+        };
+        if self.ts.hook.live {
+            return Ok(false);
+        }
+        // Counted as a C call, as PUC-Rio Lua calls metamethods.
+        if self.ts.c_calls(self.g.budget.0.nested.get()) >= crate::vm::budget::MAX_NESTED_CALLS {
+            return Err(RtError::msg("C stack overflow"));
+        }
+        let func = self.ts.frame_top();
+        let top = func + 1 + args.len();
+        ensure_stack(self.ts, top)?;
+        self.ts.stack[func] = f;
+        self.ts.stack[func + 1..top].copy_from_slice(args);
+        self.ts.top = top;
+        self.push_lua_frame(cl, func, args.len(), 1, false)?;
+        if let Some(fr) = self.ts.frames.last_mut() {
+            fr.finish = true;
+        }
+        self.ts.finishing += 1;
+        Ok(true)
+    }
+
     /// A protected call counts as a C call, as `lua_pcall` does in PUC-Rio
     /// Lua: with the nested calls, at most `MAX_NESTED_CALLS` ("C stack
     /// overflow"), a little more while handling that error. Called with the
@@ -533,7 +569,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         self.prune_pcalls(n);
         self.ts.pcalls.push(n as u32);
         // As PUC-Rio's count, with the host's call into the VM.
-        let depth = 1 + self.ts.pcalls.len() + self.g.budget.0.nested.get() as usize;
+        let others = 1 + self.ts.pcalls.len() as u32 + self.g.budget.0.nested.get();
+        let depth = self.ts.c_calls(others) as usize;
         let limit = crate::vm::budget::MAX_NESTED_CALLS as usize;
         if depth == limit {
             let m = Global::intern(self.g, self.mc, b"C stack overflow");
@@ -615,6 +652,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 return Some(n);
             }
             if f.finish {
+                ts.finishing = ts.finishing.saturating_sub(1);
                 crate::vm::level::finish_op(ts, dst, n);
                 return None;
             }
@@ -2136,7 +2174,6 @@ fn lua_tail_call<'gc>(
         base: nbase,
         pc: 0,
         nvarargs: 0,
-        finish: false,
         tail: true,
         resume_pc: Frame::NO_RESUME,
         ..*f
@@ -2207,14 +2244,15 @@ unsafe fn store_value<'gc>(p: *mut Value<'gc>, v: Value<'gc>) {
 /// An arithmetic or bitwise instruction whose operands missed the fast
 /// path: its operands read again from the instruction, then coercions,
 /// metamethods or the error. Out of line so that the dispatch loop keeps
-/// no operand copies around for it.
+/// no operand copies around for it. `None`: a Lua metamethod's frame was
+/// pushed, which completes the instruction when it returns.
 #[inline]
 fn arith_fallback<'gc>(
     ex: &mut Exec<'gc, '_>,
     fi: usize,
     pc: usize,
     i: Instr,
-) -> RtResult<'gc, Value<'gc>> {
+) -> RtResult<'gc, Option<Value<'gc>>> {
     ex.ts.frames[fi].pc = pc;
     let Frame { func, base, .. } = ex.ts.frames[fi];
     let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
@@ -2274,12 +2312,18 @@ fn arith_fallback<'gc>(
         }
     };
     let regs = [rx, ry];
-    ex.meta()
-        .arith(op, x, y, &|ts: &ThreadState<'gc>, n: usize| {
+    let done = ex
+        .meta()
+        .arith_or_tm(op, x, y, &|ts: &ThreadState<'gc>, n: usize| {
             regs[n]
                 .map(|r| debug::describe_reg(ts, fi, r))
                 .unwrap_or_default()
-        })
+        })?;
+    match done {
+        Ok(v) => Ok(Some(v)),
+        Err(f) if ex.push_metamethod(f, &[x, y])? => Ok(None),
+        Err(f) => ex.meta().call1(f, &[x, y]).map(Some),
+    }
 }
 
 #[inline]

@@ -244,6 +244,8 @@ pub(super) fn tail_call<'gc, const HOOKED: bool>(
             Ok(_) => {
                 if let Some(top) = ex.ts.frames.last_mut() {
                     top.tail = true;
+                    // It completes the instruction the replaced frame was to.
+                    top.finish = f.finish;
                 }
                 if fuel.get() <= 0 {
                     match out_of_fuel(ex, fuel) {
@@ -607,5 +609,5 @@ pub(super) fn arith<'gc>(
     i: Instr,
     pending: &mut Option<RtError<'gc>>,
 ) -> Option<Value<'gc>> {
-    stash(arith_fallback(ex, fi, pc, i), pending)
+    stash(arith_fallback(ex, fi, pc, i), pending).flatten()
 }
