@@ -181,11 +181,86 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     fn precall_other(
         &mut self,
         func: usize,
+        nargs: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, Pre<'gc>> {
+        // Plain natives first, in a small function: the general path's
+        // stack frame costs more than the call itself.
+        if let Value::Function(Function::Native(nf)) = self.ts.stack[func] {
+            if let NativeKind::Plain(f) = nf.kind.0 {
+                return self.call_native(f, func, nargs, nresults, fresh);
+            }
+        }
+        self.precall_general(func, nargs, nresults, fresh, 0)
+    }
+
+    /// Calls the plain native `f` at `func`.
+    #[inline(always)]
+    fn call_native(
+        &mut self,
+        f: crate::function::NativeFn,
+        func: usize,
+        nargs: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, Pre<'gc>> {
+        self.ts.frames.push(Frame {
+            kind: FrameKind::Native,
+            func,
+            base: func + 1,
+            pc: 0,
+            nresults,
+            nvarargs: 0,
+            fresh,
+            finish: false,
+            tail: false,
+            resume: 0,
+            resume_pc: Frame::NO_RESUME,
+        });
+        self.ts.top = func + 1 + nargs;
+        if self.ts.hook.live {
+            crate::vm::hook::enter_native(self, nargs)?;
+        }
+        let n = self.run_native(f, func, nargs)?;
+        // Plain results, the common case, inline (no collection due, no
+        // hook to tell).
+        let budget = &self.g.budget.0;
+        if n & (crate::vm::ctx::TAIL_CALL | crate::vm::ctx::CALL_THEN) == 0
+            && !budget.gc_requested.get()
+            && !budget.gc_step_due()
+            && !self.ts.hook.live
+        {
+            let src = self.ts.top - n;
+            return Ok(Pre::Done(self.deliver(src, n)));
+        }
+        if n & crate::vm::ctx::TAIL_CALL != 0 {
+            // The native ends by calling a function in its place.
+            let (targs, want) = crate::vm::ctx::decode_tail_call(n);
+            let src = self.ts.top - targs - 1;
+            self.ts.frames.pop();
+            self.ts.stack.copy_within(src..src + targs + 1, func);
+            let nresults = match want {
+                Some(w) if nresults < 0 => w,
+                _ => nresults,
+            };
+            return self.precall_general(func, targs, nresults, fresh, 1);
+        }
+        self.native_returned(n)
+    }
+
+    /// `precall_other` for any value, `rounds` of the call chain (natives
+    /// calling in their place, `__call`) already made.
+    #[inline(never)]
+    fn precall_general(
+        &mut self,
+        func: usize,
         mut nargs: usize,
         mut nresults: i32,
         fresh: bool,
+        rounds: u32,
     ) -> RtResult<'gc, Pre<'gc>> {
-        for _ in 0..crate::vm::budget::MAX_NESTED_CALLS {
+        for _ in rounds..crate::vm::budget::MAX_NESTED_CALLS {
             match self.ts.stack[func] {
                 Value::Function(Function::Lua(cl)) => {
                     self.push_lua_frame(cl, func, nargs, nresults, fresh)?;
