@@ -713,7 +713,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             let ts = &mut *self.ts;
             let dst = f.func;
             if src != dst {
-                ts.stack.copy_within(src..src + n, dst);
+                move_down(&mut ts.stack, src, n, dst);
             }
             if f.nresults >= 0 {
                 let want = f.nresults as usize;
@@ -2253,13 +2253,27 @@ fn lua_tail_call<'gc>(
         resume_pc: Frame::NO_RESUME,
         ..*f
     };
-    ts.stack.copy_within(src..src + 1 + nargs, dst);
+    move_down(&mut ts.stack, src, 1 + nargs, dst);
     let np = p.num_params as usize;
     if nargs < np {
         ts.stack[nbase + nargs..nbase + np].fill(Value::Nil);
     }
     ts.top = ntop;
     Some((callee, nbase))
+}
+
+/// Moves the `n` values at `src` to `dst`, which is not above `src` (a
+/// call's function and arguments, results): value by value, as there are
+/// few; `copy_within` would call `memmove`.
+#[inline(always)]
+fn move_down(stack: &mut [Value<'_>], src: usize, n: usize, dst: usize) {
+    if dst > src {
+        stack.copy_within(src..src + n, dst);
+        return;
+    }
+    for j in 0..n {
+        stack[dst + j] = stack[src + j];
+    }
 }
 
 /// Whether the running (top) frame returns without any bookkeeping: not

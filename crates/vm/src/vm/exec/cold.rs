@@ -239,7 +239,7 @@ pub(super) fn tail_call<'gc, const HOOKED: bool>(
             return Flow::Exit(Exit::Error(RtError::msg("internal error: no frame")));
         };
         let dst = f.func;
-        ex.ts.stack.copy_within(func..func + 1 + nargs, dst);
+        super::move_down(&mut ex.ts.stack, func, 1 + nargs, dst);
         return match ex.precall(dst, nargs, f.nresults, f.fresh) {
             Ok(_) => {
                 if let Some(top) = ex.ts.frames.last_mut() {
