@@ -109,3 +109,8 @@ fn hook_events_and_counts() {
 fn arithmetic_metamethod_calls() {
     check_script(Libs::ALL, "diff/metamethod_calls");
 }
+
+#[test]
+fn index_and_comparison_metamethod_calls() {
+    check_script(Libs::ALL, "diff/metamethod_calls2");
+}
