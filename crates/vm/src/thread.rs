@@ -159,6 +159,11 @@ pub struct ThreadState<'gc> {
     pub traceback: Option<(Value<'gc>, String)>,
     /// Debug hooks of this thread (`debug.sethook`).
     pub hook: crate::vm::hook::HookState,
+    /// Frames that complete an instruction of the frame below when they
+    /// return (`Frame::finish`): metamethod calls, which count as C calls
+    /// against `MAX_NESTED_CALLS`. Frames dropped by an error are not
+    /// subtracted: `c_calls` counts again when near the limit.
+    pub finishing: u32,
     /// The frame index of a running `__gc` metamethod (`debug.getinfo`
     /// names it).
     pub finalizer_frame: Option<usize>,
@@ -190,6 +195,19 @@ unsafe impl<'gc> Collect<'gc> for ThreadState<'gc> {
 }
 
 impl<'gc> ThreadState<'gc> {
+    /// C calls in progress as PUC-Rio Lua counts them: `others` (nested
+    /// levels, protected calls) and this thread's metamethod frames.
+    pub fn c_calls(&mut self, others: u32) -> u32 {
+        if others + self.finishing >= crate::vm::budget::MAX_NESTED_CALLS {
+            self.finishing = self
+                .frames
+                .iter()
+                .filter(|f| f.finish && matches!(f.kind, FrameKind::Lua | FrameKind::Native))
+                .count() as u32;
+        }
+        others + self.finishing
+    }
+
     /// The end of the live part of the stack, as in PUC-Rio Lua: the logical
     /// top, which the interpreter sets before giving control back (the
     /// results of a finished call, or the active locals at a loop's back

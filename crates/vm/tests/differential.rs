@@ -104,3 +104,13 @@ fn nesting_limits_of_the_parser() {
 fn hook_events_and_counts() {
     check_script(Libs::ALL, "diff/hooks");
 }
+
+#[test]
+fn arithmetic_metamethod_calls() {
+    check_script(Libs::ALL, "diff/metamethod_calls");
+}
+
+#[test]
+fn index_and_comparison_metamethod_calls() {
+    check_script(Libs::ALL, "diff/metamethod_calls2");
+}

@@ -181,11 +181,86 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     fn precall_other(
         &mut self,
         func: usize,
+        nargs: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, Pre<'gc>> {
+        // Plain natives first, in a small function: the general path's
+        // stack frame costs more than the call itself.
+        if let Value::Function(Function::Native(nf)) = self.ts.stack[func] {
+            if let NativeKind::Plain(f) = nf.kind.0 {
+                return self.call_native(f, func, nargs, nresults, fresh);
+            }
+        }
+        self.precall_general(func, nargs, nresults, fresh, 0)
+    }
+
+    /// Calls the plain native `f` at `func`.
+    #[inline(always)]
+    fn call_native(
+        &mut self,
+        f: crate::function::NativeFn,
+        func: usize,
+        nargs: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, Pre<'gc>> {
+        self.ts.frames.push(Frame {
+            kind: FrameKind::Native,
+            func,
+            base: func + 1,
+            pc: 0,
+            nresults,
+            nvarargs: 0,
+            fresh,
+            finish: false,
+            tail: false,
+            resume: 0,
+            resume_pc: Frame::NO_RESUME,
+        });
+        self.ts.top = func + 1 + nargs;
+        if self.ts.hook.live {
+            crate::vm::hook::enter_native(self, nargs)?;
+        }
+        let n = self.run_native(f, func, nargs)?;
+        // Plain results, the common case, inline (no collection due, no
+        // hook to tell).
+        let budget = &self.g.budget.0;
+        if n & (crate::vm::ctx::TAIL_CALL | crate::vm::ctx::CALL_THEN) == 0
+            && !budget.gc_requested.get()
+            && !budget.gc_step_due()
+            && !self.ts.hook.live
+        {
+            let src = self.ts.top - n;
+            return Ok(Pre::Done(self.deliver(src, n)));
+        }
+        if n & crate::vm::ctx::TAIL_CALL != 0 {
+            // The native ends by calling a function in its place.
+            let (targs, want) = crate::vm::ctx::decode_tail_call(n);
+            let src = self.ts.top - targs - 1;
+            self.ts.frames.pop();
+            self.ts.stack.copy_within(src..src + targs + 1, func);
+            let nresults = match want {
+                Some(w) if nresults < 0 => w,
+                _ => nresults,
+            };
+            return self.precall_general(func, targs, nresults, fresh, 1);
+        }
+        self.native_returned(n)
+    }
+
+    /// `precall_other` for any value, `rounds` of the call chain (natives
+    /// calling in their place, `__call`) already made.
+    #[inline(never)]
+    fn precall_general(
+        &mut self,
+        func: usize,
         mut nargs: usize,
         mut nresults: i32,
         fresh: bool,
+        rounds: u32,
     ) -> RtResult<'gc, Pre<'gc>> {
-        for _ in 0..crate::vm::budget::MAX_NESTED_CALLS {
+        for _ in rounds..crate::vm::budget::MAX_NESTED_CALLS {
             match self.ts.stack[func] {
                 Value::Function(Function::Lua(cl)) => {
                     self.push_lua_frame(cl, func, nargs, nresults, fresh)?;
@@ -381,7 +456,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 // The C calls in progress as PUC-Rio counts them.
                 self.prune_pcalls(self.ts.frames.len());
                 let pcalls = 1 + self.ts.pcalls.len() as u32;
-                if depth + pcalls + self.g.budget.0.nested.get()
+                if self
+                    .ts
+                    .c_calls(depth + pcalls + self.g.budget.0.nested.get())
                     >= crate::vm::budget::MAX_NESTED_CALLS
                 {
                     let m = Global::intern(self.g, self.mc, b"C stack overflow");
@@ -524,6 +601,40 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         }
     }
 
+    /// Starts the Lua metamethod `f` for the instruction of the running Lua
+    /// frame (its pc saved) in this run, as a frame that completes the
+    /// instruction with its first result when it returns (`finish_op`).
+    /// False (nothing done) for other functions and while hooks are on:
+    /// those are called nested.
+    pub(crate) fn push_metamethod(
+        &mut self,
+        f: Value<'gc>,
+        args: &[Value<'gc>],
+    ) -> RtResult<'gc, bool> {
+        let Value::Function(Function::Lua(cl)) = f else {
+            return Ok(false);
+        };
+        if self.ts.hook.live {
+            return Ok(false);
+        }
+        // Counted as a C call, as PUC-Rio Lua calls metamethods.
+        if self.ts.c_calls(self.g.budget.0.nested.get()) >= crate::vm::budget::MAX_NESTED_CALLS {
+            return Err(RtError::msg("C stack overflow"));
+        }
+        let func = self.ts.frame_top();
+        let top = func + 1 + args.len();
+        ensure_stack(self.ts, top)?;
+        self.ts.stack[func] = f;
+        self.ts.stack[func + 1..top].copy_from_slice(args);
+        self.ts.top = top;
+        self.push_lua_frame(cl, func, args.len(), 1, false)?;
+        if let Some(fr) = self.ts.frames.last_mut() {
+            fr.finish = true;
+        }
+        self.ts.finishing += 1;
+        Ok(true)
+    }
+
     /// A protected call counts as a C call, as `lua_pcall` does in PUC-Rio
     /// Lua: with the nested calls, at most `MAX_NESTED_CALLS` ("C stack
     /// overflow"), a little more while handling that error. Called with the
@@ -533,7 +644,8 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         self.prune_pcalls(n);
         self.ts.pcalls.push(n as u32);
         // As PUC-Rio's count, with the host's call into the VM.
-        let depth = 1 + self.ts.pcalls.len() + self.g.budget.0.nested.get() as usize;
+        let others = 1 + self.ts.pcalls.len() as u32 + self.g.budget.0.nested.get();
+        let depth = self.ts.c_calls(others) as usize;
         let limit = crate::vm::budget::MAX_NESTED_CALLS as usize;
         if depth == limit {
             let m = Global::intern(self.g, self.mc, b"C stack overflow");
@@ -562,7 +674,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
     /// Pops the top frame, moving its `n` results from `src` to its function
     /// slot, and completes any protected-call markers below it. Returns
     /// `Some(count)` when a fresh frame returned (the run must exit).
-    #[inline]
+    #[inline(always)]
     pub fn deliver(&mut self, src: usize, n: usize) -> Option<usize> {
         // Fast path: a plain Lua frame returning to a Lua frame.
         let frames = &self.ts.frames;
@@ -601,7 +713,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             let ts = &mut *self.ts;
             let dst = f.func;
             if src != dst {
-                ts.stack.copy_within(src..src + n, dst);
+                move_down(&mut ts.stack, src, n, dst);
             }
             if f.nresults >= 0 {
                 let want = f.nresults as usize;
@@ -615,6 +727,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 return Some(n);
             }
             if f.finish {
+                ts.finishing = ts.finishing.saturating_sub(1);
                 crate::vm::level::finish_op(ts, dst, n);
                 return None;
             }
@@ -1099,6 +1212,13 @@ pub fn execute<'gc, const HOOKED: bool>(
     // copy of it from one instruction to the next.
     let fuel = std::cell::Cell::new(budget.slice_fuel());
     std::hint::black_box(&fuel);
+    // The frames a Lua call may find before it takes the slow path (which
+    // raises the right error). The host's depth limit changes only around
+    // its own calls, each of which runs in a run of its own.
+    let frame_limit = budget
+        .max_call_depth
+        .get()
+        .map_or(MAX_FRAMES, |l| l.min(MAX_FRAMES));
     'frame: loop {
         if let Some(e) = pending.take() {
             match ex.unwind(e) {
@@ -1943,10 +2063,6 @@ pub fn execute<'gc, const HOOKED: bool>(
                         let func = base + i.a();
                         let nbase = func + 1;
                         let ntop = nbase + p.max_stack as usize;
-                        let frame_limit = match budget.max_call_depth.get() {
-                            Some(l) => l.min(MAX_FRAMES),
-                            None => MAX_FRAMES,
-                        };
                         if !p.is_vararg
                             && ntop < ex.ts.stack.len()
                             && ex.ts.frames.len() < frame_limit
@@ -2133,18 +2249,31 @@ fn lua_tail_call<'gc>(
         base: nbase,
         pc: 0,
         nvarargs: 0,
-        finish: false,
         tail: true,
         resume_pc: Frame::NO_RESUME,
         ..*f
     };
-    ts.stack.copy_within(src..src + 1 + nargs, dst);
+    move_down(&mut ts.stack, src, 1 + nargs, dst);
     let np = p.num_params as usize;
     if nargs < np {
         ts.stack[nbase + nargs..nbase + np].fill(Value::Nil);
     }
     ts.top = ntop;
     Some((callee, nbase))
+}
+
+/// Moves the `n` values at `src` to `dst`, which is not above `src` (a
+/// call's function and arguments, results): value by value, as there are
+/// few; `copy_within` would call `memmove`.
+#[inline(always)]
+fn move_down(stack: &mut [Value<'_>], src: usize, n: usize, dst: usize) {
+    if dst > src {
+        stack.copy_within(src..src + n, dst);
+        return;
+    }
+    for j in 0..n {
+        stack[dst + j] = stack[src + j];
+    }
 }
 
 /// Whether the running (top) frame returns without any bookkeeping: not
@@ -2204,14 +2333,15 @@ unsafe fn store_value<'gc>(p: *mut Value<'gc>, v: Value<'gc>) {
 /// An arithmetic or bitwise instruction whose operands missed the fast
 /// path: its operands read again from the instruction, then coercions,
 /// metamethods or the error. Out of line so that the dispatch loop keeps
-/// no operand copies around for it.
+/// no operand copies around for it. `None`: a Lua metamethod's frame was
+/// pushed, which completes the instruction when it returns.
 #[inline]
 fn arith_fallback<'gc>(
     ex: &mut Exec<'gc, '_>,
     fi: usize,
     pc: usize,
     i: Instr,
-) -> RtResult<'gc, Value<'gc>> {
+) -> RtResult<'gc, Option<Value<'gc>>> {
     ex.ts.frames[fi].pc = pc;
     let Frame { func, base, .. } = ex.ts.frames[fi];
     let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
@@ -2271,12 +2401,18 @@ fn arith_fallback<'gc>(
         }
     };
     let regs = [rx, ry];
-    ex.meta()
-        .arith(op, x, y, &|ts: &ThreadState<'gc>, n: usize| {
+    let done = ex
+        .meta()
+        .arith_or_tm(op, x, y, &|ts: &ThreadState<'gc>, n: usize| {
             regs[n]
                 .map(|r| debug::describe_reg(ts, fi, r))
                 .unwrap_or_default()
-        })
+        })?;
+    match done {
+        Ok(v) => Ok(Some(v)),
+        Err(f) if ex.push_metamethod(f, &[x, y])? => Ok(None),
+        Err(f) => ex.meta().call1(f, &[x, y]).map(Some),
+    }
 }
 
 #[inline]

@@ -518,7 +518,7 @@ fn call_nested_ex<'gc>(
     func: usize,
 ) -> RtResult<'gc, (usize, usize)> {
     let budget = &g.budget.0;
-    if budget.nested.get() >= MAX_NESTED_CALLS {
+    if ts.c_calls(budget.nested.get()) >= MAX_NESTED_CALLS {
         // Raised by the running function: positioned only when it is Lua
         // (a metamethod call), as luaG_runerror does.
         return Err(
@@ -610,6 +610,7 @@ pub(crate) fn nested_call_failed<'gc>(
         if let Some(f) = ts.frames.get_mut(depth) {
             f.fresh = false;
             f.finish = true;
+            ts.finishing += 1;
         }
     } else {
         ts.frames.truncate(depth);

@@ -115,7 +115,11 @@ fn index_error<'gc>(
 
 impl<'gc> MetaCx<'gc, '_> {
     /// Calls a metamethod (above the live registers of the running function).
-    fn call1(&mut self, f: Value<'gc>, args: &[Value<'gc>]) -> RtResult<'gc, Value<'gc>> {
+    pub(crate) fn call1(
+        &mut self,
+        f: Value<'gc>,
+        args: &[Value<'gc>],
+    ) -> RtResult<'gc, Value<'gc>> {
         crate::vm::level::call_nested1(self.mc, self.g, self.th, self.ts, f, args)
     }
 
@@ -217,6 +221,21 @@ impl<'gc> MetaCx<'gc, '_> {
         b: Value<'gc>,
         describe: &dyn Fn(&ThreadState<'gc>, usize) -> String,
     ) -> RtResult<'gc, Value<'gc>> {
+        match self.arith_or_tm(op, a, b, describe)? {
+            Ok(v) => Ok(v),
+            Err(f) => self.call1(f, &[a, b]),
+        }
+    }
+
+    /// Arithmetic, or (as `Err`) the metamethod to call with `a` and `b`
+    /// for it.
+    pub fn arith_or_tm(
+        &mut self,
+        op: ArithOp,
+        a: Value<'gc>,
+        b: Value<'gc>,
+        describe: &dyn Fn(&ThreadState<'gc>, usize) -> String,
+    ) -> RtResult<'gc, Result<Value<'gc>, Value<'gc>>> {
         let by_zero = |msg: &str| {
             // With a string operand PUC-Rio computes in the string library's
             // arithmetic metamethod, a C function: the message has no position.
@@ -228,7 +247,7 @@ impl<'gc> MetaCx<'gc, '_> {
             }
         };
         match arith::arith(op, a, b) {
-            Ok(v) => Ok(v),
+            Ok(v) => Ok(Ok(v)),
             Err(ArithError::DivByZero) => Err(by_zero("attempt to divide by zero")),
             Err(ArithError::ModByZero) => Err(by_zero("attempt to perform 'n%0'")),
             Err(_) => {
@@ -238,7 +257,7 @@ impl<'gc> MetaCx<'gc, '_> {
                     f = get_tm(self.g, b, tm);
                 }
                 if !f.is_nil() {
-                    return self.call1(f, &[a, b]);
+                    return Ok(Err(f));
                 }
                 Err(self.arith_error(op, a, b, describe))
             }

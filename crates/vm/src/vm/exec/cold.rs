@@ -239,11 +239,13 @@ pub(super) fn tail_call<'gc, const HOOKED: bool>(
             return Flow::Exit(Exit::Error(RtError::msg("internal error: no frame")));
         };
         let dst = f.func;
-        ex.ts.stack.copy_within(func..func + 1 + nargs, dst);
+        super::move_down(&mut ex.ts.stack, func, 1 + nargs, dst);
         return match ex.precall(dst, nargs, f.nresults, f.fresh) {
             Ok(_) => {
                 if let Some(top) = ex.ts.frames.last_mut() {
                     top.tail = true;
+                    // It completes the instruction the replaced frame was to.
+                    top.finish = f.finish;
                 }
                 if fuel.get() <= 0 {
                     match out_of_fuel(ex, fuel) {
@@ -607,5 +609,5 @@ pub(super) fn arith<'gc>(
     i: Instr,
     pending: &mut Option<RtError<'gc>>,
 ) -> Option<Value<'gc>> {
-    stash(arith_fallback(ex, fi, pc, i), pending)
+    stash(arith_fallback(ex, fi, pc, i), pending).flatten()
 }
