@@ -222,8 +222,9 @@ if (typeof native.cliMain === 'function') exported.cliMain = wrapNative(native.c
 // a FinalizationRegistry records a collected handle's id, and a microtask
 // after that round of finalization (or an earlier entry into the VM from
 // this file) passes the recorded ids (sorted) to the native side, which
-// removes the roots; `release()` passes its id at once. A WeakRef per handle is its version: a drop recorded
-// for an older handle of the same id is ignored.
+// removes the roots; `release()` passes its id at once. A WeakRef per
+// handle is its version: a drop recorded for an older handle of the same id
+// is ignored.
 
 const nvm = native.vm;
 
