@@ -17,6 +17,7 @@ describe('LuaFunction handles', () => {
     expect(f).toBeInstanceOf(LuaHandle);
     expect(Object.getPrototypeOf(f)).toBe(LuaFunction.prototype);
     expect(String(f)).toMatch(/^function: /);
+    expect(f.name).toBe('bound LuaFunction');
     expect(f.callMultiple(1, 2)).toEqual([2, 1, 2]);
     expect(lua.run('return function() end')).not.toBe(f);
     lua.set('g', f);

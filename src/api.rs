@@ -256,7 +256,9 @@ mod handlers {
             }
         };
         VMS.with(|vms| vms.borrow_mut().insert(vm as usize, ()));
-        let call = raw::function_with_data(env, "call", Some(call_bound), vm.cast())?;
+        // Named for how handles show in JS: a handle is this function bound to
+        // its export id, so it reads `[Function: bound LuaFunction]`.
+        let call = raw::function_with_data(env, "LuaFunction", Some(call_bound), vm.cast())?;
         // The function keeps the VM alive by itself too.
         raw::define_fixed(env, call, "vm\0", ext)?;
         let out = raw::array(env, 2)?;
