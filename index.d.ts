@@ -217,7 +217,11 @@ export declare const LuaTable: {
   [Symbol.hasInstance](value: unknown): value is LuaTable;
 };
 
-/** A Lua function: a real JS function. Calling it returns the first result. */
+/**
+ * A Lua function: a real JS function. Calling it returns the first result.
+ * It is the VM's native call bound to the function, so its `name` is
+ * `"bound LuaFunction"` and its `length` is 0.
+ */
 export interface LuaFunction extends LuaHandle {
   (...args: unknown[]): any;
   /** Calls the function and returns all its results. */

@@ -113,6 +113,18 @@ impl Frame {
             resume_pc: Frame::NO_RESUME,
         }
     }
+
+    /// The frame of a native function (or a marker of a special one, of
+    /// `kind`) called at `func`, its arguments right after it.
+    #[inline(always)]
+    pub fn native(kind: FrameKind, func: usize, nresults: i32, fresh: bool) -> Frame {
+        Frame {
+            kind,
+            base: func + 1,
+            nvarargs: 0,
+            ..Frame::lua(func, func + 1, nresults, 0, fresh)
+        }
+    }
 }
 
 #[derive(Default)]

@@ -146,8 +146,8 @@ impl<'gc> Value<'gc> {
     #[inline(always)]
     pub fn as_int(&self) -> Option<i64> {
         if self.tag_word() == INT_TAG {
-            // SAFETY: an integer's payload is its second word (checked above).
-            Some(unsafe { (self as *const Self as *const i64).add(1).read() })
+            // SAFETY: this is an integer (checked above).
+            Some(unsafe { Self::int_at(self) })
         } else {
             None
         }
@@ -157,8 +157,8 @@ impl<'gc> Value<'gc> {
     #[inline(always)]
     pub fn as_float(&self) -> Option<f64> {
         if self.tag_word() == FLOAT_TAG {
-            // SAFETY: a float's payload is its second word (checked above).
-            Some(unsafe { (self as *const Self as *const f64).add(1).read() })
+            // SAFETY: this is a float (checked above).
+            Some(unsafe { Self::float_at(self) })
         } else {
             None
         }

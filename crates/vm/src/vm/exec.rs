@@ -54,6 +54,15 @@ pub enum Pre<'gc> {
     Switch(Exit<'gc>),
 }
 
+/// How a plain native call ended (see `Exec::start_native`).
+enum Native<'gc> {
+    /// As `precall` reports it.
+    Returned(Pre<'gc>),
+    /// The native asked for a call in its place, with `nargs` arguments and
+    /// `nresults` wanted; the function and arguments are at its slot.
+    TailCall { nargs: usize, nresults: i32 },
+}
+
 pub struct Exec<'gc, 'a> {
     pub mc: &'gc Mutation<'gc>,
     pub g: GlobalRef<'gc>,
@@ -205,19 +214,29 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         nresults: i32,
         fresh: bool,
     ) -> RtResult<'gc, Pre<'gc>> {
-        self.ts.frames.push(Frame {
-            kind: FrameKind::Native,
-            func,
-            base: func + 1,
-            pc: 0,
-            nresults,
-            nvarargs: 0,
-            fresh,
-            finish: false,
-            tail: false,
-            resume: 0,
-            resume_pc: Frame::NO_RESUME,
-        });
+        match self.start_native(f, func, nargs, nresults, fresh)? {
+            Native::Returned(pre) => Ok(pre),
+            Native::TailCall { nargs, nresults } => {
+                self.precall_general(func, nargs, nresults, fresh, 1)
+            }
+        }
+    }
+
+    /// Runs the plain native `f` called at `func`, in a frame of its own,
+    /// up to what it returns: its results (delivered inline in the common
+    /// case), or a function to call in its place, moved to `func`.
+    #[inline(always)]
+    fn start_native(
+        &mut self,
+        f: crate::function::NativeFn,
+        func: usize,
+        nargs: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, Native<'gc>> {
+        self.ts
+            .frames
+            .push(Frame::native(FrameKind::Native, func, nresults, fresh));
         self.ts.top = func + 1 + nargs;
         if self.ts.hook.live {
             crate::vm::hook::enter_native(self, nargs)?;
@@ -232,7 +251,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             && !self.ts.hook.live
         {
             let src = self.ts.top - n;
-            return Ok(Pre::Done(self.deliver(src, n)));
+            return Ok(Native::Returned(Pre::Done(self.deliver(src, n))));
         }
         if n & crate::vm::ctx::TAIL_CALL != 0 {
             // The native ends by calling a function in its place.
@@ -244,9 +263,12 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 Some(w) if nresults < 0 => w,
                 _ => nresults,
             };
-            return self.precall_general(func, targs, nresults, fresh, 1);
+            return Ok(Native::TailCall {
+                nargs: targs,
+                nresults,
+            });
         }
-        self.native_returned(n)
+        self.native_returned(n).map(Native::Returned)
     }
 
     /// `precall_other` for any value, `rounds` of the call chain (natives
@@ -269,48 +291,16 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 Value::Function(Function::Native(nf)) => {
                     return match nf.kind.0 {
                         NativeKind::Plain(f) => {
-                            self.ts.frames.push(Frame {
-                                kind: FrameKind::Native,
-                                func,
-                                base: func + 1,
-                                pc: 0,
-                                nresults,
-                                nvarargs: 0,
-                                fresh,
-                                finish: false,
-                                tail: false,
-                                resume: 0,
-                                resume_pc: Frame::NO_RESUME,
-                            });
-                            self.ts.top = func + 1 + nargs;
-                            if self.ts.hook.live {
-                                crate::vm::hook::enter_native(self, nargs)?;
-                            }
-                            let n = self.run_native(f, func, nargs)?;
-                            // Plain results, the common case, inline (no
-                            // collection due, no hook to tell).
-                            let budget = &self.g.budget.0;
-                            if n & (crate::vm::ctx::TAIL_CALL | crate::vm::ctx::CALL_THEN) == 0
-                                && !budget.gc_requested.get()
-                                && !budget.gc_step_due()
-                                && !self.ts.hook.live
-                            {
-                                let src = self.ts.top - n;
-                                return Ok(Pre::Done(self.deliver(src, n)));
-                            }
-                            if n & crate::vm::ctx::TAIL_CALL != 0 {
-                                // The native ends by calling a function in its place.
-                                let (targs, want) = crate::vm::ctx::decode_tail_call(n);
-                                let src = self.ts.top - targs - 1;
-                                self.ts.frames.pop();
-                                self.ts.stack.copy_within(src..src + targs + 1, func);
-                                nargs = targs;
-                                if let (Some(w), true) = (want, nresults < 0) {
-                                    nresults = w;
+                            match self.start_native(f, func, nargs, nresults, fresh)? {
+                                Native::Returned(pre) => Ok(pre),
+                                Native::TailCall {
+                                    nargs: targs,
+                                    nresults: want,
+                                } => {
+                                    (nargs, nresults) = (targs, want);
+                                    continue;
                                 }
-                                continue;
                             }
-                            self.native_returned(n)
                         }
                         NativeKind::Special(s) => self.special(
                             s,
@@ -346,19 +336,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         nresults: i32,
         fresh: bool,
     ) -> RtResult<'gc, Pre<'gc>> {
-        let marker = |kind| Frame {
-            kind,
-            func,
-            base: func + 1,
-            pc: 0,
-            nresults,
-            nvarargs: 0,
-            fresh,
-            finish: false,
-            tail: false,
-            resume: 0,
-            resume_pc: Frame::NO_RESUME,
-        };
+        let marker = |kind| Frame::native(kind, func, nresults, fresh);
         match s {
             Special::PCall => {
                 if nargs == 0 {

@@ -77,10 +77,7 @@ pub(super) fn resume_frame<'gc>(ex: &mut Exec<'gc, '_>, kind: FrameKind, pc: usi
         }
         // The results' count is in `pc`.
         let n = pc;
-        return match ex.deliver(ex.ts.top - n, n) {
-            Some(n) => Flow::Exit(Exit::Returned(n)),
-            None => Flow::Frame,
-        };
+        return delivered(ex.deliver(ex.ts.top - n, n));
     }
     // A protected call that closes variables after an error.
     if ex.ts.frames.last().is_some_and(|f| f.finish) {
@@ -93,6 +90,28 @@ pub(super) fn resume_frame<'gc>(ex: &mut Exec<'gc, '_>, kind: FrameKind, pc: usi
     Flow::Exit(Exit::Error(RtError::msg(
         "internal error: resumed into a marker frame",
     )))
+}
+
+/// The flow after `deliver` moved a frame's results: out of this run when
+/// that frame was its bottom one, else on in the frame below.
+fn delivered<'gc>(bottom_returned: Option<usize>) -> Flow<'gc> {
+    match bottom_returned {
+        Some(n) => Flow::Exit(Exit::Returned(n)),
+        None => Flow::Frame,
+    }
+}
+
+/// After a call that completed or pushed its frame: the way out of the run
+/// when the call used up the slice's fuel (or charging it failed).
+fn leave_if_out_of_fuel<'gc>(ex: &mut Exec<'gc, '_>, fuel: &Cell<i64>) -> Option<Flow<'gc>> {
+    if fuel.get() > 0 {
+        return None;
+    }
+    match out_of_fuel(ex, fuel) {
+        Ok(true) => Some(Flow::Exit(Exit::OutOfFuel)),
+        Ok(false) => None,
+        Err(e) => Some(Flow::Throw(e)),
+    }
 }
 
 /// A CALL out of fuel: accounted before the call, which runs again when the
@@ -190,12 +209,8 @@ pub(super) fn call<'gc, const HOOKED: bool>(
     match ex.precall(func, nargs, nresults, false) {
         Ok(Pre::Lua) => Flow::Frame,
         Ok(Pre::Done(None)) => {
-            if fuel.get() <= 0 {
-                match out_of_fuel(ex, fuel) {
-                    Ok(true) => return Flow::Exit(Exit::OutOfFuel),
-                    Ok(false) => {}
-                    Err(e) => return Flow::Throw(e),
-                }
+            if let Some(leave) = leave_if_out_of_fuel(ex, fuel) {
+                return leave;
             }
             // A completed pcall may have left a different frame on top.
             if ex.ts.frames.len() - 1 != fi {
@@ -247,14 +262,7 @@ pub(super) fn tail_call<'gc, const HOOKED: bool>(
                     // It completes the instruction the replaced frame was to.
                     top.finish = f.finish;
                 }
-                if fuel.get() <= 0 {
-                    match out_of_fuel(ex, fuel) {
-                        Ok(true) => return Flow::Exit(Exit::OutOfFuel),
-                        Ok(false) => {}
-                        Err(e) => return Flow::Throw(e),
-                    }
-                }
-                Flow::Frame
+                leave_if_out_of_fuel(ex, fuel).unwrap_or(Flow::Frame)
             }
             Err(e) => {
                 // Report the error in the caller's context.
@@ -276,10 +284,7 @@ pub(super) fn tail_call<'gc, const HOOKED: bool>(
                     return Flow::Throw(e);
                 }
             }
-            match ex.deliver(func, n) {
-                Some(n) => Flow::Exit(Exit::Returned(n)),
-                None => Flow::Frame,
-            }
+            delivered(ex.deliver(func, n))
         }
         Ok(Pre::Done(Some(n))) => Flow::Exit(Exit::Returned(n)),
         Ok(Pre::Switch(exit)) => Flow::Exit(exit),
@@ -319,10 +324,7 @@ pub(super) fn ret<'gc, const HOOKED: bool>(
             return Flow::Throw(e);
         }
     }
-    match ex.deliver(base + a, n) {
-        Some(n) => Flow::Exit(Exit::Returned(n)),
-        None => Flow::Frame,
-    }
+    delivered(ex.deliver(base + a, n))
 }
 
 /// TFORPREP: the closing value (R[A+3]) is to be closed like a `<close>` local.
