@@ -8,7 +8,7 @@ use crate::error::{RtError, RtResult};
 use crate::state::{Global, GlobalRef};
 use crate::thread::{FrameKind, Thread, ThreadObj, ThreadState, ThreadStatus};
 use crate::value::Value;
-use crate::vm::budget::MAX_NESTED_CALLS;
+use crate::vm::budget::{Budget, MAX_NESTED_CALLS};
 use crate::vm::exec::{Exec, Exit, Pre};
 use crate::vm::hook;
 
@@ -553,12 +553,7 @@ fn call_nested_ex<'gc>(
     }
     ts.top = need;
     let depth = ts.frames.len();
-    budget.nested.set(budget.nested.get() + 1);
-    ts.nested += 1;
-    if !yieldable {
-        ts.nny += 1;
-        budget.nested_noyield.set(budget.nested_noyield.get() + 1);
-    }
+    count_nested(ts, budget, true, yieldable);
     let result = {
         let mut ex = Exec {
             mc,
@@ -583,15 +578,28 @@ fn call_nested_ex<'gc>(
             Err(e) => Err(e),
         }
     };
-    budget.nested.set(budget.nested.get() - 1);
-    ts.nested -= 1;
-    if !yieldable {
-        ts.nny -= 1;
-        budget.nested_noyield.set(budget.nested_noyield.get() - 1);
-    }
+    count_nested(ts, budget, false, yieldable);
     match result {
         Ok(n) => Ok((func, n)),
         Err(e) => Err(nested_call_failed(ts, e, depth, func)),
+    }
+}
+
+/// Counts a call made by a native in (`enter`) or out, on the thread and
+/// in the VM's budget; as not yieldable too unless `yieldable`.
+#[inline(always)]
+pub(crate) fn count_nested(
+    ts: &mut ThreadState<'_>,
+    budget: &Budget,
+    enter: bool,
+    yieldable: bool,
+) {
+    let step = |n: u32| if enter { n + 1 } else { n - 1 };
+    budget.nested.set(step(budget.nested.get()));
+    ts.nested = step(ts.nested);
+    if !yieldable {
+        budget.nested_noyield.set(step(budget.nested_noyield.get()));
+        ts.nny = step(ts.nny);
     }
 }
 

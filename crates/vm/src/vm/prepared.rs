@@ -158,19 +158,7 @@ impl<'gc> PreparedCall<'gc> {
 /// Counts one nested, not yieldable call in (`true`) or out, as
 /// `level::call_nested1` does around a call made by a native.
 fn nest(ctx: &mut Ctx<'_, '_>, enter: bool) {
-    let budget = &ctx.g.budget.0;
-    let ts = &mut *ctx.ts;
-    if enter {
-        budget.nested.set(budget.nested.get() + 1);
-        budget.nested_noyield.set(budget.nested_noyield.get() + 1);
-        ts.nested += 1;
-        ts.nny += 1;
-    } else {
-        budget.nested.set(budget.nested.get() - 1);
-        budget.nested_noyield.set(budget.nested_noyield.get() - 1);
-        ts.nested -= 1;
-        ts.nny -= 1;
-    }
+    crate::vm::level::count_nested(ctx.ts, &ctx.g.budget.0, enter, false);
 }
 
 /// The call of a Lua function with `a` and `b` that `ready` accepted
