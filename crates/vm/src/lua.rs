@@ -136,6 +136,18 @@ pub struct Lua {
     results: ResultRoot,
     /// Checked between fuel slices (see `set_interrupt`).
     interrupt: Option<&'static std::sync::atomic::AtomicBool>,
+    /// The storage `try_call_then` lends to the arguments, always empty
+    /// between calls (see `recycle`).
+    arg_scratch: Vec<Value<'static>>,
+}
+
+/// An emptied vector of values, with its allocation kept for the next
+/// visit to the arena.
+fn recycle<'a, 'b>(mut v: Vec<Value<'a>>) -> Vec<Value<'b>> {
+    v.clear();
+    // SAFETY: the vector is empty, so no value leaves its visit to the
+    // arena; `Value<'a>` and `Value<'b>` differ only in a lifetime.
+    unsafe { std::mem::transmute::<Vec<Value<'a>>, Vec<Value<'b>>>(v) }
 }
 
 enum Step {
@@ -183,6 +195,7 @@ impl Lua {
             slice_hook: None,
             results,
             interrupt: None,
+            arg_scratch: Vec::new(),
         }
     }
 
@@ -451,25 +464,27 @@ impl Lua {
         let id = self.next_id();
         let saved = self.begin_sync();
         let mut finish = Some(finish);
-        let first = self.enter_buf(|mc, g, buf| {
-            // The result buffer lends its storage to the arguments; they
-            // are on the thread's stack before any result is written.
-            let mut args = std::mem::take(&mut *buf.unlock(mc).borrow_mut());
-            args.clear();
+        let scratch = std::mem::take(&mut self.arg_scratch);
+        let results = &self.results;
+        let (first, scratch) = self.enter(|mc, g| {
+            let mut args = recycle(scratch);
             let started =
                 setup(mc, g, &mut args).map(|f| start_call(mc, g, id, f, &args, &mut finish));
-            args.clear();
-            *buf.unlock(mc).borrow_mut() = args;
-            started.map(|started| match started {
+            let first = started.map(|started| match started {
                 Started::Finished(out) => Ok(out),
-                Started::Running(next) => match continue_call(mc, g, buf, id, next) {
-                    // Done within the first slice: the results are handed
-                    // over at once, in the same visit to the arena.
-                    Step::Done => Ok(hand_over(mc, g, buf, take_finish(&mut finish))),
-                    step => Err(step),
-                },
-            })
+                Started::Running(next) => {
+                    let buf = g.roots.fetch(results);
+                    match continue_call(mc, g, buf, id, next) {
+                        // Done within the first slice: the results are
+                        // handed over at once, in the same visit to the arena.
+                        Step::Done => Ok(hand_over(mc, g, buf, take_finish(&mut finish))),
+                        step => Err(step),
+                    }
+                }
+            });
+            (first, recycle(args))
         });
+        self.arg_scratch = scratch;
         let step = match first {
             Ok(Ok(out)) => {
                 self.end_sync(saved);
