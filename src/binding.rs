@@ -493,26 +493,10 @@ impl Vm {
     }
 
     /// Enters the VM (see the module doc).
+    #[inline]
     pub fn begin(&self) -> Js<Entry<'_>> {
-        let env = self.env;
-        if self.poisoned.get() {
-            return Err(raw::throw_coded(
-                env,
-                "LUA_PANIC",
-                "this Lua VM hit an internal error earlier and is unusable",
-                &[],
-            ));
-        }
-        if self.is_closed() {
-            return Err(closed_error(env));
-        }
-        if self.locked.get() {
-            return Err(raw::throw_coded(
-                env,
-                CODE_ERROR,
-                "the Lua VM is busy: it cannot be used from inside a value conversion (e.g. a getter read by lua.table())",
-                &[],
-            ));
+        if self.poisoned.get() || self.locked.get() || self.is_closed() {
+            return Err(self.refusal());
         }
         let e = self.entered();
         let (prev, base) = e.get();
@@ -529,6 +513,30 @@ impl Vm {
             prev_locked,
             nested: self.ctxs.borrow().last().copied(),
         })
+    }
+
+    /// Why `begin` refused to enter, thrown.
+    #[cold]
+    #[inline(never)]
+    fn refusal(&self) -> Thrown {
+        let env = self.env;
+        if self.poisoned.get() {
+            raw::throw_coded(
+                env,
+                "LUA_PANIC",
+                "this Lua VM hit an internal error earlier and is unusable",
+                &[],
+            )
+        } else if self.is_closed() {
+            closed_error(env)
+        } else {
+            raw::throw_coded(
+                env,
+                CODE_ERROR,
+                "the Lua VM is busy: it cannot be used from inside a value conversion (e.g. a getter read by lua.table())",
+                &[],
+            )
+        }
     }
 
     /// Runs `f` inside the arena (the innermost native context when nested).
@@ -697,6 +705,7 @@ impl Vm {
 
     /// After an outermost entry: a collection step, dead imports released,
     /// memory reported to V8.
+    #[inline]
     pub fn after_outer(&self, e: &Entry<'_>) {
         if e.nested().is_some() {
             return;
@@ -705,9 +714,13 @@ impl Vm {
         // call would cost more than the call itself.
         let n = self.calls.get().wrapping_add(1);
         self.calls.set(n);
-        if !n.is_multiple_of(GC_STEP_EVERY) {
-            return;
+        if n.is_multiple_of(GC_STEP_EVERY) {
+            self.collect_step();
         }
+    }
+
+    #[inline(never)]
+    fn collect_step(&self) {
         let ids = {
             let mut guard = self.lua.borrow_mut();
             let Some(lua) = guard.as_mut() else { return };

@@ -690,7 +690,7 @@ impl Lua {
                     .map(|c| c.chain.iter().map(|e| e.0).collect::<Vec<_>>())
             };
             for co in chain.unwrap_or_default() {
-                co.set_status(mc, crate::thread::ThreadStatus::Dead);
+                co.set_status(crate::thread::ThreadStatus::Dead);
                 if let Ok(mut st) = borrow_state(mc, co) {
                     st.frames.clear();
                     st.top = 0;
@@ -885,7 +885,7 @@ where
     let Ok(mut st) = borrow_state(mc, thread) else {
         return Started::Running(push_call(mc, g, id, f, args));
     };
-    thread.set_status(mc, crate::thread::ThreadStatus::Running);
+    thread.set_status(crate::thread::ThreadStatus::Running);
     let ts = &mut *st;
     let mut ex = Exec {
         mc,
@@ -907,7 +907,7 @@ where
         let out = take_finish(finish)(mc, g, &ts.stack[start..ts.top]);
         ts.top = start;
         drop(st);
-        thread.set_status(mc, crate::thread::ThreadStatus::Suspended);
+        thread.set_status(crate::thread::ThreadStatus::Suspended);
         return Started::Finished(out);
     }
     drop(st);
@@ -940,7 +940,7 @@ fn push_call<'gc>(
         th
     };
     register_call(mc, g, id, thread);
-    thread.set_status(mc, crate::thread::ThreadStatus::Running);
+    thread.set_status(crate::thread::ThreadStatus::Running);
     let mut st = match borrow_state(mc, thread) {
         Ok(st) => st,
         Err(_) => return Some(Exit::Error(RtError::msg("thread busy"))),
@@ -1103,7 +1103,7 @@ fn continue_call<'gc>(
                 out.extend_from_slice(&st.stack[start..st.top]);
                 st.top = start;
             }
-            thread.set_status(mc, crate::thread::ThreadStatus::Suspended);
+            thread.set_status(crate::thread::ThreadStatus::Suspended);
             Step::Done
         }
         Err(e) => fail(mc, g, id, e),
@@ -1119,7 +1119,7 @@ fn remove_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64) -> Optio
 fn fail<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtError<'gc>) -> Step {
     let thread = remove_call(mc, g, id).map(|c| c.thread);
     let traceback = thread.and_then(|t| {
-        t.set_status(mc, crate::thread::ThreadStatus::Suspended);
+        t.set_status(crate::thread::ThreadStatus::Suspended);
         borrow_state(mc, t).ok().and_then(|mut st| {
             st.frames.clear();
             st.top = 0;
