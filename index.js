@@ -936,6 +936,9 @@ class Core {
       const h = wr.deref();
       if (h !== undefined) return h;
     }
+    // The old handle's drop may be recorded but not yet applied: the new
+    // handle keeps the export.
+    if (this.pending.length !== 0) this.pending = this.pending.filter((p) => p !== id);
     const { h, r } = this.newHandle(kind, id);
     const nwr = new WeakRef(h);
     nwr.id = id;

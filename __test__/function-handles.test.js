@@ -91,6 +91,24 @@ describe('LuaFunction handles', () => {
     lua.close();
   });
 
+  test('a released handle never reaches a Lua function exported after it', () => {
+    const lua = new Lua();
+    const make = lua.run('return function(i) return function() return i end end');
+    const stale = make(0);
+    stale.release();
+    // Many new exports come and go, reusing the released handle's room.
+    for (let i = 1; i <= 3000; i++) {
+      const f = make(i);
+      expect(f()).toBe(i);
+      f.release();
+    }
+    const live = Array.from({ length: 100 }, (_, i) => make(i));
+    expect(() => stale()).toThrow(LuaClosedError);
+    expect(live.map((f) => f())).toEqual(live.map((_, i) => i));
+    expect(lua.stats().exports).toBe(100 + 1);
+    lua.close();
+  });
+
   test('after close() a call throws LuaClosedError', () => {
     const lua = new Lua();
     const f = lua.run('return function() return 1 end');

@@ -15,6 +15,7 @@ use napi::sys;
 use crate::binding::{self, Helpers, IdMap, Vm, H};
 use crate::callback::fixed_value;
 use crate::convert::Cv;
+use crate::exports::ExportId;
 use crate::raw::{self, Env, Js, JsVal, Thrown, WeakRef};
 
 type Handler = fn(Env, &[JsVal]) -> Js<JsVal>;
@@ -81,7 +82,7 @@ unsafe extern "C" fn call_bound(
         let (argv, argc, d) = raw::cb_args::<4>(env, info)?;
         vm = d as *const Vm;
         let vm = unsafe { &*vm };
-        let id = get_u32(env, argv[0])?;
+        let id = get_export_id(env, argv[0])?;
         if argc > argv.len() {
             let ci = raw::cb_info(env, info)?;
             return handlers::call_export(vm, id, &ci.args()[1..], false);
@@ -193,6 +194,18 @@ fn get_u32(env: Env, v: JsVal) -> Js<u32> {
     Ok(raw::get_number(env, v)? as u32)
 }
 
+/// An export id from JS; anything but a whole number below 2^53 becomes an
+/// id that names no export.
+fn get_export_id(env: Env, v: JsVal) -> Js<ExportId> {
+    let n = raw::get_number(env, v)?;
+    let id = n as ExportId;
+    Ok(if id as f64 == n && id < 1 << 53 {
+        id
+    } else {
+        ExportId::MAX
+    })
+}
+
 fn truthy(env: Env, v: JsVal) -> Js<bool> {
     Ok(raw::kind(env, v)? == raw::Kind::Boolean && raw::get_bool(env, v)?)
 }
@@ -297,13 +310,13 @@ mod handlers {
     /// alone: the handle itself, see `call_bound`).
     pub fn call_multi(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
+        let id = get_export_id(env, arg(a, 1, env))?;
         call_export(vm, id, a.get(2..).unwrap_or(&[]), true)
     }
 
     /// Calls export `id` with `args`.
     #[inline]
-    pub fn call_export(vm: &Vm, id: u32, args: &[JsVal], multi: bool) -> Js<JsVal> {
+    pub fn call_export(vm: &Vm, id: ExportId, args: &[JsVal], multi: bool) -> Js<JsVal> {
         let e = vm.begin()?;
         vm.call(
             &e,
@@ -322,7 +335,7 @@ mod handlers {
     /// `index(vm, id, key)`: `t[key]`, with metamethods.
     pub fn index(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
+        let id = get_export_id(env, arg(a, 1, env))?;
         let key = arg(a, 2, env);
         let e = vm.begin()?;
         vm.call(
@@ -340,7 +353,7 @@ mod handlers {
     /// `setIndex(vm, id, key, value)`: `t[key] = value`, with metamethods.
     pub fn set_index(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
+        let id = get_export_id(env, arg(a, 1, env))?;
         let (key, value) = (arg(a, 2, env), arg(a, 3, env));
         let e = vm.begin()?;
         vm.call(
@@ -359,7 +372,7 @@ mod handlers {
     /// `length(vm, id)`: `#t`, with `__len`.
     pub fn length(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
+        let id = get_export_id(env, arg(a, 1, env))?;
         let e = vm.begin()?;
         vm.call(
             &e,
@@ -374,7 +387,7 @@ mod handlers {
     /// `rawGet(vm, id, key)`
     pub fn raw_get(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
+        let id = get_export_id(env, arg(a, 1, env))?;
         let key = arg(a, 2, env);
         let e = vm.begin()?;
         vm.with_arena(&e, |mc, g| {
@@ -388,7 +401,7 @@ mod handlers {
     /// `rawSet(vm, id, key, value)`
     pub fn raw_set(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
+        let id = get_export_id(env, arg(a, 1, env))?;
         let (key, value) = (arg(a, 2, env), arg(a, 3, env));
         let e = vm.begin()?;
         vm.with_arena(&e, |mc, g| {
@@ -406,7 +419,7 @@ mod handlers {
     /// `rawHas(vm, id, key)`
     pub fn raw_has(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
+        let id = get_export_id(env, arg(a, 1, env))?;
         let key = arg(a, 2, env);
         let e = vm.begin()?;
         vm.with_arena(&e, |mc, g| {
@@ -421,7 +434,7 @@ mod handlers {
     /// keys, 1: values, 2: key, value, key, value, ...).
     pub fn entries(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
+        let id = get_export_id(env, arg(a, 1, env))?;
         let mode = get_u32(env, arg(a, 2, env))?;
         let e = vm.begin()?;
         vm.with_arena(&e, |mc, g| {
@@ -448,7 +461,7 @@ mod handlers {
     /// `metatable(vm, id)`: the raw metatable handle, or undefined.
     pub fn metatable(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
+        let id = get_export_id(env, arg(a, 1, env))?;
         let e = vm.begin()?;
         vm.with_arena(&e, |mc, g| {
             let cv = Cv::new(vm, mc, g);
@@ -467,7 +480,7 @@ mod handlers {
     /// `toJs(vm, id, asArray)`: a deep copy into plain JS data.
     pub fn to_js(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
+        let id = get_export_id(env, arg(a, 1, env))?;
         let as_array = truthy(env, arg(a, 2, env))?;
         let e = vm.begin()?;
         vm.with_arena(&e, |mc, g| {
@@ -497,7 +510,7 @@ mod handlers {
     /// `describe(vm, id)`: "table: 0x...", as Lua's rawtostring.
     pub fn describe(env: Env, a: &[JsVal]) -> Js<JsVal> {
         let vm = vm_of(env, arg(a, 0, env))?;
-        let id = get_u32(env, arg(a, 1, env))?;
+        let id = get_export_id(env, arg(a, 1, env))?;
         let e = vm.begin()?;
         vm.with_arena(&e, |mc, g| {
             let cv = Cv::new(vm, mc, g);
@@ -522,7 +535,7 @@ mod handlers {
         let n = raw::array_len(env, arr)?;
         let mut ids = Vec::with_capacity(n as usize);
         for i in 0..n {
-            ids.push(get_u32(env, raw::get_element(env, arr, i)?)?);
+            ids.push(get_export_id(env, raw::get_element(env, arr, i)?)?);
         }
         vm.drop_exports(&mut ids);
         Ok(raw::undefined(env))
@@ -634,7 +647,7 @@ mod handlers {
             None
         };
         let id = if mode == 1 {
-            get_u32(env, arg(a, 4, env))?
+            get_export_id(env, arg(a, 4, env))?
         } else {
             0
         };

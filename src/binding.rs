@@ -26,9 +26,10 @@
 //! # Exports and imports
 //!
 //! Exports: a Lua object JS holds a handle to is a strong root here
-//! (`exports`: id -> `StashedValue`; `by_addr` gives identity). JS records
-//! handle drops (FinalizationRegistry, or `release()`) and passes the ids to
-//! [`Vm::drop_exports`] at its next entry, in id order.
+//! (`exports`, see exports.rs: id -> root, and address -> id for
+//! identity). JS records handle drops (FinalizationRegistry, or
+//! `release()`) and passes the ids to [`Vm::drop_exports`] soon after, in
+//! id order.
 //!
 //! Imports: a JS object handed to Lua lives in the JS-side `imports` array
 //! at a slot (the JS side owns the strong edge, so a dropped VM is ordinary
@@ -49,6 +50,7 @@ use lunarena_vm::state::GlobalRef;
 use lunarena_vm::vm::ctx::Ctx;
 use lunarena_vm::{Libs, Lua, LuaError, StashedValue, Value};
 
+use crate::exports::{ExportId, Exports};
 use crate::raw::{self, Env, Js, JsVal, Thrown, WeakRef};
 
 /// Calls from Lua into JS that may be active at once on one VM.
@@ -90,9 +92,6 @@ pub const KIND_FUNCTION: u32 = 1;
 pub const KIND_THREAD: u32 = 2;
 pub const KIND_USERDATA: u32 = 3;
 
-/// The export id of the globals table: always alive, never dropped.
-pub const GLOBALS_ID: u32 = 0;
-
 /// A fast hasher for the binding's integer keys (ids, addresses).
 #[derive(Default)]
 pub struct IdHasher(u64);
@@ -130,11 +129,6 @@ pub fn slot_of_host(id: u64) -> u32 {
     (id >> 32) as u32
 }
 
-pub struct Export {
-    pub root: StashedValue,
-    pub addr: usize,
-}
-
 /// Values the binding keeps in the arena (made at their first use).
 pub struct Fixed {
     /// Weak-valued table: import slot -> its Lua value (userdata or closure).
@@ -149,9 +143,7 @@ pub struct Fixed {
 
 #[derive(Default)]
 pub struct State {
-    pub exports: IdMap<u32, Export>,
-    pub by_addr: IdMap<usize, u32>,
-    pub next_export: u32,
+    pub exports: Exports,
     /// Import slot -> the host id of its live proxy.
     pub slot_host: IdMap<u32, u64>,
     /// Generation of the next host id.
@@ -345,6 +337,9 @@ pub struct Entry<'a> {
     pub vm: &'a Vm,
     prev: *const Vm,
     prev_locked: bool,
+    /// The innermost active native context when this entry is nested (the
+    /// contexts above it come and go while it lives).
+    nested: Option<*mut ()>,
 }
 
 impl Drop for Entry<'_> {
@@ -361,7 +356,7 @@ impl Drop for Entry<'_> {
 impl Entry<'_> {
     /// The innermost active native context, when this entry is nested.
     pub fn nested(&self) -> Option<*mut ()> {
-        self.vm.ctxs.borrow().last().copied()
+        self.nested
     }
 }
 
@@ -378,7 +373,6 @@ impl Vm {
         let bytes = vm_bytes(&lua);
         raw::adjust_external_memory(env, bytes);
         let st = State {
-            next_export: 1,
             next_host: 1,
             ..State::default()
         };
@@ -499,26 +493,10 @@ impl Vm {
     }
 
     /// Enters the VM (see the module doc).
+    #[inline]
     pub fn begin(&self) -> Js<Entry<'_>> {
-        let env = self.env;
-        if self.poisoned.get() {
-            return Err(raw::throw_coded(
-                env,
-                "LUA_PANIC",
-                "this Lua VM hit an internal error earlier and is unusable",
-                &[],
-            ));
-        }
-        if self.is_closed() {
-            return Err(closed_error(env));
-        }
-        if self.locked.get() {
-            return Err(raw::throw_coded(
-                env,
-                CODE_ERROR,
-                "the Lua VM is busy: it cannot be used from inside a value conversion (e.g. a getter read by lua.table())",
-                &[],
-            ));
+        if self.poisoned.get() || self.locked.get() || self.is_closed() {
+            return Err(self.refusal());
         }
         let e = self.entered();
         let (prev, base) = e.get();
@@ -533,7 +511,32 @@ impl Vm {
             vm: self,
             prev,
             prev_locked,
+            nested: self.ctxs.borrow().last().copied(),
         })
+    }
+
+    /// Why `begin` refused to enter, thrown.
+    #[cold]
+    #[inline(never)]
+    fn refusal(&self) -> Thrown {
+        let env = self.env;
+        if self.poisoned.get() {
+            raw::throw_coded(
+                env,
+                "LUA_PANIC",
+                "this Lua VM hit an internal error earlier and is unusable",
+                &[],
+            )
+        } else if self.is_closed() {
+            closed_error(env)
+        } else {
+            raw::throw_coded(
+                env,
+                CODE_ERROR,
+                "the Lua VM is busy: it cannot be used from inside a value conversion (e.g. a getter read by lua.table())",
+                &[],
+            )
+        }
     }
 
     /// Runs `f` inside the arena (the innermost native context when nested).
@@ -702,6 +705,7 @@ impl Vm {
 
     /// After an outermost entry: a collection step, dead imports released,
     /// memory reported to V8.
+    #[inline]
     pub fn after_outer(&self, e: &Entry<'_>) {
         if e.nested().is_some() {
             return;
@@ -710,9 +714,13 @@ impl Vm {
         // call would cost more than the call itself.
         let n = self.calls.get().wrapping_add(1);
         self.calls.set(n);
-        if !n.is_multiple_of(GC_STEP_EVERY) {
-            return;
+        if n.is_multiple_of(GC_STEP_EVERY) {
+            self.collect_step();
         }
+    }
+
+    #[inline(never)]
+    fn collect_step(&self) {
         let ids = {
             let mut guard = self.lua.borrow_mut();
             let Some(lua) = guard.as_mut() else { return };
@@ -772,13 +780,11 @@ impl Vm {
     }
 
     /// Removes export roots whose handles JS dropped.
-    pub fn drop_exports(&self, ids: &mut [u32]) {
+    pub fn drop_exports(&self, ids: &mut [ExportId]) {
         ids.sort_unstable();
         let mut st = self.st.borrow_mut();
         for id in ids.iter() {
-            if let Some(ex) = st.exports.remove(id) {
-                st.by_addr.remove(&ex.addr);
-            }
+            st.exports.remove(*id);
         }
     }
 

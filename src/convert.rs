@@ -13,10 +13,10 @@ use lunarena_vm::value::Function;
 use lunarena_vm::{Lua, Value};
 
 use crate::binding::{
-    self, Export, Vm, CODE_ERROR, GLOBALS_ID, H, KIND_FUNCTION, KIND_TABLE, KIND_THREAD,
-    KIND_USERDATA,
+    self, Vm, CODE_ERROR, H, KIND_FUNCTION, KIND_TABLE, KIND_THREAD, KIND_USERDATA,
 };
 use crate::callback;
+use crate::exports::{ExportId, GLOBALS_ID};
 use crate::raw::{self, Env, Js, JsVal, Kind, Thrown};
 
 /// Largest integer a JS number holds exactly.
@@ -122,33 +122,32 @@ impl<'gc, 'v> Cv<'gc, 'v> {
     }
 
     /// The id of an export (rooting the value if it is new).
-    pub fn export_id(&self, v: Value<'gc>) -> u32 {
+    pub fn export_id(&self, v: Value<'gc>) -> Js<ExportId> {
         if let Value::Table(t) = v {
             if t.ptr_eq(self.g.globals) {
-                return GLOBALS_ID;
+                return Ok(GLOBALS_ID);
             }
         }
         let addr = v.addr().unwrap_or(0);
         let mut st = self.vm.st.borrow_mut();
-        if let Some(&id) = st.by_addr.get(&addr) {
-            return id;
+        if let Some(id) = st.exports.find(addr) {
+            return Ok(id);
         }
-        let id = st.next_export;
-        st.next_export += 1;
-        st.exports.insert(
-            id,
-            Export {
-                root: Lua::stash(self.mc, self.g, v),
-                addr,
-            },
-        );
-        st.by_addr.insert(addr, id);
-        id
+        st.exports
+            .insert(addr, Lua::stash(self.mc, self.g, v))
+            .ok_or_else(|| {
+                raw::throw_coded(
+                    self.env,
+                    CODE_ERROR,
+                    "too many live Lua handles (16,777,216): drop some before making more",
+                    &[],
+                )
+            })
     }
 
     /// The JS handle of a Lua object.
     pub fn export(&self, v: Value<'gc>, kind: u32) -> Js<JsVal> {
-        let id = self.export_id(v);
+        let id = self.export_id(v)?;
         let env = self.env;
         let f = self.vm.helpers.get(env, H::Handle)?;
         let k = raw::number(env, kind as f64)?;
@@ -157,20 +156,20 @@ impl<'gc, 'v> Cv<'gc, 'v> {
     }
 
     /// The Lua value of an export id.
-    pub fn exported(&self, id: u32) -> Js<Value<'gc>> {
+    pub fn exported(&self, id: ExportId) -> Js<Value<'gc>> {
         self.exported_or(id, "this Lua handle was released")
     }
 
     /// The Lua value of an export id, or a `LuaClosedError` with `released`
     /// (its message) when the id was dropped.
     #[inline]
-    pub fn exported_or(&self, id: u32, released: &str) -> Js<Value<'gc>> {
+    pub fn exported_or(&self, id: ExportId, released: &str) -> Js<Value<'gc>> {
         if id == GLOBALS_ID {
             return Ok(Value::Table(self.g.globals));
         }
         let st = self.vm.st.borrow();
-        match st.exports.get(&id) {
-            Some(ex) => Ok(Lua::fetch(self.g, &ex.root)),
+        match st.exports.get(id) {
+            Some(root) => Ok(Lua::fetch(self.g, root)),
             None => Err(raw::throw_coded(
                 self.env,
                 binding::CODE_CLOSED,
@@ -180,7 +179,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         }
     }
 
-    pub fn table_of(&self, id: u32) -> Js<Table<'gc>> {
+    pub fn table_of(&self, id: ExportId) -> Js<Table<'gc>> {
         match self.exported(id)? {
             Value::Table(t) => Ok(t),
             other => Err(raw::throw_type_error(
@@ -268,7 +267,7 @@ impl<'gc, 'v> Cv<'gc, 'v> {
         let classify = self.vm.helpers.get(env, H::Classify)?;
         let n = raw::get_number(env, raw::call(env, raw::undefined(env), classify, &[v])?)?;
         if n < 0.0 {
-            return self.exported((-n - 1.0) as u32);
+            return self.exported((-n - 1.0) as ExportId);
         }
         let slot = n as u32;
         callback::proxy_for_slot(self, slot, v, is_fn)

@@ -118,4 +118,5 @@ mod api;
 mod binding;
 mod callback;
 mod convert;
+mod exports;
 mod raw;

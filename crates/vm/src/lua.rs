@@ -136,6 +136,18 @@ pub struct Lua {
     results: ResultRoot,
     /// Checked between fuel slices (see `set_interrupt`).
     interrupt: Option<&'static std::sync::atomic::AtomicBool>,
+    /// The storage `try_call_then` lends to the arguments, always empty
+    /// between calls (see `recycle`).
+    arg_scratch: Vec<Value<'static>>,
+}
+
+/// An emptied vector of values, with its allocation kept for the next
+/// visit to the arena.
+fn recycle<'a, 'b>(mut v: Vec<Value<'a>>) -> Vec<Value<'b>> {
+    v.clear();
+    // SAFETY: the vector is empty, so no value leaves its visit to the
+    // arena; `Value<'a>` and `Value<'b>` differ only in a lifetime.
+    unsafe { std::mem::transmute::<Vec<Value<'a>>, Vec<Value<'b>>>(v) }
 }
 
 enum Step {
@@ -183,6 +195,7 @@ impl Lua {
             slice_hook: None,
             results,
             interrupt: None,
+            arg_scratch: Vec::new(),
         }
     }
 
@@ -451,25 +464,27 @@ impl Lua {
         let id = self.next_id();
         let saved = self.begin_sync();
         let mut finish = Some(finish);
-        let first = self.enter_buf(|mc, g, buf| {
-            // The result buffer lends its storage to the arguments; they
-            // are on the thread's stack before any result is written.
-            let mut args = std::mem::take(&mut *buf.unlock(mc).borrow_mut());
-            args.clear();
+        let scratch = std::mem::take(&mut self.arg_scratch);
+        let results = &self.results;
+        let (first, scratch) = self.enter(|mc, g| {
+            let mut args = recycle(scratch);
             let started =
                 setup(mc, g, &mut args).map(|f| start_call(mc, g, id, f, &args, &mut finish));
-            args.clear();
-            *buf.unlock(mc).borrow_mut() = args;
-            started.map(|started| match started {
+            let first = started.map(|started| match started {
                 Started::Finished(out) => Ok(out),
-                Started::Running(next) => match continue_call(mc, g, buf, id, next) {
-                    // Done within the first slice: the results are handed
-                    // over at once, in the same visit to the arena.
-                    Step::Done => Ok(hand_over(mc, g, buf, take_finish(&mut finish))),
-                    step => Err(step),
-                },
-            })
+                Started::Running(next) => {
+                    let buf = g.roots.fetch(results);
+                    match continue_call(mc, g, buf, id, next) {
+                        // Done within the first slice: the results are
+                        // handed over at once, in the same visit to the arena.
+                        Step::Done => Ok(hand_over(mc, g, buf, take_finish(&mut finish))),
+                        step => Err(step),
+                    }
+                }
+            });
+            (first, recycle(args))
         });
+        self.arg_scratch = scratch;
         let step = match first {
             Ok(Ok(out)) => {
                 self.end_sync(saved);
@@ -675,7 +690,7 @@ impl Lua {
                     .map(|c| c.chain.iter().map(|e| e.0).collect::<Vec<_>>())
             };
             for co in chain.unwrap_or_default() {
-                co.set_status(mc, crate::thread::ThreadStatus::Dead);
+                co.set_status(crate::thread::ThreadStatus::Dead);
                 if let Ok(mut st) = borrow_state(mc, co) {
                     st.frames.clear();
                     st.top = 0;
@@ -870,7 +885,7 @@ where
     let Ok(mut st) = borrow_state(mc, thread) else {
         return Started::Running(push_call(mc, g, id, f, args));
     };
-    thread.set_status(mc, crate::thread::ThreadStatus::Running);
+    thread.set_status(crate::thread::ThreadStatus::Running);
     let ts = &mut *st;
     let mut ex = Exec {
         mc,
@@ -892,7 +907,7 @@ where
         let out = take_finish(finish)(mc, g, &ts.stack[start..ts.top]);
         ts.top = start;
         drop(st);
-        thread.set_status(mc, crate::thread::ThreadStatus::Suspended);
+        thread.set_status(crate::thread::ThreadStatus::Suspended);
         return Started::Finished(out);
     }
     drop(st);
@@ -925,7 +940,7 @@ fn push_call<'gc>(
         th
     };
     register_call(mc, g, id, thread);
-    thread.set_status(mc, crate::thread::ThreadStatus::Running);
+    thread.set_status(crate::thread::ThreadStatus::Running);
     let mut st = match borrow_state(mc, thread) {
         Ok(st) => st,
         Err(_) => return Some(Exit::Error(RtError::msg("thread busy"))),
@@ -1088,7 +1103,7 @@ fn continue_call<'gc>(
                 out.extend_from_slice(&st.stack[start..st.top]);
                 st.top = start;
             }
-            thread.set_status(mc, crate::thread::ThreadStatus::Suspended);
+            thread.set_status(crate::thread::ThreadStatus::Suspended);
             Step::Done
         }
         Err(e) => fail(mc, g, id, e),
@@ -1104,7 +1119,7 @@ fn remove_call<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64) -> Optio
 fn fail<'gc>(mc: &'gc Mutation<'gc>, g: GlobalRef<'gc>, id: u64, e: RtError<'gc>) -> Step {
     let thread = remove_call(mc, g, id).map(|c| c.thread);
     let traceback = thread.and_then(|t| {
-        t.set_status(mc, crate::thread::ThreadStatus::Suspended);
+        t.set_status(crate::thread::ThreadStatus::Suspended);
         borrow_state(mc, t).ok().and_then(|mut st| {
             st.frames.clear();
             st.top = 0;

@@ -1,6 +1,6 @@
 //! Lua threads (coroutines): a value stack, call frames and open upvalues.
 
-use gc_arena::lock::{Lock, RefLock};
+use gc_arena::lock::RefLock;
 use std::cell::Cell;
 
 use gc_arena::{Collect, Gc, Mutation, Static};
@@ -38,8 +38,9 @@ pub enum ThreadStatus {
 #[derive(Collect)]
 #[collect(no_drop)]
 pub struct ThreadObj<'gc> {
-    /// Outside the lock so that it can be read while the thread runs.
-    pub status: Lock<ThreadStatus>,
+    /// Outside the lock so that it can be read while the thread runs; plain
+    /// data, so that setting it needs no write barrier.
+    pub status: Cell<ThreadStatus>,
     pub state: RefLock<ThreadState<'gc>>,
     /// While `state` is borrowed by a suspended native call (or a nested
     /// level) that runs another thread, a pointer to the borrowed state, so
@@ -256,7 +257,7 @@ impl<'gc> Thread<'gc> {
         Thread(Gc::new(
             mc,
             ThreadObj {
-                status: Lock::new(ThreadStatus::Suspended),
+                status: Cell::new(ThreadStatus::Suspended),
                 state: RefLock::new(ThreadState::default()),
                 lent: Static(Cell::new(std::ptr::null_mut())),
             },
@@ -303,7 +304,7 @@ impl<'gc> Thread<'gc> {
         Some(f(unsafe { &mut *p }))
     }
 
-    pub fn set_status(self, mc: &Mutation<'gc>, status: ThreadStatus) {
-        gc_arena::barrier::unlock!(Gc::write(mc, self.0), ThreadObj, status).set(status);
+    pub fn set_status(self, status: ThreadStatus) {
+        self.0.status.set(status);
     }
 }

@@ -101,7 +101,7 @@ pub fn run_level<'gc>(
                 let Some((co, wrap)) = chain.pop() else {
                     return Ok(LevelOutcome::Returned(n));
                 };
-                co.set_status(mc, ThreadStatus::Dead);
+                co.set_status(ThreadStatus::Dead);
                 let vals = with_state(mc, co, base, &mut base_ts, |ts| take_top(ts, n))?;
                 next = finish_resume(mc, g, chain, base, &mut base_ts, vals, wrap, true)?;
             }
@@ -147,8 +147,8 @@ pub fn run_level<'gc>(
                     }
                     continue;
                 }
-                cur.set_status(mc, ThreadStatus::Normal);
-                co.set_status(mc, ThreadStatus::Running);
+                cur.set_status(ThreadStatus::Normal);
+                co.set_status(ThreadStatus::Running);
                 chain.push((co, wrap));
                 next = start_or_continue(mc, g, co, &args)?;
             }
@@ -156,9 +156,9 @@ pub fn run_level<'gc>(
                 let Some((co, wrap)) = chain.pop() else {
                     return Err(e);
                 };
-                co.set_status(mc, ThreadStatus::Dead);
+                co.set_status(ThreadStatus::Dead);
                 let resumer = chain.last().map(|c| c.0).unwrap_or(base);
-                resumer.set_status(mc, ThreadStatus::Running);
+                resumer.set_status(ThreadStatus::Running);
                 // A wrap function closes the dead coroutine before it
                 // propagates the error (which closing may change).
                 let e = match e {
@@ -258,7 +258,7 @@ pub fn close_coroutine<'gc>(
     };
     ex.ts.nny -= 1;
     ex.ts.top = 0;
-    co.set_status(mc, ThreadStatus::Dead);
+    co.set_status(ThreadStatus::Dead);
     Ok(r)
 }
 
@@ -307,7 +307,7 @@ fn yield_out<'gc>(
         let m = Global::intern(g, mc, msg.as_bytes());
         return Ok(YieldTo::Refused(RtError::Value(Value::String(m))));
     };
-    co.set_status(mc, ThreadStatus::Suspended);
+    co.set_status(ThreadStatus::Suspended);
     Ok(YieldTo::Resumer(finish_resume(
         mc, g, chain, base, base_ts, vals, wrap, true,
     )?))
@@ -326,7 +326,7 @@ fn finish_resume<'gc>(
     ok: bool,
 ) -> RtResult<'gc, Option<Exit<'gc>>> {
     let resumer = chain.last().map(|c| c.0).unwrap_or(base);
-    resumer.set_status(mc, ThreadStatus::Running);
+    resumer.set_status(ThreadStatus::Running);
     if wrap {
         deliver_to(mc, g, resumer, base, base_ts, &vals)
     } else {

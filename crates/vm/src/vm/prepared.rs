@@ -232,7 +232,11 @@ pub fn push_host_frame<'gc>(
         return false;
     }
     ts.stack[func] = f;
-    ts.stack[base..base + nargs].copy_from_slice(args);
+    // Value by value: a host passes a few arguments, and a call of
+    // `memcpy` would cost more than the copy.
+    for (slot, v) in ts.stack[base..base + nargs].iter_mut().zip(args) {
+        *slot = *v;
+    }
     if nargs < np {
         ts.stack[base + nargs..base + np].fill(Value::Nil);
     }
