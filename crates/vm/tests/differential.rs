@@ -114,3 +114,8 @@ fn arithmetic_metamethod_calls() {
 fn index_and_comparison_metamethod_calls() {
     check_script(Libs::ALL, "diff/metamethod_calls2");
 }
+
+#[test]
+fn string_arithmetic() {
+    check_script(Libs::ALL, "diff/string_arith");
+}

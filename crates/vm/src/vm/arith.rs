@@ -252,8 +252,7 @@ pub fn to_num(v: Value<'_>) -> Option<Num> {
     }
 }
 
-/// A number operand without string coercion: bitwise operators convert
-/// only numbers (strings reach them through metamethods, as in PUC-Rio).
+/// A number operand without string coercion.
 #[inline]
 pub fn to_plain_num(v: Value<'_>) -> Option<Num> {
     match v {
@@ -277,20 +276,16 @@ fn num_to_float(n: Num) -> f64 {
     }
 }
 
-/// Performs an arithmetic operation on two values (the second is ignored by
-/// unary operators), without metamethods. Arithmetic coerces strings;
-/// bitwise operators do not.
+/// Performs an arithmetic operation on two numbers (the second is ignored
+/// by unary operators), without metamethods. Strings are not converted:
+/// as in Lua 5.4, numeric strings reach arithmetic through the string
+/// metatable's metamethods (stdlib/string.rs), which a script may change.
 pub fn arith<'gc>(op: ArithOp, a: Value<'gc>, b: Value<'gc>) -> Result<Value<'gc>, ArithError> {
-    let convert = if op.is_bitwise() {
-        to_plain_num
-    } else {
-        to_num
-    };
-    let x = convert(a).ok_or(ArithError::NotNumbers)?;
+    let x = to_plain_num(a).ok_or(ArithError::NotNumbers)?;
     let y = if matches!(op, ArithOp::Unm | ArithOp::BNot) {
         x
     } else {
-        convert(b).ok_or(ArithError::NotNumbers)?
+        to_plain_num(b).ok_or(ArithError::NotNumbers)?
     };
     if op.is_bitwise() {
         let i = num_to_int(x).ok_or(ArithError::NoIntegerRep)?;

@@ -236,20 +236,10 @@ impl<'gc> MetaCx<'gc, '_> {
         b: Value<'gc>,
         describe: &dyn Fn(&ThreadState<'gc>, usize) -> String,
     ) -> RtResult<'gc, Result<Value<'gc>, Value<'gc>>> {
-        let by_zero = |msg: &str| {
-            // With a string operand PUC-Rio computes in the string library's
-            // arithmetic metamethod, a C function: the message has no position.
-            if matches!(a, Value::String(_)) || matches!(b, Value::String(_)) {
-                let s = crate::state::Global::intern(self.g, self.mc, msg.as_bytes());
-                RtError::Value(Value::String(s))
-            } else {
-                RtError::msg(msg)
-            }
-        };
         match arith::arith(op, a, b) {
             Ok(v) => Ok(Ok(v)),
-            Err(ArithError::DivByZero) => Err(by_zero("attempt to divide by zero")),
-            Err(ArithError::ModByZero) => Err(by_zero("attempt to perform 'n%0'")),
+            Err(ArithError::DivByZero) => Err(RtError::msg("attempt to divide by zero")),
+            Err(ArithError::ModByZero) => Err(RtError::msg("attempt to perform 'n%0'")),
             Err(_) => {
                 let tm = op.tm();
                 let mut f = get_tm(self.g, a, tm);
@@ -293,7 +283,8 @@ impl<'gc> MetaCx<'gc, '_> {
                 describe(self.ts, i)
             ));
         }
-        let (bad, i) = if arith::to_num(a).is_none() {
+        // As PUC-Rio: the first operand is the wrong one unless it is a number.
+        let (bad, i) = if arith::to_plain_num(a).is_none() {
             (a, 0)
         } else {
             (b, 1)
