@@ -19,9 +19,13 @@ if (typeof lunarena.cliMain !== 'function') {
   process.exit(1);
 }
 
+// The program name, as lua.c's argv[0]: the command as typed ("lunarena"
+// through npm's bin link), which starts error messages and is `arg[-1]`.
+const progname = require('path').basename(process.argv[1], '.js');
+
 let code;
 try {
-  code = lunarena.cliMain(process.argv.slice(2), process.argv[1]);
+  code = lunarena.cliMain(process.argv.slice(2), progname);
 } catch (e) {
   console.error(`lunarena: ${e && e.stack ? e.stack : String(e)}`);
   process.exit(1);

@@ -14,12 +14,11 @@ use crate::value::{Function, Value};
 use crate::vm::ctx::Ctx;
 use crate::vm::meta;
 
-/// The name messages start with (lua.c uses its `argv[0]`; `arg[-n]`
-/// still gets the path the interpreter was invoked as).
+/// The program name when the host gives none.
 const PROGNAME: &str = "lunarena";
 
-const USAGE: &str = "usage: lunarena [options] [script [args]]
-Available options are:
+/// The option list of the usage message (after "usage: PROGNAME ...").
+const OPTIONS: &str = "Available options are:
   -e stat   execute string 'stat'
   -i        enter interactive mode after executing 'script'
   -l mod    require library 'mod' into global 'mod'
@@ -131,7 +130,8 @@ fn collect_args(args: &[String]) -> Result<Options, usize> {
 }
 
 /// Runs the interpreter as lua.c does; `progname` is how it was invoked
-/// (lua.c's `argv[0]`, kept in `arg`), `args` the rest of the command line.
+/// (lua.c's `argv[0]`: kept in `arg`, and the prefix of error messages),
+/// `args` the rest of the command line.
 /// Returns the process exit code.
 pub fn main_with_progname(progname: &str, args: &[String]) -> i32 {
     let opts = match collect_args(args) {
@@ -139,10 +139,11 @@ pub fn main_with_progname(progname: &str, args: &[String]) -> i32 {
         Err(bad) => {
             let b = &args[bad];
             if b.starts_with("-e") || b.starts_with("-l") {
-                eprintln!("{PROGNAME}: '{b}' needs argument\n{USAGE}");
+                eprintln!("{progname}: '{b}' needs argument");
             } else {
-                eprintln!("{PROGNAME}: unrecognized option '{b}'\n{USAGE}");
+                eprintln!("{progname}: unrecognized option '{b}'");
             }
+            eprintln!("usage: {progname} [options] [script [args]]\n{OPTIONS}");
             return 1;
         }
     };
@@ -166,17 +167,17 @@ fn run(lua: &mut Lua, progname: &str, args: &[String], opts: &Options) -> i32 {
         ignore_env(lua);
     }
     set_arg_table(lua, progname, args, opts.script);
-    if !opts.no_env && !lua_init(lua) {
+    if !opts.no_env && !lua_init(lua, progname) {
         return 1;
     }
     let optlim = opts.script.unwrap_or(args.len());
-    if !run_args(lua, &args[..optlim]) {
+    if !run_args(lua, progname, &args[..optlim]) {
         return 1;
     }
     if let Some(s) = opts.script {
         let stdin = args[s] == "-" && (s == 0 || args[s - 1] != "--");
         let path = (!stdin).then(|| args[s].as_bytes());
-        if run_file(lua, path, true) != 0 {
+        if run_file(lua, progname, path, true) != 0 {
             return 1;
         }
     }
@@ -187,7 +188,7 @@ fn run(lua: &mut Lua, progname: &str, args: &[String], opts: &Options) -> i32 {
             println!("{}", version());
             repl(lua);
         } else {
-            return run_file(lua, None, false);
+            return run_file(lua, progname, None, false);
         }
     }
     0
@@ -209,7 +210,7 @@ fn ignore_env(lua: &mut Lua) {
 }
 
 /// Runs `LUA_INIT_5_4` or `LUA_INIT`: `@file` or Lua code. False if it failed.
-fn lua_init(lua: &mut Lua) -> bool {
+fn lua_init(lua: &mut Lua, progname: &str) -> bool {
     let (name, init) = match std::env::var("LUA_INIT_5_4") {
         Ok(v) => ("=LUA_INIT_5_4", v),
         Err(_) => match std::env::var("LUA_INIT") {
@@ -218,13 +219,13 @@ fn lua_init(lua: &mut Lua) -> bool {
         },
     };
     match init.strip_prefix('@') {
-        Some(file) => run_file(lua, Some(file.as_bytes()), false) == 0,
-        None => run_string(lua, &init, name),
+        Some(file) => run_file(lua, progname, Some(file.as_bytes()), false) == 0,
+        None => run_string(lua, progname, &init, name),
     }
 }
 
 /// lua.c's `runargs`: the `-e`, `-l` and `-W` options in order.
-fn run_args(lua: &mut Lua, opts: &[String]) -> bool {
+fn run_args(lua: &mut Lua, progname: &str, opts: &[String]) -> bool {
     let mut i = 0;
     while i < opts.len() {
         let a = &opts[i];
@@ -236,9 +237,9 @@ fn run_args(lua: &mut Lua, opts: &[String]) -> bool {
                 opts[i].as_str()
             };
             let ok = if a.starts_with("-e") {
-                run_string(lua, extra, "=(command line)")
+                run_string(lua, progname, extra, "=(command line)")
             } else {
-                require_library(lua, extra)
+                require_library(lua, progname, extra)
             };
             if !ok {
                 return false;
@@ -251,20 +252,20 @@ fn run_args(lua: &mut Lua, opts: &[String]) -> bool {
     true
 }
 
-fn run_string(lua: &mut Lua, code: &str, chunk_name: &str) -> bool {
+fn run_string(lua: &mut Lua, progname: &str, code: &str, chunk_name: &str) -> bool {
     let f = match lua.load(code.as_bytes(), chunk_name) {
         Ok(f) => f,
         Err(e) => {
-            report(e.to_string().as_bytes(), Some(PROGNAME));
+            report(e.to_string().as_bytes(), Some(progname));
             return false;
         }
     };
     let r = docall(lua, |_, g| (Lua::fetch(g, &f), Vec::new()));
-    r.map_err(|m| report(&m, Some(PROGNAME))).is_ok()
+    r.map_err(|m| report(&m, Some(progname))).is_ok()
 }
 
 /// `-l g=mod` (or `-l mod`): `g = require(mod)`.
-fn require_library(lua: &mut Lua, spec: &str) -> bool {
+fn require_library(lua: &mut Lua, progname: &str, spec: &str) -> bool {
     let (global, module) = spec.split_once('=').unwrap_or((spec, spec));
     let module = module.as_bytes().to_vec();
     let r = docall(lua, |mc, g| {
@@ -280,7 +281,7 @@ fn require_library(lua: &mut Lua, spec: &str) -> bool {
             true
         }
         Err(m) => {
-            report(&m, Some(PROGNAME));
+            report(&m, Some(progname));
             false
         }
     }
@@ -289,11 +290,13 @@ fn require_library(lua: &mut Lua, spec: &str) -> bool {
 /// lua.c's `handle_script`/`dofile`: loads a file (`None`: standard input)
 /// and runs it, with the arguments in `arg` if it is the script; returns
 /// the exit code.
-fn run_file(lua: &mut Lua, path: Option<&[u8]>, script: bool) -> i32 {
+fn run_file(lua: &mut Lua, progname: &str, path: Option<&[u8]>, script: bool) -> i32 {
     match crate::stdlib::package::read_source(path) {
-        Ok((src, chunk)) => run_source(lua, src, &String::from_utf8_lossy(&chunk), script),
+        Ok((src, chunk)) => {
+            run_source(lua, progname, src, &String::from_utf8_lossy(&chunk), script)
+        }
         Err(msg) => {
-            eprintln!("{PROGNAME}: {msg}");
+            eprintln!("{progname}: {msg}");
             1
         }
     }
@@ -308,11 +311,11 @@ fn version() -> String {
     )
 }
 
-fn run_source(lua: &mut Lua, src: Vec<u8>, chunk_name: &str, script: bool) -> i32 {
+fn run_source(lua: &mut Lua, progname: &str, src: Vec<u8>, chunk_name: &str, script: bool) -> i32 {
     let f = match lua.load_any(&src, chunk_name) {
         Ok(f) => f,
         Err(e) => {
-            report(e.to_string().as_bytes(), Some(PROGNAME));
+            report(e.to_string().as_bytes(), Some(progname));
             return 1;
         }
     };
@@ -335,7 +338,7 @@ fn run_source(lua: &mut Lua, src: Vec<u8>, chunk_name: &str, script: bool) -> i3
         )
     });
     let Some(args) = args else {
-        eprintln!("{PROGNAME}: 'arg' is not a table");
+        eprintln!("{progname}: 'arg' is not a table");
         return 1;
     };
     match docall(lua, move |_, g| {
@@ -344,7 +347,7 @@ fn run_source(lua: &mut Lua, src: Vec<u8>, chunk_name: &str, script: bool) -> i3
     }) {
         Ok(_) => 0,
         Err(m) => {
-            report(&m, Some(PROGNAME));
+            report(&m, Some(progname));
             1
         }
     }

@@ -3,8 +3,17 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+/// The interpreter as a user on PATH starts it: its `argv[0]`, which
+/// starts its messages, is "lunarena".
+fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lunarena"));
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::arg0(&mut cmd, "lunarena");
+    cmd
+}
+
 fn lunarena(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lunarena"))
+    let mut child = command()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -82,7 +91,7 @@ const SHOW_ARG: &str =
 
 #[test]
 fn arg_table_has_the_interpreter_at_negative_indices() {
-    let exe = env!("CARGO_BIN_EXE_lunarena");
+    let exe = "lunarena";
     let out = lunarena(&["-e", SHOW_ARG], b"");
     assert_eq!(
         text(&out.stdout),
@@ -231,7 +240,7 @@ fn the_host_is_a_c_function_below_the_main_chunk() {
 #[test]
 fn lua_init_and_no_env() {
     let run = |env: &[(&str, &str)], args: &[&str]| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lunarena"));
+        let mut cmd = command();
         cmd.env_remove("LUA_INIT").env_remove("LUA_INIT_5_4");
         cmd.envs(env.iter().copied()).args(args);
         let out = cmd.output().unwrap();
@@ -311,11 +320,7 @@ fn traceback_shows_tail_calls_and_required_chunks() {
     let script = "local function g() error('x') end\nlocal function f() return g() end\n\
                   print(select(2, xpcall(f, debug.traceback)))\nrequire 'm'\n";
     std::fs::write(dir.join("s.lua"), script).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lunarena"))
-        .arg("s.lua")
-        .current_dir(&dir)
-        .output()
-        .unwrap();
+    let out = command().arg("s.lua").current_dir(&dir).output().unwrap();
     assert_eq!(
         text(&out.stdout),
         "s.lua:1: x\nstack traceback:\n\t[C]: in function 'error'\n\ts.lua:1: in function <s.lua:1>\n\
@@ -441,4 +446,19 @@ true	214
 false	ok100
 "#;
     assert_eq!(text(&out.stdout), expected);
+}
+
+#[test]
+fn messages_start_with_the_name_the_interpreter_was_started_as() {
+    // As lua.c: its argv[0], here the path it was started by.
+    let exe = env!("CARGO_BIN_EXE_lunarena");
+    let out = Command::new(exe)
+        .args(["-e", "error('x', 0)"])
+        .output()
+        .unwrap();
+    assert!(text(&out.stderr).starts_with(&format!("{exe}: x\n")));
+    let out = Command::new(exe).arg("-x").output().unwrap();
+    assert!(text(&out.stderr).starts_with(&format!(
+        "{exe}: unrecognized option '-x'\nusage: {exe} [options] [script [args]]\n"
+    )));
 }
