@@ -9,6 +9,7 @@
 //! which also raises the errors.
 
 use crate::compiler::proto::Proto;
+use crate::function::Closure;
 use gc_arena::Gc;
 
 use crate::error::RtResult;
@@ -16,13 +17,14 @@ use crate::thread::{Frame, FrameKind, ThreadState};
 use crate::value::{Function, Value};
 use crate::vm::budget::{Budget, MAX_FRAMES, MAX_NESTED_CALLS};
 use crate::vm::ctx::Ctx;
-use crate::vm::exec::{execute, Exec, Exit};
+use crate::vm::exec::{execute_pushed, Exec, Exit};
 
 pub struct PreparedCall<'gc> {
     f: Value<'gc>,
     /// Set when `f` is a Lua function with fixed parameters, and the
-    /// nesting limit leaves room for its calls.
-    shape: Option<Shape>,
+    /// nesting limit leaves room for its calls: its closure and what its
+    /// calls need.
+    shape: Option<(Gc<'gc, Closure<'gc>>, Shape)>,
     /// The frames of the thread when the native prepared the call (its
     /// own on top): while that holds, the native makes the call.
     depth: usize,
@@ -55,20 +57,21 @@ impl<'gc> PreparedCall<'gc> {
     fn new(ctx: &Ctx<'gc, '_>, f: Value<'gc>) -> Self {
         let frames = &ctx.ts.frames;
         let native_on_top = frames.last().is_some_and(|f| f.kind == FrameKind::Native);
-        let proto = match f {
+        let lua = match f {
             Value::Function(Function::Lua(cl))
                 if !cl.proto.info.0.is_vararg
                     && native_on_top
                     && frames.len() < MAX_FRAMES
+                    && below_depth_limit(&ctx.g.budget.0, frames.len())
                     && ctx.g.budget.0.nested.get() < MAX_NESTED_CALLS =>
             {
-                Some(Gc::as_ref(cl.proto))
+                Some(cl)
             }
             _ => None,
         };
         PreparedCall {
             f,
-            shape: proto.map(|p| Shape::of(&p.info.0)),
+            shape: lua.map(|cl| (cl, Shape::of(&cl.proto.info.0))),
             depth: frames.len(),
         }
     }
@@ -123,7 +126,7 @@ impl<'gc> PreparedCall<'gc> {
         b: Value<'gc>,
     ) -> RtResult<'gc, bool> {
         match self.shape {
-            Some(shape) if self.ready(ctx, shape) => call_lua(ctx, self.f, shape, a, b),
+            Some((cl, shape)) if self.ready(ctx, shape) => call_lua(ctx, cl, shape, a, b),
             _ => Ok(self.call_other(ctx, a, b)?.is_truthy()),
         }
     }
@@ -139,20 +142,22 @@ impl<'gc> PreparedCall<'gc> {
 
     /// Whether this call can take the fast path: made by the native that
     /// prepared it (so not yieldable, as for `call_nested1`, and below the
-    /// frame limit and the nesting limit), no hook to start, below the
-    /// host's depth limit, and with the stack room already there.
+    /// frame limit, the nesting limit and the host's depth limit, which
+    /// changes only around the host's own calls), no hook to start, and
+    /// with the stack room already there.
     #[inline(always)]
     fn ready(&self, ctx: &Ctx<'_, '_>, shape: Shape) -> bool {
         let ts = &*ctx.ts;
-        let budget = &ctx.g.budget.0;
-        ts.frames.len() == self.depth
-            && !ts.hook.live
-            && budget
-                .max_call_depth
-                .get()
-                .is_none_or(|limit| self.depth < limit)
-            && ts.top + shape.room <= ts.stack.len()
+        ts.frames.len() == self.depth && !ts.hook.live && ts.top + shape.room <= ts.stack.len()
     }
+}
+
+/// Whether a call from a frame at `depth` stays below the host's depth limit.
+fn below_depth_limit(budget: &Budget, depth: usize) -> bool {
+    budget
+        .max_call_depth
+        .get()
+        .is_none_or(|limit| depth < limit)
 }
 
 /// Counts one nested, not yieldable call in (`true`) or out, as
@@ -168,7 +173,7 @@ fn nest(ctx: &mut Ctx<'_, '_>, enter: bool) {
 #[inline(always)]
 fn call_lua<'gc>(
     ctx: &mut Ctx<'gc, '_>,
-    f: Value<'gc>,
+    cl: Gc<'gc, Closure<'gc>>,
     shape: Shape,
     a: Value<'gc>,
     b: Value<'gc>,
@@ -177,14 +182,22 @@ fn call_lua<'gc>(
     let ts = &mut *ctx.ts;
     let func = ts.top;
     let base = func + 1;
-    let slots = &mut ts.stack[func..base + 2 + shape.extra_params];
-    (slots[0], slots[1], slots[2]) = (f, a, b);
-    slots[3..].fill(Value::Nil);
+    // SAFETY: `ready` saw `shape.room` slots from `func` on the stack, at
+    // least the function, two arguments and the extra parameters.
+    unsafe {
+        let slots = ts.stack.as_mut_ptr().add(func);
+        slots.write(Value::Function(Function::Lua(cl)));
+        slots.add(1).write(a);
+        slots.add(2).write(b);
+        for i in 0..shape.extra_params {
+            slots.add(3 + i).write(Value::Nil);
+        }
+    }
     let depth = ts.frames.len();
     ts.frames.push(Frame::lua(func, base, 1, 0, true));
     ts.top = base + shape.max_stack;
     // No hook to start (`ready`).
-    let exit = execute::<false>(&mut Exec { mc, g, th, ts }, None);
+    let exit = execute_pushed(&mut Exec { mc, g, th, ts }, cl, base);
     let answer = match exit {
         // The frame wants one result: it is where the function was (known
         // here without waiting for the interpreter's `top`).
