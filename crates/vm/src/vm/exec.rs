@@ -1654,11 +1654,13 @@ fn run<'gc, const HOOKED: bool>(
                 } else {
                     n
                 };
-                let stack = &mut ex.ts.stack;
                 if want > 0 {
-                    stack[f.func] = v;
+                    debug_assert!(f.func < base);
+                    // SAFETY: the function's slot is below its registers
+                    // (`regs` points at `base`, in the stack).
+                    unsafe { store_value(regs.wrapping_sub(base - f.func), v) };
                     if want > 1 {
-                        stack[f.func + 1..f.func + want].fill(Value::Nil);
+                        ex.ts.stack[f.func + 1..f.func + want].fill(Value::Nil);
                     }
                 }
                 ex.ts.top = f.func + want;

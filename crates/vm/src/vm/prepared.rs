@@ -201,7 +201,8 @@ fn call_lua<'gc>(
     let answer = match exit {
         // The frame wants one result: it is where the function was (known
         // here without waiting for the interpreter's `top`).
-        Exit::Returned(_) => Ok(ts.stack[func].is_truthy()),
+        // SAFETY: `func` was in the stack (`ready`), which never shrinks.
+        Exit::Returned(_) => Ok(unsafe { ts.stack.get_unchecked(func) }.is_truthy()),
         exit => crate::vm::level::run_nested(mc, g, th, ts, Some(exit))
             .map(|n| n > 0 && ts.stack[ts.top - n].is_truthy()),
     };
