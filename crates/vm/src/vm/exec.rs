@@ -2331,7 +2331,7 @@ unsafe fn load_value<'gc>(p: *const Value<'gc>) -> Value<'gc> {
 /// sits in memory as two words, and copying it with one 16-byte load
 /// stalls on store forwarding.
 #[inline(always)]
-unsafe fn store_value<'gc>(p: *mut Value<'gc>, v: Value<'gc>) {
+pub(crate) unsafe fn store_value<'gc>(p: *mut Value<'gc>, v: Value<'gc>) {
     use std::mem::MaybeUninit;
     // SAFETY: `Value` is 16 bytes; its words are copied as they are.
     let [a, b] = std::mem::transmute::<Value<'gc>, [MaybeUninit<u64>; 2]>(v);

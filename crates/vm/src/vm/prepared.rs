@@ -17,7 +17,7 @@ use crate::thread::{Frame, FrameKind, ThreadState};
 use crate::value::{Function, Value};
 use crate::vm::budget::{Budget, MAX_FRAMES, MAX_NESTED_CALLS};
 use crate::vm::ctx::Ctx;
-use crate::vm::exec::{execute_pushed, Exec, Exit};
+use crate::vm::exec::{execute_pushed, store_value, Exec, Exit};
 
 pub struct PreparedCall<'gc> {
     f: Value<'gc>,
@@ -183,12 +183,15 @@ fn call_lua<'gc>(
     let func = ts.top;
     let base = func + 1;
     // SAFETY: `ready` saw `shape.room` slots from `func` on the stack, at
-    // least the function, two arguments and the extra parameters.
+    // least the function, two arguments and the extra parameters. The
+    // arguments are written word by word (`store_value`): a value copied
+    // whole goes through a 16-byte load of its words that cannot be
+    // forwarded from their separate stores.
     unsafe {
         let slots = ts.stack.as_mut_ptr().add(func);
-        slots.write(Value::Function(Function::Lua(cl)));
-        slots.add(1).write(a);
-        slots.add(2).write(b);
+        store_value(slots, Value::Function(Function::Lua(cl)));
+        store_value(slots.add(1), a);
+        store_value(slots.add(2), b);
         for i in 0..shape.extra_params {
             slots.add(3 + i).write(Value::Nil);
         }
