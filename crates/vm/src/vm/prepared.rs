@@ -62,7 +62,6 @@ impl<'gc> PreparedCall<'gc> {
                 if !cl.proto.info.0.is_vararg
                     && native_on_top
                     && frames.len() < MAX_FRAMES
-                    && below_depth_limit(&ctx.g.budget.0, frames.len())
                     && ctx.g.budget.0.nested.get() < MAX_NESTED_CALLS =>
             {
                 Some(cl)
@@ -142,22 +141,21 @@ impl<'gc> PreparedCall<'gc> {
 
     /// Whether this call can take the fast path: made by the native that
     /// prepared it (so not yieldable, as for `call_nested1`, and below the
-    /// frame limit, the nesting limit and the host's depth limit, which
-    /// changes only around the host's own calls), no hook to start, and
-    /// with the stack room already there.
+    /// frame limit and the nesting limit), no hook to start, below the
+    /// host's depth limit (which a host function may change between two
+    /// calls), and with the stack room already there.
     #[inline(always)]
     fn ready(&self, ctx: &Ctx<'_, '_>, shape: Shape) -> bool {
         let ts = &*ctx.ts;
-        ts.frames.len() == self.depth && !ts.hook.live && ts.top + shape.room <= ts.stack.len()
+        let budget = &ctx.g.budget.0;
+        ts.frames.len() == self.depth
+            && !ts.hook.live
+            && budget
+                .max_call_depth
+                .get()
+                .is_none_or(|limit| self.depth < limit)
+            && ts.top + shape.room <= ts.stack.len()
     }
-}
-
-/// Whether a call from a frame at `depth` stays below the host's depth limit.
-fn below_depth_limit(budget: &Budget, depth: usize) -> bool {
-    budget
-        .max_call_depth
-        .get()
-        .is_none_or(|limit| depth < limit)
 }
 
 /// Counts one nested, not yieldable call in (`true`) or out, as
