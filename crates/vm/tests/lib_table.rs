@@ -30,6 +30,11 @@ fn sort() {
 }
 
 #[test]
+fn order_functions_and_metamethods_of_any_shape() {
+    check_script(Libs::SAFE, "table/sort_calls");
+}
+
+#[test]
 fn sorting_is_stopped_by_the_instruction_limit() {
     // A comparator that never returns, and one that is cheap but called
     // many times: both are counted.

@@ -1181,9 +1181,33 @@ pub fn close_upvalues<'gc>(mc: &Mutation<'gc>, ts: &mut ThreadState<'gc>, level:
 /// coroutines, an error escapes, or fuel runs out. `pending` is an error to
 /// raise first (at the current top frame). `HOOKED`: report debug hook
 /// events (see `hook.rs`, which picks the instantiation).
+#[inline(always)]
 pub fn execute<'gc, const HOOKED: bool>(
     ex: &mut Exec<'gc, '_>,
+    pending: Option<RtError<'gc>>,
+) -> Exit<'gc> {
+    run::<HOOKED>(ex, pending, None)
+}
+
+/// `execute` (unhooked) of the Lua frame just pushed on top for closure
+/// `cl` with its first register at `base`: the start of the run skips
+/// working that out from the frame.
+#[inline(always)]
+pub fn execute_pushed<'gc>(
+    ex: &mut Exec<'gc, '_>,
+    cl: Gc<'gc, Closure<'gc>>,
+    base: usize,
+) -> Exit<'gc> {
+    run::<false>(ex, None, Some((Gc::as_ref(cl), base)))
+}
+
+/// `execute`, with `start` set when the run starts at a Lua frame just
+/// pushed on top (its closure and base; no error pending).
+#[inline(never)]
+fn run<'gc, const HOOKED: bool>(
+    ex: &mut Exec<'gc, '_>,
     mut pending: Option<RtError<'gc>>,
+    mut start: Option<(&'gc Closure<'gc>, usize)>,
 ) -> Exit<'gc> {
     let budget: &'gc crate::vm::budget::Budget = &Gc::as_ref(ex.g).budget.0;
     // In memory rather than a register: the dispatch loop then carries no
@@ -1198,37 +1222,43 @@ pub fn execute<'gc, const HOOKED: bool>(
         .get()
         .map_or(MAX_FRAMES, |l| l.min(MAX_FRAMES));
     'frame: loop {
-        if let Some(e) = pending.take() {
-            match ex.unwind(e) {
-                Ok(None) => {}
-                Ok(Some(n)) => return Exit::Returned(n),
-                Err(e) => return Exit::Error(e),
-            }
-        }
-        // Fields are read one by one: copying the whole frame right after it
-        // was pushed stalls on store forwarding.
-        let Some(top_frame) = ex.ts.frames.last() else {
-            return Exit::Returned(0);
-        };
-        let (kind, func, mut base, mut pc) =
-            (top_frame.kind, top_frame.func, top_frame.base, top_frame.pc);
-        if kind != FrameKind::Lua {
-            match cold::resume_frame(ex, kind, pc) {
-                Flow::Next | Flow::Frame => continue 'frame,
-                Flow::Throw(e) => {
-                    pending = Some(e);
-                    continue 'frame;
-                }
-                Flow::Exit(x) => return x,
-            }
-        }
         // The running function; Lua-to-Lua calls and returns switch these
         // in place (`enter!`).
-        let mut fi = ex.ts.frames.len() - 1;
-        let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
-            return Exit::Error(RtError::msg("internal error: frame without a Lua function"));
+        let (mut fi, mut cl, mut base, mut pc) = match start.take() {
+            Some((cl, base)) => (ex.ts.frames.len().wrapping_sub(1), cl, base, 0),
+            None => {
+                if let Some(e) = pending.take() {
+                    match ex.unwind(e) {
+                        Ok(None) => {}
+                        Ok(Some(n)) => return Exit::Returned(n),
+                        Err(e) => return Exit::Error(e),
+                    }
+                }
+                // Fields are read one by one: copying the whole frame right
+                // after it was pushed stalls on store forwarding.
+                let Some(top_frame) = ex.ts.frames.last() else {
+                    return Exit::Returned(0);
+                };
+                let (kind, func, base, pc) =
+                    (top_frame.kind, top_frame.func, top_frame.base, top_frame.pc);
+                if kind != FrameKind::Lua {
+                    match cold::resume_frame(ex, kind, pc) {
+                        Flow::Next | Flow::Frame => continue 'frame,
+                        Flow::Throw(e) => {
+                            pending = Some(e);
+                            continue 'frame;
+                        }
+                        Flow::Exit(x) => return x,
+                    }
+                }
+                let Value::Function(Function::Lua(cl)) = ex.ts.stack[func] else {
+                    return Exit::Error(RtError::msg(
+                        "internal error: frame without a Lua function",
+                    ));
+                };
+                (ex.ts.frames.len() - 1, Gc::as_ref(cl), base, pc)
+            }
         };
-        let mut cl: &'gc Closure<'gc> = Gc::as_ref(cl);
         // The running function's prototype, read from the closure where
         // needed (one variable fewer to keep across instructions).
         macro_rules! proto {
@@ -1624,11 +1654,13 @@ pub fn execute<'gc, const HOOKED: bool>(
                 } else {
                     n
                 };
-                let stack = &mut ex.ts.stack;
                 if want > 0 {
-                    stack[f.func] = v;
+                    debug_assert!(f.func < base);
+                    // SAFETY: the function's slot is below its registers
+                    // (`regs` points at `base`, in the stack).
+                    unsafe { store_value(regs.wrapping_sub(base - f.func), v) };
                     if want > 1 {
-                        stack[f.func + 1..f.func + want].fill(Value::Nil);
+                        ex.ts.stack[f.func + 1..f.func + want].fill(Value::Nil);
                     }
                 }
                 ex.ts.top = f.func + want;
@@ -2299,7 +2331,7 @@ unsafe fn load_value<'gc>(p: *const Value<'gc>) -> Value<'gc> {
 /// sits in memory as two words, and copying it with one 16-byte load
 /// stalls on store forwarding.
 #[inline(always)]
-unsafe fn store_value<'gc>(p: *mut Value<'gc>, v: Value<'gc>) {
+pub(crate) unsafe fn store_value<'gc>(p: *mut Value<'gc>, v: Value<'gc>) {
     use std::mem::MaybeUninit;
     // SAFETY: `Value` is 16 bytes; its words are copied as they are.
     let [a, b] = std::mem::transmute::<Value<'gc>, [MaybeUninit<u64>; 2]>(v);

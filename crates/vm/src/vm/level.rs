@@ -7,7 +7,7 @@ use crate::compiler::opcode::OpCode;
 use crate::error::{RtError, RtResult};
 use crate::state::{Global, GlobalRef};
 use crate::thread::{FrameKind, Thread, ThreadObj, ThreadState, ThreadStatus};
-use crate::value::Value;
+use crate::value::{Function, Value};
 use crate::vm::budget::{Budget, MAX_NESTED_CALLS};
 use crate::vm::exec::{Exec, Exit, Pre};
 use crate::vm::hook;
@@ -566,7 +566,7 @@ fn call_nested_ex<'gc>(
             Ok(Pre::Done(None)) => Ok(0),
             // Run the called function here; only a switch of coroutines
             // (or an error or a yield) needs the level loop.
-            Ok(Pre::Lua) => match crate::vm::hook::run(&mut ex, None) {
+            Ok(Pre::Lua) => match run_pushed(&mut ex, func) {
                 Exit::Returned(n) => Ok(n),
                 exit => run_nested(mc, g, th, ex.ts, Some(exit)),
             },
@@ -582,6 +582,18 @@ fn call_nested_ex<'gc>(
     match result {
         Ok(n) => Ok((func, n)),
         Err(e) => Err(nested_call_failed(ts, e, depth, func)),
+    }
+}
+
+/// Runs the Lua function at `func`, whose frame `precall` just pushed.
+#[inline(always)]
+fn run_pushed<'gc>(ex: &mut Exec<'gc, '_>, func: usize) -> Exit<'gc> {
+    match (ex.ts.stack[func], ex.ts.frames.last()) {
+        (Value::Function(Function::Lua(cl)), Some(f)) if !ex.ts.hook.live => {
+            let base = f.base;
+            crate::vm::exec::execute_pushed(ex, cl, base)
+        }
+        _ => hook::run(ex, None),
     }
 }
 

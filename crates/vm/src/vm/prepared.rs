@@ -9,6 +9,7 @@
 //! which also raises the errors.
 
 use crate::compiler::proto::Proto;
+use crate::function::Closure;
 use gc_arena::Gc;
 
 use crate::error::RtResult;
@@ -16,13 +17,14 @@ use crate::thread::{Frame, FrameKind, ThreadState};
 use crate::value::{Function, Value};
 use crate::vm::budget::{Budget, MAX_FRAMES, MAX_NESTED_CALLS};
 use crate::vm::ctx::Ctx;
-use crate::vm::exec::{execute, Exec, Exit};
+use crate::vm::exec::{execute_pushed, store_value, Exec, Exit};
 
 pub struct PreparedCall<'gc> {
     f: Value<'gc>,
     /// Set when `f` is a Lua function with fixed parameters, and the
-    /// nesting limit leaves room for its calls.
-    shape: Option<Shape>,
+    /// nesting limit leaves room for its calls: its closure and what its
+    /// calls need.
+    shape: Option<(Gc<'gc, Closure<'gc>>, Shape)>,
     /// The frames of the thread when the native prepared the call (its
     /// own on top): while that holds, the native makes the call.
     depth: usize,
@@ -55,20 +57,20 @@ impl<'gc> PreparedCall<'gc> {
     fn new(ctx: &Ctx<'gc, '_>, f: Value<'gc>) -> Self {
         let frames = &ctx.ts.frames;
         let native_on_top = frames.last().is_some_and(|f| f.kind == FrameKind::Native);
-        let proto = match f {
+        let lua = match f {
             Value::Function(Function::Lua(cl))
                 if !cl.proto.info.0.is_vararg
                     && native_on_top
                     && frames.len() < MAX_FRAMES
                     && ctx.g.budget.0.nested.get() < MAX_NESTED_CALLS =>
             {
-                Some(Gc::as_ref(cl.proto))
+                Some(cl)
             }
             _ => None,
         };
         PreparedCall {
             f,
-            shape: proto.map(|p| Shape::of(&p.info.0)),
+            shape: lua.map(|cl| (cl, Shape::of(&cl.proto.info.0))),
             depth: frames.len(),
         }
     }
@@ -123,7 +125,7 @@ impl<'gc> PreparedCall<'gc> {
         b: Value<'gc>,
     ) -> RtResult<'gc, bool> {
         match self.shape {
-            Some(shape) if self.ready(ctx, shape) => call_lua(ctx, self.f, shape, a, b),
+            Some((cl, shape)) if self.ready(ctx, shape) => call_lua(ctx, cl, shape, a, b),
             _ => Ok(self.call_other(ctx, a, b)?.is_truthy()),
         }
     }
@@ -140,7 +142,8 @@ impl<'gc> PreparedCall<'gc> {
     /// Whether this call can take the fast path: made by the native that
     /// prepared it (so not yieldable, as for `call_nested1`, and below the
     /// frame limit and the nesting limit), no hook to start, below the
-    /// host's depth limit, and with the stack room already there.
+    /// host's depth limit (which a host function may change between two
+    /// calls), and with the stack room already there.
     #[inline(always)]
     fn ready(&self, ctx: &Ctx<'_, '_>, shape: Shape) -> bool {
         let ts = &*ctx.ts;
@@ -168,7 +171,7 @@ fn nest(ctx: &mut Ctx<'_, '_>, enter: bool) {
 #[inline(always)]
 fn call_lua<'gc>(
     ctx: &mut Ctx<'gc, '_>,
-    f: Value<'gc>,
+    cl: Gc<'gc, Closure<'gc>>,
     shape: Shape,
     a: Value<'gc>,
     b: Value<'gc>,
@@ -177,18 +180,30 @@ fn call_lua<'gc>(
     let ts = &mut *ctx.ts;
     let func = ts.top;
     let base = func + 1;
-    let slots = &mut ts.stack[func..base + 2 + shape.extra_params];
-    (slots[0], slots[1], slots[2]) = (f, a, b);
-    slots[3..].fill(Value::Nil);
+    // SAFETY: `ready` saw `shape.room` slots from `func` on the stack, at
+    // least the function, two arguments and the extra parameters. The
+    // arguments are written word by word (`store_value`): a value copied
+    // whole goes through a 16-byte load of its words that cannot be
+    // forwarded from their separate stores.
+    unsafe {
+        let slots = ts.stack.as_mut_ptr().add(func);
+        store_value(slots, Value::Function(Function::Lua(cl)));
+        store_value(slots.add(1), a);
+        store_value(slots.add(2), b);
+        for i in 0..shape.extra_params {
+            slots.add(3 + i).write(Value::Nil);
+        }
+    }
     let depth = ts.frames.len();
     ts.frames.push(Frame::lua(func, base, 1, 0, true));
     ts.top = base + shape.max_stack;
     // No hook to start (`ready`).
-    let exit = execute::<false>(&mut Exec { mc, g, th, ts }, None);
+    let exit = execute_pushed(&mut Exec { mc, g, th, ts }, cl, base);
     let answer = match exit {
         // The frame wants one result: it is where the function was (known
         // here without waiting for the interpreter's `top`).
-        Exit::Returned(_) => Ok(ts.stack[func].is_truthy()),
+        // SAFETY: `func` was in the stack (`ready`), which never shrinks.
+        Exit::Returned(_) => Ok(unsafe { ts.stack.get_unchecked(func) }.is_truthy()),
         exit => crate::vm::level::run_nested(mc, g, th, ts, Some(exit))
             .map(|n| n > 0 && ts.stack[ts.top - n].is_truthy()),
     };
