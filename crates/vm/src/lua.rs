@@ -893,14 +893,13 @@ where
         th: thread,
         ts,
     };
-    let direct = crate::vm::prepared::push_host_frame(ex.ts, &g.budget.0, f, args);
-    let exit = match if direct {
-        None
-    } else {
-        enter_call(&mut ex, f, args)
-    } {
-        None => crate::vm::hook::run(&mut ex, None),
-        Some(exit) => exit,
+    let exit = match crate::vm::prepared::push_host_frame(ex.ts, &g.budget.0, f, args) {
+        Some((cl, base)) if !ex.ts.hook.live => crate::vm::exec::execute_pushed(&mut ex, cl, base),
+        Some(_) => crate::vm::hook::run(&mut ex, None),
+        None => match enter_call(&mut ex, f, args) {
+            None => crate::vm::hook::run(&mut ex, None),
+            Some(exit) => exit,
+        },
     };
     if let Exit::Returned(n) = exit {
         let start = ts.top - n;

@@ -220,16 +220,18 @@ fn call_lua<'gc>(
 /// wanted), pushed directly when `f` is a Lua function with fixed
 /// parameters, the stack room is already there and no frame or depth
 /// limit is near: the arguments are copied once, straight into place.
-/// False when anything is unusual; nothing was done then.
+/// The closure and the frame's base when pushed (to start the run with,
+/// see `execute_pushed`); `None` when anything is unusual, and nothing was
+/// done then.
 #[inline(always)]
 pub fn push_host_frame<'gc>(
     ts: &mut ThreadState<'gc>,
     budget: &Budget,
     f: Value<'gc>,
     args: &[Value<'gc>],
-) -> bool {
+) -> Option<(Gc<'gc, Closure<'gc>>, usize)> {
     let Value::Function(Function::Lua(cl)) = f else {
-        return false;
+        return None;
     };
     let p = &cl.proto.info.0;
     let (np, nargs) = (p.num_params as usize, args.len());
@@ -244,7 +246,7 @@ pub fn push_host_frame<'gc>(
             .is_some_and(|limit| depth >= limit)
         || base + nargs.max(np) + p.max_stack as usize + 1 > ts.stack.len()
     {
-        return false;
+        return None;
     }
     ts.stack[func] = f;
     // Value by value: a host passes a few arguments, and a call of
@@ -257,5 +259,5 @@ pub fn push_host_frame<'gc>(
     }
     ts.frames.push(Frame::lua(func, base, -1, 0, true));
     ts.top = base + p.max_stack as usize;
-    true
+    Some((cl, base))
 }
