@@ -938,7 +938,10 @@ class Core {
     }
     // The old handle's drop may be recorded but not yet applied: the new
     // handle keeps the export.
-    if (this.pending.length !== 0) this.pending = this.pending.filter((p) => p !== id);
+    if (this.pending.length !== 0) {
+      const at = this.pending.indexOf(id);
+      if (at !== -1) this.pending.splice(at, 1);
+    }
     const { h, r } = this.newHandle(kind, id);
     const nwr = new WeakRef(h);
     nwr.id = id;
