@@ -99,6 +99,8 @@ pub(super) fn resume_frame<'gc>(ex: &mut Exec<'gc, '_>, kind: FrameKind, pc: usi
 /// The protected call on top returned its `n` results (up to the top):
 /// its return hook, then its results go to its caller. An error of the
 /// hook is raised in the caller.
+#[cold]
+#[inline(never)]
 fn protected_returned<'gc>(ex: &mut Exec<'gc, '_>, n: usize) -> Flow<'gc> {
     let fi = ex.ts.frames.len() - 1;
     let f = ex.ts.frames[fi];
