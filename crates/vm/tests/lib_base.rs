@@ -19,6 +19,11 @@ fn loadfile_and_dofile() {
 }
 
 #[test]
+fn dofile_frame_results_and_yields() {
+    check_script(Libs::ALL, "base/dofile");
+}
+
+#[test]
 fn warn() {
     check_script(Libs::ALL, "base/warn");
     check_script(Libs::SAFE, "base/warn");

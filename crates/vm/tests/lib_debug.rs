@@ -27,3 +27,8 @@ fn hooks() {
 fn upvalue_join_and_light_userdata() {
     check_script(Libs::ALL, "debug/upvaluejoin");
 }
+
+#[test]
+fn hooks_of_protected_calls_and_coroutines() {
+    check_script(Libs::ALL, "debug/hookcalls");
+}

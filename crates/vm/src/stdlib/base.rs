@@ -691,13 +691,19 @@ fn loadfile<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     }
 }
 
-fn dofile<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+fn dofile<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if ctx.resumed() {
+        // The chunk's results, above the file name.
+        return Ok(ctx.nargs - 1);
+    }
+    ctx.set_args(1);
     let env = Value::Table(ctx.g.globals);
     let f = read_file_arg(&ctx)?
         .and_then(|(src, name)| compile_chunk(&ctx, &src, &name, b"bt", env))
         .map_err(|m| RtError::Value(ctx.str_value(m.as_bytes())))?;
-    // A tail call: the chunk may yield, as with PUC-Rio's lua_callk.
-    ctx.tail_call(f, &[], None)
+    // The chunk runs above dofile's own frame (tracebacks show it) and may
+    // yield, as with PUC-Rio's lua_callk.
+    ctx.call_then_yieldable(f, &[])
 }
 
 /// Registry key of the warning switch (`warn("@on")`, `warn("@off")`).

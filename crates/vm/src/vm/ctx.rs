@@ -235,6 +235,21 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         Ok(CALL_THEN | (results << 32) | args.len())
     }
 
+    /// Like `call_then`, for all of `f`'s results, and `f` may yield
+    /// across this native (PUC-Rio's `lua_callk` with a continuation, as
+    /// `dofile` calls its chunk).
+    pub fn call_then_yieldable(
+        mut self,
+        f: Value<'gc>,
+        args: &[Value<'gc>],
+    ) -> RtResult<'gc, usize> {
+        self.push(f);
+        for &a in args {
+            self.push(a);
+        }
+        Ok(CALL_THEN | YIELDABLE | (ALL_RESULTS << 32) | args.len())
+    }
+
     /// Makes the arguments exactly `n` (dropping extra ones, adding nils),
     /// so that values pushed after them have fixed places.
     pub fn set_args(&mut self, n: usize) {
@@ -272,10 +287,23 @@ pub const TAIL_CALL: usize = 1 << 62;
 /// again (see `Ctx::call_then`).
 pub const CALL_THEN: usize = 1 << 61;
 
+/// Flag of a `call_then` request: the called function may yield.
+pub const YIELDABLE: usize = 1 << 63;
+
+/// The result count of a `call_then` request for all results.
+pub const ALL_RESULTS: usize = 0x1fff_ffff;
+
 /// `pc` of a native frame waiting for the function it called with
-/// `call_then`, and of one running again after it.
+/// `call_then` (`_YIELDABLE`: with `call_then_yieldable`), and of one
+/// running again after it.
 pub const NATIVE_WAITING: usize = usize::MAX;
 pub const NATIVE_RESUMED: usize = usize::MAX - 1;
+pub const NATIVE_WAITING_YIELDABLE: usize = usize::MAX - 2;
+
+/// Whether a native frame's `pc` says it waits for a function it called.
+pub fn is_waiting(pc: usize) -> bool {
+    pc == NATIVE_WAITING || pc == NATIVE_WAITING_YIELDABLE
+}
 
 /// Whether a native of this thread waits for a function it called with
 /// `call_then`. Coroutines cannot yield then, as in PUC-Rio Lua, where

@@ -125,7 +125,7 @@ pub fn global_func_name<'gc>(g: GlobalRef<'gc>, f: Value<'gc>) -> Option<String>
 pub fn c_calls<'gc>(g: GlobalRef<'gc>, ts: &ThreadState<'gc>) -> u32 {
     let in_frames = ts.frames.iter().filter(|f| match f.kind {
         FrameKind::PCall | FrameKind::XPCall => true,
-        FrameKind::Native => f.pc == crate::vm::ctx::NATIVE_WAITING,
+        FrameKind::Native => crate::vm::ctx::is_waiting(f.pc),
         FrameKind::Lua => false,
     });
     1 + in_frames.count() as u32 + g.budget.0.nested.get()

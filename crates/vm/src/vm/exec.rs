@@ -339,30 +339,30 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         let marker = |kind| Frame::native(kind, func, nresults, fresh);
         match s {
             Special::PCall => {
+                self.enter_special(marker(FrameKind::Native), nargs)?;
                 if nargs == 0 {
                     // Raised from the function's own frame, so that it is
                     // named as the caller named it (luaL_argerror).
-                    self.ts.frames.push(marker(FrameKind::Native));
                     return Err(RtError::bad_arg(1, "value expected"));
                 }
-                self.ts.frames.push(marker(FrameKind::PCall));
+                self.become_protected(FrameKind::PCall);
                 if let Some(e) = self.c_stack_error() {
                     return self.protected_error(e);
                 }
                 self.precall_protected(func + 1, nargs - 1)
             }
             Special::XPCall => {
+                self.enter_special(marker(FrameKind::Native), nargs)?;
                 if nargs < 2 || !matches!(self.ts.stack[func + 2], Value::Function(_)) {
                     let got = if nargs < 2 {
                         "no value".to_string()
                     } else {
                         meta::type_name_meta(self.g, self.ts.stack[func + 2])
                     };
-                    self.ts.frames.push(marker(FrameKind::Native));
                     return Err(RtError::bad_arg(2, format!("function expected, got {got}")));
                 }
                 self.ts.stack.swap(func + 1, func + 2);
-                self.ts.frames.push(marker(FrameKind::XPCall));
+                self.become_protected(FrameKind::XPCall);
                 if let Some(e) = self.c_stack_error() {
                     return self.protected_error(e);
                 }
@@ -377,14 +377,11 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                     );
                     return Err(RtError::Value(Value::String(m)));
                 }
-                self.ts.frames.push(marker(FrameKind::Native));
-                self.ts.top = func + 1 + nargs;
-                if self.ts.hook.live {
-                    crate::vm::hook::enter_native(self, nargs)?;
-                }
+                self.enter_special(marker(FrameKind::Native), nargs)?;
                 Ok(Pre::Switch(Exit::Yield(nargs)))
             }
             Special::Resume => {
+                self.enter_special(marker(FrameKind::Native), nargs)?;
                 let co = match self.ts.stack[func + 1] {
                     Value::Thread(t) if nargs >= 1 => t,
                     v => {
@@ -393,12 +390,9 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                         } else {
                             meta::type_name_meta(self.g, v)
                         };
-                        self.ts.frames.push(marker(FrameKind::Native));
                         return Err(RtError::bad_arg(1, format!("thread expected, got {got}")));
                     }
                 };
-                self.ts.frames.push(marker(FrameKind::Native));
-                self.ts.top = func + 1 + nargs;
                 Ok(Pre::Switch(Exit::Resume {
                     co,
                     nargs: nargs - 1,
@@ -409,14 +403,33 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 let Some(Value::Thread(co)) = up0 else {
                     return Err(RtError::msg("invalid wrap function"));
                 };
-                self.ts.frames.push(marker(FrameKind::Native));
-                self.ts.top = func + 1 + nargs;
+                self.enter_special(marker(FrameKind::Native), nargs)?;
                 Ok(Pre::Switch(Exit::Resume {
                     co,
                     nargs,
                     wrap: true,
                 }))
             }
+        }
+    }
+
+    /// Pushes the frame of a special function called with `nargs`
+    /// arguments and reports its call event, as for a native.
+    fn enter_special(&mut self, frame: Frame, nargs: usize) -> RtResult<'gc, ()> {
+        self.ts.frames.push(frame);
+        self.ts.top = frame.func + 1 + nargs;
+        if self.ts.hook.live {
+            crate::vm::hook::enter_native(self, nargs)?;
+        }
+        Ok(())
+    }
+
+    /// The special function on top starts its protected call: its frame
+    /// becomes the call's marker (after its call hook, whose errors the
+    /// call does not catch).
+    fn become_protected(&mut self, kind: FrameKind) {
+        if let Some(f) = self.ts.frames.last_mut() {
+            f.kind = kind;
         }
     }
 
@@ -428,7 +441,10 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             if n & crate::vm::ctx::CALL_THEN != 0 {
                 // Call the function above the native's frame, which waits.
                 let nargs = n & 0xffff_ffff;
-                let want = (n >> 32) & 0x1fff_ffff;
+                let want = match (n >> 32) & crate::vm::ctx::ALL_RESULTS {
+                    crate::vm::ctx::ALL_RESULTS => -1,
+                    w => w as i32,
+                };
                 let src = self.ts.top - nargs - 1;
                 let depth = self.native_depth();
                 // The C calls in progress as PUC-Rio counts them.
@@ -443,12 +459,25 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                     return Err(RtError::Value(Value::String(m)));
                 }
                 if let Some(f) = self.ts.frames.last_mut() {
-                    f.pc = crate::vm::ctx::NATIVE_WAITING;
+                    f.pc = if n & crate::vm::ctx::YIELDABLE != 0 {
+                        crate::vm::ctx::NATIVE_WAITING_YIELDABLE
+                    } else {
+                        crate::vm::ctx::NATIVE_WAITING
+                    };
                     f.nvarargs = depth;
                 }
-                match self.precall(src, nargs, want as i32, false)? {
-                    // Done at once (a native): continue the waiting one now.
-                    Pre::Done(None) => n = self.resume_native()?,
+                match self.precall(src, nargs, want, false)? {
+                    // Done at once (a native): continue the waiting one now
+                    // (unless a protected call's return hook is due first).
+                    Pre::Done(None)
+                        if self
+                            .ts
+                            .frames
+                            .last()
+                            .is_some_and(|f| crate::vm::ctx::is_waiting(f.pc)) =>
+                    {
+                        n = self.resume_native()?
+                    }
                     p => return Ok(p),
                 }
                 continue;
@@ -510,7 +539,7 @@ impl<'gc, 'a> Exec<'gc, 'a> {
         below
             .iter()
             .rev()
-            .find(|f| f.kind == FrameKind::Native && f.pc == crate::vm::ctx::NATIVE_WAITING)
+            .find(|f| f.kind == FrameKind::Native && crate::vm::ctx::is_waiting(f.pc))
             .map_or(0, |f| f.nvarargs)
             + 1
     }
@@ -728,6 +757,15 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                 }
                 _ => return None,
             }
+            if crate::vm::hook::wants_return(&ts.hook) {
+                // The protected call returns: its return hook (which may
+                // fail) runs from the interpreter, see `hook::RETURNED`.
+                if let Some(m) = ts.frames.last_mut().filter(|m| !m.fresh) {
+                    m.pc = crate::vm::hook::RETURNED + n;
+                    ts.top = src + n;
+                    return None;
+                }
+            }
         }
     }
 
@@ -894,6 +932,13 @@ impl<'gc, 'a> Exec<'gc, 'a> {
                     ensure_stack(self.ts, mf.func + 2)?;
                     self.ts.stack[mf.func] = Value::Boolean(false);
                     self.ts.stack[mf.func + 1] = err;
+                    if crate::vm::hook::wants_return(&self.ts.hook) && !mf.fresh {
+                        // Returned; the return hook runs from the
+                        // interpreter (see `hook::RETURNED`).
+                        self.ts.frames[m].pc = crate::vm::hook::RETURNED + 2;
+                        self.ts.top = mf.func + 2;
+                        return Ok(None);
+                    }
                     return Ok(self.deliver(mf.func, 2));
                 }
             };

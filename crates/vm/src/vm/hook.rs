@@ -8,8 +8,12 @@
 //! keys: threads), as the reference implementation keeps them; a thread's
 //! state only holds the event mask and the count.
 //!
-//! Not reported: call and return events of `pcall`, `xpcall`, `resume` and
-//! wrap functions (they are control transfers here, not native calls).
+//! `pcall`, `xpcall`, `resume` and wrap functions are control transfers
+//! here, not native calls, but report their call and return events as the
+//! natives they are in PUC-Rio. A protected call's return hook may fail,
+//! so it runs from the interpreter: `deliver` leaves the returned marker on
+//! top (`RETURNED`), and `exec::cold::resume_frame` runs the hook and
+//! delivers its results.
 //! As in PUC-Rio, the instructions of a running hook count toward the
 //! count hook (which does not fire while it runs).
 
@@ -78,6 +82,16 @@ impl HookState {
     fn refresh(&mut self) {
         self.live = self.mask != 0 && (self.running.is_none() || self.mask & MASK_COUNT != 0);
     }
+}
+
+/// A protected call's marker frame keeps `RETURNED + n` in its pc once it
+/// returned `n` results (at its function slot, up to the top) and waits
+/// for its return hook; markers otherwise keep pc 0.
+pub const RETURNED: usize = 1;
+
+/// A return hook is due for a function returning on this thread now.
+pub fn wants_return(h: &HookState) -> bool {
+    h.live && h.mask & MASK_RET != 0 && h.running.is_none()
 }
 
 /// Runs a slice of the thread: the hooked interpreter when its hooks are live.

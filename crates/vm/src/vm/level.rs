@@ -354,6 +354,16 @@ fn deliver_to<'gc>(
         ts.stack[src..src + vals.len()].copy_from_slice(vals);
         ts.top = src + vals.len();
         let mut ex = Exec { mc, g, th, ts };
+        // The return hook of `resume` or the wrap function.
+        if ex.ts.hook.live {
+            if let Err(e) = hook::leave_native(&mut ex, vals.len()) {
+                return match ex.unwind(e) {
+                    Ok(None) => None,
+                    Ok(Some(n)) => Some(Exit::Returned(n)),
+                    Err(e) => Some(Exit::Error(e)),
+                };
+            }
+        }
         ex.deliver(src, vals.len()).map(Exit::Returned)
     })
 }

@@ -62,11 +62,12 @@ fn call_operands<'gc>(
 
 /// Resumes a top frame that is not a running Lua function: a native that
 /// called with `Ctx::call_then`, a native that finished before a
-/// collection, or a protected call closing variables after an error.
+/// collection, or a protected call closing variables after an error or
+/// waiting for its return hook.
 #[inline(never)]
 pub(super) fn resume_frame<'gc>(ex: &mut Exec<'gc, '_>, kind: FrameKind, pc: usize) -> Flow<'gc> {
     if kind == FrameKind::Native {
-        if pc == crate::vm::ctx::NATIVE_WAITING {
+        if crate::vm::ctx::is_waiting(pc) {
             // The function a native called with `Ctx::call_then` returned.
             return match ex.continue_native() {
                 Ok(Pre::Lua | Pre::Done(None)) => Flow::Frame,
@@ -79,6 +80,9 @@ pub(super) fn resume_frame<'gc>(ex: &mut Exec<'gc, '_>, kind: FrameKind, pc: usi
         let n = pc;
         return delivered(ex.deliver(ex.ts.top - n, n));
     }
+    if pc >= crate::vm::hook::RETURNED {
+        return protected_returned(ex, pc - crate::vm::hook::RETURNED);
+    }
     // A protected call that closes variables after an error.
     if ex.ts.frames.last().is_some_and(|f| f.finish) {
         return match ex.continue_closing() {
@@ -90,6 +94,38 @@ pub(super) fn resume_frame<'gc>(ex: &mut Exec<'gc, '_>, kind: FrameKind, pc: usi
     Flow::Exit(Exit::Error(RtError::msg(
         "internal error: resumed into a marker frame",
     )))
+}
+
+/// The protected call on top returned its `n` results (up to the top):
+/// its return hook, then its results go to its caller. An error of the
+/// hook is raised in the caller.
+#[cold]
+#[inline(never)]
+fn protected_returned<'gc>(ex: &mut Exec<'gc, '_>, n: usize) -> Flow<'gc> {
+    let fi = ex.ts.frames.len() - 1;
+    let f = ex.ts.frames[fi];
+    let mut src = ex.ts.top - n;
+    // The results sit where PUC-Rio's `pcall` and `xpcall` leave them in
+    // their own stack (the hook's `ftransfer`): above the function and
+    // handler of an `xpcall`, and above the first results of a failed call.
+    let ok = ex.ts.stack[src].is_truthy();
+    let first = match (f.kind, ok) {
+        (FrameKind::PCall, true) => 1,
+        (FrameKind::PCall, false) | (FrameKind::XPCall, true) => 3,
+        _ => 5,
+    };
+    if let Err(e) = ensure_stack(ex.ts, f.func + first + n + 1) {
+        ex.ts.frames.pop();
+        return Flow::Throw(e);
+    }
+    ex.ts.stack.copy_within(src..src + n, f.func + first);
+    src = f.func + first;
+    ex.ts.top = src + n;
+    if let Err(e) = crate::vm::hook::leave(ex, fi, src, n) {
+        ex.ts.frames.pop();
+        return Flow::Throw(e);
+    }
+    delivered(ex.deliver(src, n))
 }
 
 /// The flow after `deliver` moved a frame's results: out of this run when
