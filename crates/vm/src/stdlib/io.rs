@@ -317,9 +317,13 @@ fn g_read<'gc>(
                 if n == 0 {
                     success = st.peek().is_some();
                     ctx.str_value(b"")
+                } else if n as u64 > super::string::MAX_STRING as u64 {
+                    // PUC-Rio reserves the whole count up front (a negative
+                    // one wraps to a huge size), which fails even at EOF.
+                    return Err(RtError::msg("not enough memory"));
                 } else {
                     let mut out = Vec::new();
-                    st.read_chars(n as u64 as usize, &mut out);
+                    st.read_chars(n as usize, &mut out);
                     success = !out.is_empty();
                     Value::String(ctx.intern_vec(out))
                 }
