@@ -83,6 +83,10 @@ pub struct Frame {
     /// function has no name from its caller (tracebacks say so), and
     /// `debug.getinfo` reports `istailcall`.
     pub tail: bool,
+    /// A comparison `a <= b` of this frame is running `__lt` as `not (b < a)`
+    /// (LUA_COMPAT_LT_LE): if that metamethod yields, `finish_op` negates
+    /// its result.
+    pub le_by_lt: bool,
     /// Where a Lua frame resumes, saved with its `pc` by the interpreter:
     /// the address of instruction `resume_pc` of the frame's function. A
     /// return to the frame jumps there directly while `resume_pc` equals
@@ -109,6 +113,7 @@ impl Frame {
             fresh,
             finish: false,
             tail: false,
+            le_by_lt: false,
             resume: 0,
             resume_pc: Frame::NO_RESUME,
         }

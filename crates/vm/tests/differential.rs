@@ -114,3 +114,8 @@ fn arithmetic_metamethod_calls() {
 fn index_and_comparison_metamethod_calls() {
     check_script(Libs::ALL, "diff/metamethod_calls2");
 }
+
+#[test]
+fn less_equal_falls_back_to_less_than() {
+    check_script(Libs::ALL, "diff/le_by_lt");
+}

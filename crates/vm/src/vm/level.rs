@@ -672,7 +672,9 @@ pub fn finish_op(ts: &mut ThreadState<'_>, func: usize, n: usize) {
         | OpCode::GtI
         | OpCode::GeI => {
             let pc = frame.pc;
-            ts.frames[fi].pc = if res.is_truthy() != i.k() {
+            let holds = res.is_truthy() != frame.le_by_lt;
+            ts.frames[fi].le_by_lt = false;
+            ts.frames[fi].pc = if holds != i.k() {
                 pc + 1
             } else {
                 let j = p.code[pc];

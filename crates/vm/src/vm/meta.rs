@@ -346,10 +346,31 @@ impl<'gc> MetaCx<'gc, '_> {
         if f.is_nil() {
             f = get_tm(self.g, b, tm);
         }
-        if f.is_nil() {
-            return Err(compare_error(self.g, a, b));
+        if !f.is_nil() {
+            return Ok(self.call1(f, &[a, b])?.is_truthy());
         }
-        Ok(self.call1(f, &[a, b])?.is_truthy())
+        if le {
+            // LUA_COMPAT_LT_LE, as in the Debian/Ubuntu build of lua5.4:
+            // without `__le`, `a <= b` is `not (b < a)`.
+            let mut f = get_tm(self.g, b, Tm::Lt);
+            if f.is_nil() {
+                f = get_tm(self.g, a, Tm::Lt);
+            }
+            if !f.is_nil() {
+                let mark = |ts: &mut ThreadState<'gc>, on: bool| {
+                    if let Some(frame) = ts.frames.last_mut() {
+                        frame.le_by_lt = on;
+                    }
+                };
+                mark(self.ts, true);
+                let r = self.call1(f, &[b, a]);
+                if !matches!(&r, Err(e) if e.is_suspension()) {
+                    mark(self.ts, false);
+                }
+                return Ok(!r?.is_truthy());
+            }
+        }
+        Err(compare_error(self.g, a, b))
     }
 
     /// `#v`.
