@@ -777,7 +777,7 @@ const GC_OPTIONS: [&str; 10] = [
 
 fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let opt = match ctx.opt_string(0)? {
-        Some(s) => s.as_bytes(),
+        Some(s) => c_str(s.as_bytes()),
         None => b"collect",
     };
     let Some(&name) = GC_OPTIONS.iter().find(|o| o.as_bytes() == opt) else {

@@ -93,7 +93,7 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let target = ctx.arg(a);
     let opts_v = ctx.opt_string(a + 1)?;
     let opts: Vec<u8> = opts_v
-        .map(|s| s.as_bytes().to_vec())
+        .map(|s| crate::text::c_str(s.as_bytes()).to_vec())
         .unwrap_or_else(|| b"flnSrtu".to_vec());
     let info = if let Value::Function(_) = target {
         FrameInfo {
@@ -570,7 +570,7 @@ fn sethook<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         let count = ctx.opt_integer(a + 2, 0)?;
         let mut mask = 0;
         for (c, m) in [(b'c', MASK_CALL), (b'r', MASK_RET), (b'l', MASK_LINE)] {
-            if smask.as_bytes().contains(&c) {
+            if crate::text::c_str(smask.as_bytes()).contains(&c) {
                 mask |= m;
             }
         }

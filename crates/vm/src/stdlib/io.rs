@@ -560,13 +560,15 @@ fn check_option<'gc>(
         (None, Some(d)) => d.as_bytes().to_vec(),
         (None, None) => ctx.check_string(i)?.as_bytes().to_vec(),
     };
+    // Compared as the C string PUC-Rio sees: up to a zero byte.
+    let s = c_str(&s);
     options
         .iter()
-        .position(|o| o.as_bytes() == s.as_slice())
+        .position(|o| o.as_bytes() == s)
         .ok_or_else(|| {
             RtError::bad_arg(
                 i + 1,
-                format!("invalid option '{}'", String::from_utf8_lossy(&s)),
+                format!("invalid option '{}'", String::from_utf8_lossy(s)),
             )
         })
 }
@@ -682,7 +684,7 @@ fn io_lines<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         return ctx.ret(it);
     }
     let name = ctx.check_string(0)?;
-    let fv = open_check_file(&ctx, name.as_bytes(), "r")?;
+    let fv = open_check_file(&ctx, c_str(name.as_bytes()), "r")?;
     let it = aux_lines(&ctx, fv, true)?;
     ctx.push(it);
     ctx.push(Value::Nil);

@@ -79,14 +79,9 @@ pub fn get_tm<'gc>(g: GlobalRef<'gc>, v: Value<'gc>, tm: Tm) -> Value<'gc> {
 /// The type name for messages: `__name` from the metatable if it is a string.
 pub fn type_name_meta<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> String {
     if let Value::String(s) = get_tm(g, v, Tm::Name) {
-        return String::from_utf8_lossy(c_string(s.as_bytes())).into_owned();
+        return String::from_utf8_lossy(crate::text::c_str(s.as_bytes())).into_owned();
     }
     v.type_name().to_string()
-}
-
-/// The bytes PUC-Rio's `%s` shows of a string: those before its first zero.
-fn c_string(s: &[u8]) -> &[u8] {
-    s.split(|&b| b == 0).next().unwrap_or(s)
 }
 
 /// Appends the string form of a number.
@@ -478,7 +473,7 @@ pub fn tostring_raw<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> Vec<u8> {
         Value::String(s) => out.extend_from_slice(s.as_bytes()),
         _ => {
             match get_tm(g, v, Tm::Name) {
-                Value::String(s) => out.extend_from_slice(c_string(s.as_bytes())),
+                Value::String(s) => out.extend_from_slice(crate::text::c_str(s.as_bytes())),
                 _ => out.extend_from_slice(v.type_name().as_bytes()),
             }
             out.extend_from_slice(format!(": {:#x}", v.addr().unwrap_or(0)).as_bytes());
