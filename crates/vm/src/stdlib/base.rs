@@ -607,13 +607,13 @@ fn load_chunk<'gc>(
     mode: &[u8],
     env: Value<'gc>,
 ) -> RtResult<'gc, usize> {
-    match compile_chunk(&ctx, source, name, mode, env) {
+    match compile_chunk_bytes(&ctx, source, name, mode, env) {
         Ok(f) => ctx.ret(f),
         Err(msg) => {
-            let mut m = ctx.str_value(msg.as_bytes());
+            let mut m = ctx.str_value(&msg);
             // A runtime error in PUC-Rio (unlike syntax errors): handled
             // by the active message handler.
-            if msg == crate::compiler::C_STACK_OVERFLOW {
+            if msg == crate::compiler::C_STACK_OVERFLOW.as_bytes() {
                 if let Some(h) = enclosing_handler(ctx.ts, ctx.ts.frames.len() - 1) {
                     m = ctx.call(h, &[m])?.first().copied().unwrap_or(Value::Nil);
                 }
@@ -625,7 +625,7 @@ fn load_chunk<'gc>(
     }
 }
 
-/// `lua_load`: the function of a chunk, or the error message.
+/// `lua_load`: the function of a chunk, or the error message as text.
 fn compile_chunk<'gc>(
     ctx: &Ctx<'gc, '_>,
     source: &[u8],
@@ -633,14 +633,27 @@ fn compile_chunk<'gc>(
     mode: &[u8],
     env: Value<'gc>,
 ) -> Result<Value<'gc>, String> {
+    compile_chunk_bytes(ctx, source, name, mode, env)
+        .map_err(|m| String::from_utf8_lossy(&m).into_owned())
+}
+
+/// `lua_load`: the function of a chunk, or the error message's bytes.
+fn compile_chunk_bytes<'gc>(
+    ctx: &Ctx<'gc, '_>,
+    source: &[u8],
+    name: &[u8],
+    mode: &[u8],
+    env: Value<'gc>,
+) -> Result<Value<'gc>, Vec<u8>> {
     if source.first() == Some(&0x1b) {
         if !mode.contains(&b'b') {
             return Err(format!(
                 "attempt to load a binary chunk (mode is '{}')",
                 String::from_utf8_lossy(mode)
-            ));
+            )
+            .into_bytes());
         }
-        let proto = crate::stdlib::dump::undump(source, name)?;
+        let proto = crate::stdlib::dump::undump(source, name).map_err(String::into_bytes)?;
         // Its first upvalue is `env`, any other is nil (as `lua_load`
         // leaves them).
         return Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env));
@@ -649,12 +662,13 @@ fn compile_chunk<'gc>(
         return Err(format!(
             "attempt to load a text chunk (mode is '{}')",
             String::from_utf8_lossy(mode)
-        ));
+        )
+        .into_bytes());
     }
     let c_calls = crate::vm::debug::c_calls(ctx.g, ctx.ts);
     match crate::compiler::compile_nested(source, name, c_calls) {
         Ok(proto) => Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env)),
-        Err(e) => Err(e.message),
+        Err(e) => Err(e.bytes),
     }
 }
 

@@ -41,3 +41,8 @@ for i, c in ipairs(cases) do
     print(i, err)
   end
 end
+-- a chunk id cut inside a UTF-8 sequence keeps the bytes it has
+for pad = 0, 1 do
+  local _, e = load(("x"):rep(pad) .. " = = 'éééééééééééééééééééééééééééééééééééééééééééééééé'")
+  print(#e, e:byte(-40, -32))
+end
