@@ -451,7 +451,7 @@ fn assert<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if let Value::String(s) = msg {
         let w = ctx.where_(1);
         if !w.is_empty() {
-            let mut m = w.into_bytes();
+            let mut m = w;
             m.extend_from_slice(s.as_bytes());
             return Err(RtError::Value(ctx.str_value(&m)));
         }
@@ -466,7 +466,7 @@ fn error<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         if level > 0 {
             let w = ctx.where_(level as usize);
             if !w.is_empty() {
-                let mut msg = w.into_bytes();
+                let mut msg = w;
                 msg.extend_from_slice(s.as_bytes());
                 return Err(RtError::Value(ctx.str_value(&msg)));
             }
@@ -562,9 +562,9 @@ fn load_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             ctx.push(Value::Nil);
             // Raised by luaL_error in PUC-Rio: positioned, and handled by
             // the active message handler.
-            let w = crate::vm::debug::where_(ctx.ts, 1);
-            let mut m =
-                ctx.str_value(format!("{w}reader function must return a string").as_bytes());
+            let mut w = ctx.where_(1);
+            w.extend_from_slice(b"reader function must return a string");
+            let mut m = ctx.str_value(&w);
             if let Some(h) = enclosing_handler(ctx.ts, ctx.ts.frames.len() - 1) {
                 m = ctx.call(h, &[m])?.first().copied().unwrap_or(Value::Nil);
             }

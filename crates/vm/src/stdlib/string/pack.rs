@@ -12,7 +12,7 @@ fn pack_error<'gc>(ctx: &Ctx<'gc, '_>, e: PackError) -> RtError<'gc> {
     match e {
         // As `luaL_error` raises it, the message's bytes kept as they are.
         PackError::Plain(m) => {
-            let mut text = crate::vm::debug::where_(ctx.ts, 1).into_bytes();
+            let mut text = ctx.where_(1);
             text.extend_from_slice(&m);
             RtError::Value(ctx.str_value(&text))
         }
