@@ -83,10 +83,6 @@ pub struct Frame {
     /// function has no name from its caller (tracebacks say so), and
     /// `debug.getinfo` reports `istailcall`.
     pub tail: bool,
-    /// A comparison `a <= b` of this frame is running `__lt` as `not (b < a)`
-    /// (LUA_COMPAT_LT_LE): if that metamethod yields, `finish_op` negates
-    /// its result.
-    pub le_by_lt: bool,
     /// Where a Lua frame resumes, saved with its `pc` by the interpreter:
     /// the address of instruction `resume_pc` of the frame's function. A
     /// return to the frame jumps there directly while `resume_pc` equals
@@ -113,7 +109,6 @@ impl Frame {
             fresh,
             finish: false,
             tail: false,
-            le_by_lt: false,
             resume: 0,
             resume_pc: Frame::NO_RESUME,
         }
@@ -158,6 +153,11 @@ pub struct ThreadState<'gc> {
     /// Frame indices of the protected-call markers, innermost last; entries
     /// whose frames are gone are dropped when the next marker is pushed.
     pub pcalls: Vec<u32>,
+    /// Frame indices of Lua frames whose `a <= b` runs `__lt` as
+    /// `not (b < a)` (LUA_COMPAT_LT_LE), innermost last: if that call
+    /// yields, `finish_op` negates its result. Entries whose frames are gone
+    /// are dropped when the next `<=` with metamethods starts.
+    pub le_by_lt: Vec<u32>,
     /// An error on its way out of nested calls that the message handler of
     /// the `xpcall` marker at this frame index already turned into this value.
     pub handled: Option<(usize, Value<'gc>)>,

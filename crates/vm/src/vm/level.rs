@@ -672,8 +672,12 @@ pub fn finish_op(ts: &mut ThreadState<'_>, func: usize, n: usize) {
         | OpCode::GtI
         | OpCode::GeI => {
             let pc = frame.pc;
-            let holds = res.is_truthy() != frame.le_by_lt;
-            ts.frames[fi].le_by_lt = false;
+            let by_lt = matches!(i.op(), OpCode::Le | OpCode::LeI | OpCode::GeI)
+                && ts.le_by_lt.last() == Some(&(fi as u32));
+            if by_lt {
+                ts.le_by_lt.pop();
+            }
+            let holds = res.is_truthy() != by_lt;
             ts.frames[fi].pc = if holds != i.k() {
                 pc + 1
             } else {

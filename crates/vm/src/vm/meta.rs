@@ -341,6 +341,11 @@ impl<'gc> MetaCx<'gc, '_> {
             let (x, y) = (x.as_bytes(), y.as_bytes());
             return Ok(if le { x <= y } else { x < y });
         }
+        // The comparing Lua frame is on top: marks at or above it are stale.
+        let top = self.ts.frames.len().saturating_sub(1) as u32;
+        if le {
+            self.ts.le_by_lt.retain(|&i| i < top);
+        }
         let tm = if le { Tm::Le } else { Tm::Lt };
         let mut f = get_tm(self.g, a, tm);
         if f.is_nil() {
@@ -357,15 +362,10 @@ impl<'gc> MetaCx<'gc, '_> {
                 f = get_tm(self.g, a, Tm::Lt);
             }
             if !f.is_nil() {
-                let mark = |ts: &mut ThreadState<'gc>, on: bool| {
-                    if let Some(frame) = ts.frames.last_mut() {
-                        frame.le_by_lt = on;
-                    }
-                };
-                mark(self.ts, true);
+                self.ts.le_by_lt.push(top);
                 let r = self.call1(f, &[b, a]);
                 if !matches!(&r, Err(e) if e.is_suspension()) {
-                    mark(self.ts, false);
+                    self.ts.le_by_lt.retain(|&i| i < top);
                 }
                 return Ok(!r?.is_truthy());
             }

@@ -23,3 +23,14 @@ end)
 local r repeat r = co2() until r
 print(table.concat(log, " "))
 for i = 1, #r do io.write(tostring(r[i]), " ") end print()
+-- a fallback interrupted by an error leaves no mark on later comparisons
+local co3 = coroutine.wrap(function()
+  local bad = setmetatable({}, {__lt = function() coroutine.yield("y1") error("late") end})
+  local function cmp_bad() return bad <= bad end
+  print("caught", pcall(cmp_bad))
+  local good = setmetatable({}, {__le = function() coroutine.yield("y2") return true end})
+  local function cmp_good() return good <= good end
+  print("real __le", pcall(cmp_good))
+  return "end"
+end)
+print(co3(), co3(), co3())
