@@ -60,7 +60,8 @@ pub(super) fn format<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         let start = i;
         // PUC-Rio checks the argument before the spec's flags for these
         // conversions (but not for `%a`, `%c`, `%p` and `%q`).
-        let value = match peek_conv(fmt, i) {
+        let conv = peek_conv(fmt, i);
+        let value = match conv {
             Some(b'd' | b'i' | b'u' | b'o' | b'x' | b'X') => {
                 Some(Value::Integer(ctx.check_integer(arg)?))
             }
@@ -85,7 +86,7 @@ pub(super) fn format<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             }
             _ => None,
         };
-        if peek_conv(fmt, start) != Some(b's') {
+        if conv != Some(b's') {
             let (spec, next) = printf::parse_spec(fmt, start).map_err(RtError::msg)?;
             i = next;
             match (spec.conv, value) {
