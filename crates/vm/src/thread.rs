@@ -154,6 +154,11 @@ pub struct ThreadState<'gc> {
     /// Frame indices of the protected-call markers, innermost last; entries
     /// whose frames are gone are dropped when the next marker is pushed.
     pub pcalls: Vec<u32>,
+    /// Frame indices of Lua frames whose `a <= b` runs `__lt` as
+    /// `not (b < a)` (LUA_COMPAT_LT_LE), innermost last: if that call
+    /// yields, `finish_op` negates its result. Entries whose frames are gone
+    /// are dropped when the next `<=` with metamethods starts.
+    pub le_by_lt: Vec<u32>,
     /// An error on its way out of nested calls that the message handler of
     /// the `xpcall` marker at this frame index already turned into this value.
     pub handled: Option<(usize, Value<'gc>)>,

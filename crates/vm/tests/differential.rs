@@ -119,3 +119,8 @@ fn index_and_comparison_metamethod_calls() {
 fn string_arithmetic() {
     check_script(Libs::ALL, "diff/string_arith");
 }
+
+#[test]
+fn less_equal_falls_back_to_less_than() {
+    check_script(Libs::ALL, "diff/le_by_lt");
+}

@@ -21,9 +21,11 @@ pub fn local_name(proto: &Proto, reg: usize, pc: usize) -> Option<&[u8]> {
     None
 }
 
+/// A string constant as a name in messages: PUC-Rio passes it as a C
+/// string, so it ends at its first zero byte.
 fn const_str(proto: &Proto, k: usize) -> Option<Vec<u8>> {
     match proto.constants.get(k) {
-        Some(Constant::String(s)) => Some(s.to_vec()),
+        Some(Constant::String(s)) => Some(crate::text::c_str(s).to_vec()),
         _ => None,
     }
 }

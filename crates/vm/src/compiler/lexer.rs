@@ -193,14 +193,16 @@ impl<'s> Lexer<'s> {
     }
 
     pub fn error(&self, msg: &str, near: Option<&str>) -> SyntaxError {
-        let id = String::from_utf8_lossy(&super::chunk_id(&self.chunk)).into_owned();
-        let message = match near {
-            Some(n) => format!("{id}:{}: {msg} near '{n}'", self.line),
-            None => format!("{id}:{}: {msg}", self.line),
+        let rest = match near {
+            Some("<eof>") => format!(":{}: {msg} near <eof>", self.line),
+            Some(n) => format!(":{}: {msg} near '{n}'", self.line),
+            None => format!(":{}: {msg}", self.line),
         };
-        let message = message.replace("near '<eof>'", "near <eof>");
+        let mut bytes = super::chunk_id(&self.chunk);
+        bytes.extend_from_slice(rest.as_bytes());
         SyntaxError {
-            message,
+            message: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
             line: self.line,
             column: (self.pos - self.line_start) as u32 + 1,
         }

@@ -17,7 +17,11 @@ use proto::Proto;
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct SyntaxError {
+    /// The message as text (bytes that are not UTF-8 replaced).
     pub message: String,
+    /// The message's exact bytes, as Lua code sees it (a chunk id cut in
+    /// the middle of a UTF-8 sequence keeps the bytes it has).
+    pub bytes: Vec<u8>,
     pub line: u32,
     pub column: u32,
 }

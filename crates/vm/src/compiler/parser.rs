@@ -233,6 +233,7 @@ impl<'s> Parser<'s> {
             // luaE_checkcstack's runtime error: no position.
             return Err(SyntaxError {
                 message: C_STACK_OVERFLOW.to_string(),
+                bytes: C_STACK_OVERFLOW.as_bytes().to_vec(),
                 line: self.lx.line,
                 column: 0,
             });

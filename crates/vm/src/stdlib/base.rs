@@ -451,7 +451,7 @@ fn assert<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if let Value::String(s) = msg {
         let w = ctx.where_(1);
         if !w.is_empty() {
-            let mut m = w.into_bytes();
+            let mut m = w;
             m.extend_from_slice(s.as_bytes());
             return Err(RtError::Value(ctx.str_value(&m)));
         }
@@ -466,7 +466,7 @@ fn error<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         if level > 0 {
             let w = ctx.where_(level as usize);
             if !w.is_empty() {
-                let mut msg = w.into_bytes();
+                let mut msg = w;
                 msg.extend_from_slice(s.as_bytes());
                 return Err(RtError::Value(ctx.str_value(&msg)));
             }
@@ -562,9 +562,9 @@ fn load_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             ctx.push(Value::Nil);
             // Raised by luaL_error in PUC-Rio: positioned, and handled by
             // the active message handler.
-            let w = crate::vm::debug::where_(ctx.ts, 1);
-            let mut m =
-                ctx.str_value(format!("{w}reader function must return a string").as_bytes());
+            let mut w = ctx.where_(1);
+            w.extend_from_slice(b"reader function must return a string");
+            let mut m = ctx.str_value(&w);
             if let Some(h) = enclosing_handler(ctx.ts, ctx.ts.frames.len() - 1) {
                 m = ctx.call(h, &[m])?.first().copied().unwrap_or(Value::Nil);
             }
@@ -607,13 +607,13 @@ fn load_chunk<'gc>(
     mode: &[u8],
     env: Value<'gc>,
 ) -> RtResult<'gc, usize> {
-    match compile_chunk(&ctx, source, name, mode, env) {
+    match compile_chunk_bytes(&ctx, source, name, mode, env) {
         Ok(f) => ctx.ret(f),
         Err(msg) => {
-            let mut m = ctx.str_value(msg.as_bytes());
+            let mut m = ctx.str_value(&msg);
             // A runtime error in PUC-Rio (unlike syntax errors): handled
             // by the active message handler.
-            if msg == crate::compiler::C_STACK_OVERFLOW {
+            if msg == crate::compiler::C_STACK_OVERFLOW.as_bytes() {
                 if let Some(h) = enclosing_handler(ctx.ts, ctx.ts.frames.len() - 1) {
                     m = ctx.call(h, &[m])?.first().copied().unwrap_or(Value::Nil);
                 }
@@ -625,7 +625,7 @@ fn load_chunk<'gc>(
     }
 }
 
-/// `lua_load`: the function of a chunk, or the error message.
+/// `lua_load`: the function of a chunk, or the error message as text.
 fn compile_chunk<'gc>(
     ctx: &Ctx<'gc, '_>,
     source: &[u8],
@@ -633,14 +633,27 @@ fn compile_chunk<'gc>(
     mode: &[u8],
     env: Value<'gc>,
 ) -> Result<Value<'gc>, String> {
+    compile_chunk_bytes(ctx, source, name, mode, env)
+        .map_err(|m| String::from_utf8_lossy(&m).into_owned())
+}
+
+/// `lua_load`: the function of a chunk, or the error message's bytes.
+fn compile_chunk_bytes<'gc>(
+    ctx: &Ctx<'gc, '_>,
+    source: &[u8],
+    name: &[u8],
+    mode: &[u8],
+    env: Value<'gc>,
+) -> Result<Value<'gc>, Vec<u8>> {
     if source.first() == Some(&0x1b) {
         if !mode.contains(&b'b') {
             return Err(format!(
                 "attempt to load a binary chunk (mode is '{}')",
                 String::from_utf8_lossy(mode)
-            ));
+            )
+            .into_bytes());
         }
-        let proto = crate::stdlib::dump::undump(source, name)?;
+        let proto = crate::stdlib::dump::undump(source, name).map_err(String::into_bytes)?;
         // Its first upvalue is `env`, any other is nil (as `lua_load`
         // leaves them).
         return Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env));
@@ -649,12 +662,13 @@ fn compile_chunk<'gc>(
         return Err(format!(
             "attempt to load a text chunk (mode is '{}')",
             String::from_utf8_lossy(mode)
-        ));
+        )
+        .into_bytes());
     }
     let c_calls = crate::vm::debug::c_calls(ctx.g, ctx.ts);
     match crate::compiler::compile_nested(source, name, c_calls) {
         Ok(proto) => Ok(crate::lua::load_proto(ctx.mc, ctx.g, proto, env)),
-        Err(e) => Err(e.message),
+        Err(e) => Err(e.bytes),
     }
 }
 
@@ -783,7 +797,7 @@ const GC_OPTIONS: [&str; 10] = [
 
 fn collectgarbage<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let opt = match ctx.opt_string(0)? {
-        Some(s) => s.as_bytes(),
+        Some(s) => c_str(s.as_bytes()),
         None => b"collect",
     };
     let Some(&name) = GC_OPTIONS.iter().find(|o| o.as_bytes() == opt) else {

@@ -93,7 +93,7 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let target = ctx.arg(a);
     let opts_v = ctx.opt_string(a + 1)?;
     let opts: Vec<u8> = opts_v
-        .map(|s| s.as_bytes().to_vec())
+        .map(|s| crate::text::c_str(s.as_bytes()).to_vec())
         .unwrap_or_else(|| b"flnSrtu".to_vec());
     let info = if let Value::Function(_) = target {
         FrameInfo {
@@ -104,7 +104,7 @@ fn getinfo<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
             transfer: (0, 0),
         }
     } else {
-        let level = ctx.check_integer(a)?;
+        let level = check_c_int(&ctx, a)?;
         if opts.first() == Some(&b'>') {
             return Err(RtError::bad_arg(a + 2, "invalid option '>'"));
         }
@@ -261,9 +261,15 @@ fn find_local(ts: &ThreadState<'_>, fi: usize, n: i64, is_top: bool) -> Option<(
     None
 }
 
+/// An integer argument as PUC-Rio's `(int)luaL_checkinteger` sees it:
+/// truncated to 32 bits (so a huge level can name level 0).
+fn check_c_int<'gc>(ctx: &Ctx<'gc, '_>, a: usize) -> RtResult<'gc, i64> {
+    Ok(i64::from(ctx.check_integer(a)? as i32))
+}
+
 fn getlocal<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let (th, a) = thread_arg(&ctx);
-    let n = ctx.check_integer(a + 1)?;
+    let n = check_c_int(&ctx, a + 1)?;
     if let Value::Function(_) = ctx.arg(a) {
         let r = lua_proto(ctx.arg(a))
             .filter(|_| n > 0)
@@ -275,7 +281,7 @@ fn getlocal<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         };
         return ctx.ret(v);
     }
-    let level = ctx.check_integer(a)?;
+    let level = check_c_int(&ctx, a)?;
     let r = with_local(&mut ctx, (th, a), level, n, |ts, slot| {
         ts.stack.get(slot).copied().unwrap_or(Value::Nil)
     })?;
@@ -292,8 +298,8 @@ fn getlocal<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 
 fn setlocal<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let (th, a) = thread_arg(&ctx);
-    let level = ctx.check_integer(a)?;
-    let n = ctx.check_integer(a + 1)?;
+    let level = check_c_int(&ctx, a)?;
+    let n = check_c_int(&ctx, a + 1)?;
     let v = ctx.check_any(a + 2)?;
     let r = with_local(&mut ctx, (th, a), level, n, |ts, slot| {
         if slot < ts.stack.len() {
@@ -426,7 +432,7 @@ fn aux_upvalue<'gc>(ctx: &Ctx<'gc, '_>, f: Value<'gc>, n: i64) -> Option<(Vec<u8
 }
 
 fn getupvalue<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let n = ctx.check_integer(1)?;
+    let n = check_c_int(&ctx, 1)?;
     let f = ctx.check_function(0)?;
     match aux_upvalue(&ctx, f, n) {
         Some((name, v)) => {
@@ -441,7 +447,7 @@ fn getupvalue<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 
 fn setupvalue<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let v = ctx.check_any(2)?;
-    let n = ctx.check_integer(1)?;
+    let n = check_c_int(&ctx, 1)?;
     let f = ctx.check_function(0)?;
     let Some((name, _)) = aux_upvalue(&ctx, f, n) else {
         return Ok(0);
@@ -472,7 +478,7 @@ fn upvalue_identity<'gc>(
     argf: usize,
     argn: usize,
 ) -> RtResult<'gc, Option<usize>> {
-    let n = ctx.check_integer(argn)?;
+    let n = check_c_int(ctx, argn)?;
     let f = ctx.check_function(argf)?;
     let Ok(i) = usize::try_from(n - 1) else {
         return Ok(None);
@@ -509,8 +515,8 @@ fn upvaluejoin<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     };
     let f1 = lua_closure(0)?;
     let f2 = lua_closure(2)?;
-    let n1 = ctx.check_integer(1)? as usize - 1;
-    let n2 = ctx.check_integer(3)? as usize - 1;
+    let n1 = check_c_int(&ctx, 1)? as usize - 1;
+    let n2 = check_c_int(&ctx, 3)? as usize - 1;
     crate::function::Closure::set_upvalue_slot(f1, ctx.mc, n1, f2.upvalue(n2));
     Ok(0)
 }
@@ -564,7 +570,7 @@ fn sethook<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         let count = ctx.opt_integer(a + 2, 0)?;
         let mut mask = 0;
         for (c, m) in [(b'c', MASK_CALL), (b'r', MASK_RET), (b'l', MASK_LINE)] {
-            if smask.as_bytes().contains(&c) {
+            if crate::text::c_str(smask.as_bytes()).contains(&c) {
                 mask |= m;
             }
         }
@@ -632,7 +638,7 @@ fn traceback<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         other => return ctx.ret(other),
     };
     let default_level = if th.is_none() { 1 } else { 0 };
-    let level = ctx.opt_integer(a + 1, default_level)?;
+    let level = i64::from(ctx.opt_integer(a + 1, default_level)? as i32);
     let g = ctx.g;
     let text = with_thread(&mut ctx, th, |ts, _| {
         crate::vm::debug::traceback(g, ts, msg.as_deref(), level.max(0) as usize)

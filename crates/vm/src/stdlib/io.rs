@@ -317,9 +317,13 @@ fn g_read<'gc>(
                 if n == 0 {
                     success = st.peek().is_some();
                     ctx.str_value(b"")
+                } else if n as u64 > super::string::MAX_STRING as u64 {
+                    // PUC-Rio reserves the whole count up front (a negative
+                    // one wraps to a huge size), which fails even at EOF.
+                    return Err(RtError::msg("not enough memory"));
                 } else {
                     let mut out = Vec::new();
-                    st.read_chars(n as u64 as usize, &mut out);
+                    st.read_chars(n as usize, &mut out);
                     success = !out.is_empty();
                     Value::String(ctx.intern_vec(out))
                 }
@@ -556,13 +560,15 @@ fn check_option<'gc>(
         (None, Some(d)) => d.as_bytes().to_vec(),
         (None, None) => ctx.check_string(i)?.as_bytes().to_vec(),
     };
+    // Compared as the C string PUC-Rio sees: up to a zero byte.
+    let s = c_str(&s);
     options
         .iter()
-        .position(|o| o.as_bytes() == s.as_slice())
+        .position(|o| o.as_bytes() == s)
         .ok_or_else(|| {
             RtError::bad_arg(
                 i + 1,
-                format!("invalid option '{}'", String::from_utf8_lossy(&s)),
+                format!("invalid option '{}'", String::from_utf8_lossy(s)),
             )
         })
 }
@@ -678,7 +684,7 @@ fn io_lines<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         return ctx.ret(it);
     }
     let name = ctx.check_string(0)?;
-    let fv = open_check_file(&ctx, name.as_bytes(), "r")?;
+    let fv = open_check_file(&ctx, c_str(name.as_bytes()), "r")?;
     let it = aux_lines(&ctx, fv, true)?;
     ctx.push(it);
     ctx.push(Value::Nil);

@@ -7,7 +7,7 @@ use gc_arena::Mutation;
 
 use crate::error::{RtError, RtResult};
 use crate::function::{NativeFn, NativeFunction, NativeKind};
-use crate::state::GlobalRef;
+use crate::state::{Global, GlobalRef};
 use crate::stdlib::{new_lib, set_value};
 use crate::userdata::UserData;
 use crate::value::{Function, Value};
@@ -37,8 +37,8 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
         ("ult", ult),
         ("max", max),
         ("min", min),
-        // LUA_COMPAT_MATHLIB, as in the Debian/Ubuntu build of lua5.4.
-        ("atan2", atan),
+        // LUA_COMPAT_MATHLIB, as in the Debian/Ubuntu build of lua5.4
+        // (`atan2` is added below).
         ("cosh", cosh),
         ("sinh", sinh),
         ("tanh", tanh),
@@ -48,6 +48,9 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>) {
         ("log10", log10),
     ];
     let t = new_lib(mc, g, "math", fns);
+    // The compat `atan2` is the very function `atan` (`math.atan2 == math.atan`).
+    let atan_fn = t.get(Value::String(Global::intern(g, mc, b"atan")));
+    set_value(mc, g, t, "atan2", atan_fn);
     set_value(mc, g, t, "pi", Value::Number(std::f64::consts::PI));
     set_value(mc, g, t, "huge", Value::Number(f64::INFINITY));
     set_value(mc, g, t, "maxinteger", Value::Integer(i64::MAX));

@@ -413,7 +413,7 @@ fn close_state(ctx: &mut Ctx<'_, '_>) {
 fn setlocale<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let locale = ctx.opt_string(0)?;
     let category = match ctx.opt_string(1)? {
-        Some(c) => c.as_bytes(),
+        Some(c) => c_str(c.as_bytes()),
         None => b"all",
     };
     const CATEGORIES: [&[u8]; 6] = [

@@ -10,8 +10,8 @@ const NATIVE_ALIGN: usize = 8;
 /// An error from the pack engine, in the two shapes Lua raises.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PackError {
-    /// A plain error message.
-    Plain(String),
+    /// A plain error message (bytes: an invalid option is quoted raw).
+    Plain(Vec<u8>),
     /// `bad argument #n to '<fn>' (msg)`; `n` is the Lua argument index.
     Arg(usize, String),
 }
@@ -59,7 +59,7 @@ struct Parser<'a> {
 }
 
 fn plain<T>(msg: String) -> Result<T, PackError> {
-    Err(PackError::Plain(msg))
+    Err(PackError::Plain(msg.into_bytes()))
 }
 
 fn arg_err<T>(n: usize, msg: &str) -> Result<T, PackError> {
@@ -139,7 +139,11 @@ impl Parser<'_> {
                 self.max_align = self.int_size(NATIVE_ALIGN)?;
                 (Kind::Nop, 0)
             }
-            _ => return plain(format!("invalid format option '{}'", char::from(c))),
+            _ => {
+                let mut msg = b"invalid format option '".to_vec();
+                msg.extend_from_slice(&[c, b'\'']);
+                return Err(PackError::Plain(msg));
+            }
         })
     }
 

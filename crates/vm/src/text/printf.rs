@@ -50,10 +50,9 @@ fn conv_rules(conv: u8) -> Option<(&'static [u8], bool)> {
     })
 }
 
-/// Parses a spec starting just after a `%` at `fmt[pos]`; returns the spec and
-/// the position after its conversion letter. Errors carry Lua's messages.
-pub fn parse_spec(fmt: &[u8], pos: usize) -> Result<(Spec, usize), String> {
-    let rest = fmt.get(pos..).unwrap_or_default();
+/// The length of the flags/width/precision span at the start of `rest`;
+/// an over-long span is an error (checked before anything else).
+fn span_len(rest: &[u8]) -> Result<usize, String> {
     let span = rest
         .iter()
         .take_while(|b| matches!(b, b'-' | b'+' | b' ' | b'#' | b'0'..=b'9' | b'.'))
@@ -61,6 +60,20 @@ pub fn parse_spec(fmt: &[u8], pos: usize) -> Result<(Spec, usize), String> {
     if span > MAX_SPAN {
         return Err("invalid format (too long)".into());
     }
+    Ok(span)
+}
+
+/// The position just after the conversion letter of the spec starting at
+/// `fmt[pos]`, without checking its flags against the conversion.
+pub fn spec_end(fmt: &[u8], pos: usize) -> Result<usize, String> {
+    Ok(pos + span_len(fmt.get(pos..).unwrap_or_default())? + 1)
+}
+
+/// Parses a spec starting just after a `%` at `fmt[pos]`; returns the spec and
+/// the position after its conversion letter. Errors carry Lua's messages.
+pub fn parse_spec(fmt: &[u8], pos: usize) -> Result<(Spec, usize), String> {
+    let rest = fmt.get(pos..).unwrap_or_default();
+    let span = span_len(rest)?;
     let text = |n: usize| String::from_utf8_lossy(&rest[..n]).into_owned();
     let Some(&conv) = rest.get(span) else {
         return Err(format!("invalid conversion '%{}' to 'format'", text(span)));

@@ -273,9 +273,10 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         crate::vm::level::call_nested1(self.mc, self.g, self.th, self.ts, f, args)
     }
 
-    /// "chunk:line:" of the Lua function at `level` (1 = the caller of this native).
-    pub fn where_(&self, level: usize) -> String {
-        crate::vm::debug::where_(self.ts, level)
+    /// "chunk:line: " of the Lua function at `level` (1 = the caller of this
+    /// native), with the chunk id's exact bytes.
+    pub fn where_(&self, level: usize) -> Vec<u8> {
+        crate::vm::debug::where_bytes(self.ts, level)
     }
 }
 

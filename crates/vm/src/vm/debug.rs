@@ -26,10 +26,16 @@ pub fn frame_line(ts: &ThreadState<'_>, fi: usize) -> Option<u32> {
 
 /// "chunk:line:" for a Lua frame.
 pub fn frame_where(ts: &ThreadState<'_>, fi: usize) -> Option<String> {
+    frame_where_bytes(ts, fi).map(|w| String::from_utf8_lossy(&w).into_owned())
+}
+
+/// `frame_where` with the chunk id's exact bytes.
+fn frame_where_bytes(ts: &ThreadState<'_>, fi: usize) -> Option<Vec<u8>> {
     let p = frame_proto(ts, fi)?;
     let line = frame_line(ts, fi)?;
-    let id = crate::compiler::chunk_id(&p.source);
-    Some(format!("{}:{}:", String::from_utf8_lossy(&id), line))
+    let mut w = crate::compiler::chunk_id(&p.source);
+    w.extend_from_slice(format!(":{line}:").as_bytes());
+    Some(w)
 }
 
 /// Frame index at `level` (level 0 = the running function). The markers of
@@ -68,9 +74,18 @@ pub fn runtime_where(ts: &ThreadState<'_>, level: usize) -> String {
 
 /// luaL_where: "chunk:line: " for the function at `level`, or "" when it is not Lua.
 pub fn where_(ts: &ThreadState<'_>, level: usize) -> String {
+    String::from_utf8_lossy(&where_bytes(ts, level)).into_owned()
+}
+
+/// `where_` with the chunk id's exact bytes (a chunk id may be cut inside
+/// a UTF-8 sequence).
+pub fn where_bytes(ts: &ThreadState<'_>, level: usize) -> Vec<u8> {
     level_frame(ts, level)
-        .and_then(|fi| frame_where(ts, fi))
-        .map(|w| format!("{w} "))
+        .and_then(|fi| frame_where_bytes(ts, fi))
+        .map(|mut w| {
+            w.push(b' ');
+            w
+        })
         .unwrap_or_default()
 }
 

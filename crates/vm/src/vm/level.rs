@@ -694,7 +694,13 @@ pub fn finish_op(ts: &mut ThreadState<'_>, func: usize, n: usize) {
         | OpCode::GtI
         | OpCode::GeI => {
             let pc = frame.pc;
-            ts.frames[fi].pc = if res.is_truthy() != i.k() {
+            let by_lt = matches!(i.op(), OpCode::Le | OpCode::LeI | OpCode::GeI)
+                && ts.le_by_lt.last() == Some(&(fi as u32));
+            if by_lt {
+                ts.le_by_lt.pop();
+            }
+            let holds = res.is_truthy() != by_lt;
+            ts.frames[fi].pc = if holds != i.k() {
                 pc + 1
             } else {
                 let j = p.code[pc];

@@ -79,7 +79,7 @@ pub fn get_tm<'gc>(g: GlobalRef<'gc>, v: Value<'gc>, tm: Tm) -> Value<'gc> {
 /// The type name for messages: `__name` from the metatable if it is a string.
 pub fn type_name_meta<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> String {
     if let Value::String(s) = get_tm(g, v, Tm::Name) {
-        return s.to_str_lossy().into_owned();
+        return String::from_utf8_lossy(crate::text::c_str(s.as_bytes())).into_owned();
     }
     v.type_name().to_string()
 }
@@ -332,15 +332,36 @@ impl<'gc> MetaCx<'gc, '_> {
             let (x, y) = (x.as_bytes(), y.as_bytes());
             return Ok(if le { x <= y } else { x < y });
         }
+        // The comparing Lua frame is on top: marks at or above it are stale.
+        let top = self.ts.frames.len().saturating_sub(1) as u32;
+        if le {
+            self.ts.le_by_lt.retain(|&i| i < top);
+        }
         let tm = if le { Tm::Le } else { Tm::Lt };
         let mut f = get_tm(self.g, a, tm);
         if f.is_nil() {
             f = get_tm(self.g, b, tm);
         }
-        if f.is_nil() {
-            return Err(compare_error(self.g, a, b));
+        if !f.is_nil() {
+            return Ok(self.call1(f, &[a, b])?.is_truthy());
         }
-        Ok(self.call1(f, &[a, b])?.is_truthy())
+        if le {
+            // LUA_COMPAT_LT_LE, as in the Debian/Ubuntu build of lua5.4:
+            // without `__le`, `a <= b` is `not (b < a)`.
+            let mut f = get_tm(self.g, b, Tm::Lt);
+            if f.is_nil() {
+                f = get_tm(self.g, a, Tm::Lt);
+            }
+            if !f.is_nil() {
+                self.ts.le_by_lt.push(top);
+                let r = self.call1(f, &[b, a]);
+                if !matches!(&r, Err(e) if e.is_suspension()) {
+                    self.ts.le_by_lt.retain(|&i| i < top);
+                }
+                return Ok(!r?.is_truthy());
+            }
+        }
+        Err(compare_error(self.g, a, b))
     }
 
     /// `#v`.
@@ -442,11 +463,11 @@ pub fn tostring_raw<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> Vec<u8> {
         Value::Integer(_) | Value::Number(_) => number_to_bytes(v, &mut out),
         Value::String(s) => out.extend_from_slice(s.as_bytes()),
         _ => {
-            let name = match get_tm(g, v, Tm::Name) {
-                Value::String(s) => s.to_str_lossy().into_owned(),
-                _ => v.type_name().to_string(),
-            };
-            out.extend_from_slice(format!("{name}: {:#x}", v.addr().unwrap_or(0)).as_bytes());
+            match get_tm(g, v, Tm::Name) {
+                Value::String(s) => out.extend_from_slice(crate::text::c_str(s.as_bytes())),
+                _ => out.extend_from_slice(v.type_name().as_bytes()),
+            }
+            out.extend_from_slice(format!(": {:#x}", v.addr().unwrap_or(0)).as_bytes());
         }
     }
     out

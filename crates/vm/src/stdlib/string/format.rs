@@ -35,9 +35,7 @@ pub(super) fn format<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         let (held, i, start, arg) = (ctx.arg(n), int(n + 1), int(n + 2), int(n + 3));
         let s = crate::vm::meta::tostring_result(ctx.mc, ctx.g, ctx.arg(n + 4))?;
         let mut out = cont::take::<Vec<u8>>(held);
-        let (spec, _) = printf::parse_spec(fmt, start).map_err(RtError::msg)?;
-        printf::format_str(&spec, s.as_bytes(), &mut out)
-            .map_err(|e| RtError::bad_arg(arg + 1, e))?;
+        format_s(fmt, start, s.as_bytes(), arg, &mut out)?;
         ctx.set_args(n);
         (out, i, arg, held)
     } else {
@@ -59,30 +57,19 @@ pub(super) fn format<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         if arg >= ctx.nargs {
             return Err(RtError::bad_arg(arg + 1, "no value"));
         }
-        // Numbers are checked before the spec itself, as PUC-Rio does.
-        let value = match peek_conv(fmt, i) {
+        let start = i;
+        // PUC-Rio checks the argument before the spec's flags for these
+        // conversions (but not for `%a`, `%c`, `%p` and `%q`).
+        let conv = peek_conv(fmt, i);
+        let value = match conv {
             Some(b'd' | b'i' | b'u' | b'o' | b'x' | b'X') => {
                 Some(Value::Integer(ctx.check_integer(arg)?))
             }
-            Some(b'a' | b'A' | b'e' | b'E' | b'f' | b'g' | b'G') => {
-                Some(Value::Number(ctx.check_number(arg)?))
-            }
-            _ => None,
-        };
-        let start = i;
-        let (spec, next) = printf::parse_spec(fmt, i).map_err(RtError::msg)?;
-        i = next;
-        match (spec.conv, value) {
-            (_, Some(Value::Integer(n))) => printf::format_int(&spec, n, &mut out),
-            (_, Some(Value::Number(f))) => printf::format_float(&spec, f, &mut out),
-            (b'c', _) => {
-                let n = ctx.check_integer(arg)?;
-                printf::format_int(&spec, n, &mut out);
-            }
-            (b'p', _) => format_pointer(&ctx, &spec, arg, &mut out),
-            (b'q', _) => quote(&ctx, arg, &mut out)?,
-            _ => {
-                // `%s`: tostring semantics, `__tostring` included.
+            Some(b'e' | b'E' | b'f' | b'g' | b'G') => Some(Value::Number(ctx.check_number(arg)?)),
+            Some(b's') => {
+                // `%s`: tostring semantics, `__tostring` included; the
+                // value is converted before the spec is checked.
+                i = printf::spec_end(fmt, i).map_err(RtError::msg)?;
                 let v = ctx.arg(arg);
                 let tm = crate::vm::meta::get_tm(ctx.g, v, crate::state::Tm::ToString);
                 if !tm.is_nil() {
@@ -94,8 +81,27 @@ pub(super) fn format<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                     return ctx.call_then(tm, &[v], 1);
                 }
                 let s = crate::vm::meta::tostring_raw(ctx.g, v);
-                printf::format_str(&spec, &s, &mut out)
-                    .map_err(|e| RtError::bad_arg(arg + 1, e))?;
+                format_s(fmt, start, &s, arg, &mut out)?;
+                None
+            }
+            _ => None,
+        };
+        if conv != Some(b's') {
+            let (spec, next) = printf::parse_spec(fmt, start).map_err(RtError::msg)?;
+            i = next;
+            match (spec.conv, value) {
+                (_, Some(Value::Integer(n))) => printf::format_int(&spec, n, &mut out),
+                (_, Some(Value::Number(f))) => printf::format_float(&spec, f, &mut out),
+                (b'c', _) => {
+                    let n = ctx.check_integer(arg)?;
+                    printf::format_int(&spec, n, &mut out);
+                }
+                (b'p', _) => format_pointer(&ctx, &spec, arg, &mut out),
+                (b'q', _) => quote(&ctx, arg, &mut out)?,
+                _ => {
+                    let f = ctx.check_number(arg)?;
+                    printf::format_float(&spec, f, &mut out);
+                }
             }
         }
         if out.len() > MAX_STRING {
@@ -105,6 +111,23 @@ pub(super) fn format<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     charge_bytes(ctx.g, out.len())?;
     let v = Value::String(ctx.intern_vec(out));
     ctx.ret(v)
+}
+
+/// `%s` with the text `s` of argument `arg`, for the spec at `fmt[start]`:
+/// zeros are refused (when the spec has modifiers) before the spec's flags
+/// are checked, as PUC-Rio does.
+fn format_s<'gc>(
+    fmt: &[u8],
+    start: usize,
+    s: &[u8],
+    arg: usize,
+    out: &mut Vec<u8>,
+) -> RtResult<'gc, ()> {
+    if fmt.get(start) != Some(&b's') && s.contains(&0) {
+        return Err(RtError::bad_arg(arg + 1, "string contains zeros"));
+    }
+    let (spec, _) = printf::parse_spec(fmt, start).map_err(RtError::msg)?;
+    printf::format_str(&spec, s, out).map_err(|e| RtError::bad_arg(arg + 1, e))
 }
 
 /// `%p`: the address of a collectable value, `(null)` for the others.

@@ -8,9 +8,14 @@ use crate::vm::ctx::Ctx;
 
 use super::{charge_bytes, pos_start, MAX_STRING};
 
-fn pack_error<'gc>(e: PackError) -> RtError<'gc> {
+fn pack_error<'gc>(ctx: &Ctx<'gc, '_>, e: PackError) -> RtError<'gc> {
     match e {
-        PackError::Plain(m) => RtError::msg(m),
+        // As `luaL_error` raises it, the message's bytes kept as they are.
+        PackError::Plain(m) => {
+            let mut text = ctx.where_(1);
+            text.extend_from_slice(&m);
+            RtError::Value(ctx.str_value(&text))
+        }
         PackError::Arg(n, m) => RtError::bad_arg(n, m),
     }
 }
@@ -29,7 +34,7 @@ pub(super) fn pack<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
                 "number"
             };
             arg_error = Some(RtError::bad_arg(n, format!("{expected} expected, got nil")));
-            return Err(PackError::Plain(String::new()));
+            return Err(PackError::Plain(Vec::new()));
         }
         let v = match kind {
             ArgKind::Int => ctx.check_integer(i).map(PackValue::Int),
@@ -40,12 +45,12 @@ pub(super) fn pack<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         };
         v.map_err(|e| {
             arg_error = Some(e);
-            PackError::Plain(String::new())
+            PackError::Plain(Vec::new())
         })
     });
     let bytes = match packed {
         Ok(b) => b,
-        Err(e) => return Err(arg_error.take().unwrap_or_else(|| pack_error(e))),
+        Err(e) => return Err(arg_error.take().unwrap_or_else(|| pack_error(&ctx, e))),
     };
     charge_bytes(ctx.g, bytes.len())?;
     let v = ctx.str_value(&bytes);
@@ -54,7 +59,7 @@ pub(super) fn pack<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 
 pub(super) fn packsize<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let fmt = ctx.check_string(0)?.as_bytes();
-    let n = engine::packsize(fmt).map_err(pack_error)?;
+    let n = engine::packsize(fmt).map_err(|e| pack_error(&ctx, e))?;
     ctx.ret(Value::Integer(n as i64))
 }
 
@@ -63,7 +68,7 @@ pub(super) fn unpack<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let data = ctx.check_string(1)?.as_bytes();
     let pos = pos_start(ctx.opt_integer(2, 1)?, data.len()) - 1;
     let pos = usize::try_from(pos).unwrap_or(usize::MAX);
-    let (values, end) = engine::unpack(fmt, data, pos).map_err(pack_error)?;
+    let (values, end) = engine::unpack(fmt, data, pos).map_err(|e| pack_error(&ctx, e))?;
     let n = values.len();
     for v in values {
         let v = match v {

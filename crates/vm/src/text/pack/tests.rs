@@ -18,7 +18,7 @@ fn hex(b: &[u8]) -> String {
 
 fn show_err(e: PackError) -> String {
     match e {
-        PackError::Plain(m) => m,
+        PackError::Plain(m) => String::from_utf8_lossy(&m).into_owned(),
         PackError::Arg(n, m) => format!("arg {n}: {m}"),
     }
 }

@@ -41,3 +41,16 @@ for i, c in ipairs(cases) do
     print(i, err)
   end
 end
+-- a chunk id cut inside a UTF-8 sequence keeps the bytes it has
+for pad = 0, 1 do
+  local _, e = load(("x"):rep(pad) .. " = = 'éééééééééééééééééééééééééééééééééééééééééééééééé'")
+  print(#e, e:byte(-40, -32))
+end
+-- error() and assert() place messages with the same exact chunk id
+for pad = 0, 1 do
+  local p = ("x"):rep(pad)
+  local _, e = pcall(load("error('e') --" .. p .. " éééééééééééééééééééééééééééééééééééééééééééééé"))
+  print(#e, e:byte(-14, -8))
+  _, e = pcall(load("assert(false, 'a') --" .. p .. " éééééééééééééééééééééééééééééééééééééééééééééé"))
+  print(#e, e:byte(-14, -8))
+end

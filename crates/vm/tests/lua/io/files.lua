@@ -49,3 +49,12 @@ for _, mode in ipairs{"w", "a", "w+", "a+", "r+", "wb", "r+b"} do
 end
 print(contents())
 os.remove(name)
+
+-- a read count PUC-Rio cannot reserve fails even at the end of the file
+write("abc")
+f = io.open(name)
+print(pcall(f.read, f, -1))
+print(pcall(f.read, f, 2^40))
+print(f:read(2), f:read(5), f:read(1))
+f:close()
+os.remove(name)

@@ -31,3 +31,12 @@ E(function() return string.format("%5.1p", {}) end)
 E(function() return string.format("%ld", 1) end)
 E(function() return string.format("%i", 2 ^ 63) end)
 E(function() return string.format("%x", 1e100) end)
+-- the order of checks: '%a' checks its spec before its argument, '%s'
+-- converts its argument (running __tostring) before checking its spec
+E(function() return string.format("%.100a", "x") end)
+E(function() return string.format("%#20.100A", true) end)
+E(function() return string.format("%.100f", "x") end)
+E(function() return string.format("%05s", setmetatable({}, {__tostring = function() error("from tostring") end})) end)
+E(function() return string.format("%05s", "a\0b") end)
+E(function() return string.format("%05s", setmetatable({}, {__tostring = function() return "ab" end})) end)
+E(function() return string.format("%123456789012345678901234567890s", setmetatable({}, {__tostring = function() error("late") end})) end)

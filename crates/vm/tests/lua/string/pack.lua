@@ -46,3 +46,6 @@ E(function() return unpack("i9", "\0\0\0\0\0\0\0\0\1") end)
 E(function() return unpack("i9", "\255\255\255\255\255\255\255\127\255") end)
 E(function() return unpack() end)
 E(function() return pack() end)
+-- an invalid option is quoted as its raw byte; errors keep their position
+print(pcall(string.pack, "\xe9"))
+print(pcall(function() local x = string.pack("q") return x end))
