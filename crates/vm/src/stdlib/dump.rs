@@ -5,10 +5,13 @@
 //! that scripts that check it see what they expect. What follows is
 //! lunarena's own: a magic string, the payload's length, a tag keyed with a
 //! secret of the running process, and the prototypes (with this compiler's
-//! instructions). Only chunks dumped by this process load: the interpreter
-//! trusts its bytecode (register indices are not checked at run time), so a
-//! chunk made or altered by anyone else is refused rather than run. Loaded
-//! code is also verified (`verify`), as a second line of defence.
+//! instructions). Of these chunks only those dumped by this process load.
+//!
+//! A chunk with that header but without the magic is one of PUC-Rio Lua
+//! 5.4 (`puc`): it is translated into our instructions. The interpreter
+//! trusts its bytecode (register indices are not checked at run time), so
+//! all loaded code is verified (`verify`) before it can run: for a PUC-Rio
+//! chunk, which may be anything, this is what keeps it in bounds.
 
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
@@ -16,6 +19,8 @@ use std::sync::OnceLock;
 use crate::compiler::opcode::{Instr, OpCode, POS_A, POS_B, POS_C, POS_K};
 use crate::compiler::proto::{Constant, LocalVar, Proto, UpvalueDesc};
 use crate::function::FnProto;
+
+mod puc;
 
 /// `LUA_SIGNATURE`: binary chunks start with it.
 pub const SIGNATURE: &[u8] = b"\x1bLua";
@@ -194,12 +199,11 @@ pub fn undump(data: &[u8], chunk_name: &[u8]) -> Result<Proto, String> {
             }
         }
     }
-    for (i, &b) in MAGIC.iter().enumerate() {
-        match header(PUC_HEADER_LEN + i) {
-            None => return Err(bad("truncated chunk")),
-            Some(x) if x == b => {}
-            Some(_) => return Err(bad("format mismatch")),
-        }
+    if !data[PUC_HEADER_LEN..].starts_with(MAGIC) {
+        // Not ours: a chunk of PUC-Rio Lua 5.4.
+        let p = puc::undump(&data[PUC_HEADER_LEN..]).map_err(bad)?;
+        verify(&p, None).map_err(bad)?;
+        return Ok(p);
     }
     if data.len() < HEADER_LEN {
         return Err(bad("truncated chunk"));
