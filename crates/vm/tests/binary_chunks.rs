@@ -1,0 +1,170 @@
+//! Binary chunks of PUC-Rio Lua 5.4: `tests/binary_chunks/NAME.luac` (and
+//! the stripped `NAME.s.luac`) were dumped by `lua5.4` from `NAME.lua`
+//! (`regen.sh`); run by us they print what they print under `lua5.4`
+//! (`NAME.expected`, `NAME.s.expected`).
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::process::Command;
+use std::rc::Rc;
+
+use lunarena_vm::{Libs, Lua};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/binary_chunks")
+}
+
+const PROGRAMS: &[&str] = &[
+    "closures", "consts", "loops", "meta", "nested", "tables", "tbc",
+];
+
+fn check_chunk(file: &str, expected: &str) {
+    let dir = fixtures();
+    let out = Command::new(env!("CARGO_BIN_EXE_lunarena"))
+        .arg(dir.join(file))
+        .output()
+        .unwrap();
+    let want = std::fs::read(dir.join(expected)).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&want),
+        "{file}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{file}");
+}
+
+#[test]
+fn chunks_of_lua_5_4_run_as_there() {
+    for name in PROGRAMS {
+        check_chunk(&format!("{name}.luac"), &format!("{name}.expected"));
+    }
+}
+
+#[test]
+fn stripped_chunks_of_lua_5_4_run_as_there() {
+    for name in PROGRAMS {
+        check_chunk(&format!("{name}.s.luac"), &format!("{name}.s.expected"));
+    }
+}
+
+/// A Lua string literal of `bytes`.
+fn literal(bytes: &[u8]) -> String {
+    let escaped: String = bytes.iter().map(|b| format!("\\{b}")).collect();
+    format!("\"{escaped}\"")
+}
+
+/// Runs `src` with `CHUNK` set to `chunk`; what it prints.
+fn run_with(chunk: &[u8], src: &str) -> String {
+    let mut lua = Lua::new(Libs::ALL);
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let sink = out.clone();
+    lua.set_print(Box::new(move |b| sink.borrow_mut().extend_from_slice(b)));
+    let setup = format!("CHUNK = {}", literal(chunk));
+    lua.exec(setup.as_bytes(), "=setup").unwrap();
+    if let Err(e) = lua.exec(src.as_bytes(), "=test") {
+        panic!("{e}");
+    }
+    let text = String::from_utf8_lossy(&out.borrow()).into_owned();
+    text
+}
+
+/// Runs `src` with `CHUNK` set to the bytes of fixture `file`.
+fn run_with_chunk(file: &str, src: &str) -> String {
+    run_with(&std::fs::read(fixtures().join(file)).unwrap(), src)
+}
+
+#[test]
+fn bad_chunks_get_the_messages_of_lua_5_4() {
+    let src = r#"
+        for _, n in ipairs({5, 20, 33, 34, 40, #CHUNK - 1}) do
+          print(n, load(CHUNK:sub(1, n)))
+        end
+        print(load(CHUNK:sub(1, 32) .. ("\x7f"):rep(10) .. "\xff"))
+        print(load(CHUNK:sub(1, 33) .. ("\x7f"):rep(5) .. "\xff"))
+        print(load(CHUNK, "=name", "t"))
+        print(load(CHUNK, "@file.luac"))
+        print(load(CHUNK:sub(1, 4) .. "\x53" .. CHUNK:sub(6)))
+        print(load(CHUNK:sub(1, 12) .. "\x08" .. CHUNK:sub(14)))"#;
+    let out = run_with_chunk("closures.s.luac", src);
+    let trunc = "nil\tbinary string: bad binary format (truncated chunk)";
+    let n = std::fs::read(fixtures().join("closures.s.luac"))
+        .unwrap()
+        .len()
+        - 1;
+    let want = format!(
+        "5\t{trunc}\n20\t{trunc}\n33\t{trunc}\n34\t{trunc}\n40\t{trunc}\n{n}\t{trunc}\n\
+         nil\tbinary string: bad binary format (integer overflow)\n\
+         nil\tbinary string: bad binary format (integer overflow)\n\
+         nil\tattempt to load a binary chunk (mode is 't')\n"
+    );
+    let mut lines = out.lines();
+    let head: Vec<&str> = lines.by_ref().take(9).collect();
+    assert_eq!(head.join("\n") + "\n", want);
+    assert!(lines.next().unwrap().starts_with("function: "));
+    assert_eq!(
+        lines.collect::<Vec<_>>(),
+        [
+            "nil\tbinary string: bad binary format (version mismatch)",
+            "nil\tbinary string: bad binary format (Instruction size mismatch)",
+        ]
+    );
+}
+
+/// calls.lua of the official tests: a hand-made chunk whose list of
+/// upvalue names is longer than its upvalues loads (the extra bytes are
+/// ignored, as by `lua5.4`).
+#[test]
+fn upvalue_names_beyond_the_upvalues_are_ignored() {
+    let code = b"\x1b\x4c\x75\x61\x54\x00\x19\x93\x0d\x0a\x1a\x0a\x04\x08\x08\x78\x56\
+        \x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x28\x77\x40\x00\x86\x40\
+        \x74\x65\x6d\x70\x81\x81\x01\x00\x02\x82\x48\x00\x02\x00\xc7\x00\x01\
+        \x00\x80\x80\x80\x82\x00\x00\x80\x81\x82\x78\x80\x82\x81\x86\x40\x74\
+        \x65\x6d\x70";
+    let src = "local f = assert(load(CHUNK)) print(f(7), debug.getinfo(f, 'S').source)";
+    assert_eq!(run_with(code, src), "7\t@temp\n");
+}
+
+#[test]
+fn chunks_come_back_through_string_dump() {
+    // A 5.4 chunk loaded here dumps as ours, which reloads in this process.
+    let src = r#"
+        local f = assert(load(CHUNK))
+        local again = assert(load(string.dump(f)))
+        print(string.dump(f) ~= CHUNK, again() == f())"#;
+    assert_eq!(
+        run_with_chunk("closures.s.luac", src).lines().last(),
+        Some("true\ttrue")
+    );
+}
+
+/// A stripped 5.4 chunk: `return` in a vararg main function with `_ENV`.
+fn tiny_chunk(last: [u8; 4]) -> Vec<u8> {
+    let mut c = b"\x1bLuaT\x00\x19\x93\r\n\x1a\n\x04\x08\x08\
+        \x78\x56\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x28\x77\x40\
+        \x01\x80\x80\x80\x00\x01\x02\x82\x51\x00\x00\x00"
+        .to_vec();
+    c.extend_from_slice(&last);
+    c.extend_from_slice(b"\x80\x81\x01\x00\x00\x80\x80\x80\x80\x80");
+    c
+}
+
+#[test]
+fn instructions_that_cannot_run_exactly_are_refused() {
+    let src = "print(load(CHUNK))";
+    // RETURN 0 1 1: loads and runs.
+    let ok = run_with(
+        &tiny_chunk([0x46, 0x00, 0x01, 0x01]),
+        "print(load(CHUNK)())",
+    );
+    assert_eq!(ok, "\n");
+    let bad = "nil\tbinary string: bad binary format (bad instruction)\n";
+    // No opcodes of 5.4; MMBIN (46) not after its operation.
+    for op in [83, 127, 46] {
+        assert_eq!(run_with(&tiny_chunk([op, 0x00, 0x01, 0x01]), src), bad);
+    }
+    // MOVE 200 0: a register beyond the frame (and no return at the end).
+    let corrupt = "nil\tbinary string: bad binary format (corrupted chunk)\n";
+    let mov = [0x00, 0x64, 0x00, 0x00];
+    assert_eq!(run_with(&tiny_chunk(mov), src), corrupt);
+}
