@@ -138,33 +138,51 @@ fn chunks_come_back_through_string_dump() {
     );
 }
 
-/// A stripped 5.4 chunk: `return` in a vararg main function with `_ENV`.
-fn tiny_chunk(last: [u8; 4]) -> Vec<u8> {
+/// A stripped 5.4 chunk: a vararg main function with `_ENV`, a frame of
+/// 2 and this code after its VARARGPREP.
+fn tiny_chunk(code: &[u32]) -> Vec<u8> {
     let mut c = b"\x1bLuaT\x00\x19\x93\r\n\x1a\n\x04\x08\x08\
         \x78\x56\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x28\x77\x40\
-        \x01\x80\x80\x80\x00\x01\x02\x82\x51\x00\x00\x00"
+        \x01\x80\x80\x80\x00\x01\x02"
         .to_vec();
-    c.extend_from_slice(&last);
+    c.push(0x81 + code.len() as u8);
+    c.extend_from_slice(&81u32.to_le_bytes());
+    for w in code {
+        c.extend_from_slice(&w.to_le_bytes());
+    }
     c.extend_from_slice(b"\x80\x81\x01\x00\x00\x80\x80\x80\x80\x80");
     c
 }
 
+const RETURN: u32 = 0x0101_0046; // RETURN 0 1 1
+
 #[test]
 fn instructions_that_cannot_run_exactly_are_refused() {
     let src = "print(load(CHUNK))";
-    // RETURN 0 1 1: loads and runs.
-    let ok = run_with(
-        &tiny_chunk([0x46, 0x00, 0x01, 0x01]),
-        "print(load(CHUNK)())",
+    assert_eq!(
+        run_with(&tiny_chunk(&[RETURN]), "print(load(CHUNK)())"),
+        "\n"
     );
-    assert_eq!(ok, "\n");
     let bad = "nil\tbinary string: bad binary format (bad instruction)\n";
     // No opcodes of 5.4; MMBIN (46) not after its operation.
     for op in [83, 127, 46] {
-        assert_eq!(run_with(&tiny_chunk([op, 0x00, 0x01, 0x01]), src), bad);
+        assert_eq!(run_with(&tiny_chunk(&[RETURN & !0x7f | op]), src), bad);
     }
     // MOVE 200 0: a register beyond the frame (and no return at the end).
     let corrupt = "nil\tbinary string: bad binary format (corrupted chunk)\n";
-    let mov = [0x00, 0x64, 0x00, 0x00];
-    assert_eq!(run_with(&tiny_chunk(mov), src), corrupt);
+    assert_eq!(run_with(&tiny_chunk(&[200 << 7]), src), corrupt);
+    // ADDI 0 0 1 then its MMBINI 0 1 __add, after a jump by 0 (fine) or
+    // by 1 (to the MMBINI, which only runs after its ADDI here).
+    let (addi, mmbini) = (0x8000_0015, 0x0680_002f);
+    let jmp = |sj: u32| 56 | (sj + (1 << 24) - 1) << 7;
+    let ok = run_with(&tiny_chunk(&[jmp(0), addi, mmbini, RETURN]), src);
+    assert!(ok.starts_with("function: "), "{ok}");
+    assert_eq!(
+        run_with(&tiny_chunk(&[jmp(1), addi, mmbini, RETURN]), src),
+        "nil\tbinary string: bad binary format (jump into an instruction pair)\n"
+    );
+    // The same operation with an MMBINI for another event or operand.
+    for other in [0x0780_002f, 0x0680_012f, 0x0681_002f] {
+        assert_eq!(run_with(&tiny_chunk(&[addi, other, RETURN]), src), bad);
+    }
 }

@@ -313,6 +313,8 @@ fn translate(raw: &[u32], p: &mut Proto) -> R<Vec<Instr>> {
     // Above 5.4's frame: a free register, if one is needed.
     let scratch = u32::from(p.max_stack);
     let mut uses_scratch = false;
+    // The second instructions of pairs, which 5.4 runs only after the first.
+    let mut seconds = vec![false; raw.len()];
     let mut pc = 0;
     while pc < raw.len() {
         let (op, a, b, c, k) = fields(raw[pc]);
@@ -368,6 +370,7 @@ fn translate(raw: &[u32], p: &mut Proto) -> R<Vec<Instr>> {
             };
             code.push(first);
             code.push(second);
+            seconds[pc + 1] = true;
             pc += 2;
             continue;
         }
@@ -383,6 +386,7 @@ fn translate(raw: &[u32], p: &mut Proto) -> R<Vec<Instr>> {
                 let size = (u64::from(high) << 8 | u64::from(c)).min(u64::from(MAX_C));
                 code.push(Instr::abc(ours, a, b, size as u32, false));
                 code.push(nop());
+                seconds[pc + 1] = true;
                 pc += 2;
             }
             _ => {
@@ -391,10 +395,31 @@ fn translate(raw: &[u32], p: &mut Proto) -> R<Vec<Instr>> {
             }
         }
     }
+    if jumps_into(&code, &seconds) {
+        return Err("jump into an instruction pair");
+    }
     if uses_scratch {
         p.max_stack = u8::try_from(scratch + 1).map_err(|_| "function needs too many registers")?;
     }
     Ok(code)
+}
+
+/// Whether an instruction of `code` may go to one of the pcs marked in
+/// `seconds` other than by falling through to it.
+fn jumps_into(code: &[Instr], seconds: &[bool]) -> bool {
+    code.iter().enumerate().any(|(pc, i)| {
+        let next = pc as i64 + 1;
+        let bx = i.bx() as i64;
+        let to = match i.op() {
+            OpCode::Jmp => next + i64::from(i.sj_field()),
+            OpCode::ForLoop | OpCode::TForLoop => next - bx,
+            OpCode::ForPrep => next + bx + 1,
+            OpCode::TForPrep => next + bx,
+            OpCode::LFalseSkip => next + 1,
+            _ => return false,
+        };
+        usize::try_from(to).is_ok_and(|to| seconds.get(to) == Some(&true))
+    })
 }
 
 fn is_k_op(op: OpCode) -> bool {
