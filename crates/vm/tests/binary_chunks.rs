@@ -15,7 +15,7 @@ fn fixtures() -> PathBuf {
 }
 
 const PROGRAMS: &[&str] = &[
-    "closures", "consts", "loops", "meta", "nested", "tables", "tbc",
+    "bigtable", "closures", "consts", "loops", "meta", "nested", "tables", "tbc",
 ];
 
 fn check_chunk(file: &str, expected: &str) {

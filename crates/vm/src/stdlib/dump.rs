@@ -716,6 +716,7 @@ mod tests {
         include_bytes!("../../tests/binary_chunks/closures.luac"),
         include_bytes!("../../tests/binary_chunks/tables.s.luac"),
         include_bytes!("../../tests/binary_chunks/consts.s.luac"),
+        include_bytes!("../../tests/binary_chunks/bigtable.s.luac"),
     ];
 
     /// Random changes and cuts of chunks dumped by lua5.4 load with an
