@@ -181,6 +181,17 @@ fn instructions_that_cannot_run_exactly_are_refused() {
         run_with(&tiny_chunk(&[jmp(1), addi, mmbini, RETURN]), src),
         "nil\tbinary string: bad binary format (jump into an instruction pair)\n"
     );
+    // NEWTABLE then SETLIST from index 0 (fine) or from index 2^28 (which
+    // no constructor of fewer items makes: it would only be a huge table).
+    let (newtable, extraarg) = (19, 82);
+    let setlist = |ax: u32| [78 | 1 << 15, extraarg | ax << 7];
+    for (ax, loads) in [(0, true), (1 << 20, false)] {
+        let [set, extra] = setlist(ax);
+        let chunk = tiny_chunk(&[newtable, extraarg, set, extra, RETURN]);
+        let out = run_with(&chunk, src);
+        assert_eq!(out.starts_with("function: "), loads, "{out}");
+        assert!(loads || out == corrupt, "{out}");
+    }
     // The same operation with an MMBINI for another event or operand.
     for other in [0x0780_002f, 0x0680_012f, 0x0681_002f] {
         assert_eq!(run_with(&tiny_chunk(&[addi, other, RETURN]), src), bad);

@@ -16,7 +16,7 @@
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
-use crate::compiler::opcode::{Instr, OpCode, POS_A, POS_B, POS_C, POS_K};
+use crate::compiler::opcode::{Instr, OpCode, FIELDS_PER_FLUSH, MAX_C, POS_A, POS_B, POS_C, POS_K};
 use crate::compiler::proto::{Constant, LocalVar, Proto, UpvalueDesc};
 use crate::function::FnProto;
 
@@ -395,6 +395,7 @@ fn verify(p: &Proto, parent: Option<(usize, usize)>) -> R<()> {
         Some(OpCode::Return | OpCode::Return0 | OpCode::Return1 | OpCode::Jmp) => {}
         _ => return Err(BAD),
     }
+    let mut set_lists = 0; // SETLISTs before pc
     for (pc, &i) in p.code.iter().enumerate() {
         let (a, b, c) = (i.a(), i.b(), i.c());
         let pc1 = pc as i64 + 1;
@@ -555,9 +556,20 @@ fn verify(p: &Proto, parent: Option<(usize, usize)>) -> R<()> {
             }
             OpCode::SetList => {
                 reg(a + b)?;
-                if i.k() {
+                let extra = if i.k() {
                     next_is(pc, OpCode::ExtraArg)?;
+                    p.code[pc + 1].ax_field()
+                } else {
+                    0
+                };
+                // Its first index counts the items of earlier flushes, at
+                // most FIELDS_PER_FLUSH each: a larger one would only make
+                // a huge table.
+                let first = c + extra * (MAX_C as usize + 1);
+                if first > FIELDS_PER_FLUSH as usize * set_lists {
+                    return Err(BAD);
                 }
+                set_lists += 1;
             }
             OpCode::Closure => {
                 reg(a)?;
@@ -641,13 +653,22 @@ mod tests {
         assert!(loaded > 100, "{loaded}");
     }
 
-    /// Rounds of the fuzz tests: a few thousand in the test suite (set
-    /// LUNARENA_FUZZ_ROUNDS for long runs).
-    fn rounds(default: u64) -> u64 {
-        std::env::var("LUNARENA_FUZZ_ROUNDS")
+    /// A setting of the fuzz tests: a few thousand rounds from a fixed
+    /// seed in the test suite (set LUNARENA_FUZZ_ROUNDS and
+    /// LUNARENA_FUZZ_SEED for other runs).
+    fn setting(name: &str, default: u64) -> u64 {
+        std::env::var(name)
             .ok()
             .and_then(|r| r.parse().ok())
             .unwrap_or(default)
+    }
+
+    fn rounds(default: u64) -> u64 {
+        setting("LUNARENA_FUZZ_ROUNDS", default)
+    }
+
+    fn seed(default: u64) -> Rng {
+        Rng(setting("LUNARENA_FUZZ_SEED", default))
     }
 
     struct Rng(u64);
@@ -724,7 +745,7 @@ mod tests {
     #[test]
     fn mutated_puc_chunks_never_crash() {
         let mut lua = fuzz_state();
-        let mut rng = Rng(7);
+        let mut rng = seed(7);
         for _ in 0..rounds(3000) {
             let mut c = PUC_CHUNKS[rng.below(PUC_CHUNKS.len() as u64) as usize].to_vec();
             let body = super::PUC_HEADER_LEN as u64 + 1;
@@ -861,7 +882,7 @@ mod tests {
     #[test]
     fn random_puc_code_never_crashes() {
         let mut lua = fuzz_state();
-        let mut rng = Rng(11);
+        let mut rng = seed(11);
         for _ in 0..rounds(3000) {
             let n = 1 + rng.below(8);
             let code = random_code(&mut rng, n);

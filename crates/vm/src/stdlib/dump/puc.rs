@@ -12,10 +12,15 @@
 //!
 //! Instructions are laid out as ours; the opcode numbers differ where 5.4
 //! has its metamethod follow-ups (MMBIN, MMBINI, MMBINK), which our
-//! arithmetic opcodes do not need: each is checked against the instruction
+//! arithmetic opcodes do not need: each is checked against the operation
 //! it follows and becomes a no-op, so that every pc (jumps, line
-//! information, locals) stays where it was. Anything we cannot run exactly
-//! as 5.4 would is refused.
+//! information, locals) stays where it was. So does NEWTABLE's EXTRAARG
+//! (ours takes the size hint in C). An operation whose constant operand
+//! was on the left (`1 + x`: 5.4 marks its follow-up "flipped", for the
+//! metamethod's argument order) becomes a load of the constant into a
+//! register above 5.4's frame and the operation on two registers. Anything
+//! we cannot run exactly as 5.4 would is refused, including a jump to the
+//! second instruction of such a pair.
 
 use crate::compiler::opcode::{Instr, OpCode, MAX_C};
 use crate::compiler::proto::{Constant, LocalVar, Proto, UpvalueDesc};
