@@ -684,8 +684,9 @@ mod tests {
     }
 
     /// A Lua state whose `TRY(chunk)` loads a chunk and runs it (in a
-    /// coroutine, with arguments) in an environment without the functions
-    /// that reach outside the process, counting in LOADED what loads.
+    /// coroutine, with arguments, at times a line hook) in an environment without
+    /// the functions that reach outside the process, counting in LOADED
+    /// what loads.
     fn fuzz_state() -> Lua {
         let mut lua = Lua::new(Libs::ALL);
         lua.set_print(Box::new(|_| {}));
@@ -696,11 +697,25 @@ mod tests {
             env.load, env.loadfile, env.dofile, env.require = nil, nil, nil, nil
             env.collectgarbage = nil
             LOADED = 0
+            -- The debug information (lines, locals, names) is read too.
+            local getinfo, getlocal = debug.getinfo, debug.getlocal
+            local function hook()
+              getinfo(2, "nSltu")
+              getlocal(2, 1)
+              getlocal(2, 2)
+            end
             function TRY(c)
               local f = load(c, "=fuzz", "b", env)
               if f then
                 LOADED = LOADED + 1
-                local co = coroutine.wrap(function () return pcall(f, 1, "b", {}) end)
+                getinfo(f, "SLlu")
+                getlocal(f, 1)
+                debug.getupvalue(f, 1)
+                local co = coroutine.wrap(function ()
+                  -- (Not always: hooks are slow.)
+                  if LOADED % 8 == 0 then debug.sethook(hook, "l") end
+                  return xpcall(f, debug.traceback, 1, "b", {})
+                end)
                 pcall(co)
               end
             end"#;
