@@ -348,7 +348,10 @@ type R<T> = Result<T, &'static str>;
 
 /// Checks that the code of `p` (and of its nested functions) only names
 /// registers below its frame size, existing constants, upvalues and
-/// prototypes, and jumps inside the code. `parent`: the enclosing function's
+/// prototypes, jumps inside the code, comes in the sequences the
+/// interpreter assumes (a test then its jump, TFORCALL then TFORLOOP, an
+/// EXTRAARG where one is read) and fills no table from an index its
+/// constructor cannot have reached. `parent`: the enclosing function's
 /// frame size and upvalue count.
 fn verify(p: &Proto, parent: Option<(usize, usize)>) -> R<()> {
     const BAD: &str = "corrupted chunk";
