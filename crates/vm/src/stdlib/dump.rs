@@ -5,17 +5,22 @@
 //! that scripts that check it see what they expect. What follows is
 //! lunarena's own: a magic string, the payload's length, a tag keyed with a
 //! secret of the running process, and the prototypes (with this compiler's
-//! instructions). Only chunks dumped by this process load: the interpreter
-//! trusts its bytecode (register indices are not checked at run time), so a
-//! chunk made or altered by anyone else is refused rather than run. Loaded
-//! code is also verified (`verify`), as a second line of defence.
+//! instructions). Of these chunks only those dumped by this process load.
+//!
+//! A chunk with that header but without the magic is one of PUC-Rio Lua
+//! 5.4 (`puc`): it is translated into our instructions. The interpreter
+//! trusts its bytecode (register indices are not checked at run time), so
+//! all loaded code is verified (`verify`) before it can run: for a PUC-Rio
+//! chunk, which may be anything, this is what keeps it in bounds.
 
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
-use crate::compiler::opcode::{Instr, OpCode, POS_A, POS_B, POS_C, POS_K};
+use crate::compiler::opcode::{Instr, OpCode, FIELDS_PER_FLUSH, MAX_C, POS_A, POS_B, POS_C, POS_K};
 use crate::compiler::proto::{Constant, LocalVar, Proto, UpvalueDesc};
 use crate::function::FnProto;
+
+mod puc;
 
 /// `LUA_SIGNATURE`: binary chunks start with it.
 pub const SIGNATURE: &[u8] = b"\x1bLua";
@@ -194,12 +199,11 @@ pub fn undump(data: &[u8], chunk_name: &[u8]) -> Result<Proto, String> {
             }
         }
     }
-    for (i, &b) in MAGIC.iter().enumerate() {
-        match header(PUC_HEADER_LEN + i) {
-            None => return Err(bad("truncated chunk")),
-            Some(x) if x == b => {}
-            Some(_) => return Err(bad("format mismatch")),
-        }
+    if !data[PUC_HEADER_LEN..].starts_with(MAGIC) {
+        // Not ours: a chunk of PUC-Rio Lua 5.4.
+        let p = puc::undump(&data[PUC_HEADER_LEN..]).map_err(bad)?;
+        verify(&p, None).map_err(bad)?;
+        return Ok(p);
     }
     if data.len() < HEADER_LEN {
         return Err(bad("truncated chunk"));
@@ -344,7 +348,10 @@ type R<T> = Result<T, &'static str>;
 
 /// Checks that the code of `p` (and of its nested functions) only names
 /// registers below its frame size, existing constants, upvalues and
-/// prototypes, and jumps inside the code. `parent`: the enclosing function's
+/// prototypes, jumps inside the code, comes in the sequences the
+/// interpreter assumes (a test then its jump, TFORCALL then TFORLOOP, an
+/// EXTRAARG where one is read) and fills no table from an index its
+/// constructor cannot have reached. `parent`: the enclosing function's
 /// frame size and upvalue count.
 fn verify(p: &Proto, parent: Option<(usize, usize)>) -> R<()> {
     const BAD: &str = "corrupted chunk";
@@ -382,10 +389,16 @@ fn verify(p: &Proto, parent: Option<(usize, usize)>) -> R<()> {
         Some(j) if j.op() == op => Ok(()),
         _ => Err(BAD),
     };
+    // A test skips its jump: something must follow that.
+    let jump_follows = |pc: usize| {
+        next_is(pc, OpCode::Jmp)?;
+        target(pc as i64 + 2)
+    };
     match p.code.last().map(|i| i.op()) {
         Some(OpCode::Return | OpCode::Return0 | OpCode::Return1 | OpCode::Jmp) => {}
         _ => return Err(BAD),
     }
+    let mut set_lists = 0; // SETLISTs before pc
     for (pc, &i) in p.code.iter().enumerate() {
         let (a, b, c) = (i.a(), i.b(), i.c());
         let pc1 = pc as i64 + 1;
@@ -492,21 +505,21 @@ fn verify(p: &Proto, parent: Option<(usize, usize)>) -> R<()> {
             OpCode::Eq | OpCode::Lt | OpCode::Le => {
                 reg(a)?;
                 reg(b)?;
-                next_is(pc, OpCode::Jmp)?;
+                jump_follows(pc)?;
             }
             OpCode::EqK => {
                 reg(a)?;
                 k(b)?;
-                next_is(pc, OpCode::Jmp)?;
+                jump_follows(pc)?;
             }
             OpCode::EqI | OpCode::LtI | OpCode::LeI | OpCode::GtI | OpCode::GeI | OpCode::Test => {
                 reg(a)?;
-                next_is(pc, OpCode::Jmp)?;
+                jump_follows(pc)?;
             }
             OpCode::TestSet => {
                 reg(a)?;
                 reg(b)?;
-                next_is(pc, OpCode::Jmp)?;
+                jump_follows(pc)?;
             }
             OpCode::Call | OpCode::TailCall | OpCode::Return => {
                 reg(a)?;
@@ -546,9 +559,20 @@ fn verify(p: &Proto, parent: Option<(usize, usize)>) -> R<()> {
             }
             OpCode::SetList => {
                 reg(a + b)?;
-                if i.k() {
+                let extra = if i.k() {
                     next_is(pc, OpCode::ExtraArg)?;
+                    p.code[pc + 1].ax_field()
+                } else {
+                    0
+                };
+                // Its first index counts the items of earlier flushes, at
+                // most FIELDS_PER_FLUSH each: a larger one would only make
+                // a huge table.
+                let first = c + extra * (MAX_C as usize + 1);
+                if first > FIELDS_PER_FLUSH as usize * set_lists {
+                    return Err(BAD);
                 }
+                set_lists += 1;
             }
             OpCode::Closure => {
                 reg(a)?;
@@ -630,5 +654,261 @@ mod tests {
             _ => 0,
         });
         assert!(loaded > 100, "{loaded}");
+    }
+
+    /// A setting of the fuzz tests: a few thousand rounds from a fixed
+    /// seed in the test suite (set LUNARENA_FUZZ_ROUNDS and
+    /// LUNARENA_FUZZ_SEED for other runs).
+    fn setting(name: &str, default: u64) -> u64 {
+        std::env::var(name)
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(default)
+    }
+
+    fn rounds(default: u64) -> u64 {
+        setting("LUNARENA_FUZZ_ROUNDS", default)
+    }
+
+    fn seed(default: u64) -> Rng {
+        Rng(setting("LUNARENA_FUZZ_SEED", default))
+    }
+
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n.max(1)
+        }
+    }
+
+    /// A Lua state whose `TRY(chunk)` loads a chunk and runs it (in a
+    /// coroutine, with arguments, at times a line hook) in an environment without
+    /// the functions that reach outside the process, counting in LOADED
+    /// what loads.
+    fn fuzz_state() -> Lua {
+        let mut lua = Lua::new(Libs::ALL);
+        lua.set_print(Box::new(|_| {}));
+        let setup = r#"
+            local env = {}
+            for k, v in pairs(_G) do env[k] = v end
+            env.os, env.io, env.debug, env.package = nil, {write = print}, nil, nil
+            env.load, env.loadfile, env.dofile, env.require = nil, nil, nil, nil
+            env.collectgarbage = nil
+            LOADED = 0
+            -- The debug information (lines, locals, names) is read too.
+            local getinfo, getlocal = debug.getinfo, debug.getlocal
+            local function hook()
+              getinfo(2, "nSltu")
+              getlocal(2, 1)
+              getlocal(2, 2)
+            end
+            function TRY(c)
+              local f = load(c, "=fuzz", "b", env)
+              if f then
+                LOADED = LOADED + 1
+                getinfo(f, "SLlu")
+                getlocal(f, 1)
+                debug.getupvalue(f, 1)
+                local co = coroutine.wrap(function ()
+                  -- (Not always: hooks are slow.)
+                  if LOADED % 8 == 0 then debug.sethook(hook, "l") end
+                  return xpcall(f, debug.traceback, 1, "b", {})
+                end)
+                pcall(co)
+              end
+            end"#;
+        lua.exec(setup.as_bytes(), "=setup").unwrap();
+        lua
+    }
+
+    /// Loads and runs `chunk` with a budget: a corrupted loop may not end.
+    fn try_chunk(lua: &mut Lua, chunk: &[u8]) {
+        lua.with_budget(|b| {
+            b.used.set(0);
+            b.instruction_limit.set(Some(20_000));
+        });
+        lua.enter(|mc, g| {
+            let v = crate::value::Value::String(crate::state::Global::intern(g, mc, chunk));
+            crate::stdlib::set_value(mc, g, g.globals, "CHUNK", v);
+        });
+        let _ = lua.exec(b"TRY(CHUNK)", "=round");
+    }
+
+    fn loaded(lua: &mut Lua) -> i64 {
+        let n = lua.exec(b"return LOADED", "=n").unwrap();
+        lua.enter(|_, g| match Lua::fetch(g, &n[0]) {
+            crate::value::Value::Integer(i) => i,
+            _ => 0,
+        })
+    }
+
+    /// Chunks dumped by lua5.4 (the fixtures of tests/binary_chunks.rs).
+    const PUC_CHUNKS: &[&[u8]] = &[
+        include_bytes!("../../tests/binary_chunks/meta.luac"),
+        include_bytes!("../../tests/binary_chunks/loops.luac"),
+        include_bytes!("../../tests/binary_chunks/tbc.s.luac"),
+        include_bytes!("../../tests/binary_chunks/closures.luac"),
+        include_bytes!("../../tests/binary_chunks/tables.s.luac"),
+        include_bytes!("../../tests/binary_chunks/consts.s.luac"),
+        include_bytes!("../../tests/binary_chunks/bigtable.s.luac"),
+    ];
+
+    /// Random changes and cuts of chunks dumped by lua5.4 load with an
+    /// error or run (with errors or not), never crash.
+    #[test]
+    fn mutated_puc_chunks_never_crash() {
+        let mut lua = fuzz_state();
+        let mut rng = seed(7);
+        for _ in 0..rounds(3000) {
+            let mut c = PUC_CHUNKS[rng.below(PUC_CHUNKS.len() as u64) as usize].to_vec();
+            let body = super::PUC_HEADER_LEN as u64 + 1;
+            match rng.below(8) {
+                0 => c.truncate((body + rng.below(c.len() as u64 - body)) as usize),
+                _ => {
+                    for _ in 0..1 + rng.below(4) {
+                        let at = (body + rng.below(c.len() as u64 - body)) as usize;
+                        // Flip a bit, or set a byte.
+                        c[at] = match rng.below(2) {
+                            0 => c[at] ^ (1 << rng.below(8)),
+                            _ => rng.below(256) as u8,
+                        };
+                    }
+                }
+            }
+            try_chunk(&mut lua, &c);
+        }
+        let n = loaded(&mut lua);
+        assert!(n > 100, "{n}");
+    }
+
+    /// A 5.4 chunk: a vararg main function (2 parameters, a frame of 16,
+    /// `_ENV` and an upvalue of the function below, constants) made of
+    /// `code`, and a nested function with random code too.
+    fn puc_chunk(code: &[u32], inner: &[u32]) -> Vec<u8> {
+        fn function(out: &mut Vec<u8>, code: &[u32], upvalues: &[[u8; 3]], child: Option<&[u32]>) {
+            // No source, lines 0 and 0, 2 parameters, vararg, frame of 16.
+            out.extend_from_slice(&[0x80, 0x80, 0x80, 2, 1, 16]);
+            out.push(0x80 | code.len() as u8);
+            for w in code {
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+            // Constants: "x", 2, 0.5, true, nil.
+            out.extend_from_slice(b"\x85\x04\x82x\x03");
+            out.extend_from_slice(&2i64.to_le_bytes());
+            out.push(0x13);
+            out.extend_from_slice(&0.5f64.to_bits().to_le_bytes());
+            out.extend_from_slice(&[0x11, 0x00]);
+            out.push(0x80 | upvalues.len() as u8);
+            for u in upvalues {
+                out.extend_from_slice(u);
+            }
+            match child {
+                Some(c) => {
+                    out.push(0x81);
+                    function(out, c, &[[1, 0, 0], [0, 0, 0]], None);
+                }
+                None => out.push(0x80),
+            }
+            // No debug information.
+            out.extend_from_slice(&[0x80; 4]);
+        }
+        let mut c = super::SIGNATURE.to_vec();
+        c.extend_from_slice(&[super::VERSION, super::FORMAT]);
+        c.extend_from_slice(super::HEADER_REST);
+        c.push(2);
+        function(&mut c, code, &[[1, 0, 0], [1, 1, 0]], Some(inner));
+        c
+    }
+
+    /// A random instruction of 5.4 with small operands (mostly in the frame).
+    fn random_instr(rng: &mut Rng) -> u32 {
+        // Not MMBIN, MMBINI or MMBINK (after their operations only).
+        let op = match rng.below(80) as u32 {
+            op @ 46.. => op + 3,
+            op => op,
+        };
+        let small = |rng: &mut Rng| match rng.below(32) {
+            0 => rng.below(256) as u32,
+            _ => rng.below(6) as u32,
+        };
+        let (a, b, c) = (small(rng), small(rng), small(rng));
+        let k = rng.below(2) as u32;
+        let mut w = op | a << 7 | k << 15 | b << 16 | c << 24;
+        match op {
+            // JMP: a short sJ either way.
+            56 => w = op | ((1 << 24) - 3 + rng.below(7) as u32) << 7,
+            // The loops' Bx (with A): a short jump.
+            73..=77 => w = op | a << 7 | (rng.below(5) as u32) << 15,
+            _ => {}
+        }
+        w
+    }
+
+    /// `n` random instructions, an arithmetic one mostly followed by an MMBIN
+    /// on its operands, then RETURN0 or JMP.
+    fn random_code(rng: &mut Rng, n: u64) -> Vec<u32> {
+        let mut code = Vec::new();
+        for _ in 0..n {
+            let w = random_instr(rng);
+            code.push(w);
+            let op = w & 0x7f;
+            // What the verifier wants after some instructions (mostly).
+            let sj = |rng: &mut Rng| ((1 << 24) - 2 + rng.below(5) as u32) << 7;
+            match (op, rng.below(16)) {
+                (19 | 4, _) => code.push(82), // NEWTABLE's, LOADKX's EXTRAARG
+                (57..=67, 1..) => code.push(56 | sj(rng)), // a test's JMP
+                (76, 1..) => code.push(77 | w & 0x7f80 | sj(rng) & !0x7fff), // TFORLOOP
+                _ => {}
+            }
+            if (21..=45).contains(&op) && rng.below(32) != 0 {
+                // MMBINI for ADDI, SHRI, SHLI, MMBINK for the K forms.
+                let mm = match op {
+                    21 | 32 | 33 => 47,
+                    22..=31 => 48,
+                    _ => 46,
+                };
+                let (b, c) = ((w >> 16) & 0xff, w >> 24);
+                // Its event, or sometimes another one.
+                let tm = match (rng.below(16), op) {
+                    (0, _) => 6 + rng.below(12) as u32,
+                    (_, 21) => 6,
+                    (_, 22..=31) => op - 16,
+                    (_, 32) => 17,
+                    (_, 33) => 16,
+                    _ => op - 28,
+                };
+                // Operands swapped: SHLI's form, and a constant on the left.
+                let flip = u32::from(op == 33 || rng.below(8) == 0);
+                code.push(mm | b << 7 | flip << 15 | c << 16 | tm << 24);
+            }
+        }
+        // RETURN0, or a jump back: the other way code may end.
+        match rng.below(4) {
+            0 => code.push(56 | ((1 << 24) - 1 - rng.below(3) as u32) << 7),
+            _ => code.push(71),
+        }
+        code
+    }
+
+    /// Random instruction sequences get past the reader: the verifier and
+    /// the translation of the MMBIN pairs must keep them from crashing.
+    #[test]
+    fn random_puc_code_never_crashes() {
+        let mut lua = fuzz_state();
+        let mut rng = seed(11);
+        for _ in 0..rounds(3000) {
+            let n = 1 + rng.below(8);
+            let code = random_code(&mut rng, n);
+            let n = rng.below(4);
+            let inner = random_code(&mut rng, n);
+            try_chunk(&mut lua, &puc_chunk(&code, &inner));
+        }
+        let n = loaded(&mut lua);
+        assert!(n > 100, "{n}");
     }
 }
