@@ -197,3 +197,17 @@ fn instructions_that_cannot_run_exactly_are_refused() {
         assert_eq!(run_with(&tiny_chunk(&[addi, other, RETURN]), src), bad);
     }
 }
+
+#[test]
+fn require_loads_a_binary_module() {
+    // As lua5.4's file searcher (`luaL_loadfilex` with no mode): a module
+    // file may hold a binary chunk.
+    let dir = fixtures();
+    let src = format!(
+        "package.path = {}\nrequire('consts')\nprint(package.loaded.consts)",
+        literal(format!("{}/?.s.luac", dir.display()).as_bytes())
+    );
+    let out = run_with(b"", &src);
+    let want = std::fs::read_to_string(dir.join("consts.s.expected")).unwrap();
+    assert_eq!(out, format!("{want}true\n"));
+}

@@ -626,7 +626,7 @@ fn load_chunk<'gc>(
 }
 
 /// `lua_load`: the function of a chunk, or the error message as text.
-fn compile_chunk<'gc>(
+pub(crate) fn compile_chunk<'gc>(
     ctx: &Ctx<'gc, '_>,
     source: &[u8],
     name: &[u8],

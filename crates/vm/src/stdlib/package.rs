@@ -378,15 +378,16 @@ fn searcher_lua<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         Ok(x) => x,
         Err(m) => return Err(load_err(&m)),
     };
-    match crate::compiler::compile(&src, &chunk) {
-        Ok(proto) => {
-            let f = crate::lua::load_proto(ctx.mc, ctx.g, proto, Value::Table(ctx.g.globals));
+    // Text or binary, as `luaL_loadfilex` with no mode.
+    let globals = Value::Table(ctx.g.globals);
+    match crate::stdlib::base::compile_chunk(&ctx, &src, &chunk, b"bt", globals) {
+        Ok(f) => {
             ctx.push(f);
             let fv = ctx.str_value(&filename);
             ctx.push(fv);
             Ok(2)
         }
-        Err(e) => Err(load_err(&e.message)),
+        Err(m) => Err(load_err(&m)),
     }
 }
 
