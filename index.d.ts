@@ -8,7 +8,9 @@ export declare function version(): string;
 /**
  * The `lunarena` command line (`npx lunarena file.lua args...`), implemented
  * in the addon. Writes to stdout/stderr itself and returns the exit code.
- * Undefined while the addon does not provide it yet.
+ * `progname` is the command as invoked (lua.c's `argv[0]`, default
+ * "lunarena"): error messages start with it and the script sees it in
+ * `arg`. Undefined while the addon does not provide it yet.
  */
 export declare const cliMain: ((args: string[], progname?: string) => number) | undefined;
 

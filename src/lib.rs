@@ -87,7 +87,8 @@ pub fn version() -> String {
 
 /// The stand-alone interpreter (`bin/lunarena.js`): runs with the given
 /// arguments, writes to stdout/stderr, returns the exit code. `progname` is
-/// the command as invoked (the script's `arg[-1]`).
+/// the command as invoked, lua.c's `argv[0]`: it starts error messages and
+/// is the script's `arg[-1]` (default "lunarena").
 #[napi]
 pub fn cli_main(args: Vec<String>, progname: Option<String>) -> napi::Result<i32, String> {
     guard(|| {
