@@ -137,17 +137,18 @@ pub struct Lua {
     /// Checked between fuel slices (see `set_interrupt`).
     interrupt: Option<&'static std::sync::atomic::AtomicBool>,
     /// The storage `try_call_then` lends to the arguments, always empty
-    /// between calls (see `recycle`).
+    /// between calls (see `lend`).
     arg_scratch: Vec<Value<'static>>,
 }
 
-/// An emptied vector of values, with its allocation kept for the next
-/// visit to the arena.
-fn recycle<'a, 'b>(mut v: Vec<Value<'a>>) -> Vec<Value<'b>> {
+/// The scratch vector lent to one visit to the arena, emptied first (a
+/// visit that panicked may have left values in it; they are never read).
+fn lend<'s, 'gc>(v: &'s mut Vec<Value<'static>>) -> &'s mut Vec<Value<'gc>> {
     v.clear();
-    // SAFETY: the vector is empty, so no value leaves its visit to the
-    // arena; `Value<'a>` and `Value<'b>` differ only in a lifetime.
-    unsafe { std::mem::transmute::<Vec<Value<'a>>, Vec<Value<'b>>>(v) }
+    // SAFETY: the vector is empty, and its borrower empties it before the
+    // visit ends, so no value leaves the visit; `Value<'static>` and
+    // `Value<'gc>` differ only in a lifetime.
+    unsafe { &mut *(v as *mut Vec<Value<'static>>).cast::<Vec<Value<'gc>>>() }
 }
 
 enum Step {
@@ -464,13 +465,16 @@ impl Lua {
         let id = self.next_id();
         let saved = self.begin_sync();
         let mut finish = Some(finish);
-        let scratch = std::mem::take(&mut self.arg_scratch);
         let results = &self.results;
-        let (first, scratch) = self.enter(|mc, g| {
-            let mut args = recycle(scratch);
-            let started =
-                setup(mc, g, &mut args).map(|f| start_call(mc, g, id, f, &args, &mut finish));
-            let first = started.map(|started| match started {
+        let scratch = &mut self.arg_scratch;
+        // `enter`, with the scratch vector borrowed beside the arena.
+        let count = crate::alloc::enter_at(self.alloc_slot, self.mem);
+        let first = self.arena.mutate(|mc, root| {
+            let g = *root;
+            let args = lend(scratch);
+            let started = setup(mc, g, args).map(|f| start_call(mc, g, id, f, args, &mut finish));
+            args.clear();
+            started.map(|started| match started {
                 Started::Finished(out) => Ok(out),
                 Started::Running(next) => {
                     let buf = g.roots.fetch(results);
@@ -481,10 +485,9 @@ impl Lua {
                         step => Err(step),
                     }
                 }
-            });
-            (first, recycle(args))
+            })
         });
-        self.arg_scratch = scratch;
+        drop(count);
         let step = match first {
             Ok(Ok(out)) => {
                 self.end_sync(saved);

@@ -249,10 +249,14 @@ pub fn push_host_frame<'gc>(
         return None;
     }
     ts.stack[func] = f;
-    // Value by value: a host passes a few arguments, and a call of
-    // `memcpy` would cost more than the copy.
-    for (slot, v) in ts.stack[base..base + nargs].iter_mut().zip(args) {
-        *slot = *v;
+    // A host passes a few arguments: plain moves for up to two, where a
+    // loop (or `memcpy`) would cost more than the copy.
+    let dst = &mut ts.stack[base..base + nargs];
+    match *args {
+        [] => {}
+        [a] => dst[0] = a,
+        [a, b] => (dst[0], dst[1]) = (a, b),
+        _ => dst.copy_from_slice(args),
     }
     if nargs < np {
         ts.stack[base + nargs..base + np].fill(Value::Nil);
