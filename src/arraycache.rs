@@ -1,0 +1,280 @@
+//! `a[i]` and `#a` from Lua on a proxy of a JS array, with a read cache.
+//!
+//! A live read costs Node-API calls per element. But a JS array can change
+//! only while JS code runs, so the binding keeps a per-VM *JS epoch*
+//! (`ArrayCache::js_may_run`), bumped wherever control may pass to JS code:
+//! every entry into the VM from JS and every return to JS (binding.rs
+//! `Vm::begin`, `Entry`'s drop), every call from Lua into JS or proxy
+//! operation through a JS helper (callback.rs `enter_js`), and a live array
+//! read that meets an object (its conversion may run Proxy traps).
+//!
+//! After a run of reads of one array within one epoch, the array is copied
+//! in bulk by one call to the `arraySnapshot` helper (index.js) into a
+//! Float64Array, then into native memory here, provided every element is a
+//! number: later reads in that epoch come from memory. The run needed grows
+//! with the array's length (`RUN_PER_ELEMENTS`), so code that alternates
+//! reads and writes (each write ends the epoch) copies each array at most
+//! once per few dozen live reads of it, never O(n) per read.
+//!
+//! Array element reads (live ones and snapshots) do not bump the epoch
+//! themselves: they run JS code only through getters on array elements (or
+//! on `Array.prototype` indices, for holes), and such getters run when the
+//! snapshot is taken (README, "Values across the boundary").
+//!
+//! Snapshots live in native memory only (never in the Lua heap): at most
+//! `MAX_SNAPSHOTS` arrays of at most `MAX_LEN` elements each; big buffers
+//! are freed when the outermost call returns to JS.
+
+use std::cell::{Cell, RefCell};
+
+use gc_arena::Gc;
+use lunarena_vm::error::RtResult;
+use lunarena_vm::vm::ctx::Ctx;
+use lunarena_vm::Value;
+
+use crate::binding::{self, Vm, H};
+use crate::convert::{number_to_lua, Cv};
+use crate::raw::{self, Js, JsVal};
+
+/// Live reads of one array, within one epoch, before its length is looked at.
+const FIRST_RUN: u32 = 16;
+
+/// Then one more live read needed per this many elements: copying an
+/// element costs a small fraction of a live read.
+const RUN_PER_ELEMENTS: u32 = 64;
+
+/// Arrays longer than this are always read live.
+const MAX_LEN: usize = 1 << 20;
+
+/// Snapshots kept at once (per VM).
+const MAX_SNAPSHOTS: usize = 4;
+
+/// Snapshot buffers bigger than this (in elements) are freed after each
+/// outermost call.
+const KEEP_LEN: usize = 1 << 16;
+
+/// A run never reaches this count: the array cannot be copied this epoch.
+const NEVER: u32 = u32::MAX;
+
+struct Snapshot {
+    /// The host id of the array's proxy (slot and generation: a released
+    /// slot's next object has another one).
+    host: u64,
+    /// The epoch it was taken in; valid only while that is the current one.
+    epoch: u64,
+    nums: Vec<f64>,
+}
+
+/// Live reads of the array read last.
+#[derive(Clone, Copy)]
+struct Run {
+    host: u64,
+    epoch: u64,
+    reads: u32,
+    /// Reads that make a snapshot (`FIRST_RUN` until the length is known).
+    needed: u32,
+}
+
+/// One VM's array read cache.
+pub struct ArrayCache {
+    epoch: Cell<u64>,
+    snaps: RefCell<Vec<Snapshot>>,
+    run: Cell<Run>,
+}
+
+impl Default for ArrayCache {
+    fn default() -> Self {
+        ArrayCache {
+            epoch: Cell::new(1),
+            snaps: RefCell::new(Vec::new()),
+            run: Cell::new(Run {
+                host: 0,
+                epoch: 0,
+                reads: 0,
+                needed: NEVER,
+            }),
+        }
+    }
+}
+
+impl ArrayCache {
+    /// JS code may run (or may have run): every snapshot is stale.
+    #[inline]
+    pub fn js_may_run(&self) {
+        self.epoch.set(self.epoch.get().wrapping_add(1));
+    }
+
+    /// `#a` (`key` None) or `a[key]` from a valid snapshot, if there is one
+    /// and the index is within it.
+    #[inline]
+    fn read<'gc>(&self, host: u64, key: Option<i64>) -> Option<Value<'gc>> {
+        let epoch = self.epoch.get();
+        let snaps = self.snaps.borrow();
+        let s = snaps.iter().find(|s| s.host == host && s.epoch == epoch)?;
+        match key {
+            None => Some(Value::Integer(s.nums.len() as i64)),
+            Some(i) => {
+                let n = *s.nums.get(usize::try_from(i).ok()?.checked_sub(1)?)?;
+                Some(number_to_lua(n))
+            }
+        }
+    }
+
+    /// Counts a live read of the array of proxy `host`; true when the run
+    /// is long enough for a snapshot. `len` gives the array's length.
+    fn count_read(&self, host: u64, len: impl FnOnce() -> Js<u32>) -> Js<bool> {
+        let epoch = self.epoch.get();
+        let mut r = self.run.get();
+        if r.host != host || r.epoch != epoch {
+            r = Run {
+                host,
+                epoch,
+                reads: 0,
+                needed: FIRST_RUN,
+            };
+        }
+        r.reads = r.reads.saturating_add(1);
+        if r.reads == FIRST_RUN {
+            let n = len()? as usize;
+            r.needed = if n > MAX_LEN {
+                NEVER
+            } else {
+                FIRST_RUN.max((n as u32) / RUN_PER_ELEMENTS)
+            };
+        }
+        let ready = r.reads >= r.needed && r.needed != NEVER;
+        if ready {
+            // Made now, or found impossible for this epoch (a snapshot
+            // that fails keeps failing until JS runs).
+            r.needed = NEVER;
+        }
+        self.run.set(r);
+        Ok(ready)
+    }
+
+    /// Whether the array read last live is the one of `host` (an array).
+    fn known_array(&self, host: u64) -> bool {
+        self.run.get().host == host
+    }
+
+    /// Copies `nums` in as the snapshot of `host` for the current epoch.
+    fn install(&self, host: u64, nums: &[f64]) {
+        let epoch = self.epoch.get();
+        let mut snaps = self.snaps.borrow_mut();
+        // A stale snapshot's buffer is reused; else the oldest one's.
+        let i = match snaps.iter().position(|s| s.epoch != epoch) {
+            Some(i) => i,
+            None if snaps.len() < MAX_SNAPSHOTS => {
+                snaps.push(Snapshot {
+                    host,
+                    epoch,
+                    nums: Vec::new(),
+                });
+                snaps.len() - 1
+            }
+            None => 0,
+        };
+        let s = &mut snaps[i];
+        s.host = host;
+        s.epoch = epoch;
+        s.nums.clear();
+        s.nums.extend_from_slice(nums);
+        // Oldest first.
+        let s = snaps.remove(i);
+        snaps.push(s);
+    }
+
+    /// After an outermost call: big buffers are let go.
+    pub fn trim(&self) {
+        let mut snaps = self.snaps.borrow_mut();
+        if snaps.iter().any(|s| s.nums.capacity() > KEEP_LEN) {
+            snaps.retain(|s| s.nums.capacity() <= KEEP_LEN);
+        }
+    }
+}
+
+/// `a[i]` (`len` false) or `#a` on a proxy, when it is a JS array: the
+/// result, or None for the general path (not an array, not an integer key,
+/// an element that is a function, or not this VM's call).
+pub fn index<'gc>(ctx: &mut Ctx<'gc, '_>, len: bool) -> Option<RtResult<'gc, usize>> {
+    let key = match (len, ctx.arg(1)) {
+        (true, _) => None,
+        (false, Value::Integer(i)) => Some(i),
+        _ => return None,
+    };
+    let Value::UserData(ud) = ctx.arg(0) else {
+        return None;
+    };
+    let host = ud.host_id()?;
+    let (vm, _) = binding::active_vm()?;
+    if vm.gaddr.get() != Gc::as_ptr(ctx.g) as *const () as usize {
+        return None;
+    }
+    let v = match vm.arrays.read(host, key) {
+        Some(v) => v,
+        None => match live(vm, ctx, host, key) {
+            Ok(Some(v)) => v,
+            Ok(None) => return None,
+            Err(_) => {
+                let cv = Cv::new(vm, ctx.mc, ctx.g);
+                return Some(Err(crate::callback::exception_to_lua(&cv)));
+            }
+        },
+    };
+    ctx.push(v);
+    Some(Ok(1))
+}
+
+/// The read through Node-API, counted toward a snapshot.
+#[inline(never)]
+fn live<'gc>(vm: &Vm, ctx: &Ctx<'gc, '_>, host: u64, key: Option<i64>) -> Js<Option<Value<'gc>>> {
+    let cache = &vm.arrays;
+    let env = vm.env;
+    vm.call_scope(vm.ctxs.borrow().len());
+    let cv = Cv::new(vm, ctx.mc, ctx.g);
+    let obj = cv.import_value(binding::slot_of_host(host))?;
+    if !cache.known_array(host) && !raw::is_array(env, obj)? {
+        return Ok(None);
+    }
+    if cache.count_read(host, || raw::array_len(env, obj))? && snapshot(vm, host, obj)? {
+        if let Some(v) = cache.read(host, key) {
+            return Ok(Some(v));
+        }
+    }
+    let i = match key {
+        None => return Ok(Some(Value::Integer(raw::array_len(env, obj)? as i64))),
+        // Past the end the read gives undefined (nil): no length check.
+        Some(i) if i >= 1 && i <= u32::MAX as i64 => i,
+        Some(_) => return Ok(Some(Value::Nil)),
+    };
+    let v = raw::get_element(env, obj, (i - 1) as u32)?;
+    // Numbers, the commonest elements, with one Node-API call.
+    if let Some(n) = raw::try_number(env, v) {
+        return Ok(Some(number_to_lua(n)));
+    }
+    match raw::kind(env, v)? {
+        // Functions read from objects are bound to them: the general path.
+        raw::Kind::Function => Ok(None),
+        raw::Kind::Object => {
+            // Importing an object may run Proxy traps.
+            cache.js_may_run();
+            cv.to_lua(v).map(Some)
+        }
+        _ => cv.to_lua(v).map(Some),
+    }
+}
+
+/// Asks the `arraySnapshot` helper for the array's numbers; true when it
+/// gave them (all numbers, not too many) and they are installed.
+fn snapshot(vm: &Vm, host: u64, obj: JsVal) -> Js<bool> {
+    let env = vm.env;
+    let f = vm.helpers.get(env, H::ArraySnapshot)?;
+    let r = raw::call(env, raw::undefined(env), f, &[obj])?;
+    match raw::get_f64s(env, r)? {
+        Some(nums) if nums.len() <= MAX_LEN => {
+            vm.arrays.install(host, nums);
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
