@@ -110,6 +110,22 @@ describe('array reads through a proxy', () => {
     expect(dot(a, b)).toBe(want - (N - 1) * ((N - 1) % 7) + (N - 1) * 1000);
   });
 
+  test('reads from many arrays at once', () => {
+    const arrays = Array.from({ length: 6 }, (_, k) => numbers().map((x) => x * (k + 1)));
+    const f = lua.run(
+      `return function(...)
+         local as, s = {...}, 0
+         for i = 1, #as[1] do
+           for k = 1, #as do s = s + as[k][i] end
+           if i == 1500 then as[6][2000] = 0 end
+         end
+         return s
+       end`,
+    );
+    expect(f(...arrays)).toBe(21 * ((N * (N - 1)) / 2) - 6 * (N - 1));
+    expect(arrays[5][N - 1]).toBe(0);
+  });
+
   test('mixed-type arrays read every element as it is', () => {
     const a = numbers();
     a[1500] = 'x';

@@ -22,7 +22,7 @@
 //! snapshot is taken (README, "Values across the boundary").
 //!
 //! Snapshots live in native memory only (never in the Lua heap): at most
-//! `MAX_SNAPSHOTS` arrays of at most `MAX_LEN` elements each; big buffers
+//! `MAX_TRACKED` arrays of at most `MAX_LEN` elements each; big buffers
 //! are freed when the outermost call returns to JS.
 
 use std::cell::{Cell, RefCell};
@@ -46,8 +46,8 @@ const RUN_PER_ELEMENTS: u32 = 64;
 /// Arrays longer than this are always read live.
 const MAX_LEN: usize = 1 << 20;
 
-/// Snapshots kept at once (per VM).
-const MAX_SNAPSHOTS: usize = 4;
+/// Arrays tracked at once (per VM), each with at most one snapshot.
+const MAX_TRACKED: usize = 4;
 
 /// Snapshot buffers bigger than this (in elements) are freed after each
 /// outermost call.
@@ -56,43 +56,36 @@ const KEEP_LEN: usize = 1 << 16;
 /// A run never reaches this count: the array cannot be copied this epoch.
 const NEVER: u32 = u32::MAX;
 
-struct Snapshot {
+/// An array Lua read lately: its run of live reads and its snapshot.
+struct Tracked {
     /// The host id of the array's proxy (slot and generation: a released
     /// slot's next object has another one).
     host: u64,
-    /// The epoch it was taken in; valid only while that is the current one.
-    epoch: u64,
-    nums: Vec<f64>,
-}
-
-/// Live reads of the array read last.
-#[derive(Clone, Copy)]
-struct Run {
-    host: u64,
-    epoch: u64,
+    /// The epoch of the run of live reads.
+    run_epoch: u64,
     reads: u32,
     /// Reads that make a snapshot (`FIRST_RUN` until the length is known).
     needed: u32,
+    /// The epoch the snapshot was taken in (0: none); valid only while
+    /// that is the current one.
+    snap_epoch: u64,
+    nums: Vec<f64>,
+    /// Reads the snapshot served (saturating).
+    served: Cell<u32>,
 }
 
 /// One VM's array read cache.
 pub struct ArrayCache {
     epoch: Cell<u64>,
-    snaps: RefCell<Vec<Snapshot>>,
-    run: Cell<Run>,
+    /// Least recently read live first.
+    arrays: RefCell<Vec<Tracked>>,
 }
 
 impl Default for ArrayCache {
     fn default() -> Self {
         ArrayCache {
             epoch: Cell::new(1),
-            snaps: RefCell::new(Vec::new()),
-            run: Cell::new(Run {
-                host: 0,
-                epoch: 0,
-                reads: 0,
-                needed: NEVER,
-            }),
+            arrays: RefCell::new(Vec::new()),
         }
     }
 }
@@ -109,86 +102,99 @@ impl ArrayCache {
     #[inline]
     fn read<'gc>(&self, host: u64, key: Option<i64>) -> Option<Value<'gc>> {
         let epoch = self.epoch.get();
-        let snaps = self.snaps.borrow();
-        let s = snaps.iter().find(|s| s.host == host && s.epoch == epoch)?;
-        match key {
-            None => Some(Value::Integer(s.nums.len() as i64)),
-            Some(i) => {
-                let n = *s.nums.get(usize::try_from(i).ok()?.checked_sub(1)?)?;
-                Some(number_to_lua(n))
-            }
-        }
+        let arrays = self.arrays.borrow();
+        let t = arrays
+            .iter()
+            .rev()
+            .find(|t| t.host == host && t.snap_epoch == epoch)?;
+        let v = match key {
+            None => Value::Integer(t.nums.len() as i64),
+            Some(i) => number_to_lua(*t.nums.get(usize::try_from(i).ok()?.checked_sub(1)?)?),
+        };
+        t.served.set(t.served.get().saturating_add(1));
+        Some(v)
+    }
+
+    /// Whether `host`'s object is known to be an array.
+    fn known_array(&self, host: u64) -> bool {
+        self.arrays.borrow().iter().any(|t| t.host == host)
     }
 
     /// Counts a live read of the array of proxy `host`; true when the run
     /// is long enough for a snapshot. `len` gives the array's length.
     fn count_read(&self, host: u64, len: impl FnOnce() -> Js<u32>) -> Js<bool> {
         let epoch = self.epoch.get();
-        let mut r = self.run.get();
-        if r.host != host || r.epoch != epoch {
-            r = Run {
-                host,
-                epoch,
-                reads: 0,
-                needed: FIRST_RUN,
-            };
+        let mut arrays = self.arrays.borrow_mut();
+        let i = match arrays.iter().position(|t| t.host == host) {
+            Some(i) => i,
+            None => {
+                if arrays.len() == MAX_TRACKED {
+                    arrays.remove(0);
+                }
+                arrays.push(Tracked {
+                    host,
+                    run_epoch: 0,
+                    reads: 0,
+                    needed: NEVER,
+                    snap_epoch: 0,
+                    nums: Vec::new(),
+                    served: Cell::new(0),
+                });
+                arrays.len() - 1
+            }
+        };
+        let t = &mut arrays[i];
+        if t.run_epoch != epoch {
+            t.run_epoch = epoch;
+            t.reads = 0;
+            t.needed = FIRST_RUN;
         }
-        r.reads = r.reads.saturating_add(1);
-        if r.reads == FIRST_RUN {
+        t.reads = t.reads.saturating_add(1);
+        if t.reads == FIRST_RUN {
             let n = len()? as usize;
-            r.needed = if n > MAX_LEN {
+            // A snapshot (now stale) that served as many reads as it has
+            // elements: a loop over the whole array is likely again.
+            let read_through = t.snap_epoch != 0 && t.served.get() as usize >= t.nums.len();
+            t.needed = if n > MAX_LEN {
                 NEVER
+            } else if read_through {
+                FIRST_RUN
             } else {
                 FIRST_RUN.max((n as u32) / RUN_PER_ELEMENTS)
             };
         }
-        let ready = r.reads >= r.needed && r.needed != NEVER;
+        let ready = t.reads >= t.needed && t.needed != NEVER;
         if ready {
             // Made now, or found impossible for this epoch (a snapshot
             // that fails keeps failing until JS runs).
-            r.needed = NEVER;
+            t.needed = NEVER;
         }
-        self.run.set(r);
+        // Most recently read last.
+        let t = arrays.remove(i);
+        arrays.push(t);
         Ok(ready)
-    }
-
-    /// Whether the array read last live is the one of `host` (an array).
-    fn known_array(&self, host: u64) -> bool {
-        self.run.get().host == host
     }
 
     /// Copies `nums` in as the snapshot of `host` for the current epoch.
     fn install(&self, host: u64, nums: &[f64]) {
         let epoch = self.epoch.get();
-        let mut snaps = self.snaps.borrow_mut();
-        // A stale snapshot's buffer is reused; else the oldest one's.
-        let i = match snaps.iter().position(|s| s.epoch != epoch) {
-            Some(i) => i,
-            None if snaps.len() < MAX_SNAPSHOTS => {
-                snaps.push(Snapshot {
-                    host,
-                    epoch,
-                    nums: Vec::new(),
-                });
-                snaps.len() - 1
-            }
-            None => 0,
-        };
-        let s = &mut snaps[i];
-        s.host = host;
-        s.epoch = epoch;
-        s.nums.clear();
-        s.nums.extend_from_slice(nums);
-        // Oldest first.
-        let s = snaps.remove(i);
-        snaps.push(s);
+        let mut arrays = self.arrays.borrow_mut();
+        if let Some(t) = arrays.iter_mut().find(|t| t.host == host) {
+            t.snap_epoch = epoch;
+            t.served.set(0);
+            t.nums.clear();
+            t.nums.extend_from_slice(nums);
+        }
     }
 
     /// After an outermost call: big buffers are let go.
     pub fn trim(&self) {
-        let mut snaps = self.snaps.borrow_mut();
-        if snaps.iter().any(|s| s.nums.capacity() > KEEP_LEN) {
-            snaps.retain(|s| s.nums.capacity() <= KEEP_LEN);
+        let mut arrays = self.arrays.borrow_mut();
+        for t in arrays.iter_mut() {
+            if t.nums.capacity() > KEEP_LEN {
+                t.nums = Vec::new();
+                t.snap_epoch = 0;
+            }
         }
     }
 }
@@ -196,6 +202,7 @@ impl ArrayCache {
 /// `a[i]` (`len` false) or `#a` on a proxy, when it is a JS array: the
 /// result, or None for the general path (not an array, not an integer key,
 /// an element that is a function, or not this VM's call).
+#[inline]
 pub fn index<'gc>(ctx: &mut Ctx<'gc, '_>, len: bool) -> Option<RtResult<'gc, usize>> {
     let key = match (len, ctx.arg(1)) {
         (true, _) => None,
@@ -206,7 +213,7 @@ pub fn index<'gc>(ctx: &mut Ctx<'gc, '_>, len: bool) -> Option<RtResult<'gc, usi
         return None;
     };
     let host = ud.host_id()?;
-    let (vm, _) = binding::active_vm()?;
+    let vm = binding::innermost_vm()?;
     if vm.gaddr.get() != Gc::as_ptr(ctx.g) as *const () as usize {
         return None;
     }

@@ -338,6 +338,14 @@ pub fn active_vm<'a>() -> Option<(&'a Vm, usize)> {
     Some((unsafe { &*p }, base.saturating_sub(stack_address())))
 }
 
+/// The VM of the innermost entry on this thread.
+#[inline]
+pub fn innermost_vm<'a>() -> Option<&'a Vm> {
+    let (p, _) = ENTERED.with(|e| e.get());
+    // SAFETY: an entry's VM outlives it (see `active_vm`).
+    unsafe { p.as_ref() }
+}
+
 /// Guard of one entry into a VM.
 pub struct Entry<'a> {
     pub vm: &'a Vm,
