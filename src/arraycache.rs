@@ -99,7 +99,7 @@ impl ArrayCache {
 
     /// `#a` (`key` None) or `a[key]` from a valid snapshot, if there is one
     /// and the index is within it.
-    #[inline]
+    #[inline(always)]
     fn read<'gc>(&self, host: u64, key: Option<i64>) -> Option<Value<'gc>> {
         let epoch = self.epoch.get();
         let arrays = self.arrays.borrow();
@@ -202,7 +202,7 @@ impl ArrayCache {
 /// `a[i]` (`len` false) or `#a` on a proxy, when it is a JS array: the
 /// result, or None for the general path (not an array, not an integer key,
 /// an element that is a function, or not this VM's call).
-#[inline]
+#[inline(always)]
 pub fn index<'gc>(ctx: &mut Ctx<'gc, '_>, len: bool) -> Option<RtResult<'gc, usize>> {
     let key = match (len, ctx.arg(1)) {
         (true, _) => None,
