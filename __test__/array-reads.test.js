@@ -316,3 +316,104 @@ describe('array reads through a proxy', () => {
     }
   });
 });
+
+describe('typed array reads through a proxy', () => {
+  const READ_ALL = `return function(a, n)
+    local out = {}
+    for i = 0, n + 1 do
+      local v = a[i]
+      out[#out + 1] = v == nil and 'nil' or (v ~= v and 'nan') or math.type(v) .. ':' .. tostring(v)
+    end
+    return table.concat(out, ' ')
+  end`;
+
+  test('every kind reads as the general path converts it', () => {
+    const f = lua.run(READ_ALL);
+    const cases = [
+      [Int8Array.of(-128, 127), 'integer:-128 integer:127'],
+      [Uint8ClampedArray.of(0, 255), 'integer:0 integer:255'],
+      [Int16Array.of(-32768, 32767), 'integer:-32768 integer:32767'],
+      [Uint16Array.of(0, 65535), 'integer:0 integer:65535'],
+      [Int32Array.of(-(2 ** 31), 2 ** 31 - 1), 'integer:-2147483648 integer:2147483647'],
+      [Uint32Array.of(0, 2 ** 32 - 1), 'integer:0 integer:4294967295'],
+      [Float32Array.of(0.5, NaN, -0, 3), 'float:0.5 nan integer:0 integer:3'],
+      [Float64Array.of(0.1, 2 ** 53, -Infinity), 'float:0.1 float:9.007199254741e+15 float:-inf'],
+      [BigInt64Array.of(-(2n ** 63n), 5n), 'integer:-9223372036854775808 integer:5'],
+      [BigUint64Array.of(2n ** 63n - 1n), 'integer:9223372036854775807'],
+    ];
+    for (const [ta, want] of cases) {
+      expect([ta.constructor.name, f(ta, ta.length)]).toEqual([ta.constructor.name, `nil ${want} nil`]);
+    }
+  });
+
+  test('a BigUint64 beyond Lua integers is a RangeError, as before', () => {
+    lua.set('big', BigUint64Array.of(1n, 2n ** 64n - 1n));
+    expect(lua.run('return big[1]')).toBe(1);
+    expect(() => lua.run('return big[2]')).toThrow(/BigInt out of range/);
+  });
+
+  test('summing, with JS and Lua changing it between reads', () => {
+    const ta = Float64Array.from(numbers());
+    lua.set('ta', ta);
+    lua.set('poke', () => {
+      ta[0] = 1000;
+    });
+    const got = lua.run(
+      `local s = 0
+       for i = 1, #ta do s = s + ta[i] end
+       poke()
+       local first = ta[1]
+       ta[2] = 7
+       return s, first, ta[2], #ta`,
+      { multiple: true },
+    );
+    expect(got).toEqual([(N * (N - 1)) / 2, 1000, 7, N]);
+    expect(ta[1]).toBe(7);
+  });
+
+  test('a buffer detached or resized between reads', () => {
+    const ta = new Float64Array(new ArrayBuffer(8 * 100, { maxByteLength: 8 * 200 })).fill(1);
+    const plain = Float64Array.from(numbers(50));
+    lua.set('ta', ta);
+    lua.set('plain', plain);
+    lua.set('shrink', () => ta.buffer.resize(8 * 10));
+    lua.set('detach', () => structuredClone(plain.buffer, { transfer: [plain.buffer] }));
+    const got = lua.run(
+      `local s, p = 0, 0
+       for i = 1, 100 do s = s + ta[i] end
+       for i = 1, 50 do p = p + plain[i] end
+       shrink()
+       detach()
+       return s, p, ta[10], ta[11], #ta, plain[1], #plain`,
+      { multiple: true },
+    );
+    expect(got).toEqual([100, 1225, 1, undefined, 10, undefined, 0]);
+  });
+
+  test('a getter on a plain array element that detaches a typed array', () => {
+    const ta = Float64Array.from(numbers(100));
+    const a = numbers(100);
+    Object.defineProperty(a, 50, {
+      get() {
+        structuredClone(ta.buffer, { transfer: [ta.buffer] });
+        return 50;
+      },
+    });
+    const f = lua.run(
+      `return function(a, ta)
+         local s, nils = 0, 0
+         for i = 1, 100 do
+           s = s + a[i]
+           local v = ta[i]
+           if v == nil then nils = nils + 1 else s = s + v end
+         end
+         return s, nils
+       end`,
+    );
+    const [s, nils] = f.callMultiple(a, ta);
+    // The getter runs at the latest when a[51] is read (earlier if a snapshot is taken).
+    expect(nils).toBeGreaterThanOrEqual(50);
+    const k = 100 - nils; // elements of ta read before the detach
+    expect(s).toBe(4950 + (k * (k - 1)) / 2);
+  });
+});

@@ -21,6 +21,12 @@
 //! on `Array.prototype` indices, for holes), and such getters run when the
 //! snapshot is taken (README, "Values across the boundary").
 //!
+//! Typed arrays need no copy: their elements are read where they are,
+//! through a view (data pointer, length) found once per `raw_epoch`, a
+//! counter bumped with the epoch and also wherever an element getter may
+//! run (a live array read, a snapshot): only JS code can detach or resize
+//! the memory of a typed array.
+//!
 //! Snapshots live in native memory only (never in the Lua heap): at most
 //! `MAX_TRACKED` arrays of at most `MAX_LEN` elements each; big buffers
 //! are freed when the outermost call returns to JS.
@@ -74,18 +80,36 @@ struct Tracked {
     served: Cell<u32>,
 }
 
+/// Where a typed array's elements are, while no JS code runs.
+struct View {
+    host: u64,
+    /// The `raw_epoch` it was found in; valid only while that is current.
+    epoch: u64,
+    kind: i32,
+    data: *const u8,
+    len: usize,
+}
+
 /// One VM's array read cache.
 pub struct ArrayCache {
     epoch: Cell<u64>,
+    /// Bumped with `epoch`, and also wherever element getters may run (a
+    /// live read of an array, a snapshot): a typed array's memory can move
+    /// (detached, resized) only when some JS code runs.
+    raw_epoch: Cell<u64>,
     /// Least recently read live first.
     arrays: RefCell<Vec<Tracked>>,
+    /// Most recently found last.
+    views: RefCell<Vec<View>>,
 }
 
 impl Default for ArrayCache {
     fn default() -> Self {
         ArrayCache {
             epoch: Cell::new(1),
+            raw_epoch: Cell::new(1),
             arrays: RefCell::new(Vec::new()),
+            views: RefCell::new(Vec::new()),
         }
     }
 }
@@ -95,6 +119,50 @@ impl ArrayCache {
     #[inline]
     pub fn js_may_run(&self) {
         self.epoch.set(self.epoch.get().wrapping_add(1));
+        self.getters_may_run();
+    }
+
+    /// Getters on array elements may run: typed-array views are stale.
+    #[inline]
+    fn getters_may_run(&self) {
+        self.raw_epoch.set(self.raw_epoch.get().wrapping_add(1));
+    }
+
+    /// `ta[i]` through a current view of the typed array of `host`: None
+    /// when there is none, or for an element Lua cannot hold as such (a
+    /// BigUint64 above 2^63 - 1: the general path throws its RangeError).
+    #[inline(always)]
+    fn view_read<'gc>(&self, host: u64, i: i64) -> Option<Value<'gc>> {
+        let epoch = self.raw_epoch.get();
+        let views = self.views.borrow();
+        let v = views
+            .iter()
+            .rev()
+            .find(|v| v.host == host && v.epoch == epoch)?;
+        // Out of range, a typed array reads undefined (no prototype lookup).
+        let i = i.checked_sub(1).and_then(|i| usize::try_from(i).ok());
+        let Some(i) = i.filter(|i| *i < v.len) else {
+            return Some(Value::Nil);
+        };
+        // SAFETY: `i` is within the view, whose memory stays put while no
+        // JS code runs (`raw_epoch`).
+        unsafe { element(v.kind, v.data, i) }
+    }
+
+    /// Records where the typed array of `host` keeps its elements.
+    fn install_view(&self, host: u64, kind: i32, data: *const u8, len: usize) {
+        let mut views = self.views.borrow_mut();
+        views.retain(|v| v.host != host);
+        if views.len() == MAX_TRACKED {
+            views.remove(0);
+        }
+        views.push(View {
+            host,
+            epoch: self.raw_epoch.get(),
+            kind,
+            data,
+            len,
+        });
     }
 
     /// `#a` (`key` None) or `a[key]` from a valid snapshot, if there is one
@@ -199,7 +267,8 @@ impl ArrayCache {
     }
 }
 
-/// `a[i]` (`len` false) or `#a` on a proxy, when it is a JS array: the
+/// `a[i]` (`len` false) or `#a` on a proxy, when it is a JS array (`ta[i]`
+/// for a typed array): the
 /// result, or None for the general path (not an array, not an integer key,
 /// an element that is a function, or not this VM's call).
 #[inline(always)]
@@ -217,7 +286,14 @@ pub fn index<'gc>(ctx: &mut Ctx<'gc, '_>, len: bool) -> Option<RtResult<'gc, usi
     if vm.gaddr.get() != Gc::as_ptr(ctx.g) as *const () as usize {
         return None;
     }
-    let v = match vm.arrays.read(host, key) {
+    let cached = match key {
+        Some(i) => vm
+            .arrays
+            .read(host, key)
+            .or_else(|| vm.arrays.view_read(host, i)),
+        None => vm.arrays.read(host, key),
+    };
+    let v = match cached {
         Some(v) => v,
         None => match live(vm, ctx, host, key) {
             Ok(Some(v)) => v,
@@ -241,7 +317,11 @@ fn live<'gc>(vm: &Vm, ctx: &Ctx<'gc, '_>, host: u64, key: Option<i64>) -> Js<Opt
     let cv = Cv::new(vm, ctx.mc, ctx.g);
     let obj = cv.import_value(binding::slot_of_host(host))?;
     if !cache.known_array(host) && !raw::is_array(env, obj)? {
-        return Ok(None);
+        // `#ta` takes the general path: an own `length` may shadow the real one.
+        return match key {
+            Some(i) => typed(vm, host, obj, i),
+            None => Ok(None),
+        };
     }
     if cache.count_read(host, || raw::array_len(env, obj))? && snapshot(vm, host, obj)? {
         if let Some(v) = cache.read(host, key) {
@@ -254,6 +334,7 @@ fn live<'gc>(vm: &Vm, ctx: &Ctx<'gc, '_>, host: u64, key: Option<i64>) -> Js<Opt
         Some(i) if i >= 1 && i <= u32::MAX as i64 => i,
         Some(_) => return Ok(Some(Value::Nil)),
     };
+    cache.getters_may_run();
     let v = raw::get_element(env, obj, (i - 1) as u32)?;
     // Numbers, the commonest elements, with one Node-API call.
     if let Some(n) = raw::try_number(env, v) {
@@ -276,6 +357,7 @@ fn live<'gc>(vm: &Vm, ctx: &Ctx<'gc, '_>, host: u64, key: Option<i64>) -> Js<Opt
 fn snapshot(vm: &Vm, host: u64, obj: JsVal) -> Js<bool> {
     let env = vm.env;
     let f = vm.helpers.get(env, H::ArraySnapshot)?;
+    vm.arrays.getters_may_run();
     let r = raw::call(env, raw::undefined(env), f, &[obj])?;
     match raw::get_f64s(env, r)? {
         Some(nums) if nums.len() <= MAX_LEN => {
@@ -284,4 +366,43 @@ fn snapshot(vm: &Vm, host: u64, obj: JsVal) -> Js<bool> {
         }
         _ => Ok(false),
     }
+}
+
+/// `ta[i]` on a typed array: its view found, then read. None for any other
+/// object (the general path).
+fn typed<'gc>(vm: &Vm, host: u64, obj: JsVal, i: i64) -> Js<Option<Value<'gc>>> {
+    let Some((kind, len, data)) = raw::typedarray_info(vm.env, obj)? else {
+        return Ok(None);
+    };
+    vm.arrays.install_view(host, kind, data as *const u8, len);
+    Ok(vm.arrays.view_read(host, i))
+}
+
+/// Element `i` of a typed array of kind `kind` whose elements start at
+/// `data`, as the general path converts it; None when it has no Lua value
+/// there (see `view_read`), or for a kind this does not know.
+///
+/// # Safety
+/// `data` must point to at least `i + 1` elements of that kind.
+unsafe fn element<'gc>(kind: i32, data: *const u8, i: usize) -> Option<Value<'gc>> {
+    use napi::sys::TypedarrayType as T;
+    unsafe fn at<E: Copy>(data: *const u8, i: usize) -> E {
+        unsafe { (data as *const E).add(i).read_unaligned() }
+    }
+    let v = unsafe {
+        match kind {
+            T::int8_array => Value::Integer(at::<i8>(data, i) as i64),
+            T::uint8_array | T::uint8_clamped_array => Value::Integer(at::<u8>(data, i) as i64),
+            T::int16_array => Value::Integer(at::<i16>(data, i) as i64),
+            T::uint16_array => Value::Integer(at::<u16>(data, i) as i64),
+            T::int32_array => Value::Integer(at::<i32>(data, i) as i64),
+            T::uint32_array => Value::Integer(at::<u32>(data, i) as i64),
+            T::float32_array => number_to_lua(at::<f32>(data, i) as f64),
+            T::float64_array => number_to_lua(at::<f64>(data, i)),
+            T::bigint64_array => Value::Integer(at::<i64>(data, i)),
+            T::biguint64_array => Value::Integer(i64::try_from(at::<u64>(data, i)).ok()?),
+            _ => return None,
+        }
+    };
+    Some(v)
 }
