@@ -11,10 +11,14 @@
 //! After a run of reads of one array within one epoch, the array is copied
 //! in bulk by one call to the `arraySnapshot` helper (index.js) into a
 //! Float64Array, then into native memory here, provided every element is a
-//! number: later reads in that epoch come from memory. The run needed grows
-//! with the array's length (`RUN_PER_ELEMENTS`), so code that alternates
-//! reads and writes (each write ends the epoch) copies each array at most
-//! once per few dozen live reads of it, never O(n) per read.
+//! number: later reads in that epoch come from memory. The run needed is
+//! `FIRST_RUN` live reads, and at least one per `RUN_PER_ELEMENTS` elements
+//! unless the array's previous snapshot served a read per element (a loop
+//! over all of it): so code that alternates a few reads with writes or JS
+//! calls (each ends the epoch) pays for a copy with enough live reads to
+//! cost more than it, never O(n) per read. Runs are counted per array
+//! (`MAX_TRACKED` at once), so loops reading several arrays get snapshots
+//! of each.
 //!
 //! Array element reads (live ones and snapshots) do not bump the epoch
 //! themselves: they run JS code only through getters on array elements (or
@@ -253,6 +257,12 @@ impl ArrayCache {
             t.nums.clear();
             t.nums.extend_from_slice(nums);
         }
+    }
+
+    /// At `close()`: everything is let go.
+    pub fn clear(&self) {
+        self.arrays.borrow_mut().clear();
+        self.views.borrow_mut().clear();
     }
 
     /// After an outermost call: big buffers are let go.

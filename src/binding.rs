@@ -844,6 +844,7 @@ impl Vm {
         }
         self.jobs.borrow_mut().clear();
         self.run_close_finalizers();
+        self.arrays.clear();
         let lua = self.lua.borrow_mut().take();
         if lua.is_some() {
             LIVE.with(|n| n.set(n.get().saturating_sub(1)));
