@@ -23,6 +23,15 @@ describe('array reads through a proxy', () => {
     for (let r = 0; r < 3; r++) expect(sum(a)).toBe((N * (N - 1)) / 2);
   });
 
+  test('a big array, summed again after a change', () => {
+    const sum = lua.run(SUM);
+    const n = 100000;
+    const a = numbers(n);
+    expect(sum(a)).toBe((n * (n - 1)) / 2);
+    a[n - 1] = 0;
+    expect(sum(a)).toBe((n * (n - 1)) / 2 - (n - 1));
+  });
+
   test('JS changes between calls are seen', () => {
     const sum = lua.run(SUM);
     const a = numbers();

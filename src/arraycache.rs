@@ -26,14 +26,14 @@
 //! snapshot is taken (README, "Values across the boundary").
 //!
 //! Typed arrays need no copy: their elements are read where they are,
-//! through a view (data pointer, length) found once per `raw_epoch`, a
-//! counter bumped with the epoch and also wherever an element getter may
-//! run (a live array read, a snapshot): only JS code can detach or resize
-//! the memory of a typed array.
+//! through a view (data pointer, length) valid while neither the epoch nor
+//! `getter_runs` (bumped wherever an element getter may run: a live array
+//! read, a snapshot) moved: only JS code can detach or resize the memory of
+//! a typed array.
 //!
 //! Snapshots live in native memory only (never in the Lua heap): at most
 //! `MAX_TRACKED` arrays of at most `MAX_LEN` elements each; big buffers
-//! are freed when the outermost call returns to JS.
+//! are freed after each outermost call (`Vm::after_outer`) and at `close()`.
 
 use std::cell::{Cell, RefCell};
 
@@ -80,6 +80,8 @@ struct Tracked {
     /// that is the current one.
     snap_epoch: u64,
     nums: Vec<f64>,
+    /// The snapshot's length (kept when a big `nums` is freed).
+    snap_len: usize,
     /// Reads the snapshot served (saturating).
     served: Cell<u32>,
 }
@@ -87,8 +89,10 @@ struct Tracked {
 /// Where a typed array's elements are, while no JS code runs.
 struct View {
     host: u64,
-    /// The `raw_epoch` it was found in; valid only while that is current.
+    /// The epoch and `getter_runs` it was found at; valid only while both
+    /// are current.
     epoch: u64,
+    getter_runs: u64,
     kind: i32,
     data: *const u8,
     len: usize,
@@ -97,39 +101,41 @@ struct View {
 /// One VM's array read cache.
 pub struct ArrayCache {
     epoch: Cell<u64>,
-    /// Bumped with `epoch`, and also wherever element getters may run (a
-    /// live read of an array, a snapshot): a typed array's memory can move
-    /// (detached, resized) only when some JS code runs.
-    raw_epoch: Cell<u64>,
+    /// Bumped wherever element getters may run (a live read of an array, a
+    /// snapshot): a typed array's memory can move (detached, resized) only
+    /// when some JS code runs.
+    getter_runs: Cell<u64>,
     /// Least recently read live first.
     arrays: RefCell<Vec<Tracked>>,
     /// Most recently found last.
     views: RefCell<Vec<View>>,
+    /// A snapshot buffer is bigger than `KEEP_LEN`.
+    big: Cell<bool>,
 }
 
 impl Default for ArrayCache {
     fn default() -> Self {
         ArrayCache {
             epoch: Cell::new(1),
-            raw_epoch: Cell::new(1),
+            getter_runs: Cell::new(0),
             arrays: RefCell::new(Vec::new()),
             views: RefCell::new(Vec::new()),
+            big: Cell::new(false),
         }
     }
 }
 
 impl ArrayCache {
     /// JS code may run (or may have run): every snapshot is stale.
-    #[inline]
+    #[inline(always)]
     pub fn js_may_run(&self) {
         self.epoch.set(self.epoch.get().wrapping_add(1));
-        self.getters_may_run();
     }
 
     /// Getters on array elements may run: typed-array views are stale.
-    #[inline]
+    #[inline(always)]
     fn getters_may_run(&self) {
-        self.raw_epoch.set(self.raw_epoch.get().wrapping_add(1));
+        self.getter_runs.set(self.getter_runs.get().wrapping_add(1));
     }
 
     /// `ta[i]` through a current view of the typed array of `host`: None
@@ -137,19 +143,19 @@ impl ArrayCache {
     /// BigUint64 above 2^63 - 1: the general path throws its RangeError).
     #[inline(always)]
     fn view_read<'gc>(&self, host: u64, i: i64) -> Option<Value<'gc>> {
-        let epoch = self.raw_epoch.get();
+        let (epoch, runs) = (self.epoch.get(), self.getter_runs.get());
         let views = self.views.borrow();
         let v = views
             .iter()
             .rev()
-            .find(|v| v.host == host && v.epoch == epoch)?;
+            .find(|v| v.host == host && v.epoch == epoch && v.getter_runs == runs)?;
         // Out of range, a typed array reads undefined (no prototype lookup).
         let i = i.checked_sub(1).and_then(|i| usize::try_from(i).ok());
         let Some(i) = i.filter(|i| *i < v.len) else {
             return Some(Value::Nil);
         };
         // SAFETY: `i` is within the view, whose memory stays put while no
-        // JS code runs (`raw_epoch`).
+        // JS code runs (`epoch`, `getter_runs`).
         unsafe { element(v.kind, v.data, i) }
     }
 
@@ -162,7 +168,8 @@ impl ArrayCache {
         }
         views.push(View {
             host,
-            epoch: self.raw_epoch.get(),
+            epoch: self.epoch.get(),
+            getter_runs: self.getter_runs.get(),
             kind,
             data,
             len,
@@ -210,6 +217,7 @@ impl ArrayCache {
                     needed: NEVER,
                     snap_epoch: 0,
                     nums: Vec::new(),
+                    snap_len: 0,
                     served: Cell::new(0),
                 });
                 arrays.len() - 1
@@ -226,7 +234,7 @@ impl ArrayCache {
             let n = len()? as usize;
             // A snapshot (now stale) that served as many reads as it has
             // elements: a loop over the whole array is likely again.
-            let read_through = t.snap_epoch != 0 && t.served.get() as usize >= t.nums.len();
+            let read_through = t.snap_epoch != 0 && t.served.get() as usize >= t.snap_len;
             t.needed = if n > MAX_LEN {
                 NEVER
             } else if read_through {
@@ -254,8 +262,12 @@ impl ArrayCache {
         if let Some(t) = arrays.iter_mut().find(|t| t.host == host) {
             t.snap_epoch = epoch;
             t.served.set(0);
+            t.snap_len = nums.len();
             t.nums.clear();
             t.nums.extend_from_slice(nums);
+            if t.nums.capacity() > KEEP_LEN {
+                self.big.set(true);
+            }
         }
     }
 
@@ -266,12 +278,21 @@ impl ArrayCache {
     }
 
     /// After an outermost call: big buffers are let go.
+    #[inline(always)]
     pub fn trim(&self) {
-        let mut arrays = self.arrays.borrow_mut();
-        for t in arrays.iter_mut() {
+        if self.big.get() {
+            self.free_big();
+        }
+    }
+
+    /// (The snapshots are stale by then: the epoch moved on.)
+    #[cold]
+    #[inline(never)]
+    fn free_big(&self) {
+        self.big.set(false);
+        for t in self.arrays.borrow_mut().iter_mut() {
             if t.nums.capacity() > KEEP_LEN {
                 t.nums = Vec::new();
-                t.snap_epoch = 0;
             }
         }
     }
@@ -296,12 +317,10 @@ pub fn index<'gc>(ctx: &mut Ctx<'gc, '_>, len: bool) -> Option<RtResult<'gc, usi
     if vm.gaddr.get() != Gc::as_ptr(ctx.g) as *const () as usize {
         return None;
     }
-    let cached = match key {
-        Some(i) => vm
-            .arrays
-            .read(host, key)
-            .or_else(|| vm.arrays.view_read(host, i)),
-        None => vm.arrays.read(host, key),
+    let cached = match (vm.arrays.read(host, key), key) {
+        (Some(v), _) => Some(v),
+        (None, Some(i)) => vm.arrays.view_read(host, i),
+        (None, None) => None,
     };
     let v = match cached {
         Some(v) => v,

@@ -362,9 +362,6 @@ impl Drop for Entry<'_> {
         self.vm.end_level();
         // Back to JS code.
         self.vm.arrays.js_may_run();
-        if self.nested.is_none() {
-            self.vm.arrays.trim();
-        }
         self.vm.locked.set(self.prev_locked);
         let e = self.vm.entered();
         let base = if self.prev.is_null() { 0 } else { e.get().1 };
@@ -725,13 +722,14 @@ impl Vm {
         }
     }
 
-    /// After an outermost entry: a collection step, dead imports released,
-    /// memory reported to V8.
+    /// After an outermost entry: big array snapshots freed, a collection
+    /// step, dead imports released, memory reported to V8.
     #[inline]
     pub fn after_outer(&self, e: &Entry<'_>) {
         if e.nested().is_some() {
             return;
         }
+        self.arrays.trim();
         // Collection work is paid for in batches: a step after every short
         // call would cost more than the call itself.
         let n = self.calls.get().wrapping_add(1);
