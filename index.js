@@ -1159,7 +1159,7 @@ function makeArraySnapshot() {
     if (out.length < n) {
       out = new Float64Array(n);
       // Small buffers are kept for the next snapshot.
-      if (n <= 65536) buf = out;
+      if (n <= 16384) buf = out;
     }
     for (let i = 0; i < n; i++) {
       const x = a[i];

@@ -61,7 +61,7 @@ const MAX_TRACKED: usize = 4;
 
 /// Snapshot buffers bigger than this (in elements) are freed after each
 /// outermost call.
-const KEEP_LEN: usize = 1 << 16;
+const KEEP_LEN: usize = 1 << 14;
 
 /// A run never reaches this count: the array cannot be copied this epoch.
 const NEVER: u32 = u32::MAX;
