@@ -32,6 +32,26 @@ describe('array reads through a proxy', () => {
     expect(sum(a)).toBe((n * (n - 1)) / 2 - (n - 1));
   });
 
+  test('a finalizer reading a big array right after a call that summed it', () => {
+    const n = 40000;
+    const big = numbers(n);
+    lua.set('big', big);
+    const step = lua.run(
+      `seen = {}
+       return function()
+         setmetatable({}, { __gc = function() seen[#seen + 1] = #big end })
+         local s = 0
+         for i = 1, #big do s = s + big[i] end
+         return s
+       end`,
+    );
+    for (let i = 0; i < 40; i++) expect(step()).toBe((n * (n - 1)) / 2);
+    lua.gc();
+    const seen = lua.run('return table.concat(seen, " ")').split(' ');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((x) => x === String(n))).toBe(true);
+  });
+
   test('JS changes between calls are seen', () => {
     const sum = lua.run(SUM);
     const a = numbers();

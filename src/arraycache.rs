@@ -285,11 +285,13 @@ impl ArrayCache {
         }
     }
 
-    /// (The snapshots are stale by then: the epoch moved on.)
     #[cold]
     #[inline(never)]
     fn free_big(&self) {
         self.big.set(false);
+        // Lua code may still run before the entry ends (finalizers in the
+        // collection step): no snapshot stays valid without its numbers.
+        self.js_may_run();
         for t in self.arrays.borrow_mut().iter_mut() {
             if t.nums.capacity() > KEEP_LEN {
                 t.nums = Vec::new();
