@@ -16,6 +16,7 @@
 
 const fs = require('fs');
 const path = require('path');
+const { isProxy } = require('util').types;
 
 // ---------------------------------------------------------------------------
 // Loading the addon
@@ -621,6 +622,7 @@ class Core {
       newMap,
       setEntries,
       plainEntries,
+      arraySnapshot: makeArraySnapshot(),
       alive,
       awaited: (p) => {
         core.awaited = p;
@@ -1140,6 +1142,32 @@ function numbersOf(a) {
     out[i] = x;
   }
   return out;
+}
+
+/**
+ * For the binding's array read cache (src/arraycache.rs), one per VM: a
+ * function that copies a JS array's elements into a Float64Array it reuses
+ * and returns the filled part, or false when the array is a Proxy or an
+ * element is not a number (a hole included). Element getters run here.
+ */
+function makeArraySnapshot() {
+  let buf = new Float64Array(0);
+  return (a) => {
+    if (isProxy(a)) return false;
+    const n = a.length;
+    let out = buf;
+    if (out.length < n) {
+      out = new Float64Array(n);
+      // Small buffers are kept for the next snapshot.
+      if (n <= 16384) buf = out;
+    }
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      if (typeof x !== 'number') return false;
+      out[i] = x;
+    }
+    return out.length === n ? out : out.subarray(0, n);
+  };
 }
 
 /** A Float64Array's numbers as a plain array (toObject()/toArray() of a table of numbers). */

@@ -50,6 +50,7 @@ use lunarena_vm::state::GlobalRef;
 use lunarena_vm::vm::ctx::Ctx;
 use lunarena_vm::{Libs, Lua, LuaError, StashedValue, Value};
 
+use crate::arraycache::ArrayCache;
 use crate::exports::{ExportId, Exports};
 use crate::raw::{self, Env, Js, JsVal, Thrown, WeakRef};
 
@@ -177,6 +178,8 @@ pub enum H {
     NewMap,
     /// Sets many properties of an object (`toObject()` of a big table).
     SetEntries,
+    /// A JS array's numbers as a Float64Array, or false (see arraycache.rs).
+    ArraySnapshot,
     /// A plain object's names and values (`lua.table(obj)`).
     PlainEntries,
     Imports,
@@ -190,7 +193,7 @@ pub enum H {
 }
 
 /// Property names of the helpers, in the order of `H`.
-const HELPER_NAMES: [&str; 18] = [
+const HELPER_NAMES: [&str; 19] = [
     "handle\0",
     "classify\0",
     "release\0",
@@ -204,6 +207,7 @@ const HELPER_NAMES: [&str; 18] = [
     "arrayFrom\0",
     "newMap\0",
     "setEntries\0",
+    "arraySnapshot\0",
     "plainEntries\0",
     "imports\0",
     "awaited\0",
@@ -299,6 +303,8 @@ pub struct Vm {
     /// promise suspends the call instead of returning the promise.
     pub async_running: Cell<bool>,
     scopes: CallScopes,
+    /// The JS epoch and the snapshots of JS arrays Lua reads.
+    pub arrays: ArrayCache,
     /// This thread's `ENTERED` (a VM is used only on the thread that made
     /// it): a plain pointer spares a thread-local lookup per entry.
     entered: *const Cell<(*const Vm, usize)>,
@@ -332,6 +338,14 @@ pub fn active_vm<'a>() -> Option<(&'a Vm, usize)> {
     Some((unsafe { &*p }, base.saturating_sub(stack_address())))
 }
 
+/// The VM of the innermost entry on this thread.
+#[inline]
+pub fn innermost_vm<'a>() -> Option<&'a Vm> {
+    let (p, _) = ENTERED.with(|e| e.get());
+    // SAFETY: an entry's VM outlives it (see `active_vm`).
+    unsafe { p.as_ref() }
+}
+
 /// Guard of one entry into a VM.
 pub struct Entry<'a> {
     pub vm: &'a Vm,
@@ -346,6 +360,8 @@ impl Drop for Entry<'_> {
     fn drop(&mut self) {
         // Normally closed already, when the Lua code returned.
         self.vm.end_level();
+        // Back to JS code.
+        self.vm.arrays.js_may_run();
         self.vm.locked.set(self.prev_locked);
         let e = self.vm.entered();
         let base = if self.prev.is_null() { 0 } else { e.get().1 };
@@ -390,6 +406,7 @@ impl Vm {
             jobs: RefCell::new(IdMap::default()),
             async_running: Cell::new(false),
             scopes: CallScopes::default(),
+            arrays: ArrayCache::default(),
             // The cell has no destructor: it stays valid while the thread runs.
             entered: ENTERED.with(|e| e as *const _),
         });
@@ -507,6 +524,8 @@ impl Vm {
         };
         e.set((self as *const Vm, base));
         let prev_locked = self.locked.replace(true);
+        // JS code ran since the VM was last left.
+        self.arrays.js_may_run();
         Ok(Entry {
             vm: self,
             prev,
@@ -703,13 +722,14 @@ impl Vm {
         }
     }
 
-    /// After an outermost entry: a collection step, dead imports released,
-    /// memory reported to V8.
+    /// After an outermost entry: big array snapshots freed, a collection
+    /// step, dead imports released, memory reported to V8.
     #[inline]
     pub fn after_outer(&self, e: &Entry<'_>) {
         if e.nested().is_some() {
             return;
         }
+        self.arrays.trim();
         // Collection work is paid for in batches: a step after every short
         // call would cost more than the call itself.
         let n = self.calls.get().wrapping_add(1);
@@ -822,6 +842,7 @@ impl Vm {
         }
         self.jobs.borrow_mut().clear();
         self.run_close_finalizers();
+        self.arrays.clear();
         let lua = self.lua.borrow_mut().take();
         if lua.is_some() {
             LIVE.with(|n| n.set(n.get().saturating_sub(1)));

@@ -203,7 +203,10 @@ fn js_method<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     invoke(ctx, Op::Method)
 }
 
-fn proxy_index<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+fn proxy_index<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if let Some(r) = crate::arraycache::index(&mut ctx, false) {
+        return r;
+    }
     invoke(ctx, Op::Index)
 }
 
@@ -211,7 +214,10 @@ fn proxy_newindex<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     invoke(ctx, Op::NewIndex)
 }
 
-fn proxy_len<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+fn proxy_len<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if let Some(r) = crate::arraycache::index(&mut ctx, true) {
+        return r;
+    }
     invoke(ctx, Op::Len)
 }
 
@@ -271,6 +277,7 @@ fn enter_js<'a, 'gc>(ctx: &Ctx<'gc, '_>) -> Result<&'a Vm, RtError<'gc>> {
         ));
     }
     vm.call_scope(level);
+    vm.arrays.js_may_run();
     Ok(vm)
 }
 
@@ -278,13 +285,6 @@ fn invoke<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
     let vm = enter_js(&ctx)?;
     let env = vm.env;
     let cv = Cv::new(vm, ctx.mc, ctx.g);
-    if matches!(op, Op::Index | Op::Len) {
-        match array_fast_path(&cv, &ctx, op) {
-            Ok(Some(v)) => return ctx.ret(v),
-            Ok(None) => {}
-            Err(_) => return Err(exception_to_lua(&cv)),
-        }
-    }
     let (f, this, args) = match prepare(&cv, &ctx, op) {
         Ok(x) => x,
         Err(_) => return Err(exception_to_lua(&cv)),
@@ -347,37 +347,6 @@ fn await_promise<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, p: JsVal) -> RtR
     budget.await_requested.set(true);
     budget.gc_requested.set(true);
     Ok(0)
-}
-
-/// `arr[i]` and `#arr` on a plain JS array, without calling the JS helper.
-fn array_fast_path<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<Option<Value<'gc>>> {
-    let env = cv.env;
-    let index = match (op, ctx.arg(1)) {
-        (Op::Len, _) => None,
-        (_, Value::Integer(i)) => Some(i),
-        _ => return Ok(None),
-    };
-    let obj = cv.import_value(slot_of(cv, ctx.arg(0))?)?;
-    if !raw::is_array(env, obj)? {
-        return Ok(None);
-    }
-    match index {
-        None => Ok(Some(Value::Integer(raw::array_len(env, obj)? as i64))),
-        // Past the end the read gives undefined (nil): no length check.
-        Some(i) if i >= 1 && i <= u32::MAX as i64 => {
-            let v = raw::get_element(env, obj, (i - 1) as u32)?;
-            // Numbers, the commonest elements, with one Node-API call.
-            if let Some(n) = raw::try_number(env, v) {
-                return Ok(Some(crate::convert::number_to_lua(n)));
-            }
-            if raw::kind(env, v)? == raw::Kind::Function {
-                // Functions read from objects are bound to them: the general path.
-                return Ok(None);
-            }
-            cv.to_lua(v).map(Some)
-        }
-        Some(_) => Ok(Some(Value::Nil)),
-    }
 }
 
 /// The import slot of a host userdata value, or a Lua error.
@@ -505,7 +474,7 @@ fn deliver<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, op: Op, r: JsVal) -> J
 }
 
 /// The pending JS exception as a Lua error.
-fn exception_to_lua<'gc>(cv: &Cv<'gc, '_>) -> RtError<'gc> {
+pub(crate) fn exception_to_lua<'gc>(cv: &Cv<'gc, '_>) -> RtError<'gc> {
     let env = cv.env;
     let Some(exc) = raw::take_exception(env) else {
         return RtError::msg("JavaScript call failed");

@@ -116,6 +116,7 @@ pub fn init(exports: napi::bindgen_prelude::Object<'_>, env: napi::Env) -> napi:
 // `cargo test --workspace --exclude lunarena` and tests the binding via jest.
 
 mod api;
+mod arraycache;
 mod binding;
 mod callback;
 mod convert;

@@ -278,7 +278,7 @@ pub fn f64_array(env: Env, nums: &[f64]) -> Js<JsVal> {
 }
 
 /// Type, length (in elements) and data pointer of a typed array.
-fn typedarray_info(env: Env, v: JsVal) -> Js<Option<(i32, usize, *mut c_void)>> {
+pub fn typedarray_info(env: Env, v: JsVal) -> Js<Option<(i32, usize, *mut c_void)>> {
     let mut is = false;
     check(env, unsafe { sys::napi_is_typedarray(env, v, &mut is) })?;
     if !is {
