@@ -460,11 +460,42 @@ pub fn call_nested1<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Value<'gc>> {
-    let yieldable = is_yieldable(ts);
     let at = ts.frame_top();
+    call_nested1_at(mc, g, th, ts, f, args, at)
+}
+
+/// `call_nested1` with the function put at stack slot `at` (see
+/// `call_nested_at`).
+#[inline(always)]
+pub fn call_nested1_at<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    at: usize,
+) -> RtResult<'gc, Value<'gc>> {
+    // The general path out of line: the direct one needs a smaller stack
+    // frame.
     if let Some(native) = direct_native(g, ts, f, args.len(), at) {
-        return call_native1(mc, g, th, ts, native, f, args, yieldable, at);
+        return call_native1(mc, g, th, ts, native, f, args, at);
     }
+    call_other1(mc, g, th, ts, f, args, at)
+}
+
+/// `call_nested1_at` for any function.
+#[inline(never)]
+fn call_other1<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    at: usize,
+) -> RtResult<'gc, Value<'gc>> {
+    let yieldable = is_yieldable(ts);
     let (func, n) = call_nested_ex(mc, g, th, ts, f, args, yieldable, at)?;
     Ok(first_result(ts, func, n))
 }
@@ -521,10 +552,10 @@ fn call_native1<'gc>(
     native: NativeFn,
     f: Value<'gc>,
     args: &[Value<'gc>],
-    yieldable: bool,
     func: usize,
 ) -> RtResult<'gc, Value<'gc>> {
     let budget = &g.budget.0;
+    let yieldable = is_yieldable(ts);
     place_call(ts, f, args, func);
     let depth = ts.frames.len();
     count_nested(ts, budget, true, yieldable);
