@@ -124,8 +124,18 @@ impl<'gc> MetaCx<'gc, '_> {
     }
 
     /// `obj[key]` with `__index`.
-    #[inline(always)]
     pub fn index(
+        &mut self,
+        obj: Value<'gc>,
+        key: Value<'gc>,
+        describe: &dyn Fn(&ThreadState<'gc>) -> String,
+    ) -> RtResult<'gc, Value<'gc>> {
+        self.index_inline(obj, key, describe)
+    }
+
+    /// `index` inlined, for the interpreter's indexing step.
+    #[inline(always)]
+    pub(crate) fn index_inline(
         &mut self,
         mut obj: Value<'gc>,
         key: Value<'gc>,
@@ -152,7 +162,14 @@ impl<'gc> MetaCx<'gc, '_> {
                     }
                 }
                 _ => {
-                    let tm = get_tm(self.g, obj, Tm::Index);
+                    // `get_tm` inlined: indexing userdata (host objects)
+                    // reaches their metamethod at every access.
+                    let tm = match metatable(self.g, obj) {
+                        Some(m) => m
+                            .borrow()
+                            .get_tm(Tm::Index as usize, self.g.tm_name(Tm::Index)),
+                        None => Value::Nil,
+                    };
                     if tm.is_nil() {
                         return Err(index_error(self, obj, round, describe));
                     }
