@@ -543,3 +543,52 @@ print(table.concat(ev, " "))"#,
          return:sethook:C call:index:C return:index:C call:sethook:C\n",
     );
 }
+
+/// Native metamethods that call Lua in their place (`pairs`), or call it
+/// and continue (`tostring`, `ipairs`' iterator), or raise errors.
+#[test]
+fn native_metamethods_that_call_lua() {
+    check(
+        r#"local mt = {__pairs = function(t, k) return "p1", "p2", "p3" end}
+mt.__index = pairs
+local t = setmetatable({}, mt)
+print(t.k)
+local ia = select(1, ipairs({}))
+local src = setmetatable({}, {__index = function(_, i) return i * 10 end})
+local viaipairs = setmetatable({}, {__index = function(_, i) return ia(src, i) end})
+print(viaipairs[3])
+debug.setmetatable(0, {__index = ia})
+print(pcall(function() return (5)[1] end))
+debug.setmetatable(0, nil)
+local ts = setmetatable({}, {__tostring = function() coroutine.yield(1) return "x" end})
+getmetatable(ts).__index = tostring
+print(pcall(coroutine.wrap(function() return ts.k end)))
+local ts2 = setmetatable({}, {__tostring = function() return "T2" end, __index = tostring})
+print(ts2.k, ts2[1])
+local ts3 = setmetatable({}, {__tostring = function() error("in tostring") end, __index = tostring})
+print(pcall(function() return ts3.k end))
+print(select(2, xpcall(function() return ts3.k end, function(m) return "handled: " .. m end)))
+local e = setmetatable({}, {__index = error})
+print(pcall(function() return e[{}] end))
+print(pcall(function() return e.msg end))
+local ok, err = pcall(function() return e[setmetatable({}, {__tostring = function() return "obj" end})] end)
+print(ok, tostring(err))
+print(select(2, pcall(string.rep)))
+print(pcall(next, setmetatable({}, {__index = next}), "nokey"))
+local s = setmetatable({}, {__index = next})
+print(pcall(function() return s.nokey end))"#,
+        "p1\n\
+         4\n\
+         false\tC stack overflow\n\
+         false\tattempt to yield across a C-call boundary\n\
+         T2\tT2\n\
+         false\ttest:17: in tostring\n\
+         handled: test:17: in tostring\n\
+         false\ttest:21: bad argument #2 to 'index' (number expected, got table)\n\
+         false\ttest:22: bad argument #2 to 'index' (number expected, got string)\n\
+         false\ttest:23: bad argument #2 to 'index' (number expected, got table)\n\
+         bad argument #1 to 'string.rep' (string expected, got no value)\n\
+         false\tinvalid key to 'next'\n\
+         false\tinvalid key to 'next'\n",
+    );
+}
