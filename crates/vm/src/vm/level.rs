@@ -569,7 +569,7 @@ fn call_native1<'gc>(
         base: func + 1,
         nargs: args.len(),
     });
-    let result = match r {
+    match r {
         Ok(n)
             if n & (ctx::TAIL_CALL | ctx::CALL_THEN) == 0
                 && !budget.await_requested.get()
@@ -577,15 +577,32 @@ fn call_native1<'gc>(
         {
             // The frame is the top one again: its results are on top.
             ts.frames.pop();
-            Ok(n)
+            count_nested(ts, budget, false, yieldable);
+            Ok(first_result(ts, func, n))
         }
-        r => {
-            let mut ex = Exec { mc, g, th, ts };
-            let pre = r.and_then(|n| ex.native_finished(func, n, -1, true));
-            complete_nested(&mut ex, pre, func, depth)
-        }
-    };
-    count_nested(ts, budget, false, yieldable);
+        r => native_went_on(mc, g, th, ts, r, func, depth, yieldable),
+    }
+}
+
+/// The rest of `call_native1` when the native returned anything but
+/// results, as `call_nested_ex` goes on after `precall`.
+#[allow(clippy::too_many_arguments)]
+#[cold]
+#[inline(never)]
+fn native_went_on<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    r: RtResult<'gc, usize>,
+    func: usize,
+    depth: usize,
+    yieldable: bool,
+) -> RtResult<'gc, Value<'gc>> {
+    let mut ex = Exec { mc, g, th, ts };
+    let pre = r.and_then(|n| ex.native_finished(func, n, -1, true));
+    let result = complete_nested(&mut ex, pre, func, depth);
+    count_nested(ts, &g.budget.0, false, yieldable);
     match result {
         Ok(n) => Ok(first_result(ts, func, n)),
         Err(e) => Err(nested_call_failed(ts, e, depth, func)),
