@@ -92,6 +92,22 @@ fn waits_in_metamethods() {
     assert_eq!(waits, 5);
 }
 
+/// A native that is itself the metamethod (called directly by the
+/// instruction, without a nested run) waits as well.
+#[test]
+fn waits_in_native_metamethods() {
+    let (out, waits) = run_async(
+        "local m = { __index = wait, __newindex = wait, __add = wait, __lt = wait,
+                     __len = wait, __eq = wait, __concat = wait, __unm = wait, __call = wait }
+         local a, b = setmetatable({}, m), setmetatable({}, m)
+         print(a.x == a, a + 2 == a, a < b, #a == a, a == b, a .. 'z' == a, -a == a, a() == a)
+         a.y = 1
+         print(rawget(a, 'y'))",
+    );
+    assert_eq!(out, "true\ttrue\ttrue\ttrue\ttrue\ttrue\ttrue\ttrue\nnil\n");
+    assert_eq!(waits, 9);
+}
+
 #[test]
 fn waits_in_natives_that_call_lua() {
     let (out, waits) = run_async(

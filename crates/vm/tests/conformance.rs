@@ -448,9 +448,147 @@ local function mix(n)
   local t = setmetatable({}, {__index = function() return select(2, pcall(mix, n - 1)) end})
   return coroutine.wrap(function() return t.x end)() + 1
 end
-print(pcall(mix, 1000))"#,
+print(pcall(mix, 1000))
+local r = setmetatable({}, {__index = tostring, __tostring = function(s) return s.x end})
+print(pcall(tostring, r))"#,
         "false\tC stack overflow\nfalse\ttest:3: C stack overflow\nfalse\tC stack overflow\n\
          false\ttest:7: C stack overflow\n\
-         false\ttest:12: attempt to add a 'string' with a 'number'\n",
+         false\ttest:12: attempt to add a 'string' with a 'number'\n\
+         false\tC stack overflow\n",
+    );
+}
+
+/// Native functions as metamethods (called directly, without a nested run
+/// of the interpreter): errors named after the metamethod at the
+/// position of the instruction, tracebacks through them, yields across
+/// them where PUC-Rio allows them, hooks. (The C stack limit through
+/// them: `deep_nesting_errors_cleanly`.)
+#[test]
+fn native_metamethods() {
+    check(
+        r#"local mt = {__index = string.rep, __newindex = string.rep, __len = string.rep,
+  __add = string.rep, __eq = string.rep, __lt = string.rep, __le = string.rep,
+  __concat = string.rep, __unm = string.rep, __call = string.rep}
+local t, u = setmetatable({}, mt), setmetatable({}, mt)
+for _, f in ipairs{
+  function() return t.x end,
+  function() t.x = 1 end,
+  function() return #t end,
+  function() return t + 1 end,
+  function() return t == u end,
+  function() return t < u end,
+  function() return t <= u end,
+  function() return t .. "a" end,
+  function() return -t end,
+  function() return t() end,
+} do print(pcall(f)) end
+mt.__index, mt.__newindex, mt.__len = rawget, rawset, rawlen
+mt.__eq, mt.__lt, mt.__concat = rawequal, rawequal, rawequal
+t.k = 7
+print(t.k, rawget(t, "k"), t.none, #t, t == u, t < u, t .. 2)
+debug.setmetatable(0, {__index = debug.traceback})
+local function inner() local s = (5)[1] return s end
+print(inner())
+debug.setmetatable(0, {__index = error})
+print(pcall(function() return (5)[1] end))
+print(pcall(function() return (5)["x"] end))
+debug.setmetatable(0, {__index = coroutine.yield})
+local y = setmetatable({}, {__add = coroutine.yield})
+local co = coroutine.wrap(function()
+  local v = (5)[6]
+  local w = y + 1
+  return "got " .. tostring(v) .. " " .. tostring(w)
+end)
+print(co()) print(select(2, co("v"))) print(co("w"))
+print(pcall(string.gsub, "a", "a", function() return (5)[1] end))
+print(pcall(coroutine.wrap(function()
+  return string.gsub("a", "a", function() return (5)[1] end)
+end)))
+debug.setmetatable(0, {__index = pcall})
+print((5)[6])
+debug.setmetatable(0, nil)
+local ev = {}
+local m2 = setmetatable({}, {__index = rawlen})
+debug.sethook(function(e)
+  local i = debug.getinfo(2, "nS")
+  ev[#ev + 1] = e .. ":" .. tostring(i.name) .. ":" .. i.what
+end, "cr")
+local _ = m2.k
+debug.sethook()
+print(table.concat(ev, " "))"#,
+        "false\ttest:6: bad argument #1 to 'index' (string expected, got table)\n\
+         false\ttest:7: bad argument #1 to 'newindex' (string expected, got table)\n\
+         false\ttest:8: bad argument #1 to 'len' (string expected, got table)\n\
+         false\ttest:9: bad argument #1 to 'add' (string expected, got table)\n\
+         false\ttest:10: bad argument #1 to 'eq' (string expected, got table)\n\
+         false\ttest:11: bad argument #1 to 'lt' (string expected, got table)\n\
+         false\ttest:12: bad argument #1 to 'le' (string expected, got table)\n\
+         false\ttest:13: bad argument #1 to 'concat' (string expected, got table)\n\
+         false\ttest:14: bad argument #1 to 'unm' (string expected, got table)\n\
+         false\ttest:15: bad argument #1 to 't' (string expected, got table)\n\
+         7\t7\tnil\t0\tfalse\tfalse\tfalse\n\
+         5\n\
+         stack traceback:\n\
+         \ttest:22: in local 'inner'\n\
+         \ttest:23: in main chunk\n\
+         \t[C]: in ?\n\
+         false\t5\n\
+         false\ttest:26: bad argument #2 to 'index' (number expected, got string)\n\
+         5\t6\n\
+         1\n\
+         got v w\n\
+         false\tattempt to yield from outside a coroutine\n\
+         false\tattempt to yield across a C-call boundary\n\
+         false\n\
+         return:sethook:C call:index:C return:index:C call:sethook:C\n",
+    );
+}
+
+/// Native metamethods that call Lua in their place (`pairs`), or call it
+/// and continue (`tostring`, `ipairs`' iterator), or raise errors.
+#[test]
+fn native_metamethods_that_call_lua() {
+    check(
+        r#"local mt = {__pairs = function(t, k) return "p1", "p2", "p3" end}
+mt.__index = pairs
+local t = setmetatable({}, mt)
+print(t.k)
+local ia = select(1, ipairs({}))
+local src = setmetatable({}, {__index = function(_, i) return i * 10 end})
+local viaipairs = setmetatable({}, {__index = function(_, i) return ia(src, i) end})
+print(viaipairs[3])
+debug.setmetatable(0, {__index = ia})
+print(pcall(function() return (5)[1] end))
+debug.setmetatable(0, nil)
+local ts = setmetatable({}, {__tostring = function() coroutine.yield(1) return "x" end})
+getmetatable(ts).__index = tostring
+print(pcall(coroutine.wrap(function() return ts.k end)))
+local ts2 = setmetatable({}, {__tostring = function() return "T2" end, __index = tostring})
+print(ts2.k, ts2[1])
+local ts3 = setmetatable({}, {__tostring = function() error("in tostring") end, __index = tostring})
+print(pcall(function() return ts3.k end))
+print(select(2, xpcall(function() return ts3.k end, function(m) return "handled: " .. m end)))
+local e = setmetatable({}, {__index = error})
+print(pcall(function() return e[{}] end))
+print(pcall(function() return e.msg end))
+local ok, err = pcall(function() return e[setmetatable({}, {__tostring = function() return "obj" end})] end)
+print(ok, tostring(err))
+print(select(2, pcall(string.rep)))
+print(pcall(next, setmetatable({}, {__index = next}), "nokey"))
+local s = setmetatable({}, {__index = next})
+print(pcall(function() return s.nokey end))"#,
+        "p1\n\
+         4\n\
+         false\tC stack overflow\n\
+         false\tattempt to yield across a C-call boundary\n\
+         T2\tT2\n\
+         false\ttest:17: in tostring\n\
+         handled: test:17: in tostring\n\
+         false\ttest:21: bad argument #2 to 'index' (number expected, got table)\n\
+         false\ttest:22: bad argument #2 to 'index' (number expected, got string)\n\
+         false\ttest:23: bad argument #2 to 'index' (number expected, got table)\n\
+         bad argument #1 to 'string.rep' (string expected, got no value)\n\
+         false\tinvalid key to 'next'\n\
+         false\tinvalid key to 'next'\n",
     );
 }

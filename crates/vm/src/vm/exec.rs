@@ -242,6 +242,15 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             crate::vm::hook::enter_native(self, nargs)?;
         }
         let n = self.run_native(f, func, nargs)?;
+        self.native_ended(func, n, nresults)
+    }
+
+    /// The plain native called at `func` (its frame on top, as `nresults`
+    /// wanted) returned `n`: its results delivered (inline in the common
+    /// case), or the function it asked to be called in its place moved to
+    /// `func`.
+    #[inline(always)]
+    fn native_ended(&mut self, func: usize, n: usize, nresults: i32) -> RtResult<'gc, Native<'gc>> {
         // Plain results, the common case, inline (no collection due, no
         // hook to tell).
         let budget = &self.g.budget.0;
@@ -269,6 +278,25 @@ impl<'gc, 'a> Exec<'gc, 'a> {
             });
         }
         self.native_returned(n).map(Native::Returned)
+    }
+
+    /// What `precall(func, _, nresults, fresh)` does once the plain native
+    /// it called, whose frame is on top, returned `n`; for callers that ran
+    /// the native themselves (see `level::call_nested1`).
+    #[inline(never)]
+    pub(crate) fn native_finished(
+        &mut self,
+        func: usize,
+        n: usize,
+        nresults: i32,
+        fresh: bool,
+    ) -> RtResult<'gc, Pre<'gc>> {
+        match self.native_ended(func, n, nresults)? {
+            Native::Returned(pre) => Ok(pre),
+            Native::TailCall { nargs, nresults } => {
+                self.precall_general(func, nargs, nresults, fresh, 1)
+            }
+        }
     }
 
     /// `precall_other` for any value, `rounds` of the call chain (natives

@@ -5,10 +5,12 @@ use gc_arena::{Gc, Mutation};
 
 use crate::compiler::opcode::OpCode;
 use crate::error::{RtError, RtResult};
+use crate::function::{NativeFn, NativeKind};
 use crate::state::{Global, GlobalRef};
-use crate::thread::{FrameKind, Thread, ThreadObj, ThreadState, ThreadStatus};
+use crate::thread::{Frame, FrameKind, Thread, ThreadObj, ThreadState, ThreadStatus};
 use crate::value::{Function, Value};
 use crate::vm::budget::{Budget, MAX_NESTED_CALLS};
+use crate::vm::ctx::{self, Ctx};
 use crate::vm::exec::{Exec, Exit, Pre};
 use crate::vm::hook;
 
@@ -458,16 +460,173 @@ pub fn call_nested1<'gc>(
     f: Value<'gc>,
     args: &[Value<'gc>],
 ) -> RtResult<'gc, Value<'gc>> {
-    let yieldable = is_yieldable(ts);
     let at = ts.frame_top();
+    call_nested1_at(mc, g, th, ts, f, args, at)
+}
+
+/// `call_nested1` with the function put at stack slot `at` (see
+/// `call_nested_at`).
+#[inline(always)]
+pub fn call_nested1_at<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    at: usize,
+) -> RtResult<'gc, Value<'gc>> {
+    // The general path out of line: the direct one needs a smaller stack
+    // frame.
+    if let Some(native) = direct_native(g, ts, f, args.len(), at) {
+        return call_native1(mc, g, th, ts, native, f, args, at);
+    }
+    call_other1(mc, g, th, ts, f, args, at)
+}
+
+/// `call_nested1_at` for any function.
+#[inline(never)]
+fn call_other1<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    at: usize,
+) -> RtResult<'gc, Value<'gc>> {
+    let yieldable = is_yieldable(ts);
     let (func, n) = call_nested_ex(mc, g, th, ts, f, args, yieldable, at)?;
+    Ok(first_result(ts, func, n))
+}
+
+/// The first of the `n` results at the top of the stack of a nested call
+/// made at `func`, which is the top again.
+#[inline(always)]
+fn first_result<'gc>(ts: &mut ThreadState<'gc>, func: usize, n: usize) -> Value<'gc> {
     let v = if n > 0 {
         ts.stack[ts.top - n]
     } else {
         Value::Nil
     };
     ts.top = func;
-    Ok(v)
+    v
+}
+
+/// The plain native that `f` is, when a nested call of it at `func` with
+/// `nargs` arguments can run it directly (`call_native1`): no hooks, the
+/// nesting and the stack within their limits (the general path raises
+/// those errors).
+#[inline(always)]
+fn direct_native<'gc>(
+    g: GlobalRef<'gc>,
+    ts: &mut ThreadState<'gc>,
+    f: Value<'gc>,
+    nargs: usize,
+    func: usize,
+) -> Option<NativeFn> {
+    let Value::Function(Function::Native(nf)) = f else {
+        return None;
+    };
+    let NativeKind::Plain(native) = nf.kind.0 else {
+        return None;
+    };
+    let fits = !ts.hook.live
+        && func + nargs < crate::vm::budget::MAX_STACK
+        && ts.c_calls(g.budget.0.nested.get()) < MAX_NESTED_CALLS;
+    fits.then_some(native)
+}
+
+/// A nested call of the plain native `native` (the value `f`) at `func`,
+/// which `direct_native` accepted: the frame `precall` would push, the
+/// native run right here, and its first result read where it left it. A
+/// native that returns anything else (a call in its place, an await, a
+/// hook turned on) goes on as `call_nested_ex` would from `precall`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn call_native1<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    native: NativeFn,
+    f: Value<'gc>,
+    args: &[Value<'gc>],
+    func: usize,
+) -> RtResult<'gc, Value<'gc>> {
+    let budget = &g.budget.0;
+    let yieldable = is_yieldable(ts);
+    place_call(ts, f, args, func);
+    let depth = ts.frames.len();
+    count_nested(ts, budget, true, yieldable);
+    ts.frames
+        .push(Frame::native(FrameKind::Native, func, -1, true));
+    let r = native(Ctx {
+        mc,
+        g,
+        th,
+        ts: &mut *ts,
+        base: func + 1,
+        nargs: args.len(),
+    });
+    match r {
+        Ok(n)
+            if n & (ctx::TAIL_CALL | ctx::CALL_THEN) == 0
+                && !budget.await_requested.get()
+                && !ts.hook.live =>
+        {
+            // The frame is the top one again: its results are on top.
+            ts.frames.pop();
+            count_nested(ts, budget, false, yieldable);
+            Ok(first_result(ts, func, n))
+        }
+        r => native_went_on(mc, g, th, ts, r, func, depth, yieldable),
+    }
+}
+
+/// The rest of `call_native1` when the native returned anything but
+/// results, as `call_nested_ex` goes on after `precall`.
+#[allow(clippy::too_many_arguments)]
+#[cold]
+#[inline(never)]
+fn native_went_on<'gc>(
+    mc: &'gc Mutation<'gc>,
+    g: GlobalRef<'gc>,
+    th: Thread<'gc>,
+    ts: &mut ThreadState<'gc>,
+    r: RtResult<'gc, usize>,
+    func: usize,
+    depth: usize,
+    yieldable: bool,
+) -> RtResult<'gc, Value<'gc>> {
+    let mut ex = Exec { mc, g, th, ts };
+    let pre = r.and_then(|n| ex.native_finished(func, n, -1, true));
+    let result = complete_nested(&mut ex, pre, func, depth);
+    count_nested(ts, &g.budget.0, false, yieldable);
+    match result {
+        Ok(n) => Ok(first_result(ts, func, n)),
+        Err(e) => Err(nested_call_failed(ts, e, depth, func)),
+    }
+}
+
+/// Puts `f` and `args` at `func` for a call, the stack's top above them.
+/// The caller checked that the stack may grow that far.
+#[inline(always)]
+fn place_call<'gc>(ts: &mut ThreadState<'gc>, f: Value<'gc>, args: &[Value<'gc>], func: usize) {
+    let need = func + args.len() + 1;
+    if ts.stack.len() < need {
+        ts.stack.resize(need.max(ts.stack.len() * 2), Value::Nil);
+    }
+    ts.stack[func] = f;
+    let dst = &mut ts.stack[func + 1..need];
+    // Most nested calls pass one or two values (comparators, metamethods):
+    // plain moves for those, where `copy_from_slice` would call `memcpy`.
+    match *args {
+        [a] => dst[0] = a,
+        [a, b] => (dst[0], dst[1]) = (a, b),
+        _ => dst.copy_from_slice(args),
+    }
+    ts.top = need;
 }
 
 /// Moves a finished nested call's results off the stack.
@@ -545,23 +704,10 @@ fn call_nested_ex<'gc>(
     {
         return Err(call_error(g, ts, f));
     }
-    let need = func + args.len() + 1;
-    if need > crate::vm::budget::MAX_STACK {
+    if func + args.len() + 1 > crate::vm::budget::MAX_STACK {
         return Err(RtError::msg("stack overflow"));
     }
-    if ts.stack.len() < need {
-        ts.stack.resize(need.max(ts.stack.len() * 2), Value::Nil);
-    }
-    ts.stack[func] = f;
-    let dst = &mut ts.stack[func + 1..need];
-    // Most nested calls pass one or two values (comparators, metamethods):
-    // plain moves for those, where `copy_from_slice` would call `memcpy`.
-    match *args {
-        [a] => dst[0] = a,
-        [a, b] => (dst[0], dst[1]) = (a, b),
-        _ => dst.copy_from_slice(args),
-    }
-    ts.top = need;
+    place_call(ts, f, args, func);
     let depth = ts.frames.len();
     count_nested(ts, budget, true, yieldable);
     let result = {
@@ -571,27 +717,40 @@ fn call_nested_ex<'gc>(
             th,
             ts: &mut *ts,
         };
-        match ex.precall(func, args.len(), -1, true) {
-            Ok(Pre::Done(Some(n))) => Ok(n),
-            Ok(Pre::Done(None)) => Ok(0),
-            // Run the called function here; only a switch of coroutines
-            // (or an error or a yield) needs the level loop.
-            Ok(Pre::Lua) => match run_pushed(&mut ex, func) {
-                Exit::Returned(n) => Ok(n),
-                exit => run_nested(mc, g, th, ex.ts, Some(exit)),
-            },
-            Ok(Pre::Switch(e)) => run_nested(mc, g, th, ex.ts, Some(e)),
-            // An error of a native called directly: give it its position now.
-            Err(e) if e.is_catchable() && ex.ts.frames.len() > depth => {
-                Err(RtError::Value(ex.error_value(e)))
-            }
-            Err(e) => Err(e),
-        }
+        let pre = ex.precall(func, args.len(), -1, true);
+        complete_nested(&mut ex, pre, func, depth)
     };
     count_nested(ts, budget, false, yieldable);
     match result {
         Ok(n) => Ok((func, n)),
         Err(e) => Err(nested_call_failed(ts, e, depth, func)),
+    }
+}
+
+/// Runs a nested call (the frames above `depth`) that `pre` started at
+/// `func` to its end: the number of its results, on top of the stack.
+#[inline(always)]
+fn complete_nested<'gc>(
+    ex: &mut Exec<'gc, '_>,
+    pre: RtResult<'gc, Pre<'gc>>,
+    func: usize,
+    depth: usize,
+) -> RtResult<'gc, usize> {
+    match pre {
+        Ok(Pre::Done(Some(n))) => Ok(n),
+        Ok(Pre::Done(None)) => Ok(0),
+        // Run the called function here; only a switch of coroutines
+        // (or an error or a yield) needs the level loop.
+        Ok(Pre::Lua) => match run_pushed(ex, func) {
+            Exit::Returned(n) => Ok(n),
+            exit => run_nested(ex.mc, ex.g, ex.th, ex.ts, Some(exit)),
+        },
+        Ok(Pre::Switch(e)) => run_nested(ex.mc, ex.g, ex.th, ex.ts, Some(e)),
+        // An error of a native called directly: give it its position now.
+        Err(e) if e.is_catchable() && ex.ts.frames.len() > depth => {
+            Err(RtError::Value(ex.error_value(e)))
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -12,7 +12,6 @@ use crate::thread::{Thread, ThreadState};
 use crate::value::Value;
 use crate::vm::arith::{self, ArithError, ArithOp};
 use crate::vm::convert;
-use crate::vm::level::call_nested;
 
 /// Lookups along `__index`/`__newindex` chains before giving up.
 const MAX_TAG_LOOP: usize = 2000;
@@ -114,7 +113,8 @@ fn index_error<'gc>(
 }
 
 impl<'gc> MetaCx<'gc, '_> {
-    /// Calls a metamethod (above the live registers of the running function).
+    /// Calls a metamethod (above the live registers of the running
+    /// function); its first result.
     pub(crate) fn call1(
         &mut self,
         f: Value<'gc>,
@@ -125,6 +125,17 @@ impl<'gc> MetaCx<'gc, '_> {
 
     /// `obj[key]` with `__index`.
     pub fn index(
+        &mut self,
+        obj: Value<'gc>,
+        key: Value<'gc>,
+        describe: &dyn Fn(&ThreadState<'gc>) -> String,
+    ) -> RtResult<'gc, Value<'gc>> {
+        self.index_inline(obj, key, describe)
+    }
+
+    /// `index` inlined, for the interpreter's indexing step.
+    #[inline(always)]
+    pub(crate) fn index_inline(
         &mut self,
         mut obj: Value<'gc>,
         key: Value<'gc>,
@@ -151,7 +162,14 @@ impl<'gc> MetaCx<'gc, '_> {
                     }
                 }
                 _ => {
-                    let tm = get_tm(self.g, obj, Tm::Index);
+                    // `get_tm` inlined: indexing userdata (host objects)
+                    // reaches their metamethod at every access.
+                    let tm = match metatable(self.g, obj) {
+                        Some(m) => m
+                            .borrow()
+                            .get_tm(Tm::Index as usize, self.g.tm_name(Tm::Index)),
+                        None => Value::Nil,
+                    };
                     if tm.is_nil() {
                         return Err(index_error(self, obj, round, describe));
                     }
@@ -205,7 +223,7 @@ impl<'gc> MetaCx<'gc, '_> {
                 }
             };
             if let Value::Function(_) = tm {
-                call_nested(self.mc, self.g, self.th, self.ts, tm, &[obj, key, value])?;
+                self.call1(tm, &[obj, key, value])?;
                 return Ok(());
             }
             obj = tm;
@@ -416,9 +434,7 @@ impl<'gc> MetaCx<'gc, '_> {
         }
         // Called at the top the caller set (just above the operands).
         let at = self.ts.top;
-        let r =
-            crate::vm::level::call_nested_at(self.mc, self.g, self.th, self.ts, f, &[a, b], at)?;
-        Ok(r.first().copied().unwrap_or(Value::Nil))
+        crate::vm::level::call_nested1_at(self.mc, self.g, self.th, self.ts, f, &[a, b], at)
     }
 }
 

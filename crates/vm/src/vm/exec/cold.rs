@@ -561,7 +561,7 @@ pub(super) fn index<'gc>(
 ) -> Option<Value<'gc>> {
     set_pc(ex, fi, pc);
     let describe = |ts: &ThreadState<'gc>| subject.describe(ts, fi);
-    stash(ex.meta().index(t, key, &describe), pending)
+    stash(ex.meta().index_inline(t, key, &describe), pending)
 }
 
 /// `t[key] = val` with metamethods; `subject` names `t` in messages.
