@@ -114,6 +114,20 @@ export interface LuaOptions extends LimitOptions {
    */
   libs?: 'safe' | 'all';
   /**
+   * Where `print` and writes to the standard output (`io.write`,
+   * `io.stdout:write`) go: called with the text of each call (`print`'s
+   * ends with its newline). An error it throws is a Lua error at the
+   * `print` call; in an async run a promise it returns is awaited.
+   * Default: the process's standard output.
+   */
+  print?: (text: string) => unknown;
+  /**
+   * What `require(name)` finds (in `package.preload`): a string or
+   * Uint8Array is the module's Lua source, run by the first `require`; any
+   * other value is the module itself.
+   */
+  modules?: Record<string, unknown> | Map<string, unknown>;
+  /**
    * Same script, same output: fixes math.random's seed (`seed`), makes
    * os.time/os.date/os.clock read the host's clock (`now`, `clock`), and
    * os.date format in UTC.

@@ -655,6 +655,8 @@ class Core {
       this.applyLimits(this.limits);
     }
     if (options.deterministic) this.makeDeterministic(options);
+    if (options.print !== undefined && options.print !== null) this.setPrint(options.print);
+    if (options.modules !== undefined && options.modules !== null) this.addModules(options.modules);
     /** Async jobs not yet settled, in submission order (the one queue). */
     this.jobs = [];
     /** Jobs waiting for a slice, in order. */
@@ -704,6 +706,42 @@ class Core {
       false,
     );
     setup(seed, now, clock);
+  }
+
+  /**
+   * `print` option: `print` and writes to the standard output (`io.write`)
+   * call `sink` with their text instead of writing to stdout.
+   */
+  setPrint(sink) {
+    if (typeof sink !== 'function') throw new TypeError('the print option must be a function');
+    nvm.setPrint(this.ext, sink);
+  }
+
+  /**
+   * `modules` option: `require(name)` gives each entry. A string or a
+   * Uint8Array is the module's Lua source, run by the first `require`
+   * (with `...` = name, ":preload:"); any other value is the module itself.
+   * They go in `package.preload`, so `package.loaded` caches them as usual.
+   */
+  addModules(modules) {
+    if (typeof modules !== 'object') throw new TypeError('the modules option must be an object of name: module');
+    const entries = modules instanceof Map ? [...modules] : Object.entries(modules);
+    const preload = nvm.run(this.ext, 'return package.preload', '=(modules)', false);
+    for (const [name, mod] of entries) {
+      if (typeof name !== 'string') throw new TypeError('module names must be strings');
+      let loader;
+      if (typeof mod === 'string' || mod instanceof Uint8Array) {
+        const chunkName = `=${name}`;
+        try {
+          loader = nvm.load(this.ext, mod, chunkName);
+        } catch (e) {
+          throw this.convert(e, chunkName);
+        }
+      } else {
+        loader = () => mod;
+      }
+      preload.rawSet(name, loader);
+    }
   }
 
   applyLimits(l) {
@@ -1198,8 +1236,10 @@ function coreOf(lua) {
  */
 class Lua {
   /**
-   * @param {{ libs?: 'safe' | 'all' }} [options] `libs: 'all'` opens io, os,
-   *   debug and file-based require too (the default is the sandboxed set).
+   * @param {{ libs?: 'safe' | 'all', print?: Function, modules?: object }} [options]
+   *   `libs: 'all'` opens io, os, debug and file-based require too (the
+   *   default is the sandboxed set); `print` receives what print and
+   *   io.write write; `modules` are what require finds. See index.d.ts.
    */
   constructor(options = {}) {
     Object.defineProperty(this, kCore, { value: new Core(options || {}) });

@@ -1,5 +1,5 @@
 'use strict';
-// The examples of the README's Async, Limits and Deterministic mode
+// The examples of the README's Async, Limits, Output and modules, and Deterministic mode
 // sections run as written.
 const fs = require('fs');
 const path = require('path');
@@ -16,7 +16,7 @@ function examples(section) {
 
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
 
-describe.each(['Async', 'Limits', 'Deterministic mode'])('README: %s', (section) => {
+describe.each(['Async', 'Limits', 'Output and modules', 'Deterministic mode'])('README: %s', (section) => {
   const blocks = examples(section);
   test('has examples', () => expect(blocks.length).toBeGreaterThan(0));
   test.each(blocks.map((b, i) => [i, b]))('example %i runs', async (_, code) => {

@@ -56,6 +56,15 @@ lua.close();
 lua[Symbol.dispose]();
 void [first, all, r, rs, len, has, keys, obj, arr, mt, globals, s.exports + s.imports, live, lunarena.Lua];
 
+// Output and modules.
+const printed: string[] = [];
+const withOptions = new Lua({
+  print: (text: string) => printed.push(text),
+  modules: { config: { debug: true }, greet: 'return 1', bytes: new Uint8Array([114, 101, 116]) },
+});
+const withMap = new Lua({ modules: new Map<string, unknown>([['answer', 42]]) });
+void [withOptions, withMap];
+
 // Limits and async jobs.
 async function limitsAndAsync(): Promise<void> {
   const vm = new Lua({ memoryLimit: 64 * 1024 * 1024, instructionLimit: 1e8, timeout: 1000, maxCallDepth: 200 });

@@ -159,6 +159,7 @@ raw_fns! {
     "close" => close,
     "liveCount" => live_count,
     "setLimits" => set_limits,
+    "setPrint" => set_print,
     "asyncStart" => async_start,
     "asyncPoll" => async_poll,
     "asyncResume" => async_resume,
@@ -504,6 +505,19 @@ mod handlers {
                 _ => cv.copy_in(init)?,
             };
             cv.to_js(v)
+        })
+    }
+
+    /// `setPrint(vm, fn)`: where `print` and writes to the standard output
+    /// go (a JS function, called with their text); undefined: stdout.
+    pub fn set_print(env: Env, a: &[JsVal]) -> Js<JsVal> {
+        let vm = vm_of(env, arg(a, 0, env))?;
+        let f = arg(a, 1, env);
+        let e = vm.begin()?;
+        vm.with_arena(&e, |mc, g| {
+            let v = Cv::new(vm, mc, g).to_lua(f)?;
+            lunarena_vm::state::Global::set_print_function(g, mc, v);
+            Ok(raw::undefined(env))
         })
     }
 

@@ -151,6 +151,10 @@ pub struct Global<'gc> {
     /// Dead objects resurrected for their `__gc` call, in order.
     pub to_finalize: RefLock<std::collections::VecDeque<Value<'gc>>>,
     pub host: Static<Host>,
+    /// When not nil, the function `print` and writes to the standard output
+    /// call with their text instead of handing it to `Host::print` (see
+    /// `Global::set_print_function`).
+    pub print_function: Lock<Value<'gc>>,
     /// Values held by the embedding (handles); see `DynamicRootSet`.
     pub roots: gc_arena::DynamicRootSet<'gc>,
     /// Host calls in progress (re-entrant calls nest): each runs on a thread
@@ -193,6 +197,7 @@ impl<'gc> Global<'gc> {
             threads: RefLock::new(Vec::new()),
             to_finalize: RefLock::new(Default::default()),
             host: Static(Host::default()),
+            print_function: Lock::new(Value::Nil),
             roots: gc_arena::DynamicRootSet::new(mc),
             host_calls: RefLock::new(Vec::new()),
             awaiting_chain: RefLock::new(Vec::new()),
@@ -254,6 +259,13 @@ impl<'gc> Global<'gc> {
         mc: &Mutation<'gc>,
     ) -> std::cell::RefMut<'gc, Vec<crate::vm::level::ChainEntry<'gc>>> {
         gc_arena::barrier::unlock!(Gc::write(mc, this), Global, awaiting_chain).borrow_mut()
+    }
+
+    /// Makes `print` and writes to the standard output call `f` (a Lua
+    /// value, called like any function) with their text; nil restores the
+    /// host's print sink.
+    pub fn set_print_function(this: GlobalRef<'gc>, mc: &Mutation<'gc>, f: Value<'gc>) {
+        gc_arena::barrier::unlock!(Gc::write(mc, this), Global, print_function).set(f);
     }
 
     pub fn host_calls_mut(

@@ -204,3 +204,33 @@ fn host_calls_while_the_vm_is_busy_or_hooked() {
     );
     assert_eq!(r.unwrap().unwrap(), vec![4]);
 }
+
+#[test]
+fn a_print_function_receives_print_and_stdout_writes() {
+    let mut lua = Lua::new(Libs::ALL);
+    lua.exec(
+        b"out = {} function sink(text) if broken then error('sink broke') end out[#out + 1] = text end",
+        "=setup",
+    )
+    .unwrap();
+    lua.enter(|mc, g| {
+        let sink = global(mc, g, "sink");
+        lunarena_vm::state::Global::set_print_function(g, mc, sink);
+    });
+    lua.exec(
+        b"print('a', 1, nil) io.write('b', 2) assert(io.stdout:write('c') == io.stdout)
+          assert(select('#', print()) == 0)
+          local f = io.tmpfile() f:write('not printed') f:close()
+          assert(table.concat(out, '|') == 'a\\t1\\tnil\\n|b2|c|\\n', table.concat(out, '|'))",
+        "=check",
+    )
+    .unwrap();
+    // An error in the print function is raised at the print call.
+    lua.exec(
+        b"broken = true
+          local ok, e = pcall(print, 'x')
+          assert(not ok and e:find('sink broke'))",
+        "=errors",
+    )
+    .unwrap();
+}

@@ -91,8 +91,12 @@ pub fn open<'gc>(mc: &Mutation<'gc>, g: GlobalRef<'gc>, libs: Libs) {
 }
 
 fn print<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    // State kept across `__tostring` calls (see `Ctx::call_then`): after
-    // the n arguments, the text so far and the index being converted.
+    // Back from the print function (nothing kept), or from a `__tostring`
+    // call (see `Ctx::call_then`): then after the n arguments, the text so
+    // far and the index being converted.
+    if ctx.resumed() && ctx.nargs == 0 {
+        return Ok(0);
+    }
     let (n, mut i, mut out) = if ctx.resumed() {
         let n = ctx.nargs - 3;
         let mut out = cont::take::<Vec<u8>>(ctx.arg(n));
@@ -130,6 +134,12 @@ fn print<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         i += 1;
     }
     out.push(b'\n');
+    let print_function = ctx.g.print_function.get();
+    if !print_function.is_nil() {
+        let text = ctx.str_value(&out);
+        ctx.set_args(0);
+        return ctx.call_then(print_function, &[text], 0);
+    }
     (ctx.g.host.0.print.borrow_mut())(&out);
     Ok(0)
 }

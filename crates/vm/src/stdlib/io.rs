@@ -392,7 +392,7 @@ fn f_read<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 // ---- writing ----
 
 fn g_write<'gc>(
-    ctx: &mut Ctx<'gc, '_>,
+    mut ctx: Ctx<'gc, '_>,
     fv: Value<'gc>,
     file: &LuaFile,
     args: &[Value<'gc>],
@@ -413,6 +413,14 @@ fn g_write<'gc>(
             }
         }
     }
+    let print_function = ctx.g.print_function.get();
+    if !print_function.is_nil() && file.state.borrow().is_stdout() {
+        // Kept for the return: the file (see `resumed_write`).
+        let text = ctx.str_value(&data);
+        ctx.set_args(0);
+        ctx.push(fv);
+        return ctx.call_then(print_function, &[text], 0);
+    }
     let r = {
         let mut sink = ctx.g.host.0.print.borrow_mut();
         file.state.borrow_mut().write(&data, &mut *sink)
@@ -422,7 +430,7 @@ fn g_write<'gc>(
             ctx.push(fv);
             Ok(1)
         }
-        Err(e) => push_fail(ctx, &e, None),
+        Err(e) => push_fail(&mut ctx, &e, None),
     }
 }
 
@@ -441,17 +449,30 @@ fn fmt_number_g(x: f64, out: &mut Vec<u8>) {
     }
 }
 
-fn io_write<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+fn io_write<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if ctx.resumed() {
+        return resumed_write(ctx);
+    }
     let (fv, f) = io_file(&ctx, IO_OUTPUT)?;
     let args: Vec<Value<'gc>> = ctx.args().to_vec();
-    g_write(&mut ctx, fv, f, &args, 1)
+    g_write(ctx, fv, f, &args, 1)
 }
 
-fn f_write<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+fn f_write<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    if ctx.resumed() {
+        return resumed_write(ctx);
+    }
     let f = open_file_arg(&ctx, 0)?;
     let fv = ctx.arg(0);
     let args: Vec<Value<'gc>> = ctx.args()[1.min(ctx.nargs)..].to_vec();
-    g_write(&mut ctx, fv, f, &args, 2)
+    g_write(ctx, fv, f, &args, 2)
+}
+
+/// A write to the standard output returns from the print function (see
+/// `Global::set_print_function`): the result is the file, kept first.
+fn resumed_write<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    let fv = ctx.arg(0);
+    ctx.ret(fv)
 }
 
 // ---- other methods ----

@@ -210,6 +210,11 @@ impl FileState {
         Ok(())
     }
 
+    /// The process's standard output (which writes through the host's print sink).
+    pub fn is_stdout(&self) -> bool {
+        matches!(self.stream, Some(Stream::Stdout))
+    }
+
     pub fn write(&mut self, data: &[u8], sink: Sink<'_>) -> std::io::Result<()> {
         if self.is_closed() {
             return Err(ebadf());
