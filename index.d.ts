@@ -124,9 +124,11 @@ export interface LuaOptions extends LimitOptions {
   /**
    * What `require(name)` finds (in `package.preload`): a string or
    * Uint8Array is the module's Lua source, run by the first `require`; any
-   * other value is the module itself.
+   * other value is the module itself. A function is asked by `require` for
+   * names not in `package.preload` and returns such a module, or undefined
+   * for a name it does not know.
    */
-  modules?: Record<string, unknown> | Map<string, unknown>;
+  modules?: Record<string, unknown> | Map<string, unknown> | ((name: string) => unknown);
   /**
    * Same script, same output: fixes math.random's seed (`seed`), makes
    * os.time/os.date/os.clock read the host's clock (`now`, `clock`), and

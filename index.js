@@ -718,30 +718,47 @@ class Core {
   }
 
   /**
-   * `modules` option: `require(name)` gives each entry. A string or a
-   * Uint8Array is the module's Lua source, run by the first `require`
-   * (with `...` = name, ":preload:"); any other value is the module itself.
-   * They go in `package.preload`, so `package.loaded` caches them as usual.
+   * `modules` option. An object (or Map) of `name: module`: `require(name)`
+   * gives each entry, from `package.preload`. A function `(name) => module`:
+   * a searcher `require` asks (after `package.preload`) for any other name;
+   * it returns undefined or null for a name it does not know. A module that
+   * is a string or a Uint8Array is Lua source, run by the first `require`
+   * (with `...` = name and where it came from); any other value is the
+   * module itself. `package.loaded` keeps the results as usual.
    */
   addModules(modules) {
-    if (typeof modules !== 'object') throw new TypeError('the modules option must be an object of name: module');
+    if (typeof modules === 'function') {
+      const searchers = nvm.run(this.ext, 'return package.searchers', '=(modules)', false);
+      const search = (name) => {
+        const mod = modules(name);
+        if (mod === undefined || mod === null) return `no module '${name}' from the host`;
+        return this.moduleLoader(name, mod);
+      };
+      nvm.run(this.ext, 'return table.insert', '=(modules)', false)(searchers, 2, search);
+      return;
+    }
+    if (typeof modules !== 'object') {
+      throw new TypeError('the modules option must be an object of name: module, or a function');
+    }
     const entries = modules instanceof Map ? [...modules] : Object.entries(modules);
     const preload = nvm.run(this.ext, 'return package.preload', '=(modules)', false);
     for (const [name, mod] of entries) {
       if (typeof name !== 'string') throw new TypeError('module names must be strings');
-      let loader;
-      if (typeof mod === 'string' || mod instanceof Uint8Array) {
-        const chunkName = `=${name}`;
-        try {
-          loader = nvm.load(this.ext, mod, chunkName);
-        } catch (e) {
-          throw this.convert(e, chunkName);
-        }
-      } else {
-        loader = () => mod;
-      }
-      preload.rawSet(name, loader);
+      preload.rawSet(name, this.moduleLoader(name, mod));
     }
+  }
+
+  /** The loader of module `name` (see `addModules`). */
+  moduleLoader(name, mod) {
+    if (typeof mod === 'string' || mod instanceof Uint8Array) {
+      const chunkName = `=${name}`;
+      try {
+        return nvm.load(this.ext, mod, chunkName);
+      } catch (e) {
+        throw this.convert(e, chunkName);
+      }
+    }
+    return () => mod;
   }
 
   applyLimits(l) {

@@ -103,4 +103,23 @@ describe('modules option', () => {
     expect(lua.run('return require("answer")')).toBe(42);
     lua.close();
   });
+
+  test('a function is a searcher that require asks for names it finds nowhere else', () => {
+    const asked = [];
+    const lua = new Lua({
+      modules: (name) => {
+        asked.push(name);
+        if (name === 'util') return 'return { twice = function(x) return 2 * x end }';
+        if (name === 'config') return { level: 3 };
+        if (name === 'broken') throw new Error('loader failed');
+        return undefined;
+      },
+    });
+    expect(lua.run('return require("util").twice(21), require("config").level', { multiple: true })).toEqual([42, 3]);
+    expect(lua.run('return require("util") == require("util")')).toBe(true);
+    expect(asked).toEqual(['util', 'config']);
+    expect(() => lua.run('require("nope")')).toThrow("no module 'nope' from the host");
+    expect(() => lua.run('require("broken")')).toThrow('loader failed');
+    lua.close();
+  });
 });

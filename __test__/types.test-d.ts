@@ -63,7 +63,8 @@ const withOptions = new Lua({
   modules: { config: { debug: true }, greet: 'return 1', bytes: new Uint8Array([114, 101, 116]) },
 });
 const withMap = new Lua({ modules: new Map<string, unknown>([['answer', 42]]) });
-void [withOptions, withMap];
+const withSearcher = new Lua({ modules: (name: string) => (name === 'x' ? 'return 1' : undefined) });
+void [withOptions, withMap, withSearcher];
 
 // Limits and async jobs.
 async function limitsAndAsync(): Promise<void> {
