@@ -176,10 +176,11 @@ fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let Ok((f, args)) = prepared else {
         return Err(exception_to_lua(&cv));
     };
+    let args = &args[..ctx.nargs];
     let result = {
         let p = &mut ctx as *mut Ctx<'gc, '_> as *mut ();
         let _guard = CtxGuard::push(vm, p);
-        raw::call(env, raw::undefined(env), f, &args[..ctx.nargs])
+        raw::call(env, vm.scoped_undefined(), f, args)
     };
     let Ok(r) = result else {
         return Err(exception_to_lua(&cv));
@@ -226,21 +227,28 @@ fn proxy_tostring<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 /// Pops the context pushed for a JS call, even on unwinding.
 struct CtxGuard<'a> {
     vm: &'a Vm,
+    below: *mut (),
     was_locked: bool,
 }
 
 impl<'a> CtxGuard<'a> {
+    #[inline]
     fn push(vm: &'a Vm, p: *mut ()) -> Self {
-        vm.ctxs.borrow_mut().push(p);
+        let below = vm.ctxs.push(p);
         let was_locked = vm.locked.replace(false);
-        CtxGuard { vm, was_locked }
+        CtxGuard {
+            vm,
+            below,
+            was_locked,
+        }
     }
 }
 
 impl Drop for CtxGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.vm.locked.set(self.was_locked);
-        self.vm.ctxs.borrow_mut().pop();
+        self.vm.ctxs.pop(self.below);
     }
 }
 
@@ -259,7 +267,7 @@ fn enter_js<'a, 'gc>(ctx: &Ctx<'gc, '_>) -> Result<&'a Vm, RtError<'gc>> {
             "a JavaScript function was called from another Lua VM",
         ));
     }
-    let level = vm.ctxs.borrow().len();
+    let level = vm.ctxs.len();
     if level >= MAX_JS_DEPTH {
         return Err(RtError::msg(format!(
             "too many nested calls between Lua and JavaScript (more than {MAX_JS_DEPTH})"
@@ -325,7 +333,7 @@ fn is_thenable(env: raw::Env, v: JsVal) -> Js<bool> {
 /// synchronous call from JS back into Lua, cannot.
 fn await_promise<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, p: JsVal) -> RtResult<'gc, usize> {
     let budget = &ctx.g.budget.0;
-    if !cv.vm.ctxs.borrow().is_empty() {
+    if !cv.vm.ctxs.is_empty() {
         return Err(RtError::msg(
             "cannot wait for a JavaScript promise in a Lua function called synchronously from JavaScript; call it with callAsync() and return that promise",
         ));
@@ -396,7 +404,7 @@ fn slot_of<'gc>(cv: &Cv<'gc, '_>, v: Value<'gc>) -> Js<u32> {
 
 fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVal, raw::ArgBuf)> {
     let env = cv.env;
-    let undefined = raw::undefined(env);
+    let undefined = cv.vm.scoped_undefined();
     let helpers = &cv.vm.helpers;
     match op {
         Op::Call => {
