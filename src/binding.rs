@@ -263,14 +263,20 @@ impl Helpers {
 ///
 /// What a call reads of the innermost scope is kept in cells (`top`), not
 /// behind the `RefCell` of the list: a call then costs a few loads.
-#[derive(Default)]
 pub struct CallScopes {
     /// The open scopes, innermost last, each with the `top` of the scope
     /// it hides (restored when it closes).
     open: RefCell<Vec<(raw::HandleScope, ScopeTop)>>,
     /// The innermost open scope (`level: NO_LEVEL` when none is open).
     top: Cell<ScopeTop>,
+    /// Small integers passed to JS in the innermost scope and their handles,
+    /// by value modulo `INT_HANDLES` (a null handle: none): a loop passing
+    /// the same numbers makes each handle once per scope.
+    ints: [Cell<(i32, JsVal)>; INT_HANDLES],
 }
+
+/// Entries of `CallScopes::ints` (a power of two).
+const INT_HANDLES: usize = 8;
 
 /// The state of the innermost call scope.
 #[derive(Clone, Copy)]
@@ -284,6 +290,26 @@ struct ScopeTop {
     /// handle to it (valid while the scope is open). A loop calling one JS
     /// function reads its weak reference once per scope.
     last_fn: Option<(u64, JsVal)>,
+}
+
+impl Default for CallScopes {
+    fn default() -> Self {
+        CallScopes {
+            open: RefCell::default(),
+            top: Cell::default(),
+            ints: std::array::from_fn(|_| Cell::new((0, ptr::null_mut()))),
+        }
+    }
+}
+
+impl CallScopes {
+    /// The innermost scope changed: its handles are no longer the ones cached.
+    fn set_top(&self, top: ScopeTop) {
+        self.top.set(top);
+        for c in &self.ints {
+            c.set((0, ptr::null_mut()));
+        }
+    }
 }
 
 /// `ScopeTop::level` when no call scope is open.
@@ -523,12 +549,26 @@ impl Vm {
         let scope = raw::HandleScope::open(self.env);
         let undefined = raw::undefined(self.env);
         open.push((scope, below));
-        self.scopes.top.set(ScopeTop {
+        self.scopes.set_top(ScopeTop {
             level,
             calls: 0,
             undefined,
             last_fn: None,
         });
+    }
+
+    /// The JS number for `n`, for a call made in the current call scope
+    /// (right after `call_scope`).
+    #[inline]
+    pub fn scoped_int(&self, n: i32) -> Js<JsVal> {
+        let cell = &self.scopes.ints[n as usize & (INT_HANDLES - 1)];
+        let (k, v) = cell.get();
+        if k == n && !v.is_null() {
+            return Ok(v);
+        }
+        let v = raw::int32(self.env, n)?;
+        cell.set((n, v));
+        Ok(v)
     }
 
     /// The JS function of the proxy with host id `host`, for a call made in
@@ -563,7 +603,7 @@ impl Vm {
     fn close_scope(&self) {
         let closed = self.scopes.open.borrow_mut().pop();
         if let Some((scope, below)) = closed {
-            self.scopes.top.set(below);
+            self.scopes.set_top(below);
             drop(scope);
         }
     }

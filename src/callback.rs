@@ -155,27 +155,29 @@ fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let vm = enter_js(&ctx)?;
     let cv = Cv::new(vm, ctx.mc, ctx.g);
     let env = cv.env;
-    let prepared = (|| -> Js<(JsVal, [JsVal; SHORT])> {
-        let up = ctx.upvalue(0);
-        let f = match up {
-            Value::UserData(ud) => ud.host_id(),
-            _ => None,
-        };
-        let f = match f {
-            Some(host) => {
-                vm.scoped_function(host, || cv.import_value(binding::slot_of_host(host)))?
-            }
-            None => cv.import_value(slot_of(&cv, up)?)?,
-        };
-        let mut args = [std::ptr::null_mut(); SHORT];
-        for (slot, v) in args.iter_mut().zip(ctx.args()) {
-            *slot = cv.to_js(*v)?;
-        }
-        Ok((f, args))
-    })();
-    let Ok((f, args)) = prepared else {
+    let up = ctx.upvalue(0);
+    let f = match up {
+        Value::UserData(ud) => ud.host_id(),
+        _ => None,
+    };
+    let f = match f {
+        Some(host) => vm.scoped_function(host, || cv.import_value(binding::slot_of_host(host))),
+        None => slot_of(&cv, up).and_then(|slot| cv.import_value(slot)),
+    };
+    let Ok(f) = f else {
         return Err(exception_to_lua(&cv));
     };
+    let mut args = [std::ptr::null_mut(); SHORT];
+    for (slot, v) in args.iter_mut().zip(ctx.args()) {
+        let js = match *v {
+            Value::Integer(i) if i32::try_from(i).is_ok() => vm.scoped_int(i as i32),
+            v => cv.to_js(v),
+        };
+        let Ok(js) = js else {
+            return Err(exception_to_lua(&cv));
+        };
+        *slot = js;
+    }
     let args = &args[..ctx.nargs];
     let result = {
         let p = &mut ctx as *mut Ctx<'gc, '_> as *mut ();

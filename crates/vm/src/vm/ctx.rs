@@ -324,7 +324,7 @@ pub fn decode_tail_call(n: usize) -> (usize, Option<i32>) {
 }
 
 /// Pushes a value at the logical top of a thread's stack.
-#[inline]
+#[inline(always)]
 pub fn push<'gc>(ts: &mut ThreadState<'gc>, v: Value<'gc>) {
     if ts.top < ts.stack.len() {
         ts.stack[ts.top] = v;
