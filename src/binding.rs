@@ -270,8 +270,9 @@ pub struct CallScopes {
     /// The innermost open scope (`level: NO_LEVEL` when none is open).
     top: Cell<ScopeTop>,
     /// Small integers passed to JS in the innermost scope and their handles,
-    /// by value modulo `INT_HANDLES` (a null handle: none): a loop passing
-    /// the same numbers makes each handle once per scope.
+    /// in the entry of their value modulo `INT_HANDLES` (see `no_int` for an
+    /// empty one): a loop passing the same numbers makes each handle once
+    /// per scope.
     ints: [Cell<(i32, JsVal)>; INT_HANDLES],
 }
 
@@ -297,17 +298,22 @@ impl Default for CallScopes {
         CallScopes {
             open: RefCell::default(),
             top: Cell::default(),
-            ints: std::array::from_fn(|_| Cell::new((0, ptr::null_mut()))),
+            ints: std::array::from_fn(|i| Cell::new(no_int(i))),
         }
     }
+}
+
+/// An empty entry `i` of `CallScopes::ints`: its key belongs to another entry.
+fn no_int(i: usize) -> (i32, JsVal) {
+    (i as i32 + 1, ptr::null_mut())
 }
 
 impl CallScopes {
     /// The innermost scope changed: its handles are no longer the ones cached.
     fn set_top(&self, top: ScopeTop) {
         self.top.set(top);
-        for c in &self.ints {
-            c.set((0, ptr::null_mut()));
+        for (i, c) in self.ints.iter().enumerate() {
+            c.set(no_int(i));
         }
     }
 }
@@ -563,7 +569,7 @@ impl Vm {
     pub fn scoped_int(&self, n: i32) -> Js<JsVal> {
         let cell = &self.scopes.ints[n as usize & (INT_HANDLES - 1)];
         let (k, v) = cell.get();
-        if k == n && !v.is_null() {
+        if k == n {
             return Ok(v);
         }
         let v = raw::int32(self.env, n)?;
