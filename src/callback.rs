@@ -145,12 +145,28 @@ enum Op {
     ToString,
 }
 
-/// A JS function called from Lua (the hot path of Lua -> JS): `invoke`'s
-/// steps for `Op::Call`, with the arguments of a short call on the stack.
-fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+/// A JS function called from Lua (the hot path of Lua -> JS).
+fn js_call<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    call_short(ctx, Op::Call)
+}
+
+/// A JS function read from a JS object, called with the object as `this`.
+fn js_method<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    call_short(ctx, Op::Method)
+}
+
+/// `invoke`'s steps for `Op::Call` and `Op::Method`, with the arguments of
+/// a short call on the stack.
+#[inline(always)]
+fn call_short<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
     const SHORT: usize = 4;
-    if ctx.nargs > SHORT {
-        return invoke(ctx, Op::Call);
+    // `obj:method(x)` passes `obj` first: it is `this`, not an argument.
+    let skip = match op {
+        Op::Method => usize::from(ctx.args().first().is_some_and(|a| a.raw_eq(ctx.upvalue(1)))),
+        _ => 0,
+    };
+    if ctx.nargs - skip > SHORT {
+        return invoke(ctx, op);
     }
     let vm = enter_js(&ctx)?;
     let cv = Cv::new(vm, ctx.mc, ctx.g);
@@ -167,8 +183,15 @@ fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     let Ok(f) = f else {
         return Err(exception_to_lua(&cv));
     };
+    let this = match op {
+        Op::Method => slot_of(&cv, ctx.upvalue(1)).and_then(|slot| cv.import_value(slot)),
+        _ => Ok(vm.scoped_undefined()),
+    };
+    let Ok(this) = this else {
+        return Err(exception_to_lua(&cv));
+    };
     let mut args = [std::ptr::null_mut(); SHORT];
-    for (slot, v) in args.iter_mut().zip(ctx.args()) {
+    for (slot, v) in args.iter_mut().zip(&ctx.args()[skip..]) {
         let js = match *v {
             Value::Integer(i) if i32::try_from(i).is_ok() => vm.scoped_int(i as i32),
             v => cv.to_js(v),
@@ -178,11 +201,11 @@ fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         };
         *slot = js;
     }
-    let args = &args[..ctx.nargs];
+    let args = &args[..ctx.nargs - skip];
     let result = {
         let p = &mut ctx as *mut Ctx<'gc, '_> as *mut ();
         let _guard = CtxGuard::push(vm, p);
-        raw::call(env, vm.scoped_undefined(), f, args)
+        raw::call(env, this, f, args)
     };
     let Ok(r) = result else {
         return Err(exception_to_lua(&cv));
@@ -190,7 +213,7 @@ fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if vm.async_running.get() {
         return match is_thenable(env, r) {
             Ok(true) => await_promise(&cv, &mut ctx, r),
-            Ok(false) => deliver(&cv, &mut ctx, Op::Call, r).map_err(|_| exception_to_lua(&cv)),
+            Ok(false) => deliver(&cv, &mut ctx, op, r).map_err(|_| exception_to_lua(&cv)),
             Err(_) => Err(exception_to_lua(&cv)),
         };
     }
@@ -199,11 +222,7 @@ fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         ctx.push(crate::convert::number_to_lua(n));
         return Ok(1);
     }
-    deliver(&cv, &mut ctx, Op::Call, r).map_err(|_| exception_to_lua(&cv))
-}
-
-fn js_method<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    invoke(ctx, Op::Method)
+    deliver(&cv, &mut ctx, op, r).map_err(|_| exception_to_lua(&cv))
 }
 
 fn proxy_index<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
