@@ -66,7 +66,7 @@ pub const MAX_STACK_BYTES: usize = 640 * 1024;
 const GC_STEP_EVERY: u32 = 16;
 
 /// Calls from Lua into JS that share one handle scope (see `CallScopes`).
-const CALLS_PER_SCOPE: u32 = 32;
+const CALLS_PER_SCOPE: u32 = 64;
 
 /// Change in the VM's memory that is worth telling V8 about.
 const REPORT_BYTES: i64 = 256 * 1024;
