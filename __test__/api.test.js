@@ -411,6 +411,53 @@ describe('re-entrancy', () => {
     expect(lua.run('return rec(10)')).toBe(10);
   });
 
+  test('arguments stay right across many calls and nested levels', () => {
+    // Calls share handle scopes (and the handles of small integers) per
+    // nesting level; inner levels open and close theirs between outer calls.
+    const seen = [];
+    lua.set('pair', (a, b) => a * 1000 + b);
+    lua.set('inner', (k) => lua.run(`local s = 0 for i = 1, ${k} do s = s + pair(i % 9, 7) end return s`));
+    lua.set('note', (a, b, c, d) => {
+      seen.push([a, b, c, d]);
+      return a + b + c + d;
+    });
+    const out = lua.run(`
+      local total, last = 0, 0
+      for i = 1, 100 do
+        total = total + pair(i % 5, -3) + note(i, 1, -1, i % 3)
+        if i % 7 == 0 then last = inner(i) end
+        total = total + pair(2, i)
+      end
+      return total, last`, { multiple: true });
+    let total = 0;
+    let last = 0;
+    for (let i = 1; i <= 100; i++) {
+      total += (i % 5) * 1000 - 3 + i + (i % 3);
+      if (i % 7 === 0) {
+        last = 0;
+        for (let j = 1; j <= i; j++) last += (j % 9) * 1000 + 7;
+      }
+      total += 2000 + i;
+    }
+    expect(out).toEqual([total, last]);
+    expect(seen[41]).toEqual([42, 1, -1, 0]);
+  });
+
+  test('methods get the right this and arguments, with or without the receiver', () => {
+    const obj = {
+      k: 10,
+      f(...args) {
+        return [this === obj, ...args].join(',');
+      },
+    };
+    lua.set('obj', obj);
+    expect(lua.run('return obj:f(1, 2)')).toBe('true,1,2');
+    expect(lua.run('return obj.f(obj, 1, 2)')).toBe('true,1,2');
+    expect(lua.run('return obj.f(1, 2)')).toBe('true,1,2');
+    expect(lua.run('return obj:f(1, 2, 3, 4, 5, 6)')).toBe('true,1,2,3,4,5,6');
+    expect(lua.run('local f = obj.f return f(obj)')).toBe('true');
+  });
+
   test('close() from inside a callback is refused', () => {
     lua.set('closer', () => lua.close());
     expect(() => lua.run('closer()')).toThrow(/while it is running/);

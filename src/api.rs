@@ -596,7 +596,7 @@ mod handlers {
             None => raw::undefined(env),
         };
         raw::set_named(env, o, "heapBytes\0", bytes)?;
-        let depth = vm.ctxs.borrow().len();
+        let depth = vm.ctxs.len();
         raw::set_named(env, o, "callbackDepth\0", raw::number(env, depth as f64)?)?;
         Ok(o)
     }

@@ -67,7 +67,7 @@ pub const MAX_STACK_BYTES: usize = 640 * 1024;
 const GC_STEP_EVERY: u32 = 16;
 
 /// Calls from Lua into JS that share one handle scope (see `CallScopes`).
-const CALLS_PER_SCOPE: u32 = 32;
+const CALLS_PER_SCOPE: u32 = 64;
 
 /// Change in the VM's memory that is worth telling V8 about.
 const REPORT_BYTES: i64 = 256 * 1024;
@@ -264,21 +264,124 @@ impl Helpers {
 /// `CALLS_PER_SCOPE` calls. A level's scope is closed as soon as its Lua
 /// code returns to the binding (`end_level`), before anything that must
 /// outlive it (results, errors) is made: scopes stay strictly nested.
-#[derive(Default)]
+///
+/// What a call reads of the innermost scope is kept in cells (`top`), not
+/// behind the `RefCell` of the list: a call then costs a few loads.
 pub struct CallScopes {
-    /// Innermost last.
-    open: RefCell<Vec<OpenScope>>,
+    /// The open scopes, innermost last, each with the `top` of the scope
+    /// it hides (restored when it closes).
+    open: RefCell<Vec<(raw::HandleScope, ScopeTop)>>,
+    /// The innermost open scope (`level: NO_LEVEL` when none is open).
+    top: Cell<ScopeTop>,
+    /// Small integers passed to JS in the innermost scope and their handles,
+    /// in the entry of their value modulo `INT_HANDLES` (see `no_int` for an
+    /// empty one): a loop passing the same numbers makes each handle once
+    /// per scope.
+    ints: [Cell<(i32, JsVal)>; INT_HANDLES],
 }
 
-struct OpenScope {
+/// Entries of `CallScopes::ints` (a power of two).
+const INT_HANDLES: usize = 8;
+
+/// The state of the innermost call scope.
+#[derive(Clone, Copy)]
+struct ScopeTop {
     level: usize,
-    _scope: raw::HandleScope,
     /// Calls made in it.
     calls: u32,
+    /// `undefined`, the receiver of function calls, as a handle of the scope.
+    undefined: JsVal,
     /// The JS function called last in it: the host id of its proxy and a
     /// handle to it (valid while the scope is open). A loop calling one JS
     /// function reads its weak reference once per scope.
     last_fn: Option<(u64, JsVal)>,
+}
+
+impl Default for CallScopes {
+    fn default() -> Self {
+        CallScopes {
+            open: RefCell::default(),
+            top: Cell::default(),
+            ints: std::array::from_fn(|i| Cell::new(no_int(i))),
+        }
+    }
+}
+
+/// An empty entry `i` of `CallScopes::ints`: its key belongs to another entry.
+fn no_int(i: usize) -> (i32, JsVal) {
+    (i as i32 + 1, ptr::null_mut())
+}
+
+impl CallScopes {
+    /// The innermost scope changed: its handles are no longer the ones cached.
+    fn set_top(&self, top: ScopeTop) {
+        self.top.set(top);
+        for (i, c) in self.ints.iter().enumerate() {
+            c.set(no_int(i));
+        }
+    }
+}
+
+/// `ScopeTop::level` when no call scope is open.
+const NO_LEVEL: usize = usize::MAX;
+
+impl Default for ScopeTop {
+    fn default() -> Self {
+        ScopeTop {
+            level: NO_LEVEL,
+            calls: 0,
+            undefined: ptr::null_mut(),
+            last_fn: None,
+        }
+    }
+}
+
+/// The native contexts (`*mut Ctx`) of the calls from Lua into JS running
+/// on one VM, innermost on top: a list threaded through the trampolines'
+/// guards, each of which keeps the context below its own.
+pub struct CtxStack {
+    top: Cell<*mut ()>,
+    len: Cell<usize>,
+}
+
+impl CtxStack {
+    fn new() -> CtxStack {
+        CtxStack {
+            top: Cell::new(ptr::null_mut()),
+            len: Cell::new(0),
+        }
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len.get()
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len.get() == 0
+    }
+
+    /// The innermost context.
+    #[inline]
+    pub fn last(&self) -> Option<*mut ()> {
+        let p = self.top.get();
+        (!p.is_null()).then_some(p)
+    }
+
+    /// Pushes `p`, valid until the matching `pop`; returns the context
+    /// below it, which `pop` takes back.
+    #[inline]
+    pub fn push(&self, p: *mut ()) -> *mut () {
+        self.len.set(self.len.get() + 1);
+        self.top.replace(p)
+    }
+
+    #[inline]
+    pub fn pop(&self, below: *mut ()) {
+        self.len.set(self.len.get() - 1);
+        self.top.set(below);
+    }
 }
 
 pub struct Vm {
@@ -286,9 +389,9 @@ pub struct Vm {
     pub st: RefCell<State>,
     pub env: Env,
     pub helpers: Helpers,
-    /// Active native contexts (`*mut Ctx`), innermost last; valid only while
-    /// the trampoline that pushed one is running.
-    pub ctxs: RefCell<Vec<*mut ()>>,
+    /// Active native contexts (`*mut Ctx`); valid only while the trampoline
+    /// that pushed one is running.
+    pub ctxs: CtxStack,
     pub locked: Cell<bool>,
     pub poisoned: Cell<bool>,
     /// Address of the VM's global state, to check a trampoline's VM.
@@ -397,7 +500,7 @@ impl Vm {
             st: RefCell::new(st),
             env,
             helpers,
-            ctxs: RefCell::new(Vec::new()),
+            ctxs: CtxStack::new(),
             locked: Cell::new(false),
             poisoned: Cell::new(false),
             gaddr: Cell::new(gaddr),
@@ -435,16 +538,24 @@ impl Vm {
     }
 
     /// Makes sure a call from Lua into JS at nesting level `level` (the
-    /// current length of `ctxs`) runs inside a handle scope (see `CallScopes`).
+    /// current length of `ctxs`) runs inside a handle scope (see
+    /// `CallScopes`).
     #[inline]
     pub fn call_scope(&self, level: usize) {
-        if let Some(top) = self.scopes.open.borrow_mut().last_mut() {
-            if top.level == level && top.calls + 1 < CALLS_PER_SCOPE {
-                top.calls += 1;
-                return;
-            }
+        let mut top = self.scopes.top.get();
+        if top.level == level && top.calls + 1 < CALLS_PER_SCOPE {
+            top.calls += 1;
+            self.scopes.top.set(top);
+            return;
         }
         self.renew_scope(level);
+    }
+
+    /// `undefined` as a handle of the current call scope (right after
+    /// `call_scope`), for the receiver of a function call.
+    #[inline]
+    pub fn scoped_undefined(&self) -> JsVal {
+        self.scopes.top.get().undefined
     }
 
     /// Opens the handle scope of level `level`, closing first the one it
@@ -452,15 +563,35 @@ impl Vm {
     #[inline(never)]
     fn renew_scope(&self, level: usize) {
         let mut open = self.scopes.open.borrow_mut();
-        if open.last().is_some_and(|top| top.level == level) {
-            open.pop();
+        let mut below = self.scopes.top.get();
+        if below.level == level {
+            if let Some((_, hidden)) = open.pop() {
+                below = hidden;
+            }
         }
-        open.push(OpenScope {
+        let scope = raw::HandleScope::open(self.env);
+        let undefined = raw::undefined(self.env);
+        open.push((scope, below));
+        self.scopes.set_top(ScopeTop {
             level,
-            _scope: raw::HandleScope::open(self.env),
             calls: 0,
+            undefined,
             last_fn: None,
         });
+    }
+
+    /// The JS number for `n`, for a call made in the current call scope
+    /// (right after `call_scope`).
+    #[inline]
+    pub fn scoped_int(&self, n: i32) -> Js<JsVal> {
+        let cell = &self.scopes.ints[n as usize & (INT_HANDLES - 1)];
+        let (k, v) = cell.get();
+        if k == n {
+            return Ok(v);
+        }
+        let v = raw::int32(self.env, n)?;
+        cell.set((n, v));
+        Ok(v)
     }
 
     /// The JS function of the proxy with host id `host`, for a call made in
@@ -468,14 +599,16 @@ impl Vm {
     /// scope found last, or what `find` gives (then kept).
     #[inline]
     pub fn scoped_function(&self, host: u64, find: impl FnOnce() -> Js<JsVal>) -> Js<JsVal> {
-        if let Some((h, f)) = self.scopes.open.borrow().last().and_then(|top| top.last_fn) {
+        if let Some((h, f)) = self.scopes.top.get().last_fn {
             if h == host {
                 return Ok(f);
             }
         }
         let f = find()?;
-        if let Some(top) = self.scopes.open.borrow_mut().last_mut() {
+        let mut top = self.scopes.top.get();
+        if top.level != NO_LEVEL {
             top.last_fn = Some((host, f));
+            self.scopes.top.set(top);
         }
         Ok(f)
     }
@@ -484,17 +617,18 @@ impl Vm {
     /// its calls' handle scope closes.
     pub fn end_level(&self) {
         // Most entries never called JS: no scope is open.
-        let open = self.scopes.open.borrow();
-        let Some(top) = open.last() else { return };
-        if top.level == self.ctxs.borrow().len() {
-            drop(open);
+        if self.scopes.top.get().level == self.ctxs.len() {
             self.close_scope();
         }
     }
 
     #[inline(never)]
     fn close_scope(&self) {
-        self.scopes.open.borrow_mut().pop();
+        let closed = self.scopes.open.borrow_mut().pop();
+        if let Some((scope, below)) = closed {
+            self.scopes.set_top(below);
+            drop(scope);
+        }
     }
 
     fn entered(&self) -> &Cell<(*const Vm, usize)> {
@@ -530,7 +664,7 @@ impl Vm {
             vm: self,
             prev,
             prev_locked,
-            nested: self.ctxs.borrow().last().copied(),
+            nested: self.ctxs.last(),
         })
     }
 
@@ -832,7 +966,7 @@ impl Vm {
 
     /// Frees the VM and everything it holds.
     pub fn close(&self) -> Js<()> {
-        if !self.ctxs.borrow().is_empty() || self.locked.get() {
+        if !self.ctxs.is_empty() || self.locked.get() {
             return Err(raw::throw_coded(
                 self.env,
                 CODE_ERROR,

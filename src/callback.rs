@@ -145,41 +145,67 @@ enum Op {
     ToString,
 }
 
-/// A JS function called from Lua (the hot path of Lua -> JS): `invoke`'s
-/// steps for `Op::Call`, with the arguments of a short call on the stack.
-fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+/// A JS function called from Lua (the hot path of Lua -> JS).
+fn js_call<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    call_short(ctx, Op::Call)
+}
+
+/// A JS function read from a JS object, called with the object as `this`.
+fn js_method<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
+    call_short(ctx, Op::Method)
+}
+
+/// `invoke`'s steps for `Op::Call` and `Op::Method`, with the arguments of
+/// a short call on the stack.
+#[inline(always)]
+fn call_short<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
     const SHORT: usize = 4;
-    if ctx.nargs > SHORT {
-        return invoke(ctx, Op::Call);
+    // `obj:method(x)` passes `obj` first: it is `this`, not an argument.
+    let skip = match op {
+        Op::Method => usize::from(ctx.args().first().is_some_and(|a| a.raw_eq(ctx.upvalue(1)))),
+        _ => 0,
+    };
+    if ctx.nargs - skip > SHORT {
+        return invoke(ctx, op);
     }
     let vm = enter_js(&ctx)?;
     let cv = Cv::new(vm, ctx.mc, ctx.g);
     let env = cv.env;
-    let prepared = (|| -> Js<(JsVal, [JsVal; SHORT])> {
-        let up = ctx.upvalue(0);
-        let f = match up {
-            Value::UserData(ud) => ud.host_id(),
-            _ => None,
-        };
-        let f = match f {
-            Some(host) => {
-                vm.scoped_function(host, || cv.import_value(binding::slot_of_host(host)))?
-            }
-            None => cv.import_value(slot_of(&cv, up)?)?,
-        };
-        let mut args = [std::ptr::null_mut(); SHORT];
-        for (slot, v) in args.iter_mut().zip(ctx.args()) {
-            *slot = cv.to_js(*v)?;
-        }
-        Ok((f, args))
-    })();
-    let Ok((f, args)) = prepared else {
+    let up = ctx.upvalue(0);
+    let f = match up {
+        Value::UserData(ud) => ud.host_id(),
+        _ => None,
+    };
+    let f = match f {
+        Some(host) => vm.scoped_function(host, || cv.import_value(binding::slot_of_host(host))),
+        None => slot_of(&cv, up).and_then(|slot| cv.import_value(slot)),
+    };
+    let Ok(f) = f else {
         return Err(exception_to_lua(&cv));
     };
+    let this = match op {
+        Op::Method => slot_of(&cv, ctx.upvalue(1)).and_then(|slot| cv.import_value(slot)),
+        _ => Ok(vm.scoped_undefined()),
+    };
+    let Ok(this) = this else {
+        return Err(exception_to_lua(&cv));
+    };
+    let mut args = [std::ptr::null_mut(); SHORT];
+    for (slot, v) in args.iter_mut().zip(&ctx.args()[skip..]) {
+        let js = match *v {
+            Value::Integer(i) if i32::try_from(i).is_ok() => vm.scoped_int(i as i32),
+            v => cv.to_js(v),
+        };
+        let Ok(js) = js else {
+            return Err(exception_to_lua(&cv));
+        };
+        *slot = js;
+    }
+    let args = &args[..ctx.nargs - skip];
     let result = {
         let p = &mut ctx as *mut Ctx<'gc, '_> as *mut ();
         let _guard = CtxGuard::push(vm, p);
-        raw::call(env, raw::undefined(env), f, &args[..ctx.nargs])
+        raw::call(env, this, f, args)
     };
     let Ok(r) = result else {
         return Err(exception_to_lua(&cv));
@@ -187,7 +213,7 @@ fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if vm.async_running.get() {
         return match is_thenable(env, r) {
             Ok(true) => await_promise(&cv, &mut ctx, r),
-            Ok(false) => deliver(&cv, &mut ctx, Op::Call, r).map_err(|_| exception_to_lua(&cv)),
+            Ok(false) => deliver(&cv, &mut ctx, op, r).map_err(|_| exception_to_lua(&cv)),
             Err(_) => Err(exception_to_lua(&cv)),
         };
     }
@@ -196,11 +222,7 @@ fn js_call<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
         ctx.push(crate::convert::number_to_lua(n));
         return Ok(1);
     }
-    deliver(&cv, &mut ctx, Op::Call, r).map_err(|_| exception_to_lua(&cv))
-}
-
-fn js_method<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    invoke(ctx, Op::Method)
+    deliver(&cv, &mut ctx, op, r).map_err(|_| exception_to_lua(&cv))
 }
 
 fn proxy_index<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
@@ -232,21 +254,28 @@ fn proxy_tostring<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 /// Pops the context pushed for a JS call, even on unwinding.
 struct CtxGuard<'a> {
     vm: &'a Vm,
+    below: *mut (),
     was_locked: bool,
 }
 
 impl<'a> CtxGuard<'a> {
+    #[inline]
     fn push(vm: &'a Vm, p: *mut ()) -> Self {
-        vm.ctxs.borrow_mut().push(p);
+        let below = vm.ctxs.push(p);
         let was_locked = vm.locked.replace(false);
-        CtxGuard { vm, was_locked }
+        CtxGuard {
+            vm,
+            below,
+            was_locked,
+        }
     }
 }
 
 impl Drop for CtxGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.vm.locked.set(self.was_locked);
-        self.vm.ctxs.borrow_mut().pop();
+        self.vm.ctxs.pop(self.below);
     }
 }
 
@@ -265,7 +294,7 @@ fn enter_js<'a, 'gc>(ctx: &Ctx<'gc, '_>) -> Result<&'a Vm, RtError<'gc>> {
             "a JavaScript function was called from another Lua VM",
         ));
     }
-    let level = vm.ctxs.borrow().len();
+    let level = vm.ctxs.len();
     if level >= MAX_JS_DEPTH {
         return Err(RtError::msg(format!(
             "too many nested calls between Lua and JavaScript (more than {MAX_JS_DEPTH})"
@@ -325,7 +354,7 @@ fn is_thenable(env: raw::Env, v: JsVal) -> Js<bool> {
 /// synchronous call from JS back into Lua, cannot.
 fn await_promise<'gc>(cv: &Cv<'gc, '_>, ctx: &mut Ctx<'gc, '_>, p: JsVal) -> RtResult<'gc, usize> {
     let budget = &ctx.g.budget.0;
-    if !cv.vm.ctxs.borrow().is_empty() {
+    if !cv.vm.ctxs.is_empty() {
         return Err(RtError::msg(
             "cannot wait for a JavaScript promise in a Lua function called synchronously from JavaScript; call it with callAsync() and return that promise",
         ));
@@ -365,7 +394,7 @@ fn slot_of<'gc>(cv: &Cv<'gc, '_>, v: Value<'gc>) -> Js<u32> {
 
 fn prepare<'gc>(cv: &Cv<'gc, '_>, ctx: &Ctx<'gc, '_>, op: Op) -> Js<(JsVal, JsVal, raw::ArgBuf)> {
     let env = cv.env;
-    let undefined = raw::undefined(env);
+    let undefined = cv.vm.scoped_undefined();
     let helpers = &cv.vm.helpers;
     match op {
         Op::Call => {

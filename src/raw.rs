@@ -175,7 +175,7 @@ pub fn get_number(env: Env, v: JsVal) -> Js<f64> {
 }
 
 /// The value of a number; `None` (and no exception) for anything else.
-#[inline]
+#[inline(always)]
 pub fn try_number(env: Env, v: JsVal) -> Option<f64> {
     let mut n = 0.0;
     let status = unsafe { sys::napi_get_value_double(env, v, &mut n) };

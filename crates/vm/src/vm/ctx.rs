@@ -33,6 +33,7 @@ impl<'gc, 'a> Ctx<'gc, 'a> {
         }
     }
 
+    #[inline]
     pub fn args(&self) -> &[Value<'gc>] {
         &self.ts.stack[self.base..self.base + self.nargs]
     }
@@ -323,13 +324,21 @@ pub fn decode_tail_call(n: usize) -> (usize, Option<i32>) {
 }
 
 /// Pushes a value at the logical top of a thread's stack.
-#[inline]
+#[inline(always)]
 pub fn push<'gc>(ts: &mut ThreadState<'gc>, v: Value<'gc>) {
     if ts.top < ts.stack.len() {
         ts.stack[ts.top] = v;
+        ts.top += 1;
     } else {
-        ts.stack.push(v);
+        push_growing(ts, v);
     }
+}
+
+/// `push` past the end of the stack's storage (kept out of line, so that
+/// natives get the plain store inlined).
+#[inline(never)]
+fn push_growing<'gc>(ts: &mut ThreadState<'gc>, v: Value<'gc>) {
+    ts.stack.push(v);
     ts.top += 1;
 }
 
