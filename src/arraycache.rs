@@ -344,7 +344,7 @@ pub fn index<'gc>(ctx: &mut Ctx<'gc, '_>, len: bool) -> Option<RtResult<'gc, usi
 fn live<'gc>(vm: &Vm, ctx: &Ctx<'gc, '_>, host: u64, key: Option<i64>) -> Js<Option<Value<'gc>>> {
     let cache = &vm.arrays;
     let env = vm.env;
-    vm.call_scope(vm.ctxs.borrow().len());
+    vm.call_scope(vm.ctxs.len());
     let cv = Cv::new(vm, ctx.mc, ctx.g);
     let obj = cv.import_value(binding::slot_of_host(host))?;
     if !cache.known_array(host) && !raw::is_array(env, obj)? {
