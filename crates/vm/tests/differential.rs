@@ -124,3 +124,8 @@ fn string_arithmetic() {
 fn less_equal_falls_back_to_less_than() {
     check_script(Libs::ALL, "diff/le_by_lt");
 }
+
+#[test]
+fn coroutine_argument_checks() {
+    check_script(Libs::SAFE, "diff/coroutine_args");
+}

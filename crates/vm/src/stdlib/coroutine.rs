@@ -87,9 +87,11 @@ fn running<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
 }
 
 fn isyieldable<'gc>(ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
-    let co = match ctx.arg(0) {
-        Value::Thread(t) => t,
-        _ => ctx.th,
+    // Only a missing argument means the running coroutine (nil is an error).
+    let co = if ctx.nargs == 0 {
+        ctx.th
+    } else {
+        ctx.check_thread(0)?
     };
     let yieldable = co != ctx.g.main_thread
         && if co == ctx.th {

@@ -1,0 +1,12 @@
+-- coroutine library argument checks
+print(pcall(coroutine.isyieldable, 1))
+print(pcall(coroutine.isyieldable, nil))
+print(coroutine.isyieldable())
+print(coroutine.wrap(function()
+  return coroutine.isyieldable(), coroutine.isyieldable(coroutine.running())
+end)())
+local co = coroutine.create(function() end)
+print(coroutine.isyieldable(co))
+print(pcall(coroutine.status, nil))
+print(pcall(coroutine.resume, 1))
+print(pcall(coroutine.close, "x"))
