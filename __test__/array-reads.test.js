@@ -446,3 +446,20 @@ describe('typed array reads through a proxy', () => {
     expect(s).toBe(4950 + (k * (k - 1)) / 2);
   });
 });
+
+test('a proxy whose metatable Lua replaced is read through its new __index', () => {
+  const lua = new Lua({ libs: 'all' });
+  const sum = lua.run('return function(a) local s = 0 for i = 1, #a do s = s + a[i] end return s end');
+  const arr = Array.from({ length: 1000 }, (_, i) => i);
+  expect(sum(arr)).toBe(499500);
+  const replaced = lua.run(`return function(a)
+    local mt = debug.getmetatable(a)
+    debug.setmetatable(a, { __index = function(_, k) return 1 end, __len = mt.__len })
+    local s = 0 for i = 1, #a do s = s + a[i] end
+    debug.setmetatable(a, mt)
+    return s
+  end`);
+  expect(replaced(arr)).toBe(1000);
+  expect(sum(arr)).toBe(499500);
+  lua.close();
+});

@@ -39,6 +39,7 @@ use std::cell::{Cell, RefCell};
 
 use gc_arena::Gc;
 use lunarena_vm::error::RtResult;
+use lunarena_vm::state::HostNumber;
 use lunarena_vm::vm::ctx::Ctx;
 use lunarena_vm::Value;
 
@@ -297,6 +298,21 @@ impl ArrayCache {
                 t.nums = Vec::new();
             }
         }
+    }
+}
+
+/// The VM's shortcut for `proxy_index` (see `lunarena_vm::state::FastIndex`):
+/// `a[key]` of the array of proxy `host` from a valid snapshot, for the VM
+/// at `gaddr`, without a call.
+pub fn fast_read(gaddr: usize, host: u64, key: i64) -> Option<HostNumber> {
+    let vm = binding::innermost_vm()?;
+    if vm.gaddr.get() != gaddr {
+        return None;
+    }
+    match vm.arrays.read(host, Some(key))? {
+        Value::Integer(n) => Some(HostNumber::Int(n)),
+        Value::Number(x) => Some(HostNumber::Float(x)),
+        _ => None,
     }
 }
 

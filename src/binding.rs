@@ -533,6 +533,11 @@ impl Vm {
         };
         if let Some(lua) = vm.lua.borrow_mut().as_mut() {
             lua.set_slice_hook(Some(Box::new(hook)));
+            // Array proxies read from a snapshot without a call.
+            lua.set_fast_index(Some(lunarena_vm::state::FastIndex {
+                native: crate::callback::PROXY_INDEX,
+                read: crate::arraycache::fast_read,
+            }));
         }
         vm
     }

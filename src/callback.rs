@@ -225,6 +225,10 @@ fn call_short<'gc>(mut ctx: Ctx<'gc, '_>, op: Op) -> RtResult<'gc, usize> {
     deliver(&cv, &mut ctx, op, r).map_err(|_| exception_to_lua(&cv))
 }
 
+/// The proxies' `__index` native (the VM may answer some of its reads
+/// itself: see `arraycache::fast_read`).
+pub const PROXY_INDEX: lunarena_vm::function::NativeFn = proxy_index;
+
 fn proxy_index<'gc>(mut ctx: Ctx<'gc, '_>) -> RtResult<'gc, usize> {
     if let Some(r) = crate::arraycache::index(&mut ctx, false) {
         return r;

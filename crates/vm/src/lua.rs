@@ -336,6 +336,12 @@ impl Lua {
         *g.roots.fetch(s)
     }
 
+    /// Gives (or removes) the shortcut for one of the host's `__index`
+    /// natives (see `FastIndex`).
+    pub fn set_fast_index(&self, fast: Option<crate::state::FastIndex>) {
+        self.enter(|_, g| g.host.0.fast_index.set(fast));
+    }
+
     /// Sets where `print` (and the default `io.write`) output goes.
     pub fn set_print(&self, sink: crate::state::PrintSink) {
         self.enter(|_, g| *g.host.0.print.borrow_mut() = sink);

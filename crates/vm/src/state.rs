@@ -109,9 +109,30 @@ pub type PrintSink = Box<dyn FnMut(&[u8])>;
 /// Host-provided services: where `print` writes, and similar hooks.
 pub struct Host {
     pub print: RefCell<PrintSink>,
+    /// A shortcut the host gives for one of its `__index` natives (see
+    /// `FastIndex`).
+    pub fast_index: std::cell::Cell<Option<FastIndex>>,
     /// Ids of host objects (see `UserData::new_host`) that the collector
     /// found dead, in the order found; the embedding drains them.
     pub released: RefCell<Vec<u64>>,
+}
+
+/// A number a host answers a read with (no collectable values: the
+/// answer is made outside the arena).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum HostNumber {
+    Int(i64),
+    Float(f64),
+}
+
+/// An inline cache of a host's `__index` native: when indexing a host
+/// userdata with an integer key reaches `native` as its `__index`, the VM
+/// first asks `read(global address, host id, key)`, which answers only what
+/// the native would return, without running code; on None the native runs.
+#[derive(Clone, Copy)]
+pub struct FastIndex {
+    pub native: crate::function::NativeFn,
+    pub read: fn(usize, u64, i64) -> Option<HostNumber>,
 }
 
 impl Default for Host {
@@ -123,6 +144,7 @@ impl Default for Host {
                 let _ = out.write_all(bytes);
             })),
             released: RefCell::new(Vec::new()),
+            fast_index: std::cell::Cell::new(None),
         }
     }
 }

@@ -234,3 +234,46 @@ fn a_print_function_receives_print_and_stdout_writes() {
     )
     .unwrap();
 }
+
+/// The `__index` native of the host userdata in `fast_index_answers_for_its_native`.
+fn slow_index<'gc>(
+    ctx: lunarena_vm::vm::ctx::Ctx<'gc, '_>,
+) -> lunarena_vm::error::RtResult<'gc, usize> {
+    ctx.ret(Value::Integer(-1))
+}
+
+fn fast_read(_: usize, host: u64, key: i64) -> Option<lunarena_vm::state::HostNumber> {
+    (host == 77 && key <= 2).then_some(lunarena_vm::state::HostNumber::Int(key * 10))
+}
+
+#[test]
+fn fast_index_answers_for_its_native() {
+    use lunarena_vm::function::NativeFunction;
+    use lunarena_vm::value::Function;
+    let mut lua = Lua::new(Libs::ALL);
+    lua.set_fast_index(Some(lunarena_vm::state::FastIndex {
+        native: slow_index,
+        read: fast_read,
+    }));
+    lua.enter(|mc, g| {
+        let meta = lunarena_vm::table::Table::new(mc);
+        let f = NativeFunction::new(mc, "slow_index", slow_index);
+        let key = lunarena_vm::state::Global::intern(g, mc, b"__index");
+        meta.set(mc, Value::String(key), Value::Function(Function::Native(f)))
+            .unwrap();
+        let ud = lunarena_vm::userdata::UserData::new_host(mc, g, 77, Some(meta));
+        let name = lunarena_vm::state::Global::intern(g, mc, b"ud");
+        g.globals
+            .set(mc, Value::String(name), Value::UserData(ud))
+            .unwrap();
+    });
+    // Hits come from the shortcut, misses (and other keys) from the native,
+    // and a replaced `__index` is not affected.
+    lua.exec(
+        b"assert(ud[1] == 10 and ud[2] == 20 and ud[3] == -1 and ud.x == -1)
+          debug.setmetatable(ud, { __index = function() return 'lua' end })
+          assert(ud[1] == 'lua')",
+        "=check",
+    )
+    .unwrap();
+}

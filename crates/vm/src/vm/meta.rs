@@ -2,7 +2,7 @@
 //! comparison, length, concatenation, `tostring`. Metamethods that are
 //! functions are called through nested calls.
 
-use gc_arena::Mutation;
+use gc_arena::{Gc, Mutation};
 
 use crate::error::{RtError, RtResult};
 use crate::state::{Global, GlobalRef, Tm};
@@ -177,6 +177,9 @@ impl<'gc> MetaCx<'gc, '_> {
                 }
             };
             if let Value::Function(_) = tm {
+                if let Some(v) = host_fast_index(self.g, tm, obj, key) {
+                    return Ok(v);
+                }
                 return self.call1(tm, &[obj, key]);
             }
             obj = tm;
@@ -492,4 +495,36 @@ pub fn tostring_raw<'gc>(g: GlobalRef<'gc>, v: Value<'gc>) -> Vec<u8> {
 /// A `describe` callback for operations whose operand has no name to report.
 pub fn no_name(_: &ThreadState<'_>) -> String {
     String::new()
+}
+
+/// The host's answer for `obj[key]` when `tm`, the `__index` of host
+/// userdata `obj`, is the native the host gave a shortcut for (see
+/// `FastIndex`).
+#[inline]
+fn host_fast_index<'gc>(
+    g: GlobalRef<'gc>,
+    tm: Value<'gc>,
+    obj: Value<'gc>,
+    key: Value<'gc>,
+) -> Option<Value<'gc>> {
+    let fast = g.host.0.fast_index.get()?;
+    let (
+        Value::Function(crate::value::Function::Native(nf)),
+        Value::UserData(ud),
+        Value::Integer(i),
+    ) = (tm, obj, key)
+    else {
+        return None;
+    };
+    let crate::function::NativeKind::Plain(f) = nf.kind.0 else {
+        return None;
+    };
+    if f as usize != fast.native as usize {
+        return None;
+    }
+    let host = ud.host_id()?;
+    Some(match (fast.read)(Gc::as_ptr(g) as usize, host, i)? {
+        crate::state::HostNumber::Int(n) => Value::Integer(n),
+        crate::state::HostNumber::Float(x) => Value::Number(x),
+    })
 }
