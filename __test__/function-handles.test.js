@@ -126,7 +126,11 @@ describe('LuaFunction handles', () => {
       for (let i = 0; i < 2000; i++) make(i);
       await collect();
     }
-    await collect();
+    // V8 decides when the handles die: under load that can take more rounds.
+    for (let i = 0; i < 20 && lua.stats().exports >= base + 2000; i++) {
+      await collect();
+      make(-1); // a direct call applies the drops recorded so far
+    }
     expect(lua.stats().pendingDrops).toBe(0);
     expect(lua.stats().exports).toBeLessThan(base + 2000);
     lua.close();
